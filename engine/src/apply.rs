@@ -1,0 +1,586 @@
+//! The executor: runs a [`Plan`]'s changes against a [`Provider`], each operation as soon as
+//! its own dependencies have finished, bounded by a parallelism limit, recording state after
+//! every operation.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cairn_model::{Address, Catalog, Config, ResourceConfig, Value};
+use tokio::task::JoinSet;
+
+use crate::plan::{evaluate, lookup, Action, Change, Env, Plan};
+use crate::provider::{Observed, OpContext, Provider, ProviderError};
+use crate::state::{OutputState, PendingOperation, ResourceState, State};
+
+/// One step of a change: a replacement is a delete and a create.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Step {
+    Create,
+    Update,
+    Delete,
+}
+
+impl Step {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Create => "create",
+            Step::Update => "update",
+            Step::Delete => "delete",
+        }
+    }
+}
+
+/// What the executor reports while it works.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    Started {
+        address: Address,
+        step: Step,
+    },
+    Progress {
+        address: Address,
+        step: Step,
+        message: String,
+    },
+    Finished {
+        address: Address,
+        step: Step,
+        elapsed: Duration,
+        /// The resource's id after the step (for creates and updates).
+        id: Option<String>,
+    },
+    Failed {
+        address: Address,
+        step: Step,
+        elapsed: Duration,
+        error: String,
+    },
+    Skipped {
+        address: Address,
+        step: Step,
+        /// The failed operation this one depended on.
+        because: Address,
+    },
+}
+
+/// How one step ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    Done,
+    Failed(String),
+    Skipped { because: Address },
+}
+
+/// The result of an apply.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApplyReport {
+    /// State after the apply, as last recorded.
+    pub state: State,
+    pub steps: Vec<(Address, Step, Outcome)>,
+}
+
+impl ApplyReport {
+    pub fn succeeded(&self) -> bool {
+        self.steps.iter().all(|(_, _, o)| *o == Outcome::Done)
+    }
+    pub fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
+        self.steps.iter().filter(|(_, _, o)| f(o)).count()
+    }
+}
+
+/// Why the apply could not run (as opposed to an operation that failed).
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("cannot record state: {0}")]
+    Record(String),
+    #[error("the plan's operations cannot be ordered: {0}")]
+    Order(String),
+}
+
+/// Options of an apply.
+#[derive(Clone, Debug)]
+pub struct ApplyOptions {
+    /// How many operations may run at once.
+    pub parallelism: usize,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions { parallelism: 10 }
+    }
+}
+
+/// Receives every event of the apply.
+pub type EventSink = Arc<dyn Fn(Event) + Send + Sync>;
+
+struct Node {
+    change: usize,
+    step: Step,
+    deps: BTreeSet<usize>,
+}
+
+/// Splits changes into steps and orders them: creates and updates after what they depend on,
+/// deletes after what depended on them, replacements in the order `create_before_destroy`
+/// asks for.
+fn build_nodes(plan: &Plan) -> Result<Vec<Node>, ApplyError> {
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut up: BTreeMap<&Address, usize> = BTreeMap::new();
+    let mut del: Vec<(usize, &Change)> = Vec::new();
+    for (i, c) in plan.changes.iter().enumerate() {
+        let mut add = |step| {
+            nodes.push(Node {
+                change: i,
+                step,
+                deps: BTreeSet::new(),
+            });
+            nodes.len() - 1
+        };
+        match c.action {
+            Action::NoOp => {}
+            Action::Create => {
+                up.insert(&c.address, add(Step::Create));
+            }
+            Action::Update => {
+                up.insert(&c.address, add(Step::Update));
+            }
+            Action::Delete => del.push((add(Step::Delete), c)),
+            Action::Replace => {
+                let d = add(Step::Delete);
+                let n = add(Step::Create);
+                up.insert(&c.address, n);
+                del.push((d, c));
+                if c.create_before_destroy {
+                    nodes[d].deps.insert(n);
+                } else {
+                    nodes[n].deps.insert(d);
+                }
+            }
+        }
+    }
+    // Creates and updates wait for what they depend on.
+    for n in 0..nodes.len() {
+        if nodes[n].step == Step::Delete {
+            continue;
+        }
+        let c = &plan.changes[nodes[n].change];
+        for dep in &c.dependencies {
+            if let Some(&d) = up.get(dep) {
+                nodes[n].deps.insert(d);
+            }
+        }
+    }
+    // Deletes wait for the deletes of what depended on them, and for dependents being
+    // updated away from them (or, with create_before_destroy, onto the new instance).
+    for &(d, target) in &del {
+        for &(other, c) in &del {
+            let depends = c
+                .prior
+                .as_ref()
+                .is_some_and(|p| p.dependencies.contains(&target.address));
+            if other != d && depends {
+                nodes[d].deps.insert(other);
+            }
+        }
+        let pure = target.action == Action::Delete;
+        for (i, c) in plan.changes.iter().enumerate() {
+            let Some(&u) = up.get(&c.address) else {
+                continue;
+            };
+            if i == nodes[d].change {
+                continue;
+            }
+            let was_dependent = c
+                .prior
+                .as_ref()
+                .is_some_and(|p| p.dependencies.contains(&target.address));
+            let now_dependent = c.dependencies.contains(&target.address);
+            let wait = if pure {
+                was_dependent && c.action == Action::Update
+            } else {
+                target.create_before_destroy && now_dependent
+            };
+            if wait {
+                nodes[d].deps.insert(u);
+            }
+        }
+    }
+    // Reject cycles (possible only with contradictory create_before_destroy settings).
+    let mut indegree: Vec<usize> = nodes.iter().map(|n| n.deps.len()).collect();
+    let mut ready: Vec<usize> = (0..nodes.len()).filter(|&i| indegree[i] == 0).collect();
+    let mut seen = 0;
+    while let Some(i) = ready.pop() {
+        seen += 1;
+        for (j, n) in nodes.iter().enumerate() {
+            if n.deps.contains(&i) {
+                indegree[j] -= 1;
+                if indegree[j] == 0 {
+                    ready.push(j);
+                }
+            }
+        }
+    }
+    if seen != nodes.len() {
+        let stuck: Vec<String> = (0..nodes.len())
+            .filter(|&i| indegree[i] > 0)
+            .map(|i| {
+                format!(
+                    "{} {}",
+                    nodes[i].step.as_str(),
+                    plan.changes[nodes[i].change].address
+                )
+            })
+            .collect();
+        return Err(ApplyError::Order(format!(
+            "these steps wait on each other: {}; set create_before_destroy the same way on a resource and what depends on it",
+            stuck.join(", ")
+        )));
+    }
+    Ok(nodes)
+}
+
+/// Inputs ready for the provider, or why not.
+fn prepare(
+    change: &Change,
+    resource: Option<&ResourceConfig>,
+    catalog: &Catalog,
+    env: &Env,
+) -> Result<serde_json::Value, String> {
+    let resource = resource.ok_or("the resource is not in the configuration")?;
+    let schema = catalog
+        .get(&change.address.rtype)
+        .ok_or_else(|| format!("unknown resource type `{}`", change.address.rtype))?;
+    let value = evaluate(resource, schema, env).map_err(|e| e.to_string())?;
+    if let Some(planned) = &change.planned {
+        if !conforms(planned, &value) {
+            return Err(format!(
+                "the configuration evaluates differently than planned; planned {} but now {}; make a new plan",
+                planned.canonical_json(),
+                value.canonical_json()
+            ));
+        }
+    }
+    value
+        .to_json()
+        .ok_or_else(|| "some values are still unknown after their dependencies finished".into())
+}
+
+/// True when `actual` matches every known part of `planned`.
+fn conforms(planned: &Value, actual: &Value) -> bool {
+    match (planned, actual) {
+        (Value::Unknown, _) => true,
+        (Value::List(p), Value::List(a)) => {
+            p.len() == a.len() && p.iter().zip(a).all(|(p, a)| conforms(p, a))
+        }
+        (Value::Map(p), Value::Map(a)) => {
+            p.len() == a.len()
+                && p.iter()
+                    .all(|(k, pv)| a.get(k).is_some_and(|av| conforms(pv, av)))
+        }
+        // A set planned with unknown members is sorted only once they are known.
+        (p, a) => p == a,
+    }
+}
+
+fn env_of(state: &State) -> Env {
+    state
+        .resources
+        .iter()
+        .map(|(a, r)| (a.clone(), r.attributes()))
+        .collect()
+}
+
+enum Work {
+    Create(serde_json::Value),
+    Update(Observed, serde_json::Value),
+    Delete(Observed),
+}
+
+/// Applies `plan`, starting from `state`, calling `record` with the whole state after every
+/// operation. Returns the final state and the outcome of every step; operation failures are
+/// outcomes, not errors.
+pub async fn apply(
+    plan: &Plan,
+    config: &Config,
+    mut state: State,
+    provider: Arc<dyn Provider>,
+    options: &ApplyOptions,
+    record: &mut (dyn FnMut(&State) -> Result<(), String> + Send),
+    events: EventSink,
+) -> Result<ApplyReport, ApplyError> {
+    let nodes = build_nodes(plan)?;
+    let catalog = provider.catalog().clone();
+    let configs: BTreeMap<&Address, &ResourceConfig> =
+        config.resources.iter().map(|r| (&r.address, r)).collect();
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    for (i, n) in nodes.iter().enumerate() {
+        for &d in &n.deps {
+            dependents[d].push(i);
+        }
+    }
+    let mut waiting: Vec<usize> = nodes.iter().map(|n| n.deps.len()).collect();
+    let mut ready: Vec<usize> = (0..nodes.len()).rev().filter(|&i| waiting[i] == 0).collect();
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; nodes.len()];
+    let mut running: JoinSet<(usize, Instant, Result<Option<Observed>, ProviderError>)> =
+        JoinSet::new();
+    let mut pending_tokens: BTreeMap<usize, String> = BTreeMap::new();
+    let parallelism = options.parallelism.max(1);
+
+    loop {
+        while running.len() < parallelism {
+            let Some(i) = ready.pop() else { break };
+            let node = &nodes[i];
+            let change = &plan.changes[node.change];
+            let address = change.address.clone();
+            let work = match node.step {
+                Step::Create | Step::Update => {
+                    let env = env_of(&state);
+                    match prepare(change, configs.get(&address).copied(), &catalog, &env) {
+                        Ok(cfg) if node.step == Step::Create => Work::Create(cfg),
+                        Ok(cfg) => {
+                            let prior = state
+                                .resources
+                                .get(&address)
+                                .map(ResourceState::observed)
+                                .or_else(|| change.prior.as_ref().map(ResourceState::observed));
+                            match prior {
+                                Some(p) => Work::Update(p, cfg),
+                                None => {
+                                    fail(
+                                        i, &nodes, &plan.changes, &dependents,
+                                        &mut outcomes, &events, Duration::ZERO,
+                                        "the resource is no longer in state".into(),
+                                    );
+                                    continue;
+                                }
+                            }
+                        }
+                        Err(e) => {
+                            fail(
+                                i, &nodes, &plan.changes, &dependents, &mut outcomes,
+                                &events, Duration::ZERO, e,
+                            );
+                            continue;
+                        }
+                    }
+                }
+                Step::Delete => match &change.prior {
+                    Some(p) => Work::Delete(p.observed()),
+                    None => {
+                        outcomes[i] = Some(Outcome::Done);
+                        continue;
+                    }
+                },
+            };
+            let token = uuid::Uuid::new_v4().to_string();
+            state.pending.push(PendingOperation {
+                token: token.clone(),
+                address: address.clone(),
+                operation: node.step.as_str().into(),
+                started_unix: unix_now(),
+            });
+            record(&state).map_err(ApplyError::Record)?;
+            pending_tokens.insert(i, token.clone());
+            events(Event::Started {
+                address: address.clone(),
+                step: node.step,
+            });
+            let step = node.step;
+            let progress_events = events.clone();
+            let progress_addr = address.clone();
+            let ctx = OpContext {
+                address: address.to_string(),
+                token,
+                progress: Some(Arc::new(move |message| {
+                    progress_events(Event::Progress {
+                        address: progress_addr.clone(),
+                        step,
+                        message,
+                    })
+                })),
+            };
+            let provider = provider.clone();
+            let rtype = address.rtype.clone();
+            running.spawn(async move {
+                let started = Instant::now();
+                let result = match work {
+                    Work::Create(cfg) => provider.create(&rtype, &cfg, &ctx).await.map(Some),
+                    Work::Update(prior, cfg) => {
+                        provider.update(&rtype, &prior, &cfg, &ctx).await.map(Some)
+                    }
+                    Work::Delete(prior) => provider.delete(&rtype, &prior, &ctx).await.map(|_| None),
+                };
+                (i, started, result)
+            });
+        }
+
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
+        let (i, started, result) = match joined {
+            Ok(r) => r,
+            Err(e) => return Err(ApplyError::Record(format!("an operation panicked: {e}"))),
+        };
+        let elapsed = started.elapsed();
+        let node = &nodes[i];
+        let change = &plan.changes[node.change];
+        let address = change.address.clone();
+        if let Some(token) = pending_tokens.remove(&i) {
+            state.pending.retain(|p| p.token != token);
+        }
+        match result {
+            Ok(observed) => {
+                record_success(&mut state, change, node.step, observed.clone(), configs.get(&address).copied());
+                record(&state).map_err(ApplyError::Record)?;
+                events(Event::Finished {
+                    address,
+                    step: node.step,
+                    elapsed,
+                    id: observed.map(|o| o.id),
+                });
+                outcomes[i] = Some(Outcome::Done);
+                for &d in &dependents[i] {
+                    waiting[d] -= 1;
+                    if waiting[d] == 0 && outcomes[d].is_none() {
+                        ready.push(d);
+                    }
+                }
+            }
+            Err(e) => {
+                record(&state).map_err(ApplyError::Record)?;
+                fail(
+                    i, &nodes, &plan.changes, &dependents, &mut outcomes, &events, elapsed,
+                    e.to_string(),
+                );
+            }
+        }
+    }
+
+    // Outputs from what now exists; an output whose resources failed keeps its old value.
+    let env = env_of(&state);
+    for (name, output) in &config.outputs {
+        if let Ok(value) = output.value.eval(&|r| lookup(&env, r)) {
+            if value.is_known() {
+                state.outputs.insert(
+                    name.clone(),
+                    OutputState {
+                        value,
+                        sensitive: output.sensitive,
+                    },
+                );
+            }
+        }
+    }
+    state.outputs.retain(|k, _| config.outputs.contains_key(k));
+    record(&state).map_err(ApplyError::Record)?;
+
+    let steps = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            (
+                plan.changes[n.change].address.clone(),
+                n.step,
+                outcomes[i].clone().unwrap_or(Outcome::Failed("not run".into())),
+            )
+        })
+        .collect();
+    Ok(ApplyReport { state, steps })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn fail(
+    i: usize,
+    nodes: &[Node],
+    changes: &[Change],
+    dependents: &[Vec<usize>],
+    outcomes: &mut [Option<Outcome>],
+    events: &EventSink,
+    elapsed: Duration,
+    error: String,
+) {
+    let address = changes[nodes[i].change].address.clone();
+    events(Event::Failed {
+        address: address.clone(),
+        step: nodes[i].step,
+        elapsed,
+        error: error.clone(),
+    });
+    outcomes[i] = Some(Outcome::Failed(error));
+    let mut stack: Vec<usize> = dependents[i].clone();
+    while let Some(d) = stack.pop() {
+        if outcomes[d].is_some() {
+            continue;
+        }
+        outcomes[d] = Some(Outcome::Skipped {
+            because: address.clone(),
+        });
+        events(Event::Skipped {
+            address: changes[nodes[d].change].address.clone(),
+            step: nodes[d].step,
+            because: address.clone(),
+        });
+        stack.extend(dependents[d].iter().copied());
+    }
+}
+
+fn record_success(
+    state: &mut State,
+    change: &Change,
+    step: Step,
+    observed: Option<Observed>,
+    resource: Option<&ResourceConfig>,
+) {
+    let address = &change.address;
+    match (step, observed) {
+        (Step::Delete, _) => {
+            let id = change.prior.as_ref().map(|p| p.id.as_str());
+            let in_deposed = state
+                .deposed
+                .iter()
+                .position(|d| &d.address == address && Some(d.id.as_str()) == id);
+            if let Some(pos) = in_deposed {
+                state.deposed.remove(pos);
+            } else if state
+                .resources
+                .get(address)
+                .is_some_and(|r| Some(r.id.as_str()) == id)
+            {
+                state.resources.remove(address);
+            }
+        }
+        (_, Some(observed)) => {
+            if step == Step::Create {
+                if let Some(old) = state.resources.remove(address) {
+                    // create_before_destroy: the old instance waits for its delete.
+                    if old.id != observed.id {
+                        state.deposed.push(old);
+                    }
+                }
+            }
+            let (dependencies, prevent_destroy) = match resource {
+                Some(r) => (r.dependencies(), r.lifecycle.prevent_destroy),
+                None => (change.dependencies.clone(), false),
+            };
+            state.resources.insert(
+                address.clone(),
+                ResourceState {
+                    address: address.clone(),
+                    id: observed.id,
+                    inputs: Value::from_json(observed.inputs),
+                    outputs: Value::from_json(observed.outputs),
+                    dependencies,
+                    prevent_destroy,
+                },
+            );
+        }
+        (_, None) => {}
+    }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}

@@ -1,0 +1,23 @@
+//! cairn's engine: dependency graph, planner, executor and refresh.
+//!
+//! It knows nothing of TOML, the AWS SDK, state files or terminals: it takes a resolved
+//! [`cairn_model::Config`], a prior [`State`] and a [`Provider`], and returns plans and a
+//! stream of events.
+
+pub mod apply;
+pub mod graph;
+pub mod memory;
+pub mod plan;
+pub mod provider;
+pub mod refresh;
+pub mod state;
+
+pub use apply::{apply, ApplyError, ApplyOptions, ApplyReport, Event, EventSink, Outcome, Step};
+pub use graph::{CycleError, Graph};
+pub use plan::{
+    plan, Action, AttributeChange, Change, Drift, DriftStatus, OutputChange, Plan, PlanError,
+    PlanMode,
+};
+pub use provider::{Observed, OpContext, Provider, ProviderError, ReadRequest};
+pub use refresh::{refresh, RefreshError, Refreshed};
+pub use state::{OutputState, PendingOperation, ResourceState, State};

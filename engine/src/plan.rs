@@ -1,0 +1,643 @@
+//! The planner: a pure function from configuration, recorded state and refreshed state to a
+//! [`Plan`] of changes with attribute-level before/after and reasons.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use cairn_model::{
+    Address, AttrType, Catalog, Config, Path, PathSeg, Reference, ResourceConfig, ResourceSchema,
+    Value,
+};
+
+use crate::graph::{CycleError, Graph};
+use crate::state::{ResourceState, State};
+
+/// What a change does to a resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Action {
+    Create,
+    Update,
+    Replace,
+    Delete,
+    NoOp,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+            Action::NoOp => "no-op",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One attribute's change. `None` is "absent" (before a create, after a delete).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttributeChange {
+    pub path: Path,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub forces_replacement: bool,
+    pub sensitive: bool,
+}
+
+/// One planned change to one resource.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    pub address: Address,
+    pub action: Action,
+    /// Why: e.g. "cidr_block forces replacement", "not in configuration".
+    pub reason: Option<String>,
+    pub attributes: Vec<AttributeChange>,
+    /// The resource as it exists now (refreshed), for updates, replacements and deletes.
+    pub prior: Option<ResourceState>,
+    /// Normalised inputs as planned (unknown parts resolved at apply), for creates, updates
+    /// and replacements.
+    pub planned: Option<Value>,
+    /// Configuration dependencies (creates and updates wait for these).
+    pub dependencies: Vec<Address>,
+    pub create_before_destroy: bool,
+    /// The change removes an old instance deposed by `create_before_destroy`.
+    pub deposed: bool,
+    /// The resource type holds data that a delete loses.
+    pub stateful: bool,
+}
+
+/// How the world differs from what was last recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DriftStatus {
+    Modified,
+    Deleted,
+}
+
+impl DriftStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DriftStatus::Modified => "modified",
+            DriftStatus::Deleted => "deleted",
+        }
+    }
+}
+
+/// A resource changed outside cairn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Drift {
+    pub address: Address,
+    pub status: DriftStatus,
+    /// Recorded (`before`) and actual (`after`) values.
+    pub attributes: Vec<AttributeChange>,
+}
+
+/// A stack output as it will be after apply.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutputChange {
+    pub before: Option<Value>,
+    pub after: Value,
+    pub sensitive: bool,
+}
+
+/// Everything an apply will do, and everything a reviewer needs to judge it.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Plan {
+    /// Every resource in the configuration or state, in dependency order (no-ops included).
+    pub changes: Vec<Change>,
+    pub drift: Vec<Drift>,
+    pub outputs: BTreeMap<String, OutputChange>,
+    /// Operations of an earlier run that never finished.
+    pub pending: Vec<crate::state::PendingOperation>,
+}
+
+impl Plan {
+    /// Counts of each action (no-ops excluded).
+    pub fn summary(&self) -> BTreeMap<Action, usize> {
+        let mut m = BTreeMap::new();
+        for c in &self.changes {
+            *m.entry(c.action).or_insert(0) += 1;
+        }
+        m
+    }
+
+    /// True when applying would change nothing: no resource changes, no output changes.
+    pub fn is_empty(&self) -> bool {
+        self.changes.iter().all(|c| c.action == Action::NoOp)
+            && self
+                .outputs
+                .values()
+                .all(|o| o.before.as_ref() == Some(&o.after))
+    }
+
+    pub fn change(&self, address: &Address) -> Option<&Change> {
+        self.changes.iter().find(|c| &c.address == address)
+    }
+}
+
+/// What to plan for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PlanMode {
+    /// Make the world match the configuration.
+    #[default]
+    Normal,
+    /// Delete everything in state.
+    Destroy,
+}
+
+/// Why no plan could be made.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Cycle(#[from] CycleError),
+    #[error("unknown resource type `{0}`")]
+    UnknownType(String),
+    #[error("{address}: {message}")]
+    Eval { address: String, message: String },
+    #[error("{}", prevented_message(.0))]
+    PreventDestroy(Vec<(Address, Action)>),
+}
+
+fn prevented_message(list: &[(Address, Action)]) -> String {
+    let items: Vec<String> = list
+        .iter()
+        .map(|(a, act)| format!("{a} (would {act})"))
+        .collect();
+    format!(
+        "lifecycle.prevent_destroy forbids this plan: {}. Remove prevent_destroy first (or change the configuration so the resource is kept).",
+        items.join(", ")
+    )
+}
+
+/// Values that references resolve to while planning or applying: each resource's attributes.
+pub type Env = BTreeMap<Address, Value>;
+
+/// Resolves a reference against `env`.
+pub fn lookup(env: &Env, r: &Reference) -> Result<Value, String> {
+    let Some(v) = env.get(&r.address) else {
+        return Err(format!("reference to `{}`, which is not known", r.address));
+    };
+    Ok(v.get_path(&r.path).unwrap_or(Value::Null))
+}
+
+/// Evaluates a resource's configured attributes against `env` and normalises them.
+pub fn evaluate(
+    resource: &ResourceConfig,
+    schema: &ResourceSchema,
+    env: &Env,
+) -> Result<Value, PlanError> {
+    let mut m = BTreeMap::new();
+    for (name, expr) in &resource.attributes {
+        let v = expr
+            .eval(&|r| lookup(env, r))
+            .map_err(|message| PlanError::Eval {
+                address: resource.address.to_string(),
+                message: format!("{name}: {message}"),
+            })?;
+        m.insert(name.clone(), v);
+    }
+    Ok(schema.normalize(&Value::Map(m)))
+}
+
+/// The attributes a resource being created will have: configured inputs, and every other
+/// input and output unknown until apply.
+fn unknown_attributes(schema: &ResourceSchema, inputs: &Value) -> Value {
+    let mut m: BTreeMap<String, Value> = schema
+        .outputs
+        .keys()
+        .chain(schema.inputs.keys())
+        .map(|k| (k.clone(), Value::Unknown))
+        .collect();
+    if let Some(inputs) = inputs.as_map() {
+        for (k, v) in inputs {
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    Value::Map(m)
+}
+
+/// Plans the changes that make the world (`refreshed`, else `prior`) match `config`.
+///
+/// `refreshed` holds what refresh read for each resource in `prior`: `Some` for what exists,
+/// `None` for what is gone; a resource missing from it was not refreshed and is taken as
+/// recorded.
+pub fn plan(
+    config: &Config,
+    prior: &State,
+    refreshed: &BTreeMap<Address, Option<ResourceState>>,
+    catalog: &Catalog,
+    mode: PlanMode,
+) -> Result<Plan, PlanError> {
+    let schema_of = |t: &str| catalog.get(t).ok_or_else(|| PlanError::UnknownType(t.into()));
+    let current = |a: &Address| -> Option<ResourceState> {
+        match refreshed.get(a) {
+            Some(r) => r.clone(),
+            None => prior.resources.get(a).cloned(),
+        }
+    };
+
+    let mut out = Plan {
+        pending: prior.pending.clone(),
+        ..Plan::default()
+    };
+
+    // Drift: what changed since the last apply.
+    let by_addr: BTreeMap<&Address, &ResourceConfig> =
+        config.resources.iter().map(|r| (&r.address, r)).collect();
+    for (addr, recorded) in &prior.resources {
+        let Some(now) = refreshed.get(addr) else {
+            continue;
+        };
+        let ignore: &[String] = by_addr
+            .get(addr)
+            .map(|r| r.lifecycle.ignore_changes.as_slice())
+            .unwrap_or(&[]);
+        match now {
+            None => out.drift.push(Drift {
+                address: addr.clone(),
+                status: DriftStatus::Deleted,
+                attributes: Vec::new(),
+            }),
+            Some(now) => {
+                let schema = schema_of(&addr.rtype)?;
+                let attrs = diff_drift(schema, &recorded.inputs, &now.inputs, ignore);
+                if !attrs.is_empty() {
+                    out.drift.push(Drift {
+                        address: addr.clone(),
+                        status: DriftStatus::Modified,
+                        attributes: attrs,
+                    });
+                }
+            }
+        }
+    }
+
+    let order = Graph::new(config).order()?;
+    let mut env: Env = BTreeMap::new();
+    let mut prevented = Vec::new();
+
+    if mode == PlanMode::Normal {
+        for addr in &order {
+            let resource = by_addr[addr];
+            let schema = schema_of(&addr.rtype)?;
+            let desired = evaluate(resource, schema, &env)?;
+            let deps = resource.dependencies();
+            let base = Change {
+                address: addr.clone(),
+                action: Action::NoOp,
+                reason: None,
+                attributes: Vec::new(),
+                prior: None,
+                planned: Some(desired.clone()),
+                dependencies: deps,
+                create_before_destroy: resource.lifecycle.create_before_destroy,
+                deposed: false,
+                stateful: schema.stateful,
+            };
+            let change = match current(addr) {
+                None => {
+                    let reason = if prior.resources.contains_key(addr) {
+                        "deleted outside cairn"
+                    } else {
+                        "new resource"
+                    };
+                    env.insert(addr.clone(), unknown_attributes(schema, &desired));
+                    Change {
+                        action: Action::Create,
+                        reason: Some(reason.into()),
+                        attributes: create_attributes(schema, &desired),
+                        ..base
+                    }
+                }
+                Some(now) => {
+                    let attrs = diff_inputs(
+                        schema,
+                        &desired,
+                        &now.inputs,
+                        &resource.lifecycle.ignore_changes,
+                    );
+                    let forcing: Vec<String> = attrs
+                        .iter()
+                        .filter(|a| a.forces_replacement)
+                        .filter_map(|a| a.path.attribute().map(str::to_string))
+                        .collect::<BTreeSet<_>>()
+                        .into_iter()
+                        .collect();
+                    let (action, reason) = if !forcing.is_empty() {
+                        let verb = if forcing.len() == 1 { "forces" } else { "force" };
+                        (
+                            Action::Replace,
+                            Some(format!("{} {verb} replacement", forcing.join(", "))),
+                        )
+                    } else if !attrs.is_empty() {
+                        (Action::Update, None)
+                    } else {
+                        (Action::NoOp, None)
+                    };
+                    let seen = match action {
+                        Action::Replace => unknown_attributes(schema, &desired),
+                        _ => merge(&now.attributes(), &desired),
+                    };
+                    env.insert(addr.clone(), seen);
+                    if action == Action::Replace
+                        && (resource.lifecycle.prevent_destroy || now.prevent_destroy)
+                    {
+                        prevented.push((addr.clone(), action));
+                    }
+                    Change {
+                        action,
+                        reason,
+                        attributes: attrs,
+                        prior: Some(now),
+                        ..base
+                    }
+                }
+            };
+            out.changes.push(change);
+        }
+    }
+
+    // Resources recorded but no longer configured (or everything, when destroying), and
+    // instances deposed by create_before_destroy: deleted, dependents first.
+    let mut gone: Vec<ResourceState> = prior
+        .resources
+        .values()
+        .filter(|r| mode == PlanMode::Destroy || !by_addr.contains_key(&r.address))
+        .cloned()
+        .collect();
+    gone.sort_by_key(|r| std::cmp::Reverse(depth(&r.address, prior)));
+    for recorded in gone {
+        let addr = recorded.address.clone();
+        let schema = schema_of(&addr.rtype)?;
+        let Some(now) = current(&addr) else {
+            continue; // already gone: nothing to delete; state is cleaned on apply
+        };
+        if now.prevent_destroy {
+            prevented.push((addr.clone(), Action::Delete));
+        }
+        out.changes.push(Change {
+            address: addr.clone(),
+            action: Action::Delete,
+            reason: Some(
+                if mode == PlanMode::Destroy {
+                    "destroy"
+                } else {
+                    "not in configuration"
+                }
+                .into(),
+            ),
+            attributes: delete_attributes(&now.inputs),
+            dependencies: now.dependencies.clone(),
+            prior: Some(now),
+            planned: None,
+            create_before_destroy: false,
+            deposed: false,
+            stateful: schema.stateful,
+        });
+    }
+    for old in &prior.deposed {
+        let schema = schema_of(old.rtype())?;
+        out.changes.push(Change {
+            address: old.address.clone(),
+            action: Action::Delete,
+            reason: Some(format!(
+                "old instance {} left by create_before_destroy",
+                old.id
+            )),
+            attributes: delete_attributes(&old.inputs),
+            dependencies: old.dependencies.clone(),
+            prior: Some(old.clone()),
+            planned: None,
+            create_before_destroy: false,
+            deposed: true,
+            stateful: schema.stateful,
+        });
+    }
+    if !prevented.is_empty() {
+        return Err(PlanError::PreventDestroy(prevented));
+    }
+
+    if mode == PlanMode::Normal {
+        for (name, output) in &config.outputs {
+            let after = output
+                .value
+                .eval(&|r| lookup(&env, r))
+                .map_err(|message| PlanError::Eval {
+                    address: format!("output.{name}"),
+                    message,
+                })?;
+            out.outputs.insert(
+                name.clone(),
+                OutputChange {
+                    before: prior.outputs.get(name).map(|o| o.value.clone()),
+                    after,
+                    sensitive: output.sensitive,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Length of the longest chain of recorded dependencies below `addr` (for delete order in
+/// listings; the executor orders by the dependencies themselves).
+fn depth(addr: &Address, state: &State) -> usize {
+    fn go(a: &Address, state: &State, seen: &mut BTreeSet<Address>) -> usize {
+        if !seen.insert(a.clone()) {
+            return 0;
+        }
+        let d = state
+            .resources
+            .get(a)
+            .map(|r| {
+                r.dependencies
+                    .iter()
+                    .map(|d| 1 + go(d, state, seen))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .unwrap_or(0);
+        seen.remove(a);
+        d
+    }
+    go(addr, state, &mut BTreeSet::new())
+}
+
+fn merge(base: &Value, over: &Value) -> Value {
+    let mut m = base.as_map().cloned().unwrap_or_default();
+    if let Some(o) = over.as_map() {
+        for (k, v) in o {
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    Value::Map(m)
+}
+
+fn create_attributes(schema: &ResourceSchema, desired: &Value) -> Vec<AttributeChange> {
+    let mut out: Vec<AttributeChange> = desired
+        .as_map()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| AttributeChange {
+            path: Path::key(k),
+            before: None,
+            after: Some(v.clone()),
+            forces_replacement: false,
+            sensitive: schema.inputs.get(k).is_some_and(|a| a.sensitive),
+        })
+        .collect();
+    for k in schema.outputs.keys() {
+        if !desired.as_map().is_some_and(|m| m.contains_key(k)) {
+            out.push(AttributeChange {
+                path: Path::key(k),
+                before: None,
+                after: Some(Value::Unknown),
+                forces_replacement: false,
+                sensitive: false,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+fn delete_attributes(inputs: &Value) -> Vec<AttributeChange> {
+    inputs
+        .as_map()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| AttributeChange {
+            path: Path::key(k),
+            before: Some(v.clone()),
+            after: None,
+            forces_replacement: false,
+            sensitive: false,
+        })
+        .collect()
+}
+
+/// Differences between the desired inputs and what exists, for the attributes the
+/// configuration sets (or defaults). Attributes left to AWS are not compared.
+pub fn diff_inputs(
+    schema: &ResourceSchema,
+    desired: &Value,
+    current: &Value,
+    ignore: &[String],
+) -> Vec<AttributeChange> {
+    let mut out = Vec::new();
+    let (Some(d), cur) = (desired.as_map(), current.as_map()) else {
+        return out;
+    };
+    for (name, want) in d {
+        if ignore.contains(name) {
+            continue;
+        }
+        let Some(attr) = schema.inputs.get(name) else {
+            continue;
+        };
+        let have = cur.and_then(|c| c.get(name)).cloned().unwrap_or(Value::Null);
+        diff_value(
+            &Path::key(name),
+            &attr.ty,
+            Some(&have),
+            Some(want),
+            attr.force_new,
+            attr.sensitive,
+            &mut out,
+        );
+    }
+    out
+}
+
+/// Differences between what was recorded and what exists now, over every recorded attribute.
+pub fn diff_drift(
+    schema: &ResourceSchema,
+    recorded: &Value,
+    actual: &Value,
+    ignore: &[String],
+) -> Vec<AttributeChange> {
+    let mut out = Vec::new();
+    let empty = BTreeMap::new();
+    let r = recorded.as_map().unwrap_or(&empty);
+    let a = actual.as_map().unwrap_or(&empty);
+    let names: BTreeSet<&String> = r.keys().chain(a.keys()).collect();
+    for name in names {
+        if ignore.contains(name) {
+            continue;
+        }
+        let (ty, sensitive) = schema
+            .inputs
+            .get(name.as_str())
+            .map(|a| (a.ty.clone(), a.sensitive))
+            .unwrap_or((AttrType::Any, false));
+        // An attribute only one side has (e.g. one AWS added) is shown when the other side
+        // recorded it; attributes the configuration never set are not drift.
+        let (Some(before), after) = (r.get(name), a.get(name)) else {
+            continue;
+        };
+        diff_value(
+            &Path::key(name.as_str()),
+            &ty,
+            Some(before),
+            Some(after.unwrap_or(&Value::Null)),
+            false,
+            sensitive,
+            &mut out,
+        );
+    }
+    out
+}
+
+fn diff_value(
+    path: &Path,
+    ty: &AttrType,
+    before: Option<&Value>,
+    after: Option<&Value>,
+    force_new: bool,
+    sensitive: bool,
+    out: &mut Vec<AttributeChange>,
+) {
+    if before == after {
+        return;
+    }
+    // Maps and blocks are compared key by key so that one changed tag is one line.
+    let sub = match ty {
+        AttrType::Map(_) | AttrType::Object(_) => true,
+        _ => false,
+    };
+    if let (true, Some(Value::Map(b)), Some(Value::Map(a))) = (sub, before, after) {
+        let keys: BTreeSet<&String> = b.keys().chain(a.keys()).collect();
+        for k in keys {
+            let (child_ty, child_force, child_sens) = match ty {
+                AttrType::Map(t) => ((**t).clone(), false, false),
+                AttrType::Object(fields) => fields
+                    .get(k.as_str())
+                    .map(|f| (f.ty.clone(), f.force_new, f.sensitive))
+                    .unwrap_or((AttrType::Any, false, false)),
+                _ => (AttrType::Any, false, false),
+            };
+            diff_value(
+                &path.child(PathSeg::Key(k.clone())),
+                &child_ty,
+                b.get(k.as_str()),
+                a.get(k.as_str()),
+                force_new || child_force,
+                sensitive || child_sens,
+                out,
+            );
+        }
+        return;
+    }
+    out.push(AttributeChange {
+        path: path.clone(),
+        before: before.filter(|v| !v.is_null()).cloned(),
+        after: after.filter(|v| !v.is_null()).cloned(),
+        forces_replacement: force_new,
+        sensitive,
+    });
+}

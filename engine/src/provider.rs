@@ -1,0 +1,114 @@
+//! The provider contract: what the engine needs from a cloud to refresh, create, update and
+//! delete resources. `cairn-providers` implements it over AWS; tests use an in-memory one.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use cairn_model::Catalog;
+
+/// What exists in the cloud for one resource, as the provider reads it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observed {
+    /// The resource's id in the cloud (VPC id, bucket name, ...).
+    pub id: String,
+    /// Configuration-shaped view of the input attributes, normalised with the type's schema
+    /// (defaults filled in, sets sorted, documents canonical): for a resource created from a
+    /// configuration and not changed since, equal to that normalised configuration.
+    pub inputs: serde_json::Value,
+    /// Output attributes (`id`, `arn`, ...), a JSON object.
+    pub outputs: serde_json::Value,
+}
+
+/// One resource to read: its id and, for types whose id alone does not identify what to
+/// read (e.g. a security group rule), the inputs last applied.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReadRequest {
+    pub id: String,
+    pub prior_inputs: serde_json::Value,
+}
+
+/// Facts about the operation in progress, for the provider to use or pass on.
+#[derive(Clone, Default)]
+pub struct OpContext {
+    /// Address of the resource, for messages.
+    pub address: String,
+    /// Unique token of this operation: passed to AWS as an idempotency token where the API
+    /// takes one, and as a tag where the resource has tags.
+    pub token: String,
+    /// Progress callback for long waits (load balancer provisioning, ...).
+    pub progress: Option<std::sync::Arc<dyn Fn(String) + Send + Sync>>,
+}
+
+impl OpContext {
+    pub fn report(&self, message: impl Into<String>) {
+        if let Some(p) = &self.progress {
+            p(message.into());
+        }
+    }
+}
+
+impl std::fmt::Debug for OpContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpContext")
+            .field("address", &self.address)
+            .field("token", &self.token)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a provider operation failed.
+#[derive(Clone, Debug, thiserror::Error, PartialEq)]
+pub enum ProviderError {
+    #[error("unknown resource type `{0}`")]
+    UnknownType(String),
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(String),
+    #[error("{0}")]
+    Api(String),
+    #[error("timed out: {0}")]
+    Timeout(String),
+}
+
+/// A cloud the engine can manage resources in.
+///
+/// Every call gets and returns JSON objects that are fully known: the engine resolves all
+/// references before calling. Implementations retry throttling and transient errors
+/// themselves; an error returned here is final for this operation.
+#[async_trait]
+pub trait Provider: Send + Sync {
+    /// The resource types this provider offers.
+    fn catalog(&self) -> &Catalog;
+
+    /// Reads many resources of one type at once, with as few calls as the API allows.
+    /// The result maps each requested id to what exists, or `None` when it is gone.
+    async fn read(
+        &self,
+        rtype: &str,
+        requests: &[ReadRequest],
+    ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError>;
+
+    /// Creates a resource from its normalised configuration and waits until it is usable.
+    async fn create(
+        &self,
+        rtype: &str,
+        config: &serde_json::Value,
+        ctx: &OpContext,
+    ) -> Result<Observed, ProviderError>;
+
+    /// Changes a resource in place from `prior` to `config`.
+    async fn update(
+        &self,
+        rtype: &str,
+        prior: &Observed,
+        config: &serde_json::Value,
+        ctx: &OpContext,
+    ) -> Result<Observed, ProviderError>;
+
+    /// Deletes a resource and waits until it is gone. Deleting what is already gone succeeds.
+    async fn delete(
+        &self,
+        rtype: &str,
+        prior: &Observed,
+        ctx: &OpContext,
+    ) -> Result<(), ProviderError>;
+}

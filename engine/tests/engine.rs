@@ -1,0 +1,422 @@
+//! Engine tests over the in-memory provider: planning, ordering, failure and state recording.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use cairn_engine::memory::MemoryProvider;
+use cairn_engine::{
+    apply, plan, refresh, Action, ApplyOptions, ApplyReport, Event, Outcome, Plan, PlanMode,
+    Provider, State, Step,
+};
+use cairn_model::{
+    Address, Catalog, Config, Expr, Lifecycle, Part, PathSeg, Reference, ResourceConfig,
+    ResourceSchema, SchemaMeta, Value,
+};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A network.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct NetConfig {
+    #[schemars(extend("x-force-new" = true))]
+    cidr: String,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+}
+
+/// A subnet of a network.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct SubConfig {
+    #[schemars(extend("x-force-new" = true))]
+    net_id: String,
+    #[schemars(extend("x-force-new" = true))]
+    cidr: String,
+    label: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[allow(dead_code)]
+struct Out {
+    id: String,
+    arn: String,
+}
+
+fn catalog() -> Catalog {
+    let mut c = Catalog::default();
+    c.insert(ResourceSchema::derive::<NetConfig, Out>("t_net", SchemaMeta::default()));
+    c.insert(ResourceSchema::derive::<SubConfig, Out>("t_sub", SchemaMeta { stateful: true }));
+    c
+}
+
+fn addr(s: &str) -> Address {
+    s.parse().expect("address")
+}
+
+fn lit(s: &str) -> Expr {
+    Expr::Value(Value::string(s))
+}
+
+fn id_of(a: &str) -> Expr {
+    Expr::Ref(Reference {
+        address: addr(a),
+        path: vec![PathSeg::Key("id".into())],
+    })
+}
+
+fn net(name: &str, cidr: &str, tags: &[(&str, &str)]) -> ResourceConfig {
+    let mut attrs = BTreeMap::new();
+    attrs.insert("cidr".into(), lit(cidr));
+    attrs.insert(
+        "tags".into(),
+        Expr::Map(tags.iter().map(|(k, v)| (k.to_string(), lit(v))).collect()),
+    );
+    ResourceConfig {
+        address: addr(&format!("t_net.{name}")),
+        attributes: attrs,
+        depends_on: vec![],
+        lifecycle: Lifecycle::default(),
+    }
+}
+
+fn sub(name: &str, net: &str, cidr: &str) -> ResourceConfig {
+    let mut attrs = BTreeMap::new();
+    attrs.insert("net_id".into(), id_of(&format!("t_net.{net}")));
+    attrs.insert("cidr".into(), lit(cidr));
+    attrs.insert(
+        "label".into(),
+        Expr::Template(vec![
+            Part::Literal("in ".into()),
+            Part::Ref(Reference {
+                address: addr(&format!("t_net.{net}")),
+                path: vec![PathSeg::Key("cidr".into())],
+            }),
+        ]),
+    );
+    ResourceConfig {
+        address: addr(&format!("t_sub.{name}")),
+        attributes: attrs,
+        depends_on: vec![],
+        lifecycle: Lifecycle::default(),
+    }
+}
+
+fn config(resources: Vec<ResourceConfig>) -> Config {
+    Config {
+        resources,
+        outputs: BTreeMap::new(),
+    }
+}
+
+struct Run {
+    provider: Arc<MemoryProvider>,
+    state: State,
+    writes: usize,
+    events: Vec<Event>,
+}
+
+impl Run {
+    fn new() -> Run {
+        Run::with(MemoryProvider::new(catalog()))
+    }
+
+    fn with(provider: MemoryProvider) -> Run {
+        Run {
+            provider: Arc::new(provider),
+            state: State::default(),
+            writes: 0,
+            events: Vec::new(),
+        }
+    }
+
+    async fn plan(&self, config: &Config, mode: PlanMode) -> Plan {
+        let refreshed = refresh(&*self.provider, &self.state).await.expect("refresh");
+        plan(config, &self.state, &refreshed, &catalog(), mode).expect("plan")
+    }
+
+    async fn apply_plan(&mut self, p: &Plan, config: &Config, parallelism: usize) -> ApplyReport {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let sink = events.clone();
+        let mut writes = 0;
+        let provider: Arc<dyn Provider> = self.provider.clone();
+        let report = apply(
+            p,
+            config,
+            self.state.clone(),
+            provider,
+            &ApplyOptions { parallelism },
+            &mut |_s: &State| {
+                writes += 1;
+                Ok(())
+            },
+            Arc::new(move |e| sink.lock().expect("events").push(e)),
+        )
+        .await
+        .expect("apply");
+        self.writes = writes;
+        self.events = events.lock().expect("events").clone();
+        self.state = report.state.clone();
+        report
+    }
+
+    async fn converge(&mut self, config: &Config) -> (Plan, ApplyReport) {
+        let p = self.plan(config, PlanMode::Normal).await;
+        let r = self.apply_plan(&p, config, 10).await;
+        (p, r)
+    }
+}
+
+/// `(address, action)` of every change that is not a no-op.
+fn actions(p: &Plan) -> Vec<(String, Action)> {
+    p.changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .map(|c| (c.address.to_string(), c.action))
+        .collect()
+}
+
+fn check_actions(p: &Plan, expected: &[(&str, Action)]) {
+    let want: Vec<(String, Action)> = expected.iter().map(|(a, b)| (a.to_string(), *b)).collect();
+    assert_eq!(actions(p), want);
+}
+
+#[tokio::test]
+async fn create_then_plan_is_empty() {
+    let mut run = Run::new();
+    let cfg = config(vec![
+        sub("a", "main", "10.0.1.0/24"),
+        net("main", "10.0.0.0/16", &[("Name", "main")]),
+    ]);
+    let (p, report) = run.converge(&cfg).await;
+    check_actions(&p, &[("t_net.main", Action::Create), ("t_sub.a", Action::Create)]);
+    let sub_change = p.change(&addr("t_sub.a")).expect("sub");
+    let net_id = sub_change
+        .attributes
+        .iter()
+        .find(|a| a.path.to_string() == "net_id")
+        .expect("net_id");
+    assert_eq!(net_id.after, Some(Value::Unknown), "known after apply");
+    assert!(report.succeeded());
+    assert_eq!(run.provider.count(), 2);
+    // State is recorded before and after every operation, and once at the end.
+    assert_eq!(run.writes, 2 * 2 + 1);
+    let sub = &run.state.resources[&addr("t_sub.a")];
+    assert_eq!(sub.dependencies, vec![addr("t_net.main")]);
+    assert_eq!(sub.inputs.as_map().expect("map")["label"], Value::string("in 10.0.0.0/16"));
+    assert!(run.state.pending.is_empty());
+
+    let again = run.plan(&cfg, PlanMode::Normal).await;
+    assert!(again.is_empty(), "{:?}", actions(&again));
+}
+
+#[tokio::test]
+async fn tag_change_is_one_in_place_update() {
+    let mut run = Run::new();
+    let cfg = config(vec![net("main", "10.0.0.0/16", &[("Name", "a")]), sub("a", "main", "10.0.1.0/24")]);
+    run.converge(&cfg).await;
+    let cfg2 = config(vec![net("main", "10.0.0.0/16", &[("Name", "b")]), sub("a", "main", "10.0.1.0/24")]);
+    let (p, report) = run.converge(&cfg2).await;
+    check_actions(&p, &[("t_net.main", Action::Update)]);
+    let c = p.change(&addr("t_net.main")).expect("change");
+    assert_eq!(c.attributes.len(), 1);
+    assert_eq!(c.attributes[0].path.to_string(), "tags.Name");
+    assert_eq!(c.attributes[0].before, Some(Value::string("a")));
+    assert_eq!(c.attributes[0].after, Some(Value::string("b")));
+    assert!(report.succeeded());
+    assert!(run.plan(&cfg2, PlanMode::Normal).await.is_empty());
+}
+
+#[tokio::test]
+async fn force_new_change_replaces_and_cascades_in_order() {
+    let mut run = Run::new();
+    let cfg = config(vec![net("main", "10.0.0.0/16", &[]), sub("a", "main", "10.0.1.0/24")]);
+    run.converge(&cfg).await;
+    let old_id = run.state.resources[&addr("t_net.main")].id.clone();
+
+    let cfg2 = config(vec![net("main", "10.1.0.0/16", &[]), sub("a", "main", "10.1.1.0/24")]);
+    let p = run.plan(&cfg2, PlanMode::Normal).await;
+    check_actions(&p, &[("t_net.main", Action::Replace), ("t_sub.a", Action::Replace)]);
+    assert_eq!(p.change(&addr("t_net.main")).and_then(|c| c.reason.clone()).as_deref(), Some("cidr forces replacement"));
+    let calls_before = run.provider.calls().len();
+    let report = run.apply_plan(&p, &cfg2, 10).await;
+    assert!(report.succeeded());
+    let calls: Vec<String> = run.provider.calls()[calls_before..].to_vec();
+    assert_eq!(
+        calls,
+        vec!["delete t_sub.a", "delete t_net.main", "create t_net.main", "create t_sub.a"]
+    );
+    assert_ne!(run.state.resources[&addr("t_net.main")].id, old_id);
+    assert_eq!(run.provider.count(), 2);
+}
+
+#[tokio::test]
+async fn create_before_destroy_creates_first_and_deposes() {
+    let mut run = Run::new();
+    let mut n = net("main", "10.0.0.0/16", &[]);
+    n.lifecycle.create_before_destroy = true;
+    run.converge(&config(vec![n.clone()])).await;
+    let mut n2 = net("main", "10.9.0.0/16", &[]);
+    n2.lifecycle.create_before_destroy = true;
+    let cfg = config(vec![n2]);
+    let before = run.provider.calls().len();
+    let (p, report) = run.converge(&cfg).await;
+    check_actions(&p, &[("t_net.main", Action::Replace)]);
+    assert!(report.succeeded());
+    assert_eq!(run.provider.calls()[before + 1..], ["create t_net.main", "delete t_net.main"]);
+    assert!(run.state.deposed.is_empty());
+    assert_eq!(run.provider.count(), 1);
+}
+
+#[tokio::test]
+async fn removed_resources_are_deleted_dependents_first() {
+    let mut run = Run::new();
+    let cfg = config(vec![net("main", "10.0.0.0/16", &[]), sub("a", "main", "10.0.1.0/24"), sub("b", "main", "10.0.2.0/24")]);
+    run.converge(&cfg).await;
+    let before = run.provider.calls().len();
+    let (p, report) = run.converge(&config(vec![])).await;
+    assert_eq!(actions(&p).len(), 3);
+    assert!(p.changes.iter().all(|c| c.reason.as_deref() == Some("not in configuration")));
+    assert!(report.succeeded());
+    let calls = &run.provider.calls()[before + 2..]; // after the reads
+    assert_eq!(calls.last().map(String::as_str), Some("delete t_net.main"), "{calls:?}");
+    assert_eq!(run.provider.count(), 0);
+    assert!(run.state.resources.is_empty());
+}
+
+#[tokio::test]
+async fn destroy_deletes_everything_in_reverse_order() {
+    let mut run = Run::new();
+    let cfg = config(vec![net("main", "10.0.0.0/16", &[]), sub("a", "main", "10.0.1.0/24")]);
+    run.converge(&cfg).await;
+    let p = run.plan(&cfg, PlanMode::Destroy).await;
+    check_actions(&p, &[("t_sub.a", Action::Delete), ("t_net.main", Action::Delete)]);
+    let before = run.provider.calls().len();
+    assert!(run.apply_plan(&p, &cfg, 10).await.succeeded());
+    assert_eq!(run.provider.calls()[before..], ["delete t_sub.a", "delete t_net.main"]);
+    assert!(run.state.resources.is_empty());
+}
+
+#[tokio::test]
+async fn failure_stops_dependents_only() {
+    let provider = MemoryProvider::new(catalog());
+    provider.fail.lock().expect("fail").insert("t_net.bad".into());
+    let mut run = Run::with(provider);
+    let cfg = config(vec![
+        net("bad", "10.0.0.0/16", &[]),
+        sub("under_bad", "bad", "10.0.1.0/24"),
+        net("good", "10.1.0.0/16", &[]),
+        sub("under_good", "good", "10.1.1.0/24"),
+    ]);
+    let (_, report) = run.converge(&cfg).await;
+    assert!(!report.succeeded());
+    let outcome = |a: &str| {
+        report
+            .steps
+            .iter()
+            .find(|(x, _, _)| x.to_string() == a)
+            .map(|(_, _, o)| o.clone())
+            .expect("step")
+    };
+    assert!(matches!(outcome("t_net.bad"), Outcome::Failed(ref e) if e.contains("injected")));
+    assert_eq!(outcome("t_sub.under_bad"), Outcome::Skipped { because: addr("t_net.bad") });
+    assert_eq!(outcome("t_net.good"), Outcome::Done);
+    assert_eq!(outcome("t_sub.under_good"), Outcome::Done);
+    assert_eq!(run.state.resources.len(), 2);
+    assert!(run.state.pending.is_empty());
+    assert!(run.events.iter().any(|e| matches!(e, Event::Skipped { step: Step::Create, .. })));
+}
+
+#[tokio::test]
+async fn operations_start_as_soon_as_their_dependencies_finish_within_parallelism() {
+    let mut provider = MemoryProvider::new(catalog());
+    provider.delay = Duration::from_millis(20);
+    let mut run = Run::with(provider);
+    let resources: Vec<ResourceConfig> = (0..12)
+        .map(|i| net(&format!("n{i}"), &format!("10.{i}.0.0/16"), &[]))
+        .collect();
+    let cfg = config(resources);
+    let p = run.plan(&cfg, PlanMode::Normal).await;
+    assert!(run.apply_plan(&p, &cfg, 3).await.succeeded());
+    let max = run.provider.max_running.load(Ordering::SeqCst);
+    assert_eq!(max, 3, "parallelism bounds concurrent operations");
+}
+
+#[tokio::test]
+async fn drift_is_detected_and_reverted_and_deleted_resources_recreated() {
+    let mut run = Run::new();
+    let cfg = config(vec![net("main", "10.0.0.0/16", &[("Name", "a")]), net("other", "10.1.0.0/16", &[])]);
+    run.converge(&cfg).await;
+    let main_id = run.state.resources[&addr("t_net.main")].id.clone();
+    let other_id = run.state.resources[&addr("t_net.other")].id.clone();
+    run.provider.set("t_net", &main_id, serde_json::json!({"cidr": "10.0.0.0/16", "tags": {"Name": "hand"}}));
+    run.provider.remove("t_net", &other_id);
+
+    let p = run.plan(&cfg, PlanMode::Normal).await;
+    assert_eq!(p.drift.len(), 2);
+    let d = p.drift.iter().find(|d| d.address == addr("t_net.main")).expect("drift");
+    assert_eq!(d.attributes[0].path.to_string(), "tags.Name");
+    assert_eq!(d.attributes[0].after, Some(Value::string("hand")));
+    check_actions(&p, &[("t_net.main", Action::Update), ("t_net.other", Action::Create)]);
+    assert_eq!(
+        p.change(&addr("t_net.other")).and_then(|c| c.reason.clone()).as_deref(),
+        Some("deleted outside cairn")
+    );
+    let state = run.state.clone();
+    let refreshed = refresh(&*run.provider, &state).await.expect("refresh");
+    run.state = state.with_refreshed(&refreshed);
+    assert!(run.apply_plan(&p, &cfg, 10).await.succeeded());
+    assert!(run.plan(&cfg, PlanMode::Normal).await.is_empty());
+}
+
+#[tokio::test]
+async fn ignore_changes_hides_an_attribute() {
+    let mut run = Run::new();
+    let mut n = net("main", "10.0.0.0/16", &[("Name", "a")]);
+    n.lifecycle.ignore_changes = vec!["tags".into()];
+    run.converge(&config(vec![n])).await;
+    let mut n2 = net("main", "10.0.0.0/16", &[("Name", "b")]);
+    n2.lifecycle.ignore_changes = vec!["tags".into()];
+    assert!(run.plan(&config(vec![n2]), PlanMode::Normal).await.is_empty());
+}
+
+#[tokio::test]
+async fn prevent_destroy_blocks_even_after_the_block_is_removed() {
+    let mut run = Run::new();
+    let mut n = net("main", "10.0.0.0/16", &[]);
+    n.lifecycle.prevent_destroy = true;
+    run.converge(&config(vec![n.clone()])).await;
+    let refreshed = refresh(&*run.provider, &run.state).await.expect("refresh");
+    for (cfg, mode) in [
+        (config(vec![]), PlanMode::Normal),
+        (config(vec![n.clone()]), PlanMode::Destroy),
+        (config(vec![{
+            let mut r = net("main", "10.5.0.0/16", &[]);
+            r.lifecycle.prevent_destroy = true;
+            r
+        }]), PlanMode::Normal),
+    ] {
+        let err = plan(&cfg, &run.state, &refreshed, &catalog(), mode).expect_err("prevented");
+        assert!(err.to_string().contains("prevent_destroy"), "{err}");
+        assert!(err.to_string().contains("t_net.main"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn outputs_are_planned_and_recorded() {
+    let mut run = Run::new();
+    let mut cfg = config(vec![net("main", "10.0.0.0/16", &[])]);
+    cfg.outputs.insert(
+        "net".into(),
+        cairn_model::OutputConfig { value: id_of("t_net.main"), sensitive: false },
+    );
+    let (p, _) = run.converge(&cfg).await;
+    assert_eq!(p.outputs["net"].after, Value::Unknown);
+    let id = run.state.resources[&addr("t_net.main")].id.clone();
+    assert_eq!(run.state.outputs["net"].value, Value::string(id));
+    assert!(run.plan(&cfg, PlanMode::Normal).await.is_empty());
+}

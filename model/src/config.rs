@@ -1,0 +1,57 @@
+//! The resolved configuration of a stack: what the engine plans from.
+
+use std::collections::BTreeMap;
+
+use crate::address::Address;
+use crate::expr::Expr;
+
+/// `lifecycle = { ... }` of a resource.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Lifecycle {
+    pub prevent_destroy: bool,
+    pub create_before_destroy: bool,
+    /// Top-level attribute names excluded from diffs and drift.
+    pub ignore_changes: Vec<String>,
+}
+
+/// One resource (or one `for_each` instance) as configured.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceConfig {
+    pub address: Address,
+    /// Input attributes by name; references are not yet resolved.
+    pub attributes: BTreeMap<String, Expr>,
+    /// Explicit `depends_on` edges (references add the implicit ones).
+    pub depends_on: Vec<Address>,
+    pub lifecycle: Lifecycle,
+}
+
+impl ResourceConfig {
+    /// Every resource this one depends on, through references or `depends_on`, once each.
+    pub fn dependencies(&self) -> Vec<Address> {
+        let mut deps: Vec<Address> = self
+            .attributes
+            .values()
+            .flat_map(|e| e.references())
+            .map(|r| r.address.clone())
+            .chain(self.depends_on.iter().cloned())
+            .filter(|a| a != &self.address)
+            .collect();
+        deps.sort();
+        deps.dedup();
+        deps
+    }
+}
+
+/// `[output.<name>]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutputConfig {
+    pub value: Expr,
+    pub sensitive: bool,
+}
+
+/// Everything the engine needs from a stack: its resources and outputs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Config {
+    pub resources: Vec<ResourceConfig>,
+    pub outputs: BTreeMap<String, OutputConfig>,
+}
