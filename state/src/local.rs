@@ -1,0 +1,304 @@
+//! The local backend: `.cairn/state.json` in the stack directory, written atomically
+//! (temporary file, fsync, rename) with mode 0600, earlier versions kept in `.cairn/backups/`.
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::format::{StateFile, FORMAT_VERSION};
+use crate::lock::{self, LockGuard};
+use crate::StateError;
+
+/// How many earlier versions of the state are kept.
+pub const BACKUPS_KEPT: usize = 10;
+
+/// Lineage and serial of a state file, and the file's identity when it was seen.
+#[derive(Clone, Debug, PartialEq)]
+struct Seen {
+    lineage: String,
+    serial: u64,
+    file: Option<(u64, u64, std::time::SystemTime)>,
+}
+
+fn identity(path: &Path) -> Option<(u64, u64, std::time::SystemTime)> {
+    use std::os::unix::fs::MetadataExt;
+    let m = fs::metadata(path).ok()?;
+    Some((m.ino(), m.len(), m.modified().ok()?))
+}
+
+/// State stored in a directory on the local file system.
+#[derive(Debug)]
+pub struct LocalBackend {
+    dir: PathBuf,
+    /// The last state read or written here, to detect a second writer cheaply.
+    last: Mutex<Option<Seen>>,
+}
+
+impl LocalBackend {
+    /// The backend of the stack in `stack_dir` (state under `stack_dir/.cairn`).
+    pub fn new(stack_dir: &Path) -> Self {
+        LocalBackend {
+            dir: stack_dir.join(".cairn"),
+            last: Mutex::new(None),
+        }
+    }
+
+    pub fn state_path(&self) -> PathBuf {
+        self.dir.join("state.json")
+    }
+
+    pub fn lock_path(&self) -> PathBuf {
+        self.dir.join("state.lock")
+    }
+
+    pub fn backups_dir(&self) -> PathBuf {
+        self.dir.join("backups")
+    }
+
+    fn ensure_dir(&self) -> Result<(), StateError> {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(self.backups_dir())
+            .map_err(|e| StateError::io("creating", self.backups_dir(), e))
+    }
+
+    /// Reads the state; `None` when none was written yet.
+    pub fn read(&self) -> Result<Option<StateFile>, StateError> {
+        let path = self.state_path();
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(StateError::io("reading", path, e)),
+        };
+        let state = parse(&path, &text)?;
+        self.remember(&state);
+        Ok(Some(state))
+    }
+
+    /// Takes the state lock for `operation`; fails at once if another process holds it.
+    pub fn lock(&self, operation: &str) -> Result<LockGuard, StateError> {
+        self.ensure_dir()?;
+        lock::acquire(&self.lock_path(), operation)
+    }
+
+    /// Clears a lock whose holder died (see [`lock::force_unlock`]).
+    pub fn force_unlock(&self, id: &str) -> Result<(), StateError> {
+        lock::force_unlock(&self.lock_path(), id)
+    }
+
+    /// Writes `state` as the next version: its serial is incremented, the file replaced
+    /// atomically, the previous version kept as a backup. Refuses (writing nothing) when the
+    /// state on disk is not the one last read or written here.
+    pub fn write(&self, state: &mut StateFile) -> Result<(), StateError> {
+        self.ensure_dir()?;
+        let path = self.state_path();
+        // What is on disk now: the state last seen here when the file is unchanged since
+        // (one stat), else the file itself.
+        let seen = self.last.lock().ok().and_then(|l| l.clone());
+        let now = identity(&path);
+        let current = match (seen, now) {
+            (_, None) => None,
+            (Some(seen), Some(id)) if seen.file == Some(id) => Some((seen.lineage, seen.serial)),
+            (_, Some(_)) => {
+                let text = fs::read_to_string(&path)
+                    .map_err(|e| StateError::io("reading", &path, e))?;
+                let s = parse(&path, &text)?;
+                Some((s.lineage, s.serial))
+            }
+        };
+        if let Some((lineage, serial)) = &current {
+            if *lineage != state.lineage || *serial != state.serial {
+                return Err(StateError::Conflict {
+                    on_disk: lineage.clone(),
+                    on_disk_serial: *serial,
+                    ours: state.lineage.clone(),
+                    our_serial: state.serial,
+                });
+            }
+        }
+        state.serial += 1;
+        let text = match serde_json::to_string_pretty(state) {
+            Ok(t) => t + "\n",
+            Err(e) => {
+                state.serial -= 1;
+                return Err(StateError::Corrupt {
+                    path,
+                    message: e.to_string(),
+                });
+            }
+        };
+        let result = self.replace(&path, &text, current.map(|c| c.1));
+        match result {
+            Ok(()) => {
+                self.remember(state);
+                Ok(())
+            }
+            Err(e) => {
+                state.serial -= 1;
+                Err(e)
+            }
+        }
+    }
+
+    fn remember(&self, state: &StateFile) {
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some(Seen {
+                lineage: state.lineage.clone(),
+                serial: state.serial,
+                file: identity(&self.state_path()),
+            });
+        }
+    }
+
+    fn replace(&self, path: &Path, text: &str, old_serial: Option<u64>) -> Result<(), StateError> {
+        let tmp = self.dir.join(format!("state.json.tmp-{}", std::process::id()));
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(|e| StateError::io("creating", &tmp, e))?;
+        f.write_all(text.as_bytes())
+            .and_then(|_| f.sync_all())
+            .map_err(|e| StateError::io("writing", &tmp, e))?;
+        drop(f);
+        if let Some(serial) = old_serial {
+            // The old version stays reachable as a backup (a hard link: no copy).
+            let backup = self.backups_dir().join(format!("state.{serial:08}.json"));
+            let _ = fs::remove_file(&backup);
+            fs::hard_link(path, &backup)
+                .or_else(|_| fs::copy(path, &backup).map(|_| ()))
+                .map_err(|e| StateError::io("backing up to", &backup, e))?;
+            self.prune_backups();
+        }
+        fs::rename(&tmp, path).map_err(|e| StateError::io("replacing", path, e))?;
+        if let Ok(d) = fs::File::open(&self.dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+
+    fn prune_backups(&self) {
+        let Ok(entries) = fs::read_dir(self.backups_dir()) else {
+            return;
+        };
+        let mut names: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("state.") && n.ends_with(".json"))
+            })
+            .collect();
+        names.sort();
+        while names.len() > BACKUPS_KEPT {
+            let _ = fs::remove_file(names.remove(0));
+        }
+    }
+}
+
+fn parse(path: &Path, text: &str) -> Result<StateFile, StateError> {
+    #[derive(serde::Deserialize)]
+    struct Version {
+        format_version: u32,
+    }
+    let version: Version = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    if version.format_version > FORMAT_VERSION {
+        return Err(StateError::TooNew {
+            path: path.to_path_buf(),
+            found: version.format_version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    serde_json::from_str(text).map_err(|e| StateError::Corrupt {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn writes_atomically_with_mode_backups_and_serials() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path());
+        assert!(backend.read().expect("read").is_none());
+        let mut state = StateFile::new("test");
+        for _ in 0..(BACKUPS_KEPT + 3) {
+            backend.write(&mut state).expect("write");
+        }
+        assert_eq!(state.serial, (BACKUPS_KEPT + 3) as u64);
+        let mode = fs::metadata(backend.state_path()).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let back = LocalBackend::new(dir.path()).read().expect("read").expect("some");
+        assert_eq!(back, state);
+        let backups = fs::read_dir(backend.backups_dir()).expect("dir").count();
+        assert_eq!(backups, BACKUPS_KEPT);
+        // No temporary file is left behind.
+        let leftovers: Vec<_> = fs::read_dir(dir.path().join(".cairn"))
+            .expect("dir")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains("tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn a_second_writer_with_a_stale_state_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let a = LocalBackend::new(dir.path());
+        let mut sa = StateFile::new("test");
+        a.write(&mut sa).expect("write");
+        let b = LocalBackend::new(dir.path());
+        let mut sb = b.read().expect("read").expect("some");
+        a.write(&mut sa).expect("write");
+        let err = b.write(&mut sb).expect_err("conflict");
+        assert!(matches!(err, StateError::Conflict { .. }), "{err}");
+        assert_eq!(sb.serial, 1, "serial unchanged on refusal");
+        assert_eq!(a.read().expect("read").expect("some").serial, 2);
+    }
+
+    #[test]
+    fn newer_format_and_garbage_are_errors_not_data_loss() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path());
+        fs::create_dir_all(dir.path().join(".cairn")).expect("mkdir");
+        fs::write(backend.state_path(), r#"{"format_version": 99}"#).expect("write");
+        assert!(matches!(backend.read(), Err(StateError::TooNew { found: 99, .. })));
+        fs::write(backend.state_path(), "{ not json").expect("write");
+        assert!(matches!(backend.read(), Err(StateError::Corrupt { .. })));
+        let mut s = StateFile::new("test");
+        assert!(backend.write(&mut s).is_err(), "never overwrite what cannot be read");
+        assert_eq!(fs::read_to_string(backend.state_path()).expect("read"), "{ not json");
+    }
+
+    #[test]
+    fn lock_is_exclusive_and_released_on_drop() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path());
+        let guard = backend.lock("apply").expect("lock");
+        match LocalBackend::new(dir.path()).lock("plan") {
+            Err(StateError::Locked(info)) => {
+                assert_eq!(info.id, guard.info.id);
+                assert_eq!(info.operation, "apply");
+                assert_eq!(info.pid, std::process::id());
+            }
+            other => panic!("expected Locked, got {other:?}"),
+        }
+        let err = backend.force_unlock(&guard.info.id).expect_err("held");
+        assert!(err.to_string().contains("running process"), "{err}");
+        drop(guard);
+        let again = backend.lock("apply").expect("lock again after release");
+        drop(again);
+    }
+}
