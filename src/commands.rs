@@ -1,0 +1,389 @@
+//! The commands: each loads what it needs, calls the engine, and renders the result.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{anyhow, Context};
+use cairn_engine::{
+    apply, plan, refresh, Action, ApplyOptions, Graph, Outcome as StepOutcome, Plan, PlanMode,
+    Provider, Refreshed, State,
+};
+use cairn_model::Value;
+use cairn_stacks::Stack;
+use cairn_state::{LocalBackend, StateFile};
+
+use crate::planfile::PlanFile;
+use crate::render::human::HumanRenderer;
+use crate::render::{json, progress};
+use crate::style::{self, Painter};
+use crate::workspace::{self, Failure, Outcome};
+use crate::{statefile, Exit, Format, PlanArgs, VarArgs};
+
+fn human(plan: &Plan, catalog: &cairn_model::Catalog) -> String {
+    HumanRenderer {
+        catalog,
+        paint: Painter {
+            enabled: style::stdout_color(),
+        },
+    }
+    .plan(plan)
+}
+
+pub fn validate(dir: &Path, vars: &VarArgs) -> Outcome {
+    let stack = workspace::load_stack(dir, vars)?;
+    Graph::new(&stack.config)
+        .order()
+        .map_err(|e| anyhow!("{e}"))?;
+    println!(
+        "The stack `{}` is valid: {} resources, {} outputs.",
+        stack.name,
+        stack.config.resources.len(),
+        stack.config.outputs.len()
+    );
+    Ok(Exit::Ok)
+}
+
+/// Refreshes (unless told not to) and plans.
+async fn make_plan(
+    stack: &Stack,
+    state: &State,
+    provider: &dyn Provider,
+    refresh_first: bool,
+    mode: PlanMode,
+) -> Result<(Plan, Refreshed), Failure> {
+    let refreshed = if refresh_first {
+        refresh(provider, state).await.map_err(|errors| {
+            anyhow!(
+                "refresh failed:\n  {}",
+                errors
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n  ")
+            )
+        })?
+    } else {
+        Refreshed::new()
+    };
+    let p = plan(&stack.config, state, &refreshed, provider.catalog(), mode)
+        .map_err(|e| anyhow!("{e}"))?;
+    Ok((p, refreshed))
+}
+
+pub async fn plan_cmd(
+    dir: &Path,
+    args: &PlanArgs,
+    format: Format,
+    detailed: bool,
+    out: Option<&Path>,
+) -> Outcome {
+    let stack = workspace::load_stack(dir, &args.vars)?;
+    let backend = workspace::backend(dir, Some(&stack))?;
+    let (file, state) = workspace::read_state(&backend)?;
+    let provider = workspace::provider(&stack).await?;
+    let (p, _) = make_plan(&stack, &state, &*provider, args.refresh, PlanMode::Normal).await?;
+    let plan_json = json::plan(&p, &stack.name);
+    match format {
+        Format::Human => print!("{}", human(&p, provider.catalog())),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&plan_json).map_err(anyhow::Error::from)?),
+    }
+    if let Some(out) = out {
+        PlanFile::new(&stack, &file.lineage, file.serial, false, args.refresh, plan_json)
+            .write(out)?;
+        if format == Format::Human {
+            println!("\nSaved the plan to {}. Apply exactly this plan with: cairn apply {}", out.display(), out.display());
+        }
+    }
+    Ok(if detailed && !p.is_empty() { Exit::Changes } else { Exit::Ok })
+}
+
+/// Asks on the terminal; `Ok(false)` when the answer is not "yes".
+fn confirm(question: &str) -> Result<bool, Failure> {
+    if !std::io::stdin().is_terminal() {
+        return Err(anyhow!(
+            "no terminal to ask for confirmation: pass --auto-approve, or apply a plan saved with `cairn plan --out FILE`"
+        )
+        .into());
+    }
+    print!("{question}\n  Only 'yes' will be accepted: ");
+    std::io::stdout().flush().ok();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .context("cannot read the answer")?;
+    Ok(answer.trim() == "yes")
+}
+
+/// Runs a plan and records state after every operation; prints progress and a summary.
+async fn execute(
+    stack: &Stack,
+    backend: &LocalBackend,
+    mut file: StateFile,
+    state: State,
+    p: &Plan,
+    provider: Arc<dyn Provider>,
+    parallelism: usize,
+) -> Outcome {
+    let paint = Painter { enabled: style::stdout_color() };
+    let timestamps = !std::io::stdout().is_terminal();
+    let sink = Arc::new(move |event| println!("{}", progress::line(&event, paint, timestamps)));
+    let mut record = |s: &State| -> Result<(), String> {
+        statefile::update_file(&mut file, s);
+        backend.write(&mut file).map_err(|e| e.to_string())
+    };
+    let report = apply(
+        p,
+        &stack.config,
+        state,
+        provider,
+        &ApplyOptions { parallelism },
+        &mut record,
+        sink,
+    )
+    .await
+    .map_err(|e| anyhow!("{e}"))?;
+    let count = |step: cairn_engine::Step| {
+        report
+            .steps
+            .iter()
+            .filter(|(_, s, o)| *s == step && *o == StepOutcome::Done)
+            .count()
+    };
+    println!();
+    if report.succeeded() {
+        println!(
+            "{}",
+            paint.green(&paint.bold(&format!(
+                "Apply complete: {} created, {} updated, {} deleted.",
+                count(cairn_engine::Step::Create),
+                count(cairn_engine::Step::Update),
+                count(cairn_engine::Step::Delete)
+            )))
+        );
+        print_outputs(&report.state, paint);
+        Ok(Exit::Ok)
+    } else {
+        let failed = report.count(|o| matches!(o, StepOutcome::Failed(_)));
+        let skipped = report.count(|o| matches!(o, StepOutcome::Skipped { .. }));
+        eprintln!(
+            "{}",
+            paint.red(&format!(
+                "Apply failed: {failed} operation(s) failed, {skipped} skipped because of them, {} done. State records every finished operation.",
+                report.count(|o| *o == StepOutcome::Done)
+            ))
+        );
+        for (address, step, outcome) in &report.steps {
+            if let StepOutcome::Failed(e) = outcome {
+                eprintln!("  {address} ({}): {e}", step.as_str());
+            }
+        }
+        Ok(Exit::Error)
+    }
+}
+
+fn print_outputs(state: &State, paint: Painter) {
+    if state.outputs.is_empty() {
+        return;
+    }
+    println!("\n{}", paint.bold("Outputs:"));
+    for (name, o) in &state.outputs {
+        let shown = if o.sensitive { "(sensitive)".to_string() } else { o.value.to_string() };
+        println!("  {name} = {shown}");
+    }
+}
+
+pub async fn apply_cmd(
+    dir: &Path,
+    args: &PlanArgs,
+    plan_file: Option<&Path>,
+    auto_approve: bool,
+) -> Outcome {
+    let saved = plan_file.map(PlanFile::read).transpose()?;
+    let mut vars = args.vars.clone();
+    if let Some(saved) = &saved {
+        // Variables saved with the plan come first; --var may add the sensitive ones.
+        let mut assignments: Vec<String> =
+            saved.variables.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        assignments.append(&mut vars.vars);
+        vars.vars = assignments;
+    }
+    let stack = workspace::load_stack(dir, &vars)?;
+    let backend = workspace::backend(dir, Some(&stack))?;
+    let _lock = backend.lock("apply")?;
+    let (file, state) = workspace::read_state(&backend)?;
+    let provider = workspace::provider(&stack).await?;
+    let catalog = provider.catalog().clone();
+    let (mode, refresh_first) = match &saved {
+        Some(s) => {
+            s.verify(&stack, &file.lineage, file.serial)?;
+            (if s.destroy { PlanMode::Destroy } else { PlanMode::Normal }, s.refresh)
+        }
+        None => (PlanMode::Normal, args.refresh),
+    };
+    let (p, refreshed) = make_plan(&stack, &state, &*provider, refresh_first, mode).await?;
+    if let Some(s) = &saved {
+        let now = json::plan(&p, &stack.name);
+        if let Some(reason) = differs(&s.plan, &now) {
+            return Err(anyhow!(
+                "the saved plan no longer matches what apply would do: {reason}. Nothing was changed; make a new plan"
+            )
+            .into());
+        }
+    }
+    print!("{}", human(&p, &catalog));
+    if p.changes.iter().all(|c| c.action == Action::NoOp) && p.outputs.values().all(|o| o.before.as_ref() == Some(&o.after)) {
+        return Ok(Exit::Ok);
+    }
+    if saved.is_none() && !auto_approve && !confirm("\nDo you want to perform these actions?")? {
+        println!("Apply cancelled.");
+        return Ok(Exit::Error);
+    }
+    println!();
+    let state = state.with_refreshed(&refreshed);
+    execute(&stack, &backend, file, state, &p, provider, args.parallelism as usize).await
+}
+
+/// The first difference between a saved JSON plan and the plan of now, in words.
+fn differs(saved: &serde_json::Value, now: &serde_json::Value) -> Option<String> {
+    let changes = |v: &serde_json::Value| v.get("changes").and_then(|c| c.as_array()).cloned().unwrap_or_default();
+    let (a, b) = (changes(saved), changes(now));
+    let key = |c: &serde_json::Value| c.get("address").and_then(|a| a.as_str()).unwrap_or("").to_string();
+    for c in &a {
+        match b.iter().find(|d| key(d) == key(c)) {
+            None => return Some(format!("{} is no longer planned to change", key(c))),
+            Some(d) if d != c => {
+                let action = |v: &serde_json::Value| v.get("action").cloned().unwrap_or_default();
+                if action(c) != action(d) {
+                    return Some(format!("{} would now {} instead of {}", key(c), action(d), action(c)));
+                }
+                return Some(format!("the changes to {} differ from the reviewed ones", key(c)));
+            }
+            Some(_) => {}
+        }
+    }
+    b.iter()
+        .find(|d| !a.iter().any(|c| key(c) == key(d)))
+        .map(|d| format!("{} would now also change", key(d)))
+}
+
+pub async fn destroy_cmd(dir: &Path, args: &PlanArgs, auto_approve: bool) -> Outcome {
+    let stack = workspace::load_stack(dir, &args.vars)?;
+    let backend = workspace::backend(dir, Some(&stack))?;
+    let _lock = backend.lock("destroy")?;
+    let (file, state) = workspace::read_state(&backend)?;
+    let provider = workspace::provider(&stack).await?;
+    let (p, refreshed) = make_plan(&stack, &state, &*provider, args.refresh, PlanMode::Destroy).await?;
+    let catalog = provider.catalog().clone();
+    print!("{}", human(&p, &catalog));
+    let state = state.with_refreshed(&refreshed);
+    if p.changes.is_empty() {
+        // Nothing left to delete; still record what refresh found gone.
+        let mut file = file;
+        statefile::update_file(&mut file, &State { outputs: Default::default(), ..state });
+        backend.write(&mut file)?;
+        return Ok(Exit::Ok);
+    }
+    if !auto_approve && !confirm("\nDo you really want to destroy everything this stack manages?")? {
+        println!("Destroy cancelled.");
+        return Ok(Exit::Error);
+    }
+    println!();
+    let mut config = stack.config.clone();
+    config.outputs.clear();
+    let stack = Stack { config, ..stack };
+    execute(&stack, &backend, file, state, &p, provider, args.parallelism as usize).await
+}
+
+fn local_state(dir: &Path) -> Result<State, Failure> {
+    let backend = workspace::backend(dir, None)?;
+    Ok(workspace::read_state(&backend)?.1)
+}
+
+pub fn output_cmd(dir: &Path, name: Option<&str>, as_json: bool) -> Outcome {
+    let state = local_state(dir)?;
+    let shown = |v: &Value, sensitive: bool| -> serde_json::Value {
+        if sensitive { serde_json::Value::String("(sensitive)".into()) } else { v.to_json_lossy() }
+    };
+    match name {
+        Some(name) => {
+            let o = state.outputs.get(name).ok_or_else(|| {
+                let known: Vec<&String> = state.outputs.keys().collect();
+                anyhow!("no output `{name}` in state (outputs: {known:?})")
+            })?;
+            let v = shown(&o.value, o.sensitive);
+            match (&v, as_json) {
+                (serde_json::Value::String(s), false) => println!("{s}"),
+                _ => println!("{}", serde_json::to_string_pretty(&v).map_err(anyhow::Error::from)?),
+            }
+        }
+        None if as_json => {
+            let all: serde_json::Map<String, serde_json::Value> = state
+                .outputs
+                .iter()
+                .map(|(k, o)| (k.clone(), serde_json::json!({"value": shown(&o.value, o.sensitive), "sensitive": o.sensitive})))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&all).map_err(anyhow::Error::from)?);
+        }
+        None => {
+            for (k, o) in &state.outputs {
+                println!("{k} = {}", shown(&o.value, o.sensitive));
+            }
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+pub fn state_list(dir: &Path) -> Outcome {
+    for address in local_state(dir)?.resources.keys() {
+        println!("{address}");
+    }
+    Ok(Exit::Ok)
+}
+
+pub fn state_show(dir: &Path, address: &str) -> Outcome {
+    let addr: cairn_model::Address = address.parse().map_err(|e| anyhow!("{e}"))?;
+    let state = local_state(dir)?;
+    let r = state.resources.get(&addr).ok_or_else(|| anyhow!("{address} is not in state (see `cairn state list`)"))?;
+    println!("# {address}");
+    println!("id = {:?}", r.id);
+    let section = |title: &str, v: &Value| {
+        println!("\n[{title}]");
+        if let Some(m) = v.as_map() {
+            for (k, v) in m {
+                println!("{k} = {}", v.canonical_json().replace('\n', "\n  "));
+            }
+        }
+    };
+    section("inputs", &r.inputs);
+    section("outputs", &r.outputs);
+    if !r.dependencies.is_empty() {
+        let deps: Vec<String> = r.dependencies.iter().map(|d| d.to_string()).collect();
+        println!("\ndepends_on = {deps:?}");
+    }
+    Ok(Exit::Ok)
+}
+
+pub fn graph_cmd(dir: &Path, vars: &VarArgs) -> Outcome {
+    let stack = workspace::load_stack(dir, vars)?;
+    let graph = Graph::new(&stack.config);
+    println!("digraph \"{}\" {{", stack.name);
+    println!("  rankdir = \"RL\";");
+    println!("  node [shape = box];");
+    for n in graph.nodes() {
+        println!("  \"{n}\";");
+    }
+    for (from, to) in graph.edges() {
+        println!("  \"{from}\" -> \"{to}\";");
+    }
+    println!("}}");
+    Ok(Exit::Ok)
+}
+
+pub fn force_unlock(dir: &Path, id: &str) -> Outcome {
+    let backend = workspace::backend(dir, None)?;
+    backend.force_unlock(id)?;
+    println!("Cleared the state lock {id}.");
+    Ok(Exit::Ok)
+}

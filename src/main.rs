@@ -1,0 +1,179 @@
+//! The `cairn` command: parses arguments, runs the engine, and renders everything it shows.
+
+mod commands;
+mod diagnostics;
+mod planfile;
+mod render;
+mod statefile;
+mod style;
+mod workspace;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Declarative infrastructure as code for AWS.
+#[derive(Parser, Debug)]
+#[command(name = "cairn", version, about, propagate_version = true)]
+struct Cli {
+    /// Work on the stack in DIR instead of the current directory.
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Values for the stack's variables.
+#[derive(Args, Debug, Clone, Default)]
+pub struct VarArgs {
+    /// Set a variable: `--var env=prod` (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Read variables from a TOML file of `name = value` lines (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+}
+
+/// Options shared by the commands that plan.
+#[derive(Args, Debug, Clone)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub vars: VarArgs,
+    /// Read every resource from AWS before planning (`--refresh=false` to plan from state).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub refresh: bool,
+    /// How many operations may run at once.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallelism: u16,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Parse, resolve and type-check the stack.
+    Validate {
+        #[command(flatten)]
+        vars: VarArgs,
+    },
+    /// Show what apply would change.
+    Plan {
+        #[command(flatten)]
+        plan: PlanArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Exit 0 when there is nothing to change, 2 when there is, 1 on error.
+        #[arg(long)]
+        detailed_exitcode: bool,
+        /// Save the plan to FILE for `cairn apply FILE`.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Make AWS match the stack: plan, confirm, apply.
+    Apply {
+        /// A plan saved with `cairn plan --out`: applied exactly as reviewed.
+        plan_file: Option<PathBuf>,
+        #[command(flatten)]
+        plan: PlanArgs,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Delete everything the stack manages, dependents first.
+    Destroy {
+        #[command(flatten)]
+        plan: PlanArgs,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Show the stack's outputs.
+    Output {
+        /// Only this output.
+        name: Option<String>,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Inspect recorded state.
+    State {
+        #[command(subcommand)]
+        command: StateCommand,
+    },
+    /// Print the dependency graph in DOT.
+    Graph {
+        #[command(flatten)]
+        vars: VarArgs,
+    },
+    /// Clear the state lock with ID, left by a process that is gone.
+    ForceUnlock {
+        id: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum StateCommand {
+    /// One address per line.
+    List,
+    /// Everything recorded for one resource.
+    Show { address: String },
+}
+
+/// How a command ended, as the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Ok = 0,
+    Error = 1,
+    Changes = 2,
+    Locked = 3,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let exit = runtime.block_on(run(cli.command, dir));
+    ExitCode::from(exit as u8)
+}
+
+async fn run(command: Command, dir: PathBuf) -> Exit {
+    use commands::*;
+    let result = match command {
+        Command::Validate { vars } => validate(&dir, &vars),
+        Command::Plan {
+            plan,
+            format,
+            detailed_exitcode,
+            out,
+        } => plan_cmd(&dir, &plan, format, detailed_exitcode, out.as_deref()).await,
+        Command::Apply {
+            plan_file,
+            plan,
+            auto_approve,
+        } => apply_cmd(&dir, &plan, plan_file.as_deref(), auto_approve).await,
+        Command::Destroy { plan, auto_approve } => destroy_cmd(&dir, &plan, auto_approve).await,
+        Command::Output { name, json } => output_cmd(&dir, name.as_deref(), json),
+        Command::State { command } => match command {
+            StateCommand::List => state_list(&dir),
+            StateCommand::Show { address } => state_show(&dir, &address),
+        },
+        Command::Graph { vars } => graph_cmd(&dir, &vars),
+        Command::ForceUnlock { id } => force_unlock(&dir, &id),
+    };
+    match result {
+        Ok(exit) => exit,
+        Err(failure) => failure.report(),
+    }
+}

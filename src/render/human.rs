@@ -1,0 +1,273 @@
+//! The human plan format: changes grouped by action with `+ ~ -/+ -` markers, attribute-level
+//! before → after, documents as line diffs of canonical JSON, warnings for stateful deletes.
+
+use std::fmt::Write;
+
+use cairn_engine::{Action, AttributeChange, Change, DriftStatus, Plan};
+use cairn_model::{AttrType, Catalog, Value};
+
+use crate::style::Painter;
+
+/// Renders a plan for a terminal or a log.
+pub struct HumanRenderer<'a> {
+    pub catalog: &'a Catalog,
+    pub paint: Painter,
+}
+
+fn marker(action: Action) -> &'static str {
+    match action {
+        Action::Create => "+",
+        Action::Update => "~",
+        Action::Replace => "-/+",
+        Action::Delete => "-",
+        Action::NoOp => " ",
+    }
+}
+
+fn verb(action: Action) -> &'static str {
+    match action {
+        Action::Create => "will be created",
+        Action::Update => "will be updated in place",
+        Action::Replace => "must be replaced",
+        Action::Delete => "will be destroyed",
+        Action::NoOp => "is unchanged",
+    }
+}
+
+/// The one-line summary.
+pub fn summary_line(plan: &Plan) -> String {
+    let s = plan.summary();
+    let n = |a| s.get(&a).copied().unwrap_or(0);
+    format!(
+        "Plan: {} to add, {} to change, {} to replace, {} to destroy.",
+        n(Action::Create),
+        n(Action::Update),
+        n(Action::Replace),
+        n(Action::Delete)
+    )
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::Unknown => "(known after apply)".into(),
+        other => other.to_string(),
+    }
+}
+
+impl HumanRenderer<'_> {
+    fn attr_type(&self, change_type: &str, path: &cairn_model::Path) -> Option<AttrType> {
+        let schema = self.catalog.get(change_type)?;
+        let top = path.attribute()?;
+        let attr = schema.inputs.get(top)?;
+        (path.0.len() == 1).then(|| attr.ty.clone())
+    }
+
+    /// Renders a value that may span lines, indented by `indent`.
+    fn value(&self, v: &Value, indent: usize) -> String {
+        match v {
+            Value::List(_) | Value::Map(_) if !v.to_string().is_empty() => {
+                let text = v.canonical_json();
+                if text.lines().count() <= 1 || text.len() <= 60 {
+                    return v.to_string();
+                }
+                let pad = " ".repeat(indent);
+                text.lines()
+                    .enumerate()
+                    .map(|(i, l)| if i == 0 { l.to_string() } else { format!("{pad}{l}") })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            }
+            other => scalar(other),
+        }
+    }
+
+    fn attribute(&self, out: &mut String, rtype: &str, action: Action, a: &AttributeChange, width: usize) {
+        let p = &self.paint;
+        let name = a.path.to_string();
+        let pad = " ".repeat(width.saturating_sub(name.len()));
+        let indent = 8 + width + 3;
+        let shown = |v: &Option<Value>| -> String {
+            match v {
+                _ if a.sensitive => "(sensitive)".into(),
+                Some(v) => self.value(v, indent),
+                None => "null".into(),
+            }
+        };
+        let forces = if a.forces_replacement {
+            format!(" {}", p.red("# forces replacement"))
+        } else {
+            String::new()
+        };
+        let is_doc = self.attr_type(rtype, &a.path) == Some(AttrType::Document);
+        match (&a.before, &a.after) {
+            (None, Some(after)) if action != Action::Update && action != Action::Replace => {
+                let _ = writeln!(out, "      {} {name}{pad} = {}", p.green("+"), shown(&Some(after.clone())));
+            }
+            (Some(_), None) if action == Action::Delete => {
+                let _ = writeln!(out, "      {} {name}{pad} = {}", p.red("-"), shown(&a.before));
+            }
+            (Some(Value::Map(_) | Value::List(_)), Some(Value::Map(_) | Value::List(_)))
+                if is_doc && !a.sensitive =>
+            {
+                let (Some(b), Some(af)) = (&a.before, &a.after) else { return };
+                let _ = writeln!(out, "      {} {name}{pad} = document{forces}", p.yellow("~"));
+                let before = b.canonical_json();
+                let after = af.canonical_json();
+                let diff = similar::TextDiff::from_lines(&before, &after);
+                for group in diff.grouped_ops(3) {
+                    let _ = writeln!(out, "          {}", p.dim("@@"));
+                    for op in group {
+                        for change in diff.iter_changes(&op) {
+                            let line = change.value().trim_end_matches('\n');
+                            let text = match change.tag() {
+                                similar::ChangeTag::Delete => p.red(&format!("- {line}")),
+                                similar::ChangeTag::Insert => p.green(&format!("+ {line}")),
+                                similar::ChangeTag::Equal => format!("  {line}"),
+                            };
+                            let _ = writeln!(out, "          {text}");
+                        }
+                    }
+                }
+            }
+            (None, Some(_)) => {
+                let _ = writeln!(out, "      {} {name}{pad} = {}{forces}", p.green("+"), shown(&a.after));
+            }
+            (Some(_), None) => {
+                let _ = writeln!(out, "      {} {name}{pad} = {} -> null{forces}", p.red("-"), shown(&a.before));
+            }
+            _ => {
+                let _ = writeln!(
+                    out,
+                    "      {} {name}{pad} = {} -> {}{forces}",
+                    p.yellow("~"),
+                    shown(&a.before),
+                    shown(&a.after)
+                );
+            }
+        }
+    }
+
+    fn change(&self, out: &mut String, c: &Change) {
+        let p = &self.paint;
+        let reason = match (&c.reason, c.action) {
+            (Some(r), Action::Replace | Action::Delete | Action::Create) => format!(" ({r})"),
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "  {} {} {}{}", p.dim("#"), p.bold(&c.address.to_string()), verb(c.action), reason);
+        let m = match c.action {
+            Action::Create => p.green(marker(c.action)),
+            Action::Update => p.yellow(marker(c.action)),
+            Action::Replace => p.magenta(marker(c.action)),
+            Action::Delete => p.red(marker(c.action)),
+            Action::NoOp => marker(c.action).to_string(),
+        };
+        let _ = writeln!(out, "{m:>3} {}", c.address);
+        let attrs: Vec<&AttributeChange> = match c.action {
+            // A delete lists only what identifies the resource.
+            Action::Delete => c
+                .attributes
+                .iter()
+                .filter(|a| {
+                    matches!(a.path.attribute(), Some("name" | "bucket" | "cidr_block" | "identifier"))
+                })
+                .collect(),
+            _ => c.attributes.iter().collect(),
+        };
+        let width = attrs.iter().map(|a| a.path.to_string().len()).max().unwrap_or(0);
+        for a in attrs {
+            self.attribute(out, &c.address.rtype, c.action, a, width);
+        }
+        if c.action == Action::Delete {
+            if let Some(prior) = &c.prior {
+                let _ = writeln!(out, "        {}", p.dim(&format!("id: {}", prior.id)));
+            }
+        }
+        out.push('\n');
+    }
+
+    /// The whole plan.
+    pub fn plan(&self, plan: &Plan) -> String {
+        let p = &self.paint;
+        let mut out = String::new();
+        for c in &plan.changes {
+            if c.stateful && matches!(c.action, Action::Delete | Action::Replace) {
+                let _ = writeln!(
+                    out,
+                    "{} {} {} and the data it holds will be lost.",
+                    p.red(&p.bold("Warning:")),
+                    c.address,
+                    if c.action == Action::Delete { "will be destroyed" } else { "will be replaced" }
+                );
+            }
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        for op in &plan.pending {
+            let _ = writeln!(
+                out,
+                "{} an earlier run started to {} {} and did not finish (token {}).\n",
+                p.yellow(&p.bold("Warning:")),
+                op.operation,
+                op.address,
+                op.token
+            );
+        }
+        if !plan.drift.is_empty() {
+            let _ = writeln!(out, "{}", p.bold("Changed outside cairn since the last apply:"));
+            out.push('\n');
+            for d in &plan.drift {
+                match d.status {
+                    DriftStatus::Deleted => {
+                        let _ = writeln!(out, "  {} {} was deleted", p.dim("#"), p.bold(&d.address.to_string()));
+                    }
+                    DriftStatus::Modified => {
+                        let _ = writeln!(out, "  {} {} was modified", p.dim("#"), p.bold(&d.address.to_string()));
+                        let width = d.attributes.iter().map(|a| a.path.to_string().len()).max().unwrap_or(0);
+                        for a in &d.attributes {
+                            self.attribute(&mut out, &d.address.rtype, Action::Update, a, width);
+                        }
+                    }
+                }
+                out.push('\n');
+            }
+            let _ = writeln!(out, "This plan reverts those changes to match the configuration.\n");
+        }
+        let changing: Vec<&Change> = plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
+        let outputs_changing: Vec<_> = plan
+            .outputs
+            .iter()
+            .filter(|(_, o)| o.before.as_ref() != Some(&o.after))
+            .collect();
+        if changing.is_empty() && outputs_changing.is_empty() {
+            let _ = writeln!(out, "{}", p.green("No changes. The infrastructure matches the configuration."));
+            return out;
+        }
+        if !changing.is_empty() {
+            let _ = writeln!(out, "cairn will perform the following actions:\n");
+            for action in [Action::Create, Action::Update, Action::Replace, Action::Delete] {
+                for c in changing.iter().filter(|c| c.action == action) {
+                    self.change(&mut out, c);
+                }
+            }
+        }
+        if !outputs_changing.is_empty() {
+            let _ = writeln!(out, "Changes to outputs:");
+            for (name, o) in outputs_changing {
+                let after = if o.sensitive { "(sensitive)".into() } else { self.value(&o.after, 6) };
+                match &o.before {
+                    None => {
+                        let _ = writeln!(out, "  {} {name} = {after}", p.green("+"));
+                    }
+                    Some(b) => {
+                        let before = if o.sensitive { "(sensitive)".into() } else { self.value(b, 6) };
+                        let _ = writeln!(out, "  {} {name} = {before} -> {after}", p.yellow("~"));
+                    }
+                }
+            }
+            out.push('\n');
+        }
+        let _ = writeln!(out, "{}", p.bold(&summary_line(plan)));
+        out
+    }
+}

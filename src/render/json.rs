@@ -1,0 +1,94 @@
+//! The JSON plan format (`format_version` 1): changes, drift, outputs and summary.
+
+use cairn_engine::{Action, AttributeChange, Plan};
+use cairn_model::Value;
+use serde_json::{json, Value as Json};
+
+/// Version of the JSON plan format; bumped on any incompatible change.
+pub const PLAN_FORMAT_VERSION: &str = "1.0";
+
+fn value(v: &Option<Value>, sensitive: bool) -> Json {
+    match v {
+        _ if sensitive => Json::Null,
+        None => Json::Null,
+        Some(v) => v.to_json_lossy(),
+    }
+}
+
+fn attribute(a: &AttributeChange) -> Json {
+    json!({
+        "path": a.path.to_string(),
+        "before": value(&a.before, a.sensitive),
+        "after": value(&a.after, a.sensitive),
+        "unknown": a.after.as_ref().is_some_and(|v| !v.is_known()),
+        "sensitive": a.sensitive,
+        "forces_replacement": a.forces_replacement,
+    })
+}
+
+/// Counts per action, every action present.
+pub fn summary(plan: &Plan) -> Json {
+    let s = plan.summary();
+    let n = |a: Action| s.get(&a).copied().unwrap_or(0);
+    json!({
+        "create": n(Action::Create),
+        "update": n(Action::Update),
+        "replace": n(Action::Replace),
+        "delete": n(Action::Delete),
+        "no-op": n(Action::NoOp),
+    })
+}
+
+/// The plan as a JSON document.
+pub fn plan(plan: &Plan, stack: &str) -> Json {
+    let changes: Vec<Json> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .map(|c| {
+            json!({
+                "address": c.address.to_string(),
+                "type": c.address.rtype,
+                "action": c.action.as_str(),
+                "reason": c.reason,
+                "attributes": c.attributes.iter().map(attribute).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let drift: Vec<Json> = plan
+        .drift
+        .iter()
+        .map(|d| {
+            json!({
+                "address": d.address.to_string(),
+                "type": d.address.rtype,
+                "status": d.status.as_str(),
+                "attributes": d.attributes.iter().map(attribute).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let outputs: serde_json::Map<String, Json> = plan
+        .outputs
+        .iter()
+        .map(|(k, o)| {
+            (
+                k.clone(),
+                json!({
+                    "before": value(&o.before, o.sensitive),
+                    "after": value(&Some(o.after.clone()), o.sensitive),
+                    "unknown": !o.after.is_known(),
+                    "sensitive": o.sensitive,
+                }),
+            )
+        })
+        .collect();
+    json!({
+        "format_version": PLAN_FORMAT_VERSION,
+        "cairn_version": env!("CARGO_PKG_VERSION"),
+        "stack": stack,
+        "changes": changes,
+        "drift": drift,
+        "outputs": outputs,
+        "summary": summary(plan),
+    })
+}

@@ -1,0 +1,127 @@
+//! Test harness: a moto server, a copy of a stack in a temporary directory, and a way to run
+//! the `cairn` binary against both; plus plain AWS clients to check what really exists.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use cairn_testkit::Moto;
+
+/// A stack directory with its own moto server.
+pub struct World {
+    pub moto: Moto,
+    pub dir: tempfile::TempDir,
+}
+
+/// The output of one cairn run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+pub fn examples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
+}
+
+impl World {
+    /// A copy of `examples/<name>` and a fresh moto server.
+    pub fn example(name: &str) -> World {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for entry in std::fs::read_dir(examples_dir().join(name)).expect("example dir") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let target = dir.path().join(path.file_name().expect("name"));
+                std::fs::copy(&path, target).expect("copy");
+            }
+        }
+        World {
+            moto: Moto::start(),
+            dir,
+        }
+    }
+
+    /// A stack made of the given files, without moto.
+    pub fn files(files: &[(&str, &str)]) -> World {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).expect("write");
+        }
+        World {
+            moto: Moto::start(),
+            dir,
+        }
+    }
+
+    pub fn path(&self, file: &str) -> PathBuf {
+        self.dir.path().join(file)
+    }
+
+    /// Runs `cairn -C <dir> <args>` pointed at this world's moto server.
+    pub fn cairn(&self, args: &[&str]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
+        cmd.arg("-C").arg(self.dir.path()).args(args);
+        for (k, v) in self.moto.env() {
+            cmd.env(k, v);
+        }
+        cmd.env("NO_COLOR", "1").env_remove("AWS_PROFILE");
+        let out: Output = cmd.output().expect("run cairn");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Replaces `from` by `to` in a stack file (exactly once).
+    pub fn edit(&self, file: &str, from: &str, to: &str) {
+        let path = self.path(file);
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert_eq!(text.matches(from).count(), 1, "{from:?} must occur once in {file}");
+        std::fs::write(&path, text.replace(from, to)).expect("write");
+    }
+
+    async fn sdk_config(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(self.moto.endpoint())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_ec2::config::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .load()
+            .await
+    }
+
+    pub async fn ec2(&self) -> aws_sdk_ec2::Client {
+        aws_sdk_ec2::Client::new(&self.sdk_config().await)
+    }
+
+    pub async fn s3(&self) -> aws_sdk_s3::Client {
+        let conf = aws_sdk_s3::config::Builder::from(&self.sdk_config().await)
+            .force_path_style(true)
+            .build();
+        aws_sdk_s3::Client::from_conf(conf)
+    }
+}
+
+/// Asserts the exit code, showing the whole run when it differs.
+#[track_caller]
+pub fn expect_code(run: &Run, code: i32) {
+    assert_eq!(run.code, code, "{run:?}");
+}

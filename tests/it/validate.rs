@@ -1,0 +1,84 @@
+//! Invalid stacks get every error at once, located (file:line:col) with a source snippet and,
+//! for unknown names, the closest valid name.
+
+use crate::harness::{expect_code, World};
+
+const BROKEN: &str = r#"[stack]
+name = "broken"
+
+[aws_vpc.main]
+cidr_blok = "10.0.0.0/16"
+
+[aws_subnet.a]
+vpc_id = "${aws_vpc.mian.id}"
+cidr_block = "10.0.1.0/24"
+
+[aws_security_group.one]
+name = "one"
+vpc_id = "${aws_vpc.main.id}"
+ingress = [{ protocol = "tcp", from_port = 1, to_port = 1, security_groups = ["${aws_security_group.two.id}"] }]
+
+[aws_security_group.two]
+name = "two"
+vpc_id = "${aws_vpc.main.id}"
+ingress = [{ protocol = "tcp", from_port = 1, to_port = 1, security_groups = ["${aws_security_group.one.id}"] }]
+"#;
+
+#[test]
+fn invalid_stack_gets_located_errors_with_suggestions() {
+    let w = World::files(&[("main.toml", BROKEN)]);
+    let run = w.cairn(&["validate"]);
+    expect_code(&run, 1);
+    let err = &run.stderr;
+    // The misspelled attribute, located, with the right name suggested.
+    assert!(err.contains("main.toml:5:1"), "{run:?}");
+    assert!(err.contains("cidr_blok"), "{run:?}");
+    assert!(err.contains("cidr_block"), "{run:?}");
+    // The reference to a missing resource, located inside the string.
+    assert!(err.contains("main.toml:8:"), "{run:?}");
+    assert!(err.contains("aws_vpc.mian"), "{run:?}");
+    assert!(err.contains("did you mean `aws_vpc.main`"), "{run:?}");
+    // The cycle, with its members.
+    assert!(err.contains("cycle"), "{run:?}");
+    assert!(err.contains("aws_security_group.one"), "{run:?}");
+    assert!(err.contains("aws_security_group.two"), "{run:?}");
+    // A source snippet.
+    assert!(err.contains("cidr_blok = \"10.0.0.0/16\""), "{run:?}");
+    // The same errors stop plan and apply before any AWS call.
+    expect_code(&w.cairn(&["plan"]), 1);
+    expect_code(&w.cairn(&["apply", "--auto-approve"]), 1);
+}
+
+#[test]
+fn misspelled_resource_type_and_variable() {
+    let w = World::files(&[(
+        "main.toml",
+        "[stack]\nname = \"x\"\n\n[variable.env]\ntype = \"string\"\n\n[aws_vcp.main]\ncidr_block = \"10.0.0.0/16\"\n\n[aws_vpc.ok]\ncidr_block = \"${var.evn}\"\n",
+    )]);
+    let run = w.cairn(&["validate"]);
+    expect_code(&run, 1);
+    assert!(run.stderr.contains("main.toml:7:"), "{run:?}");
+    assert!(run.stderr.contains("did you mean `aws_vpc`"), "{run:?}");
+    assert!(run.stderr.contains("main.toml:11:"), "{run:?}");
+    assert!(run.stderr.contains("did you mean `env`"), "{run:?}");
+}
+
+#[test]
+fn variables_from_flags_and_files() {
+    let w = World::files(&[(
+        "main.toml",
+        "[stack]\nname = \"x\"\n\n[variable.cidr]\ntype = \"string\"\n\n[aws_vpc.main]\ncidr_block = \"${var.cidr}\"\n",
+    )]);
+    let run = w.cairn(&["validate"]);
+    expect_code(&run, 1);
+    assert!(run.stderr.contains("cidr"), "{run:?}");
+    expect_code(&w.cairn(&["validate", "--var", "cidr=10.0.0.0/16"]), 0);
+    let vars = w.path("vars.toml");
+    std::fs::write(&vars, "cidr = \"10.1.0.0/16\"\n").expect("write");
+    let vars = vars.to_str().expect("path");
+    expect_code(&w.cairn(&["validate", "--var-file", vars]), 0);
+    let plan = w.cairn(&["plan", "--var-file", vars, "--format", "json"]).json();
+    let attrs = plan["changes"][0]["attributes"].as_array().expect("attrs").clone();
+    let cidr = attrs.iter().find(|a| a["path"] == "cidr_block").expect("cidr");
+    assert_eq!(cidr["after"], "10.1.0.0/16");
+}
