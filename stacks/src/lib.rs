@@ -1,0 +1,70 @@
+//! The stack language: reads a directory of TOML files, resolves variables, `stack.*` and
+//! `self.*`, type-checks every resource against its schema, checks references and cycles,
+//! and hands the engine a resolved [`Config`] — or every error found, located.
+//!
+//! This crate knows nothing of AWS SDKs, state or the engine; it reads files and nothing else.
+
+mod diagnostics;
+mod load;
+mod syntax;
+mod types;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use cairn_model::{Address, Config, Value};
+
+pub use diagnostics::{closest, line_col, Diagnostic, Diagnostics, Label, Location};
+pub use load::load;
+
+/// Values given to variables on the command line.
+#[derive(Clone, Debug, Default)]
+pub struct VarInputs {
+    /// `--var NAME=VALUE` assignments, in order (later ones win).
+    pub assignments: Vec<String>,
+    /// `--var-file FILE` paths, in order (later ones win; `--var` beats them all).
+    pub files: Vec<PathBuf>,
+}
+
+/// `[provider.aws]`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProviderSettings {
+    /// Else `AWS_REGION` and the rest of the AWS configuration chain.
+    pub region: Option<String>,
+    /// Else `AWS_ENDPOINT_URL` (emulators).
+    pub endpoint: Option<String>,
+    /// Tags merged into every taggable resource's `tags` (the resource's own win).
+    pub default_tags: BTreeMap<String, String>,
+}
+
+/// `[backend]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackendSettings {
+    /// `type = "..."`.
+    pub kind: String,
+    /// The other keys.
+    pub settings: BTreeMap<String, Value>,
+}
+
+/// The value a variable has in this run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariableValue {
+    pub value: Value,
+    pub sensitive: bool,
+}
+
+/// A loaded, resolved and type-checked stack.
+#[derive(Clone, Debug)]
+pub struct Stack {
+    /// `[stack] name`.
+    pub name: String,
+    pub dir: PathBuf,
+    pub provider: ProviderSettings,
+    pub backend: Option<BackendSettings>,
+    pub config: Config,
+    pub variables: BTreeMap<String, VariableValue>,
+    /// Where each resource is declared (its `[type.name]` header).
+    pub locations: BTreeMap<Address, Location>,
+    /// The stack's files and their text, in name order.
+    pub files: Vec<(PathBuf, String)>,
+}

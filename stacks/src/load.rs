@@ -1,0 +1,1677 @@
+//! Loading a stack: files → declarations → variables → resolved, type-checked configuration.
+//! Every error is collected with its location; nothing stops at the first one.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use cairn_model::{
+    Address, AttrType, Catalog, Config, Expr, InstanceKey, Lifecycle, OutputConfig, Part, PathSeg,
+    Reference, ResourceConfig, ResourceSchema, Value,
+};
+
+use crate::diagnostics::{line_col, suggestion, Diagnostic, Diagnostics, Label, Location};
+use crate::syntax::{self, Entry, Node, NodeKind, Piece, Step};
+use crate::types::{self, article};
+use crate::{BackendSettings, ProviderSettings, Stack, VarInputs, VariableValue};
+
+/// Top-level tables that are not resource types.
+const RESERVED: [&str; 9] = [
+    "stack", "provider", "backend", "variable", "output", "locals", "module", "moved", "import",
+];
+/// Reserved tables this version does not implement yet.
+const NOT_YET: [&str; 4] = ["locals", "module", "moved", "import"];
+/// Keys of a resource table that are not attributes.
+const META: [&str; 2] = ["depends_on", "lifecycle"];
+const COMMAND_LINE: &str = "<command line>";
+
+/// Reads, resolves and type-checks the stack in `dir` against the resource types of
+/// `catalog`. Returns every error found, located, when there is any.
+pub fn load(dir: &Path, vars: &VarInputs, catalog: &Catalog) -> Result<Stack, Diagnostics> {
+    let mut l = Loader {
+        catalog,
+        files: Vec::new(),
+        diags: Vec::new(),
+    };
+    let stack = l.run(dir, vars);
+    let sources = l.files.iter().cloned().collect();
+    // In reading order: files by name, then by position.
+    let order: BTreeMap<PathBuf, usize> = l
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.0.clone(), i))
+        .collect();
+    l.diags.sort_by_key(|d| {
+        let loc = &d.primary.location;
+        (order.get(&loc.file).copied(), loc.span.start)
+    });
+    match stack {
+        Some(stack) if l.diags.is_empty() => Ok(stack),
+        _ => Err(Diagnostics {
+            items: l.diags,
+            sources,
+        }),
+    }
+}
+
+struct Loader<'c> {
+    catalog: &'c Catalog,
+    /// Every file a location can point into: stack files, var files, the command line.
+    files: Vec<(PathBuf, String)>,
+    diags: Vec<Diagnostic>,
+}
+
+/// A declared `[type.name]`.
+struct ResourceDecl {
+    address: Address,
+    file: usize,
+    /// The `name` key of the header.
+    span: Range<usize>,
+    body: Node,
+}
+
+/// A `[kind.name]` of a reserved table (variable, output, provider).
+struct NamedDecl {
+    name: String,
+    file: usize,
+    span: Range<usize>,
+    body: Node,
+}
+
+/// What references may see while resolving one value.
+struct Scope<'a> {
+    variables: &'a BTreeMap<String, (VariableValue, AttrType)>,
+    stack_name: &'a str,
+    /// Declared resources and their types; `None` where resources may not be referenced.
+    resources: Option<&'a BTreeMap<Address, String>>,
+    /// The resource being resolved, for `self.*`.
+    this: Option<(&'a Address, &'a ResourceSchema, &'a Node)>,
+}
+
+impl Loader<'_> {
+    fn location(&self, file: usize, span: &Range<usize>) -> Location {
+        let (path, text) = &self.files[file];
+        let (line, col) = line_col(text, span.start);
+        Location {
+            file: path.clone(),
+            line,
+            col,
+            span: span.clone(),
+        }
+    }
+
+    fn label(&self, file: usize, span: &Range<usize>, message: impl Into<String>) -> Label {
+        Label {
+            location: self.location(file, span),
+            message: message.into(),
+        }
+    }
+
+    fn error(
+        &mut self,
+        file: usize,
+        span: &Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) {
+        let primary = self.label(file, span, label);
+        self.diags.push(Diagnostic {
+            message: message.into(),
+            primary,
+            secondary: Vec::new(),
+            help,
+        });
+    }
+
+    fn add_file(&mut self, path: PathBuf, text: String) -> usize {
+        self.files.push((path, text));
+        self.files.len() - 1
+    }
+
+    fn run(&mut self, dir: &Path, vars: &VarInputs) -> Option<Stack> {
+        let command_line = self.command_line(vars);
+        let roots = self.read_dir(dir, command_line)?;
+        let stack_files: Vec<(PathBuf, String)> =
+            roots.iter().map(|n| self.files[n.file].clone()).collect();
+
+        // Declarations, with duplicates across files reported at both places.
+        let mut seen: BTreeMap<String, (usize, Range<usize>)> = BTreeMap::new();
+        let mut stack_table: Option<(usize, Range<usize>, Node)> = None;
+        let mut backend: Option<(usize, Node)> = None;
+        let mut providers = Vec::new();
+        let mut variables = Vec::new();
+        let mut outputs = Vec::new();
+        let mut resources: Vec<ResourceDecl> = Vec::new();
+        for root in &roots {
+            let file = root.file;
+            for entry in root.entries().unwrap_or_default() {
+                let key = entry.key.as_str();
+                let mut unique = |l: &mut Self, id: String, span: &Range<usize>| -> bool {
+                    if let Some((f0, s0)) = seen.get(&id) {
+                        let first = l.label(*f0, s0, "first defined here");
+                        let primary = l.label(file, span, "defined again here");
+                        l.diags.push(Diagnostic {
+                            message: format!("`{id}` is defined twice"),
+                            primary,
+                            secondary: vec![first],
+                            help: Some("each name may be defined once per stack".into()),
+                        });
+                        false
+                    } else {
+                        seen.insert(id, (file, span.clone()));
+                        true
+                    }
+                };
+                match key {
+                    "stack" | "backend" => {
+                        if !self.expect_table(&entry.value, key) {
+                            continue;
+                        }
+                        if unique(self, key.to_string(), &entry.key_span) {
+                            if key == "stack" {
+                                stack_table =
+                                    Some((file, entry.key_span.clone(), entry.value.clone()));
+                            } else {
+                                backend = Some((file, entry.value.clone()));
+                            }
+                        }
+                    }
+                    "provider" | "variable" | "output" => {
+                        if !self.expect_table(&entry.value, key) {
+                            continue;
+                        }
+                        for e in entry.value.entries().unwrap_or_default() {
+                            let what = if key == "provider" {
+                                "a provider"
+                            } else {
+                                "a table"
+                            };
+                            if !self.expect_table(&e.value, what) {
+                                continue;
+                            }
+                            if !unique(self, format!("{key}.{}", e.key), &e.key_span) {
+                                continue;
+                            }
+                            let decl = NamedDecl {
+                                name: e.key.clone(),
+                                file,
+                                span: e.key_span.clone(),
+                                body: e.value.clone(),
+                            };
+                            match key {
+                                "provider" => providers.push(decl),
+                                "variable" => variables.push(decl),
+                                _ => outputs.push(decl),
+                            }
+                        }
+                    }
+                    k if NOT_YET.contains(&k) => self.error(
+                        file,
+                        &entry.key_span,
+                        format!("`[{k}]` is reserved but not supported by this version of cairn"),
+                        "not supported yet",
+                        None,
+                    ),
+                    rtype => {
+                        if self.catalog.get(rtype).is_none() {
+                            let names = self
+                                .catalog
+                                .types
+                                .keys()
+                                .map(String::as_str)
+                                .chain(RESERVED);
+                            let help = suggestion(rtype, names);
+                            self.error(
+                                file,
+                                &entry.key_span,
+                                format!("unknown resource type `{rtype}`"),
+                                "not a resource type",
+                                help,
+                            );
+                            continue;
+                        }
+                        if !self.expect_table(&entry.value, "a table of resources") {
+                            continue;
+                        }
+                        for e in entry.value.entries().unwrap_or_default() {
+                            if !valid_name(&e.key) {
+                                self.error(
+                                    file,
+                                    &e.key_span,
+                                    format!("invalid resource name `{}`", e.key),
+                                    "letters, digits, `_` and `-`, not starting with a digit",
+                                    None,
+                                );
+                                continue;
+                            }
+                            if !self.expect_table(&e.value, "a resource") {
+                                continue;
+                            }
+                            let address = Address::new(rtype, e.key.clone());
+                            if unique(self, address.to_string(), &e.key_span) {
+                                resources.push(ResourceDecl {
+                                    address,
+                                    file,
+                                    span: e.key_span.clone(),
+                                    body: e.value.clone(),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        let variables = self.variables(&variables, vars, command_line);
+        let name = self.stack_name(stack_table.as_ref(), roots.first().map(|r| r.file));
+        let known: BTreeMap<Address, String> = resources
+            .iter()
+            .map(|r| (r.address.clone(), r.address.rtype.clone()))
+            .collect();
+        let scope = Scope {
+            variables: &variables,
+            stack_name: name.as_deref().unwrap_or(""),
+            resources: None,
+            this: None,
+        };
+        let provider = self.provider(&providers, &scope);
+        let backend = backend.map(|(file, node)| self.backend(file, &node, &scope));
+
+        let scope = Scope {
+            resources: Some(&known),
+            ..scope
+        };
+        let mut config = Config::default();
+        let mut locations = BTreeMap::new();
+        for decl in &resources {
+            if let Some(r) = self.resource(decl, &scope, &provider.default_tags) {
+                locations.insert(r.address.clone(), self.location(decl.file, &decl.span));
+                config.resources.push(r);
+            }
+        }
+        for decl in &outputs {
+            if let Some(o) = self.output(decl, &scope) {
+                config.outputs.insert(decl.name.clone(), o);
+            }
+        }
+        self.cycles(&config, &resources);
+
+        Some(Stack {
+            name: name?,
+            dir: dir.to_path_buf(),
+            provider,
+            backend: backend.flatten(),
+            config,
+            variables: variables.into_iter().map(|(k, (v, _))| (k, v)).collect(),
+            locations,
+            files: stack_files,
+        })
+    }
+
+    /// A pseudo file holding the command line's `--var` and `--var-file` arguments, so that
+    /// errors in them are located like any other.
+    fn command_line(&mut self, vars: &VarInputs) -> usize {
+        let mut text = String::new();
+        for a in &vars.assignments {
+            text.push_str(&format!("--var {a}\n"));
+        }
+        for f in &vars.files {
+            text.push_str(&format!("--var-file {}\n", f.display()));
+        }
+        self.add_file(PathBuf::from(COMMAND_LINE), text)
+    }
+
+    /// Span of line `n` (0-based) of the command-line pseudo file, after its flag.
+    fn command_line_span(&self, file: usize, n: usize) -> Range<usize> {
+        let text = &self.files[file].1;
+        let mut start = 0;
+        for (i, line) in text.split_inclusive('\n').enumerate() {
+            if i == n {
+                let flag = line.find(' ').map_or(0, |s| s + 1);
+                return start + flag..start + line.trim_end().len();
+            }
+            start += line.len();
+        }
+        0..0
+    }
+
+    fn read_dir(&mut self, dir: &Path, command_line: usize) -> Option<Vec<Node>> {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => {
+                self.error(
+                    command_line,
+                    &(0..0),
+                    format!("cannot read the stack directory {}: {e}", dir.display()),
+                    "",
+                    None,
+                );
+                return None;
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+            .collect();
+        paths.sort();
+        if paths.is_empty() {
+            self.error(
+                command_line,
+                &(0..0),
+                format!("no *.toml files in {}", dir.display()),
+                "",
+                Some("a stack is a directory of TOML files with a [stack] table".into()),
+            );
+            return None;
+        }
+        let mut roots = Vec::new();
+        for path in paths {
+            let shown = display_path(&path);
+            match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    let file = self.add_file(shown, text);
+                    match syntax::parse_file(file, &self.files[file].1) {
+                        Ok(root) => roots.push(root),
+                        Err(e) => self.error(file, &e.span, "invalid TOML", e.message, None),
+                    }
+                }
+                Err(e) => {
+                    let file = self.add_file(shown, String::new());
+                    self.error(file, &(0..0), format!("cannot read file: {e}"), "", None);
+                }
+            }
+        }
+        Some(roots)
+    }
+
+    fn expect_table(&mut self, node: &Node, what: &str) -> bool {
+        if node.entries().is_some() {
+            return true;
+        }
+        self.error(
+            node.file,
+            &node.span,
+            format!("expected {what} (a TOML table), found {}", node.kind_name()),
+            "not a table",
+            None,
+        );
+        false
+    }
+
+    /// Reports keys of `table` that are not in `allowed`.
+    fn only_keys(&mut self, table: &Node, allowed: &[&str], what: &str) {
+        for e in table.entries().unwrap_or_default() {
+            if !allowed.contains(&e.key.as_str()) {
+                let help = suggestion(&e.key, allowed.iter().copied())
+                    .or_else(|| Some(format!("{what} takes: {}", allowed.join(", "))));
+                self.error(
+                    table.file,
+                    &e.key_span,
+                    format!("unknown key `{}` in {what}", e.key),
+                    "unknown key",
+                    help,
+                );
+            }
+        }
+    }
+
+    fn stack_name(
+        &mut self,
+        table: Option<&(usize, Range<usize>, Node)>,
+        first_file: Option<usize>,
+    ) -> Option<String> {
+        let Some((file, span, node)) = table else {
+            if let Some(f) = first_file {
+                self.error(
+                    f,
+                    &(0..0),
+                    "the stack has no [stack] table",
+                    "",
+                    Some("add `[stack]` with `name = \"...\"` to one of its files".into()),
+                );
+            }
+            return None;
+        };
+        self.only_keys(node, &["name", "description"], "[stack]");
+        let Some(entry) = node.get("name") else {
+            self.error(*file, span, "[stack] has no `name`", "name missing", None);
+            return None;
+        };
+        match entry.value.as_str() {
+            Some(n)
+                if !n.is_empty()
+                    && n.bytes()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-') =>
+            {
+                Some(n.to_string())
+            }
+            _ => {
+                self.error(
+                    *file,
+                    &entry.value.span,
+                    "invalid stack name",
+                    "lowercase letters, digits and `-`",
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    fn variables(
+        &mut self,
+        decls: &[NamedDecl],
+        inputs: &VarInputs,
+        command_line: usize,
+    ) -> BTreeMap<String, (VariableValue, AttrType)> {
+        struct Declared {
+            ty: AttrType,
+            sensitive: bool,
+            default: Option<Node>,
+        }
+        let mut declared: BTreeMap<String, Declared> = BTreeMap::new();
+        for d in decls {
+            self.only_keys(
+                &d.body,
+                &["type", "default", "sensitive", "description"],
+                "a variable",
+            );
+            let ty = match d.body.get("type") {
+                None => AttrType::Any,
+                Some(e) => match e.value.as_str().and_then(types::variable_type) {
+                    Some(t) => t,
+                    None => {
+                        let got = e.value.as_str().unwrap_or_default();
+                        let help = suggestion(got, types::VARIABLE_TYPES);
+                        self.error(
+                            d.file,
+                            &e.value.span,
+                            "invalid variable type",
+                            format!("one of {}", types::VARIABLE_TYPES.join(", ")),
+                            help,
+                        );
+                        AttrType::Any
+                    }
+                },
+            };
+            let sensitive = self.bool_key(&d.body, "sensitive").unwrap_or(false);
+            let default = d.body.get("default").map(|e| e.value.clone());
+            declared.insert(
+                d.name.clone(),
+                Declared {
+                    ty,
+                    sensitive,
+                    default,
+                },
+            );
+        }
+        let names: Vec<String> = declared.keys().cloned().collect();
+        let unknown_var = |l: &mut Self, file: usize, span: &Range<usize>, name: &str| {
+            let help = suggestion(name, names.iter().map(String::as_str));
+            l.error(
+                file,
+                span,
+                format!("no variable named `{name}` is declared"),
+                "unknown variable",
+                help.or_else(|| Some(format!("declare it with [variable.{name}]"))),
+            );
+        };
+
+        // Values from files, then from --var (later wins).
+        let mut given: BTreeMap<String, Node> = BTreeMap::new();
+        // Variables given a value that was rejected: not also reported as missing.
+        let mut rejected: Vec<String> = Vec::new();
+        for (i, path) in inputs.files.iter().enumerate() {
+            let line = inputs.assignments.len() + i;
+            let text = match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => {
+                    let span = self.command_line_span(command_line, line);
+                    self.error(
+                        command_line,
+                        &span,
+                        format!("cannot read variable file {}: {e}", path.display()),
+                        "this file",
+                        None,
+                    );
+                    continue;
+                }
+            };
+            let file = self.add_file(display_path(path), text);
+            let root = match syntax::parse_file(file, &self.files[file].1) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.error(file, &e.span, "invalid TOML", e.message, None);
+                    continue;
+                }
+            };
+            for e in root.entries().unwrap_or_default() {
+                if declared.contains_key(&e.key) {
+                    given.insert(e.key.clone(), e.value.clone());
+                } else {
+                    unknown_var(self, file, &e.key_span, &e.key);
+                }
+            }
+        }
+        for (i, a) in inputs.assignments.iter().enumerate() {
+            let span = self.command_line_span(command_line, i);
+            let Some((name, raw)) = a.split_once('=') else {
+                self.error(command_line, &span, "a --var is NAME=VALUE", "no `=`", None);
+                continue;
+            };
+            let name = name.trim();
+            let Some(d) = declared.get(name) else {
+                unknown_var(self, command_line, &span, name);
+                continue;
+            };
+            let kind = match &d.ty {
+                AttrType::String => Ok(NodeKind::Str(raw.to_string())),
+                AttrType::Number => raw
+                    .trim()
+                    .parse::<i64>()
+                    .map(NodeKind::Int)
+                    .or_else(|_| raw.trim().parse::<f64>().map(NodeKind::Float))
+                    .map_err(|_| format!("`{raw}` is not a number")),
+                AttrType::Bool => raw
+                    .trim()
+                    .parse::<bool>()
+                    .map(NodeKind::Bool)
+                    .map_err(|_| format!("`{raw}` is not true or false")),
+                AttrType::List(_) | AttrType::Map(_) => syntax::parse_value(raw)
+                    .map(|n| n.kind)
+                    .map_err(|e| format!("not a TOML {}: {e}", article(&d.ty))),
+                _ => Ok(syntax::parse_value(raw)
+                    .map(|n| n.kind)
+                    .unwrap_or_else(|_| NodeKind::Str(raw.to_string()))),
+            };
+            match kind {
+                Ok(kind) => {
+                    given.insert(
+                        name.to_string(),
+                        Node {
+                            file: command_line,
+                            span: span.clone(),
+                            kind,
+                        },
+                    );
+                }
+                Err(message) => {
+                    rejected.push(name.to_string());
+                    self.error(
+                        command_line,
+                        &span,
+                        format!("invalid value for variable `{name}`"),
+                        message,
+                        None,
+                    )
+                }
+            }
+        }
+
+        let mut out = BTreeMap::new();
+        for d in decls {
+            let Some(decl) = declared.get(&d.name) else {
+                continue;
+            };
+            let node = given.get(&d.name).or(decl.default.as_ref());
+            let Some(node) = node else {
+                if rejected.contains(&d.name) {
+                    continue;
+                }
+                self.error(
+                    d.file,
+                    &d.span,
+                    format!("variable `{}` has no value", d.name),
+                    "declared here without a default",
+                    Some(format!(
+                        "give it a value with --var {}=VALUE or in a --var-file",
+                        d.name
+                    )),
+                );
+                continue;
+            };
+            // A --var node's span points into the command line; deeper spans are not kept.
+            let value = literal_value(node);
+            if let Err(message) = types::check_value(&decl.ty, &value) {
+                let file = if node.file == usize::MAX {
+                    command_line
+                } else {
+                    node.file
+                };
+                self.error(
+                    file,
+                    &node.span,
+                    format!("wrong type for variable `{}`", d.name),
+                    message,
+                    None,
+                );
+                continue;
+            }
+            out.insert(
+                d.name.clone(),
+                (
+                    VariableValue {
+                        value,
+                        sensitive: decl.sensitive,
+                    },
+                    decl.ty.clone(),
+                ),
+            );
+        }
+        out
+    }
+
+    fn bool_key(&mut self, table: &Node, key: &str) -> Option<bool> {
+        let e = table.get(key)?;
+        match e.value.kind {
+            NodeKind::Bool(b) => Some(b),
+            _ => {
+                self.error(
+                    e.value.file,
+                    &e.value.span,
+                    format!("`{key}` must be true or false"),
+                    format!("found {}", e.value.kind_name()),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    fn provider(&mut self, decls: &[NamedDecl], scope: &Scope<'_>) -> ProviderSettings {
+        let mut out = ProviderSettings::default();
+        for d in decls {
+            if d.name != "aws" {
+                let help = suggestion(&d.name, ["aws"]);
+                self.error(
+                    d.file,
+                    &d.span,
+                    format!("unknown provider `{}`", d.name),
+                    "cairn manages AWS",
+                    help.or_else(|| Some("use [provider.aws]".into())),
+                );
+                continue;
+            }
+            self.only_keys(
+                &d.body,
+                &["region", "endpoint", "default_tags"],
+                "[provider.aws]",
+            );
+            let string_ty = AttrType::String;
+            let tags_ty = AttrType::Map(Box::new(AttrType::String));
+            for e in d.body.entries().unwrap_or_default() {
+                let ty = if e.key == "default_tags" {
+                    &tags_ty
+                } else {
+                    &string_ty
+                };
+                let Some(v) = self
+                    .expr(&e.value, ty, scope)
+                    .and_then(|x| self.literal(&e.value, x))
+                else {
+                    continue;
+                };
+                match (e.key.as_str(), v) {
+                    ("region", Value::String(s)) => out.region = Some(s),
+                    ("endpoint", Value::String(s)) => out.endpoint = Some(s),
+                    ("default_tags", Value::Map(m)) => {
+                        out.default_tags = m
+                            .into_iter()
+                            .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string())))
+                            .collect();
+                    }
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+
+    fn backend(&mut self, file: usize, node: &Node, scope: &Scope<'_>) -> Option<BackendSettings> {
+        let Some(kind) = node.get("type") else {
+            self.error(
+                file,
+                &node.span,
+                "[backend] has no `type`",
+                "type missing",
+                Some("e.g. type = \"local\"".into()),
+            );
+            return None;
+        };
+        let kind = kind.value.as_str()?.to_string();
+        let mut settings = BTreeMap::new();
+        for e in node.entries().unwrap_or_default() {
+            if e.key == "type" {
+                continue;
+            }
+            if let Some(v) = self
+                .expr(&e.value, &AttrType::Any, scope)
+                .and_then(|x| self.literal(&e.value, x))
+            {
+                settings.insert(e.key.clone(), v);
+            }
+        }
+        Some(BackendSettings { kind, settings })
+    }
+
+    /// A value that must be known while loading (no resource references).
+    fn literal(&mut self, node: &Node, e: Expr) -> Option<Value> {
+        match e {
+            Expr::Value(v) => Some(v),
+            _ => {
+                self.error(
+                    node.file,
+                    &node.span,
+                    "this value must be known before any resource exists",
+                    "refers to a resource",
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    fn resource(
+        &mut self,
+        decl: &ResourceDecl,
+        scope: &Scope<'_>,
+        default_tags: &BTreeMap<String, String>,
+    ) -> Option<ResourceConfig> {
+        let schema = self.catalog.get(&decl.address.rtype)?;
+        let this_scope = Scope {
+            this: Some((&decl.address, schema, &decl.body)),
+            ..*scope
+        };
+        let mut ok = true;
+        let mut attributes = BTreeMap::new();
+        let mut depends_on = Vec::new();
+        let mut lifecycle = Lifecycle::default();
+        for e in decl.body.entries().unwrap_or_default() {
+            match e.key.as_str() {
+                "depends_on" => depends_on = self.depends_on(&e.value, scope),
+                "lifecycle" => lifecycle = self.lifecycle(&e.value, schema),
+                name => {
+                    let Some(attr) = schema.inputs.get(name) else {
+                        ok = false;
+                        self.unknown_attribute(decl.file, e, schema);
+                        continue;
+                    };
+                    match self.expr(&e.value, &attr.ty, &this_scope) {
+                        Some(x) => {
+                            attributes.insert(name.to_string(), x);
+                        }
+                        None => ok = false,
+                    }
+                }
+            }
+        }
+        for (name, attr) in &schema.inputs {
+            if attr.required && decl.body.get(name).is_none() {
+                ok = false;
+                self.error(
+                    decl.file,
+                    &decl.span,
+                    format!("`{}` is missing required attribute `{name}`", decl.address),
+                    format!("needs `{name}` ({})", attr.ty.describe()),
+                    attr.description.clone(),
+                );
+            }
+        }
+        if schema.taggable() && !default_tags.is_empty() {
+            let defaults: BTreeMap<String, Expr> = default_tags
+                .iter()
+                .map(|(k, v)| (k.clone(), Expr::Value(Value::string(v.clone()))))
+                .collect();
+            let merged = match attributes.remove("tags") {
+                None => Some(Expr::Map(defaults)),
+                Some(Expr::Map(own)) => Some(Expr::Map(defaults.into_iter().chain(own).collect())),
+                Some(Expr::Value(Value::Map(own))) => Some(Expr::Map(
+                    defaults
+                        .into_iter()
+                        .chain(own.into_iter().map(|(k, v)| (k, Expr::Value(v))))
+                        .collect(),
+                )),
+                // A whole-map reference: known only later; the resource's own tags win.
+                Some(other) => Some(other),
+            };
+            if let Some(m) = merged {
+                attributes.insert("tags".into(), fold(m));
+            }
+        }
+        ok.then(|| ResourceConfig {
+            address: decl.address.clone(),
+            attributes,
+            depends_on,
+            lifecycle,
+        })
+    }
+
+    fn unknown_attribute(&mut self, file: usize, e: &Entry, schema: &ResourceSchema) {
+        let t = &schema.type_name;
+        if schema.outputs.contains_key(&e.key) && !schema.inputs.contains_key(&e.key) {
+            self.error(
+                file,
+                &e.key_span,
+                format!(
+                    "`{}` is an output of {t}: AWS sets it, it cannot be configured",
+                    e.key
+                ),
+                "output attribute",
+                Some(format!("refer to it as `${{{t}.<name>.{}}}`", e.key)),
+            );
+            return;
+        }
+        let names = schema.inputs.keys().map(String::as_str).chain(META);
+        let help = suggestion(&e.key, names);
+        self.error(
+            file,
+            &e.key_span,
+            format!("unknown attribute `{}` for {t}", e.key),
+            "unknown attribute",
+            help,
+        );
+    }
+
+    fn depends_on(&mut self, node: &Node, scope: &Scope<'_>) -> Vec<Address> {
+        let NodeKind::Array(items) = &node.kind else {
+            self.error(
+                node.file,
+                &node.span,
+                "`depends_on` is a list of resource addresses",
+                format!("found {}", node.kind_name()),
+                Some("e.g. depends_on = [\"aws_vpc.main\"]".into()),
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for item in items {
+            let Some(text) = item.as_str() else {
+                self.error(
+                    item.file,
+                    &item.span,
+                    "`depends_on` is a list of resource addresses",
+                    format!("found {}", item.kind_name()),
+                    None,
+                );
+                continue;
+            };
+            let text = text
+                .strip_prefix("${")
+                .and_then(|t| t.strip_suffix('}'))
+                .unwrap_or(text)
+                .trim();
+            match text.parse::<Address>() {
+                Ok(a) if scope.resources.is_some_and(|r| r.contains_key(&a)) => out.push(a),
+                Ok(a) => self.unknown_resource(item.file, &item.span, &a, scope),
+                Err(e) => self.error(item.file, &item.span, e.to_string(), "not an address", None),
+            }
+        }
+        out
+    }
+
+    fn lifecycle(&mut self, node: &Node, schema: &ResourceSchema) -> Lifecycle {
+        let mut out = Lifecycle::default();
+        if !self.expect_table(node, "`lifecycle`") {
+            return out;
+        }
+        self.only_keys(
+            node,
+            &["prevent_destroy", "create_before_destroy", "ignore_changes"],
+            "`lifecycle`",
+        );
+        out.prevent_destroy = self.bool_key(node, "prevent_destroy").unwrap_or(false);
+        out.create_before_destroy = self
+            .bool_key(node, "create_before_destroy")
+            .unwrap_or(false);
+        if let Some(e) = node.get("ignore_changes") {
+            let NodeKind::Array(items) = &e.value.kind else {
+                self.error(
+                    e.value.file,
+                    &e.value.span,
+                    "`ignore_changes` is a list of attribute names",
+                    format!("found {}", e.value.kind_name()),
+                    None,
+                );
+                return out;
+            };
+            for item in items {
+                match item.as_str() {
+                    Some(name) if schema.inputs.contains_key(name) => {
+                        out.ignore_changes.push(name.to_string())
+                    }
+                    _ => {
+                        let name = item.as_str().unwrap_or_default();
+                        let help = suggestion(name, schema.inputs.keys().map(String::as_str));
+                        self.error(
+                            item.file,
+                            &item.span,
+                            format!("`{name}` is not an attribute of {}", schema.type_name),
+                            "not an attribute",
+                            help,
+                        );
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn output(&mut self, decl: &NamedDecl, scope: &Scope<'_>) -> Option<OutputConfig> {
+        self.only_keys(
+            &decl.body,
+            &["value", "sensitive", "description"],
+            "an output",
+        );
+        let sensitive = self.bool_key(&decl.body, "sensitive").unwrap_or(false);
+        let Some(e) = decl.body.get("value") else {
+            self.error(
+                decl.file,
+                &decl.span,
+                format!("output `{}` has no `value`", decl.name),
+                "value missing",
+                None,
+            );
+            return None;
+        };
+        let value = self.expr(&e.value, &AttrType::Any, scope)?;
+        Some(OutputConfig { value, sensitive })
+    }
+
+    fn cycles(&mut self, config: &Config, decls: &[ResourceDecl]) {
+        use petgraph::graph::DiGraph;
+        let mut g = DiGraph::<usize, ()>::new();
+        let index: BTreeMap<&Address, _> = config
+            .resources
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (&r.address, g.add_node(i)))
+            .collect();
+        for r in &config.resources {
+            for d in r.dependencies() {
+                if let (Some(&from), Some(&to)) = (index.get(&r.address), index.get(&d)) {
+                    g.add_edge(from, to, ());
+                }
+            }
+        }
+        for scc in petgraph::algo::tarjan_scc(&g) {
+            if scc.len() < 2 {
+                continue;
+            }
+            let mut members: Vec<&Address> = scc
+                .iter()
+                .map(|n| &config.resources[g[*n]].address)
+                .collect();
+            members.sort();
+            let loc_of = |a: &Address| decls.iter().find(|d| &d.address == a);
+            let chain = members
+                .iter()
+                .chain(members.first())
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(" → ");
+            let Some(first) = loc_of(members[0]) else {
+                continue;
+            };
+            let primary = self.label(first.file, &first.span, "part of the cycle");
+            let secondary = members[1..]
+                .iter()
+                .filter_map(|a| loc_of(a))
+                .map(|d| self.label(d.file, &d.span, "part of the cycle"))
+                .collect();
+            self.diags.push(Diagnostic {
+                message: format!("dependency cycle: {chain}"),
+                primary,
+                secondary,
+                help: Some(
+                    "resources cannot depend on each other in a circle; for security groups that allow each other, move one direction into an aws_security_group_rule".into(),
+                ),
+            });
+        }
+    }
+
+    fn unknown_resource(
+        &mut self,
+        file: usize,
+        span: &Range<usize>,
+        a: &Address,
+        scope: &Scope<'_>,
+    ) {
+        let known: Vec<String> = scope
+            .resources
+            .map(|r| r.keys().map(|a| a.to_string()).collect())
+            .unwrap_or_default();
+        let shown = a.to_string();
+        let help = suggestion(&shown, known.iter().map(String::as_str)).or_else(|| {
+            if self.catalog.get(&a.rtype).is_none() {
+                suggestion(&a.rtype, self.catalog.types.keys().map(String::as_str))
+            } else {
+                None
+            }
+        });
+        self.error(
+            file,
+            span,
+            format!("reference to undeclared resource `{shown}`"),
+            "no such resource",
+            help,
+        );
+    }
+
+    /// Span of `range` (relative to a string's content) in the file, when the string is
+    /// written without escapes; else the whole string.
+    fn inner_span(&self, node: &Node, range: &Range<usize>) -> Range<usize> {
+        let text = &self
+            .files
+            .get(node.file)
+            .map(|f| f.1.as_str())
+            .unwrap_or("");
+        let raw = text.get(node.span.clone()).unwrap_or("");
+        if let Some(content) = node.as_str() {
+            let quoted = [format!("\"{content}\""), format!("'{content}'")];
+            if quoted.iter().any(|q| q == raw) {
+                let start = node.span.start + 1;
+                return start + range.start..start + range.end;
+            }
+        }
+        node.span.clone()
+    }
+
+    fn type_error(&mut self, node: &Node, expected: &AttrType, found: &str) {
+        self.error(
+            node.file,
+            &node.span,
+            format!("expected {}, found {found}", article(expected)),
+            "wrong type",
+            None,
+        );
+    }
+
+    /// Resolves and type-checks one configured value.
+    fn expr(&mut self, node: &Node, ty: &AttrType, scope: &Scope<'_>) -> Option<Expr> {
+        use AttrType as T;
+        match (&node.kind, ty) {
+            (NodeKind::Str(s), _) => self.string(node, s, ty, scope),
+            (NodeKind::Int(n), T::Number | T::Any | T::Document) => {
+                Some(Expr::Value(Value::from(*n)))
+            }
+            (NodeKind::Float(f), T::Number | T::Any | T::Document) => {
+                match serde_json::Number::from_f64(*f) {
+                    Some(n) => Some(Expr::Value(Value::Number(n))),
+                    None => {
+                        self.error(node.file, &node.span, "not a finite number", "", None);
+                        None
+                    }
+                }
+            }
+            (NodeKind::Bool(b), T::Bool | T::Any | T::Document) => {
+                Some(Expr::Value(Value::Bool(*b)))
+            }
+            (NodeKind::Datetime(d), T::String | T::Any | T::Document) => {
+                Some(Expr::Value(Value::string(d.clone())))
+            }
+            (NodeKind::Array(items), T::List(t) | T::Set(t)) => self.list(items, t, scope),
+            (NodeKind::Array(items), T::Any | T::Document) => self.list(items, &T::Any, scope),
+            (NodeKind::Table(entries), T::Object(fields)) => {
+                let mut ok = true;
+                let mut out = BTreeMap::new();
+                for e in entries {
+                    match fields.get(&e.key) {
+                        Some(f) => match self.expr(&e.value, &f.ty, scope) {
+                            Some(x) => {
+                                out.insert(e.key.clone(), x);
+                            }
+                            None => ok = false,
+                        },
+                        None => {
+                            ok = false;
+                            let help = suggestion(&e.key, fields.keys().map(String::as_str))
+                                .or_else(|| {
+                                    let names: Vec<&str> =
+                                        fields.keys().map(String::as_str).collect();
+                                    Some(format!("this block takes: {}", names.join(", ")))
+                                });
+                            self.error(
+                                node.file,
+                                &e.key_span,
+                                format!("unknown attribute `{}`", e.key),
+                                "unknown attribute",
+                                help,
+                            );
+                        }
+                    }
+                }
+                for (k, f) in fields {
+                    if f.required && !out.contains_key(k) && !entries.iter().any(|e| &e.key == k) {
+                        ok = false;
+                        self.error(
+                            node.file,
+                            &node.span,
+                            format!("missing required attribute `{k}`"),
+                            format!("needs `{k}` ({})", f.ty.describe()),
+                            None,
+                        );
+                    }
+                }
+                ok.then(|| fold(Expr::Map(out)))
+            }
+            (NodeKind::Table(entries), T::Map(_) | T::Any | T::Document) => {
+                let item_ty = match ty {
+                    T::Map(t) => (**t).clone(),
+                    _ => T::Any,
+                };
+                let mut ok = true;
+                let mut out = BTreeMap::new();
+                for e in entries {
+                    match self.expr(&e.value, &item_ty, scope) {
+                        Some(x) => {
+                            out.insert(e.key.clone(), x);
+                        }
+                        None => ok = false,
+                    }
+                }
+                ok.then(|| fold(Expr::Map(out)))
+            }
+            _ => {
+                self.type_error(node, ty, node.kind_name());
+                None
+            }
+        }
+    }
+
+    fn list(&mut self, items: &[Node], t: &AttrType, scope: &Scope<'_>) -> Option<Expr> {
+        let mut ok = true;
+        let mut out = Vec::new();
+        for item in items {
+            match self.expr(item, t, scope) {
+                Some(x) => out.push(x),
+                None => ok = false,
+            }
+        }
+        ok.then(|| fold(Expr::List(out)))
+    }
+
+    /// A string: a literal, one whole `${...}` (keeps the referenced type) or a template.
+    fn string(&mut self, node: &Node, s: &str, ty: &AttrType, scope: &Scope<'_>) -> Option<Expr> {
+        let pieces = match syntax::template(s) {
+            Ok(p) => p,
+            Err((message, range)) => {
+                let span = self.inner_span(node, &range);
+                self.error(node.file, &span, message, "unterminated", None);
+                return None;
+            }
+        };
+        if let [Piece::Interp { text, range }] = pieces.as_slice() {
+            let (expr, actual) = self.reference(node, text, range, scope)?;
+            if let Expr::Value(v) = &expr {
+                if let Err(message) = types::check_value(ty, v) {
+                    let span = self.inner_span(node, range);
+                    self.error(
+                        node.file,
+                        &span,
+                        format!("`${{{text}}}` does not fit here: {message}"),
+                        "wrong type",
+                        None,
+                    );
+                    return None;
+                }
+            } else if !types::compatible(ty, &actual) {
+                let span = self.inner_span(node, range);
+                self.error(
+                    node.file,
+                    &span,
+                    format!(
+                        "expected {}, but `{text}` is {}",
+                        article(ty),
+                        article(&actual)
+                    ),
+                    "type mismatch",
+                    None,
+                );
+                return None;
+            }
+            return Some(expr);
+        }
+        if !matches!(
+            ty,
+            AttrType::String | AttrType::Enum(_) | AttrType::Document | AttrType::Any
+        ) {
+            self.type_error(node, ty, "a string");
+            return None;
+        }
+        let mut parts: Vec<Part> = Vec::new();
+        let mut ok = true;
+        for piece in &pieces {
+            match piece {
+                Piece::Literal(l) => parts.push(Part::Literal(l.clone())),
+                Piece::Interp { text, range } => {
+                    let Some((expr, actual)) = self.reference(node, text, range, scope) else {
+                        ok = false;
+                        continue;
+                    };
+                    let bad = |l: &mut Self, what: &str| {
+                        let span = l.inner_span(node, range);
+                        l.error(
+                            node.file,
+                            &span,
+                            format!("cannot put {what} into a string: `${{{text}}}`"),
+                            "not a string, number or bool",
+                            Some("only whole-string references keep lists and maps".into()),
+                        );
+                    };
+                    match expr {
+                        Expr::Value(v) => match v.interpolated() {
+                            Some(t) => parts.push(Part::Literal(t)),
+                            None => {
+                                ok = false;
+                                bad(self, &types::kind(&v));
+                            }
+                        },
+                        Expr::Ref(r) => {
+                            if matches!(
+                                actual,
+                                AttrType::List(_)
+                                    | AttrType::Set(_)
+                                    | AttrType::Map(_)
+                                    | AttrType::Object(_)
+                            ) {
+                                ok = false;
+                                bad(self, &article(&actual));
+                            } else {
+                                parts.push(Part::Ref(r));
+                            }
+                        }
+                        Expr::Template(inner) => parts.extend(inner),
+                        Expr::List(_) | Expr::Map(_) => {
+                            ok = false;
+                            bad(self, "a list or map");
+                        }
+                    }
+                }
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let expr = fold_template(parts);
+        if let (Expr::Value(v), AttrType::Enum(_) | AttrType::Document) = (&expr, ty) {
+            if let Err(message) = types::check_value(ty, v) {
+                self.error(node.file, &node.span, message, "invalid value", None);
+                return None;
+            }
+        }
+        Some(expr)
+    }
+
+    /// Resolves the inside of one `${...}`: the expression it stands for and its type.
+    fn reference(
+        &mut self,
+        node: &Node,
+        text: &str,
+        range: &Range<usize>,
+        scope: &Scope<'_>,
+    ) -> Option<(Expr, AttrType)> {
+        let span = self.inner_span(node, range);
+        let file = node.file;
+        let steps = match syntax::steps(text) {
+            Ok(s) => s,
+            Err(message) => {
+                self.error(
+                    file,
+                    &span,
+                    format!("invalid reference: {message}"),
+                    "here",
+                    None,
+                );
+                return None;
+            }
+        };
+        let path_of = |rest: &[Step]| -> Vec<PathSeg> {
+            rest.iter()
+                .map(|s| match s {
+                    Step::Name(n) | Step::Key(n) => PathSeg::Key(n.clone()),
+                    Step::Index(i) => PathSeg::Index(*i as usize),
+                })
+                .collect()
+        };
+        let name_at = |i: usize| match steps.get(i) {
+            Some(Step::Name(n)) => Some(n.as_str()),
+            _ => None,
+        };
+        let Some(root) = name_at(0) else {
+            self.error(
+                file,
+                &span,
+                "invalid reference",
+                "expected a name first",
+                None,
+            );
+            return None;
+        };
+        match root {
+            "var" => {
+                let Some(name) = name_at(1) else {
+                    self.error(file, &span, "expected `var.<name>`", "here", None);
+                    return None;
+                };
+                let Some((v, ty)) = scope.variables.get(name) else {
+                    let help = suggestion(name, scope.variables.keys().map(String::as_str));
+                    self.error(
+                        file,
+                        &span,
+                        format!("no variable named `{name}` is declared"),
+                        "unknown variable",
+                        help.or_else(|| Some(format!("declare it with [variable.{name}]"))),
+                    );
+                    return None;
+                };
+                let path = path_of(&steps[2..]);
+                let Some(value) = v.value.get_path(&path) else {
+                    self.error(
+                        file,
+                        &span,
+                        format!("`{text}` does not exist in the variable's value"),
+                        "no such element",
+                        None,
+                    );
+                    return None;
+                };
+                let ty = if path.is_empty() {
+                    ty.clone()
+                } else {
+                    AttrType::Any
+                };
+                Some((Expr::Value(value), ty))
+            }
+            "stack" => {
+                if name_at(1) == Some("name") && steps.len() == 2 {
+                    Some((
+                        Expr::Value(Value::string(scope.stack_name)),
+                        AttrType::String,
+                    ))
+                } else {
+                    self.error(file, &span, "`stack` has only `stack.name`", "here", None);
+                    None
+                }
+            }
+            "self" => self.self_reference(node, &span, &steps, scope),
+            "local" | "each" | "module" | "count" | "data" | "path" => {
+                self.error(
+                    file,
+                    &span,
+                    format!("`{root}.` references are not supported by this version of cairn"),
+                    "not supported yet",
+                    None,
+                );
+                None
+            }
+            rtype => {
+                let Some(name) = name_at(1) else {
+                    self.error(
+                        file,
+                        &span,
+                        format!("`{text}` is not a reference"),
+                        "expected `<type>.<name>.<attribute>`",
+                        Some("references are `var.<name>`, `stack.name`, `self.<attribute>` or `<type>.<name>.<attribute>`".into()),
+                    );
+                    return None;
+                };
+                let (key, rest) = match steps.get(2) {
+                    Some(Step::Key(k)) => (Some(InstanceKey::Str(k.clone())), &steps[3..]),
+                    Some(Step::Index(i)) => (Some(InstanceKey::Int(*i)), &steps[3..]),
+                    _ => (None, &steps[2..]),
+                };
+                let address = Address {
+                    module: Vec::new(),
+                    rtype: rtype.to_string(),
+                    name: name.to_string(),
+                    key,
+                };
+                let Some(resources) = scope.resources else {
+                    self.error(
+                        file,
+                        &span,
+                        "resources cannot be referenced here",
+                        "must be known before any resource exists",
+                        None,
+                    );
+                    return None;
+                };
+                if !resources.contains_key(&address) {
+                    self.unknown_resource(file, &span, &address, scope);
+                    return None;
+                }
+                if scope.this.is_some_and(|(a, _, _)| a == &address) {
+                    self.error(
+                        file,
+                        &span,
+                        format!("`{address}` refers to itself"),
+                        "self reference",
+                        Some("use `${self.<attribute>}` for the resource's own configured attributes".into()),
+                    );
+                    return None;
+                }
+                let schema = self.catalog.get(rtype)?;
+                let Some(Step::Name(attr)) = rest.first() else {
+                    self.error(
+                        file,
+                        &span,
+                        format!("name an attribute of `{address}`"),
+                        "attribute missing",
+                        Some(format!("e.g. `${{{address}.id}}`")),
+                    );
+                    return None;
+                };
+                let attr_ty = schema
+                    .outputs
+                    .get(attr)
+                    .or_else(|| schema.inputs.get(attr))
+                    .map(|a| a.ty.clone());
+                let Some(attr_ty) = attr_ty else {
+                    let names = schema
+                        .inputs
+                        .keys()
+                        .chain(schema.outputs.keys())
+                        .map(String::as_str);
+                    let help = suggestion(attr, names);
+                    self.error(
+                        file,
+                        &span,
+                        format!("{rtype} has no attribute `{attr}`"),
+                        "unknown attribute",
+                        help,
+                    );
+                    return None;
+                };
+                let path = path_of(rest);
+                let ty = types::at_path(&attr_ty, &path[1..]).unwrap_or(AttrType::Any);
+                Some((Expr::Ref(Reference { address, path }), ty))
+            }
+        }
+    }
+
+    fn self_reference(
+        &mut self,
+        node: &Node,
+        span: &Range<usize>,
+        steps: &[Step],
+        scope: &Scope<'_>,
+    ) -> Option<(Expr, AttrType)> {
+        let file = node.file;
+        let Some((_, schema, body)) = scope.this else {
+            self.error(
+                file,
+                span,
+                "`self` is only available inside a resource",
+                "here",
+                None,
+            );
+            return None;
+        };
+        let Some(Step::Name(attr)) = steps.get(1) else {
+            self.error(file, span, "expected `self.<attribute>`", "here", None);
+            return None;
+        };
+        let Some(def) = schema.inputs.get(attr) else {
+            let help = suggestion(attr, schema.inputs.keys().map(String::as_str));
+            self.error(
+                file,
+                span,
+                format!("{} has no input attribute `{attr}`", schema.type_name),
+                "unknown attribute",
+                help,
+            );
+            return None;
+        };
+        let expr = match body.get(attr) {
+            Some(e) => {
+                // `self.x` inside `x` itself (directly or through another self reference)
+                // would never end: only attributes without self references may be used.
+                if contains_self(&e.value) {
+                    self.error(
+                        file,
+                        span,
+                        format!("`self.{attr}` refers to an attribute that itself uses `self`"),
+                        "circular self reference",
+                        None,
+                    );
+                    return None;
+                }
+                self.expr(&e.value, &def.ty, scope)?
+            }
+            None => match &def.default {
+                Some(d) => Expr::Value(d.clone()),
+                None => {
+                    self.error(
+                        file,
+                        span,
+                        format!("`self.{attr}` is not set in this resource"),
+                        "not configured",
+                        Some("`self` sees configured attributes; refer to outputs by the resource's address".into()),
+                    );
+                    return None;
+                }
+            },
+        };
+        if steps.len() > 2 {
+            let rest: Vec<PathSeg> = steps[2..]
+                .iter()
+                .map(|s| match s {
+                    Step::Name(n) | Step::Key(n) => PathSeg::Key(n.clone()),
+                    Step::Index(i) => PathSeg::Index(*i as usize),
+                })
+                .collect();
+            let Expr::Value(v) = &expr else {
+                self.error(
+                    file,
+                    span,
+                    "only whole attributes of `self` can be used when they hold references",
+                    "here",
+                    None,
+                );
+                return None;
+            };
+            let Some(inner) = v.get_path(&rest) else {
+                self.error(
+                    file,
+                    span,
+                    "no such element in this attribute",
+                    "here",
+                    None,
+                );
+                return None;
+            };
+            let ty = types::at_path(&def.ty, &rest).unwrap_or(AttrType::Any);
+            return Some((Expr::Value(inner), ty));
+        }
+        Some((expr, def.ty.clone()))
+    }
+}
+
+/// Whether a value mentions `${self.` anywhere.
+fn contains_self(node: &Node) -> bool {
+    match &node.kind {
+        NodeKind::Str(s) => s.contains("${self.") || s.contains("${ self."),
+        NodeKind::Array(items) => items.iter().any(contains_self),
+        NodeKind::Table(entries) => entries.iter().any(|e| contains_self(&e.value)),
+        _ => false,
+    }
+}
+
+/// A node's value, read literally (variable values and defaults take no references).
+fn literal_value(node: &Node) -> Value {
+    match &node.kind {
+        NodeKind::Str(s) | NodeKind::Datetime(s) => Value::string(s.clone()),
+        NodeKind::Int(n) => Value::from(*n),
+        NodeKind::Float(f) => serde_json::Number::from_f64(*f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
+        NodeKind::Bool(b) => Value::Bool(*b),
+        NodeKind::Array(items) => Value::List(items.iter().map(literal_value).collect()),
+        NodeKind::Table(entries) => Value::Map(
+            entries
+                .iter()
+                .map(|e| (e.key.clone(), literal_value(&e.value)))
+                .collect(),
+        ),
+    }
+}
+
+/// Lists and maps of plain values become one plain value.
+fn fold(e: Expr) -> Expr {
+    match e {
+        Expr::List(items) if items.iter().all(|i| matches!(i, Expr::Value(_))) => {
+            Expr::Value(Value::List(
+                items
+                    .into_iter()
+                    .filter_map(|i| match i {
+                        Expr::Value(v) => Some(v),
+                        _ => None,
+                    })
+                    .collect(),
+            ))
+        }
+        Expr::Map(m) if m.values().all(|i| matches!(i, Expr::Value(_))) => Expr::Value(Value::Map(
+            m.into_iter()
+                .filter_map(|(k, i)| match i {
+                    Expr::Value(v) => Some((k, v)),
+                    _ => None,
+                })
+                .collect(),
+        )),
+        other => other,
+    }
+}
+
+/// Adjacent literals merged; a template of literals only is a plain string.
+fn fold_template(parts: Vec<Part>) -> Expr {
+    let mut out: Vec<Part> = Vec::new();
+    for p in parts {
+        match (out.last_mut(), p) {
+            (Some(Part::Literal(prev)), Part::Literal(l)) => prev.push_str(&l),
+            (_, p) => out.push(p),
+        }
+    }
+    match out.as_slice() {
+        [] => Expr::Value(Value::string("")),
+        [Part::Literal(l)] => Expr::Value(Value::string(l.clone())),
+        _ => Expr::Template(out),
+    }
+}
+
+fn valid_name(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// A path as shown in messages: relative to the working directory when it is below it.
+fn display_path(path: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+}

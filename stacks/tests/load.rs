@@ -1,0 +1,329 @@
+//! Loading stacks: resolution of references, variables, `self`, default tags, and every kind
+//! of error, located. Data-driven: each case is a set of files and what must come out.
+
+use std::collections::BTreeMap;
+
+use cairn_model::{Catalog, Expr, ResourceSchema, SchemaMeta, Value};
+use cairn_stacks::{load, Stack, VarInputs};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A VPC.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Vpc {
+    #[schemars(extend("x-force-new" = true))]
+    cidr_block: String,
+    #[serde(default = "yes")]
+    enable_dns_support: bool,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Subnet {
+    vpc_id: String,
+    cidr_block: String,
+    #[serde(default)]
+    map_public_ip_on_launch: bool,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+}
+
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Group {
+    name: String,
+    vpc_id: String,
+    #[serde(default)]
+    ingress: Vec<Rule>,
+}
+
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Rule {
+    protocol: String,
+    from_port: i64,
+    to_port: i64,
+    #[serde(default)]
+    security_groups: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Bucket {
+    bucket: String,
+    #[schemars(extend("x-document" = true))]
+    policy: Option<serde_json::Value>,
+}
+
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[allow(dead_code)]
+struct Out {
+    id: String,
+    arn: String,
+}
+
+fn catalog() -> Catalog {
+    let mut c = Catalog::default();
+    c.insert(ResourceSchema::derive::<Vpc, Out>(
+        "aws_vpc",
+        SchemaMeta::default(),
+    ));
+    c.insert(ResourceSchema::derive::<Subnet, Out>(
+        "aws_subnet",
+        SchemaMeta::default(),
+    ));
+    c.insert(ResourceSchema::derive::<Group, Out>(
+        "aws_security_group",
+        SchemaMeta::default(),
+    ));
+    c.insert(ResourceSchema::derive::<Bucket, Out>(
+        "aws_s3_bucket",
+        SchemaMeta { stateful: true },
+    ));
+    c
+}
+
+fn load_files(files: &[(&str, &str)], vars: &[&str]) -> Result<Stack, String> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write");
+    }
+    let inputs = VarInputs {
+        assignments: vars.iter().map(|s| s.to_string()).collect(),
+        files: Vec::new(),
+    };
+    load(dir.path(), &inputs, &catalog()).map_err(|d| {
+        // Paths are absolute temp paths: keep the file name only.
+        d.to_string()
+            .lines()
+            .map(|l| match l.find(".toml:") {
+                Some(i) => {
+                    let start = l[..i].rfind('/').map_or(0, |s| s + 1);
+                    l[start..].to_string()
+                }
+                None => l.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+/// Every expected line must be among the errors, and there must be as many errors.
+fn check_errors(files: &[(&str, &str)], vars: &[&str], expected: &[&str]) {
+    let err = match load_files(files, vars) {
+        Ok(_) => panic!("expected errors {expected:?}, the stack loaded"),
+        Err(e) => e,
+    };
+    for want in expected {
+        assert!(err.contains(want), "missing {want:?} in:\n{err}");
+    }
+    assert_eq!(err.lines().count(), expected.len(), "{err}");
+}
+
+fn attr(stack: &Stack, address: &str, name: &str) -> Expr {
+    let r = stack
+        .config
+        .resources
+        .iter()
+        .find(|r| r.address.to_string() == address)
+        .unwrap_or_else(|| panic!("{address} missing"));
+    r.attributes
+        .get(name)
+        .cloned()
+        .unwrap_or_else(|| panic!("{address}.{name} missing"))
+}
+
+const HEAD: &str = "[stack]\nname = \"demo\"\n\n";
+
+#[test]
+fn resolves_variables_stack_self_and_default_tags() {
+    let main = format!(
+        "{HEAD}[provider.aws]\nregion = \"eu-west-1\"\ndefault_tags = {{ Team = \"core\", Name = \"default\" }}\n\n\
+[variable.env]\ntype = \"string\"\ndefault = \"dev\"\n\n\
+[variable.port]\ntype = \"number\"\n\n\
+[aws_vpc.main]\ncidr_block = \"10.0.0.0/16\"\ntags = {{ Name = \"${{stack.name}}-${{var.env}}\" }}\n\n\
+[aws_subnet.a]\nvpc_id = \"${{aws_vpc.main.id}}\"\ncidr_block = \"10.0.1.0/24\"\ntags = {{ Ref = \"vpc-${{aws_vpc.main.id}}\" }}\n\n\
+[aws_security_group.web]\nname = \"web\"\nvpc_id = \"${{aws_vpc.main.id}}\"\ningress = [{{ protocol = \"tcp\", from_port = \"${{var.port}}\", to_port = 443 }}]\n\n\
+[aws_s3_bucket.logs]\nbucket = \"${{stack.name}}-$${{literal}}\"\npolicy = {{ Resource = \"arn:aws:s3:::${{self.bucket}}/*\" }}\n\n\
+[output.vpc]\nvalue = \"${{aws_vpc.main.id}}\"\nsensitive = true\n"
+    );
+    let stack = load_files(&[("main.toml", &main)], &["port=8443", "env=prod"]).expect("loads");
+    assert_eq!(stack.name, "demo");
+    assert_eq!(stack.provider.region.as_deref(), Some("eu-west-1"));
+    // Own tags win over default tags; both are present.
+    assert_eq!(
+        attr(&stack, "aws_vpc.main", "tags"),
+        Expr::Value(Value::map([
+            ("Name", Value::string("demo-prod")),
+            ("Team", Value::string("core")),
+        ]))
+    );
+    // A whole-string reference keeps the variable's type.
+    let Expr::Value(ingress) = attr(&stack, "aws_security_group.web", "ingress") else {
+        panic!("ingress not resolved");
+    };
+    assert_eq!(
+        ingress.get_path(&[
+            cairn_model::PathSeg::Index(0),
+            cairn_model::PathSeg::Key("from_port".into())
+        ]),
+        Some(Value::from(8443i64))
+    );
+    // `$${` is literal; `self` sees the configured value.
+    assert_eq!(
+        attr(&stack, "aws_s3_bucket.logs", "bucket"),
+        Expr::Value(Value::string("demo-${literal}"))
+    );
+    assert_eq!(
+        attr(&stack, "aws_s3_bucket.logs", "policy"),
+        Expr::Value(Value::map([(
+            "Resource",
+            Value::string("arn:aws:s3:::demo-${literal}/*")
+        )]))
+    );
+    // References become graph edges.
+    let subnet = stack
+        .config
+        .resources
+        .iter()
+        .find(|r| r.address.name == "a")
+        .expect("subnet");
+    assert_eq!(
+        subnet.dependencies(),
+        vec!["aws_vpc.main".parse().expect("address")]
+    );
+    assert!(matches!(
+        attr(&stack, "aws_subnet.a", "vpc_id"),
+        Expr::Ref(_)
+    ));
+    assert!(matches!(attr(&stack, "aws_subnet.a", "tags"), Expr::Map(_)));
+    assert!(stack.config.outputs["vpc"].sensitive);
+    assert_eq!(stack.variables["env"].value, Value::string("prod"));
+}
+
+#[test]
+fn files_merge_and_duplicates_point_at_both() {
+    let a = format!("{HEAD}[aws_vpc.main]\ncidr_block = \"10.0.0.0/16\"\n");
+    let b = "[aws_subnet.s]\nvpc_id = \"${aws_vpc.main.id}\"\ncidr_block = \"10.0.1.0/24\"\n";
+    let stack = load_files(&[("a.toml", &a), ("b.toml", b)], &[]).expect("loads");
+    assert_eq!(stack.config.resources.len(), 2);
+    assert_eq!(stack.files.len(), 2);
+
+    let dup = "[aws_vpc.main]\ncidr_block = \"10.1.0.0/16\"\n";
+    check_errors(
+        &[("a.toml", &a), ("b.toml", dup)],
+        &[],
+        &["b.toml:1:10: `aws_vpc.main` is defined twice"],
+    );
+}
+
+#[test]
+fn every_error_at_once_with_locations_and_suggestions() {
+    let main = format!(
+        "{HEAD}[aws_vcp.x]\ncidr_block = \"10.0.0.0/16\"\n\n\
+[aws_vpc.main]\ncidr_blok = \"10.0.0.0/16\"\nenable_dns_support = \"yes\"\n\n\
+[aws_subnet.a]\nvpc_id = \"${{aws_vpc.mian.id}}\"\ncidr_block = \"${{var.cidr}}\"\n\n\
+[aws_subnet.b]\nvpc_id = \"${{aws_vpc.main.idd}}\"\ncidr_block = \"${{aws_vpc.main.enable_dns_support}}\"\nnope = 1\n\n\
+[aws_security_group.g]\nname = \"g\"\nvpc_id = \"${{aws_vpc.main.id}}\"\ningress = [{{ protocol = \"tcp\", from_port = 1, to_pot = 2 }}]\nlifecycle = {{ ignore_changes = [\"ingres\"] }}\ndepends_on = [\"aws_vpc.man\"]\n"
+    );
+    check_errors(
+        &[("main.toml", &main)],
+        &[],
+        &[
+            "main.toml:4:2: unknown resource type `aws_vcp` (did you mean `aws_vpc`?)",
+            "main.toml:8:1: unknown attribute `cidr_blok` for aws_vpc (did you mean `cidr_block`?)",
+            "main.toml:9:22: expected a bool, found a string",
+            "main.toml:7:10: `aws_vpc.main` is missing required attribute `cidr_block`",
+            "main.toml:12:11: reference to undeclared resource `aws_vpc.mian` (did you mean `aws_vpc.main`?)",
+            "main.toml:13:15: no variable named `cidr` is declared",
+            "main.toml:16:11: aws_vpc has no attribute `idd` (did you mean `id`?)",
+            "main.toml:17:15: expected a string, but `aws_vpc.main.enable_dns_support` is a bool",
+            "main.toml:18:1: unknown attribute `nope` for aws_subnet",
+            "main.toml:23:47: unknown attribute `to_pot` (did you mean `to_port`?)",
+            "main.toml:23:12: missing required attribute `to_port`",
+            "main.toml:24:33: `ingres` is not an attribute of aws_security_group (did you mean `ingress`?)",
+            "main.toml:25:15: reference to undeclared resource `aws_vpc.man` (did you mean `aws_vpc.main`?)",
+        ],
+    );
+}
+
+#[test]
+fn cycles_list_their_members() {
+    let main = format!(
+        "{HEAD}[aws_vpc.main]\ncidr_block = \"10.0.0.0/16\"\n\n\
+[aws_security_group.one]\nname = \"one\"\nvpc_id = \"${{aws_vpc.main.id}}\"\ningress = [{{ protocol = \"tcp\", from_port = 1, to_port = 1, security_groups = [\"${{aws_security_group.two.id}}\"] }}]\n\n\
+[aws_security_group.two]\nname = \"two\"\nvpc_id = \"${{aws_vpc.main.id}}\"\ndepends_on = [\"aws_security_group.one\"]\n"
+    );
+    check_errors(
+        &[("main.toml", &main)],
+        &[],
+        &["main.toml:7:21: dependency cycle: aws_security_group.one → aws_security_group.two → aws_security_group.one"],
+    );
+}
+
+#[test]
+fn variable_errors() {
+    let main = format!(
+        "{HEAD}[variable.count]\ntype = \"number\"\n\n[variable.name]\ntype = \"strng\"\ndefault = \"x\"\n\n[variable.needed]\ntype = \"string\"\n"
+    );
+    check_errors(
+        &[("main.toml", &main)],
+        &["count=many", "nmae=x"],
+        &[
+            "main.toml:8:8: invalid variable type (did you mean `string`?)",
+            "<command line>:1:7: invalid value for variable `count`",
+            "<command line>:2:7: no variable named `nmae` is declared (did you mean `name`?)",
+            "main.toml:11:11: variable `needed` has no value",
+        ],
+    );
+}
+
+#[test]
+fn syntax_errors_and_missing_stack() {
+    check_errors(
+        &[("main.toml", "[aws_vpc.main\ncidr_block = 1\n")],
+        &[],
+        &["main.toml:1:"],
+    );
+    check_errors(
+        &[(
+            "main.toml",
+            "[aws_vpc.main]\ncidr_block = \"10.0.0.0/16\"\n",
+        )],
+        &[],
+        &["main.toml:1:1: the stack has no [stack] table"],
+    );
+}
+
+#[test]
+fn type_mismatches_and_templates() {
+    let main = format!(
+        "{HEAD}[variable.tags]\ntype = \"map\"\ndefault = {{ a = \"b\" }}\n\n\
+[aws_vpc.main]\ncidr_block = \"x-${{var.tags}}\"\ntags = \"${{var.tags}}\"\n\n\
+[aws_subnet.a]\nvpc_id = \"${{aws_vpc.main.id}}\"\ncidr_block = \"${{aws_vpc.main.tags}}-x\"\nmap_public_ip_on_launch = \"${{aws_vpc.main.cidr_block}}\"\n\n\
+[aws_s3_bucket.b]\nbucket = \"${{aws_s3_bucket.b.id}}\"\npolicy = \"{{not json\"\n"
+    );
+    check_errors(
+        &[("main.toml", &main)],
+        &[],
+        &[
+            "main.toml:9:17: cannot put a map into a string",
+            "main.toml:14:15: cannot put a map of string into a string",
+            "main.toml:15:28: expected a bool, but `aws_vpc.main.cidr_block` is a string",
+            "main.toml:18:11: `aws_s3_bucket.b` refers to itself",
+            "main.toml:19:10: not a valid JSON document",
+        ],
+    );
+}
