@@ -86,16 +86,34 @@ pub async fn plan_cmd(
     let plan_json = json::plan(&p, &stack.name);
     match format {
         Format::Human => print!("{}", human(&p, provider.catalog())),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&plan_json).map_err(anyhow::Error::from)?),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&plan_json).map_err(anyhow::Error::from)?
+        ),
     }
     if let Some(out) = out {
-        PlanFile::new(&stack, &file.lineage, file.serial, false, args.refresh, plan_json)
-            .write(out)?;
+        PlanFile::new(
+            &stack,
+            &file.lineage,
+            file.serial,
+            false,
+            args.refresh,
+            plan_json,
+        )
+        .write(out)?;
         if format == Format::Human {
-            println!("\nSaved the plan to {}. Apply exactly this plan with: cairn apply {}", out.display(), out.display());
+            println!(
+                "\nSaved the plan to {}. Apply exactly this plan with: cairn apply {}",
+                out.display(),
+                out.display()
+            );
         }
     }
-    Ok(if detailed && !p.is_empty() { Exit::Changes } else { Exit::Ok })
+    Ok(if detailed && !p.is_empty() {
+        Exit::Changes
+    } else {
+        Exit::Ok
+    })
 }
 
 /// Asks on the terminal; `Ok(false)` when the answer is not "yes".
@@ -126,7 +144,9 @@ async fn execute(
     provider: Arc<dyn Provider>,
     parallelism: usize,
 ) -> Outcome {
-    let paint = Painter { enabled: style::stdout_color() };
+    let paint = Painter {
+        enabled: style::stdout_color(),
+    };
     let timestamps = !std::io::stdout().is_terminal();
     let sink = Arc::new(move |event| println!("{}", progress::line(&event, paint, timestamps)));
     let mut record = |s: &State| -> Result<(), String> {
@@ -189,7 +209,11 @@ fn print_outputs(state: &State, paint: Painter) {
     }
     println!("\n{}", paint.bold("Outputs:"));
     for (name, o) in &state.outputs {
-        let shown = if o.sensitive { "(sensitive)".to_string() } else { o.value.to_string() };
+        let shown = if o.sensitive {
+            "(sensitive)".to_string()
+        } else {
+            o.value.to_string()
+        };
         println!("  {name} = {shown}");
     }
 }
@@ -204,8 +228,11 @@ pub async fn apply_cmd(
     let mut vars = args.vars.clone();
     if let Some(saved) = &saved {
         // Variables saved with the plan come first; --var may add the sensitive ones.
-        let mut assignments: Vec<String> =
-            saved.variables.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut assignments: Vec<String> = saved
+            .variables
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         assignments.append(&mut vars.vars);
         vars.vars = assignments;
     }
@@ -218,7 +245,14 @@ pub async fn apply_cmd(
     let (mode, refresh_first) = match &saved {
         Some(s) => {
             s.verify(&stack, &file.lineage, file.serial)?;
-            (if s.destroy { PlanMode::Destroy } else { PlanMode::Normal }, s.refresh)
+            (
+                if s.destroy {
+                    PlanMode::Destroy
+                } else {
+                    PlanMode::Normal
+                },
+                s.refresh,
+            )
         }
         None => (PlanMode::Normal, args.refresh),
     };
@@ -233,7 +267,11 @@ pub async fn apply_cmd(
         }
     }
     print!("{}", human(&p, &catalog));
-    if p.changes.iter().all(|c| c.action == Action::NoOp) && p.outputs.values().all(|o| o.before.as_ref() == Some(&o.after)) {
+    if p.changes.iter().all(|c| c.action == Action::NoOp)
+        && p.outputs
+            .values()
+            .all(|o| o.before.as_ref() == Some(&o.after))
+    {
         return Ok(Exit::Ok);
     }
     if saved.is_none() && !auto_approve && !confirm("\nDo you want to perform these actions?")? {
@@ -242,23 +280,50 @@ pub async fn apply_cmd(
     }
     println!();
     let state = state.with_refreshed(&refreshed);
-    execute(&stack, &backend, file, state, &p, provider, args.parallelism as usize).await
+    execute(
+        &stack,
+        &backend,
+        file,
+        state,
+        &p,
+        provider,
+        args.parallelism as usize,
+    )
+    .await
 }
 
 /// The first difference between a saved JSON plan and the plan of now, in words.
 fn differs(saved: &serde_json::Value, now: &serde_json::Value) -> Option<String> {
-    let changes = |v: &serde_json::Value| v.get("changes").and_then(|c| c.as_array()).cloned().unwrap_or_default();
+    let changes = |v: &serde_json::Value| {
+        v.get("changes")
+            .and_then(|c| c.as_array())
+            .cloned()
+            .unwrap_or_default()
+    };
     let (a, b) = (changes(saved), changes(now));
-    let key = |c: &serde_json::Value| c.get("address").and_then(|a| a.as_str()).unwrap_or("").to_string();
+    let key = |c: &serde_json::Value| {
+        c.get("address")
+            .and_then(|a| a.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
     for c in &a {
         match b.iter().find(|d| key(d) == key(c)) {
             None => return Some(format!("{} is no longer planned to change", key(c))),
             Some(d) if d != c => {
                 let action = |v: &serde_json::Value| v.get("action").cloned().unwrap_or_default();
                 if action(c) != action(d) {
-                    return Some(format!("{} would now {} instead of {}", key(c), action(d), action(c)));
+                    return Some(format!(
+                        "{} would now {} instead of {}",
+                        key(c),
+                        action(d),
+                        action(c)
+                    ));
                 }
-                return Some(format!("the changes to {} differ from the reviewed ones", key(c)));
+                return Some(format!(
+                    "the changes to {} differ from the reviewed ones",
+                    key(c)
+                ));
             }
             Some(_) => {}
         }
@@ -274,18 +339,26 @@ pub async fn destroy_cmd(dir: &Path, args: &PlanArgs, auto_approve: bool) -> Out
     let _lock = backend.lock("destroy")?;
     let (file, state) = workspace::read_state(&backend)?;
     let provider = workspace::provider(&stack).await?;
-    let (p, refreshed) = make_plan(&stack, &state, &*provider, args.refresh, PlanMode::Destroy).await?;
+    let (p, refreshed) =
+        make_plan(&stack, &state, &*provider, args.refresh, PlanMode::Destroy).await?;
     let catalog = provider.catalog().clone();
     print!("{}", human(&p, &catalog));
     let state = state.with_refreshed(&refreshed);
     if p.changes.is_empty() {
         // Nothing left to delete; still record what refresh found gone.
         let mut file = file;
-        statefile::update_file(&mut file, &State { outputs: Default::default(), ..state });
+        statefile::update_file(
+            &mut file,
+            &State {
+                outputs: Default::default(),
+                ..state
+            },
+        );
         backend.write(&mut file)?;
         return Ok(Exit::Ok);
     }
-    if !auto_approve && !confirm("\nDo you really want to destroy everything this stack manages?")? {
+    if !auto_approve && !confirm("\nDo you really want to destroy everything this stack manages?")?
+    {
         println!("Destroy cancelled.");
         return Ok(Exit::Error);
     }
@@ -293,7 +366,16 @@ pub async fn destroy_cmd(dir: &Path, args: &PlanArgs, auto_approve: bool) -> Out
     let mut config = stack.config.clone();
     config.outputs.clear();
     let stack = Stack { config, ..stack };
-    execute(&stack, &backend, file, state, &p, provider, args.parallelism as usize).await
+    execute(
+        &stack,
+        &backend,
+        file,
+        state,
+        &p,
+        provider,
+        args.parallelism as usize,
+    )
+    .await
 }
 
 fn local_state(dir: &Path) -> Result<State, Failure> {
@@ -304,7 +386,11 @@ fn local_state(dir: &Path) -> Result<State, Failure> {
 pub fn output_cmd(dir: &Path, name: Option<&str>, as_json: bool) -> Outcome {
     let state = local_state(dir)?;
     let shown = |v: &Value, sensitive: bool| -> serde_json::Value {
-        if sensitive { serde_json::Value::String("(sensitive)".into()) } else { v.to_json_lossy() }
+        if sensitive {
+            serde_json::Value::String("(sensitive)".into())
+        } else {
+            v.to_json_lossy()
+        }
     };
     match name {
         Some(name) => {
@@ -315,7 +401,10 @@ pub fn output_cmd(dir: &Path, name: Option<&str>, as_json: bool) -> Outcome {
             let v = shown(&o.value, o.sensitive);
             match (&v, as_json) {
                 (serde_json::Value::String(s), false) => println!("{s}"),
-                _ => println!("{}", serde_json::to_string_pretty(&v).map_err(anyhow::Error::from)?),
+                _ => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&v).map_err(anyhow::Error::from)?
+                ),
             }
         }
         None if as_json => {
@@ -324,7 +413,10 @@ pub fn output_cmd(dir: &Path, name: Option<&str>, as_json: bool) -> Outcome {
                 .iter()
                 .map(|(k, o)| (k.clone(), serde_json::json!({"value": shown(&o.value, o.sensitive), "sensitive": o.sensitive})))
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&all).map_err(anyhow::Error::from)?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&all).map_err(anyhow::Error::from)?
+            );
         }
         None => {
             for (k, o) in &state.outputs {
@@ -345,7 +437,10 @@ pub fn state_list(dir: &Path) -> Outcome {
 pub fn state_show(dir: &Path, address: &str) -> Outcome {
     let addr: cairn_model::Address = address.parse().map_err(|e| anyhow!("{e}"))?;
     let state = local_state(dir)?;
-    let r = state.resources.get(&addr).ok_or_else(|| anyhow!("{address} is not in state (see `cairn state list`)"))?;
+    let r = state
+        .resources
+        .get(&addr)
+        .ok_or_else(|| anyhow!("{address} is not in state (see `cairn state list`)"))?;
     println!("# {address}");
     println!("id = {:?}", r.id);
     let section = |title: &str, v: &Value| {

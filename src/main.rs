@@ -112,9 +112,7 @@ enum Command {
         vars: VarArgs,
     },
     /// Clear the state lock with ID, left by a process that is gone.
-    ForceUnlock {
-        id: String,
-    },
+    ForceUnlock { id: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -137,7 +135,10 @@ pub enum Exit {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -40,7 +40,10 @@ pub fn config_digest(stack: &Stack) -> String {
     let mut files: Vec<&(std::path::PathBuf, String)> = stack.files.iter().collect();
     files.sort_by(|a, b| a.0.cmp(&b.0));
     for (path, text) in files {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         h.update(format!("file {name} {}\n", text.len()));
         h.update(text.as_bytes());
     }
@@ -96,7 +99,8 @@ impl PlanFile {
 
     pub fn write(&self, path: &Path) -> anyhow::Result<()> {
         let text = serde_json::to_string_pretty(self)?;
-        std::fs::write(path, text + "\n").with_context(|| format!("cannot write {}", path.display()))
+        std::fs::write(path, text + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))
     }
 
     pub fn read(path: &Path) -> anyhow::Result<PlanFile> {
@@ -105,7 +109,10 @@ impl PlanFile {
         let file: PlanFile = serde_json::from_str(&text)
             .with_context(|| format!("{} is not a cairn plan file", path.display()))?;
         if file.kind != KIND || file.format_version != VERSION {
-            bail!("{} is not a cairn plan file of version {VERSION}", path.display());
+            bail!(
+                "{} is not a cairn plan file of version {VERSION}",
+                path.display()
+            );
         }
         Ok(file)
     }
@@ -120,13 +127,20 @@ impl PlanFile {
             ));
         }
         if self.stack != stack.name {
-            bail!("the plan is for stack `{}`, this is `{}`", self.stack, stack.name);
+            bail!(
+                "the plan is for stack `{}`, this is `{}`",
+                self.stack,
+                stack.name
+            );
         }
         if self.config_digest != config_digest(stack) {
             bail!("the configuration or variable values changed since the plan was made: make a new plan");
         }
         if self.lineage != lineage {
-            bail!("the plan was made for another state (lineage {}, this state is {lineage})", self.lineage);
+            bail!(
+                "the plan was made for another state (lineage {}, this state is {lineage})",
+                self.lineage
+            );
         }
         if self.serial != serial {
             bail!(

@@ -4,7 +4,8 @@ use std::io::IsTerminal;
 
 /// Whether output to stdout (or stderr) should be coloured.
 pub fn color_for(stream_is_terminal: bool) -> bool {
-    stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    stream_is_terminal
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::env::var("TERM").map(|t| t != "dumb").unwrap_or(true)
 }
 

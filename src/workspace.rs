@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{anyhow, Context};
+use anyhow::anyhow;
 use cairn_engine::State;
 use cairn_providers::{AwsProvider, AwsSettings};
 use cairn_stacks::{Diagnostics, Stack, VarInputs};
@@ -103,11 +103,4 @@ pub async fn provider(stack: &Stack) -> Result<Arc<AwsProvider>, Failure> {
         endpoint: stack.provider.endpoint.clone(),
     };
     Ok(Arc::new(AwsProvider::new(settings).await))
-}
-
-/// Reads a file with context.
-pub fn read_file(path: &Path) -> Result<String, Failure> {
-    std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {}", path.display()))
-        .map_err(Failure::from)
 }

@@ -73,7 +73,13 @@ impl HumanRenderer<'_> {
                 let pad = " ".repeat(indent);
                 text.lines()
                     .enumerate()
-                    .map(|(i, l)| if i == 0 { l.to_string() } else { format!("{pad}{l}") })
+                    .map(|(i, l)| {
+                        if i == 0 {
+                            l.to_string()
+                        } else {
+                            format!("{pad}{l}")
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join("\n")
             }
@@ -81,7 +87,14 @@ impl HumanRenderer<'_> {
         }
     }
 
-    fn attribute(&self, out: &mut String, rtype: &str, action: Action, a: &AttributeChange, width: usize) {
+    fn attribute(
+        &self,
+        out: &mut String,
+        rtype: &str,
+        action: Action,
+        a: &AttributeChange,
+        width: usize,
+    ) {
         let p = &self.paint;
         let name = a.path.to_string();
         let pad = " ".repeat(width.saturating_sub(name.len()));
@@ -101,16 +114,32 @@ impl HumanRenderer<'_> {
         let is_doc = self.attr_type(rtype, &a.path) == Some(AttrType::Document);
         match (&a.before, &a.after) {
             (None, Some(after)) if action != Action::Update && action != Action::Replace => {
-                let _ = writeln!(out, "      {} {name}{pad} = {}", p.green("+"), shown(&Some(after.clone())));
+                let _ = writeln!(
+                    out,
+                    "      {} {name}{pad} = {}",
+                    p.green("+"),
+                    shown(&Some(after.clone()))
+                );
             }
             (Some(_), None) if action == Action::Delete => {
-                let _ = writeln!(out, "      {} {name}{pad} = {}", p.red("-"), shown(&a.before));
+                let _ = writeln!(
+                    out,
+                    "      {} {name}{pad} = {}",
+                    p.red("-"),
+                    shown(&a.before)
+                );
             }
             (Some(Value::Map(_) | Value::List(_)), Some(Value::Map(_) | Value::List(_)))
                 if is_doc && !a.sensitive =>
             {
-                let (Some(b), Some(af)) = (&a.before, &a.after) else { return };
-                let _ = writeln!(out, "      {} {name}{pad} = document{forces}", p.yellow("~"));
+                let (Some(b), Some(af)) = (&a.before, &a.after) else {
+                    return;
+                };
+                let _ = writeln!(
+                    out,
+                    "      {} {name}{pad} = document{forces}",
+                    p.yellow("~")
+                );
                 let before = b.canonical_json();
                 let after = af.canonical_json();
                 let diff = similar::TextDiff::from_lines(&before, &after);
@@ -130,10 +159,20 @@ impl HumanRenderer<'_> {
                 }
             }
             (None, Some(_)) => {
-                let _ = writeln!(out, "      {} {name}{pad} = {}{forces}", p.green("+"), shown(&a.after));
+                let _ = writeln!(
+                    out,
+                    "      {} {name}{pad} = {}{forces}",
+                    p.green("+"),
+                    shown(&a.after)
+                );
             }
             (Some(_), None) => {
-                let _ = writeln!(out, "      {} {name}{pad} = {} -> null{forces}", p.red("-"), shown(&a.before));
+                let _ = writeln!(
+                    out,
+                    "      {} {name}{pad} = {} -> null{forces}",
+                    p.red("-"),
+                    shown(&a.before)
+                );
             }
             _ => {
                 let _ = writeln!(
@@ -153,7 +192,14 @@ impl HumanRenderer<'_> {
             (Some(r), Action::Replace | Action::Delete | Action::Create) => format!(" ({r})"),
             _ => String::new(),
         };
-        let _ = writeln!(out, "  {} {} {}{}", p.dim("#"), p.bold(&c.address.to_string()), verb(c.action), reason);
+        let _ = writeln!(
+            out,
+            "  {} {} {}{}",
+            p.dim("#"),
+            p.bold(&c.address.to_string()),
+            verb(c.action),
+            reason
+        );
         let m = match c.action {
             Action::Create => p.green(marker(c.action)),
             Action::Update => p.yellow(marker(c.action)),
@@ -168,12 +214,19 @@ impl HumanRenderer<'_> {
                 .attributes
                 .iter()
                 .filter(|a| {
-                    matches!(a.path.attribute(), Some("name" | "bucket" | "cidr_block" | "identifier"))
+                    matches!(
+                        a.path.attribute(),
+                        Some("name" | "bucket" | "cidr_block" | "identifier")
+                    )
                 })
                 .collect(),
             _ => c.attributes.iter().collect(),
         };
-        let width = attrs.iter().map(|a| a.path.to_string().len()).max().unwrap_or(0);
+        let width = attrs
+            .iter()
+            .map(|a| a.path.to_string().len())
+            .max()
+            .unwrap_or(0);
         for a in attrs {
             self.attribute(out, &c.address.rtype, c.action, a, width);
         }
@@ -196,7 +249,11 @@ impl HumanRenderer<'_> {
                     "{} {} {} and the data it holds will be lost.",
                     p.red(&p.bold("Warning:")),
                     c.address,
-                    if c.action == Action::Delete { "will be destroyed" } else { "will be replaced" }
+                    if c.action == Action::Delete {
+                        "will be destroyed"
+                    } else {
+                        "will be replaced"
+                    }
                 );
             }
         }
@@ -214,16 +271,35 @@ impl HumanRenderer<'_> {
             );
         }
         if !plan.drift.is_empty() {
-            let _ = writeln!(out, "{}", p.bold("Changed outside cairn since the last apply:"));
+            let _ = writeln!(
+                out,
+                "{}",
+                p.bold("Changed outside cairn since the last apply:")
+            );
             out.push('\n');
             for d in &plan.drift {
                 match d.status {
                     DriftStatus::Deleted => {
-                        let _ = writeln!(out, "  {} {} was deleted", p.dim("#"), p.bold(&d.address.to_string()));
+                        let _ = writeln!(
+                            out,
+                            "  {} {} was deleted",
+                            p.dim("#"),
+                            p.bold(&d.address.to_string())
+                        );
                     }
                     DriftStatus::Modified => {
-                        let _ = writeln!(out, "  {} {} was modified", p.dim("#"), p.bold(&d.address.to_string()));
-                        let width = d.attributes.iter().map(|a| a.path.to_string().len()).max().unwrap_or(0);
+                        let _ = writeln!(
+                            out,
+                            "  {} {} was modified",
+                            p.dim("#"),
+                            p.bold(&d.address.to_string())
+                        );
+                        let width = d
+                            .attributes
+                            .iter()
+                            .map(|a| a.path.to_string().len())
+                            .max()
+                            .unwrap_or(0);
                         for a in &d.attributes {
                             self.attribute(&mut out, &d.address.rtype, Action::Update, a, width);
                         }
@@ -231,21 +307,37 @@ impl HumanRenderer<'_> {
                 }
                 out.push('\n');
             }
-            let _ = writeln!(out, "This plan reverts those changes to match the configuration.\n");
+            let _ = writeln!(
+                out,
+                "This plan reverts those changes to match the configuration.\n"
+            );
         }
-        let changing: Vec<&Change> = plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
+        let changing: Vec<&Change> = plan
+            .changes
+            .iter()
+            .filter(|c| c.action != Action::NoOp)
+            .collect();
         let outputs_changing: Vec<_> = plan
             .outputs
             .iter()
             .filter(|(_, o)| o.before.as_ref() != Some(&o.after))
             .collect();
         if changing.is_empty() && outputs_changing.is_empty() {
-            let _ = writeln!(out, "{}", p.green("No changes. The infrastructure matches the configuration."));
+            let _ = writeln!(
+                out,
+                "{}",
+                p.green("No changes. The infrastructure matches the configuration.")
+            );
             return out;
         }
         if !changing.is_empty() {
             let _ = writeln!(out, "cairn will perform the following actions:\n");
-            for action in [Action::Create, Action::Update, Action::Replace, Action::Delete] {
+            for action in [
+                Action::Create,
+                Action::Update,
+                Action::Replace,
+                Action::Delete,
+            ] {
                 for c in changing.iter().filter(|c| c.action == action) {
                     self.change(&mut out, c);
                 }
@@ -254,13 +346,21 @@ impl HumanRenderer<'_> {
         if !outputs_changing.is_empty() {
             let _ = writeln!(out, "Changes to outputs:");
             for (name, o) in outputs_changing {
-                let after = if o.sensitive { "(sensitive)".into() } else { self.value(&o.after, 6) };
+                let after = if o.sensitive {
+                    "(sensitive)".into()
+                } else {
+                    self.value(&o.after, 6)
+                };
                 match &o.before {
                     None => {
                         let _ = writeln!(out, "  {} {name} = {after}", p.green("+"));
                     }
                     Some(b) => {
-                        let before = if o.sensitive { "(sensitive)".into() } else { self.value(b, 6) };
+                        let before = if o.sensitive {
+                            "(sensitive)".into()
+                        } else {
+                            self.value(b, 6)
+                        };
                         let _ = writeln!(out, "  {} {name} = {before} -> {after}", p.yellow("~"));
                     }
                 }

@@ -25,21 +25,40 @@ fn done(step: Step) -> &'static str {
 pub fn line(event: &Event, paint: Painter, timestamps: bool) -> String {
     let body = match event {
         Event::Started { address, step } => format!("{address}: {}", ing(*step)),
-        Event::Progress { address, message, .. } => format!("{address}: {message}"),
-        Event::Finished { address, step, elapsed, id } => {
-            let id = id.as_ref().map(|i| format!(" [id={i}]")).unwrap_or_default();
+        Event::Progress {
+            address, message, ..
+        } => format!("{address}: {message}"),
+        Event::Finished {
+            address,
+            step,
+            elapsed,
+            id,
+        } => {
+            let id = id
+                .as_ref()
+                .map(|i| format!(" [id={i}]"))
+                .unwrap_or_default();
             paint.green(&format!(
                 "{address}: {} after {:.1}s{id}",
                 done(*step),
                 elapsed.as_secs_f64()
             ))
         }
-        Event::Failed { address, step, elapsed, error } => paint.red(&format!(
+        Event::Failed {
+            address,
+            step,
+            elapsed,
+            error,
+        } => paint.red(&format!(
             "{address}: {} failed after {:.1}s: {error}",
             step.as_str(),
             elapsed.as_secs_f64()
         )),
-        Event::Skipped { address, step, because } => paint.yellow(&format!(
+        Event::Skipped {
+            address,
+            step,
+            because,
+        } => paint.yellow(&format!(
             "{address}: {} skipped because {because} failed",
             step.as_str()
         )),

@@ -1,0 +1,246 @@
+//! `aws_route_table`: routes of a VPC, with its routes as a set on the table.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::types::ResourceType;
+use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{ResourceSchema, SchemaMeta};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{delete_patiently, filter, tag_spec, tags_of, update_tags};
+use crate::common::{api, observed, parse, read_back};
+use crate::Aws;
+
+pub const TYPE: &str = "aws_route_table";
+
+/// A route table. The VPC's implicit `local` route is always there and never listed.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[schemars(extend("x-force-new" = true))]
+    pub vpc_id: String,
+    /// Routes, in any order.
+    #[serde(default)]
+    #[schemars(extend("x-set" = true))]
+    pub route: Vec<Route>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// One route: a destination and exactly one target.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    /// Destination, e.g. `0.0.0.0/0`.
+    pub cidr_block: String,
+    /// An internet gateway.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_id: Option<String>,
+    /// A NAT gateway.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nat_gateway_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Outputs {
+    pub id: String,
+    pub arn: String,
+}
+
+pub fn schema() -> ResourceSchema {
+    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+}
+
+/// One DescribeRouteTables (paged) for all.
+pub async fn read(
+    aws: &Aws,
+    requests: &[ReadRequest],
+) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
+    let ids: Vec<String> = requests.iter().map(|r| r.id.clone()).collect();
+    let mut out: BTreeMap<String, Option<Observed>> =
+        ids.iter().map(|i| (i.clone(), None)).collect();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let tables = aws
+        .ec2
+        .describe_route_tables()
+        .filters(filter("route-table-id", ids.clone()))
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| {
+            api(
+                "DescribeRouteTables",
+                &ids.join(","),
+                e.into_service_error(),
+            )
+        })?;
+    let schema = schema();
+    for t in &tables {
+        let Some(id) = t.route_table_id() else {
+            continue;
+        };
+        let route = t
+            .routes()
+            .iter()
+            .filter(|r| r.gateway_id() != Some("local"))
+            .filter_map(|r| {
+                Some(Route {
+                    cidr_block: r.destination_cidr_block()?.to_string(),
+                    gateway_id: r.gateway_id().map(str::to_string),
+                    nat_gateway_id: r.nat_gateway_id().map(str::to_string),
+                })
+            })
+            .collect();
+        let config = Config {
+            vpc_id: t.vpc_id().unwrap_or_default().to_string(),
+            route,
+            tags: tags_of(t.tags()),
+        };
+        let outputs = Outputs {
+            id: id.to_string(),
+            arn: format!(
+                "arn:aws:ec2:{}:{}:route-table/{id}",
+                aws.region,
+                t.owner_id().unwrap_or_default()
+            ),
+        };
+        out.insert(
+            id.to_string(),
+            Some(observed(&schema, id, &config, &outputs)),
+        );
+    }
+    Ok(out)
+}
+
+async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError> {
+    let req = ReadRequest {
+        id: id.to_string(),
+        prior_inputs: serde_json::Value::Null,
+    };
+    Ok(read(aws, &[req]).await?.remove(id).flatten())
+}
+
+async fn put_route(aws: &Aws, id: &str, r: &Route, replace: bool) -> Result<(), ProviderError> {
+    let what = format!("{id} {}", r.cidr_block);
+    if replace {
+        aws.ec2
+            .replace_route()
+            .route_table_id(id)
+            .destination_cidr_block(&r.cidr_block)
+            .set_gateway_id(r.gateway_id.clone())
+            .set_nat_gateway_id(r.nat_gateway_id.clone())
+            .send()
+            .await
+            .map_err(|e| api("ReplaceRoute", &what, e.into_service_error()))?;
+    } else {
+        aws.ec2
+            .create_route()
+            .route_table_id(id)
+            .destination_cidr_block(&r.cidr_block)
+            .set_gateway_id(r.gateway_id.clone())
+            .set_nat_gateway_id(r.nat_gateway_id.clone())
+            .send()
+            .await
+            .map_err(|e| api("CreateRoute", &what, e.into_service_error()))?;
+    }
+    Ok(())
+}
+
+/// Makes the table's routes `new`, given that it has `old`.
+async fn sync_routes(
+    aws: &Aws,
+    id: &str,
+    old: &[Route],
+    new: &[Route],
+) -> Result<(), ProviderError> {
+    let old_by: BTreeMap<&str, &Route> = old.iter().map(|r| (r.cidr_block.as_str(), r)).collect();
+    let new_by: BTreeMap<&str, &Route> = new.iter().map(|r| (r.cidr_block.as_str(), r)).collect();
+    for (cidr, _) in old_by.iter().filter(|(c, _)| !new_by.contains_key(*c)) {
+        let what = format!("{id} {cidr}");
+        let r = aws
+            .ec2
+            .delete_route()
+            .route_table_id(id)
+            .destination_cidr_block(*cidr)
+            .send()
+            .await;
+        if let Err(e) = r {
+            let e = e.into_service_error();
+            if !crate::common::is_not_found(crate::common::code(&e)) {
+                return Err(api("DeleteRoute", &what, e));
+            }
+        }
+    }
+    for (cidr, route) in &new_by {
+        match old_by.get(cidr) {
+            None => put_route(aws, id, route, false).await?,
+            Some(prev) if prev != route => put_route(aws, id, route, true).await?,
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+pub async fn create(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let created = aws
+        .ec2
+        .create_route_table()
+        .vpc_id(&c.vpc_id)
+        .set_tag_specifications(tag_spec(ResourceType::RouteTable, &c.tags).map(|t| vec![t]))
+        .send()
+        .await
+        .map_err(|e| api("CreateRouteTable", &c.vpc_id, e.into_service_error()))?;
+    let id = created
+        .route_table()
+        .and_then(|t| t.route_table_id())
+        .ok_or_else(|| ProviderError::Api("CreateRouteTable returned no id".into()))?
+        .to_string();
+    sync_routes(aws, &id, &[], &c.route).await?;
+    read_back(TYPE, &id, || read_one(aws, &id)).await
+}
+
+pub async fn update(
+    aws: &Aws,
+    prior: &Observed,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let new: Config = parse(TYPE, config)?;
+    let id = &prior.id;
+    // Start from what the table has now, not from what was recorded.
+    let now = match read_one(aws, id).await? {
+        Some(o) => parse::<Config>(TYPE, &o.inputs)?,
+        None => {
+            return Err(ProviderError::Api(format!(
+                "route table {id} no longer exists"
+            )))
+        }
+    };
+    sync_routes(aws, id, &now.route, &new.route).await?;
+    update_tags(&aws.ec2, id, &now.tags, &new.tags).await?;
+    read_back(TYPE, id, || read_one(aws, id)).await
+}
+
+pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
+    let id = &prior.id;
+    delete_patiently("DeleteRouteTable", id, || async {
+        aws.ec2
+            .delete_route_table()
+            .route_table_id(id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| e.into_service_error())
+    })
+    .await
+}

@@ -1,0 +1,159 @@
+//! `aws_route_table_association`: which route table a subnet uses.
+
+use std::collections::BTreeMap;
+
+use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{ResourceSchema, SchemaMeta};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{delete_patiently, filter};
+use crate::common::{api, observed, parse, read_back};
+use crate::Aws;
+
+pub const TYPE: &str = "aws_route_table_association";
+
+/// Associates a subnet with a route table (instead of the VPC's main table).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[schemars(extend("x-force-new" = true))]
+    pub subnet_id: String,
+    /// Changing it moves the subnet to another table in place.
+    pub route_table_id: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Outputs {
+    /// The association id (`rtbassoc-...`); a move to another table gives a new one.
+    pub id: String,
+}
+
+pub fn schema() -> ResourceSchema {
+    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+}
+
+/// One DescribeRouteTables filtered by association ids.
+pub async fn read(
+    aws: &Aws,
+    requests: &[ReadRequest],
+) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
+    let ids: Vec<String> = requests.iter().map(|r| r.id.clone()).collect();
+    let mut out: BTreeMap<String, Option<Observed>> =
+        ids.iter().map(|i| (i.clone(), None)).collect();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let tables = aws
+        .ec2
+        .describe_route_tables()
+        .filters(filter(
+            "association.route-table-association-id",
+            ids.clone(),
+        ))
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| {
+            api(
+                "DescribeRouteTables",
+                &ids.join(","),
+                e.into_service_error(),
+            )
+        })?;
+    let schema = schema();
+    for t in &tables {
+        for a in t.associations() {
+            let (Some(id), Some(subnet)) = (a.route_table_association_id(), a.subnet_id()) else {
+                continue;
+            };
+            if !out.contains_key(id) {
+                continue;
+            }
+            let config = Config {
+                subnet_id: subnet.to_string(),
+                route_table_id: t.route_table_id().unwrap_or_default().to_string(),
+            };
+            let outputs = Outputs { id: id.to_string() };
+            out.insert(
+                id.to_string(),
+                Some(observed(&schema, id, &config, &outputs)),
+            );
+        }
+    }
+    Ok(out)
+}
+
+async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError> {
+    let req = ReadRequest {
+        id: id.to_string(),
+        prior_inputs: serde_json::Value::Null,
+    };
+    Ok(read(aws, &[req]).await?.remove(id).flatten())
+}
+
+pub async fn create(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let what = format!("{} to {}", c.subnet_id, c.route_table_id);
+    let r = aws
+        .ec2
+        .associate_route_table()
+        .subnet_id(&c.subnet_id)
+        .route_table_id(&c.route_table_id)
+        .send()
+        .await
+        .map_err(|e| api("AssociateRouteTable", &what, e.into_service_error()))?;
+    let id = r
+        .association_id()
+        .ok_or_else(|| ProviderError::Api("AssociateRouteTable returned no id".into()))?
+        .to_string();
+    read_back(TYPE, &id, || read_one(aws, &id)).await
+}
+
+pub async fn update(
+    aws: &Aws,
+    prior: &Observed,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let r = aws
+        .ec2
+        .replace_route_table_association()
+        .association_id(&prior.id)
+        .route_table_id(&c.route_table_id)
+        .send()
+        .await
+        .map_err(|e| {
+            api(
+                "ReplaceRouteTableAssociation",
+                &prior.id,
+                e.into_service_error(),
+            )
+        })?;
+    let id = r
+        .new_association_id()
+        .ok_or_else(|| ProviderError::Api("ReplaceRouteTableAssociation returned no id".into()))?
+        .to_string();
+    read_back(TYPE, &id, || read_one(aws, &id)).await
+}
+
+pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
+    let id = &prior.id;
+    delete_patiently("DisassociateRouteTable", id, || async {
+        aws.ec2
+            .disassociate_route_table()
+            .association_id(id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| e.into_service_error())
+    })
+    .await
+}

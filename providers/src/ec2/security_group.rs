@@ -1,0 +1,405 @@
+//! `aws_security_group`: a stateful firewall, with its inline ingress and egress rules.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, SecurityGroup, UserIdGroupPair};
+use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{ResourceSchema, SchemaMeta};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{delete_patiently, filter, tag_spec, tags_of, update_tags};
+use crate::common::{api, observed, parse, read_back};
+use crate::Aws;
+
+pub const TYPE: &str = "aws_security_group";
+
+fn managed_by_cairn() -> String {
+    "Managed by cairn".into()
+}
+
+/// A security group. `ingress` and `egress`, when set, are the complete rule sets (AWS's
+/// default allow-all egress is removed at creation); when left out, rules are managed
+/// elsewhere (`aws_security_group_rule`) and not compared.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[schemars(extend("x-force-new" = true))]
+    pub name: String,
+    #[serde(default = "managed_by_cairn")]
+    #[schemars(extend("x-force-new" = true))]
+    pub description: String,
+    #[schemars(extend("x-force-new" = true))]
+    pub vpc_id: String,
+    /// Inbound rules, in any order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-set" = true))]
+    pub ingress: Option<Vec<Rule>>,
+    /// Outbound rules, in any order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-set" = true))]
+    pub egress: Option<Vec<Rule>>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// One rule: a protocol and port range, from (or to) address ranges and groups.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// `tcp`, `udp`, `icmp` or `-1` (all).
+    pub protocol: String,
+    pub from_port: i32,
+    pub to_port: i32,
+    #[serde(default)]
+    #[schemars(extend("x-set" = true))]
+    pub cidr_blocks: Vec<String>,
+    /// Other security groups' ids.
+    #[serde(default)]
+    #[schemars(extend("x-set" = true))]
+    pub security_groups: Vec<String>,
+    /// The group itself.
+    #[serde(default, rename = "self")]
+    pub self_: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Outputs {
+    pub id: String,
+    pub arn: String,
+    pub owner_id: String,
+}
+
+pub fn schema() -> ResourceSchema {
+    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+}
+
+/// Rules of a group as configured: permissions split by description, since AWS keeps a
+/// description per address range or group pair.
+pub fn rules_of(group_id: &str, perms: &[IpPermission]) -> Vec<Rule> {
+    let mut out: BTreeMap<RuleKey, Rule> = BTreeMap::new();
+    for p in perms {
+        let protocol = p.ip_protocol().unwrap_or("-1").to_string();
+        let (from, to) = if protocol == "-1" {
+            (0, 0)
+        } else {
+            (p.from_port().unwrap_or(0), p.to_port().unwrap_or(0))
+        };
+        for r in p.ip_ranges() {
+            if let Some(cidr) = r.cidr_ip() {
+                entry(&mut out, &protocol, from, to, r.description())
+                    .cidr_blocks
+                    .push(cidr.to_string());
+            }
+        }
+        for g in p.user_id_group_pairs() {
+            if let Some(gid) = g.group_id() {
+                let rule = entry(&mut out, &protocol, from, to, g.description());
+                if gid == group_id {
+                    rule.self_ = true;
+                } else {
+                    rule.security_groups.push(gid.to_string());
+                }
+            }
+        }
+    }
+    sorted(out.into_values().collect())
+}
+
+type RuleKey = (String, i32, i32, Option<String>);
+
+/// The rule of `out` for a protocol, port range and description, added when new.
+fn entry<'a>(
+    out: &'a mut BTreeMap<RuleKey, Rule>,
+    protocol: &str,
+    from: i32,
+    to: i32,
+    description: Option<&str>,
+) -> &'a mut Rule {
+    let description = description.filter(|d| !d.is_empty()).map(str::to_string);
+    out.entry((protocol.to_string(), from, to, description.clone()))
+        .or_insert_with(|| Rule {
+            protocol: protocol.to_string(),
+            from_port: from,
+            to_port: to,
+            cidr_blocks: Vec::new(),
+            security_groups: Vec::new(),
+            self_: false,
+            description,
+        })
+}
+
+/// The AWS permission for one rule of group `group_id`.
+pub fn permission(group_id: &str, r: &Rule) -> IpPermission {
+    let mut pairs: Vec<UserIdGroupPair> = r
+        .security_groups
+        .iter()
+        .map(|g| {
+            UserIdGroupPair::builder()
+                .group_id(g)
+                .set_description(r.description.clone())
+                .build()
+        })
+        .collect();
+    if r.self_ {
+        pairs.push(
+            UserIdGroupPair::builder()
+                .group_id(group_id)
+                .set_description(r.description.clone())
+                .build(),
+        );
+    }
+    let mut b = IpPermission::builder()
+        .ip_protocol(&r.protocol)
+        .set_ip_ranges(Some(
+            r.cidr_blocks
+                .iter()
+                .map(|c| {
+                    IpRange::builder()
+                        .cidr_ip(c)
+                        .set_description(r.description.clone())
+                        .build()
+                })
+                .collect(),
+        ))
+        .set_user_id_group_pairs(Some(pairs));
+    if r.protocol != "-1" {
+        b = b.from_port(r.from_port).to_port(r.to_port);
+    }
+    b.build()
+}
+
+fn observe(aws: &Aws, g: &SecurityGroup, prior: &serde_json::Value) -> Option<Observed> {
+    let id = g.group_id()?;
+    // Rule sets the configuration leaves out are managed elsewhere: not part of this view.
+    let managed = |key: &str| prior.is_null() || prior.get(key).is_some();
+    let config = Config {
+        name: g.group_name().unwrap_or_default().to_string(),
+        description: g.description().unwrap_or_default().to_string(),
+        vpc_id: g.vpc_id().unwrap_or_default().to_string(),
+        ingress: managed("ingress").then(|| rules_of(id, g.ip_permissions())),
+        egress: managed("egress").then(|| rules_of(id, g.ip_permissions_egress())),
+        tags: tags_of(g.tags()),
+    };
+    let owner = g.owner_id().unwrap_or_default().to_string();
+    let outputs = Outputs {
+        id: id.to_string(),
+        arn: format!("arn:aws:ec2:{}:{owner}:security-group/{id}", aws.region),
+        owner_id: owner,
+    };
+    Some(observed(&schema(), id, &config, &outputs))
+}
+
+/// Every requested group in one DescribeSecurityGroups (paged).
+pub async fn describe(aws: &Aws, ids: &[String]) -> Result<Vec<SecurityGroup>, ProviderError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    aws.ec2
+        .describe_security_groups()
+        .filters(filter("group-id", ids.to_vec()))
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| {
+            api(
+                "DescribeSecurityGroups",
+                &ids.join(","),
+                e.into_service_error(),
+            )
+        })
+}
+
+pub async fn read(
+    aws: &Aws,
+    requests: &[ReadRequest],
+) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
+    let ids: Vec<String> = requests.iter().map(|r| r.id.clone()).collect();
+    let mut out: BTreeMap<String, Option<Observed>> =
+        ids.iter().map(|i| (i.clone(), None)).collect();
+    let prior: BTreeMap<&str, &serde_json::Value> = requests
+        .iter()
+        .map(|r| (r.id.as_str(), &r.prior_inputs))
+        .collect();
+    for g in describe(aws, &ids).await? {
+        let Some(id) = g.group_id() else { continue };
+        let p = prior.get(id).copied().unwrap_or(&serde_json::Value::Null);
+        out.insert(id.to_string(), observe(aws, &g, p));
+    }
+    Ok(out)
+}
+
+async fn read_one(
+    aws: &Aws,
+    id: &str,
+    config: &serde_json::Value,
+) -> Result<Option<Observed>, ProviderError> {
+    let req = ReadRequest {
+        id: id.to_string(),
+        prior_inputs: config.clone(),
+    };
+    Ok(read(aws, &[req]).await?.remove(id).flatten())
+}
+
+/// Authorizes (`add`) or revokes rules of one direction.
+async fn change_rules(
+    aws: &Aws,
+    id: &str,
+    egress: bool,
+    add: bool,
+    rules: &[Rule],
+) -> Result<(), ProviderError> {
+    if rules.is_empty() {
+        return Ok(());
+    }
+    let perms: Vec<IpPermission> = rules.iter().map(|r| permission(id, r)).collect();
+    let result = match (egress, add) {
+        (false, true) => aws
+            .ec2
+            .authorize_security_group_ingress()
+            .group_id(id)
+            .set_ip_permissions(Some(perms))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api("AuthorizeSecurityGroupIngress", id, e.into_service_error())),
+        (true, true) => aws
+            .ec2
+            .authorize_security_group_egress()
+            .group_id(id)
+            .set_ip_permissions(Some(perms))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api("AuthorizeSecurityGroupEgress", id, e.into_service_error())),
+        (false, false) => aws
+            .ec2
+            .revoke_security_group_ingress()
+            .group_id(id)
+            .set_ip_permissions(Some(perms))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api("RevokeSecurityGroupIngress", id, e.into_service_error())),
+        (true, false) => aws
+            .ec2
+            .revoke_security_group_egress()
+            .group_id(id)
+            .set_ip_permissions(Some(perms))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api("RevokeSecurityGroupEgress", id, e.into_service_error())),
+    };
+    result
+}
+
+/// Rules in `old` but not `new`, and in `new` but not `old`.
+fn rule_diff(old: &[Rule], new: &[Rule]) -> (Vec<Rule>, Vec<Rule>) {
+    let o: BTreeSet<&Rule> = old.iter().collect();
+    let n: BTreeSet<&Rule> = new.iter().collect();
+    (
+        o.difference(&n).map(|r| (*r).clone()).collect(),
+        n.difference(&o).map(|r| (*r).clone()).collect(),
+    )
+}
+
+fn sorted(mut rules: Vec<Rule>) -> Vec<Rule> {
+    for r in &mut rules {
+        r.cidr_blocks.sort();
+        r.security_groups.sort();
+    }
+    rules
+}
+
+pub async fn create(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let created = aws
+        .ec2
+        .create_security_group()
+        .group_name(&c.name)
+        .description(&c.description)
+        .vpc_id(&c.vpc_id)
+        .set_tag_specifications(tag_spec(ResourceType::SecurityGroup, &c.tags).map(|t| vec![t]))
+        .send()
+        .await
+        .map_err(|e| api("CreateSecurityGroup", &c.name, e.into_service_error()))?;
+    let id = created
+        .group_id()
+        .ok_or_else(|| ProviderError::Api("CreateSecurityGroup returned no id".into()))?
+        .to_string();
+    // Replace AWS's default egress with what is configured.
+    if let Some(egress) = &c.egress {
+        let now = describe(aws, std::slice::from_ref(&id)).await?;
+        let default = now
+            .first()
+            .map(|g| rules_of(&id, g.ip_permissions_egress()))
+            .unwrap_or_default();
+        let (remove, add) = rule_diff(&default, &sorted(egress.clone()));
+        change_rules(aws, &id, true, false, &remove).await?;
+        change_rules(aws, &id, true, true, &add).await?;
+    }
+    if let Some(ingress) = &c.ingress {
+        change_rules(aws, &id, false, true, ingress).await?;
+    }
+    read_back(TYPE, &id, || read_one(aws, &id, config)).await
+}
+
+pub async fn update(
+    aws: &Aws,
+    prior: &Observed,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let new: Config = parse(TYPE, config)?;
+    let id = &prior.id;
+    let Some(now) = describe(aws, std::slice::from_ref(id))
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Err(ProviderError::Api(format!(
+            "security group {id} no longer exists"
+        )));
+    };
+    if let Some(ingress) = &new.ingress {
+        let (remove, add) = rule_diff(
+            &rules_of(id, now.ip_permissions()),
+            &sorted(ingress.clone()),
+        );
+        change_rules(aws, id, false, false, &remove).await?;
+        change_rules(aws, id, false, true, &add).await?;
+    }
+    if let Some(egress) = &new.egress {
+        let (remove, add) = rule_diff(
+            &rules_of(id, now.ip_permissions_egress()),
+            &sorted(egress.clone()),
+        );
+        change_rules(aws, id, true, false, &remove).await?;
+        change_rules(aws, id, true, true, &add).await?;
+    }
+    update_tags(&aws.ec2, id, &tags_of(now.tags()), &new.tags).await?;
+    read_back(TYPE, id, || read_one(aws, id, config)).await
+}
+
+pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
+    let id = &prior.id;
+    delete_patiently("DeleteSecurityGroup", id, || async {
+        aws.ec2
+            .delete_security_group()
+            .group_id(id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| e.into_service_error())
+    })
+    .await
+}

@@ -1,0 +1,171 @@
+//! `aws_subnet`: a range of a VPC's addresses in one availability zone.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
+use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{ResourceSchema, SchemaMeta};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{delete_patiently, filter, tag_spec, tags_of, update_tags};
+use crate::common::{api, observed, parse, read_back};
+use crate::Aws;
+
+pub const TYPE: &str = "aws_subnet";
+
+/// A subnet: part of a VPC's CIDR block in one availability zone.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[schemars(extend("x-force-new" = true))]
+    pub vpc_id: String,
+    /// The subnet's IPv4 network, inside the VPC's.
+    #[schemars(extend("x-force-new" = true))]
+    pub cidr_block: String,
+    /// Chosen by AWS when not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true))]
+    pub availability_zone: Option<String>,
+    /// Whether instances launched here get a public IPv4 address.
+    #[serde(default)]
+    pub map_public_ip_on_launch: bool,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Outputs {
+    pub id: String,
+    pub arn: String,
+}
+
+pub fn schema() -> ResourceSchema {
+    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+}
+
+/// One DescribeSubnets (paged) for all requested subnets.
+pub async fn read(
+    aws: &Aws,
+    requests: &[ReadRequest],
+) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
+    let ids: Vec<String> = requests.iter().map(|r| r.id.clone()).collect();
+    let mut out: BTreeMap<String, Option<Observed>> =
+        ids.iter().map(|i| (i.clone(), None)).collect();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let subnets = aws
+        .ec2
+        .describe_subnets()
+        .filters(filter("subnet-id", ids.clone()))
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| api("DescribeSubnets", &ids.join(","), e.into_service_error()))?;
+    let schema = schema();
+    for s in &subnets {
+        let Some(id) = s.subnet_id() else { continue };
+        let config = Config {
+            vpc_id: s.vpc_id().unwrap_or_default().to_string(),
+            cidr_block: s.cidr_block().unwrap_or_default().to_string(),
+            availability_zone: s.availability_zone().map(str::to_string),
+            map_public_ip_on_launch: s.map_public_ip_on_launch().unwrap_or(false),
+            tags: tags_of(s.tags()),
+        };
+        let arn = s.subnet_arn().map(str::to_string).unwrap_or_else(|| {
+            format!(
+                "arn:aws:ec2:{}:{}:subnet/{id}",
+                aws.region,
+                s.owner_id().unwrap_or_default()
+            )
+        });
+        let outputs = Outputs {
+            id: id.to_string(),
+            arn,
+        };
+        out.insert(
+            id.to_string(),
+            Some(observed(&schema, id, &config, &outputs)),
+        );
+    }
+    Ok(out)
+}
+
+async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError> {
+    let req = ReadRequest {
+        id: id.to_string(),
+        prior_inputs: serde_json::Value::Null,
+    };
+    Ok(read(aws, &[req]).await?.remove(id).flatten())
+}
+
+async fn set_public_ip(aws: &Aws, id: &str, on: bool) -> Result<(), ProviderError> {
+    aws.ec2
+        .modify_subnet_attribute()
+        .subnet_id(id)
+        .map_public_ip_on_launch(AttributeBooleanValue::builder().value(on).build())
+        .send()
+        .await
+        .map_err(|e| api("ModifySubnetAttribute", id, e.into_service_error()))?;
+    Ok(())
+}
+
+pub async fn create(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let created = aws
+        .ec2
+        .create_subnet()
+        .vpc_id(&c.vpc_id)
+        .cidr_block(&c.cidr_block)
+        .set_availability_zone(c.availability_zone.clone())
+        .set_tag_specifications(tag_spec(ResourceType::Subnet, &c.tags).map(|t| vec![t]))
+        .send()
+        .await
+        .map_err(|e| api("CreateSubnet", &c.cidr_block, e.into_service_error()))?;
+    let id = created
+        .subnet()
+        .and_then(|s| s.subnet_id())
+        .ok_or_else(|| ProviderError::Api("CreateSubnet returned no subnet id".into()))?
+        .to_string();
+    if c.map_public_ip_on_launch {
+        set_public_ip(aws, &id, true).await?;
+    }
+    read_back(TYPE, &id, || read_one(aws, &id)).await
+}
+
+pub async fn update(
+    aws: &Aws,
+    prior: &Observed,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let old: Config = parse(TYPE, &prior.inputs)?;
+    let new: Config = parse(TYPE, config)?;
+    let id = &prior.id;
+    if old.map_public_ip_on_launch != new.map_public_ip_on_launch {
+        set_public_ip(aws, id, new.map_public_ip_on_launch).await?;
+    }
+    update_tags(&aws.ec2, id, &old.tags, &new.tags).await?;
+    read_back(TYPE, id, || read_one(aws, id)).await
+}
+
+pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
+    let id = &prior.id;
+    delete_patiently("DeleteSubnet", id, || async {
+        aws.ec2
+            .delete_subnet()
+            .subnet_id(id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| e.into_service_error())
+    })
+    .await
+}

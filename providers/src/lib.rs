@@ -1,0 +1,150 @@
+//! cairn's AWS resource types over aws-sdk-rust: one definition per type (its configuration
+//! and outputs structs, from which the schema derives) and its create, read, update and
+//! delete calls. The only crate that talks to AWS.
+
+mod common;
+pub mod ec2;
+pub mod s3;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use aws_config::retry::RetryConfig;
+use aws_config::BehaviorVersion;
+use cairn_engine::{Observed, OpContext, Provider, ProviderError, ReadRequest};
+use cairn_model::Catalog;
+
+/// Every resource type cairn offers, with its schema. Needs no AWS access.
+pub fn catalog() -> Catalog {
+    let mut c = Catalog::default();
+    for schema in [
+        ec2::vpc::schema(),
+        ec2::subnet::schema(),
+        ec2::internet_gateway::schema(),
+        ec2::route_table::schema(),
+        ec2::route_table_association::schema(),
+        ec2::security_group::schema(),
+        ec2::security_group_rule::schema(),
+        s3::schema(),
+    ] {
+        c.insert(schema);
+    }
+    c
+}
+
+/// Where to reach AWS.
+#[derive(Clone, Debug, Default)]
+pub struct AwsSettings {
+    /// Else `AWS_REGION` / the profile's region.
+    pub region: Option<String>,
+    /// Else `AWS_ENDPOINT_URL` (an emulator such as moto).
+    pub endpoint: Option<String>,
+}
+
+/// The AWS clients the resource types call.
+pub struct Aws {
+    pub ec2: aws_sdk_ec2::Client,
+    pub s3: aws_sdk_s3::Client,
+    /// Region, for ARNs and bucket locations.
+    pub region: String,
+}
+
+/// The provider: AWS clients and the catalog.
+pub struct AwsProvider {
+    aws: Aws,
+    catalog: Catalog,
+}
+
+impl AwsProvider {
+    /// Configures clients from `settings` and the standard AWS chain (environment, profile,
+    /// instance role). Makes no call: credentials are resolved on first use.
+    pub async fn new(settings: AwsSettings) -> AwsProvider {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::standard().with_max_attempts(8));
+        if let Some(r) = &settings.region {
+            loader = loader.region(aws_config::Region::new(r.clone()));
+        }
+        if let Some(e) = &settings.endpoint {
+            loader = loader.endpoint_url(e.clone());
+        }
+        let shared = loader.load().await;
+        let region = shared
+            .region()
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "us-east-1".into());
+        let custom_endpoint = settings.endpoint.is_some()
+            || std::env::var_os("AWS_ENDPOINT_URL").is_some()
+            || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+        let s3_config = aws_sdk_s3::config::Builder::from(&shared)
+            .force_path_style(custom_endpoint)
+            .build();
+        AwsProvider {
+            aws: Aws {
+                ec2: aws_sdk_ec2::Client::new(&shared),
+                s3: aws_sdk_s3::Client::from_conf(s3_config),
+                region,
+            },
+            catalog: catalog(),
+        }
+    }
+}
+
+/// Calls `$op` of the module that implements `$rtype`.
+macro_rules! dispatch {
+    ($rtype:expr, $op:ident ( $($arg:expr),* )) => {
+        match $rtype {
+            ec2::vpc::TYPE => ec2::vpc::$op($($arg),*).await,
+            ec2::subnet::TYPE => ec2::subnet::$op($($arg),*).await,
+            ec2::internet_gateway::TYPE => ec2::internet_gateway::$op($($arg),*).await,
+            ec2::route_table::TYPE => ec2::route_table::$op($($arg),*).await,
+            ec2::route_table_association::TYPE => ec2::route_table_association::$op($($arg),*).await,
+            ec2::security_group::TYPE => ec2::security_group::$op($($arg),*).await,
+            ec2::security_group_rule::TYPE => ec2::security_group_rule::$op($($arg),*).await,
+            s3::TYPE => s3::$op($($arg),*).await,
+            other => Err(ProviderError::UnknownType(other.to_string())),
+        }
+    };
+}
+
+#[async_trait]
+impl Provider for AwsProvider {
+    fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    async fn read(
+        &self,
+        rtype: &str,
+        requests: &[ReadRequest],
+    ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
+        dispatch!(rtype, read(&self.aws, requests))
+    }
+
+    async fn create(
+        &self,
+        rtype: &str,
+        config: &serde_json::Value,
+        ctx: &OpContext,
+    ) -> Result<Observed, ProviderError> {
+        dispatch!(rtype, create(&self.aws, config, ctx))
+    }
+
+    async fn update(
+        &self,
+        rtype: &str,
+        prior: &Observed,
+        config: &serde_json::Value,
+        ctx: &OpContext,
+    ) -> Result<Observed, ProviderError> {
+        dispatch!(rtype, update(&self.aws, prior, config, ctx))
+    }
+
+    async fn delete(
+        &self,
+        rtype: &str,
+        prior: &Observed,
+        ctx: &OpContext,
+    ) -> Result<(), ProviderError> {
+        dispatch!(rtype, delete(&self.aws, prior, ctx))
+    }
+}

@@ -1,0 +1,511 @@
+//! `aws_s3_bucket`: a bucket with its settings (versioning, encryption, public access block,
+//! policy, tags) kept on the one resource.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, Delete,
+    ObjectIdentifier, PublicAccessBlockConfiguration, ServerSideEncryption,
+    ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
+    Tag, Tagging, VersioningConfiguration,
+};
+use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{ResourceSchema, SchemaMeta};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::common::{api, code, observed, parse, read_back, retry, visible_tags, DELETE_PATIENCE};
+use crate::Aws;
+
+pub const TYPE: &str = "aws_s3_bucket";
+
+/// An S3 bucket and its settings.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The globally unique bucket name.
+    #[schemars(extend("x-force-new" = true))]
+    pub bucket: String,
+    /// Delete every object (and version) when the bucket is deleted; else a non-empty
+    /// bucket cannot be deleted.
+    #[serde(default)]
+    pub force_destroy: bool,
+    /// Keep every version of every object.
+    #[serde(default)]
+    pub versioning: bool,
+    /// Default encryption of new objects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_side_encryption: Option<Encryption>,
+    /// Blocks public access regardless of policies and ACLs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_access_block: Option<PublicAccessBlock>,
+    /// The bucket policy: a TOML table or a JSON string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-document" = true))]
+    pub policy: Option<serde_json::Value>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// `server_side_encryption = { sse_algorithm = "aws:kms", kms_master_key_id = "..." }`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Encryption {
+    /// `AES256`, `aws:kms` or `aws:kms:dsse`.
+    pub sse_algorithm: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_master_key_id: Option<String>,
+}
+
+/// The four public access block switches.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicAccessBlock {
+    #[serde(default)]
+    pub block_public_acls: bool,
+    #[serde(default)]
+    pub ignore_public_acls: bool,
+    #[serde(default)]
+    pub block_public_policy: bool,
+    #[serde(default)]
+    pub restrict_public_buckets: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Outputs {
+    /// The bucket name.
+    pub id: String,
+    pub arn: String,
+    pub bucket_domain_name: String,
+    pub bucket_regional_domain_name: String,
+}
+
+pub fn schema() -> ResourceSchema {
+    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta { stateful: true })
+}
+
+/// S3 has no batch read: one bucket's calls run in sequence, buckets in parallel.
+pub async fn read(
+    aws: &Aws,
+    requests: &[ReadRequest],
+) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
+    let reads = requests.iter().map(|r| async move {
+        let force_destroy = r
+            .prior_inputs
+            .get("force_destroy")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false);
+        read_bucket(aws, &r.id, force_destroy)
+            .await
+            .map(|o| (r.id.clone(), o))
+    });
+    let found = futures::future::try_join_all(reads).await?;
+    Ok(found.into_iter().collect())
+}
+
+fn missing(c: Option<&str>, also: &[&str]) -> bool {
+    c.is_some_and(|c| c == "NotFound" || c == "NoSuchBucket" || also.contains(&c))
+}
+
+async fn read_bucket(
+    aws: &Aws,
+    name: &str,
+    force_destroy: bool,
+) -> Result<Option<Observed>, ProviderError> {
+    let s3 = &aws.s3;
+    if let Err(e) = s3.head_bucket().bucket(name).send().await {
+        let e = e.into_service_error();
+        if e.is_not_found() || missing(code(&e), &[]) {
+            return Ok(None);
+        }
+        return Err(api("HeadBucket", name, e));
+    }
+    let versioning = match s3.get_bucket_versioning().bucket(name).send().await {
+        Ok(r) => r.status() == Some(&BucketVersioningStatus::Enabled),
+        Err(e) => {
+            // Some emulators (moto 5.2) name the response's root element differently, which
+            // the SDK rejects although the answer inside is sound: read the status from it.
+            let body = e
+                .raw_response()
+                .filter(|r| r.status().is_success())
+                .and_then(|r| r.body().bytes())
+                .map(|b| String::from_utf8_lossy(b).into_owned());
+            match body {
+                Some(b) => b.contains("<Status>Enabled</Status>"),
+                None => return Err(api("GetBucketVersioning", name, e.into_service_error())),
+            }
+        }
+    };
+    let server_side_encryption = match s3.get_bucket_encryption().bucket(name).send().await {
+        Ok(r) => r
+            .server_side_encryption_configuration()
+            .and_then(|c| c.rules().first())
+            .and_then(|r| r.apply_server_side_encryption_by_default())
+            .map(|d| Encryption {
+                sse_algorithm: d.sse_algorithm().as_str().to_string(),
+                kms_master_key_id: d.kms_master_key_id().map(str::to_string),
+            }),
+        Err(e) => {
+            let e = e.into_service_error();
+            if missing(
+                code(&e),
+                &["ServerSideEncryptionConfigurationNotFoundError"],
+            ) {
+                None
+            } else {
+                return Err(api("GetBucketEncryption", name, e));
+            }
+        }
+    };
+    let public_access_block = match s3.get_public_access_block().bucket(name).send().await {
+        Ok(r) => r
+            .public_access_block_configuration()
+            .map(|c| PublicAccessBlock {
+                block_public_acls: c.block_public_acls().unwrap_or(false),
+                ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
+                block_public_policy: c.block_public_policy().unwrap_or(false),
+                restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
+            }),
+        Err(e) => {
+            let e = e.into_service_error();
+            if missing(code(&e), &["NoSuchPublicAccessBlockConfiguration"]) {
+                None
+            } else {
+                return Err(api("GetPublicAccessBlock", name, e));
+            }
+        }
+    };
+    let policy = match s3.get_bucket_policy().bucket(name).send().await {
+        Ok(r) => match r.policy() {
+            Some(text) => Some(serde_json::from_str(text).map_err(|e| {
+                ProviderError::Api(format!("GetBucketPolicy {name}: policy is not JSON: {e}"))
+            })?),
+            None => None,
+        },
+        Err(e) => {
+            let e = e.into_service_error();
+            if missing(code(&e), &["NoSuchBucketPolicy"]) {
+                None
+            } else {
+                return Err(api("GetBucketPolicy", name, e));
+            }
+        }
+    };
+    let tags = match s3.get_bucket_tagging().bucket(name).send().await {
+        Ok(r) => visible_tags(r.tag_set().iter().map(|t| (t.key(), t.value()))),
+        Err(e) => {
+            let e = e.into_service_error();
+            if missing(code(&e), &["NoSuchTagSet", "NoSuchTagSetError"]) {
+                BTreeMap::new()
+            } else {
+                return Err(api("GetBucketTagging", name, e));
+            }
+        }
+    };
+    let config = Config {
+        bucket: name.to_string(),
+        force_destroy,
+        versioning,
+        server_side_encryption,
+        public_access_block,
+        policy,
+        tags,
+    };
+    let outputs = Outputs {
+        id: name.to_string(),
+        arn: format!("arn:aws:s3:::{name}"),
+        bucket_domain_name: format!("{name}.s3.amazonaws.com"),
+        bucket_regional_domain_name: format!("{name}.s3.{}.amazonaws.com", aws.region),
+    };
+    Ok(Some(observed(&schema(), name, &config, &outputs)))
+}
+
+async fn read_one(
+    aws: &Aws,
+    name: &str,
+    force_destroy: bool,
+) -> Result<Option<Observed>, ProviderError> {
+    read_bucket(aws, name, force_destroy).await
+}
+
+/// Applies every setting of `new` that differs from `old` (`None`: a new bucket).
+async fn apply_settings(
+    aws: &Aws,
+    old: Option<&Config>,
+    new: &Config,
+) -> Result<(), ProviderError> {
+    let s3 = &aws.s3;
+    let name = new.bucket.as_str();
+    let changed = |f: fn(&Config) -> String| old.is_none_or(|o| f(o) != f(new));
+    if changed(|c| c.versioning.to_string()) && (old.is_some() || new.versioning) {
+        let status = if new.versioning {
+            BucketVersioningStatus::Enabled
+        } else {
+            BucketVersioningStatus::Suspended
+        };
+        s3.put_bucket_versioning()
+            .bucket(name)
+            .versioning_configuration(VersioningConfiguration::builder().status(status).build())
+            .send()
+            .await
+            .map_err(|e| api("PutBucketVersioning", name, e.into_service_error()))?;
+    }
+    if changed(|c| format!("{:?}", c.server_side_encryption)) {
+        match &new.server_side_encryption {
+            Some(enc) => {
+                let default = ServerSideEncryptionByDefault::builder()
+                    .sse_algorithm(ServerSideEncryption::from(enc.sse_algorithm.as_str()))
+                    .set_kms_master_key_id(enc.kms_master_key_id.clone())
+                    .build()
+                    .map_err(|e| ProviderError::InvalidConfig(e.to_string()))?;
+                let conf = ServerSideEncryptionConfiguration::builder()
+                    .rules(
+                        ServerSideEncryptionRule::builder()
+                            .apply_server_side_encryption_by_default(default)
+                            .build(),
+                    )
+                    .build()
+                    .map_err(|e| ProviderError::InvalidConfig(e.to_string()))?;
+                s3.put_bucket_encryption()
+                    .bucket(name)
+                    .server_side_encryption_configuration(conf)
+                    .send()
+                    .await
+                    .map_err(|e| api("PutBucketEncryption", name, e.into_service_error()))?;
+            }
+            None if old.is_some() => {
+                s3.delete_bucket_encryption()
+                    .bucket(name)
+                    .send()
+                    .await
+                    .map_err(|e| api("DeleteBucketEncryption", name, e.into_service_error()))?;
+            }
+            None => {}
+        }
+    }
+    if changed(|c| format!("{:?}", c.public_access_block)) {
+        match &new.public_access_block {
+            Some(p) => {
+                s3.put_public_access_block()
+                    .bucket(name)
+                    .public_access_block_configuration(
+                        PublicAccessBlockConfiguration::builder()
+                            .block_public_acls(p.block_public_acls)
+                            .ignore_public_acls(p.ignore_public_acls)
+                            .block_public_policy(p.block_public_policy)
+                            .restrict_public_buckets(p.restrict_public_buckets)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| api("PutPublicAccessBlock", name, e.into_service_error()))?;
+            }
+            None if old.is_some() => {
+                s3.delete_public_access_block()
+                    .bucket(name)
+                    .send()
+                    .await
+                    .map_err(|e| api("DeletePublicAccessBlock", name, e.into_service_error()))?;
+            }
+            None => {}
+        }
+    }
+    if changed(|c| format!("{:?}", c.policy)) {
+        match &new.policy {
+            Some(doc) => {
+                let text = match doc {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                s3.put_bucket_policy()
+                    .bucket(name)
+                    .policy(text)
+                    .send()
+                    .await
+                    .map_err(|e| api("PutBucketPolicy", name, e.into_service_error()))?;
+            }
+            None if old.is_some() => {
+                s3.delete_bucket_policy()
+                    .bucket(name)
+                    .send()
+                    .await
+                    .map_err(|e| api("DeleteBucketPolicy", name, e.into_service_error()))?;
+            }
+            None => {}
+        }
+    }
+    if changed(|c| format!("{:?}", c.tags)) {
+        if new.tags.is_empty() {
+            if old.is_some() {
+                s3.delete_bucket_tagging()
+                    .bucket(name)
+                    .send()
+                    .await
+                    .map_err(|e| api("DeleteBucketTagging", name, e.into_service_error()))?;
+            }
+        } else {
+            let tags = new
+                .tags
+                .iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| ProviderError::InvalidConfig(e.to_string()))?;
+            let tagging = Tagging::builder()
+                .set_tag_set(Some(tags))
+                .build()
+                .map_err(|e| ProviderError::InvalidConfig(e.to_string()))?;
+            s3.put_bucket_tagging()
+                .bucket(name)
+                .tagging(tagging)
+                .send()
+                .await
+                .map_err(|e| api("PutBucketTagging", name, e.into_service_error()))?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn create(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let mut req = aws.s3.create_bucket().bucket(&c.bucket);
+    if aws.region != "us-east-1" {
+        req = req.create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(aws.region.as_str()))
+                .build(),
+        );
+    }
+    req.send()
+        .await
+        .map_err(|e| api("CreateBucket", &c.bucket, e.into_service_error()))?;
+    apply_settings(aws, None, &c).await?;
+    read_back(TYPE, &c.bucket, || {
+        read_one(aws, &c.bucket, c.force_destroy)
+    })
+    .await
+}
+
+pub async fn update(
+    aws: &Aws,
+    prior: &Observed,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let old: Config = parse(TYPE, &prior.inputs)?;
+    let new: Config = parse(TYPE, config)?;
+    apply_settings(aws, Some(&old), &new).await?;
+    read_back(TYPE, &new.bucket, || {
+        read_one(aws, &new.bucket, new.force_destroy)
+    })
+    .await
+}
+
+/// Deletes every object version and delete marker (force_destroy).
+async fn empty(aws: &Aws, name: &str) -> Result<(), ProviderError> {
+    loop {
+        let page = aws
+            .s3
+            .list_object_versions()
+            .bucket(name)
+            .send()
+            .await
+            .map_err(|e| api("ListObjectVersions", name, e.into_service_error()))?;
+        let mut ids = Vec::new();
+        for v in page.versions() {
+            if let Some(k) = v.key() {
+                ids.push((k.to_string(), v.version_id().map(str::to_string)));
+            }
+        }
+        for m in page.delete_markers() {
+            if let Some(k) = m.key() {
+                ids.push((k.to_string(), m.version_id().map(str::to_string)));
+            }
+        }
+        if ids.is_empty() {
+            // Unversioned buckets list their objects here too; check plain listing.
+            let objects = aws
+                .s3
+                .list_objects_v2()
+                .bucket(name)
+                .send()
+                .await
+                .map_err(|e| api("ListObjectsV2", name, e.into_service_error()))?;
+            for o in objects.contents() {
+                if let Some(k) = o.key() {
+                    ids.push((k.to_string(), None));
+                }
+            }
+            if ids.is_empty() {
+                return Ok(());
+            }
+        }
+        for chunk in ids.chunks(1000) {
+            let objects = chunk
+                .iter()
+                .map(|(k, v)| {
+                    ObjectIdentifier::builder()
+                        .key(k)
+                        .set_version_id(v.clone())
+                        .build()
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| ProviderError::Api(e.to_string()))?;
+            let delete = Delete::builder()
+                .set_objects(Some(objects))
+                .quiet(true)
+                .build()
+                .map_err(|e| ProviderError::Api(e.to_string()))?;
+            aws.s3
+                .delete_objects()
+                .bucket(name)
+                .delete(delete)
+                .send()
+                .await
+                .map_err(|e| api("DeleteObjects", name, e.into_service_error()))?;
+        }
+    }
+}
+
+pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
+    let name = &prior.id;
+    let force = prior
+        .inputs
+        .get("force_destroy")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false);
+    if force {
+        match empty(aws, name).await {
+            Err(ProviderError::Api(m)) if m.contains("NoSuchBucket") => return Ok(()),
+            other => other?,
+        }
+    }
+    let result = retry(
+        DELETE_PATIENCE,
+        // Objects still being written by the emptying above.
+        |e: &aws_sdk_s3::operation::delete_bucket::DeleteBucketError| {
+            force && code(e) == Some("BucketNotEmpty")
+        },
+        || async {
+            aws.s3
+                .delete_bucket()
+                .bucket(name)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| e.into_service_error())
+        },
+    )
+    .await;
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) if missing(code(&e), &[]) => Ok(()),
+        Err(e) if code(&e) == Some("BucketNotEmpty") => Err(ProviderError::Api(format!(
+            "DeleteBucket {name}: the bucket is not empty; set force_destroy = true (and apply) to delete its objects with it"
+        ))),
+        Err(e) => Err(api("DeleteBucket", name, e)),
+    }
+}
