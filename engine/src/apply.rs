@@ -321,7 +321,10 @@ pub async fn apply(
         }
     }
     let mut waiting: Vec<usize> = nodes.iter().map(|n| n.deps.len()).collect();
-    let mut ready: Vec<usize> = (0..nodes.len()).rev().filter(|&i| waiting[i] == 0).collect();
+    let mut ready: Vec<usize> = (0..nodes.len())
+        .rev()
+        .filter(|&i| waiting[i] == 0)
+        .collect();
     let mut outcomes: Vec<Option<Outcome>> = vec![None; nodes.len()];
     let mut running: JoinSet<(usize, Instant, Result<Option<Observed>, ProviderError>)> =
         JoinSet::new();
@@ -349,8 +352,13 @@ pub async fn apply(
                                 Some(p) => Work::Update(p, cfg),
                                 None => {
                                     fail(
-                                        i, &nodes, &plan.changes, &dependents,
-                                        &mut outcomes, &events, Duration::ZERO,
+                                        i,
+                                        &nodes,
+                                        &plan.changes,
+                                        &dependents,
+                                        &mut outcomes,
+                                        &events,
+                                        Duration::ZERO,
                                         "the resource is no longer in state".into(),
                                     );
                                     continue;
@@ -359,8 +367,14 @@ pub async fn apply(
                         }
                         Err(e) => {
                             fail(
-                                i, &nodes, &plan.changes, &dependents, &mut outcomes,
-                                &events, Duration::ZERO, e,
+                                i,
+                                &nodes,
+                                &plan.changes,
+                                &dependents,
+                                &mut outcomes,
+                                &events,
+                                Duration::ZERO,
+                                e,
                             );
                             continue;
                         }
@@ -410,7 +424,9 @@ pub async fn apply(
                     Work::Update(prior, cfg) => {
                         provider.update(&rtype, &prior, &cfg, &ctx).await.map(Some)
                     }
-                    Work::Delete(prior) => provider.delete(&rtype, &prior, &ctx).await.map(|_| None),
+                    Work::Delete(prior) => {
+                        provider.delete(&rtype, &prior, &ctx).await.map(|_| None)
+                    }
                 };
                 (i, started, result)
             });
@@ -432,7 +448,13 @@ pub async fn apply(
         }
         match result {
             Ok(observed) => {
-                record_success(&mut state, change, node.step, observed.clone(), configs.get(&address).copied());
+                record_success(
+                    &mut state,
+                    change,
+                    node.step,
+                    observed.clone(),
+                    configs.get(&address).copied(),
+                );
                 record(&state).map_err(ApplyError::Record)?;
                 events(Event::Finished {
                     address,
@@ -451,7 +473,13 @@ pub async fn apply(
             Err(e) => {
                 record(&state).map_err(ApplyError::Record)?;
                 fail(
-                    i, &nodes, &plan.changes, &dependents, &mut outcomes, &events, elapsed,
+                    i,
+                    &nodes,
+                    &plan.changes,
+                    &dependents,
+                    &mut outcomes,
+                    &events,
+                    elapsed,
                     e.to_string(),
                 );
             }
@@ -483,7 +511,9 @@ pub async fn apply(
             (
                 plan.changes[n.change].address.clone(),
                 n.step,
-                outcomes[i].clone().unwrap_or(Outcome::Failed("not run".into())),
+                outcomes[i]
+                    .clone()
+                    .unwrap_or(Outcome::Failed("not run".into())),
             )
         })
         .collect();

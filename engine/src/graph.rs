@@ -47,8 +47,7 @@ impl Graph {
         // edge direction, i.e. dependencies first.
         let mut out = Vec::new();
         for scc in tarjan_scc(&self.graph) {
-            let cyclic = scc.len() > 1
-                || self.graph.contains_edge(scc[0], scc[0]);
+            let cyclic = scc.len() > 1 || self.graph.contains_edge(scc[0], scc[0]);
             if cyclic {
                 let mut members: Vec<Address> =
                     scc.iter().map(|&n| self.graph[n].clone()).collect();
@@ -80,7 +79,7 @@ impl Graph {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cairn_model::{Expr, Lifecycle, Reference, ResourceConfig, PathSeg};
+    use cairn_model::{Expr, Lifecycle, PathSeg, Reference, ResourceConfig};
 
     fn res(name: &str, deps: &[&str]) -> ResourceConfig {
         ResourceConfig {
@@ -109,7 +108,10 @@ mod tests {
             outputs: Default::default(),
         };
         let got = Graph::new(&config).order().map(|o| {
-            o.iter().map(|a| a.name.clone()).collect::<Vec<_>>().join(" ")
+            o.iter()
+                .map(|a| a.name.clone())
+                .collect::<Vec<_>>()
+                .join(" ")
         });
         match (got, expected) {
             (Ok(o), Ok(e)) => assert_eq!(o, e),

@@ -48,7 +48,8 @@ impl MemoryProvider {
 
     /// Changes a stored resource behind the engine's back (drift).
     pub fn set(&self, rtype: &str, id: &str, inputs: serde_json::Value) {
-        self.lock_objects().insert((rtype.into(), id.into()), inputs);
+        self.lock_objects()
+            .insert((rtype.into(), id.into()), inputs);
     }
 
     /// Deletes a stored resource behind the engine's back.
@@ -64,7 +65,9 @@ impl MemoryProvider {
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
-    fn lock_objects(&self) -> std::sync::MutexGuard<'_, BTreeMap<(String, String), serde_json::Value>> {
+    fn lock_objects(
+        &self,
+    ) -> std::sync::MutexGuard<'_, BTreeMap<(String, String), serde_json::Value>> {
         self.objects.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -93,7 +96,12 @@ impl MemoryProvider {
         Ok(())
     }
 
-    fn observed(&self, rtype: &str, id: &str, inputs: &serde_json::Value) -> Result<Observed, ProviderError> {
+    fn observed(
+        &self,
+        rtype: &str,
+        id: &str,
+        inputs: &serde_json::Value,
+    ) -> Result<Observed, ProviderError> {
         let schema = self
             .catalog
             .get(rtype)
@@ -166,7 +174,8 @@ impl Provider for MemoryProvider {
         ctx: &OpContext,
     ) -> Result<(), ProviderError> {
         self.operate("delete", ctx).await?;
-        self.lock_objects().remove(&(rtype.into(), prior.id.clone()));
+        self.lock_objects()
+            .remove(&(rtype.into(), prior.id.clone()));
         Ok(())
     }
 }

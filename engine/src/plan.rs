@@ -233,7 +233,11 @@ pub fn plan(
     catalog: &Catalog,
     mode: PlanMode,
 ) -> Result<Plan, PlanError> {
-    let schema_of = |t: &str| catalog.get(t).ok_or_else(|| PlanError::UnknownType(t.into()));
+    let schema_of = |t: &str| {
+        catalog
+            .get(t)
+            .ok_or_else(|| PlanError::UnknownType(t.into()))
+    };
     let current = |a: &Address| -> Option<ResourceState> {
         match refreshed.get(a) {
             Some(r) => r.clone(),
@@ -329,7 +333,11 @@ pub fn plan(
                         .into_iter()
                         .collect();
                     let (action, reason) = if !forcing.is_empty() {
-                        let verb = if forcing.len() == 1 { "forces" } else { "force" };
+                        let verb = if forcing.len() == 1 {
+                            "forces"
+                        } else {
+                            "force"
+                        };
                         (
                             Action::Replace,
                             Some(format!("{} {verb} replacement", forcing.join(", "))),
@@ -424,13 +432,14 @@ pub fn plan(
 
     if mode == PlanMode::Normal {
         for (name, output) in &config.outputs {
-            let after = output
-                .value
-                .eval(&|r| lookup(&env, r))
-                .map_err(|message| PlanError::Eval {
-                    address: format!("output.{name}"),
-                    message,
-                })?;
+            let after =
+                output
+                    .value
+                    .eval(&|r| lookup(&env, r))
+                    .map_err(|message| PlanError::Eval {
+                        address: format!("output.{name}"),
+                        message,
+                    })?;
             out.outputs.insert(
                 name.clone(),
                 OutputChange {
@@ -540,7 +549,10 @@ pub fn diff_inputs(
         let Some(attr) = schema.inputs.get(name) else {
             continue;
         };
-        let have = cur.and_then(|c| c.get(name)).cloned().unwrap_or(Value::Null);
+        let have = cur
+            .and_then(|c| c.get(name))
+            .cloned()
+            .unwrap_or(Value::Null);
         diff_value(
             &Path::key(name),
             &attr.ty,

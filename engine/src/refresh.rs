@@ -21,7 +21,10 @@ pub struct RefreshError {
 pub type Refreshed = BTreeMap<Address, Option<ResourceState>>;
 
 /// Reads every resource in `state`, all types at once, each type with one batched read.
-pub async fn refresh(provider: &dyn Provider, state: &State) -> Result<Refreshed, Vec<RefreshError>> {
+pub async fn refresh(
+    provider: &dyn Provider,
+    state: &State,
+) -> Result<Refreshed, Vec<RefreshError>> {
     let mut by_type: BTreeMap<&str, Vec<&ResourceState>> = BTreeMap::new();
     for r in state.resources.values() {
         by_type.entry(r.rtype()).or_default().push(r);

@@ -49,8 +49,14 @@ struct Out {
 
 fn catalog() -> Catalog {
     let mut c = Catalog::default();
-    c.insert(ResourceSchema::derive::<NetConfig, Out>("t_net", SchemaMeta::default()));
-    c.insert(ResourceSchema::derive::<SubConfig, Out>("t_sub", SchemaMeta { stateful: true }));
+    c.insert(ResourceSchema::derive::<NetConfig, Out>(
+        "t_net",
+        SchemaMeta::default(),
+    ));
+    c.insert(ResourceSchema::derive::<SubConfig, Out>(
+        "t_sub",
+        SchemaMeta { stateful: true },
+    ));
     c
 }
 
@@ -135,7 +141,9 @@ impl Run {
     }
 
     async fn plan(&self, config: &Config, mode: PlanMode) -> Plan {
-        let refreshed = refresh(&*self.provider, &self.state).await.expect("refresh");
+        let refreshed = refresh(&*self.provider, &self.state)
+            .await
+            .expect("refresh");
         plan(config, &self.state, &refreshed, &catalog(), mode).expect("plan")
     }
 
@@ -193,7 +201,10 @@ async fn create_then_plan_is_empty() {
         net("main", "10.0.0.0/16", &[("Name", "main")]),
     ]);
     let (p, report) = run.converge(&cfg).await;
-    check_actions(&p, &[("t_net.main", Action::Create), ("t_sub.a", Action::Create)]);
+    check_actions(
+        &p,
+        &[("t_net.main", Action::Create), ("t_sub.a", Action::Create)],
+    );
     let sub_change = p.change(&addr("t_sub.a")).expect("sub");
     let net_id = sub_change
         .attributes
@@ -207,7 +218,10 @@ async fn create_then_plan_is_empty() {
     assert_eq!(run.writes, 2 * 2 + 1);
     let sub = &run.state.resources[&addr("t_sub.a")];
     assert_eq!(sub.dependencies, vec![addr("t_net.main")]);
-    assert_eq!(sub.inputs.as_map().expect("map")["label"], Value::string("in 10.0.0.0/16"));
+    assert_eq!(
+        sub.inputs.as_map().expect("map")["label"],
+        Value::string("in 10.0.0.0/16")
+    );
     assert!(run.state.pending.is_empty());
 
     let again = run.plan(&cfg, PlanMode::Normal).await;
@@ -217,9 +231,15 @@ async fn create_then_plan_is_empty() {
 #[tokio::test]
 async fn tag_change_is_one_in_place_update() {
     let mut run = Run::new();
-    let cfg = config(vec![net("main", "10.0.0.0/16", &[("Name", "a")]), sub("a", "main", "10.0.1.0/24")]);
+    let cfg = config(vec![
+        net("main", "10.0.0.0/16", &[("Name", "a")]),
+        sub("a", "main", "10.0.1.0/24"),
+    ]);
     run.converge(&cfg).await;
-    let cfg2 = config(vec![net("main", "10.0.0.0/16", &[("Name", "b")]), sub("a", "main", "10.0.1.0/24")]);
+    let cfg2 = config(vec![
+        net("main", "10.0.0.0/16", &[("Name", "b")]),
+        sub("a", "main", "10.0.1.0/24"),
+    ]);
     let (p, report) = run.converge(&cfg2).await;
     check_actions(&p, &[("t_net.main", Action::Update)]);
     let c = p.change(&addr("t_net.main")).expect("change");
@@ -234,21 +254,43 @@ async fn tag_change_is_one_in_place_update() {
 #[tokio::test]
 async fn force_new_change_replaces_and_cascades_in_order() {
     let mut run = Run::new();
-    let cfg = config(vec![net("main", "10.0.0.0/16", &[]), sub("a", "main", "10.0.1.0/24")]);
+    let cfg = config(vec![
+        net("main", "10.0.0.0/16", &[]),
+        sub("a", "main", "10.0.1.0/24"),
+    ]);
     run.converge(&cfg).await;
     let old_id = run.state.resources[&addr("t_net.main")].id.clone();
 
-    let cfg2 = config(vec![net("main", "10.1.0.0/16", &[]), sub("a", "main", "10.1.1.0/24")]);
+    let cfg2 = config(vec![
+        net("main", "10.1.0.0/16", &[]),
+        sub("a", "main", "10.1.1.0/24"),
+    ]);
     let p = run.plan(&cfg2, PlanMode::Normal).await;
-    check_actions(&p, &[("t_net.main", Action::Replace), ("t_sub.a", Action::Replace)]);
-    assert_eq!(p.change(&addr("t_net.main")).and_then(|c| c.reason.clone()).as_deref(), Some("cidr forces replacement"));
+    check_actions(
+        &p,
+        &[
+            ("t_net.main", Action::Replace),
+            ("t_sub.a", Action::Replace),
+        ],
+    );
+    assert_eq!(
+        p.change(&addr("t_net.main"))
+            .and_then(|c| c.reason.clone())
+            .as_deref(),
+        Some("cidr forces replacement")
+    );
     let calls_before = run.provider.calls().len();
     let report = run.apply_plan(&p, &cfg2, 10).await;
     assert!(report.succeeded());
     let calls: Vec<String> = run.provider.calls()[calls_before..].to_vec();
     assert_eq!(
         calls,
-        vec!["delete t_sub.a", "delete t_net.main", "create t_net.main", "create t_sub.a"]
+        vec![
+            "delete t_sub.a",
+            "delete t_net.main",
+            "create t_net.main",
+            "create t_sub.a"
+        ]
     );
     assert_ne!(run.state.resources[&addr("t_net.main")].id, old_id);
     assert_eq!(run.provider.count(), 2);
@@ -267,7 +309,10 @@ async fn create_before_destroy_creates_first_and_deposes() {
     let (p, report) = run.converge(&cfg).await;
     check_actions(&p, &[("t_net.main", Action::Replace)]);
     assert!(report.succeeded());
-    assert_eq!(run.provider.calls()[before + 1..], ["create t_net.main", "delete t_net.main"]);
+    assert_eq!(
+        run.provider.calls()[before + 1..],
+        ["create t_net.main", "delete t_net.main"]
+    );
     assert!(run.state.deposed.is_empty());
     assert_eq!(run.provider.count(), 1);
 }
@@ -275,15 +320,26 @@ async fn create_before_destroy_creates_first_and_deposes() {
 #[tokio::test]
 async fn removed_resources_are_deleted_dependents_first() {
     let mut run = Run::new();
-    let cfg = config(vec![net("main", "10.0.0.0/16", &[]), sub("a", "main", "10.0.1.0/24"), sub("b", "main", "10.0.2.0/24")]);
+    let cfg = config(vec![
+        net("main", "10.0.0.0/16", &[]),
+        sub("a", "main", "10.0.1.0/24"),
+        sub("b", "main", "10.0.2.0/24"),
+    ]);
     run.converge(&cfg).await;
     let before = run.provider.calls().len();
     let (p, report) = run.converge(&config(vec![])).await;
     assert_eq!(actions(&p).len(), 3);
-    assert!(p.changes.iter().all(|c| c.reason.as_deref() == Some("not in configuration")));
+    assert!(p
+        .changes
+        .iter()
+        .all(|c| c.reason.as_deref() == Some("not in configuration")));
     assert!(report.succeeded());
     let calls = &run.provider.calls()[before + 2..]; // after the reads
-    assert_eq!(calls.last().map(String::as_str), Some("delete t_net.main"), "{calls:?}");
+    assert_eq!(
+        calls.last().map(String::as_str),
+        Some("delete t_net.main"),
+        "{calls:?}"
+    );
     assert_eq!(run.provider.count(), 0);
     assert!(run.state.resources.is_empty());
 }
@@ -291,20 +347,33 @@ async fn removed_resources_are_deleted_dependents_first() {
 #[tokio::test]
 async fn destroy_deletes_everything_in_reverse_order() {
     let mut run = Run::new();
-    let cfg = config(vec![net("main", "10.0.0.0/16", &[]), sub("a", "main", "10.0.1.0/24")]);
+    let cfg = config(vec![
+        net("main", "10.0.0.0/16", &[]),
+        sub("a", "main", "10.0.1.0/24"),
+    ]);
     run.converge(&cfg).await;
     let p = run.plan(&cfg, PlanMode::Destroy).await;
-    check_actions(&p, &[("t_sub.a", Action::Delete), ("t_net.main", Action::Delete)]);
+    check_actions(
+        &p,
+        &[("t_sub.a", Action::Delete), ("t_net.main", Action::Delete)],
+    );
     let before = run.provider.calls().len();
     assert!(run.apply_plan(&p, &cfg, 10).await.succeeded());
-    assert_eq!(run.provider.calls()[before..], ["delete t_sub.a", "delete t_net.main"]);
+    assert_eq!(
+        run.provider.calls()[before..],
+        ["delete t_sub.a", "delete t_net.main"]
+    );
     assert!(run.state.resources.is_empty());
 }
 
 #[tokio::test]
 async fn failure_stops_dependents_only() {
     let provider = MemoryProvider::new(catalog());
-    provider.fail.lock().expect("fail").insert("t_net.bad".into());
+    provider
+        .fail
+        .lock()
+        .expect("fail")
+        .insert("t_net.bad".into());
     let mut run = Run::with(provider);
     let cfg = config(vec![
         net("bad", "10.0.0.0/16", &[]),
@@ -323,12 +392,23 @@ async fn failure_stops_dependents_only() {
             .expect("step")
     };
     assert!(matches!(outcome("t_net.bad"), Outcome::Failed(ref e) if e.contains("injected")));
-    assert_eq!(outcome("t_sub.under_bad"), Outcome::Skipped { because: addr("t_net.bad") });
+    assert_eq!(
+        outcome("t_sub.under_bad"),
+        Outcome::Skipped {
+            because: addr("t_net.bad")
+        }
+    );
     assert_eq!(outcome("t_net.good"), Outcome::Done);
     assert_eq!(outcome("t_sub.under_good"), Outcome::Done);
     assert_eq!(run.state.resources.len(), 2);
     assert!(run.state.pending.is_empty());
-    assert!(run.events.iter().any(|e| matches!(e, Event::Skipped { step: Step::Create, .. })));
+    assert!(run.events.iter().any(|e| matches!(
+        e,
+        Event::Skipped {
+            step: Step::Create,
+            ..
+        }
+    )));
 }
 
 #[tokio::test]
@@ -349,21 +429,40 @@ async fn operations_start_as_soon_as_their_dependencies_finish_within_parallelis
 #[tokio::test]
 async fn drift_is_detected_and_reverted_and_deleted_resources_recreated() {
     let mut run = Run::new();
-    let cfg = config(vec![net("main", "10.0.0.0/16", &[("Name", "a")]), net("other", "10.1.0.0/16", &[])]);
+    let cfg = config(vec![
+        net("main", "10.0.0.0/16", &[("Name", "a")]),
+        net("other", "10.1.0.0/16", &[]),
+    ]);
     run.converge(&cfg).await;
     let main_id = run.state.resources[&addr("t_net.main")].id.clone();
     let other_id = run.state.resources[&addr("t_net.other")].id.clone();
-    run.provider.set("t_net", &main_id, serde_json::json!({"cidr": "10.0.0.0/16", "tags": {"Name": "hand"}}));
+    run.provider.set(
+        "t_net",
+        &main_id,
+        serde_json::json!({"cidr": "10.0.0.0/16", "tags": {"Name": "hand"}}),
+    );
     run.provider.remove("t_net", &other_id);
 
     let p = run.plan(&cfg, PlanMode::Normal).await;
     assert_eq!(p.drift.len(), 2);
-    let d = p.drift.iter().find(|d| d.address == addr("t_net.main")).expect("drift");
+    let d = p
+        .drift
+        .iter()
+        .find(|d| d.address == addr("t_net.main"))
+        .expect("drift");
     assert_eq!(d.attributes[0].path.to_string(), "tags.Name");
     assert_eq!(d.attributes[0].after, Some(Value::string("hand")));
-    check_actions(&p, &[("t_net.main", Action::Update), ("t_net.other", Action::Create)]);
+    check_actions(
+        &p,
+        &[
+            ("t_net.main", Action::Update),
+            ("t_net.other", Action::Create),
+        ],
+    );
     assert_eq!(
-        p.change(&addr("t_net.other")).and_then(|c| c.reason.clone()).as_deref(),
+        p.change(&addr("t_net.other"))
+            .and_then(|c| c.reason.clone())
+            .as_deref(),
         Some("deleted outside cairn")
     );
     let state = run.state.clone();
@@ -381,7 +480,10 @@ async fn ignore_changes_hides_an_attribute() {
     run.converge(&config(vec![n])).await;
     let mut n2 = net("main", "10.0.0.0/16", &[("Name", "b")]);
     n2.lifecycle.ignore_changes = vec!["tags".into()];
-    assert!(run.plan(&config(vec![n2]), PlanMode::Normal).await.is_empty());
+    assert!(run
+        .plan(&config(vec![n2]), PlanMode::Normal)
+        .await
+        .is_empty());
 }
 
 #[tokio::test]
@@ -394,11 +496,14 @@ async fn prevent_destroy_blocks_even_after_the_block_is_removed() {
     for (cfg, mode) in [
         (config(vec![]), PlanMode::Normal),
         (config(vec![n.clone()]), PlanMode::Destroy),
-        (config(vec![{
-            let mut r = net("main", "10.5.0.0/16", &[]);
-            r.lifecycle.prevent_destroy = true;
-            r
-        }]), PlanMode::Normal),
+        (
+            config(vec![{
+                let mut r = net("main", "10.5.0.0/16", &[]);
+                r.lifecycle.prevent_destroy = true;
+                r
+            }]),
+            PlanMode::Normal,
+        ),
     ] {
         let err = plan(&cfg, &run.state, &refreshed, &catalog(), mode).expect_err("prevented");
         assert!(err.to_string().contains("prevent_destroy"), "{err}");
@@ -412,7 +517,10 @@ async fn outputs_are_planned_and_recorded() {
     let mut cfg = config(vec![net("main", "10.0.0.0/16", &[])]);
     cfg.outputs.insert(
         "net".into(),
-        cairn_model::OutputConfig { value: id_of("t_net.main"), sensitive: false },
+        cairn_model::OutputConfig {
+            value: id_of("t_net.main"),
+            sensitive: false,
+        },
     );
     let (p, _) = run.converge(&cfg).await;
     assert_eq!(p.outputs["net"].after, Value::Unknown);

@@ -77,15 +77,16 @@ impl FromStr for Address {
                     .strip_suffix(']')
                     .ok_or_else(|| err("an instance key must end with `]`"))?;
                 let raw = &close[open + 1..];
-                let key = if let Some(s) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"'))
-                {
+                let key = if let Some(s) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
                     InstanceKey::Str(s.to_string())
                 } else if let Ok(n) = raw.parse::<u64>() {
                     InstanceKey::Int(n)
                 } else if is_ident(raw) {
                     InstanceKey::Str(raw.to_string())
                 } else {
-                    return Err(err("an instance key is a number, a name or a quoted string"));
+                    return Err(err(
+                        "an instance key is a number, a name or a quoted string",
+                    ));
                 };
                 (&input[..open], Some(key))
             }

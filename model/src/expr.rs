@@ -125,6 +125,9 @@ mod tests {
             e.eval(&|_| Ok(Value::string("123"))),
             Ok(Value::string("vpc-123"))
         );
-        assert_eq!(Expr::Ref(r).eval(&|_| Ok(Value::from(5i64))), Ok(Value::from(5i64)));
+        assert_eq!(
+            Expr::Ref(r).eval(&|_| Ok(Value::from(5i64))),
+            Ok(Value::from(5i64))
+        );
     }
 }

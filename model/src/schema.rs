@@ -427,7 +427,10 @@ mod tests {
             s.inputs["tags"].ty,
             AttrType::Map(Box::new(AttrType::String))
         );
-        assert_eq!(s.inputs["ids"].ty, AttrType::Set(Box::new(AttrType::String)));
+        assert_eq!(
+            s.inputs["ids"].ty,
+            AttrType::Set(Box::new(AttrType::String))
+        );
         assert!(matches!(s.inputs["block"].ty, AttrType::Object(ref f) if f["port"].required));
         assert_eq!(s.inputs["policy"].ty, AttrType::Document);
         assert!(s.inputs["password"].sensitive);
@@ -446,7 +449,11 @@ mod tests {
             ("cidr_block", Value::string("10.0.0.0/16")),
             (
                 "ids",
-                Value::List(vec![Value::string("b"), Value::string("a"), Value::string("b")]),
+                Value::List(vec![
+                    Value::string("b"),
+                    Value::string("a"),
+                    Value::string("b"),
+                ]),
             ),
             ("policy", Value::string(r#"{"b": 1.0, "a": [true]}"#)),
             ("password", Value::Null),
@@ -456,7 +463,10 @@ mod tests {
             ("cidr_block", Value::string("10.0.0.0/16")),
             ("enable", Value::Bool(true)),
             ("tags", Value::Map(BTreeMap::new())),
-            ("ids", Value::List(vec![Value::string("a"), Value::string("b")])),
+            (
+                "ids",
+                Value::List(vec![Value::string("a"), Value::string("b")]),
+            ),
             (
                 "policy",
                 Value::map([

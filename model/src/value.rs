@@ -93,10 +93,14 @@ impl Value {
             serde_json::Value::Bool(b) => Value::Bool(b),
             serde_json::Value::Number(n) => Value::Number(n),
             serde_json::Value::String(s) => Value::String(s),
-            serde_json::Value::Array(a) => Value::List(a.into_iter().map(Value::from_json).collect()),
-            serde_json::Value::Object(o) => {
-                Value::Map(o.into_iter().map(|(k, v)| (k, Value::from_json(v))).collect())
+            serde_json::Value::Array(a) => {
+                Value::List(a.into_iter().map(Value::from_json).collect())
             }
+            serde_json::Value::Object(o) => Value::Map(
+                o.into_iter()
+                    .map(|(k, v)| (k, Value::from_json(v)))
+                    .collect(),
+            ),
         }
     }
 
@@ -108,7 +112,10 @@ impl Value {
             Value::Number(n) => serde_json::Value::Number(n.clone()),
             Value::String(s) => serde_json::Value::String(s.clone()),
             Value::List(items) => serde_json::Value::Array(
-                items.iter().map(Value::to_json).collect::<Option<Vec<_>>>()?,
+                items
+                    .iter()
+                    .map(Value::to_json)
+                    .collect::<Option<Vec<_>>>()?,
             ),
             Value::Map(m) => serde_json::Value::Object(
                 m.iter()
@@ -127,7 +134,9 @@ impl Value {
                 serde_json::Value::Array(items.iter().map(Value::to_json_lossy).collect())
             }
             Value::Map(m) => serde_json::Value::Object(
-                m.iter().map(|(k, v)| (k.clone(), v.to_json_lossy())).collect(),
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.to_json_lossy()))
+                    .collect(),
             ),
             other => other.to_json().unwrap_or(serde_json::Value::Null),
         }
@@ -205,9 +214,9 @@ impl Value {
             match v {
                 Value::Unknown => serde_json::Value::String("(known after apply)".into()),
                 Value::List(items) => serde_json::Value::Array(items.iter().map(mark).collect()),
-                Value::Map(m) => serde_json::Value::Object(
-                    m.iter().map(|(k, v)| (k.clone(), mark(v))).collect(),
-                ),
+                Value::Map(m) => {
+                    serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), mark(v))).collect())
+                }
                 other => other.to_json().unwrap_or(serde_json::Value::Null),
             }
         }
@@ -275,7 +284,10 @@ mod tests {
             PathSeg::Key("from_port".into()),
         ]);
         assert_eq!(p.to_string(), "ingress[0].from_port");
-        let t = Path(vec![PathSeg::Key("tags".into()), PathSeg::Key("a:b".into())]);
+        let t = Path(vec![
+            PathSeg::Key("tags".into()),
+            PathSeg::Key("a:b".into()),
+        ]);
         assert_eq!(t.to_string(), "tags[\"a:b\"]");
     }
 }

@@ -82,14 +82,23 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// The closest of `candidates` to `name`, if one is close enough to be a likely typo.
+/// The closest of `candidates` to `name`, if one is close enough to be a likely typo: a few
+/// edits away (a swap of two neighbours counts as one) or sharing most of its prefix.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let budget = (name.chars().count() / 3).max(1);
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(name, c), c))
-        .filter(|(score, c)| *score >= 0.8 && *c != name)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
+        .filter(|c| *c != name)
+        .map(|c| {
+            (
+                strsim::osa_distance(name, c),
+                strsim::jaro_winkler(name, c),
+                c,
+            )
+        })
+        .filter(|(edits, similarity, _)| *edits <= budget || *similarity >= 0.85)
+        .min_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)))
+        .map(|(_, _, c)| c)
 }
 
 /// `did you mean `x`?` for the closest candidate.
@@ -116,5 +125,10 @@ mod tests {
         assert_eq!(closest("cidr_blok", names), Some("cidr_block"));
         assert_eq!(closest("tag", names), Some("tags"));
         assert_eq!(closest("zzz", names), None);
+        assert_eq!(closest("evn", ["env", "region"]), Some("env"));
+        assert_eq!(
+            closest("aws_vcp", ["aws_vpc", "aws_subnet"]),
+            Some("aws_vpc")
+        );
     }
 }

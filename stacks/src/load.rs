@@ -32,6 +32,7 @@ pub fn load(dir: &Path, vars: &VarInputs, catalog: &Catalog) -> Result<Stack, Di
         catalog,
         files: Vec::new(),
         diags: Vec::new(),
+        declared_vars: Vec::new(),
     };
     let stack = l.run(dir, vars);
     let sources = l.files.iter().cloned().collect();
@@ -60,6 +61,9 @@ struct Loader<'c> {
     /// Every file a location can point into: stack files, var files, the command line.
     files: Vec<(PathBuf, String)>,
     diags: Vec<Diagnostic>,
+    /// Every declared variable, with or without a value (errors for those without are
+    /// reported once, at the declaration).
+    declared_vars: Vec<String>,
 }
 
 /// A declared `[type.name]`.
@@ -132,7 +136,7 @@ impl Loader<'_> {
 
     fn run(&mut self, dir: &Path, vars: &VarInputs) -> Option<Stack> {
         let command_line = self.command_line(vars);
-        let roots = self.read_dir(dir, command_line)?;
+        let roots = self.read_dir(dir, &vars.files, command_line)?;
         let stack_files: Vec<(PathBuf, String)> =
             roots.iter().map(|n| self.files[n.file].clone()).collect();
 
@@ -337,7 +341,13 @@ impl Loader<'_> {
         0..0
     }
 
-    fn read_dir(&mut self, dir: &Path, command_line: usize) -> Option<Vec<Node>> {
+    /// Parses every `*.toml` of `dir` in name order, except files given as `--var-file`.
+    fn read_dir(
+        &mut self,
+        dir: &Path,
+        var_files: &[PathBuf],
+        command_line: usize,
+    ) -> Option<Vec<Node>> {
         let entries = match std::fs::read_dir(dir) {
             Ok(e) => e,
             Err(e) => {
@@ -356,6 +366,11 @@ impl Loader<'_> {
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
             .collect();
+        let var_files: Vec<PathBuf> = var_files
+            .iter()
+            .filter_map(|f| f.canonicalize().ok())
+            .collect();
+        paths.retain(|p| !p.canonicalize().is_ok_and(|c| var_files.contains(&c)));
         paths.sort();
         if paths.is_empty() {
             self.error(
@@ -509,6 +524,7 @@ impl Loader<'_> {
             );
         }
         let names: Vec<String> = declared.keys().cloned().collect();
+        self.declared_vars = names.clone();
         let unknown_var = |l: &mut Self, file: usize, span: &Range<usize>, name: &str| {
             let help = suggestion(name, names.iter().map(String::as_str));
             l.error(
@@ -1357,7 +1373,12 @@ impl Loader<'_> {
                     return None;
                 };
                 let Some((v, ty)) = scope.variables.get(name) else {
-                    let help = suggestion(name, scope.variables.keys().map(String::as_str));
+                    if self.declared_vars.iter().any(|d| d == name) {
+                        // Declared without a value: reported at the declaration.
+                        return None;
+                    }
+                    let declared = self.declared_vars.clone();
+                    let help = suggestion(name, declared.iter().map(String::as_str));
                     self.error(
                         file,
                         &span,

@@ -45,7 +45,11 @@ pub enum StateError {
 }
 
 impl StateError {
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
         StateError::Io {
             action,
             path: path.into(),

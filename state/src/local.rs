@@ -103,8 +103,8 @@ impl LocalBackend {
             (_, None) => None,
             (Some(seen), Some(id)) if seen.file == Some(id) => Some((seen.lineage, seen.serial)),
             (_, Some(_)) => {
-                let text = fs::read_to_string(&path)
-                    .map_err(|e| StateError::io("reading", &path, e))?;
+                let text =
+                    fs::read_to_string(&path).map_err(|e| StateError::io("reading", &path, e))?;
                 let s = parse(&path, &text)?;
                 Some((s.lineage, s.serial))
             }
@@ -154,7 +154,9 @@ impl LocalBackend {
     }
 
     fn replace(&self, path: &Path, text: &str, old_serial: Option<u64>) -> Result<(), StateError> {
-        let tmp = self.dir.join(format!("state.json.tmp-{}", std::process::id()));
+        let tmp = self
+            .dir
+            .join(format!("state.json.tmp-{}", std::process::id()));
         let mut f = OpenOptions::new()
             .write(true)
             .create(true)
@@ -238,9 +240,15 @@ mod tests {
             backend.write(&mut state).expect("write");
         }
         assert_eq!(state.serial, (BACKUPS_KEPT + 3) as u64);
-        let mode = fs::metadata(backend.state_path()).expect("meta").permissions().mode();
+        let mode = fs::metadata(backend.state_path())
+            .expect("meta")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
-        let back = LocalBackend::new(dir.path()).read().expect("read").expect("some");
+        let back = LocalBackend::new(dir.path())
+            .read()
+            .expect("read")
+            .expect("some");
         assert_eq!(back, state);
         let backups = fs::read_dir(backend.backups_dir()).expect("dir").count();
         assert_eq!(backups, BACKUPS_KEPT);
@@ -274,12 +282,21 @@ mod tests {
         let backend = LocalBackend::new(dir.path());
         fs::create_dir_all(dir.path().join(".cairn")).expect("mkdir");
         fs::write(backend.state_path(), r#"{"format_version": 99}"#).expect("write");
-        assert!(matches!(backend.read(), Err(StateError::TooNew { found: 99, .. })));
+        assert!(matches!(
+            backend.read(),
+            Err(StateError::TooNew { found: 99, .. })
+        ));
         fs::write(backend.state_path(), "{ not json").expect("write");
         assert!(matches!(backend.read(), Err(StateError::Corrupt { .. })));
         let mut s = StateFile::new("test");
-        assert!(backend.write(&mut s).is_err(), "never overwrite what cannot be read");
-        assert_eq!(fs::read_to_string(backend.state_path()).expect("read"), "{ not json");
+        assert!(
+            backend.write(&mut s).is_err(),
+            "never overwrite what cannot be read"
+        );
+        assert_eq!(
+            fs::read_to_string(backend.state_path()).expect("read"),
+            "{ not json"
+        );
     }
 
     #[test]

@@ -152,7 +152,8 @@ pub fn force_unlock(path: &Path, id: &str) -> Result<(), StateError> {
         }
         Err(TryLockError::WouldBlock) => Err(StateError::Unlock(format!(
             "the lock is held by a running process: {}; stop that process instead",
-            info.map(|i| i.to_string()).unwrap_or_else(|| "unknown".into())
+            info.map(|i| i.to_string())
+                .unwrap_or_else(|| "unknown".into())
         ))),
         Err(TryLockError::Error(e)) => Err(StateError::io("locking", path, e)),
     }

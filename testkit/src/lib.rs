@@ -23,7 +23,11 @@ fn moto_command() -> PathBuf {
         if let Some(found) = which("moto_server") {
             return found;
         }
-        let python = if which("python3").is_some() { "python3" } else { "python" };
+        let python = if which("python3").is_some() {
+            "python3"
+        } else {
+            "python"
+        };
         let status = Command::new(python)
             .args(["-m", "pip", "install", "--quiet", "moto[server]"])
             .status()

@@ -93,7 +93,11 @@ impl World {
     pub fn edit(&self, file: &str, from: &str, to: &str) {
         let path = self.path(file);
         let text = std::fs::read_to_string(&path).expect("read");
-        assert_eq!(text.matches(from).count(), 1, "{from:?} must occur once in {file}");
+        assert_eq!(
+            text.matches(from).count(),
+            1,
+            "{from:?} must occur once in {file}"
+        );
         std::fs::write(&path, text.replace(from, to)).expect("write");
     }
 

@@ -48,7 +48,10 @@ fn a_second_writer_fails_at_once_and_a_dead_holder_does_not_block() {
     assert!(started.elapsed() < Duration::from_secs(20), "fails at once");
     assert!(run.stderr.contains("tester@testhost"), "{run:?}");
     assert!(run.stderr.contains("test-lock-id"), "{run:?}");
-    assert!(run.stderr.contains(&format!("pid {}", holder.id())), "{run:?}");
+    assert!(
+        run.stderr.contains(&format!("pid {}", holder.id())),
+        "{run:?}"
+    );
     expect_code(&w.cairn(&["destroy", "--auto-approve"]), 3);
     // Reading commands do not wait for the lock.
     expect_code(&w.cairn(&["plan"]), 0);

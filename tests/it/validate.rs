@@ -77,8 +77,16 @@ fn variables_from_flags_and_files() {
     std::fs::write(&vars, "cidr = \"10.1.0.0/16\"\n").expect("write");
     let vars = vars.to_str().expect("path");
     expect_code(&w.cairn(&["validate", "--var-file", vars]), 0);
-    let plan = w.cairn(&["plan", "--var-file", vars, "--format", "json"]).json();
-    let attrs = plan["changes"][0]["attributes"].as_array().expect("attrs").clone();
-    let cidr = attrs.iter().find(|a| a["path"] == "cidr_block").expect("cidr");
+    let plan = w
+        .cairn(&["plan", "--var-file", vars, "--format", "json"])
+        .json();
+    let attrs = plan["changes"][0]["attributes"]
+        .as_array()
+        .expect("attrs")
+        .clone();
+    let cidr = attrs
+        .iter()
+        .find(|a| a["path"] == "cidr_block")
+        .expect("cidr");
     assert_eq!(cidr["after"], "10.1.0.0/16");
 }
