@@ -17,7 +17,7 @@ pub enum Failure {
     /// The stack has errors.
     Diagnostics(Diagnostics),
     /// Another process holds the state lock.
-    Locked(LockInfo),
+    Locked(Box<LockInfo>),
     Error(anyhow::Error),
 }
 

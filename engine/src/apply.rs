@@ -159,14 +159,14 @@ fn build_nodes(plan: &Plan) -> Result<Vec<Node>, ApplyError> {
         }
     }
     // Creates and updates wait for what they depend on.
-    for n in 0..nodes.len() {
-        if nodes[n].step == Step::Delete {
+    for node in nodes.iter_mut() {
+        if node.step == Step::Delete {
             continue;
         }
-        let c = &plan.changes[nodes[n].change];
+        let c = &plan.changes[node.change];
         for dep in &c.dependencies {
             if let Some(&d) = up.get(dep) {
-                nodes[n].deps.insert(d);
+                node.deps.insert(d);
             }
         }
     }

@@ -618,10 +618,7 @@ fn diff_value(
         return;
     }
     // Maps and blocks are compared key by key so that one changed tag is one line.
-    let sub = match ty {
-        AttrType::Map(_) | AttrType::Object(_) => true,
-        _ => false,
-    };
+    let sub = matches!(ty, AttrType::Map(_) | AttrType::Object(_));
     if let (true, Some(Value::Map(b)), Some(Value::Map(a))) = (sub, before, after) {
         let keys: BTreeSet<&String> = b.keys().chain(a.keys()).collect();
         for k in keys {

@@ -137,8 +137,7 @@ where
         seen(after.as_ref()),
         "{rtype}: out-of-band change not seen: {after:?}"
     );
-    let current = after.unwrap_or(current);
-    current
+    after.unwrap_or(current)
 }
 
 async fn delete(w: &World, rtype: &str, obs: &Observed) {
@@ -209,11 +208,11 @@ async fn network_types_conform() {
     let w = &owned;
 
     let vpc = conform(
-        &w,
+        w,
         "aws_vpc",
         json!({"cidr_block": "10.7.0.0/16", "tags": {"Name": "conf"}}),
         Some(json!({"cidr_block": "10.7.0.0/16", "enable_dns_hostnames": true, "tags": {"Name": "conf2", "Env": "t"}})),
-        |id| async move { tag(&w, &id, "Name", "by-hand").await },
+        |id| async move { tag(w, &id, "Name", "by-hand").await },
         tag_is("Name", "by-hand"),
     )
     .await;
@@ -231,27 +230,27 @@ async fn network_types_conform() {
     let vpc_id = vpc.id.clone();
 
     let subnet = conform(
-        &w,
+        w,
         "aws_subnet",
         json!({"vpc_id": vpc_id, "cidr_block": "10.7.1.0/24", "availability_zone": "us-east-1a"}),
         Some(json!({"vpc_id": vpc_id, "cidr_block": "10.7.1.0/24", "availability_zone": "us-east-1a", "map_public_ip_on_launch": true, "tags": {"Tier": "public"}})),
-        |id| async move { tag(&w, &id, "Tier", "changed").await },
+        |id| async move { tag(w, &id, "Tier", "changed").await },
         tag_is("Tier", "changed"),
     )
     .await;
 
     let igw = conform(
-        &w,
+        w,
         "aws_internet_gateway",
         json!({"vpc_id": vpc_id}),
         Some(json!({"vpc_id": vpc_id, "tags": {"Name": "gw"}})),
-        |id| async move { tag(&w, &id, "Name", "other").await },
+        |id| async move { tag(w, &id, "Name", "other").await },
         tag_is("Name", "other"),
     )
     .await;
 
     let rt = conform(
-        &w,
+        w,
         "aws_route_table",
         json!({"vpc_id": vpc_id, "route": [{"cidr_block": "0.0.0.0/0", "gateway_id": igw.id}]}),
         Some(json!({"vpc_id": vpc_id, "route": [{"cidr_block": "0.0.0.0/0", "gateway_id": igw.id}, {"cidr_block": "192.168.0.0/16", "gateway_id": igw.id}]})),
@@ -278,7 +277,7 @@ async fn network_types_conform() {
         .await
         .expect("second table");
     let assoc = conform(
-        &w,
+        w,
         "aws_route_table_association",
         json!({"subnet_id": subnet.id, "route_table_id": rt.id}),
         Some(json!({"subnet_id": subnet.id, "route_table_id": rt2.id})),
@@ -295,7 +294,7 @@ async fn network_types_conform() {
     .await;
 
     let sg = conform(
-        &w,
+        w,
         "aws_security_group",
         json!({"name": "web", "vpc_id": vpc_id,
                "ingress": [{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"], "description": "HTTPS"}],
@@ -334,7 +333,7 @@ async fn network_types_conform() {
         .await
         .expect("second group");
     let rule = conform(
-        &w,
+        w,
         "aws_security_group_rule",
         json!({"security_group_id": other.id, "type": "ingress", "protocol": "tcp", "from_port": 8080, "to_port": 8080, "source_security_group_id": sg.id}),
         None,
@@ -359,15 +358,15 @@ async fn network_types_conform() {
     .await;
 
     // Deletes in reverse dependency order, each checked by a read.
-    delete(&w, "aws_security_group_rule", &rule).await;
-    delete(&w, "aws_security_group", &other).await;
-    delete(&w, "aws_security_group", &sg).await;
-    delete(&w, "aws_route_table_association", &assoc).await;
-    delete(&w, "aws_route_table", &rt2).await;
-    delete(&w, "aws_route_table", &rt).await;
-    delete(&w, "aws_internet_gateway", &igw).await;
-    delete(&w, "aws_subnet", &subnet).await;
-    delete(&w, "aws_vpc", &vpc).await;
+    delete(w, "aws_security_group_rule", &rule).await;
+    delete(w, "aws_security_group", &other).await;
+    delete(w, "aws_security_group", &sg).await;
+    delete(w, "aws_route_table_association", &assoc).await;
+    delete(w, "aws_route_table", &rt2).await;
+    delete(w, "aws_route_table", &rt).await;
+    delete(w, "aws_internet_gateway", &igw).await;
+    delete(w, "aws_subnet", &subnet).await;
+    delete(w, "aws_vpc", &vpc).await;
 }
 
 #[tokio::test]
@@ -378,7 +377,7 @@ async fn bucket_conforms() {
         "Resource": ["arn:aws:s3:::conf-bucket", "arn:aws:s3:::conf-bucket/*"],
         "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]});
     let bucket = conform(
-        &w,
+        w,
         "aws_s3_bucket",
         json!({"bucket": "conf-bucket", "versioning": true, "force_destroy": true,
                "server_side_encryption": {"sse_algorithm": "AES256"},
@@ -404,7 +403,7 @@ async fn bucket_conforms() {
             .await
             .expect("put object");
     }
-    delete(&w, "aws_s3_bucket", &bucket).await;
+    delete(w, "aws_s3_bucket", &bucket).await;
 }
 
 #[tokio::test]

@@ -32,7 +32,7 @@ pub enum StateError {
         supported: u32,
     },
     #[error("state is locked by {0}")]
-    Locked(LockInfo),
+    Locked(Box<LockInfo>),
     #[error("the state on disk (lineage {on_disk}, serial {on_disk_serial}) is not the one this run started from (lineage {ours}, serial {our_serial}): another writer changed it; nothing was written")]
     Conflict {
         on_disk: String,

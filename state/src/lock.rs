@@ -104,7 +104,7 @@ pub fn acquire(path: &Path, operation: &str) -> Result<LockGuard, StateError> {
                 created: "unknown".into(),
                 operation: "unknown".into(),
             });
-            return Err(StateError::Locked(info));
+            return Err(StateError::Locked(Box::new(info)));
         }
         Err(TryLockError::Error(e)) => return Err(StateError::io("locking", path, e)),
     }
