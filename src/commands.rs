@@ -482,3 +482,39 @@ pub fn force_unlock(dir: &Path, id: &str) -> Outcome {
     println!("Cleared the state lock {id}.");
     Ok(Exit::Ok)
 }
+
+/// `cairn schema [TYPE]`.
+pub fn schema_cmd(rtype: Option<&str>, format: crate::SchemaFormat) -> Outcome {
+    use crate::render::schema;
+    let catalog = cairn_providers::catalog();
+    match (rtype, format) {
+        (None, crate::SchemaFormat::Markdown) => print!("{}", schema::markdown(&catalog)),
+        (None, crate::SchemaFormat::Text) => {
+            for (name, s) in &catalog.types {
+                let first = s.description.lines().next().unwrap_or_default();
+                println!("{name:32} {first}");
+            }
+        }
+        (Some(t), format) => {
+            let Some(s) = catalog.get(t) else {
+                let names: Vec<&str> = catalog.types.keys().map(String::as_str).collect();
+                let hint = cairn_stacks::closest(t, names.iter().copied())
+                    .map(|c| format!(" (did you mean `{c}`?)"))
+                    .unwrap_or_default();
+                return Err(anyhow::anyhow!(
+                    "unknown resource type `{t}`{hint}; `cairn schema` lists them"
+                )
+                .into());
+            };
+            match format {
+                crate::SchemaFormat::Text => print!("{}", schema::text(s)),
+                crate::SchemaFormat::Markdown => {
+                    let mut one = cairn_model::Catalog::default();
+                    one.insert(s.clone());
+                    print!("{}", schema::markdown(&one));
+                }
+            }
+        }
+    }
+    Ok(Exit::Ok)
+}

@@ -113,6 +113,21 @@ enum Command {
     },
     /// Clear the state lock with ID, left by a process that is gone.
     ForceUnlock { id: String },
+    /// Describe a resource type (attributes, types, replacement, outputs), or list them all.
+    Schema {
+        /// The type, e.g. `aws_vpc`; all types when left out.
+        #[arg(value_name = "TYPE")]
+        rtype: Option<String>,
+        /// `text` for a terminal, `markdown` for the generated reference (docs/resources.md).
+        #[arg(long, value_enum, default_value_t = SchemaFormat::Text)]
+        format: SchemaFormat,
+    },
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaFormat {
+    Text,
+    Markdown,
 }
 
 #[derive(Subcommand, Debug)]
@@ -172,6 +187,7 @@ async fn run(command: Command, dir: PathBuf) -> Exit {
         },
         Command::Graph { vars } => graph_cmd(&dir, &vars),
         Command::ForceUnlock { id } => force_unlock(&dir, &id),
+        Command::Schema { rtype, format } => schema_cmd(rtype.as_deref(), format),
     };
     match result {
         Ok(exit) => exit,

@@ -186,3 +186,34 @@ mod tests {
         assert_eq!(set.len(), 2);
     }
 }
+
+/// Polls `done` every few seconds until it says so, reporting progress, for at most `limit`.
+pub async fn wait_until<F, Fut>(
+    ctx: &cairn_engine::OpContext,
+    rtype: &str,
+    id: &str,
+    what: &str,
+    limit: Duration,
+    mut done: F,
+) -> Result<(), ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<bool, ProviderError>>,
+{
+    let start = std::time::Instant::now();
+    let mut wait = Duration::from_millis(250);
+    loop {
+        if done().await? {
+            return Ok(());
+        }
+        if start.elapsed() > limit {
+            return Err(ProviderError::Timeout(format!(
+                "{rtype} {id} was not {what} after {}s",
+                limit.as_secs()
+            )));
+        }
+        ctx.report(format!("waiting for {id} to be {what}"));
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(Duration::from_secs(10));
+    }
+}

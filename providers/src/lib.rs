@@ -4,6 +4,8 @@
 
 mod common;
 pub mod ec2;
+pub mod iam;
+pub mod logs;
 pub mod s3;
 
 use std::collections::BTreeMap;
@@ -25,7 +27,13 @@ pub fn catalog() -> Catalog {
         ec2::route_table_association::schema(),
         ec2::security_group::schema(),
         ec2::security_group_rule::schema(),
+        ec2::eip::schema(),
+        ec2::nat_gateway::schema(),
         s3::schema(),
+        iam::role::schema(),
+        iam::policy::schema(),
+        iam::attachment::schema(),
+        logs::schema(),
     ] {
         c.insert(schema);
     }
@@ -45,6 +53,8 @@ pub struct AwsSettings {
 pub struct Aws {
     pub ec2: aws_sdk_ec2::Client,
     pub s3: aws_sdk_s3::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
     /// Region, for ARNs and bucket locations.
     pub region: String,
 }
@@ -82,6 +92,8 @@ impl AwsProvider {
             aws: Aws {
                 ec2: aws_sdk_ec2::Client::new(&shared),
                 s3: aws_sdk_s3::Client::from_conf(s3_config),
+                iam: aws_sdk_iam::Client::new(&shared),
+                logs: aws_sdk_cloudwatchlogs::Client::new(&shared),
                 region,
             },
             catalog: catalog(),
@@ -100,7 +112,13 @@ macro_rules! dispatch {
             ec2::route_table_association::TYPE => ec2::route_table_association::$op($($arg),*).await,
             ec2::security_group::TYPE => ec2::security_group::$op($($arg),*).await,
             ec2::security_group_rule::TYPE => ec2::security_group_rule::$op($($arg),*).await,
+            ec2::eip::TYPE => ec2::eip::$op($($arg),*).await,
+            ec2::nat_gateway::TYPE => ec2::nat_gateway::$op($($arg),*).await,
             s3::TYPE => s3::$op($($arg),*).await,
+            iam::role::TYPE => iam::role::$op($($arg),*).await,
+            iam::policy::TYPE => iam::policy::$op($($arg),*).await,
+            iam::attachment::TYPE => iam::attachment::$op($($arg),*).await,
+            logs::TYPE => logs::$op($($arg),*).await,
             other => Err(ProviderError::UnknownType(other.to_string())),
         }
     };

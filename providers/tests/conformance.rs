@@ -18,6 +18,8 @@ struct World {
     provider: AwsProvider,
     ec2: aws_sdk_ec2::Client,
     s3: aws_sdk_s3::Client,
+    iam: aws_sdk_iam::Client,
+    logs: aws_sdk_cloudwatchlogs::Client,
 }
 
 async fn world() -> World {
@@ -44,6 +46,8 @@ async fn world() -> World {
     );
     World {
         ec2: aws_sdk_ec2::Client::new(&shared),
+        iam: aws_sdk_iam::Client::new(&shared),
+        logs: aws_sdk_cloudwatchlogs::Client::new(&shared),
         s3,
         provider,
         _moto: moto,
@@ -443,4 +447,144 @@ async fn reads_are_batched_and_report_missing_ids() {
         matches!(bad, Err(cairn_engine::ProviderError::InvalidConfig(_))),
         "{bad:?}"
     );
+}
+
+#[tokio::test]
+async fn nat_iam_and_logs_conform() {
+    let owned = world().await;
+    let w = &owned;
+    let vpc = w
+        .provider
+        .create(
+            "aws_vpc",
+            &normalized("aws_vpc", &json!({"cidr_block": "10.9.0.0/16"})),
+            &ctx("vpc"),
+        )
+        .await
+        .expect("vpc");
+    let subnet = w
+        .provider
+        .create(
+            "aws_subnet",
+            &normalized(
+                "aws_subnet",
+                &json!({"vpc_id": vpc.id, "cidr_block": "10.9.1.0/24"}),
+            ),
+            &ctx("subnet"),
+        )
+        .await
+        .expect("subnet");
+
+    let eip = conform(
+        w,
+        "aws_eip",
+        json!({"domain": "vpc"}),
+        Some(json!({"domain": "vpc", "tags": {"Name": "nat"}})),
+        |id| async move { tag(w, &id, "Name", "moved").await },
+        tag_is("Name", "moved"),
+    )
+    .await;
+    assert!(eip.outputs["public_ip"]
+        .as_str()
+        .is_some_and(|ip| !ip.is_empty()));
+
+    let nat = conform(
+        w,
+        "aws_nat_gateway",
+        json!({"subnet_id": subnet.id, "allocation_id": eip.id}),
+        Some(json!({"subnet_id": subnet.id, "allocation_id": eip.id, "tags": {"Name": "nat"}})),
+        |id| async move { tag(w, &id, "Name", "renamed").await },
+        tag_is("Name", "renamed"),
+    )
+    .await;
+
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    let role = conform(
+        w,
+        "aws_iam_role",
+        json!({"name": "task-exec", "assume_role_policy": trust.to_string(),
+               "managed_policy_arns": ["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"]}),
+        Some(json!({"name": "task-exec", "assume_role_policy": trust, "description": "runs tasks",
+               "managed_policy_arns": [],
+               "inline_policy": [{"name": "logs", "policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]}}],
+               "tags": {"Team": "core"}})),
+        |id| async move {
+            w.iam
+                .tag_role()
+                .role_name(&id)
+                .tags(aws_sdk_iam::types::Tag::builder().key("Team").value("other").build().expect("tag"))
+                .send()
+                .await
+                .expect("tag_role");
+        },
+        tag_is("Team", "other"),
+    )
+    .await;
+    assert!(role.outputs["arn"]
+        .as_str()
+        .is_some_and(|a| a.ends_with(":role/task-exec")));
+
+    let doc = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]});
+    let policy = conform(
+        w,
+        "aws_iam_policy",
+        json!({"name": "read", "policy": doc}),
+        Some(json!({"name": "read", "policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "*"}]}})),
+        |arn| async move {
+            w.iam
+                .create_policy_version()
+                .policy_arn(&arn)
+                .policy_document(doc.to_string())
+                .set_as_default(true)
+                .send()
+                .await
+                .expect("policy version");
+        },
+        |o| o.is_some_and(|o| o.inputs["policy"]["Statement"][0]["Action"] == "s3:GetObject"),
+    )
+    .await;
+
+    let attachment = conform(
+        w,
+        "aws_iam_role_policy_attachment",
+        json!({"role": "task-exec", "policy_arn": policy.id}),
+        None,
+        |_| async {
+            w.iam
+                .detach_role_policy()
+                .role_name("task-exec")
+                .policy_arn(&policy.id)
+                .send()
+                .await
+                .expect("detach");
+        },
+        |o| o.is_none(),
+    )
+    .await;
+
+    let group = conform(
+        w,
+        "aws_cloudwatch_log_group",
+        json!({"name": "/ecs/app", "retention_in_days": 30}),
+        Some(json!({"name": "/ecs/app", "retention_in_days": 7, "tags": {"App": "web"}})),
+        |id| async move {
+            w.logs
+                .put_retention_policy()
+                .log_group_name(&id)
+                .retention_in_days(90)
+                .send()
+                .await
+                .expect("retention");
+        },
+        |o| o.is_some_and(|o| o.inputs["retention_in_days"] == 90),
+    )
+    .await;
+
+    delete(w, "aws_cloudwatch_log_group", &group).await;
+    delete(w, "aws_iam_role_policy_attachment", &attachment).await;
+    delete(w, "aws_iam_policy", &policy).await;
+    delete(w, "aws_iam_role", &role).await;
+    delete(w, "aws_nat_gateway", &nat).await;
+    delete(w, "aws_eip", &eip).await;
 }

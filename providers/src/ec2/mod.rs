@@ -1,7 +1,9 @@
 //! EC2 networking resource types and the helpers they share (filters, tags, deletes that wait
 //! for dependents).
 
+pub mod eip;
 pub mod internet_gateway;
+pub mod nat_gateway;
 pub mod route_table;
 pub mod route_table_association;
 pub mod security_group;

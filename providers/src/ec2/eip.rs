@@ -1,0 +1,144 @@
+//! `aws_eip`: an Elastic IP address.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::types::{DomainType, ResourceType};
+use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{ResourceSchema, SchemaMeta};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{delete_patiently, filter, tag_spec, tags_of, update_tags};
+use crate::common::{api, observed, parse, read_back};
+use crate::Aws;
+
+pub const TYPE: &str = "aws_eip";
+
+fn vpc() -> String {
+    "vpc".into()
+}
+
+/// An Elastic IP address (for a NAT gateway, a load balancer, an instance).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `vpc` (the only kind new accounts have).
+    #[serde(default = "vpc")]
+    #[schemars(extend("x-force-new" = true))]
+    pub domain: String,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Outputs {
+    /// The allocation id (`eipalloc-...`).
+    pub id: String,
+    pub allocation_id: String,
+    pub public_ip: String,
+    pub arn: String,
+}
+
+pub fn schema() -> ResourceSchema {
+    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+}
+
+/// One DescribeAddresses for all.
+pub async fn read(
+    aws: &Aws,
+    requests: &[ReadRequest],
+) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
+    let ids: Vec<String> = requests.iter().map(|r| r.id.clone()).collect();
+    let mut out: BTreeMap<String, Option<Observed>> =
+        ids.iter().map(|i| (i.clone(), None)).collect();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let found = aws
+        .ec2
+        .describe_addresses()
+        .filters(filter("allocation-id", ids.clone()))
+        .send()
+        .await
+        .map_err(|e| api("DescribeAddresses", &ids.join(","), e.into_service_error()))?;
+    let schema = schema();
+    for a in found.addresses() {
+        let Some(id) = a.allocation_id() else {
+            continue;
+        };
+        let config = Config {
+            domain: a
+                .domain()
+                .map(|d| d.as_str().to_string())
+                .unwrap_or_else(vpc),
+            tags: tags_of(a.tags()),
+        };
+        let outputs = Outputs {
+            id: id.to_string(),
+            allocation_id: id.to_string(),
+            public_ip: a.public_ip().unwrap_or_default().to_string(),
+            arn: format!("arn:aws:ec2:{}::elastic-ip/{id}", aws.region),
+        };
+        out.insert(
+            id.to_string(),
+            Some(observed(&schema, id, &config, &outputs)),
+        );
+    }
+    Ok(out)
+}
+
+async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError> {
+    let req = ReadRequest {
+        id: id.to_string(),
+        prior_inputs: serde_json::Value::Null,
+    };
+    Ok(read(aws, &[req]).await?.remove(id).flatten())
+}
+
+pub async fn create(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let r = aws
+        .ec2
+        .allocate_address()
+        .domain(DomainType::from(c.domain.as_str()))
+        .set_tag_specifications(tag_spec(ResourceType::ElasticIp, &c.tags).map(|t| vec![t]))
+        .send()
+        .await
+        .map_err(|e| api("AllocateAddress", "", e.into_service_error()))?;
+    let id = r
+        .allocation_id()
+        .ok_or_else(|| ProviderError::Api("AllocateAddress returned no allocation id".into()))?
+        .to_string();
+    read_back(TYPE, &id, || read_one(aws, &id)).await
+}
+
+pub async fn update(
+    aws: &Aws,
+    prior: &Observed,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let old: Config = parse(TYPE, &prior.inputs)?;
+    let new: Config = parse(TYPE, config)?;
+    update_tags(&aws.ec2, &prior.id, &old.tags, &new.tags).await?;
+    read_back(TYPE, &prior.id, || read_one(aws, &prior.id)).await
+}
+
+/// Waits while the address is still associated (a NAT gateway being deleted holds it).
+pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
+    let id = &prior.id;
+    delete_patiently("ReleaseAddress", id, || async {
+        aws.ec2
+            .release_address()
+            .allocation_id(id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| e.into_service_error())
+    })
+    .await
+}

@@ -1,0 +1,223 @@
+//! `aws_nat_gateway`: outbound internet access for private subnets.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_ec2::types::{ConnectivityType, NatGatewayState, ResourceType};
+use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{ResourceSchema, SchemaMeta};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{filter, tag_spec, tags_of, update_tags};
+use crate::common::{api, observed, parse, wait_until};
+use crate::Aws;
+
+pub const TYPE: &str = "aws_nat_gateway";
+
+fn public() -> String {
+    "public".into()
+}
+
+/// A NAT gateway in a public subnet, with an Elastic IP.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[schemars(extend("x-force-new" = true))]
+    pub subnet_id: String,
+    /// The Elastic IP's allocation id (public gateways).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true))]
+    pub allocation_id: Option<String>,
+    /// `public` or `private`.
+    #[serde(default = "public")]
+    #[schemars(extend("x-force-new" = true))]
+    pub connectivity_type: String,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Outputs {
+    pub id: String,
+    pub private_ip: Option<String>,
+    pub public_ip: Option<String>,
+}
+
+pub fn schema() -> ResourceSchema {
+    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+}
+
+/// Gateways by id with their state; deleted ones count as gone.
+async fn describe(
+    aws: &Aws,
+    ids: &[String],
+) -> Result<Vec<aws_sdk_ec2::types::NatGateway>, ProviderError> {
+    aws.ec2
+        .describe_nat_gateways()
+        .filter(filter("nat-gateway-id", ids.to_vec()))
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| {
+            api(
+                "DescribeNatGateways",
+                &ids.join(","),
+                e.into_service_error(),
+            )
+        })
+}
+
+fn gone(state: Option<&NatGatewayState>) -> bool {
+    matches!(
+        state,
+        Some(NatGatewayState::Deleted | NatGatewayState::Deleting | NatGatewayState::Failed)
+    )
+}
+
+/// One DescribeNatGateways for all.
+pub async fn read(
+    aws: &Aws,
+    requests: &[ReadRequest],
+) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
+    let ids: Vec<String> = requests.iter().map(|r| r.id.clone()).collect();
+    let mut out: BTreeMap<String, Option<Observed>> =
+        ids.iter().map(|i| (i.clone(), None)).collect();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let schema = schema();
+    for g in describe(aws, &ids).await? {
+        let Some(id) = g.nat_gateway_id() else {
+            continue;
+        };
+        if gone(g.state()) {
+            continue;
+        }
+        let address = g.nat_gateway_addresses().first();
+        let config = Config {
+            subnet_id: g.subnet_id().unwrap_or_default().to_string(),
+            allocation_id: address.and_then(|a| a.allocation_id().map(str::to_string)),
+            connectivity_type: g
+                .connectivity_type()
+                .map(|c| c.as_str().to_string())
+                .unwrap_or_else(public),
+            tags: tags_of(g.tags()),
+        };
+        let outputs = Outputs {
+            id: id.to_string(),
+            private_ip: address.and_then(|a| a.private_ip().map(str::to_string)),
+            public_ip: address.and_then(|a| a.public_ip().map(str::to_string)),
+        };
+        out.insert(
+            id.to_string(),
+            Some(observed(&schema, id, &config, &outputs)),
+        );
+    }
+    Ok(out)
+}
+
+async fn state_of(aws: &Aws, id: &str) -> Result<Option<NatGatewayState>, ProviderError> {
+    Ok(describe(aws, &[id.to_string()])
+        .await?
+        .first()
+        .and_then(|g| g.state().cloned()))
+}
+
+pub async fn create(
+    aws: &Aws,
+    config: &serde_json::Value,
+    ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let r = aws
+        .ec2
+        .create_nat_gateway()
+        .subnet_id(&c.subnet_id)
+        .set_allocation_id(c.allocation_id.clone())
+        .connectivity_type(ConnectivityType::from(c.connectivity_type.as_str()))
+        .client_token(&ctx.token)
+        .set_tag_specifications(tag_spec(ResourceType::Natgateway, &c.tags).map(|t| vec![t]))
+        .send()
+        .await
+        .map_err(|e| api("CreateNatGateway", &c.subnet_id, e.into_service_error()))?;
+    let id = r
+        .nat_gateway()
+        .and_then(|g| g.nat_gateway_id())
+        .ok_or_else(|| ProviderError::Api("CreateNatGateway returned no id".into()))?
+        .to_string();
+    wait_until(
+        ctx,
+        TYPE,
+        &id,
+        "available",
+        Duration::from_secs(600),
+        || async {
+            match state_of(aws, &id).await? {
+                Some(NatGatewayState::Available) => Ok(true),
+                Some(NatGatewayState::Failed) => Err(ProviderError::Api(format!(
+                    "NAT gateway {id} failed to become available"
+                ))),
+                _ => Ok(false),
+            }
+        },
+    )
+    .await?;
+    let req = ReadRequest {
+        id: id.clone(),
+        prior_inputs: serde_json::Value::Null,
+    };
+    read(aws, &[req])
+        .await?
+        .remove(&id)
+        .flatten()
+        .ok_or_else(|| ProviderError::Api(format!("NAT gateway {id} vanished after create")))
+}
+
+pub async fn update(
+    aws: &Aws,
+    prior: &Observed,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let old: Config = parse(TYPE, &prior.inputs)?;
+    let new: Config = parse(TYPE, config)?;
+    update_tags(&aws.ec2, &prior.id, &old.tags, &new.tags).await?;
+    let req = ReadRequest {
+        id: prior.id.clone(),
+        prior_inputs: serde_json::Value::Null,
+    };
+    read(aws, &[req])
+        .await?
+        .remove(&prior.id)
+        .flatten()
+        .ok_or_else(|| ProviderError::Api(format!("NAT gateway {} no longer exists", prior.id)))
+}
+
+/// Deletes and waits until the gateway is gone, so its address and subnet can go next.
+pub async fn delete(aws: &Aws, prior: &Observed, ctx: &OpContext) -> Result<(), ProviderError> {
+    let id = &prior.id;
+    if let Err(e) = aws.ec2.delete_nat_gateway().nat_gateway_id(id).send().await {
+        let e = e.into_service_error();
+        if crate::common::is_not_found(crate::common::code(&e)) {
+            return Ok(());
+        }
+        return Err(api("DeleteNatGateway", id, e));
+    }
+    wait_until(
+        ctx,
+        TYPE,
+        id,
+        "deleted",
+        Duration::from_secs(600),
+        || async {
+            Ok(matches!(
+                state_of(aws, id).await?,
+                None | Some(NatGatewayState::Deleted)
+            ))
+        },
+    )
+    .await
+}

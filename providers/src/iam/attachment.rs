@@ -1,0 +1,151 @@
+//! `aws_iam_role_policy_attachment`: one managed policy attached to one role.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{ResourceSchema, SchemaMeta};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::no_such_entity;
+use crate::common::{api, code, observed, parse};
+use crate::Aws;
+
+pub const TYPE: &str = "aws_iam_role_policy_attachment";
+
+/// Attaches a managed policy (AWS's or a customer's) to a role.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The role's name.
+    #[schemars(extend("x-force-new" = true))]
+    pub role: String,
+    #[schemars(extend("x-force-new" = true))]
+    pub policy_arn: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Outputs {
+    /// `<role>/<policy_arn>`.
+    pub id: String,
+}
+
+pub fn schema() -> ResourceSchema {
+    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+}
+
+fn split(id: &str) -> Option<Config> {
+    let (role, arn) = id.split_once('/')?;
+    Some(Config {
+        role: role.to_string(),
+        policy_arn: arn.to_string(),
+    })
+}
+
+/// One ListAttachedRolePolicies per distinct role, in parallel.
+pub async fn read(
+    aws: &Aws,
+    requests: &[ReadRequest],
+) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
+    let mut out: BTreeMap<String, Option<Observed>> =
+        requests.iter().map(|r| (r.id.clone(), None)).collect();
+    let wanted: Vec<(String, Config)> = requests
+        .iter()
+        .filter_map(|r| split(&r.id).map(|c| (r.id.clone(), c)))
+        .collect();
+    let roles: BTreeSet<&str> = wanted.iter().map(|(_, c)| c.role.as_str()).collect();
+    let lists = futures::future::try_join_all(roles.iter().map(|role| async move {
+        let got = aws
+            .iam
+            .list_attached_role_policies()
+            .role_name(*role)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await;
+        match got {
+            Ok(list) => Ok((
+                role.to_string(),
+                list.iter()
+                    .filter_map(|p| p.policy_arn().map(str::to_string))
+                    .collect::<Vec<_>>(),
+            )),
+            Err(e) => {
+                let e = e.into_service_error();
+                if no_such_entity(code(&e)) {
+                    Ok((role.to_string(), Vec::new()))
+                } else {
+                    Err(api("ListAttachedRolePolicies", role, e))
+                }
+            }
+        }
+    }))
+    .await?;
+    let attached: BTreeMap<String, Vec<String>> = lists.into_iter().collect();
+    let schema = schema();
+    for (id, c) in wanted {
+        if attached
+            .get(&c.role)
+            .is_some_and(|l| l.contains(&c.policy_arn))
+        {
+            let outputs = Outputs { id: id.clone() };
+            out.insert(id.clone(), Some(observed(&schema, &id, &c, &outputs)));
+        }
+    }
+    Ok(out)
+}
+
+pub async fn create(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    aws.iam
+        .attach_role_policy()
+        .role_name(&c.role)
+        .policy_arn(&c.policy_arn)
+        .send()
+        .await
+        .map_err(|e| api("AttachRolePolicy", &c.role, e.into_service_error()))?;
+    let id = format!("{}/{}", c.role, c.policy_arn);
+    Ok(observed(&schema(), &id, &c, &Outputs { id: id.clone() }))
+}
+
+/// Both attributes force replacement: never called by the engine.
+pub async fn update(
+    _aws: &Aws,
+    prior: &Observed,
+    _config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    Err(ProviderError::InvalidConfig(format!(
+        "{TYPE} {} cannot change in place; it is replaced",
+        prior.id
+    )))
+}
+
+pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
+    let Some(c) = split(&prior.id) else {
+        return Ok(());
+    };
+    match aws
+        .iam
+        .detach_role_policy()
+        .role_name(&c.role)
+        .policy_arn(&c.policy_arn)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = e.into_service_error();
+            if no_such_entity(code(&e)) {
+                Ok(())
+            } else {
+                Err(api("DetachRolePolicy", &prior.id, e))
+            }
+        }
+    }
+}

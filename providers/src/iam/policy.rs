@@ -1,0 +1,257 @@
+//! `aws_iam_policy`: a customer managed IAM policy; a document change adds a new default
+//! version (the oldest is removed when IAM's limit of five is reached).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_iam::types::Tag;
+use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{ResourceSchema, SchemaMeta};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{decode_document, document_text, no_such_entity};
+use crate::common::{api, code, observed, parse, read_back, retry, tag_changes, visible_tags};
+use crate::Aws;
+
+pub const TYPE: &str = "aws_iam_policy";
+
+fn root_path() -> String {
+    "/".into()
+}
+
+/// A customer managed IAM policy.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[schemars(extend("x-force-new" = true))]
+    pub name: String,
+    #[serde(default = "root_path")]
+    #[schemars(extend("x-force-new" = true))]
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true))]
+    pub description: Option<String>,
+    /// The policy document.
+    #[schemars(extend("x-document" = true))]
+    pub policy: serde_json::Value,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Outputs {
+    /// The policy's ARN.
+    pub id: String,
+    pub arn: String,
+    pub policy_id: String,
+}
+
+pub fn schema() -> ResourceSchema {
+    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+}
+
+/// One GetPolicy and GetPolicyVersion per policy, in parallel (IAM has no batch read).
+pub async fn read(
+    aws: &Aws,
+    requests: &[ReadRequest],
+) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
+    let reads = requests
+        .iter()
+        .map(|r| async move { read_one(aws, &r.id).await.map(|o| (r.id.clone(), o)) });
+    Ok(futures::future::try_join_all(reads)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+async fn read_one(aws: &Aws, arn: &str) -> Result<Option<Observed>, ProviderError> {
+    let got = match aws.iam.get_policy().policy_arn(arn).send().await {
+        Ok(r) => r,
+        Err(e) => {
+            let e = e.into_service_error();
+            if no_such_entity(code(&e)) {
+                return Ok(None);
+            }
+            return Err(api("GetPolicy", arn, e));
+        }
+    };
+    let Some(p) = got.policy() else {
+        return Ok(None);
+    };
+    let version = p.default_version_id().unwrap_or("v1");
+    let doc = aws
+        .iam
+        .get_policy_version()
+        .policy_arn(arn)
+        .version_id(version)
+        .send()
+        .await
+        .map_err(|e| api("GetPolicyVersion", arn, e.into_service_error()))?;
+    let document = doc
+        .policy_version()
+        .and_then(|v| v.document())
+        .unwrap_or("{}");
+    let config = Config {
+        name: p.policy_name().unwrap_or_default().to_string(),
+        path: p.path().unwrap_or("/").to_string(),
+        description: p
+            .description()
+            .filter(|d| !d.is_empty())
+            .map(str::to_string),
+        policy: decode_document(document, arn)?,
+        tags: visible_tags(p.tags().iter().map(|t| (t.key(), t.value()))),
+    };
+    let outputs = Outputs {
+        id: arn.to_string(),
+        arn: arn.to_string(),
+        policy_id: p.policy_id().unwrap_or_default().to_string(),
+    };
+    Ok(Some(observed(&schema(), arn, &config, &outputs)))
+}
+
+fn iam_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, ProviderError> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ProviderError::InvalidConfig(e.to_string()))
+}
+
+pub async fn create(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let r = aws
+        .iam
+        .create_policy()
+        .policy_name(&c.name)
+        .path(&c.path)
+        .set_description(c.description.clone())
+        .policy_document(document_text(&c.policy))
+        .set_tags(Some(iam_tags(&c.tags)?).filter(|t| !t.is_empty()))
+        .send()
+        .await
+        .map_err(|e| api("CreatePolicy", &c.name, e.into_service_error()))?;
+    let arn = r
+        .policy()
+        .and_then(|p| p.arn())
+        .ok_or_else(|| ProviderError::Api("CreatePolicy returned no ARN".into()))?
+        .to_string();
+    read_back(TYPE, &arn, || read_one(aws, &arn)).await
+}
+
+pub async fn update(
+    aws: &Aws,
+    prior: &Observed,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let old: Config = parse(TYPE, &prior.inputs)?;
+    let new: Config = parse(TYPE, config)?;
+    let arn = &prior.id;
+    if old.policy != new.policy {
+        let versions = aws
+            .iam
+            .list_policy_versions()
+            .policy_arn(arn)
+            .send()
+            .await
+            .map_err(|e| api("ListPolicyVersions", arn, e.into_service_error()))?;
+        let mut old_versions: Vec<_> = versions
+            .versions()
+            .iter()
+            .filter(|v| !v.is_default_version())
+            .collect();
+        if versions.versions().len() >= 5 {
+            old_versions.sort_by_key(|v| v.create_date().map(|d| d.secs()));
+            if let Some(oldest) = old_versions.first().and_then(|v| v.version_id()) {
+                aws.iam
+                    .delete_policy_version()
+                    .policy_arn(arn)
+                    .version_id(oldest)
+                    .send()
+                    .await
+                    .map_err(|e| api("DeletePolicyVersion", arn, e.into_service_error()))?;
+            }
+        }
+        aws.iam
+            .create_policy_version()
+            .policy_arn(arn)
+            .policy_document(document_text(&new.policy))
+            .set_as_default(true)
+            .send()
+            .await
+            .map_err(|e| api("CreatePolicyVersion", arn, e.into_service_error()))?;
+    }
+    let (removed, set) = tag_changes(&old.tags, &new.tags);
+    if !removed.is_empty() {
+        aws.iam
+            .untag_policy()
+            .policy_arn(arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| api("UntagPolicy", arn, e.into_service_error()))?;
+    }
+    if !set.is_empty() {
+        aws.iam
+            .tag_policy()
+            .policy_arn(arn)
+            .set_tags(Some(iam_tags(&set)?))
+            .send()
+            .await
+            .map_err(|e| api("TagPolicy", arn, e.into_service_error()))?;
+    }
+    read_back(TYPE, arn, || read_one(aws, arn)).await
+}
+
+/// Deletes the non-default versions first (IAM requires it); waits out attachments that are
+/// still being removed.
+pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
+    let arn = &prior.id;
+    match aws.iam.list_policy_versions().policy_arn(arn).send().await {
+        Ok(v) => {
+            for version in v.versions().iter().filter(|v| !v.is_default_version()) {
+                if let Some(id) = version.version_id() {
+                    aws.iam
+                        .delete_policy_version()
+                        .policy_arn(arn)
+                        .version_id(id)
+                        .send()
+                        .await
+                        .map_err(|e| api("DeletePolicyVersion", arn, e.into_service_error()))?;
+                }
+            }
+        }
+        Err(e) => {
+            let e = e.into_service_error();
+            if no_such_entity(code(&e)) {
+                return Ok(());
+            }
+            return Err(api("ListPolicyVersions", arn, e));
+        }
+    }
+    let result = retry(
+        Duration::from_secs(120),
+        |e: &aws_sdk_iam::operation::delete_policy::DeletePolicyError| {
+            code(e) == Some("DeleteConflict")
+        },
+        || async {
+            aws.iam
+                .delete_policy()
+                .policy_arn(arn)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| e.into_service_error())
+        },
+    )
+    .await;
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) if no_such_entity(code(&e)) => Ok(()),
+        Err(e) => Err(api("DeletePolicy", arn, e)),
+    }
+}

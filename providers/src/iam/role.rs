@@ -1,0 +1,373 @@
+//! `aws_iam_role`: an IAM role with its trust policy, managed policy attachments (when listed
+//! here) and inline policies.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use aws_sdk_iam::types::Tag;
+use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{ResourceSchema, SchemaMeta};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{decode_document, document_text, no_such_entity};
+use crate::common::{api, code, observed, parse, read_back, retry, tag_changes, visible_tags};
+use crate::Aws;
+
+pub const TYPE: &str = "aws_iam_role";
+
+fn root_path() -> String {
+    "/".into()
+}
+
+fn one_hour() -> i32 {
+    3600
+}
+
+/// An IAM role.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[schemars(extend("x-force-new" = true))]
+    pub name: String,
+    #[serde(default = "root_path")]
+    #[schemars(extend("x-force-new" = true))]
+    pub path: String,
+    /// Who may assume the role (a trust policy document).
+    #[schemars(extend("x-document" = true))]
+    pub assume_role_policy: serde_json::Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Managed policies attached to the role. When set, exactly these (others are detached);
+    /// when left out, attachments are managed elsewhere (`aws_iam_role_policy_attachment`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-set" = true))]
+    pub managed_policy_arns: Option<Vec<String>>,
+    /// Inline policies. When set, exactly these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-set" = true))]
+    pub inline_policy: Option<Vec<InlinePolicy>>,
+    /// Seconds a session may last (3600 to 43200).
+    #[serde(default = "one_hour")]
+    pub max_session_duration: i32,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// `inline_policy = [{ name = "...", policy = { ... } }]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InlinePolicy {
+    pub name: String,
+    #[schemars(extend("x-document" = true))]
+    pub policy: serde_json::Value,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Outputs {
+    /// The role's name.
+    pub id: String,
+    pub arn: String,
+    pub unique_id: String,
+}
+
+pub fn schema() -> ResourceSchema {
+    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+}
+
+/// IAM has no batch read of roles: one GetRole (and its listings) per role, in parallel.
+pub async fn read(
+    aws: &Aws,
+    requests: &[ReadRequest],
+) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
+    let reads = requests.iter().map(|r| async move {
+        read_one(aws, &r.id, &r.prior_inputs)
+            .await
+            .map(|o| (r.id.clone(), o))
+    });
+    Ok(futures::future::try_join_all(reads)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+async fn attached(aws: &Aws, name: &str) -> Result<Vec<String>, ProviderError> {
+    let pages = aws
+        .iam
+        .list_attached_role_policies()
+        .role_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| api("ListAttachedRolePolicies", name, e.into_service_error()))?;
+    Ok(pages
+        .iter()
+        .filter_map(|p| p.policy_arn().map(str::to_string))
+        .collect())
+}
+
+async fn inline(aws: &Aws, name: &str) -> Result<Vec<InlinePolicy>, ProviderError> {
+    let names = aws
+        .iam
+        .list_role_policies()
+        .role_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| api("ListRolePolicies", name, e.into_service_error()))?;
+    let mut out = Vec::new();
+    for policy in names {
+        let got = aws
+            .iam
+            .get_role_policy()
+            .role_name(name)
+            .policy_name(&policy)
+            .send()
+            .await
+            .map_err(|e| api("GetRolePolicy", name, e.into_service_error()))?;
+        out.push(InlinePolicy {
+            policy: decode_document(got.policy_document(), &policy)?,
+            name: policy,
+        });
+    }
+    Ok(out)
+}
+
+async fn read_one(
+    aws: &Aws,
+    name: &str,
+    prior: &serde_json::Value,
+) -> Result<Option<Observed>, ProviderError> {
+    let role = match aws.iam.get_role().role_name(name).send().await {
+        Ok(r) => r,
+        Err(e) => {
+            let e = e.into_service_error();
+            if no_such_entity(code(&e)) {
+                return Ok(None);
+            }
+            return Err(api("GetRole", name, e));
+        }
+    };
+    let Some(role) = role.role() else {
+        return Ok(None);
+    };
+    let managed = |key: &str| prior.is_null() || prior.get(key).is_some();
+    let config = Config {
+        name: role.role_name().to_string(),
+        path: role.path().to_string(),
+        assume_role_policy: decode_document(
+            role.assume_role_policy_document().unwrap_or("{}"),
+            name,
+        )?,
+        description: role
+            .description()
+            .filter(|d| !d.is_empty())
+            .map(str::to_string),
+        managed_policy_arns: if managed("managed_policy_arns") {
+            Some(attached(aws, name).await?)
+        } else {
+            None
+        },
+        inline_policy: if managed("inline_policy") {
+            Some(inline(aws, name).await?)
+        } else {
+            None
+        },
+        max_session_duration: role.max_session_duration().unwrap_or(3600),
+        tags: visible_tags(role.tags().iter().map(|t| (t.key(), t.value()))),
+    };
+    let outputs = Outputs {
+        id: name.to_string(),
+        arn: role.arn().to_string(),
+        unique_id: role.role_id().to_string(),
+    };
+    Ok(Some(observed(&schema(), name, &config, &outputs)))
+}
+
+fn iam_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, ProviderError> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ProviderError::InvalidConfig(e.to_string()))
+}
+
+/// Attaches and detaches managed policies, puts and deletes inline ones, to go from `old`
+/// to `new` (a `None` on the new side leaves that part alone).
+async fn sync_policies(
+    aws: &Aws,
+    name: &str,
+    old: &Config,
+    new: &Config,
+) -> Result<(), ProviderError> {
+    if let Some(want) = &new.managed_policy_arns {
+        let have: BTreeSet<&String> = old.managed_policy_arns.iter().flatten().collect();
+        let want_set: BTreeSet<&String> = want.iter().collect();
+        for arn in have.difference(&want_set) {
+            aws.iam
+                .detach_role_policy()
+                .role_name(name)
+                .policy_arn(*arn)
+                .send()
+                .await
+                .map_err(|e| api("DetachRolePolicy", name, e.into_service_error()))?;
+        }
+        for arn in want_set.difference(&have) {
+            aws.iam
+                .attach_role_policy()
+                .role_name(name)
+                .policy_arn(*arn)
+                .send()
+                .await
+                .map_err(|e| api("AttachRolePolicy", name, e.into_service_error()))?;
+        }
+    }
+    if let Some(want) = &new.inline_policy {
+        let have: Vec<&InlinePolicy> = old.inline_policy.iter().flatten().collect();
+        for p in &have {
+            if !want.iter().any(|w| w.name == p.name) {
+                aws.iam
+                    .delete_role_policy()
+                    .role_name(name)
+                    .policy_name(&p.name)
+                    .send()
+                    .await
+                    .map_err(|e| api("DeleteRolePolicy", name, e.into_service_error()))?;
+            }
+        }
+        for p in want {
+            if !have.iter().any(|h| *h == p) {
+                aws.iam
+                    .put_role_policy()
+                    .role_name(name)
+                    .policy_name(&p.name)
+                    .policy_document(document_text(&p.policy))
+                    .send()
+                    .await
+                    .map_err(|e| api("PutRolePolicy", name, e.into_service_error()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn create(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    aws.iam
+        .create_role()
+        .role_name(&c.name)
+        .path(&c.path)
+        .assume_role_policy_document(document_text(&c.assume_role_policy))
+        .set_description(c.description.clone())
+        .max_session_duration(c.max_session_duration)
+        .set_tags(Some(iam_tags(&c.tags)?).filter(|t| !t.is_empty()))
+        .send()
+        .await
+        .map_err(|e| api("CreateRole", &c.name, e.into_service_error()))?;
+    let empty = Config {
+        managed_policy_arns: None,
+        inline_policy: None,
+        ..c.clone()
+    };
+    sync_policies(aws, &c.name, &empty, &c).await?;
+    read_back(TYPE, &c.name, || read_one(aws, &c.name, config)).await
+}
+
+pub async fn update(
+    aws: &Aws,
+    prior: &Observed,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let new: Config = parse(TYPE, config)?;
+    let name = &prior.id;
+    // Compare with what the role has now (attachments may have moved since the last read).
+    let now = match read_one(aws, name, config).await? {
+        Some(o) => parse::<Config>(TYPE, &o.inputs)?,
+        None => return Err(ProviderError::Api(format!("role {name} no longer exists"))),
+    };
+    if now.assume_role_policy != new.assume_role_policy {
+        aws.iam
+            .update_assume_role_policy()
+            .role_name(name)
+            .policy_document(document_text(&new.assume_role_policy))
+            .send()
+            .await
+            .map_err(|e| api("UpdateAssumeRolePolicy", name, e.into_service_error()))?;
+    }
+    if now.description != new.description || now.max_session_duration != new.max_session_duration {
+        aws.iam
+            .update_role()
+            .role_name(name)
+            .description(new.description.clone().unwrap_or_default())
+            .max_session_duration(new.max_session_duration)
+            .send()
+            .await
+            .map_err(|e| api("UpdateRole", name, e.into_service_error()))?;
+    }
+    let (removed, set) = tag_changes(&now.tags, &new.tags);
+    if !removed.is_empty() {
+        aws.iam
+            .untag_role()
+            .role_name(name)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| api("UntagRole", name, e.into_service_error()))?;
+    }
+    if !set.is_empty() {
+        aws.iam
+            .tag_role()
+            .role_name(name)
+            .set_tags(Some(iam_tags(&set)?))
+            .send()
+            .await
+            .map_err(|e| api("TagRole", name, e.into_service_error()))?;
+    }
+    sync_policies(aws, name, &now, &new).await?;
+    read_back(TYPE, name, || read_one(aws, name, config)).await
+}
+
+/// Detaches every managed policy and deletes every inline one first: IAM refuses to delete
+/// a role that still has them.
+pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
+    let name = &prior.id;
+    let Some(now) = read_one(aws, name, &serde_json::Value::Null).await? else {
+        return Ok(());
+    };
+    let now: Config = parse(TYPE, &now.inputs)?;
+    let bare = Config {
+        managed_policy_arns: Some(Vec::new()),
+        inline_policy: Some(Vec::new()),
+        ..now.clone()
+    };
+    sync_policies(aws, name, &now, &bare).await?;
+    let result = retry(
+        Duration::from_secs(120),
+        |e: &aws_sdk_iam::operation::delete_role::DeleteRoleError| {
+            code(e) == Some("DeleteConflict")
+        },
+        || async {
+            aws.iam
+                .delete_role()
+                .role_name(name)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| e.into_service_error())
+        },
+    )
+    .await;
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) if no_such_entity(code(&e)) => Ok(()),
+        Err(e) => Err(api("DeleteRole", name, e)),
+    }
+}

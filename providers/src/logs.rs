@@ -1,0 +1,225 @@
+//! `aws_cloudwatch_log_group`: where containers and services write their logs.
+
+use std::collections::BTreeMap;
+
+use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{ResourceSchema, SchemaMeta};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::common::{
+    api, code, is_not_found, observed, parse, read_back, tag_changes, visible_tags,
+};
+use crate::Aws;
+
+pub const TYPE: &str = "aws_cloudwatch_log_group";
+
+/// A CloudWatch Logs log group.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[schemars(extend("x-force-new" = true))]
+    pub name: String,
+    /// Days to keep events (1, 3, 5, 7, 14, 30, 60, 90, ...); kept forever when not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_in_days: Option<i32>,
+    /// KMS key ARN to encrypt the log data with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Outputs {
+    /// The group's name.
+    pub id: String,
+    pub arn: String,
+}
+
+pub fn schema() -> ResourceSchema {
+    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+}
+
+/// One DescribeLogGroups per group (by name prefix), in parallel.
+pub async fn read(
+    aws: &Aws,
+    requests: &[ReadRequest],
+) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
+    let reads = requests
+        .iter()
+        .map(|r| async move { read_one(aws, &r.id).await.map(|o| (r.id.clone(), o)) });
+    Ok(futures::future::try_join_all(reads)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+fn arn(aws: &Aws, owner: &str, name: &str) -> String {
+    format!("arn:aws:logs:{}:{owner}:log-group:{name}", aws.region)
+}
+
+async fn read_one(aws: &Aws, name: &str) -> Result<Option<Observed>, ProviderError> {
+    let groups = aws
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix(name)
+        .send()
+        .await
+        .map_err(|e| api("DescribeLogGroups", name, e.into_service_error()))?;
+    let Some(g) = groups
+        .log_groups()
+        .iter()
+        .find(|g| g.log_group_name() == Some(name))
+    else {
+        return Ok(None);
+    };
+    let group_arn = g
+        .arn()
+        .map(|a| a.trim_end_matches(":*").to_string())
+        .unwrap_or_else(|| arn(aws, "", name));
+    #[allow(deprecated)]
+    let tags = aws
+        .logs
+        .list_tags_log_group()
+        .log_group_name(name)
+        .send()
+        .await
+        .map_err(|e| api("ListTagsLogGroup", name, e.into_service_error()))?;
+    let tags = visible_tags(
+        tags.tags()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    let config = Config {
+        name: name.to_string(),
+        retention_in_days: g.retention_in_days(),
+        kms_key_id: g.kms_key_id().map(str::to_string),
+        tags,
+    };
+    let outputs = Outputs {
+        id: name.to_string(),
+        arn: group_arn,
+    };
+    Ok(Some(observed(&schema(), name, &config, &outputs)))
+}
+
+async fn set_retention(aws: &Aws, name: &str, days: Option<i32>) -> Result<(), ProviderError> {
+    match days {
+        Some(d) => aws
+            .logs
+            .put_retention_policy()
+            .log_group_name(name)
+            .retention_in_days(d)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api("PutRetentionPolicy", name, e.into_service_error())),
+        None => aws
+            .logs
+            .delete_retention_policy()
+            .log_group_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api("DeleteRetentionPolicy", name, e.into_service_error())),
+    }
+}
+
+pub async fn create(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    aws.logs
+        .create_log_group()
+        .log_group_name(&c.name)
+        .set_kms_key_id(c.kms_key_id.clone())
+        .set_tags((!c.tags.is_empty()).then(|| c.tags.clone().into_iter().collect()))
+        .send()
+        .await
+        .map_err(|e| api("CreateLogGroup", &c.name, e.into_service_error()))?;
+    if c.retention_in_days.is_some() {
+        set_retention(aws, &c.name, c.retention_in_days).await?;
+    }
+    read_back(TYPE, &c.name, || read_one(aws, &c.name)).await
+}
+
+pub async fn update(
+    aws: &Aws,
+    prior: &Observed,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let old: Config = parse(TYPE, &prior.inputs)?;
+    let new: Config = parse(TYPE, config)?;
+    let name = &new.name;
+    if old.retention_in_days != new.retention_in_days {
+        set_retention(aws, name, new.retention_in_days).await?;
+    }
+    if old.kms_key_id != new.kms_key_id {
+        match &new.kms_key_id {
+            Some(k) => aws
+                .logs
+                .associate_kms_key()
+                .log_group_name(name)
+                .kms_key_id(k)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| api("AssociateKmsKey", name, e.into_service_error()))?,
+            None => aws
+                .logs
+                .disassociate_kms_key()
+                .log_group_name(name)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| api("DisassociateKmsKey", name, e.into_service_error()))?,
+        }
+    }
+    let (removed, set) = tag_changes(&old.tags, &new.tags);
+    #[allow(deprecated)]
+    if !removed.is_empty() {
+        aws.logs
+            .untag_log_group()
+            .log_group_name(name)
+            .set_tags(Some(removed))
+            .send()
+            .await
+            .map_err(|e| api("UntagLogGroup", name, e.into_service_error()))?;
+    }
+    #[allow(deprecated)]
+    if !set.is_empty() {
+        aws.logs
+            .tag_log_group()
+            .log_group_name(name)
+            .set_tags(Some(set.into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| api("TagLogGroup", name, e.into_service_error()))?;
+    }
+    read_back(TYPE, name, || read_one(aws, name)).await
+}
+
+pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
+    match aws
+        .logs
+        .delete_log_group()
+        .log_group_name(&prior.id)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = e.into_service_error();
+            if is_not_found(code(&e)) {
+                Ok(())
+            } else {
+                Err(api("DeleteLogGroup", &prior.id, e))
+            }
+        }
+    }
+}
