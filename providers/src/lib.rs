@@ -4,6 +4,7 @@
 
 mod common;
 pub mod ec2;
+pub mod efs;
 pub mod iam;
 pub mod logs;
 pub mod s3;
@@ -34,6 +35,9 @@ pub fn catalog() -> Catalog {
         iam::policy::schema(),
         iam::attachment::schema(),
         logs::schema(),
+        efs::file_system::schema(),
+        efs::mount_target::schema(),
+        efs::access_point::schema(),
     ] {
         c.insert(schema);
     }
@@ -55,6 +59,7 @@ pub struct Aws {
     pub s3: aws_sdk_s3::Client,
     pub iam: aws_sdk_iam::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub efs: aws_sdk_efs::Client,
     /// Region, for ARNs and bucket locations.
     pub region: String,
 }
@@ -94,6 +99,7 @@ impl AwsProvider {
                 s3: aws_sdk_s3::Client::from_conf(s3_config),
                 iam: aws_sdk_iam::Client::new(&shared),
                 logs: aws_sdk_cloudwatchlogs::Client::new(&shared),
+                efs: aws_sdk_efs::Client::new(&shared),
                 region,
             },
             catalog: catalog(),
@@ -119,6 +125,9 @@ macro_rules! dispatch {
             iam::policy::TYPE => iam::policy::$op($($arg),*).await,
             iam::attachment::TYPE => iam::attachment::$op($($arg),*).await,
             logs::TYPE => logs::$op($($arg),*).await,
+            efs::file_system::TYPE => efs::file_system::$op($($arg),*).await,
+            efs::mount_target::TYPE => efs::mount_target::$op($($arg),*).await,
+            efs::access_point::TYPE => efs::access_point::$op($($arg),*).await,
             other => Err(ProviderError::UnknownType(other.to_string())),
         }
     };

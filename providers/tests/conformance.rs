@@ -20,6 +20,7 @@ struct World {
     s3: aws_sdk_s3::Client,
     iam: aws_sdk_iam::Client,
     logs: aws_sdk_cloudwatchlogs::Client,
+    efs: aws_sdk_efs::Client,
 }
 
 async fn world() -> World {
@@ -48,6 +49,7 @@ async fn world() -> World {
         ec2: aws_sdk_ec2::Client::new(&shared),
         iam: aws_sdk_iam::Client::new(&shared),
         logs: aws_sdk_cloudwatchlogs::Client::new(&shared),
+        efs: aws_sdk_efs::Client::new(&shared),
         s3,
         provider,
         _moto: moto,
@@ -587,4 +589,106 @@ async fn nat_iam_and_logs_conform() {
     delete(w, "aws_iam_role", &role).await;
     delete(w, "aws_nat_gateway", &nat).await;
     delete(w, "aws_eip", &eip).await;
+}
+
+#[tokio::test]
+async fn efs_types_conform() {
+    let owned = world().await;
+    let w = &owned;
+    let vpc = w
+        .provider
+        .create(
+            "aws_vpc",
+            &normalized("aws_vpc", &json!({"cidr_block": "10.11.0.0/16"})),
+            &ctx("vpc"),
+        )
+        .await
+        .expect("vpc");
+    let subnet = w
+        .provider
+        .create(
+            "aws_subnet",
+            &normalized(
+                "aws_subnet",
+                &json!({"vpc_id": vpc.id, "cidr_block": "10.11.1.0/24"}),
+            ),
+            &ctx("subnet"),
+        )
+        .await
+        .expect("subnet");
+    let sg = |name: &str| {
+        normalized(
+            "aws_security_group",
+            &json!({"name": name, "vpc_id": vpc.id}),
+        )
+    };
+    let sg1 = w
+        .provider
+        .create("aws_security_group", &sg("efs1"), &ctx("sg1"))
+        .await
+        .expect("sg1");
+    let sg2 = w
+        .provider
+        .create("aws_security_group", &sg("efs2"), &ctx("sg2"))
+        .await
+        .expect("sg2");
+
+    let fs = conform(
+        w,
+        "aws_efs_file_system",
+        json!({"encrypted": true, "lifecycle_policy": [{"transition_to_ia": "AFTER_30_DAYS"}], "tags": {"Name": "data"}}),
+        Some(json!({"encrypted": true, "lifecycle_policy": [{"transition_to_ia": "AFTER_7_DAYS"}], "tags": {"Name": "data", "Env": "t"}})),
+        |id| async move {
+            w.efs
+                .tag_resource()
+                .resource_id(&id)
+                .tags(aws_sdk_efs::types::Tag::builder().key("Name").value("by-hand").build().expect("tag"))
+                .send()
+                .await
+                .expect("tag");
+        },
+        tag_is("Name", "by-hand"),
+    )
+    .await;
+    assert!(fs.outputs["dns_name"]
+        .as_str()
+        .is_some_and(|d| d.starts_with(&fs.id)));
+
+    let mt = conform(
+        w,
+        "aws_efs_mount_target",
+        json!({"file_system_id": fs.id, "subnet_id": subnet.id, "security_groups": [sg1.id]}),
+        Some(json!({"file_system_id": fs.id, "subnet_id": subnet.id, "security_groups": [sg2.id]})),
+        |id| async move {
+            w.efs
+                .modify_mount_target_security_groups()
+                .mount_target_id(&id)
+                .security_groups(&sg1.id)
+                .security_groups(&sg2.id)
+                .send()
+                .await
+                .expect("modify groups");
+        },
+        |o| o.is_some_and(|o| o.inputs["security_groups"].as_array().map(Vec::len) == Some(2)),
+    )
+    .await;
+
+    let ap = conform(
+        w,
+        "aws_efs_access_point",
+        json!({"file_system_id": fs.id, "posix_user": {"uid": 1000, "gid": 1000},
+               "root_directory": {"path": "/data", "creation_info": {"owner_uid": 1000, "owner_gid": 1000, "permissions": "755"}}}),
+        Some(json!({"file_system_id": fs.id, "posix_user": {"uid": 1000, "gid": 1000},
+               "root_directory": {"path": "/data", "creation_info": {"owner_uid": 1000, "owner_gid": 1000, "permissions": "755"}},
+               "tags": {"App": "foundry"}})),
+        |id| async move {
+            w.efs.delete_access_point().access_point_id(&id).send().await.expect("delete ap");
+        },
+        |o| o.is_none(),
+    )
+    .await;
+
+    delete(w, "aws_efs_access_point", &ap).await;
+    delete(w, "aws_efs_mount_target", &mt).await;
+    delete(w, "aws_efs_file_system", &fs).await;
 }
