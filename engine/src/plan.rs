@@ -560,6 +560,7 @@ pub fn diff_inputs(
             Some(want),
             attr.force_new,
             attr.sensitive,
+            Compare::Configured,
             &mut out,
         );
     }
@@ -599,12 +600,24 @@ pub fn diff_drift(
             Some(after.unwrap_or(&Value::Null)),
             false,
             sensitive,
+            Compare::All,
             &mut out,
         );
     }
     out
 }
 
+/// Whether a block's attributes that one side leaves out are compared.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Compare {
+    /// Planning: a block attribute the configuration leaves out is left to AWS, as at the
+    /// top level (a health check's `interval` that AWS defaults is no change).
+    Configured,
+    /// Drift: every recorded attribute counts.
+    All,
+}
+
+#[allow(clippy::too_many_arguments)]
 fn diff_value(
     path: &Path,
     ty: &AttrType,
@@ -612,6 +625,7 @@ fn diff_value(
     after: Option<&Value>,
     force_new: bool,
     sensitive: bool,
+    compare: Compare,
     out: &mut Vec<AttributeChange>,
 ) {
     if before == after {
@@ -620,7 +634,10 @@ fn diff_value(
     // Maps and blocks are compared key by key so that one changed tag is one line.
     let sub = matches!(ty, AttrType::Map(_) | AttrType::Object(_));
     if let (true, Some(Value::Map(b)), Some(Value::Map(a))) = (sub, before, after) {
-        let keys: BTreeSet<&String> = b.keys().chain(a.keys()).collect();
+        let keys: BTreeSet<&String> = match (ty, compare) {
+            (AttrType::Object(_), Compare::Configured) => a.keys().collect(),
+            _ => b.keys().chain(a.keys()).collect(),
+        };
         for k in keys {
             let (child_ty, child_force, child_sens) = match ty {
                 AttrType::Map(t) => ((**t).clone(), false, false),
@@ -637,6 +654,7 @@ fn diff_value(
                 a.get(k.as_str()),
                 force_new || child_force,
                 sensitive || child_sens,
+                compare,
                 out,
             );
         }
@@ -649,4 +667,62 @@ fn diff_value(
         forces_replacement: force_new,
         sensitive,
     });
+}
+
+#[cfg(test)]
+mod block_tests {
+    use super::*;
+    use cairn_model::Attribute;
+
+    fn attr(ty: AttrType) -> Attribute {
+        Attribute {
+            ty,
+            required: false,
+            force_new: false,
+            sensitive: false,
+            default: None,
+            description: None,
+        }
+    }
+
+    fn schema() -> ResourceSchema {
+        let block = AttrType::Object(BTreeMap::from([
+            ("path".to_string(), attr(AttrType::String)),
+            ("interval".to_string(), attr(AttrType::Number)),
+        ]));
+        ResourceSchema {
+            type_name: "t".into(),
+            description: String::new(),
+            inputs: BTreeMap::from([
+                ("health_check".to_string(), attr(block)),
+                ("tags".to_string(), attr(AttrType::Map(Box::new(AttrType::String)))),
+            ]),
+            outputs: BTreeMap::new(),
+            stateful: false,
+        }
+    }
+
+    fn v(json: serde_json::Value) -> Value {
+        Value::from_json(json)
+    }
+
+    fn paths(changes: &[AttributeChange]) -> Vec<String> {
+        changes.iter().map(|c| c.path.to_string()).collect()
+    }
+
+    #[test]
+    fn block_attributes_left_out_are_left_to_aws_but_drift_sees_them() {
+        let s = schema();
+        let have = v(serde_json::json!({"health_check": {"path": "/", "interval": 30}, "tags": {"a": "1", "b": "2"}}));
+        let same = v(serde_json::json!({"health_check": {"path": "/"}, "tags": {"a": "1", "b": "2"}}));
+        assert!(diff_inputs(&s, &same, &have, &[]).is_empty());
+        let changed = v(serde_json::json!({"health_check": {"path": "/up"}, "tags": {"a": "1"}}));
+        // A removed tag is a change (maps compare every key); a block key left out is not.
+        assert_eq!(
+            paths(&diff_inputs(&s, &changed, &have, &[])),
+            vec!["health_check.path", "tags.b"]
+        );
+        let later = v(serde_json::json!({"health_check": {"path": "/", "interval": 10}, "tags": {"a": "1", "b": "2"}}));
+        assert_eq!(paths(&diff_drift(&s, &have, &later, &[])), vec!["health_check.interval"]);
+    }
 }

@@ -4,6 +4,7 @@
 
 mod common;
 pub mod ec2;
+pub mod ecs;
 pub mod efs;
 pub mod iam;
 pub mod logs;
@@ -38,6 +39,7 @@ pub fn catalog() -> Catalog {
         efs::file_system::schema(),
         efs::mount_target::schema(),
         efs::access_point::schema(),
+        ecs::cluster::schema(),
     ] {
         c.insert(schema);
     }
@@ -60,6 +62,9 @@ pub struct Aws {
     pub iam: aws_sdk_iam::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub efs: aws_sdk_efs::Client,
+    pub ecs: aws_sdk_ecs::Client,
+    pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    pub rds: aws_sdk_rds::Client,
     /// Region, for ARNs and bucket locations.
     pub region: String,
 }
@@ -100,6 +105,9 @@ impl AwsProvider {
                 iam: aws_sdk_iam::Client::new(&shared),
                 logs: aws_sdk_cloudwatchlogs::Client::new(&shared),
                 efs: aws_sdk_efs::Client::new(&shared),
+                ecs: aws_sdk_ecs::Client::new(&shared),
+                elb: aws_sdk_elasticloadbalancingv2::Client::new(&shared),
+                rds: aws_sdk_rds::Client::new(&shared),
                 region,
             },
             catalog: catalog(),
@@ -128,6 +136,7 @@ macro_rules! dispatch {
             efs::file_system::TYPE => efs::file_system::$op($($arg),*).await,
             efs::mount_target::TYPE => efs::mount_target::$op($($arg),*).await,
             efs::access_point::TYPE => efs::access_point::$op($($arg),*).await,
+            ecs::cluster::TYPE => ecs::cluster::$op($($arg),*).await,
             other => Err(ProviderError::UnknownType(other.to_string())),
         }
     };

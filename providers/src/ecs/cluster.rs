@@ -1,0 +1,208 @@
+//! `aws_ecs_cluster`: a named group of ECS services and tasks.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName};
+use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{ResourceSchema, SchemaMeta};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{ecs_tags, tags_of};
+use crate::common::{api, observed, parse, read_back, tag_changes};
+use crate::Aws;
+
+pub const TYPE: &str = "aws_ecs_cluster";
+
+/// An ECS cluster.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[schemars(extend("x-force-new" = true))]
+    pub name: String,
+    /// Cluster settings, e.g. `[{ name = "containerInsights", value = "enabled" }]`.
+    #[serde(default)]
+    #[schemars(extend("x-set" = true))]
+    pub setting: Vec<Setting>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Setting {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Outputs {
+    /// The cluster's ARN.
+    pub id: String,
+    pub arn: String,
+}
+
+pub fn schema() -> ResourceSchema {
+    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+}
+
+/// One DescribeClusters for up to 100 clusters.
+pub async fn read(
+    aws: &Aws,
+    requests: &[ReadRequest],
+) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
+    let mut out: BTreeMap<String, Option<Observed>> =
+        requests.iter().map(|r| (r.id.clone(), None)).collect();
+    let schema = schema();
+    for chunk in requests.chunks(100) {
+        let ids: Vec<String> = chunk.iter().map(|r| r.id.clone()).collect();
+        let got = aws
+            .ecs
+            .describe_clusters()
+            .set_clusters(Some(ids.clone()))
+            .include(ClusterField::Tags)
+            .include(ClusterField::Settings)
+            .send()
+            .await
+            .map_err(|e| api("DescribeClusters", &ids.join(","), e.into_service_error()))?;
+        for c in got.clusters() {
+            let Some(arn) = c.cluster_arn() else { continue };
+            if c.status() == Some("INACTIVE") || !out.contains_key(arn) {
+                continue;
+            }
+            let config = Config {
+                name: c.cluster_name().unwrap_or_default().to_string(),
+                setting: c
+                    .settings()
+                    .iter()
+                    .filter_map(|s| {
+                        Some(Setting {
+                            name: s.name()?.as_str().to_string(),
+                            value: s.value()?.to_string(),
+                        })
+                    })
+                    .filter(|s| !(s.name == "containerInsights" && s.value == "disabled"))
+                    .collect(),
+                tags: tags_of(c.tags()),
+            };
+            let outputs = Outputs {
+                id: arn.to_string(),
+                arn: arn.to_string(),
+            };
+            out.insert(arn.to_string(), Some(observed(&schema, arn, &config, &outputs)));
+        }
+    }
+    Ok(out)
+}
+
+async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError> {
+    let req = ReadRequest {
+        id: id.to_string(),
+        prior_inputs: serde_json::Value::Null,
+    };
+    Ok(read(aws, &[req]).await?.remove(id).flatten())
+}
+
+fn settings(c: &Config) -> Vec<ClusterSetting> {
+    c.setting
+        .iter()
+        .map(|s| {
+            ClusterSetting::builder()
+                .name(ClusterSettingName::from(s.name.as_str()))
+                .value(&s.value)
+                .build()
+        })
+        .collect()
+}
+
+pub async fn create(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let r = aws
+        .ecs
+        .create_cluster()
+        .cluster_name(&c.name)
+        .set_settings(Some(settings(&c)).filter(|s| !s.is_empty()))
+        .set_tags(Some(ecs_tags(&c.tags)).filter(|t| !t.is_empty()))
+        .send()
+        .await
+        .map_err(|e| api("CreateCluster", &c.name, e.into_service_error()))?;
+    let arn = r
+        .cluster()
+        .and_then(|c| c.cluster_arn())
+        .ok_or_else(|| ProviderError::Api("CreateCluster returned no ARN".into()))?
+        .to_string();
+    read_back(TYPE, &arn, || read_one(aws, &arn)).await
+}
+
+pub async fn update(
+    aws: &Aws,
+    prior: &Observed,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let old: Config = parse(TYPE, &prior.inputs)?;
+    let new: Config = parse(TYPE, config)?;
+    let arn = &prior.id;
+    if old.setting != new.setting && !new.setting.is_empty() {
+        aws.ecs
+            .update_cluster_settings()
+            .cluster(arn)
+            .set_settings(Some(settings(&new)))
+            .send()
+            .await
+            .map_err(|e| api("UpdateClusterSettings", arn, e.into_service_error()))?;
+    }
+    let (removed, set) = tag_changes(&old.tags, &new.tags);
+    if !removed.is_empty() {
+        aws.ecs
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| api("UntagResource", arn, e.into_service_error()))?;
+    }
+    if !set.is_empty() {
+        aws.ecs
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(ecs_tags(&set)))
+            .send()
+            .await
+            .map_err(|e| api("TagResource", arn, e.into_service_error()))?;
+    }
+    read_back(TYPE, arn, || read_one(aws, arn)).await
+}
+
+pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
+    let arn = &prior.id;
+    let result = crate::common::retry(
+        crate::common::DELETE_PATIENCE,
+        // Services still draining.
+        |e: &aws_sdk_ecs::operation::delete_cluster::DeleteClusterError| {
+            matches!(
+                crate::common::code(e),
+                Some("ClusterContainsServicesException" | "ClusterContainsTasksException")
+            )
+        },
+        || async {
+            aws.ecs
+                .delete_cluster()
+                .cluster(arn)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| e.into_service_error())
+        },
+    )
+    .await;
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) if crate::common::code(&e) == Some("ClusterNotFoundException") => Ok(()),
+        Err(e) => Err(api("DeleteCluster", arn, e)),
+    }
+}
