@@ -695,7 +695,10 @@ mod block_tests {
             description: String::new(),
             inputs: BTreeMap::from([
                 ("health_check".to_string(), attr(block)),
-                ("tags".to_string(), attr(AttrType::Map(Box::new(AttrType::String)))),
+                (
+                    "tags".to_string(),
+                    attr(AttrType::Map(Box::new(AttrType::String))),
+                ),
             ]),
             outputs: BTreeMap::new(),
             stateful: false,
@@ -713,8 +716,11 @@ mod block_tests {
     #[test]
     fn block_attributes_left_out_are_left_to_aws_but_drift_sees_them() {
         let s = schema();
-        let have = v(serde_json::json!({"health_check": {"path": "/", "interval": 30}, "tags": {"a": "1", "b": "2"}}));
-        let same = v(serde_json::json!({"health_check": {"path": "/"}, "tags": {"a": "1", "b": "2"}}));
+        let have = v(
+            serde_json::json!({"health_check": {"path": "/", "interval": 30}, "tags": {"a": "1", "b": "2"}}),
+        );
+        let same =
+            v(serde_json::json!({"health_check": {"path": "/"}, "tags": {"a": "1", "b": "2"}}));
         assert!(diff_inputs(&s, &same, &have, &[]).is_empty());
         let changed = v(serde_json::json!({"health_check": {"path": "/up"}, "tags": {"a": "1"}}));
         // A removed tag is a change (maps compare every key); a block key left out is not.
@@ -722,7 +728,12 @@ mod block_tests {
             paths(&diff_inputs(&s, &changed, &have, &[])),
             vec!["health_check.path", "tags.b"]
         );
-        let later = v(serde_json::json!({"health_check": {"path": "/", "interval": 10}, "tags": {"a": "1", "b": "2"}}));
-        assert_eq!(paths(&diff_drift(&s, &have, &later, &[])), vec!["health_check.interval"]);
+        let later = v(
+            serde_json::json!({"health_check": {"path": "/", "interval": 10}, "tags": {"a": "1", "b": "2"}}),
+        );
+        assert_eq!(
+            paths(&diff_drift(&s, &have, &later, &[])),
+            vec!["health_check.interval"]
+        );
     }
 }

@@ -6,6 +6,7 @@ mod common;
 pub mod ec2;
 pub mod ecs;
 pub mod efs;
+pub mod elb;
 pub mod iam;
 pub mod logs;
 pub mod s3;
@@ -40,6 +41,10 @@ pub fn catalog() -> Catalog {
         efs::mount_target::schema(),
         efs::access_point::schema(),
         ecs::cluster::schema(),
+        elb::lb::schema(),
+        elb::target_group::schema(),
+        elb::listener::schema(),
+        elb::listener_rule::schema(),
     ] {
         c.insert(schema);
     }
@@ -137,6 +142,10 @@ macro_rules! dispatch {
             efs::mount_target::TYPE => efs::mount_target::$op($($arg),*).await,
             efs::access_point::TYPE => efs::access_point::$op($($arg),*).await,
             ecs::cluster::TYPE => ecs::cluster::$op($($arg),*).await,
+            elb::lb::TYPE => elb::lb::$op($($arg),*).await,
+            elb::target_group::TYPE => elb::target_group::$op($($arg),*).await,
+            elb::listener::TYPE => elb::listener::$op($($arg),*).await,
+            elb::listener_rule::TYPE => elb::listener_rule::$op($($arg),*).await,
             other => Err(ProviderError::UnknownType(other.to_string())),
         }
     };

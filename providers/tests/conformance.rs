@@ -21,6 +21,8 @@ struct World {
     iam: aws_sdk_iam::Client,
     logs: aws_sdk_cloudwatchlogs::Client,
     efs: aws_sdk_efs::Client,
+    elb: aws_sdk_elasticloadbalancingv2::Client,
+    ecs: aws_sdk_ecs::Client,
 }
 
 async fn world() -> World {
@@ -50,6 +52,8 @@ async fn world() -> World {
         iam: aws_sdk_iam::Client::new(&shared),
         logs: aws_sdk_cloudwatchlogs::Client::new(&shared),
         efs: aws_sdk_efs::Client::new(&shared),
+        elb: aws_sdk_elasticloadbalancingv2::Client::new(&shared),
+        ecs: aws_sdk_ecs::Client::new(&shared),
         s3,
         provider,
         _moto: moto,
@@ -701,4 +705,128 @@ async fn efs_types_conform() {
     delete(w, "aws_efs_access_point", &ap).await;
     delete(w, "aws_efs_mount_target", &mt).await;
     delete(w, "aws_efs_file_system", &fs).await;
+}
+
+async fn elb_tag(w: &World, arn: &str, key: &str, value: &str) {
+    w.elb
+        .add_tags()
+        .resource_arns(arn)
+        .tags(
+            aws_sdk_elasticloadbalancingv2::types::Tag::builder()
+                .key(key)
+                .value(value)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("add_tags");
+}
+
+#[tokio::test]
+async fn load_balancing_and_ecs_cluster_conform() {
+    let owned = world().await;
+    let w = &owned;
+    let create = |rtype: &'static str, config: Json| async move {
+        w.provider
+            .create(rtype, &normalized(rtype, &config), &ctx(rtype))
+            .await
+            .unwrap_or_else(|e| panic!("{rtype}: {e}"))
+    };
+    let vpc = create("aws_vpc", json!({"cidr_block": "10.12.0.0/16"})).await;
+    let a = create(
+        "aws_subnet",
+        json!({"vpc_id": vpc.id, "cidr_block": "10.12.1.0/24", "availability_zone": "us-east-1a"}),
+    )
+    .await;
+    let b = create(
+        "aws_subnet",
+        json!({"vpc_id": vpc.id, "cidr_block": "10.12.2.0/24", "availability_zone": "us-east-1b"}),
+    )
+    .await;
+    let sg = create(
+        "aws_security_group",
+        json!({"name": "alb", "vpc_id": vpc.id}),
+    )
+    .await;
+    let igw = create("aws_internet_gateway", json!({"vpc_id": vpc.id})).await;
+
+    let lb = conform(
+        w,
+        "aws_lb",
+        json!({"name": "web", "subnets": [a.id, b.id], "security_groups": [sg.id]}),
+        Some(json!({"name": "web", "subnets": [a.id, b.id], "security_groups": [sg.id], "idle_timeout": 120, "tags": {"Name": "web"}})),
+        |arn| async move { elb_tag(w, &arn, "Name", "by-hand").await },
+        tag_is("Name", "by-hand"),
+    )
+    .await;
+    assert!(lb.outputs["dns_name"]
+        .as_str()
+        .is_some_and(|d| !d.is_empty()));
+    assert!(lb.outputs["arn_suffix"]
+        .as_str()
+        .is_some_and(|s| s.starts_with("app/web/")));
+
+    let tg = conform(
+        w,
+        "aws_lb_target_group",
+        json!({"name": "app", "port": 8080, "protocol": "HTTP", "vpc_id": vpc.id, "target_type": "ip",
+               "health_check": {"path": "/health", "matcher": "200"}}),
+        Some(json!({"name": "app", "port": 8080, "protocol": "HTTP", "vpc_id": vpc.id, "target_type": "ip",
+               "deregistration_delay": 30, "health_check": {"path": "/ready", "matcher": "200-399"}})),
+        |arn| async move { elb_tag(w, &arn, "Team", "x").await },
+        tag_is("Team", "x"),
+    )
+    .await;
+
+    let listener = conform(
+        w,
+        "aws_lb_listener",
+        json!({"load_balancer_arn": lb.id, "port": 80, "protocol": "HTTP",
+               "default_action": [{"type": "forward", "target_group_arn": tg.id}]}),
+        Some(json!({"load_balancer_arn": lb.id, "port": 80, "protocol": "HTTP",
+               "default_action": [{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"}}]})),
+        |arn| async move { elb_tag(w, &arn, "Name", "http").await },
+        tag_is("Name", "http"),
+    )
+    .await;
+
+    let rule = conform(
+        w,
+        "aws_lb_listener_rule",
+        json!({"listener_arn": listener.id, "priority": 10,
+               "action": [{"type": "forward", "target_group_arn": tg.id}],
+               "condition": [{"path_pattern": {"values": ["/api/*"]}}]}),
+        Some(json!({"listener_arn": listener.id, "priority": 20,
+               "action": [{"type": "fixed-response", "fixed_response": {"content_type": "text/plain", "message_body": "no", "status_code": "404"}}],
+               "condition": [{"host_header": {"values": ["api.example.com"]}}]})),
+        |arn| async move { elb_tag(w, &arn, "Name", "rule").await },
+        tag_is("Name", "rule"),
+    )
+    .await;
+
+    let cluster = conform(
+        w,
+        "aws_ecs_cluster",
+        // moto has no UpdateClusterSettings (it answers 500): settings are set at creation.
+        json!({"name": "apps", "setting": [{"name": "containerInsights", "value": "enabled"}]}),
+        Some(json!({"name": "apps", "setting": [{"name": "containerInsights", "value": "enabled"}], "tags": {"Env": "t"}})),
+        |arn| async move {
+            w.ecs
+                .tag_resource()
+                .resource_arn(&arn)
+                .tags(aws_sdk_ecs::types::Tag::builder().key("Env").value("prod").build())
+                .send()
+                .await
+                .expect("tag cluster");
+        },
+        tag_is("Env", "prod"),
+    )
+    .await;
+
+    delete(w, "aws_ecs_cluster", &cluster).await;
+    delete(w, "aws_lb_listener_rule", &rule).await;
+    delete(w, "aws_lb_listener", &listener).await;
+    delete(w, "aws_lb_target_group", &tg).await;
+    delete(w, "aws_lb", &lb).await;
+    delete(w, "aws_internet_gateway", &igw).await;
 }

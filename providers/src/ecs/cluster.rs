@@ -89,7 +89,10 @@ pub async fn read(
                 id: arn.to_string(),
                 arn: arn.to_string(),
             };
-            out.insert(arn.to_string(), Some(observed(&schema, arn, &config, &outputs)));
+            out.insert(
+                arn.to_string(),
+                Some(observed(&schema, arn, &config, &outputs)),
+            );
         }
     }
     Ok(out)

@@ -1,0 +1,84 @@
+//! Elastic Load Balancing (v2) resource types: load balancers, target groups, listeners and
+//! listener rules, and the tag calls they share.
+
+pub mod lb;
+pub mod listener;
+pub mod listener_rule;
+pub mod target_group;
+
+use std::collections::BTreeMap;
+
+use aws_sdk_elasticloadbalancingv2::types::Tag;
+use cairn_engine::ProviderError;
+
+use crate::common::{api, tag_changes, visible_tags};
+use crate::Aws;
+
+/// Tags of many resources, 20 ARNs per DescribeTags call.
+pub async fn tags_of(
+    aws: &Aws,
+    arns: &[String],
+) -> Result<BTreeMap<String, BTreeMap<String, String>>, ProviderError> {
+    let mut out = BTreeMap::new();
+    for chunk in arns.chunks(20) {
+        let r = aws
+            .elb
+            .describe_tags()
+            .set_resource_arns(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| api("DescribeTags", &chunk.join(","), e.into_service_error()))?;
+        for d in r.tag_descriptions() {
+            if let Some(arn) = d.resource_arn() {
+                let tags = visible_tags(
+                    d.tags()
+                        .iter()
+                        .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))),
+                );
+                out.insert(arn.to_string(), tags);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// ELB tags from a map.
+pub fn elb_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// Changes the tags of `arn` from `old` to `new`.
+pub async fn update_tags(
+    aws: &Aws,
+    arn: &str,
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+) -> Result<(), ProviderError> {
+    let (removed, set) = tag_changes(old, new);
+    if !removed.is_empty() {
+        aws.elb
+            .remove_tags()
+            .resource_arns(arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| api("RemoveTags", arn, e.into_service_error()))?;
+    }
+    if !set.is_empty() {
+        aws.elb
+            .add_tags()
+            .resource_arns(arn)
+            .set_tags(Some(elb_tags(&set)))
+            .send()
+            .await
+            .map_err(|e| api("AddTags", arn, e.into_service_error()))?;
+    }
+    Ok(())
+}
+
+/// Whether an ELB error code means "gone".
+pub fn not_found(code: Option<&str>) -> bool {
+    code.is_some_and(|c| c.ends_with("NotFound") || c.ends_with("NotFoundException"))
+}

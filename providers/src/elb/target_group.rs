@@ -1,0 +1,349 @@
+//! `aws_lb_target_group`: where a load balancer sends requests (instances, IPs, Fargate tasks).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_elasticloadbalancingv2::types::{
+    Matcher, ProtocolEnum, TargetGroup, TargetGroupAttribute, TargetTypeEnum,
+};
+use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{ResourceSchema, SchemaMeta};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{elb_tags, not_found, tags_of, update_tags};
+use crate::common::{api, code, observed, parse, read_back, retry};
+use crate::Aws;
+
+pub const TYPE: &str = "aws_lb_target_group";
+
+fn instance() -> String {
+    "instance".into()
+}
+
+fn three_hundred() -> i32 {
+    300
+}
+
+/// A target group.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[schemars(extend("x-force-new" = true))]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true))]
+    pub port: Option<i32>,
+    /// `HTTP`, `HTTPS`, `TCP`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true))]
+    pub protocol: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true))]
+    pub vpc_id: Option<String>,
+    /// `instance`, `ip` (Fargate), `lambda` or `alb`.
+    #[serde(default = "instance")]
+    #[schemars(extend("x-force-new" = true))]
+    pub target_type: String,
+    /// Seconds to drain a target before it is removed.
+    #[serde(default = "three_hundred")]
+    pub deregistration_delay: i32,
+    /// How targets are checked; what is left out keeps AWS's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<HealthCheck>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HealthCheck {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// HTTP codes that count as healthy, e.g. `200-399`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matcher: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub healthy_threshold: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unhealthy_threshold: Option<i32>,
+    /// `traffic-port` or a port number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Outputs {
+    /// The target group's ARN.
+    pub id: String,
+    pub arn: String,
+    /// `targetgroup/<name>/<id>`, for CloudWatch metrics.
+    pub arn_suffix: String,
+}
+
+pub fn schema() -> ResourceSchema {
+    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+}
+
+async fn describe(aws: &Aws, arns: &[String]) -> Result<Vec<TargetGroup>, ProviderError> {
+    let mut out = Vec::new();
+    for chunk in arns.chunks(20) {
+        match aws
+            .elb
+            .describe_target_groups()
+            .set_target_group_arns(Some(chunk.to_vec()))
+            .send()
+            .await
+        {
+            Ok(r) => out.extend(r.target_groups().iter().cloned()),
+            Err(e) => {
+                let e = e.into_service_error();
+                if !not_found(code(&e)) {
+                    return Err(api("DescribeTargetGroups", &chunk.join(","), e));
+                }
+                for arn in chunk {
+                    match aws
+                        .elb
+                        .describe_target_groups()
+                        .target_group_arns(arn)
+                        .send()
+                        .await
+                    {
+                        Ok(r) => out.extend(r.target_groups().iter().cloned()),
+                        Err(e) => {
+                            let e = e.into_service_error();
+                            if !not_found(code(&e)) {
+                                return Err(api("DescribeTargetGroups", arn, e));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+async fn deregistration_delay(aws: &Aws, arn: &str) -> Result<i32, ProviderError> {
+    let r = aws
+        .elb
+        .describe_target_group_attributes()
+        .target_group_arn(arn)
+        .send()
+        .await
+        .map_err(|e| api("DescribeTargetGroupAttributes", arn, e.into_service_error()))?;
+    Ok(r.attributes()
+        .iter()
+        .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
+        .and_then(|a| a.value()?.parse().ok())
+        .unwrap_or(300))
+}
+
+/// DescribeTargetGroups and DescribeTags 20 at a time; attributes per group in parallel.
+pub async fn read(
+    aws: &Aws,
+    requests: &[ReadRequest],
+) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
+    let ids: Vec<String> = requests.iter().map(|r| r.id.clone()).collect();
+    let mut out: BTreeMap<String, Option<Observed>> =
+        ids.iter().map(|i| (i.clone(), None)).collect();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let found = describe(aws, &ids).await?;
+    let arns: Vec<String> = found
+        .iter()
+        .filter_map(|t| t.target_group_arn().map(str::to_string))
+        .collect();
+    let tags = tags_of(aws, &arns).await?;
+    let delays =
+        futures::future::try_join_all(arns.iter().map(|a| deregistration_delay(aws, a))).await?;
+    let schema = schema();
+    for (t, delay) in found.iter().zip(delays) {
+        let Some(arn) = t.target_group_arn() else {
+            continue;
+        };
+        let config = Config {
+            name: t.target_group_name().unwrap_or_default().to_string(),
+            port: t.port(),
+            protocol: t.protocol().map(|p| p.as_str().to_string()),
+            vpc_id: t.vpc_id().map(str::to_string),
+            target_type: t
+                .target_type()
+                .map(|x| x.as_str().to_string())
+                .unwrap_or_else(instance),
+            deregistration_delay: delay,
+            health_check: Some(HealthCheck {
+                enabled: t.health_check_enabled(),
+                path: t.health_check_path().map(str::to_string),
+                matcher: t.matcher().and_then(|m| m.http_code()).map(str::to_string),
+                interval: t.health_check_interval_seconds(),
+                timeout: t.health_check_timeout_seconds(),
+                healthy_threshold: t.healthy_threshold_count(),
+                unhealthy_threshold: t.unhealthy_threshold_count(),
+                port: t.health_check_port().map(str::to_string),
+                protocol: t.health_check_protocol().map(|p| p.as_str().to_string()),
+            }),
+            tags: tags.get(arn).cloned().unwrap_or_default(),
+        };
+        let outputs = Outputs {
+            id: arn.to_string(),
+            arn: arn.to_string(),
+            arn_suffix: arn.rsplit(':').next().unwrap_or_default().to_string(),
+        };
+        out.insert(
+            arn.to_string(),
+            Some(observed(&schema, arn, &config, &outputs)),
+        );
+    }
+    Ok(out)
+}
+
+async fn read_one(aws: &Aws, arn: &str) -> Result<Option<Observed>, ProviderError> {
+    let req = ReadRequest {
+        id: arn.to_string(),
+        prior_inputs: serde_json::Value::Null,
+    };
+    Ok(read(aws, &[req]).await?.remove(arn).flatten())
+}
+
+async fn set_delay(aws: &Aws, arn: &str, seconds: i32) -> Result<(), ProviderError> {
+    aws.elb
+        .modify_target_group_attributes()
+        .target_group_arn(arn)
+        .attributes(
+            TargetGroupAttribute::builder()
+                .key("deregistration_delay.timeout_seconds")
+                .value(seconds.to_string())
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| api("ModifyTargetGroupAttributes", arn, e.into_service_error()))?;
+    Ok(())
+}
+
+pub async fn create(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let hc = c.health_check.clone().unwrap_or(HealthCheck {
+        enabled: None,
+        path: None,
+        matcher: None,
+        interval: None,
+        timeout: None,
+        healthy_threshold: None,
+        unhealthy_threshold: None,
+        port: None,
+        protocol: None,
+    });
+    let r = aws
+        .elb
+        .create_target_group()
+        .name(&c.name)
+        .set_port(c.port)
+        .set_protocol(c.protocol.as_deref().map(ProtocolEnum::from))
+        .set_vpc_id(c.vpc_id.clone())
+        .target_type(TargetTypeEnum::from(c.target_type.as_str()))
+        .set_health_check_enabled(hc.enabled)
+        .set_health_check_path(hc.path.clone())
+        .set_matcher(
+            hc.matcher
+                .as_ref()
+                .map(|m| Matcher::builder().http_code(m).build()),
+        )
+        .set_health_check_interval_seconds(hc.interval)
+        .set_health_check_timeout_seconds(hc.timeout)
+        .set_healthy_threshold_count(hc.healthy_threshold)
+        .set_unhealthy_threshold_count(hc.unhealthy_threshold)
+        .set_health_check_port(hc.port.clone())
+        .set_health_check_protocol(hc.protocol.as_deref().map(ProtocolEnum::from))
+        .set_tags(Some(elb_tags(&c.tags)).filter(|t| !t.is_empty()))
+        .send()
+        .await
+        .map_err(|e| api("CreateTargetGroup", &c.name, e.into_service_error()))?;
+    let arn = r
+        .target_groups()
+        .first()
+        .and_then(|t| t.target_group_arn())
+        .ok_or_else(|| ProviderError::Api("CreateTargetGroup returned no ARN".into()))?
+        .to_string();
+    if c.deregistration_delay != 300 {
+        set_delay(aws, &arn, c.deregistration_delay).await?;
+    }
+    read_back(TYPE, &arn, || read_one(aws, &arn)).await
+}
+
+pub async fn update(
+    aws: &Aws,
+    prior: &Observed,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let old: Config = parse(TYPE, &prior.inputs)?;
+    let new: Config = parse(TYPE, config)?;
+    let arn = &prior.id;
+    if let Some(hc) = &new.health_check {
+        aws.elb
+            .modify_target_group()
+            .target_group_arn(arn)
+            .set_health_check_enabled(hc.enabled)
+            .set_health_check_path(hc.path.clone())
+            .set_matcher(
+                hc.matcher
+                    .as_ref()
+                    .map(|m| Matcher::builder().http_code(m).build()),
+            )
+            .set_health_check_interval_seconds(hc.interval)
+            .set_health_check_timeout_seconds(hc.timeout)
+            .set_healthy_threshold_count(hc.healthy_threshold)
+            .set_unhealthy_threshold_count(hc.unhealthy_threshold)
+            .set_health_check_port(hc.port.clone())
+            .set_health_check_protocol(hc.protocol.as_deref().map(ProtocolEnum::from))
+            .send()
+            .await
+            .map_err(|e| api("ModifyTargetGroup", arn, e.into_service_error()))?;
+    }
+    if old.deregistration_delay != new.deregistration_delay {
+        set_delay(aws, arn, new.deregistration_delay).await?;
+    }
+    update_tags(aws, arn, &old.tags, &new.tags).await?;
+    read_back(TYPE, arn, || read_one(aws, arn)).await
+}
+
+/// Waits while a listener or service still uses the group.
+pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
+    let arn = &prior.id;
+    let result = retry(
+        Duration::from_secs(300),
+        |e: &aws_sdk_elasticloadbalancingv2::operation::delete_target_group::DeleteTargetGroupError| {
+            code(e) == Some("ResourceInUse")
+        },
+        || async {
+            aws.elb
+                .delete_target_group()
+                .target_group_arn(arn)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| e.into_service_error())
+        },
+    )
+    .await;
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) if not_found(code(&e)) => Ok(()),
+        Err(e) => Err(api("DeleteTargetGroup", arn, e)),
+    }
+}
