@@ -158,35 +158,6 @@ where
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hidden_tags_and_changes() {
-        let tags = visible_tags([
-            ("Name", "a"),
-            ("cairn:stack", "x"),
-            ("aws:cloudformation", "y"),
-        ]);
-        assert_eq!(
-            tags,
-            BTreeMap::from([("Name".to_string(), "a".to_string())])
-        );
-        let old = BTreeMap::from([
-            ("a".to_string(), "1".to_string()),
-            ("b".to_string(), "2".to_string()),
-        ]);
-        let new = BTreeMap::from([
-            ("b".to_string(), "3".to_string()),
-            ("c".to_string(), "4".to_string()),
-        ]);
-        let (removed, set) = tag_changes(&old, &new);
-        assert_eq!(removed, vec!["a".to_string()]);
-        assert_eq!(set.len(), 2);
-    }
-}
-
 /// Polls `done` every few seconds until it says so, reporting progress, for at most `limit`.
 pub async fn wait_until<F, Fut>(
     ctx: &cairn_engine::OpContext,
@@ -215,5 +186,34 @@ where
         ctx.report(format!("waiting for {id} to be {what}"));
         tokio::time::sleep(wait).await;
         wait = (wait * 2).min(Duration::from_secs(10));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hidden_tags_and_changes() {
+        let tags = visible_tags([
+            ("Name", "a"),
+            ("cairn:stack", "x"),
+            ("aws:cloudformation", "y"),
+        ]);
+        assert_eq!(
+            tags,
+            BTreeMap::from([("Name".to_string(), "a".to_string())])
+        );
+        let old = BTreeMap::from([
+            ("a".to_string(), "1".to_string()),
+            ("b".to_string(), "2".to_string()),
+        ]);
+        let new = BTreeMap::from([
+            ("b".to_string(), "3".to_string()),
+            ("c".to_string(), "4".to_string()),
+        ]);
+        let (removed, set) = tag_changes(&old, &new);
+        assert_eq!(removed, vec!["a".to_string()]);
+        assert_eq!(set.len(), 2);
     }
 }

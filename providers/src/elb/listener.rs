@@ -114,34 +114,28 @@ pub fn schema() -> ResourceSchema {
 }
 
 /// Actions as the ELB API takes them, in order.
-pub fn to_aws(actions: &[Action]) -> Result<Vec<AwsAction>, ProviderError> {
+pub fn to_aws(actions: &[Action]) -> Vec<AwsAction> {
     actions
         .iter()
         .enumerate()
         .map(|(i, a)| {
-            let redirect = match &a.redirect {
-                Some(r) => Some(
-                    RedirectActionConfig::builder()
-                        .port(&r.port)
-                        .protocol(&r.protocol)
-                        .host(&r.host)
-                        .path(&r.path)
-                        .query(&r.query)
-                        .status_code(RedirectActionStatusCodeEnum::from(r.status_code.as_str()))
-                        .build(),
-                ),
-                None => None,
-            };
-            let fixed = match &a.fixed_response {
-                Some(f) => Some(
-                    FixedResponseActionConfig::builder()
-                        .content_type(&f.content_type)
-                        .set_message_body(f.message_body.clone())
-                        .set_status_code(f.status_code.clone())
-                        .build(),
-                ),
-                None => None,
-            };
+            let redirect = a.redirect.as_ref().map(|r| {
+                RedirectActionConfig::builder()
+                    .port(&r.port)
+                    .protocol(&r.protocol)
+                    .host(&r.host)
+                    .path(&r.path)
+                    .query(&r.query)
+                    .status_code(RedirectActionStatusCodeEnum::from(r.status_code.as_str()))
+                    .build()
+            });
+            let fixed = a.fixed_response.as_ref().map(|f| {
+                FixedResponseActionConfig::builder()
+                    .content_type(&f.content_type)
+                    .set_message_body(f.message_body.clone())
+                    .set_status_code(f.status_code.clone())
+                    .build()
+            });
             AwsAction::builder()
                 .r#type(ActionTypeEnum::from(a.kind.as_str()))
                 .set_target_group_arn(a.target_group_arn.clone())
@@ -150,7 +144,6 @@ pub fn to_aws(actions: &[Action]) -> Result<Vec<AwsAction>, ProviderError> {
                 .order(i as i32 + 1)
                 .build()
         })
-        .map(Ok)
         .collect()
 }
 
@@ -300,7 +293,7 @@ pub async fn create(
         .set_protocol(c.protocol.as_deref().map(ProtocolEnum::from))
         .set_ssl_policy(c.ssl_policy.clone())
         .set_certificates(certificates(&c))
-        .set_default_actions(Some(to_aws(&c.default_action)?))
+        .set_default_actions(Some(to_aws(&c.default_action)))
         .set_tags(Some(elb_tags(&c.tags)).filter(|t| !t.is_empty()))
         .send()
         .await
@@ -346,7 +339,7 @@ pub async fn update(
             .set_protocol(new.protocol.as_deref().map(ProtocolEnum::from))
             .set_ssl_policy(new.ssl_policy.clone())
             .set_certificates(certificates(&new))
-            .set_default_actions(Some(to_aws(&new.default_action)?))
+            .set_default_actions(Some(to_aws(&new.default_action)))
             .send()
             .await
             .map_err(|e| api("ModifyListener", arn, e.into_service_error()))?;

@@ -212,7 +212,7 @@ pub async fn create(
         .listener_arn(&c.listener_arn)
         .priority(c.priority)
         .set_conditions(Some(conditions(&c)))
-        .set_actions(Some(to_aws(&c.action)?))
+        .set_actions(Some(to_aws(&c.action)))
         .set_tags(Some(elb_tags(&c.tags)).filter(|t| !t.is_empty()))
         .send()
         .await
@@ -240,7 +240,7 @@ pub async fn update(
             .modify_rule()
             .rule_arn(arn)
             .set_conditions(Some(conditions(&new)))
-            .set_actions(Some(to_aws(&new.action)?))
+            .set_actions(Some(to_aws(&new.action)))
             .send()
             .await
             .map_err(|e| api("ModifyRule", arn, e.into_service_error()))?;

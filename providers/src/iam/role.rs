@@ -239,7 +239,7 @@ async fn sync_policies(
             }
         }
         for p in want {
-            if !have.iter().any(|h| *h == p) {
+            if !have.contains(&p) {
                 aws.iam
                     .put_role_policy()
                     .role_name(name)
