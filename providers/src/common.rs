@@ -189,6 +189,24 @@ where
     }
 }
 
+/// Whether the JSON `have` (as AWS returns it, with its defaults filled in) says everything
+/// `want` says: objects by the keys `want` has, arrays element by element, scalars equal.
+/// Used to keep documents AWS enriches (container definitions) in their configured form.
+pub fn json_covers(want: &serde_json::Value, have: &serde_json::Value) -> bool {
+    use serde_json::Value as J;
+    match (want, have) {
+        (J::Object(w), J::Object(h)) => w.iter().all(|(k, v)| match h.get(k) {
+            Some(hv) => json_covers(v, hv),
+            None => v.is_null() || v == &J::Array(Vec::new()),
+        }),
+        (J::Array(w), J::Array(h)) => {
+            w.len() == h.len() && w.iter().zip(h).all(|(a, b)| json_covers(a, b))
+        }
+        (J::Number(a), J::Number(b)) => a.as_f64() == b.as_f64(),
+        _ => want == have,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,5 +233,22 @@ mod tests {
         let (removed, set) = tag_changes(&old, &new);
         assert_eq!(removed, vec!["a".to_string()]);
         assert_eq!(set.len(), 2);
+    }
+
+    #[test]
+    fn configured_documents_are_covered_by_enriched_ones() {
+        use serde_json::json;
+        let want =
+            json!([{"name": "app", "image": "nginx", "portMappings": [{"containerPort": 80}]}]);
+        let have = json!([{"name": "app", "image": "nginx", "essential": true, "cpu": 0,
+            "portMappings": [{"containerPort": 80, "hostPort": 80, "protocol": "tcp"}], "environment": []}]);
+        assert!(json_covers(&want, &have));
+        let changed =
+            json!([{"name": "app", "image": "nginx:2", "portMappings": [{"containerPort": 80}]}]);
+        assert!(!json_covers(&changed, &have));
+        assert!(!json_covers(
+            &json!([{"name": "app"}, {"name": "b"}]),
+            &have
+        ));
     }
 }

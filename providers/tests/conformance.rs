@@ -830,3 +830,107 @@ async fn load_balancing_and_ecs_cluster_conform() {
     delete(w, "aws_lb", &lb).await;
     delete(w, "aws_internet_gateway", &igw).await;
 }
+
+#[tokio::test]
+async fn task_definition_and_service_conform() {
+    let owned = world().await;
+    let w = &owned;
+    let create = |rtype: &'static str, config: Json| async move {
+        w.provider
+            .create(rtype, &normalized(rtype, &config), &ctx(rtype))
+            .await
+            .unwrap_or_else(|e| panic!("{rtype}: {e}"))
+    };
+    let vpc = create("aws_vpc", json!({"cidr_block": "10.13.0.0/16"})).await;
+    let a = create(
+        "aws_subnet",
+        json!({"vpc_id": vpc.id, "cidr_block": "10.13.1.0/24", "availability_zone": "us-east-1a"}),
+    )
+    .await;
+    let b = create(
+        "aws_subnet",
+        json!({"vpc_id": vpc.id, "cidr_block": "10.13.2.0/24", "availability_zone": "us-east-1b"}),
+    )
+    .await;
+    let sg = create(
+        "aws_security_group",
+        json!({"name": "app", "vpc_id": vpc.id}),
+    )
+    .await;
+    let lb = create("aws_lb", json!({"name": "svc", "subnets": [a.id, b.id]})).await;
+    let tg = create("aws_lb_target_group", json!({"name": "svc", "port": 80, "protocol": "HTTP", "vpc_id": vpc.id, "target_type": "ip"})).await;
+    let listener = create(
+        "aws_lb_listener",
+        json!({"load_balancer_arn": lb.id, "port": 80, "protocol": "HTTP",
+        "default_action": [{"type": "forward", "target_group_arn": tg.id}]}),
+    )
+    .await;
+    let cluster = create("aws_ecs_cluster", json!({"name": "svc"})).await;
+    let role = create("aws_iam_role", json!({"name": "exec", "assume_role_policy": {"Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}})).await;
+
+    let containers = json!([{"name": "web", "image": "nginx:1.27", "essential": true,
+        "portMappings": [{"containerPort": 80, "protocol": "tcp"}],
+        "environment": [{"name": "MODE", "value": "prod"}],
+        "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/web", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "web"}}}]);
+    let td_config = json!({"family": "web", "cpu": "256", "memory": "512", "network_mode": "awsvpc",
+        "requires_compatibilities": ["FARGATE"], "execution_role_arn": role.outputs["arn"],
+        "container_definitions": containers.to_string(),
+        "runtime_platform": {"operating_system_family": "LINUX", "cpu_architecture": "X86_64"}});
+    let mut td_tagged = td_config.clone();
+    td_tagged["tags"] = json!({"App": "web"});
+    let td = conform(
+        w,
+        "aws_ecs_task_definition",
+        td_config,
+        Some(td_tagged),
+        |arn| async move {
+            w.ecs
+                .deregister_task_definition()
+                .task_definition(&arn)
+                .send()
+                .await
+                .expect("deregister");
+        },
+        |o| o.is_none(),
+    )
+    .await;
+    // Deregistered by hand: register again for the service.
+    let td = w
+        .provider
+        .create("aws_ecs_task_definition", &td.inputs, &ctx("td"))
+        .await
+        .expect("register again");
+    assert_eq!(td.outputs["revision"], 2);
+
+    let svc = conform(
+        w,
+        "aws_ecs_service",
+        json!({"name": "web", "cluster": cluster.id, "task_definition": td.id, "desired_count": 1,
+               "launch_type": "FARGATE",
+               "network_configuration": {"subnets": [a.id, b.id], "security_groups": [sg.id]},
+               "load_balancer": [{"target_group_arn": tg.id, "container_name": "web", "container_port": 80}]}),
+        Some(json!({"name": "web", "cluster": cluster.id, "task_definition": td.id, "desired_count": 2,
+               "launch_type": "FARGATE",
+               "network_configuration": {"subnets": [a.id, b.id], "security_groups": [sg.id]},
+               "load_balancer": [{"target_group_arn": tg.id, "container_name": "web", "container_port": 80}],
+               "tags": {"App": "web"}})),
+        |arn| async move {
+            w.ecs
+                .update_service()
+                .cluster(&cluster.id)
+                .service(&arn)
+                .desired_count(5)
+                .send()
+                .await
+                .expect("scale");
+        },
+        |o| o.is_some_and(|o| o.inputs["desired_count"] == 5),
+    )
+    .await;
+
+    delete(w, "aws_ecs_service", &svc).await;
+    delete(w, "aws_ecs_task_definition", &td).await;
+    delete(w, "aws_lb_listener", &listener).await;
+    delete(w, "aws_lb_target_group", &tg).await;
+}

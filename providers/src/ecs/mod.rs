@@ -1,6 +1,9 @@
 //! ECS resource types: clusters, task definitions and Fargate services.
 
 pub mod cluster;
+pub mod containers;
+pub mod service;
+pub mod task_definition;
 
 use std::collections::BTreeMap;
 

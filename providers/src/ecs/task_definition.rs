@@ -1,0 +1,452 @@
+//! `aws_ecs_task_definition`: an immutable revision of a task's containers. Any change
+//! registers a new revision (a replacement); delete deregisters the old one.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ecs::types::{
+    Compatibility, CpuArchitecture, EfsAuthorizationConfig, EfsAuthorizationConfigIam,
+    EfsTransitEncryption, EfsVolumeConfiguration, NetworkMode, OsFamily, RuntimePlatform,
+    TaskDefinitionField, Volume as AwsVolume,
+};
+use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{ResourceSchema, SchemaMeta};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{ecs_tags, tags_of};
+use crate::common::{api, code, json_covers, observed, parse, tag_changes};
+use crate::Aws;
+
+pub const TYPE: &str = "aws_ecs_task_definition";
+
+/// A task definition revision.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[schemars(extend("x-force-new" = true))]
+    pub family: String,
+    /// CPU units, e.g. `"256"` (Fargate needs it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true))]
+    pub cpu: Option<String>,
+    /// MiB, e.g. `"512"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true))]
+    pub memory: Option<String>,
+    /// `awsvpc` for Fargate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true))]
+    pub network_mode: Option<String>,
+    /// e.g. `["FARGATE"]`.
+    #[serde(default)]
+    #[schemars(extend("x-force-new" = true, "x-set" = true))]
+    pub requires_compatibilities: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true))]
+    pub execution_role_arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true))]
+    pub task_role_arn: Option<String>,
+    /// The containers: a TOML array of tables or a JSON string, in ECS's JSON shape.
+    #[schemars(extend("x-force-new" = true, "x-document" = true))]
+    pub container_definitions: serde_json::Value,
+    #[serde(default)]
+    #[schemars(extend("x-force-new" = true))]
+    pub volume: Vec<Volume>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true))]
+    pub runtime_platform: Option<Platform>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Volume {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub efs_volume_configuration: Option<EfsVolume>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EfsVolume {
+    pub file_system_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_directory: Option<String>,
+    /// `ENABLED` or `DISABLED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transit_encryption: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_config: Option<EfsAuthorization>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EfsAuthorization {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_point_id: Option<String>,
+    /// `ENABLED` or `DISABLED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iam: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Platform {
+    /// e.g. `LINUX`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operating_system_family: Option<String>,
+    /// `X86_64` or `ARM64`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_architecture: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Outputs {
+    /// The revision's ARN.
+    pub id: String,
+    pub arn: String,
+    pub arn_without_revision: String,
+    pub revision: i32,
+}
+
+pub fn schema() -> ResourceSchema {
+    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+}
+
+/// One DescribeTaskDefinition per revision, in parallel (ECS has no batch call for them).
+pub async fn read(
+    aws: &Aws,
+    requests: &[ReadRequest],
+) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
+    let reads = requests.iter().map(|r| async move {
+        read_one(aws, &r.id, &r.prior_inputs)
+            .await
+            .map(|o| (r.id.clone(), o))
+    });
+    Ok(futures::future::try_join_all(reads)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+async fn read_one(
+    aws: &Aws,
+    arn: &str,
+    prior: &serde_json::Value,
+) -> Result<Option<Observed>, ProviderError> {
+    let got = match aws
+        .ecs
+        .describe_task_definition()
+        .task_definition(arn)
+        .include(TaskDefinitionField::Tags)
+        .send()
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            let e = e.into_service_error();
+            if code(&e) == Some("ClientException") || crate::common::is_not_found(code(&e)) {
+                return Ok(None);
+            }
+            return Err(api("DescribeTaskDefinition", arn, e));
+        }
+    };
+    let Some(td) = got.task_definition() else {
+        return Ok(None);
+    };
+    if td.status().map(|s| s.as_str()) == Some("INACTIVE")
+        || td.status().map(|s| s.as_str()) == Some("DELETE_IN_PROGRESS")
+    {
+        return Ok(None);
+    }
+    // AWS fills in defaults (essential, cpu, empty lists): when what AWS has says everything
+    // the recorded definitions say, keep them in their configured form.
+    let containers = serde_json::to_value(
+        td.container_definitions()
+            .iter()
+            .map(container_json)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or_default();
+    let configured = prior
+        .get("container_definitions")
+        .map(|d| match d {
+            serde_json::Value::String(s) => serde_json::from_str(s).unwrap_or_default(),
+            other => other.clone(),
+        })
+        .filter(|want| json_covers(want, &containers));
+    let config = Config {
+        family: td.family().unwrap_or_default().to_string(),
+        cpu: td.cpu().map(str::to_string),
+        memory: td.memory().map(str::to_string),
+        network_mode: td.network_mode().map(|m| m.as_str().to_string()),
+        requires_compatibilities: td
+            .requires_compatibilities()
+            .iter()
+            .map(|c| c.as_str().to_string())
+            .collect(),
+        execution_role_arn: td.execution_role_arn().map(str::to_string),
+        task_role_arn: td.task_role_arn().map(str::to_string),
+        container_definitions: configured.unwrap_or(containers),
+        volume: td
+            .volumes()
+            .iter()
+            .map(|v| Volume {
+                name: v.name().unwrap_or_default().to_string(),
+                efs_volume_configuration: v.efs_volume_configuration().map(|e| EfsVolume {
+                    file_system_id: e.file_system_id().to_string(),
+                    root_directory: e.root_directory().map(str::to_string),
+                    transit_encryption: e.transit_encryption().map(|t| t.as_str().to_string()),
+                    authorization_config: e.authorization_config().map(|a| EfsAuthorization {
+                        access_point_id: a.access_point_id().map(str::to_string),
+                        iam: a.iam().map(|i| i.as_str().to_string()),
+                    }),
+                }),
+            })
+            .collect(),
+        runtime_platform: td.runtime_platform().map(|p| Platform {
+            operating_system_family: p.operating_system_family().map(|o| o.as_str().to_string()),
+            cpu_architecture: p.cpu_architecture().map(|c| c.as_str().to_string()),
+        }),
+        tags: tags_of(got.tags()),
+    };
+    let arn = td.task_definition_arn().unwrap_or(arn).to_string();
+    let outputs = Outputs {
+        id: arn.clone(),
+        arn_without_revision: arn
+            .rsplit_once(':')
+            .map(|(a, _)| a.to_string())
+            .unwrap_or_default(),
+        arn: arn.clone(),
+        revision: td.revision(),
+    };
+    Ok(Some(observed(&schema(), &arn, &config, &outputs)))
+}
+
+/// A container definition in ECS's JSON shape (camelCase keys, as written in the stack).
+fn container_json(c: &aws_sdk_ecs::types::ContainerDefinition) -> serde_json::Value {
+    use serde_json::{json, Map, Value};
+    let mut m = Map::new();
+    let mut put = |k: &str, v: Value| {
+        if !v.is_null() {
+            m.insert(k.to_string(), v);
+        }
+    };
+    put("name", json!(c.name()));
+    put("image", json!(c.image()));
+    put("cpu", json!(c.cpu()));
+    put("memory", json!(c.memory()));
+    put("memoryReservation", json!(c.memory_reservation()));
+    put("essential", json!(c.essential()));
+    put("command", json!(c.command()));
+    put("entryPoint", json!(c.entry_point()));
+    put("workingDirectory", json!(c.working_directory()));
+    put("user", json!(c.user()));
+    put(
+        "portMappings",
+        Value::Array(
+            c.port_mappings()
+                .iter()
+                .map(|p| {
+                    let mut pm = Map::new();
+                    if let Some(x) = p.container_port() {
+                        pm.insert("containerPort".into(), json!(x));
+                    }
+                    if let Some(x) = p.host_port() {
+                        pm.insert("hostPort".into(), json!(x));
+                    }
+                    if let Some(x) = p.protocol() {
+                        pm.insert("protocol".into(), json!(x.as_str()));
+                    }
+                    if let Some(x) = p.name() {
+                        pm.insert("name".into(), json!(x));
+                    }
+                    Value::Object(pm)
+                })
+                .collect(),
+        ),
+    );
+    put(
+        "environment",
+        Value::Array(
+            c.environment()
+                .iter()
+                .map(|e| json!({"name": e.name(), "value": e.value()}))
+                .collect(),
+        ),
+    );
+    put(
+        "secrets",
+        Value::Array(
+            c.secrets()
+                .iter()
+                .map(|s| json!({"name": s.name(), "valueFrom": s.value_from()}))
+                .collect(),
+        ),
+    );
+    put(
+        "mountPoints",
+        Value::Array(
+            c.mount_points()
+                .iter()
+                .map(|p| {
+                    json!({"sourceVolume": p.source_volume(), "containerPath": p.container_path(), "readOnly": p.read_only()})
+                })
+                .collect(),
+        ),
+    );
+    if let Some(l) = c.log_configuration() {
+        put(
+            "logConfiguration",
+            json!({"logDriver": l.log_driver().as_str(), "options": l.options()}),
+        );
+    }
+    if let Some(h) = c.health_check() {
+        put(
+            "healthCheck",
+            json!({"command": h.command(), "interval": h.interval(), "timeout": h.timeout(),
+                   "retries": h.retries(), "startPeriod": h.start_period()}),
+        );
+    }
+    Value::Object(m)
+}
+
+fn volumes(c: &Config) -> Vec<AwsVolume> {
+    c.volume
+        .iter()
+        .map(|v| {
+            let efs = v.efs_volume_configuration.as_ref().and_then(|e| {
+                EfsVolumeConfiguration::builder()
+                    .file_system_id(&e.file_system_id)
+                    .set_root_directory(e.root_directory.clone())
+                    .set_transit_encryption(
+                        e.transit_encryption
+                            .as_deref()
+                            .map(EfsTransitEncryption::from),
+                    )
+                    .set_authorization_config(e.authorization_config.as_ref().map(|a| {
+                        EfsAuthorizationConfig::builder()
+                            .set_access_point_id(a.access_point_id.clone())
+                            .set_iam(a.iam.as_deref().map(EfsAuthorizationConfigIam::from))
+                            .build()
+                    }))
+                    .build()
+                    .ok()
+            });
+            AwsVolume::builder()
+                .name(&v.name)
+                .set_efs_volume_configuration(efs)
+                .build()
+        })
+        .collect()
+}
+
+pub async fn create(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    // The containers go through the SDK's own JSON shape: parse them as RegisterTaskDefinition
+    // input would be, via a JSON round trip of each definition.
+    let containers = match &c.container_definitions {
+        serde_json::Value::String(s) => serde_json::from_str(s)
+            .map_err(|e| ProviderError::InvalidConfig(format!("container_definitions: {e}")))?,
+        other => other.clone(),
+    };
+    let definitions = crate::ecs::containers::from_json(&containers)?;
+    let r = aws
+        .ecs
+        .register_task_definition()
+        .family(&c.family)
+        .set_cpu(c.cpu.clone())
+        .set_memory(c.memory.clone())
+        .set_network_mode(c.network_mode.as_deref().map(NetworkMode::from))
+        .set_requires_compatibilities(Some(
+            c.requires_compatibilities
+                .iter()
+                .map(|x| Compatibility::from(x.as_str()))
+                .collect(),
+        ))
+        .set_execution_role_arn(c.execution_role_arn.clone())
+        .set_task_role_arn(c.task_role_arn.clone())
+        .set_container_definitions(Some(definitions))
+        .set_volumes(Some(volumes(&c)).filter(|v| !v.is_empty()))
+        .set_runtime_platform(c.runtime_platform.as_ref().map(|p| {
+            RuntimePlatform::builder()
+                .set_operating_system_family(
+                    p.operating_system_family.as_deref().map(OsFamily::from),
+                )
+                .set_cpu_architecture(p.cpu_architecture.as_deref().map(CpuArchitecture::from))
+                .build()
+        }))
+        .set_tags(Some(ecs_tags(&c.tags)).filter(|t| !t.is_empty()))
+        .send()
+        .await
+        .map_err(|e| api("RegisterTaskDefinition", &c.family, e.into_service_error()))?;
+    let arn = r
+        .task_definition()
+        .and_then(|t| t.task_definition_arn())
+        .ok_or_else(|| ProviderError::Api("RegisterTaskDefinition returned no ARN".into()))?
+        .to_string();
+    read_one(aws, &arn, config)
+        .await?
+        .ok_or_else(|| ProviderError::Api(format!("task definition {arn} vanished after create")))
+}
+
+/// Only tags change in place.
+pub async fn update(
+    aws: &Aws,
+    prior: &Observed,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let old: Config = parse(TYPE, &prior.inputs)?;
+    let new: Config = parse(TYPE, config)?;
+    let arn = &prior.id;
+    let (removed, set) = tag_changes(&old.tags, &new.tags);
+    if !removed.is_empty() {
+        aws.ecs
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| api("UntagResource", arn, e.into_service_error()))?;
+    }
+    if !set.is_empty() {
+        aws.ecs
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(ecs_tags(&set)))
+            .send()
+            .await
+            .map_err(|e| api("TagResource", arn, e.into_service_error()))?;
+    }
+    read_one(aws, arn, config)
+        .await?
+        .ok_or_else(|| ProviderError::Api(format!("task definition {arn} no longer exists")))
+}
+
+/// Deregisters the revision (services already running it keep it).
+pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
+    match aws
+        .ecs
+        .deregister_task_definition()
+        .task_definition(&prior.id)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = e.into_service_error();
+            if code(&e) == Some("ClientException") || crate::common::is_not_found(code(&e)) {
+                Ok(())
+            } else {
+                Err(api("DeregisterTaskDefinition", &prior.id, e))
+            }
+        }
+    }
+}
