@@ -9,6 +9,7 @@ pub mod efs;
 pub mod elb;
 pub mod iam;
 pub mod logs;
+pub mod rds;
 pub mod s3;
 
 use std::collections::BTreeMap;
@@ -43,6 +44,8 @@ pub fn catalog() -> Catalog {
         ecs::cluster::schema(),
         ecs::task_definition::schema(),
         ecs::service::schema(),
+        rds::subnet_group::schema(),
+        rds::instance::schema(),
         elb::lb::schema(),
         elb::target_group::schema(),
         elb::listener::schema(),
@@ -146,6 +149,8 @@ macro_rules! dispatch {
             ecs::cluster::TYPE => ecs::cluster::$op($($arg),*).await,
             ecs::task_definition::TYPE => ecs::task_definition::$op($($arg),*).await,
             ecs::service::TYPE => ecs::service::$op($($arg),*).await,
+            rds::subnet_group::TYPE => rds::subnet_group::$op($($arg),*).await,
+            rds::instance::TYPE => rds::instance::$op($($arg),*).await,
             elb::lb::TYPE => elb::lb::$op($($arg),*).await,
             elb::target_group::TYPE => elb::target_group::$op($($arg),*).await,
             elb::listener::TYPE => elb::listener::$op($($arg),*).await,

@@ -1,0 +1,201 @@
+//! `aws_db_subnet_group`: the subnets an RDS instance may be placed in.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{ResourceSchema, SchemaMeta};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{rds_tags, update_tags};
+use crate::common::{api, code, observed, parse, read_back, retry, visible_tags};
+use crate::Aws;
+
+pub const TYPE: &str = "aws_db_subnet_group";
+
+fn managed_by_cairn() -> String {
+    "Managed by cairn".into()
+}
+
+/// A DB subnet group.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[schemars(extend("x-force-new" = true))]
+    pub name: String,
+    #[serde(default = "managed_by_cairn")]
+    pub description: String,
+    /// Subnets in at least two availability zones.
+    #[schemars(extend("x-set" = true))]
+    pub subnet_ids: Vec<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Outputs {
+    /// The group's name.
+    pub id: String,
+    pub arn: String,
+}
+
+pub fn schema() -> ResourceSchema {
+    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+}
+
+fn gone(c: Option<&str>) -> bool {
+    c == Some("DBSubnetGroupNotFoundFault")
+}
+
+/// One DescribeDBSubnetGroups listing (paged) for all, tags per group in parallel.
+pub async fn read(
+    aws: &Aws,
+    requests: &[ReadRequest],
+) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
+    let mut out: BTreeMap<String, Option<Observed>> =
+        requests.iter().map(|r| (r.id.clone(), None)).collect();
+    if requests.is_empty() {
+        return Ok(out);
+    }
+    let all = aws
+        .rds
+        .describe_db_subnet_groups()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| api("DescribeDBSubnetGroups", "", e.into_service_error()))?;
+    let wanted: Vec<_> = all
+        .into_iter()
+        .filter(|g| {
+            g.db_subnet_group_name()
+                .is_some_and(|n| out.contains_key(n))
+        })
+        .collect();
+    let tags = futures::future::try_join_all(wanted.iter().map(|g| async move {
+        let arn = g.db_subnet_group_arn().unwrap_or_default();
+        aws.rds
+            .list_tags_for_resource()
+            .resource_name(arn)
+            .send()
+            .await
+            .map(|r| {
+                visible_tags(
+                    r.tag_list()
+                        .iter()
+                        .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))),
+                )
+            })
+            .map_err(|e| api("ListTagsForResource", arn, e.into_service_error()))
+    }))
+    .await?;
+    let schema = schema();
+    for (g, tags) in wanted.iter().zip(tags) {
+        let Some(name) = g.db_subnet_group_name() else {
+            continue;
+        };
+        let config = Config {
+            name: name.to_string(),
+            description: g
+                .db_subnet_group_description()
+                .unwrap_or_default()
+                .to_string(),
+            subnet_ids: g
+                .subnets()
+                .iter()
+                .filter_map(|s| s.subnet_identifier().map(str::to_string))
+                .collect(),
+            tags,
+        };
+        let outputs = Outputs {
+            id: name.to_string(),
+            arn: g.db_subnet_group_arn().unwrap_or_default().to_string(),
+        };
+        out.insert(
+            name.to_string(),
+            Some(observed(&schema, name, &config, &outputs)),
+        );
+    }
+    Ok(out)
+}
+
+async fn read_one(aws: &Aws, name: &str) -> Result<Option<Observed>, ProviderError> {
+    let req = ReadRequest {
+        id: name.to_string(),
+        prior_inputs: serde_json::Value::Null,
+    };
+    Ok(read(aws, &[req]).await?.remove(name).flatten())
+}
+
+pub async fn create(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    aws.rds
+        .create_db_subnet_group()
+        .db_subnet_group_name(&c.name)
+        .db_subnet_group_description(&c.description)
+        .set_subnet_ids(Some(c.subnet_ids.clone()))
+        .set_tags(Some(rds_tags(&c.tags)).filter(|t| !t.is_empty()))
+        .send()
+        .await
+        .map_err(|e| api("CreateDBSubnetGroup", &c.name, e.into_service_error()))?;
+    read_back(TYPE, &c.name, || read_one(aws, &c.name)).await
+}
+
+pub async fn update(
+    aws: &Aws,
+    prior: &Observed,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let old: Config = parse(TYPE, &prior.inputs)?;
+    let new: Config = parse(TYPE, config)?;
+    if old.description != new.description || old.subnet_ids != new.subnet_ids {
+        aws.rds
+            .modify_db_subnet_group()
+            .db_subnet_group_name(&new.name)
+            .db_subnet_group_description(&new.description)
+            .set_subnet_ids(Some(new.subnet_ids.clone()))
+            .send()
+            .await
+            .map_err(|e| api("ModifyDBSubnetGroup", &new.name, e.into_service_error()))?;
+    }
+    let arn = prior
+        .outputs
+        .get("arn")
+        .and_then(|a| a.as_str())
+        .unwrap_or_default();
+    update_tags(aws, arn, &old.tags, &new.tags).await?;
+    read_back(TYPE, &new.name, || read_one(aws, &new.name)).await
+}
+
+/// Waits while an instance being deleted still uses the group.
+pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
+    let name = &prior.id;
+    let result = retry(
+        Duration::from_secs(900),
+        |e: &aws_sdk_rds::operation::delete_db_subnet_group::DeleteDBSubnetGroupError| {
+            code(e) == Some("InvalidDBSubnetGroupStateFault")
+        },
+        || async {
+            aws.rds
+                .delete_db_subnet_group()
+                .db_subnet_group_name(name)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| e.into_service_error())
+        },
+    )
+    .await;
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) if gone(code(&e)) => Ok(()),
+        Err(e) => Err(api("DeleteDBSubnetGroup", name, e)),
+    }
+}
