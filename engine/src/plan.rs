@@ -299,7 +299,8 @@ pub fn plan(
                 prior: None,
                 planned: Some(desired.clone()),
                 dependencies: deps,
-                create_before_destroy: resource.lifecycle.create_before_destroy,
+                create_before_destroy: resource.lifecycle.create_before_destroy
+                    || schema.create_before_destroy,
                 deposed: false,
                 stateful: schema.stateful,
             };
@@ -702,6 +703,7 @@ mod block_tests {
             ]),
             outputs: BTreeMap::new(),
             stateful: false,
+            create_before_destroy: false,
         }
     }
 

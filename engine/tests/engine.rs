@@ -55,7 +55,10 @@ fn catalog() -> Catalog {
     ));
     c.insert(ResourceSchema::derive::<SubConfig, Out>(
         "t_sub",
-        SchemaMeta { stateful: true },
+        SchemaMeta {
+            stateful: true,
+            ..SchemaMeta::default()
+        },
     ));
     c
 }

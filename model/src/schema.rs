@@ -73,6 +73,10 @@ pub struct SchemaMeta {
     /// Holds data that a delete loses (database, file system, bucket): deletes and
     /// replacements are warned about.
     pub stateful: bool,
+    /// A replacement always creates the new resource before deleting the old one (an ECS
+    /// task definition: the service moves to the new revision before the old one is
+    /// deregistered), as if every configuration said `create_before_destroy = true`.
+    pub create_before_destroy: bool,
 }
 
 /// The schema of one resource type.
@@ -84,6 +88,8 @@ pub struct ResourceSchema {
     /// Attributes known only after create (always including `id`).
     pub outputs: BTreeMap<String, Attribute>,
     pub stateful: bool,
+    /// Replacements create before they destroy (see [`SchemaMeta::create_before_destroy`]).
+    pub create_before_destroy: bool,
 }
 
 /// All resource types a provider offers, by type name.
@@ -143,6 +149,7 @@ impl ResourceSchema {
             inputs,
             outputs,
             stateful: meta.stateful,
+            create_before_destroy: meta.create_before_destroy,
         }
     }
 

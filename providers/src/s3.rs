@@ -81,7 +81,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta { stateful: true })
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            stateful: true,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 /// S3 has no batch read: one bucket's calls run in sequence, buckets in parallel.

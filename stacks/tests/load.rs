@@ -90,7 +90,10 @@ fn catalog() -> Catalog {
     ));
     c.insert(ResourceSchema::derive::<Bucket, Out>(
         "aws_s3_bucket",
-        SchemaMeta { stateful: true },
+        SchemaMeta {
+            stateful: true,
+            ..SchemaMeta::default()
+        },
     ));
     c
 }

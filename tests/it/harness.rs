@@ -6,6 +6,18 @@ use std::process::{Command, Output};
 
 use cairn_testkit::Moto;
 
+/// Plain AWS clients pointed at a world's moto server.
+pub struct Clients {
+    pub ec2: aws_sdk_ec2::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub ecs: aws_sdk_ecs::Client,
+    pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    pub rds: aws_sdk_rds::Client,
+    pub efs: aws_sdk_efs::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub s3: aws_sdk_s3::Client,
+}
+
 /// A stack directory with its own moto server.
 pub struct World {
     pub moto: Moto,
@@ -114,6 +126,21 @@ impl World {
 
     pub async fn ec2(&self) -> aws_sdk_ec2::Client {
         aws_sdk_ec2::Client::new(&self.sdk_config().await)
+    }
+
+    /// Every client the examples' checks use, from one configuration.
+    pub async fn clients(&self) -> Clients {
+        let c = self.sdk_config().await;
+        Clients {
+            ec2: aws_sdk_ec2::Client::new(&c),
+            iam: aws_sdk_iam::Client::new(&c),
+            ecs: aws_sdk_ecs::Client::new(&c),
+            elb: aws_sdk_elasticloadbalancingv2::Client::new(&c),
+            rds: aws_sdk_rds::Client::new(&c),
+            efs: aws_sdk_efs::Client::new(&c),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&c),
+            s3: self.s3().await,
+        }
     }
 
     pub async fn s3(&self) -> aws_sdk_s3::Client {

@@ -13,7 +13,13 @@ fn the_reference_in_docs_is_the_generated_one() {
         committed == run.stdout,
         "docs/resources.md is out of date: regenerate it with `cargo run -- schema --format markdown > docs/resources.md`"
     );
-    for t in ["aws_vpc", "aws_lb_listener", "aws_ecs_service", "aws_db_instance", "aws_efs_access_point"] {
+    for t in [
+        "aws_vpc",
+        "aws_lb_listener",
+        "aws_ecs_service",
+        "aws_db_instance",
+        "aws_efs_access_point",
+    ] {
         assert!(run.stdout.contains(&format!("\n## {t}\n")), "{t} missing");
     }
 }
@@ -23,8 +29,15 @@ fn one_type_shows_replacement_rules_and_outputs() {
     let w = World::files(&[]);
     let run = w.cairn(&["schema", "aws_subnet"]);
     expect_code(&run, 0);
-    assert!(run.stdout.contains("cidr_block*  (string, required)"), "{run:?}");
-    assert!(run.stdout.contains("map_public_ip_on_launch  (bool, optional, default false)"), "{run:?}");
+    assert!(
+        run.stdout.contains("cidr_block*  (string, required)"),
+        "{run:?}"
+    );
+    assert!(
+        run.stdout
+            .contains("map_public_ip_on_launch  (bool, optional, default false)"),
+        "{run:?}"
+    );
     assert!(run.stdout.contains("Outputs:\n  arn  (string)"), "{run:?}");
     let bad = w.cairn(&["schema", "aws_subnett"]);
     expect_code(&bad, 1);

@@ -72,13 +72,18 @@ pub struct Volume {
 #[serde(deny_unknown_fields)]
 pub struct EfsVolume {
     pub file_system_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub root_directory: Option<String>,
+    /// The directory mounted (the file system's root by default).
+    #[serde(default = "slash")]
+    pub root_directory: String,
     /// `ENABLED` or `DISABLED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transit_encryption: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorization_config: Option<EfsAuthorization>,
+}
+
+fn slash() -> String {
+    "/".into()
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -112,7 +117,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            create_before_destroy: true,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 /// One DescribeTaskDefinition per revision, in parallel (ECS has no batch call for them).
@@ -197,7 +208,7 @@ async fn read_one(
                 name: v.name().unwrap_or_default().to_string(),
                 efs_volume_configuration: v.efs_volume_configuration().map(|e| EfsVolume {
                     file_system_id: e.file_system_id().to_string(),
-                    root_directory: e.root_directory().map(str::to_string),
+                    root_directory: e.root_directory().unwrap_or("/").to_string(),
                     transit_encryption: e.transit_encryption().map(|t| t.as_str().to_string()),
                     authorization_config: e.authorization_config().map(|a| EfsAuthorization {
                         access_point_id: a.access_point_id().map(str::to_string),
@@ -320,7 +331,7 @@ fn volumes(c: &Config) -> Vec<AwsVolume> {
             let efs = v.efs_volume_configuration.as_ref().and_then(|e| {
                 EfsVolumeConfiguration::builder()
                     .file_system_id(&e.file_system_id)
-                    .set_root_directory(e.root_directory.clone())
+                    .root_directory(&e.root_directory)
                     .set_transit_encryption(
                         e.transit_encryption
                             .as_deref()

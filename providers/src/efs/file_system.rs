@@ -74,7 +74,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta { stateful: true })
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            stateful: true,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 async fn lifecycle(aws: &Aws, id: &str) -> Result<Vec<LifecyclePolicy>, ProviderError> {

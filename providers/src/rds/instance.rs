@@ -97,7 +97,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta { stateful: true })
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            stateful: true,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 fn rds_filter(name: &str, values: Vec<String>) -> aws_sdk_rds::types::Filter {
