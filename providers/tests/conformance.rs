@@ -1021,3 +1021,41 @@ async fn database_types_conform() {
     delete(w, "aws_db_instance", &db).await;
     delete(w, "aws_db_subnet_group", &group).await;
 }
+
+/// For every type: a change of each `*` attribute plans as a replacement, and a change of
+/// each other top-level attribute does not (so that it goes through the type's update).
+#[test]
+fn force_new_attributes_replace_and_others_update() {
+    use cairn_model::{AttrType, Value};
+    let sample = |ty: &AttrType, n: i64| -> Option<Value> {
+        Some(match ty {
+            AttrType::String => Value::string(format!("v{n}")),
+            AttrType::Number => Value::from(n),
+            AttrType::Bool => Value::Bool(n % 2 == 0),
+            AttrType::Enum(vals) => Value::string(vals.get(n as usize % vals.len())?.clone()),
+            _ => return None,
+        })
+    };
+    let cat = catalog();
+    let mut checked = 0;
+    for (name, schema) in &cat.types {
+        for (attr, def) in &schema.inputs {
+            let (Some(a), Some(b)) = (sample(&def.ty, 1), sample(&def.ty, 2)) else {
+                continue;
+            };
+            if a == b {
+                continue;
+            }
+            let current = Value::map([(attr.as_str(), a)]);
+            let desired = Value::map([(attr.as_str(), b)]);
+            let changes = cairn_engine::plan::diff_inputs(schema, &desired, &current, &[]);
+            assert_eq!(changes.len(), 1, "{name}.{attr}");
+            assert_eq!(
+                changes[0].forces_replacement, def.force_new,
+                "{name}.{attr}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 60, "only {checked} attributes checked");
+}
