@@ -92,6 +92,12 @@ pub fn markdown(catalog: &Catalog) -> String {
                 "**Holds data**: plans warn before deleting or replacing it.\n"
             );
         }
+        if schema.create_before_destroy {
+            let _ = writeln!(
+                out,
+                "**Replaced create-first**: a replacement creates the new one before deleting the old.\n"
+            );
+        }
         let _ = writeln!(
             out,
             "| argument | type | required | default | description |"
