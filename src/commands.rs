@@ -90,6 +90,15 @@ pub async fn plan_cmd(
             "{}",
             serde_json::to_string_pretty(&plan_json).map_err(anyhow::Error::from)?
         ),
+        Format::Markdown => print!(
+            "{}",
+            crate::render::markdown::plan(
+                &p,
+                &stack.name,
+                provider.catalog(),
+                crate::render::markdown::COMMENT_LIMIT
+            )
+        ),
     }
     if let Some(out) = out {
         PlanFile::new(

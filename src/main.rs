@@ -52,6 +52,8 @@ pub struct PlanArgs {
 pub enum Format {
     Human,
     Json,
+    /// For pull-request comments.
+    Markdown,
 }
 
 #[derive(Subcommand, Debug)]

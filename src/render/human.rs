@@ -6,6 +6,7 @@ use std::fmt::Write;
 use cairn_engine::{Action, AttributeChange, Change, DriftStatus, Plan};
 use cairn_model::{AttrType, Catalog, Value};
 
+use crate::render::diff::Line;
 use crate::style::Painter;
 
 /// Renders a plan for a terminal or a log.
@@ -140,22 +141,14 @@ impl HumanRenderer<'_> {
                     "      {} {name}{pad} = document{forces}",
                     p.yellow("~")
                 );
-                let before = b.canonical_json();
-                let after = af.canonical_json();
-                let diff = similar::TextDiff::from_lines(&before, &after);
-                for group in diff.grouped_ops(3) {
-                    let _ = writeln!(out, "          {}", p.dim("@@"));
-                    for op in group {
-                        for change in diff.iter_changes(&op) {
-                            let line = change.value().trim_end_matches('\n');
-                            let text = match change.tag() {
-                                similar::ChangeTag::Delete => p.red(&format!("- {line}")),
-                                similar::ChangeTag::Insert => p.green(&format!("+ {line}")),
-                                similar::ChangeTag::Equal => format!("  {line}"),
-                            };
-                            let _ = writeln!(out, "          {text}");
-                        }
-                    }
+                for line in crate::render::diff::document(b, af) {
+                    let text = match line {
+                        Line::Same(l) => format!("  {l}"),
+                        Line::Added(l) => p.green(&format!("+ {l}")),
+                        Line::Removed(l) => p.red(&format!("- {l}")),
+                        Line::Gap => p.dim("@@"),
+                    };
+                    let _ = writeln!(out, "          {text}");
                 }
             }
             (None, Some(_)) => {

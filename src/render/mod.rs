@@ -1,6 +1,10 @@
 //! Renderers of plans, drift and apply progress: only the binary turns values into text.
 
+pub mod diff;
 pub mod human;
 pub mod json;
+pub mod markdown;
 pub mod progress;
 pub mod schema;
+#[cfg(test)]
+mod snapshots;

@@ -139,7 +139,7 @@ async fn spydor_applies_replaces_its_task_definition_under_the_service_and_destr
     // A new image is a new task definition revision: created first, the service moved onto
     // it, then the old revision deregistered.
     w.edit("app.toml", "nginx/nginx:1.27", "nginx/nginx:1.28");
-    let plan = w.cairn(&["plan", "--format", "json"]).json();
+    let plan = w.cairn(&["plan", "--format", "json"]).plan_json();
     let actions: Vec<(String, String)> = plan["changes"]
         .as_array()
         .expect("changes")

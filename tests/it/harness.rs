@@ -36,6 +36,24 @@ impl Run {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
+
+    /// The JSON plan printed, checked against `docs/plan-format.schema.json`.
+    pub fn plan_json(&self) -> serde_json::Value {
+        let plan = self.json();
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/plan-format.schema.json");
+        let schema: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("schema")).expect("JSON");
+        let validator = jsonschema::validator_for(&schema).expect("valid schema");
+        let errors: Vec<String> = validator
+            .iter_errors(&plan)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "the plan does not conform to the schema: {errors:?}"
+        );
+        plan
+    }
 }
 
 impl std::fmt::Debug for Run {

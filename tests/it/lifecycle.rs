@@ -47,7 +47,7 @@ async fn network_lifecycle() {
             .contains("Plan: 8 to add, 0 to change, 0 to replace, 0 to destroy."),
         "{run:?}"
     );
-    let plan = w.cairn(&["plan", "--format", "json"]).json();
+    let plan = w.cairn(&["plan", "--format", "json"]).plan_json();
     assert_eq!(plan["format_version"], "1.0");
     assert_eq!(plan["summary"]["create"], 8);
     for c in plan["changes"].as_array().expect("changes") {
@@ -121,7 +121,7 @@ async fn network_lifecycle() {
     );
     let plan = w.cairn(&["plan", "--format", "json", "--detailed-exitcode"]);
     expect_code(&plan, 2);
-    let plan = plan.json();
+    let plan = plan.plan_json();
     assert_eq!(
         actions(&plan),
         vec![("aws_internet_gateway.main".into(), "update".into())]
@@ -131,6 +131,23 @@ async fn network_lifecycle() {
     assert_eq!(attrs[0]["path"], "tags.Name");
     assert_eq!(attrs[0]["before"], "network-igw");
     assert_eq!(attrs[0]["after"], "network-gateway");
+    // The same change as a pull-request comment.
+    let md = w.cairn(&["plan", "--format", "markdown"]);
+    expect_code(&md, 0);
+    assert!(
+        md.stdout.contains("<code>aws_internet_gateway.main</code>"),
+        "{md:?}"
+    );
+    assert!(
+        md.stdout
+            .contains("- tags.Name = \"network-igw\"\n+ tags.Name = \"network-gateway\""),
+        "{md:?}"
+    );
+    assert!(
+        md.stdout
+            .contains("**Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy.**"),
+        "{md:?}"
+    );
     // Applied through a saved plan.
     let saved = w.path("tag.plan");
     let saved_arg = saved.to_str().expect("path");
@@ -149,7 +166,7 @@ async fn network_lifecycle() {
 
     // A subnet CIDR change is a replacement, with its reason.
     w.edit("stack.toml", "10.42.2.0/24", "10.42.3.0/24");
-    let plan = w.cairn(&["plan", "--format", "json"]).json();
+    let plan = w.cairn(&["plan", "--format", "json"]).plan_json();
     assert_eq!(
         actions(&plan),
         vec![("aws_subnet.public_b".into(), "replace".into())]
@@ -254,7 +271,7 @@ async fn drift_made_outside_is_shown_and_reverted() {
     expect_code(&run, 2);
     assert!(run.stdout.contains("Changed outside cairn"), "{run:?}");
     assert!(run.stdout.contains("renamed-by-hand"), "{run:?}");
-    let plan = w.cairn(&["plan", "--format", "json"]).json();
+    let plan = w.cairn(&["plan", "--format", "json"]).plan_json();
     assert_eq!(plan["drift"][0]["address"], "aws_vpc.main");
     assert_eq!(plan["drift"][0]["status"], "modified");
     assert_eq!(

@@ -79,7 +79,7 @@ fn variables_from_flags_and_files() {
     expect_code(&w.cairn(&["validate", "--var-file", vars]), 0);
     let plan = w
         .cairn(&["plan", "--var-file", vars, "--format", "json"])
-        .json();
+        .plan_json();
     let attrs = plan["changes"][0]["attributes"]
         .as_array()
         .expect("attrs")
