@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Context};
 use cairn_engine::{
-    apply, plan, refresh, Action, ApplyOptions, Graph, Outcome as StepOutcome, Plan, PlanMode,
-    Provider, Refreshed, State,
+    apply, plan_with_secrets, refresh, Action, ApplyOptions, Graph, Outcome as StepOutcome, Plan,
+    PlanMode, Provider, Refreshed, State,
 };
 use cairn_model::Value;
 use cairn_stacks::Stack;
@@ -16,6 +16,7 @@ use cairn_state::{LocalBackend, StateFile};
 use crate::planfile::PlanFile;
 use crate::render::human::HumanRenderer;
 use crate::render::{json, progress};
+use crate::secrets::Secrets;
 use crate::style::{self, Painter};
 use crate::workspace::{self, Failure, Outcome};
 use crate::{statefile, Exit, Format, PlanArgs, VarArgs};
@@ -51,6 +52,7 @@ async fn make_plan(
     provider: &dyn Provider,
     refresh_first: bool,
     mode: PlanMode,
+    secrets: &Secrets,
 ) -> Result<(Plan, Refreshed), Failure> {
     let refreshed = if refresh_first {
         refresh(provider, state).await.map_err(|errors| {
@@ -66,8 +68,15 @@ async fn make_plan(
     } else {
         Refreshed::new()
     };
-    let p = plan(&stack.config, state, &refreshed, provider.catalog(), mode)
-        .map_err(|e| anyhow!("{e}"))?;
+    let p = plan_with_secrets(
+        &stack.config,
+        state,
+        &refreshed,
+        provider.catalog(),
+        mode,
+        &|v: &Value| secrets.digest(v),
+    )
+    .map_err(|e| anyhow!("{e}"))?;
     Ok((p, refreshed))
 }
 
@@ -80,9 +89,18 @@ pub async fn plan_cmd(
 ) -> Outcome {
     let stack = workspace::load_stack(dir, &args.vars)?;
     let backend = workspace::backend(dir, Some(&stack))?;
+    let secrets = workspace::secrets(&backend)?;
     let (file, state) = workspace::read_state(&backend)?;
     let provider = workspace::provider(&stack).await?;
-    let (p, _) = make_plan(&stack, &state, &*provider, args.refresh, PlanMode::Normal).await?;
+    let (p, _) = make_plan(
+        &stack,
+        &state,
+        &*provider,
+        args.refresh,
+        PlanMode::Normal,
+        &secrets,
+    )
+    .await?;
     let plan_json = json::plan(&p, &stack.name);
     match format {
         Format::Human => print!("{}", human(&p, provider.catalog())),
@@ -144,22 +162,30 @@ fn confirm(question: &str) -> Result<bool, Failure> {
 }
 
 /// Runs a plan and records state after every operation; prints progress and a summary.
+/// Where state goes: the backend, and the key that redacts sensitive values on the way.
+struct Store<'a> {
+    backend: &'a LocalBackend,
+    secrets: &'a Secrets,
+}
+
 async fn execute(
     stack: &Stack,
-    backend: &LocalBackend,
+    store: Store<'_>,
     mut file: StateFile,
     state: State,
     p: &Plan,
     provider: Arc<dyn Provider>,
     parallelism: usize,
 ) -> Outcome {
+    let Store { backend, secrets } = store;
     let paint = Painter {
         enabled: style::stdout_color(),
     };
     let timestamps = !std::io::stdout().is_terminal();
     let sink = Arc::new(move |event| println!("{}", progress::line(&event, paint, timestamps)));
+    let catalog = provider.catalog().clone();
     let mut record = |s: &State| -> Result<(), String> {
-        statefile::update_file(&mut file, s);
+        statefile::update_file(&mut file, &secrets.redact_state(s, &catalog, &stack.config));
         backend.write(&mut file).map_err(|e| e.to_string())
     };
     let report = apply(
@@ -247,6 +273,7 @@ pub async fn apply_cmd(
     }
     let stack = workspace::load_stack(dir, &vars)?;
     let backend = workspace::backend(dir, Some(&stack))?;
+    let secrets = workspace::secrets(&backend)?;
     let _lock = backend.lock("apply")?;
     let (file, state) = workspace::read_state(&backend)?;
     let provider = workspace::provider(&stack).await?;
@@ -265,7 +292,8 @@ pub async fn apply_cmd(
         }
         None => (PlanMode::Normal, args.refresh),
     };
-    let (p, refreshed) = make_plan(&stack, &state, &*provider, refresh_first, mode).await?;
+    let (p, refreshed) =
+        make_plan(&stack, &state, &*provider, refresh_first, mode, &secrets).await?;
     if let Some(s) = &saved {
         let now = json::plan(&p, &stack.name);
         if let Some(reason) = differs(&s.plan, &now) {
@@ -291,7 +319,10 @@ pub async fn apply_cmd(
     let state = state.with_refreshed(&refreshed);
     execute(
         &stack,
-        &backend,
+        Store {
+            backend: &backend,
+            secrets: &secrets,
+        },
         file,
         state,
         &p,
@@ -345,23 +376,32 @@ fn differs(saved: &serde_json::Value, now: &serde_json::Value) -> Option<String>
 pub async fn destroy_cmd(dir: &Path, args: &PlanArgs, auto_approve: bool) -> Outcome {
     let stack = workspace::load_stack(dir, &args.vars)?;
     let backend = workspace::backend(dir, Some(&stack))?;
+    let secrets = workspace::secrets(&backend)?;
     let _lock = backend.lock("destroy")?;
     let (file, state) = workspace::read_state(&backend)?;
     let provider = workspace::provider(&stack).await?;
-    let (p, refreshed) =
-        make_plan(&stack, &state, &*provider, args.refresh, PlanMode::Destroy).await?;
+    let (p, refreshed) = make_plan(
+        &stack,
+        &state,
+        &*provider,
+        args.refresh,
+        PlanMode::Destroy,
+        &secrets,
+    )
+    .await?;
     let catalog = provider.catalog().clone();
     print!("{}", human(&p, &catalog));
     let state = state.with_refreshed(&refreshed);
     if p.changes.is_empty() {
         // Nothing left to delete; still record what refresh found gone.
         let mut file = file;
+        let state = State {
+            outputs: Default::default(),
+            ..state
+        };
         statefile::update_file(
             &mut file,
-            &State {
-                outputs: Default::default(),
-                ..state
-            },
+            &secrets.redact_state(&state, &catalog, &stack.config),
         );
         backend.write(&mut file)?;
         return Ok(Exit::Ok);
@@ -377,7 +417,10 @@ pub async fn destroy_cmd(dir: &Path, args: &PlanArgs, auto_approve: bool) -> Out
     let stack = Stack { config, ..stack };
     execute(
         &stack,
-        &backend,
+        Store {
+            backend: &backend,
+            secrets: &secrets,
+        },
         file,
         state,
         &p,

@@ -4,6 +4,7 @@ mod commands;
 mod diagnostics;
 mod planfile;
 mod render;
+mod secrets;
 mod statefile;
 mod style;
 mod workspace;

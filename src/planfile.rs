@@ -48,7 +48,14 @@ pub fn config_digest(stack: &Stack) -> String {
         h.update(text.as_bytes());
     }
     for (name, v) in &stack.variables {
-        h.update(format!("var {name} = {}\n", v.value.canonical_json()));
+        // A sensitive value stays out, even digested: an unkeyed hash of a password is a
+        // guessable copy of it. Apply re-plans and refuses if its change is not the plan's.
+        let shown = if v.sensitive {
+            "(sensitive)".to_string()
+        } else {
+            v.value.canonical_json()
+        };
+        h.update(format!("var {name} = {shown}\n"));
     }
     format!("sha256:{:x}", h.finalize())
 }
@@ -136,7 +143,8 @@ impl PlanFile {
         if self.config_digest != config_digest(stack) {
             bail!("the configuration or variable values changed since the plan was made: make a new plan");
         }
-        if self.lineage != lineage {
+        // A plan of a stack with no state yet binds to "no state": serial 0 on both sides.
+        if self.lineage != lineage && !(self.serial == 0 && serial == 0) {
             bail!(
                 "the plan was made for another state (lineage {}, this state is {lineage})",
                 self.lineage

@@ -96,6 +96,13 @@ pub fn read_state(backend: &LocalBackend) -> Result<(StateFile, State), Failure>
     Ok((file, state))
 }
 
+/// The stack's key for digests of sensitive values (made on first use).
+pub fn secrets(backend: &LocalBackend) -> Result<crate::secrets::Secrets, Failure> {
+    let path = backend.state_path();
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    Ok(crate::secrets::Secrets::open(dir)?)
+}
+
 /// The AWS provider configured by the stack (region, endpoint) and the standard AWS chain.
 pub async fn provider(stack: &Stack) -> Result<Arc<AwsProvider>, Failure> {
     let settings = AwsSettings {

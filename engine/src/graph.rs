@@ -99,6 +99,7 @@ mod tests {
                 .collect(),
             depends_on: vec![],
             lifecycle: Lifecycle::default(),
+            sensitive: Default::default(),
         }
     }
 

@@ -233,6 +233,70 @@ pub fn plan(
     catalog: &Catalog,
     mode: PlanMode,
 ) -> Result<Plan, PlanError> {
+    plan_with_secrets(config, prior, refreshed, catalog, mode, &|v: &Value| {
+        v.clone()
+    })
+}
+
+/// Turns a sensitive value into what is kept of it (a keyed digest): applied to both sides
+/// before sensitive attributes are compared, so that a recorded digest and the configured
+/// value compare equal when the value did not change. Must leave a digest as it is.
+pub type Redact<'a> = &'a dyn Fn(&Value) -> Value;
+
+/// The sensitive top-level attributes of a resource: its schema's and its configuration's.
+pub fn sensitive_attributes(
+    schema: &ResourceSchema,
+    resource: Option<&ResourceConfig>,
+) -> BTreeSet<String> {
+    schema
+        .inputs
+        .iter()
+        .filter(|(_, a)| a.sensitive)
+        .map(|(k, _)| k.clone())
+        .chain(
+            resource
+                .into_iter()
+                .flat_map(|r| r.sensitive.iter().cloned()),
+        )
+        .collect()
+}
+
+/// `inputs` with every attribute in `secret` redacted (unknown values stay unknown).
+pub fn redact_attributes(inputs: &Value, secret: &BTreeSet<String>, redact: Redact<'_>) -> Value {
+    match inputs {
+        Value::Map(m) => Value::Map(
+            m.iter()
+                .map(|(k, v)| {
+                    let v = if secret.contains(k) && v.is_known() && !v.is_null() {
+                        redact(v)
+                    } else {
+                        v.clone()
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn mark_sensitive(attrs: &mut [AttributeChange], secret: &BTreeSet<String>) {
+    for a in attrs {
+        if a.path.attribute().is_some_and(|t| secret.contains(t)) {
+            a.sensitive = true;
+        }
+    }
+}
+
+/// [`plan`], comparing sensitive attributes through `redact`.
+pub fn plan_with_secrets(
+    config: &Config,
+    prior: &State,
+    refreshed: &BTreeMap<Address, Option<ResourceState>>,
+    catalog: &Catalog,
+    mode: PlanMode,
+    redact: Redact<'_>,
+) -> Result<Plan, PlanError> {
     let schema_of = |t: &str| {
         catalog
             .get(t)
@@ -269,7 +333,14 @@ pub fn plan(
             }),
             Some(now) => {
                 let schema = schema_of(&addr.rtype)?;
-                let attrs = diff_drift(schema, &recorded.inputs, &now.inputs, ignore);
+                let secret = sensitive_attributes(schema, by_addr.get(addr).copied());
+                let mut attrs = diff_drift(
+                    schema,
+                    &redact_attributes(&recorded.inputs, &secret, redact),
+                    &redact_attributes(&now.inputs, &secret, redact),
+                    ignore,
+                );
+                mark_sensitive(&mut attrs, &secret);
                 if !attrs.is_empty() {
                     out.drift.push(Drift {
                         address: addr.clone(),
@@ -290,6 +361,7 @@ pub fn plan(
             let resource = by_addr[addr];
             let schema = schema_of(&addr.rtype)?;
             let desired = evaluate(resource, schema, &env)?;
+            let secret = sensitive_attributes(schema, Some(resource));
             let deps = resource.dependencies();
             let base = Change {
                 address: addr.clone(),
@@ -312,20 +384,23 @@ pub fn plan(
                         "new resource"
                     };
                     env.insert(addr.clone(), unknown_attributes(schema, &desired));
+                    let mut attributes = create_attributes(schema, &desired);
+                    mark_sensitive(&mut attributes, &secret);
                     Change {
                         action: Action::Create,
                         reason: Some(reason.into()),
-                        attributes: create_attributes(schema, &desired),
+                        attributes,
                         ..base
                     }
                 }
                 Some(now) => {
-                    let attrs = diff_inputs(
+                    let mut attrs = diff_inputs(
                         schema,
-                        &desired,
-                        &now.inputs,
+                        &redact_attributes(&desired, &secret, redact),
+                        &redact_attributes(&now.inputs, &secret, redact),
                         &resource.lifecycle.ignore_changes,
                     );
+                    mark_sensitive(&mut attrs, &secret);
                     let forcing: Vec<String> = attrs
                         .iter()
                         .filter(|a| a.forces_replacement)
@@ -441,10 +516,18 @@ pub fn plan(
                         address: format!("output.{name}"),
                         message,
                     })?;
+            let mut before = prior.outputs.get(name).map(|o| o.value.clone());
+            // A sensitive output is recorded as a digest: unchanged when the digests agree.
+            if output.sensitive
+                && after.is_known()
+                && before.as_ref().is_some_and(|b| redact(b) == redact(&after))
+            {
+                before = Some(after.clone());
+            }
             out.outputs.insert(
                 name.clone(),
                 OutputChange {
-                    before: prior.outputs.get(name).map(|o| o.value.clone()),
+                    before,
                     after,
                     sensitive: output.sensitive,
                 },

@@ -90,6 +90,7 @@ fn net(name: &str, cidr: &str, tags: &[(&str, &str)]) -> ResourceConfig {
         attributes: attrs,
         depends_on: vec![],
         lifecycle: Lifecycle::default(),
+        sensitive: Default::default(),
     }
 }
 
@@ -112,6 +113,7 @@ fn sub(name: &str, net: &str, cidr: &str) -> ResourceConfig {
         attributes: attrs,
         depends_on: vec![],
         lifecycle: Lifecycle::default(),
+        sensitive: Default::default(),
     }
 }
 

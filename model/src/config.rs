@@ -1,6 +1,6 @@
 //! The resolved configuration of a stack: what the engine plans from.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::address::Address;
 use crate::expr::Expr;
@@ -23,6 +23,10 @@ pub struct ResourceConfig {
     /// Explicit `depends_on` edges (references add the implicit ones).
     pub depends_on: Vec<Address>,
     pub lifecycle: Lifecycle,
+    /// Top-level attributes whose value comes from something sensitive (a sensitive variable
+    /// or a sensitive attribute of another resource), besides those the type's schema marks:
+    /// never shown, and stored only as a keyed digest.
+    pub sensitive: BTreeSet<String>,
 }
 
 impl ResourceConfig {

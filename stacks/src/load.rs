@@ -33,6 +33,7 @@ pub fn load(dir: &Path, vars: &VarInputs, catalog: &Catalog) -> Result<Stack, Di
         files: Vec::new(),
         diags: Vec::new(),
         declared_vars: Vec::new(),
+        tainted: false,
     };
     let stack = l.run(dir, vars);
     let sources = l.files.iter().cloned().collect();
@@ -64,6 +65,8 @@ struct Loader<'c> {
     /// Every declared variable, with or without a value (errors for those without are
     /// reported once, at the declaration).
     declared_vars: Vec<String>,
+    /// Set while resolving one value when it takes anything from something sensitive.
+    tainted: bool,
 }
 
 /// A declared `[type.name]`.
@@ -301,6 +304,7 @@ impl Loader<'_> {
             }
         }
         self.cycles(&config, &resources);
+        spread_sensitivity(&mut config);
 
         Some(Stack {
             name: name?,
@@ -805,6 +809,7 @@ impl Loader<'_> {
         let mut attributes = BTreeMap::new();
         let mut depends_on = Vec::new();
         let mut lifecycle = Lifecycle::default();
+        let mut sensitive = std::collections::BTreeSet::new();
         for e in decl.body.entries().unwrap_or_default() {
             match e.key.as_str() {
                 "depends_on" => depends_on = self.depends_on(&e.value, scope),
@@ -815,9 +820,13 @@ impl Loader<'_> {
                         self.unknown_attribute(decl.file, e, schema);
                         continue;
                     };
+                    self.tainted = false;
                     match self.expr(&e.value, &attr.ty, &this_scope) {
                         Some(x) => {
                             attributes.insert(name.to_string(), x);
+                            if self.tainted && !attr.sensitive {
+                                sensitive.insert(name.to_string());
+                            }
                         }
                         None => ok = false,
                     }
@@ -862,6 +871,7 @@ impl Loader<'_> {
             attributes,
             depends_on,
             lifecycle,
+            sensitive,
         })
     }
 
@@ -992,8 +1002,12 @@ impl Loader<'_> {
             );
             return None;
         };
+        self.tainted = false;
         let value = self.expr(&e.value, &AttrType::Any, scope)?;
-        Some(OutputConfig { value, sensitive })
+        Some(OutputConfig {
+            value,
+            sensitive: sensitive || self.tainted,
+        })
     }
 
     fn cycles(&mut self, config: &Config, decls: &[ResourceDecl]) {
@@ -1388,6 +1402,9 @@ impl Loader<'_> {
                     );
                     return None;
                 };
+                if v.sensitive {
+                    self.tainted = true;
+                }
                 let path = path_of(&steps[2..]);
                 let Some(value) = v.value.get_path(&path) else {
                     self.error(
@@ -1485,11 +1502,11 @@ impl Loader<'_> {
                     );
                     return None;
                 };
-                let attr_ty = schema
-                    .outputs
-                    .get(attr)
-                    .or_else(|| schema.inputs.get(attr))
-                    .map(|a| a.ty.clone());
+                let target = schema.outputs.get(attr).or_else(|| schema.inputs.get(attr));
+                if target.is_some_and(|a| a.sensitive) {
+                    self.tainted = true;
+                }
+                let attr_ty = target.map(|a| a.ty.clone());
                 let Some(attr_ty) = attr_ty else {
                     let names = schema
                         .inputs
@@ -1546,6 +1563,9 @@ impl Loader<'_> {
             );
             return None;
         };
+        if def.sensitive {
+            self.tainted = true;
+        }
         let expr = match body.get(attr) {
             Some(e) => {
                 // `self.x` inside `x` itself (directly or through another self reference)
@@ -1608,6 +1628,47 @@ impl Loader<'_> {
             return Some((Expr::Value(inner), ty));
         }
         Some((expr, def.ty.clone()))
+    }
+}
+
+/// Marks attributes and outputs that reference an attribute another resource holds as
+/// sensitive, until nothing changes (references may point forward or through several hops).
+fn spread_sensitivity(config: &mut Config) {
+    loop {
+        let marked: BTreeMap<Address, std::collections::BTreeSet<String>> = config
+            .resources
+            .iter()
+            .map(|r| (r.address.clone(), r.sensitive.clone()))
+            .collect();
+        let hits = |e: &Expr| {
+            e.references().iter().any(|r| {
+                let top = match r.path.first() {
+                    Some(PathSeg::Key(k)) => k.as_str(),
+                    _ => return false,
+                };
+                marked.get(&r.address).is_some_and(|s| s.contains(top))
+            })
+        };
+        let mut changed = false;
+        for r in &mut config.resources {
+            let add: Vec<String> = r
+                .attributes
+                .iter()
+                .filter(|(name, e)| !r.sensitive.contains(*name) && hits(e))
+                .map(|(name, _)| name.clone())
+                .collect();
+            changed |= !add.is_empty();
+            r.sensitive.extend(add);
+        }
+        for o in config.outputs.values_mut() {
+            if !o.sensitive && hits(&o.value) {
+                o.sensitive = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            return;
+        }
     }
 }
 

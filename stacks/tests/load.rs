@@ -330,3 +330,29 @@ fn type_mismatches_and_templates() {
         ],
     );
 }
+
+#[test]
+fn sensitivity_follows_references() {
+    let main = format!(
+        "{HEAD}[variable.secret]\ntype = \"string\"\nsensitive = true\ndefault = \"s3cr3t\"\n\n\
+[aws_vpc.main]\ncidr_block = \"10.0.0.0/16\"\ntags = {{ Token = \"x-${{var.secret}}\" }}\n\n\
+[aws_subnet.a]\nvpc_id = \"${{aws_vpc.main.id}}\"\ncidr_block = \"10.0.1.0/24\"\ntags = \"${{aws_vpc.main.tags}}\"\n\n\
+[output.plain]\nvalue = \"${{aws_vpc.main.id}}\"\n\n[output.leaks]\nvalue = \"${{aws_subnet.a.tags}}\"\n"
+    );
+    let stack = load_files(&[("main.toml", &main)], &[]).expect("loads");
+    let res = |a: &str| {
+        stack
+            .config
+            .resources
+            .iter()
+            .find(|r| r.address.to_string() == a)
+            .expect("resource")
+    };
+    assert!(res("aws_vpc.main").sensitive.contains("tags"));
+    assert!(!res("aws_vpc.main").sensitive.contains("cidr_block"));
+    // Through a reference to a tainted attribute, and on to an output.
+    assert!(res("aws_subnet.a").sensitive.contains("tags"));
+    assert!(stack.config.outputs["leaks"].sensitive);
+    assert!(!stack.config.outputs["plain"].sensitive);
+    assert!(stack.variables["secret"].sensitive);
+}

@@ -5,4 +5,5 @@ mod harness;
 mod lifecycle;
 mod locking;
 mod schema;
+mod sensitive;
 mod validate;
