@@ -181,8 +181,13 @@ async fn execute(
     let paint = Painter {
         enabled: style::stdout_color(),
     };
-    let timestamps = !std::io::stdout().is_terminal();
-    let sink = Arc::new(move |event| println!("{}", progress::line(&event, paint, timestamps)));
+    // A live view on a terminal; timestamped lines for logs.
+    let sink: cairn_engine::EventSink = if std::io::stdout().is_terminal() {
+        let view = progress::LiveView::new(paint);
+        Arc::new(move |event| view.event(&event))
+    } else {
+        Arc::new(move |event| println!("{}", progress::line(&event, paint, true)))
+    };
     let catalog = provider.catalog().clone();
     let mut record = |s: &State| -> Result<(), String> {
         statefile::update_file(&mut file, &secrets.redact_state(s, &catalog, &stack.config));
