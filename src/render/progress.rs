@@ -93,7 +93,8 @@ impl LiveView {
     }
 
     /// How many operations are running now.
-    pub fn running(&self) -> usize {
+    #[cfg(test)]
+    fn running(&self) -> usize {
         self.running.lock().map(|r| r.len()).unwrap_or(0)
     }
 
