@@ -575,3 +575,51 @@ pub fn schema_cmd(rtype: Option<&str>, format: crate::SchemaFormat) -> Outcome {
     }
     Ok(Exit::Ok)
 }
+
+/// `cairn drift`: read-only, takes no lock (a concurrent writer is not blocked).
+pub async fn drift_cmd(dir: &Path, vars: &VarArgs, format: Format) -> Outcome {
+    use crate::render::drift;
+    let stack = workspace::load_stack(dir, vars)?;
+    let backend = workspace::backend(dir, Some(&stack))?;
+    let (_, state) = workspace::read_state(&backend)?;
+    let secrets = workspace::secrets(&backend)?;
+    let provider = workspace::provider(&stack).await?;
+    let refreshed = refresh(&*provider, &state).await.map_err(|errors| {
+        anyhow!(
+            "refresh failed:\n  {}",
+            errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n  ")
+        )
+    })?;
+    let found = cairn_engine::detect_drift(
+        &stack.config,
+        &state,
+        &refreshed,
+        provider.catalog(),
+        &|v: &Value| secrets.digest(v),
+    )
+    .map_err(|e| anyhow!("{e}"))?;
+    let checked = state.resources.len();
+    match format {
+        Format::Human => {
+            let paint = Painter {
+                enabled: style::stdout_color(),
+            };
+            print!("{}", drift::human(&found, checked, paint));
+        }
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&drift::json(&found, checked, &stack.name))
+                .map_err(anyhow::Error::from)?
+        ),
+        Format::Markdown => print!("{}", drift::markdown(&found, checked, &stack.name)),
+    }
+    Ok(if found.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Changes
+    })
+}

@@ -78,6 +78,15 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Compare what exists with what was last applied; never changes AWS or state.
+    /// Exit 0 in sync, 2 drift, 1 error.
+    Drift {
+        #[command(flatten)]
+        vars: VarArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
     /// Make AWS match the stack: plan, confirm, apply.
     Apply {
         /// A plan saved with `cairn plan --out`: applied exactly as reviewed.
@@ -182,6 +191,7 @@ async fn run(command: Command, dir: PathBuf) -> Exit {
             plan,
             auto_approve,
         } => apply_cmd(&dir, &plan, plan_file.as_deref(), auto_approve).await,
+        Command::Drift { vars, format } => drift_cmd(&dir, &vars, format).await,
         Command::Destroy { plan, auto_approve } => destroy_cmd(&dir, &plan, auto_approve).await,
         Command::Output { name, json } => output_cmd(&dir, name.as_deref(), json),
         Command::State { command } => match command {

@@ -15,8 +15,8 @@ pub mod state;
 pub use apply::{apply, ApplyError, ApplyOptions, ApplyReport, Event, EventSink, Outcome, Step};
 pub use graph::{CycleError, Graph};
 pub use plan::{
-    plan, plan_with_secrets, redact_attributes, sensitive_attributes, Action, AttributeChange,
-    Change, Drift, DriftStatus, OutputChange, Plan, PlanError, PlanMode, Redact,
+    detect_drift, plan, plan_with_secrets, redact_attributes, sensitive_attributes, Action,
+    AttributeChange, Change, Drift, DriftStatus, OutputChange, Plan, PlanError, PlanMode, Redact,
 };
 pub use provider::{Observed, OpContext, Provider, ProviderError, ReadRequest};
 pub use refresh::{refresh, RefreshError, Refreshed};

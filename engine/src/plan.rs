@@ -288,6 +288,58 @@ fn mark_sensitive(attrs: &mut [AttributeChange], secret: &BTreeSet<String>) {
     }
 }
 
+/// What changed outside cairn since the last apply: each refreshed resource's recorded
+/// inputs against what exists now (minus `ignore_changes`; sensitive values compared through
+/// `redact`). Resources `refreshed` does not mention are not looked at.
+pub fn detect_drift(
+    config: &Config,
+    prior: &State,
+    refreshed: &BTreeMap<Address, Option<ResourceState>>,
+    catalog: &Catalog,
+    redact: Redact<'_>,
+) -> Result<Vec<Drift>, PlanError> {
+    let mut drift = Vec::new();
+    let by_addr: BTreeMap<&Address, &ResourceConfig> =
+        config.resources.iter().map(|r| (&r.address, r)).collect();
+    for (addr, recorded) in &prior.resources {
+        let Some(now) = refreshed.get(addr) else {
+            continue;
+        };
+        let ignore: &[String] = by_addr
+            .get(addr)
+            .map(|r| r.lifecycle.ignore_changes.as_slice())
+            .unwrap_or(&[]);
+        match now {
+            None => drift.push(Drift {
+                address: addr.clone(),
+                status: DriftStatus::Deleted,
+                attributes: Vec::new(),
+            }),
+            Some(now) => {
+                let schema = catalog
+                    .get(&addr.rtype)
+                    .ok_or_else(|| PlanError::UnknownType(addr.rtype.clone()))?;
+                let secret = sensitive_attributes(schema, by_addr.get(addr).copied());
+                let mut attrs = diff_drift(
+                    schema,
+                    &redact_attributes(&recorded.inputs, &secret, redact),
+                    &redact_attributes(&now.inputs, &secret, redact),
+                    ignore,
+                );
+                mark_sensitive(&mut attrs, &secret);
+                if !attrs.is_empty() {
+                    drift.push(Drift {
+                        address: addr.clone(),
+                        status: DriftStatus::Modified,
+                        attributes: attrs,
+                    });
+                }
+            }
+        }
+    }
+    Ok(drift)
+}
+
 /// [`plan`], comparing sensitive attributes through `redact`.
 pub fn plan_with_secrets(
     config: &Config,
@@ -315,42 +367,9 @@ pub fn plan_with_secrets(
     };
 
     // Drift: what changed since the last apply.
+    out.drift = detect_drift(config, prior, refreshed, catalog, redact)?;
     let by_addr: BTreeMap<&Address, &ResourceConfig> =
         config.resources.iter().map(|r| (&r.address, r)).collect();
-    for (addr, recorded) in &prior.resources {
-        let Some(now) = refreshed.get(addr) else {
-            continue;
-        };
-        let ignore: &[String] = by_addr
-            .get(addr)
-            .map(|r| r.lifecycle.ignore_changes.as_slice())
-            .unwrap_or(&[]);
-        match now {
-            None => out.drift.push(Drift {
-                address: addr.clone(),
-                status: DriftStatus::Deleted,
-                attributes: Vec::new(),
-            }),
-            Some(now) => {
-                let schema = schema_of(&addr.rtype)?;
-                let secret = sensitive_attributes(schema, by_addr.get(addr).copied());
-                let mut attrs = diff_drift(
-                    schema,
-                    &redact_attributes(&recorded.inputs, &secret, redact),
-                    &redact_attributes(&now.inputs, &secret, redact),
-                    ignore,
-                );
-                mark_sensitive(&mut attrs, &secret);
-                if !attrs.is_empty() {
-                    out.drift.push(Drift {
-                        address: addr.clone(),
-                        status: DriftStatus::Modified,
-                        attributes: attrs,
-                    });
-                }
-            }
-        }
-    }
 
     let order = Graph::new(config).order()?;
     let mut env: Env = BTreeMap::new();

@@ -1,6 +1,7 @@
 //! Renderers of plans, drift and apply progress: only the binary turns values into text.
 
 pub mod diff;
+pub mod drift;
 pub mod human;
 pub mod json;
 pub mod markdown;

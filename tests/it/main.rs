@@ -1,5 +1,6 @@
 //! Integration tests of the `cairn` binary against a real AWS API implementation (moto).
 
+mod drift;
 mod examples;
 mod harness;
 mod lifecycle;

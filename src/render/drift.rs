@@ -1,0 +1,150 @@
+//! The drift report (`cairn drift`) in the three formats: what exists against what was last
+//! applied, per resource, each attribute with its recorded and actual value.
+
+use std::fmt::Write;
+
+use cairn_engine::{AttributeChange, Drift, DriftStatus};
+use cairn_model::Value;
+use serde_json::{json, Value as Json};
+
+use crate::style::Painter;
+
+/// Version of the JSON drift report.
+pub const DRIFT_FORMAT_VERSION: &str = "1.0";
+
+fn shown(v: &Option<Value>, sensitive: bool) -> String {
+    match v {
+        _ if sensitive => "(sensitive)".into(),
+        None => "null".into(),
+        Some(v) => v.to_string(),
+    }
+}
+
+fn status(d: &Drift) -> &'static str {
+    match d.status {
+        DriftStatus::Deleted => "deleted",
+        _ => "modified",
+    }
+}
+
+/// For a terminal or a log.
+pub fn human(drift: &[Drift], checked: usize, paint: Painter) -> String {
+    let mut out = String::new();
+    if drift.is_empty() {
+        let _ = writeln!(
+            out,
+            "No drift: all {checked} managed resources match what was last applied."
+        );
+        return out;
+    }
+    for d in drift {
+        match d.status {
+            DriftStatus::Deleted => {
+                let _ = writeln!(
+                    out,
+                    "{} {} was deleted outside cairn",
+                    paint.red("-"),
+                    d.address
+                );
+            }
+            _ => {
+                let _ = writeln!(
+                    out,
+                    "{} {} was modified outside cairn",
+                    paint.yellow("~"),
+                    d.address
+                );
+                for a in &d.attributes {
+                    let _ = writeln!(
+                        out,
+                        "    {}: {} (recorded) -> {} (actual)",
+                        a.path,
+                        shown(&a.before, a.sensitive),
+                        shown(&a.after, a.sensitive)
+                    );
+                }
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nDrift: {} of {checked} managed resources differ from what was last applied. `cairn plan` shows how to revert them.",
+        drift.len()
+    );
+    out
+}
+
+fn attribute(a: &AttributeChange) -> Json {
+    let v = |x: &Option<Value>| match x {
+        _ if a.sensitive => Json::Null,
+        None => Json::Null,
+        Some(v) => v.to_json_lossy(),
+    };
+    json!({
+        "path": a.path.to_string(),
+        "recorded": v(&a.before),
+        "actual": v(&a.after),
+        "sensitive": a.sensitive,
+    })
+}
+
+/// For machines (cron jobs, dashboards).
+pub fn json(drift: &[Drift], checked: usize, stack: &str) -> Json {
+    json!({
+        "format_version": DRIFT_FORMAT_VERSION,
+        "cairn_version": env!("CARGO_PKG_VERSION"),
+        "stack": stack,
+        "in_sync": drift.is_empty(),
+        "resources": drift.iter().map(|d| json!({
+            "address": d.address.to_string(),
+            "type": d.address.rtype,
+            "status": status(d),
+            "attributes": d.attributes.iter().map(attribute).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "summary": {
+            "checked": checked,
+            "modified": drift.iter().filter(|d| d.status == DriftStatus::Modified).count(),
+            "deleted": drift.iter().filter(|d| d.status == DriftStatus::Deleted).count(),
+        },
+    })
+}
+
+/// For an issue or a pull-request comment.
+pub fn markdown(drift: &[Drift], checked: usize, stack: &str) -> String {
+    let mut out = format!("### cairn drift for `{stack}`\n\n");
+    if drift.is_empty() {
+        let _ = writeln!(
+            out,
+            "No drift: all {checked} managed resources match what was last applied."
+        );
+        return out;
+    }
+    let _ = writeln!(out, "| resource | status | attributes |\n|---|---|---|");
+    for d in drift {
+        let attrs = d
+            .attributes
+            .iter()
+            .map(|a| format!("`{}`", a.path))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(out, "| `{}` | {} | {attrs} |", d.address, status(d));
+    }
+    for d in drift.iter().filter(|d| !d.attributes.is_empty()) {
+        let _ = writeln!(
+            out,
+            "\n<details><summary><code>{}</code></summary>\n\n```diff",
+            d.address
+        );
+        for a in &d.attributes {
+            let _ = writeln!(out, "- {} = {}", a.path, shown(&a.before, a.sensitive));
+            let _ = writeln!(out, "+ {} = {}", a.path, shown(&a.after, a.sensitive));
+        }
+        out.push_str("```\n\n</details>\n");
+    }
+    let _ = writeln!(
+        out,
+        "\n**Drift: {} of {checked} managed resources differ** (`-` recorded, `+` actual).",
+        drift.len()
+    );
+    out
+}
