@@ -198,7 +198,10 @@ async fn execute(
         &stack.config,
         state,
         provider,
-        &ApplyOptions { parallelism },
+        &ApplyOptions {
+            parallelism,
+            owner: Some(stack.name.clone()),
+        },
         &mut record,
         sink,
     )
@@ -602,24 +605,49 @@ pub async fn drift_cmd(dir: &Path, vars: &VarArgs, format: Format) -> Outcome {
         &|v: &Value| secrets.digest(v),
     )
     .map_err(|e| anyhow!("{e}"))?;
+    // Copies made by hand and leftovers of interrupted runs: tagged for this stack, unknown
+    // to its state.
+    let owned = provider
+        .owned(&stack.name)
+        .await
+        .map_err(|e| anyhow!("listing resources tagged for this stack: {e}"))?;
+    let unmanaged: Vec<cairn_engine::OwnedResource> = owned
+        .into_iter()
+        .filter(|o| !state.resources.values().any(|r| is_same(o, r)))
+        .collect();
     let checked = state.resources.len();
     match format {
         Format::Human => {
             let paint = Painter {
                 enabled: style::stdout_color(),
             };
-            print!("{}", drift::human(&found, checked, paint));
+            print!("{}", drift::human(&found, &unmanaged, checked, paint));
         }
         Format::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&drift::json(&found, checked, &stack.name))
+            serde_json::to_string_pretty(&drift::json(&found, &unmanaged, checked, &stack.name))
                 .map_err(anyhow::Error::from)?
         ),
-        Format::Markdown => print!("{}", drift::markdown(&found, checked, &stack.name)),
+        Format::Markdown => print!(
+            "{}",
+            drift::markdown(&found, &unmanaged, checked, &stack.name)
+        ),
     }
-    Ok(if found.is_empty() {
+    Ok(if found.is_empty() && unmanaged.is_empty() {
         Exit::Ok
     } else {
         Exit::Changes
     })
+}
+
+/// Whether a tagged resource the cloud listed is the recorded one (by ARN, or by id at the
+/// end of the ARN for types whose outputs have no ARN).
+fn is_same(owned: &cairn_engine::OwnedResource, r: &cairn_engine::ResourceState) -> bool {
+    let arn = r
+        .outputs
+        .get_path(&[cairn_model::PathSeg::Key("arn".into())]);
+    arn.as_ref().and_then(Value::as_str) == Some(owned.arn.as_str())
+        || owned.arn == r.id
+        || owned.arn.ends_with(&format!("/{}", r.id))
+        || owned.arn.ends_with(&format!(":{}", r.id))
 }

@@ -103,11 +103,17 @@ pub enum ApplyError {
 pub struct ApplyOptions {
     /// How many operations may run at once.
     pub parallelism: usize,
+    /// The stack that owns what is created: passed to the provider, which tags resources
+    /// with it (`cairn:stack`) so that copies and leftovers can be found.
+    pub owner: Option<String>,
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        ApplyOptions { parallelism: 10 }
+        ApplyOptions {
+            parallelism: 10,
+            owner: None,
+        }
     }
 }
 
@@ -406,6 +412,7 @@ pub async fn apply(
             let progress_addr = address.clone();
             let ctx = OpContext {
                 address: address.to_string(),
+                stack: options.owner.clone(),
                 token,
                 progress: Some(Arc::new(move |message| {
                     progress_events(Event::Progress {

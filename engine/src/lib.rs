@@ -18,6 +18,6 @@ pub use plan::{
     detect_drift, plan, plan_with_secrets, redact_attributes, sensitive_attributes, Action,
     AttributeChange, Change, Drift, DriftStatus, OutputChange, Plan, PlanError, PlanMode, Redact,
 };
-pub use provider::{Observed, OpContext, Provider, ProviderError, ReadRequest};
+pub use provider::{Observed, OpContext, OwnedResource, Provider, ProviderError, ReadRequest};
 pub use refresh::{refresh, RefreshError, Refreshed};
 pub use state::{OutputState, PendingOperation, ResourceState, State};

@@ -30,8 +30,10 @@ pub struct ReadRequest {
 /// Facts about the operation in progress, for the provider to use or pass on.
 #[derive(Clone, Default)]
 pub struct OpContext {
-    /// Address of the resource, for messages.
+    /// Address of the resource, for messages and ownership tags.
     pub address: String,
+    /// The stack that owns the resource, for ownership tags (`cairn:stack`).
+    pub stack: Option<String>,
     /// Unique token of this operation: passed to AWS as an idempotency token where the API
     /// takes one, and as a tag where the resource has tags.
     pub token: String,
@@ -51,6 +53,7 @@ impl std::fmt::Debug for OpContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OpContext")
             .field("address", &self.address)
+            .field("stack", &self.stack)
             .field("token", &self.token)
             .finish_non_exhaustive()
     }
@@ -67,6 +70,15 @@ pub enum ProviderError {
     Api(String),
     #[error("timed out: {0}")]
     Timeout(String),
+}
+
+/// A resource that carries a stack's ownership tag, as the cloud lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OwnedResource {
+    /// Its ARN (or id where the cloud has no ARN for it).
+    pub arn: String,
+    /// The address it was created for (its `cairn:address` tag), if it has one.
+    pub address: Option<String>,
 }
 
 /// A cloud the engine can manage resources in.
@@ -111,4 +123,11 @@ pub trait Provider: Send + Sync {
         prior: &Observed,
         ctx: &OpContext,
     ) -> Result<(), ProviderError>;
+
+    /// Everything that carries `stack`'s ownership tag, in a few paged calls. Providers that
+    /// do not tag return nothing.
+    async fn owned(&self, stack: &str) -> Result<Vec<OwnedResource>, ProviderError> {
+        let _ = stack;
+        Ok(Vec::new())
+    }
 }

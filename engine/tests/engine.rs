@@ -162,7 +162,10 @@ impl Run {
             config,
             self.state.clone(),
             provider,
-            &ApplyOptions { parallelism },
+            &ApplyOptions {
+                parallelism,
+                owner: None,
+            },
             &mut |_s: &State| {
                 writes += 1;
                 Ok(())

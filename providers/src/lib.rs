@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use aws_config::retry::RetryConfig;
 use aws_config::BehaviorVersion;
-use cairn_engine::{Observed, OpContext, Provider, ProviderError, ReadRequest};
+use cairn_engine::{Observed, OpContext, OwnedResource, Provider, ProviderError, ReadRequest};
 use cairn_model::Catalog;
 
 /// Every resource type cairn offers, with its schema. Needs no AWS access.
@@ -72,6 +72,7 @@ pub struct Aws {
     pub iam: aws_sdk_iam::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub efs: aws_sdk_efs::Client,
+    pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub ecs: aws_sdk_ecs::Client,
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
     pub rds: aws_sdk_rds::Client,
@@ -115,6 +116,7 @@ impl AwsProvider {
                 iam: aws_sdk_iam::Client::new(&shared),
                 logs: aws_sdk_cloudwatchlogs::Client::new(&shared),
                 efs: aws_sdk_efs::Client::new(&shared),
+                tagging: aws_sdk_resourcegroupstagging::Client::new(&shared),
                 ecs: aws_sdk_ecs::Client::new(&shared),
                 elb: aws_sdk_elasticloadbalancingv2::Client::new(&shared),
                 rds: aws_sdk_rds::Client::new(&shared),
@@ -160,6 +162,34 @@ macro_rules! dispatch {
     };
 }
 
+/// Tag keys that tie a resource to its stack. Reads hide them (see `common::visible_tags`),
+/// so they never show in plans or drift.
+pub const OWNER_TAG: &str = "cairn:stack";
+pub const ADDRESS_TAG: &str = "cairn:address";
+
+impl AwsProvider {
+    /// `config` with the ownership tags added, for types that take tags.
+    fn owned(&self, rtype: &str, config: &serde_json::Value, ctx: &OpContext) -> serde_json::Value {
+        let (Some(stack), true) = (
+            &ctx.stack,
+            self.catalog.get(rtype).is_some_and(|s| s.taggable()),
+        ) else {
+            return config.clone();
+        };
+        let mut config = config.clone();
+        if let Some(obj) = config.as_object_mut() {
+            let tags = obj
+                .entry("tags")
+                .or_insert_with(|| serde_json::Value::Object(Default::default()));
+            if let Some(tags) = tags.as_object_mut() {
+                tags.insert(OWNER_TAG.into(), stack.clone().into());
+                tags.insert(ADDRESS_TAG.into(), ctx.address.clone().into());
+            }
+        }
+        config
+    }
+}
+
 #[async_trait]
 impl Provider for AwsProvider {
     fn catalog(&self) -> &Catalog {
@@ -180,7 +210,8 @@ impl Provider for AwsProvider {
         config: &serde_json::Value,
         ctx: &OpContext,
     ) -> Result<Observed, ProviderError> {
-        dispatch!(rtype, create(&self.aws, config, ctx))
+        let config = self.owned(rtype, config, ctx);
+        dispatch!(rtype, create(&self.aws, &config, ctx))
     }
 
     async fn update(
@@ -190,7 +221,8 @@ impl Provider for AwsProvider {
         config: &serde_json::Value,
         ctx: &OpContext,
     ) -> Result<Observed, ProviderError> {
-        dispatch!(rtype, update(&self.aws, prior, config, ctx))
+        let config = self.owned(rtype, config, ctx);
+        dispatch!(rtype, update(&self.aws, prior, &config, ctx))
     }
 
     async fn delete(
@@ -200,5 +232,34 @@ impl Provider for AwsProvider {
         ctx: &OpContext,
     ) -> Result<(), ProviderError> {
         dispatch!(rtype, delete(&self.aws, prior, ctx))
+    }
+
+    /// One paged GetResources of the Resource Groups Tagging API for every type at once.
+    async fn owned(&self, stack: &str) -> Result<Vec<OwnedResource>, ProviderError> {
+        use aws_sdk_resourcegroupstagging::types::TagFilter;
+        let pages = self
+            .aws
+            .tagging
+            .get_resources()
+            .tag_filters(TagFilter::builder().key(OWNER_TAG).values(stack).build())
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| common::api("GetResources", stack, e.into_service_error()))?;
+        Ok(pages
+            .iter()
+            .filter_map(|r| {
+                Some(OwnedResource {
+                    arn: r.resource_arn()?.to_string(),
+                    address: r
+                        .tags()
+                        .iter()
+                        .find(|t| t.key() == ADDRESS_TAG)
+                        .map(|t| t.value().to_string()),
+                })
+            })
+            .collect())
     }
 }

@@ -63,8 +63,10 @@ async fn world() -> World {
 }
 
 fn ctx(address: &str) -> OpContext {
+    // Every conformance create and update carries ownership tags, which reads must hide.
     OpContext {
         address: address.into(),
+        stack: Some("conformance".into()),
         token: "test-token".into(),
         progress: None,
     }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use cairn_engine::{AttributeChange, Drift, DriftStatus};
+use cairn_engine::{AttributeChange, Drift, DriftStatus, OwnedResource};
 use cairn_model::Value;
 use serde_json::{json, Value as Json};
 
@@ -28,9 +28,14 @@ fn status(d: &Drift) -> &'static str {
 }
 
 /// For a terminal or a log.
-pub fn human(drift: &[Drift], checked: usize, paint: Painter) -> String {
+pub fn human(
+    drift: &[Drift],
+    unmanaged: &[OwnedResource],
+    checked: usize,
+    paint: Painter,
+) -> String {
     let mut out = String::new();
-    if drift.is_empty() {
+    if drift.is_empty() && unmanaged.is_empty() {
         let _ = writeln!(
             out,
             "No drift: all {checked} managed resources match what was last applied."
@@ -66,10 +71,23 @@ pub fn human(drift: &[Drift], checked: usize, paint: Painter) -> String {
             }
         }
     }
+    for u in unmanaged {
+        let _ = writeln!(
+            out,
+            "{} {} carries this stack's tags but is not in its state{}",
+            paint.yellow("?"),
+            u.arn,
+            u.address
+                .as_ref()
+                .map(|a| format!(" (made for {a})"))
+                .unwrap_or_default()
+        );
+    }
     let _ = writeln!(
         out,
-        "\nDrift: {} of {checked} managed resources differ from what was last applied. `cairn plan` shows how to revert them.",
-        drift.len()
+        "\nDrift: {} of {checked} managed resources differ from what was last applied; {} unmanaged. `cairn plan` shows how to revert changes; unmanaged copies are left for you to remove or import.",
+        drift.len(),
+        unmanaged.len()
     );
     out
 }
@@ -89,20 +107,25 @@ fn attribute(a: &AttributeChange) -> Json {
 }
 
 /// For machines (cron jobs, dashboards).
-pub fn json(drift: &[Drift], checked: usize, stack: &str) -> Json {
+pub fn json(drift: &[Drift], unmanaged: &[OwnedResource], checked: usize, stack: &str) -> Json {
     json!({
         "format_version": DRIFT_FORMAT_VERSION,
         "cairn_version": env!("CARGO_PKG_VERSION"),
         "stack": stack,
-        "in_sync": drift.is_empty(),
+        "in_sync": drift.is_empty() && unmanaged.is_empty(),
         "resources": drift.iter().map(|d| json!({
             "address": d.address.to_string(),
             "type": d.address.rtype,
             "status": status(d),
             "attributes": d.attributes.iter().map(attribute).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
+        "unmanaged": unmanaged.iter().map(|u| json!({
+            "arn": u.arn,
+            "address": u.address,
+        })).collect::<Vec<_>>(),
         "summary": {
             "checked": checked,
+            "unmanaged": unmanaged.len(),
             "modified": drift.iter().filter(|d| d.status == DriftStatus::Modified).count(),
             "deleted": drift.iter().filter(|d| d.status == DriftStatus::Deleted).count(),
         },
@@ -110,9 +133,14 @@ pub fn json(drift: &[Drift], checked: usize, stack: &str) -> Json {
 }
 
 /// For an issue or a pull-request comment.
-pub fn markdown(drift: &[Drift], checked: usize, stack: &str) -> String {
+pub fn markdown(
+    drift: &[Drift],
+    unmanaged: &[OwnedResource],
+    checked: usize,
+    stack: &str,
+) -> String {
     let mut out = format!("### cairn drift for `{stack}`\n\n");
-    if drift.is_empty() {
+    if drift.is_empty() && unmanaged.is_empty() {
         let _ = writeln!(
             out,
             "No drift: all {checked} managed resources match what was last applied."
@@ -129,6 +157,14 @@ pub fn markdown(drift: &[Drift], checked: usize, stack: &str) -> String {
             .join(", ");
         let _ = writeln!(out, "| `{}` | {} | {attrs} |", d.address, status(d));
     }
+    for u in unmanaged {
+        let made_for = u
+            .address
+            .as_deref()
+            .map(|a| format!("made for `{a}`"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "| `{}` | unmanaged | {made_for} |", u.arn);
+    }
     for d in drift.iter().filter(|d| !d.attributes.is_empty()) {
         let _ = writeln!(
             out,
@@ -143,8 +179,9 @@ pub fn markdown(drift: &[Drift], checked: usize, stack: &str) -> String {
     }
     let _ = writeln!(
         out,
-        "\n**Drift: {} of {checked} managed resources differ** (`-` recorded, `+` actual).",
-        drift.len()
+        "\n**Drift: {} of {checked} managed resources differ, {} unmanaged** (`-` recorded, `+` actual).",
+        drift.len(),
+        unmanaged.len()
     );
     out
 }

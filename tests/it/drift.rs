@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::{IpPermission, IpRange, Tag};
+use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType, Tag, TagSpecification};
 
 use crate::harness::{expect_code, World};
 
@@ -79,6 +79,46 @@ async fn drift_is_silent_after_apply_exact_after_changes_by_hand_and_healed_by_a
         .await
         .expect("policy");
 
+    // What cairn made carries the stack's ownership tag, hidden from plans and drift.
+    let owned = c
+        .ec2
+        .describe_vpcs()
+        .filters(
+            Filter::builder()
+                .name("tag:cairn:stack")
+                .values("network")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("vpcs");
+    assert_eq!(owned.vpcs().len(), 1);
+    // A copy made by hand with the stack's tags: unmanaged.
+    let copy = c
+        .ec2
+        .create_vpc()
+        .cidr_block("10.99.0.0/16")
+        .tag_specifications(
+            TagSpecification::builder()
+                .resource_type(ResourceType::Vpc)
+                .tags(Tag::builder().key("cairn:stack").value("network").build())
+                .tags(
+                    Tag::builder()
+                        .key("cairn:address")
+                        .value("aws_vpc.main")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("copy");
+    let copy_id = copy
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .expect("copy id")
+        .to_string();
+
     let state_before = std::fs::read(w.path(".cairn/state.json")).expect("state");
     let run = w.cairn(&["drift", "--format", "json"]);
     expect_code(&run, 2);
@@ -125,6 +165,15 @@ async fn drift_is_silent_after_apply_exact_after_changes_by_hand_and_healed_by_a
     assert_eq!(vpc_attr["recorded"], "network-dev");
     assert_eq!(vpc_attr["actual"], "renamed-by-hand");
     assert_eq!(report["summary"]["checked"], 8);
+    let unmanaged = report["unmanaged"].as_array().expect("unmanaged");
+    assert_eq!(unmanaged.len(), 1, "{report:#}");
+    assert!(
+        unmanaged[0]["arn"]
+            .as_str()
+            .is_some_and(|a| a.ends_with(&copy_id)),
+        "{report:#}"
+    );
+    assert_eq!(unmanaged[0]["address"], "aws_vpc.main");
     // Read-only: state untouched.
     assert_eq!(
         std::fs::read(w.path(".cairn/state.json")).expect("state"),
@@ -146,8 +195,22 @@ async fn drift_is_silent_after_apply_exact_after_changes_by_hand_and_healed_by_a
         "{human:?}"
     );
 
-    // The next apply reverts it all; drift is silent again.
+    // The next apply reverts it all; the copy is for a person to remove; then drift is silent.
     expect_code(&w.cairn(&["apply", "--auto-approve"]), 0);
+    let still = w.cairn(&["drift"]);
+    expect_code(&still, 2);
+    assert!(
+        still
+            .stdout
+            .contains("carries this stack's tags but is not in its state (made for aws_vpc.main)"),
+        "{still:?}"
+    );
+    c.ec2
+        .delete_vpc()
+        .vpc_id(&copy_id)
+        .send()
+        .await
+        .expect("remove copy");
     let healed = w.cairn(&["drift"]);
     expect_code(&healed, 0);
 }

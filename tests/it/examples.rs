@@ -26,6 +26,11 @@ async fn lifecycle(name: &str, certificate: &str) -> (World, Clients) {
     expect_code(&apply, 0);
     let plan = w.cairn(&["plan", "--detailed-exitcode"]);
     assert_eq!(plan.code, 0, "a fresh apply re-plans empty: {plan:?}");
+    let drift = w.cairn(&["drift"]);
+    assert_eq!(
+        drift.code, 0,
+        "a fresh apply has no drift and nothing unmanaged: {drift:?}"
+    );
     (w, c)
 }
 
