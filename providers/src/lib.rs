@@ -234,32 +234,34 @@ impl Provider for AwsProvider {
         dispatch!(rtype, delete(&self.aws, prior, ctx))
     }
 
-    /// One paged GetResources of the Resource Groups Tagging API for every type at once.
+    /// One paged GetResources of the Resource Groups Tagging API for every type at once
+    /// (it lists only what exists; EC2's DescribeTags can still list a deleted resource's tags).
     async fn owned(&self, stack: &str) -> Result<Vec<OwnedResource>, ProviderError> {
         use aws_sdk_resourcegroupstagging::types::TagFilter;
+        let mut out = Vec::new();
         let pages = self
             .aws
             .tagging
             .get_resources()
             .tag_filters(TagFilter::builder().key(OWNER_TAG).values(stack).build())
+            .resources_per_page(100)
+            .tags_per_page(500)
             .into_paginator()
             .items()
             .send()
             .collect::<Result<Vec<_>, _>>()
             .await
             .map_err(|e| common::api("GetResources", stack, e.into_service_error()))?;
-        Ok(pages
-            .iter()
-            .filter_map(|r| {
-                Some(OwnedResource {
-                    arn: r.resource_arn()?.to_string(),
-                    address: r
-                        .tags()
-                        .iter()
-                        .find(|t| t.key() == ADDRESS_TAG)
-                        .map(|t| t.value().to_string()),
-                })
+        out.extend(pages.iter().filter_map(|r| {
+            Some(OwnedResource {
+                arn: r.resource_arn()?.to_string(),
+                address: r
+                    .tags()
+                    .iter()
+                    .find(|t| t.key() == ADDRESS_TAG)
+                    .map(|t| t.value().to_string()),
             })
-            .collect())
+        }));
+        Ok(out)
     }
 }

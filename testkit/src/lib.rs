@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 pub struct Moto {
     child: Child,
     port: u16,
+    /// moto's request log (one line per request).
+    log: PathBuf,
 }
 
 /// Finds `moto_server`, installing `moto[server]` with pip once when it is missing.
@@ -58,14 +60,17 @@ impl Moto {
         let cmd = moto_command();
         for _attempt in 0..3 {
             let port = free_port();
+            let log =
+                std::env::temp_dir().join(format!("cairn-moto-{}-{port}.log", std::process::id()));
+            let log_file = std::fs::File::create(&log).expect("cannot create the moto log");
             let child = Command::new(&cmd)
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                .stderr(Stdio::from(log_file))
                 .spawn()
                 .expect("cannot start moto_server");
-            let mut moto = Moto { child, port };
+            let mut moto = Moto { child, port, log };
             let deadline = Instant::now() + Duration::from_secs(60);
             while Instant::now() < deadline {
                 if let Ok(Some(_)) = moto.child.try_wait() {
@@ -104,6 +109,22 @@ impl Moto {
         }
     }
 
+    /// How many AWS API requests the server has answered so far (its own control endpoint
+    /// not counted): take it before and after a command to count that command's calls.
+    pub fn request_count(&self) -> usize {
+        self.requests().len()
+    }
+
+    /// The request lines of moto's log so far (`"POST / HTTP/1.1" 200`, ...), oldest first.
+    pub fn requests(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains(" HTTP/1.1\"") && !l.contains("/moto-api"))
+            .map(|l| l.split_once('"').map_or(l, |(_, r)| r).to_string())
+            .collect()
+    }
+
     /// Clears all of moto's resources.
     pub fn reset(&self) {
         self.request("POST", "/moto-api/reset")
@@ -128,5 +149,6 @@ impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
     }
 }

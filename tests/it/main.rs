@@ -5,6 +5,7 @@ mod examples;
 mod harness;
 mod lifecycle;
 mod locking;
+mod refresh;
 mod schema;
 mod sensitive;
 mod validate;
