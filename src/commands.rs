@@ -651,3 +651,59 @@ fn is_same(owned: &cairn_engine::OwnedResource, r: &cairn_engine::ResourceState)
         || owned.arn.ends_with(&format!("/{}", r.id))
         || owned.arn.ends_with(&format!(":{}", r.id))
 }
+
+/// `cairn apply --refresh-only`: records what exists into state, changing nothing in AWS.
+pub async fn refresh_only_cmd(dir: &Path, args: &PlanArgs, auto_approve: bool) -> Outcome {
+    let stack = workspace::load_stack(dir, &args.vars)?;
+    let backend = workspace::backend(dir, Some(&stack))?;
+    let secrets = workspace::secrets(&backend)?;
+    let _lock = backend.lock("apply --refresh-only")?;
+    let (mut file, state) = workspace::read_state(&backend)?;
+    let provider = workspace::provider(&stack).await?;
+    let refreshed = refresh(&*provider, &state).await.map_err(|errors| {
+        anyhow!(
+            "refresh failed:\n  {}",
+            errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n  ")
+        )
+    })?;
+    let found = cairn_engine::detect_drift(
+        &stack.config,
+        &state,
+        &refreshed,
+        provider.catalog(),
+        &|v: &Value| secrets.digest(v),
+    )
+    .map_err(|e| anyhow!("{e}"))?;
+    if found.is_empty() {
+        println!("Nothing to record: state matches what exists.");
+        return Ok(Exit::Ok);
+    }
+    let paint = Painter {
+        enabled: style::stdout_color(),
+    };
+    println!("cairn will record what exists now into state (AWS is not changed):\n");
+    print!(
+        "{}",
+        crate::render::drift::human(&found, &[], state.resources.len(), paint)
+    );
+    if !auto_approve && !confirm("\nRecord these values into state?")? {
+        println!("Nothing recorded.");
+        return Ok(Exit::Error);
+    }
+    let state = state.with_refreshed(&refreshed);
+    let catalog = provider.catalog().clone();
+    statefile::update_file(
+        &mut file,
+        &secrets.redact_state(&state, &catalog, &stack.config),
+    );
+    backend.write(&mut file)?;
+    println!(
+        "\nRecorded: {} resource(s) updated in state, nothing changed in AWS.",
+        found.len()
+    );
+    Ok(Exit::Ok)
+}

@@ -96,6 +96,10 @@ enum Command {
         /// Do not ask for confirmation.
         #[arg(long)]
         auto_approve: bool,
+        /// Change nothing in AWS: record what exists now into state (accepting drift), after
+        /// showing what will be recorded.
+        #[arg(long, conflicts_with = "plan_file")]
+        refresh_only: bool,
     },
     /// Delete everything the stack manages, dependents first.
     Destroy {
@@ -187,9 +191,16 @@ async fn run(command: Command, dir: PathBuf) -> Exit {
             out,
         } => plan_cmd(&dir, &plan, format, detailed_exitcode, out.as_deref()).await,
         Command::Apply {
+            refresh_only: true,
+            plan,
+            auto_approve,
+            ..
+        } => refresh_only_cmd(&dir, &plan, auto_approve).await,
+        Command::Apply {
             plan_file,
             plan,
             auto_approve,
+            ..
         } => apply_cmd(&dir, &plan, plan_file.as_deref(), auto_approve).await,
         Command::Drift { vars, format } => drift_cmd(&dir, &vars, format).await,
         Command::Destroy { plan, auto_approve } => destroy_cmd(&dir, &plan, auto_approve).await,

@@ -214,3 +214,59 @@ async fn drift_is_silent_after_apply_exact_after_changes_by_hand_and_healed_by_a
     let healed = w.cairn(&["drift"]);
     expect_code(&healed, 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refresh_only_records_what_exists_and_changes_nothing() {
+    let w = World::example("network");
+    expect_code(&w.cairn(&["apply", "--auto-approve"]), 0);
+    let c = w.clients().await;
+    let state = w.cairn(&["state", "show", "aws_vpc.main"]).stdout;
+    let vpc = state
+        .lines()
+        .find_map(|l| {
+            l.split_whitespace()
+                .find(|t| t.trim_matches('"').starts_with("vpc-"))
+        })
+        .map(|t| t.trim_matches(|c: char| c == '"' || c == ',').to_string())
+        .expect("vpc id");
+    c.ec2
+        .create_tags()
+        .resources(&vpc)
+        .tags(Tag::builder().key("Name").value("kept-by-hand").build())
+        .send()
+        .await
+        .expect("tag");
+    let run = w.cairn(&["apply", "--refresh-only", "--auto-approve"]);
+    expect_code(&run, 0);
+    assert!(
+        run.stdout
+            .contains("tags.Name: \"network-dev\" (recorded) -> \"kept-by-hand\" (actual)"),
+        "{run:?}"
+    );
+    // Recorded: no drift any more, and AWS kept the hand-made name.
+    expect_code(&w.cairn(&["drift"]), 0);
+    let tags = c
+        .ec2
+        .describe_vpcs()
+        .vpc_ids(&vpc)
+        .send()
+        .await
+        .expect("vpc");
+    let name = tags.vpcs()[0]
+        .tags()
+        .iter()
+        .find(|t| t.key() == Some("Name"))
+        .and_then(|t| t.value())
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(name, "kept-by-hand");
+    // The configuration still says otherwise: a normal plan would set it back.
+    let plan = w.cairn(&["plan", "--detailed-exitcode"]);
+    expect_code(&plan, 2);
+    assert!(
+        plan.stdout.contains("\"kept-by-hand\" -> \"network-dev\""),
+        "{plan:?}"
+    );
+    let again = w.cairn(&["apply", "--refresh-only", "--auto-approve"]);
+    assert!(again.stdout.contains("Nothing to record"), "{again:?}");
+}

@@ -141,6 +141,28 @@ async fn foundry_applies_replans_empty_and_destroys_clean() {
 #[tokio::test(flavor = "multi_thread")]
 async fn spydor_applies_replaces_its_task_definition_under_the_service_and_destroys_clean() {
     let (w, c) = lifecycle("spydor", "spydor").await;
+    // A service scaled by hand is reported exactly: that attribute, both values.
+    c.ecs
+        .update_service()
+        .cluster("spydor-infra-cluster")
+        .service("spydor-infra-service")
+        .desired_count(5)
+        .send()
+        .await
+        .expect("scale");
+    let drift = w.cairn(&["drift", "--format", "json"]);
+    expect_code(&drift, 2);
+    let report = drift.json();
+    let resources = report["resources"].as_array().expect("resources");
+    assert_eq!(resources.len(), 1, "{report:#}");
+    assert_eq!(resources[0]["address"], "aws_ecs_service.app");
+    assert_eq!(resources[0]["attributes"].as_array().map(Vec::len), Some(1));
+    assert_eq!(resources[0]["attributes"][0]["path"], "desired_count");
+    assert_eq!(resources[0]["attributes"][0]["recorded"], 2);
+    assert_eq!(resources[0]["attributes"][0]["actual"], 5);
+    assert_eq!(report["unmanaged"].as_array().map(Vec::len), Some(0));
+    expect_code(&w.cairn(&["apply", "--auto-approve"]), 0);
+    expect_code(&w.cairn(&["drift"]), 0);
     // A new image is a new task definition revision: created first, the service moved onto
     // it, then the old revision deregistered.
     w.edit("app.toml", "nginx/nginx:1.27", "nginx/nginx:1.28");
