@@ -23,8 +23,13 @@ pub enum StateError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path} is not a valid cairn state file: {message}")]
-    Corrupt { path: PathBuf, message: String },
+    #[error("{path} is not a valid cairn state file: {message}{}", backup_hint(.backup))]
+    Corrupt {
+        path: PathBuf,
+        message: String,
+        /// The newest backup that reads as a valid state, if any.
+        backup: Option<PathBuf>,
+    },
     #[error("{path} has state format version {found}; this cairn reads up to {supported}: upgrade cairn")]
     TooNew {
         path: PathBuf,
@@ -55,5 +60,15 @@ impl StateError {
             path: path.into(),
             source,
         }
+    }
+}
+
+fn backup_hint(backup: &Option<PathBuf>) -> String {
+    match backup {
+        Some(b) => format!(
+            ". Nothing was changed. The latest good backup is {}: check it, then copy it over the state file to recover",
+            b.display()
+        ),
+        None => ". Nothing was changed, and no good backup was found".into(),
     }
 }

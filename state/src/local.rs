@@ -73,9 +73,34 @@ impl LocalBackend {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(StateError::io("reading", path, e)),
         };
-        let state = parse(&path, &text)?;
+        let state = match parse(&path, &text) {
+            Err(StateError::Corrupt { path, message, .. }) => {
+                return Err(StateError::Corrupt {
+                    path,
+                    message,
+                    backup: self.latest_good_backup(),
+                })
+            }
+            other => other?,
+        };
         self.remember(&state);
         Ok(Some(state))
+    }
+
+    /// The newest backup that parses as a state file.
+    pub fn latest_good_backup(&self) -> Option<PathBuf> {
+        let mut backups: Vec<PathBuf> = fs::read_dir(self.backups_dir())
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        backups.sort();
+        backups.into_iter().rev().find(|p| {
+            fs::read_to_string(p)
+                .ok()
+                .is_some_and(|t| parse(p, &t).is_ok())
+        })
     }
 
     /// Takes the state lock for `operation`; fails at once if another process holds it.
@@ -127,6 +152,7 @@ impl LocalBackend {
                 return Err(StateError::Corrupt {
                     path,
                     message: e.to_string(),
+                    backup: None,
                 });
             }
         };
@@ -211,6 +237,7 @@ fn parse(path: &Path, text: &str) -> Result<StateFile, StateError> {
     let version: Version = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
         path: path.to_path_buf(),
         message: e.to_string(),
+        backup: None,
     })?;
     if version.format_version > FORMAT_VERSION {
         return Err(StateError::TooNew {
@@ -222,6 +249,7 @@ fn parse(path: &Path, text: &str) -> Result<StateFile, StateError> {
     serde_json::from_str(text).map_err(|e| StateError::Corrupt {
         path: path.to_path_buf(),
         message: e.to_string(),
+        backup: None,
     })
 }
 
@@ -277,6 +305,28 @@ mod tests {
     }
 
     #[test]
+    fn a_truncated_state_names_the_latest_good_backup() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path());
+        let mut s = StateFile::new("test");
+        for _ in 0..3 {
+            backend.write(&mut s).expect("write");
+        }
+        // Truncated in place (a full disk, a bad editor): never read as an empty state.
+        fs::write(backend.state_path(), "").expect("truncate");
+        let err = backend.read().expect_err("corrupt");
+        let StateError::Corrupt { backup, .. } = &err else {
+            panic!("{err:?}");
+        };
+        let backup = backup.clone().expect("a good backup");
+        let good = parse(&backup, &fs::read_to_string(&backup).expect("backup")).expect("parses");
+        assert!(good.serial >= 1 && good.lineage == s.lineage);
+        let message = err.to_string();
+        assert!(message.contains("latest good backup is"), "{message}");
+        assert!(message.contains(&backup.display().to_string()), "{message}");
+    }
+
+    #[test]
     fn newer_format_and_garbage_are_errors_not_data_loss() {
         let dir = tempfile::tempdir().expect("tempdir");
         let backend = LocalBackend::new(dir.path());
@@ -317,5 +367,38 @@ mod tests {
         drop(guard);
         let again = backend.lock("apply").expect("lock again after release");
         drop(again);
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Damaged state files are errors, never panics and never an empty state.
+        #[test]
+        fn damaged_state_files_are_refused(cut in 0usize..400, len in 1usize..40) {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let backend = LocalBackend::new(dir.path());
+            let mut s = StateFile::new("test");
+            backend.write(&mut s).expect("write");
+            let text = fs::read_to_string(backend.state_path()).expect("read");
+            let start = cut.min(text.len().saturating_sub(1));
+            let end = (start + len).min(text.len());
+            let mut damaged = text.clone();
+            damaged.replace_range(start..end, "");
+            prop_assume!(damaged != text);
+            fs::write(backend.state_path(), &damaged).expect("write");
+            let fresh = LocalBackend::new(dir.path());
+            // A cut that leaves valid JSON (inside a string, say) reads as a state; no cut
+            // reads as "no state", and none panics.
+            match fresh.read() {
+                Err(_) | Ok(Some(_)) => {}
+                Ok(None) => prop_assert!(false, "a damaged file read as no state"),
+            }
+        }
     }
 }
