@@ -188,6 +188,22 @@ async fn execute(
     } else {
         Arc::new(move |event| println!("{}", progress::line(&event, paint, true)))
     };
+    // The first Ctrl-C stops new operations and lets those in flight finish and be recorded;
+    // the second exits at once (the journal of pending operations stays consistent).
+    let interrupt = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = {
+        let interrupt = interrupt.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                interrupt.store(true, std::sync::atomic::Ordering::SeqCst);
+                eprintln!("\nInterrupted: no new operations start; waiting for those in flight. Press Ctrl-C again to stop at once.");
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    eprintln!("Stopped. Operations in flight are recorded as pending; the next run resolves them.");
+                    std::process::exit(Exit::Interrupted as i32);
+                }
+            }
+        })
+    };
     let catalog = provider.catalog().clone();
     let mut record = |s: &State| -> Result<(), String> {
         statefile::update_file(&mut file, &secrets.redact_state(s, &catalog, &stack.config));
@@ -201,12 +217,14 @@ async fn execute(
         &ApplyOptions {
             parallelism,
             owner: Some(stack.name.clone()),
+            interrupt: Some(interrupt.clone()),
         },
         &mut record,
         sink,
     )
     .await
     .map_err(|e| anyhow!("{e}"))?;
+    watcher.abort();
     let count = |step: cairn_engine::Step| {
         report
             .steps
@@ -215,6 +233,17 @@ async fn execute(
             .count()
     };
     println!();
+    if report.interrupted {
+        let not_started = report.count(|o| *o == StepOutcome::Interrupted);
+        println!(
+            "{}",
+            paint.yellow(&paint.bold(&format!(
+                "Apply interrupted: {} done, {not_started} not started. State records every finished operation; apply again to continue.",
+                report.count(|o| *o == StepOutcome::Done)
+            )))
+        );
+        return Ok(Exit::Interrupted);
+    }
     if report.succeeded() {
         println!(
             "{}",

@@ -161,6 +161,8 @@ pub enum Exit {
     Error = 1,
     Changes = 2,
     Locked = 3,
+    /// Stopped by Ctrl-C (128 + SIGINT).
+    Interrupted = 130,
 }
 
 fn main() -> ExitCode {

@@ -69,7 +69,11 @@ pub enum Event {
 pub enum Outcome {
     Done,
     Failed(String),
-    Skipped { because: Address },
+    Skipped {
+        because: Address,
+    },
+    /// Not started: the apply was interrupted first.
+    Interrupted,
 }
 
 /// The result of an apply.
@@ -78,6 +82,8 @@ pub struct ApplyReport {
     /// State after the apply, as last recorded.
     pub state: State,
     pub steps: Vec<(Address, Step, Outcome)>,
+    /// Stopped early by [`ApplyOptions::interrupt`].
+    pub interrupted: bool,
 }
 
 impl ApplyReport {
@@ -106,6 +112,8 @@ pub struct ApplyOptions {
     /// The stack that owns what is created: passed to the provider, which tags resources
     /// with it (`cairn:stack`) so that copies and leftovers can be found.
     pub owner: Option<String>,
+    /// Once set, no new operation starts; those in flight finish and are recorded.
+    pub interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Default for ApplyOptions {
@@ -113,6 +121,7 @@ impl Default for ApplyOptions {
         ApplyOptions {
             parallelism: 10,
             owner: None,
+            interrupt: None,
         }
     }
 }
@@ -337,8 +346,14 @@ pub async fn apply(
     let mut pending_tokens: BTreeMap<usize, String> = BTreeMap::new();
     let parallelism = options.parallelism.max(1);
 
+    let interrupted = || {
+        options
+            .interrupt
+            .as_ref()
+            .is_some_and(|f| f.load(std::sync::atomic::Ordering::SeqCst))
+    };
     loop {
-        while running.len() < parallelism {
+        while running.len() < parallelism && !interrupted() {
             let Some(i) = ready.pop() else { break };
             let node = &nodes[i];
             let change = &plan.changes[node.change];
@@ -518,13 +533,19 @@ pub async fn apply(
             (
                 plan.changes[n.change].address.clone(),
                 n.step,
-                outcomes[i]
-                    .clone()
-                    .unwrap_or(Outcome::Failed("not run".into())),
+                outcomes[i].clone().unwrap_or(if interrupted() {
+                    Outcome::Interrupted
+                } else {
+                    Outcome::Failed("not run".into())
+                }),
             )
         })
         .collect();
-    Ok(ApplyReport { state, steps })
+    Ok(ApplyReport {
+        state,
+        steps,
+        interrupted: interrupted(),
+    })
 }
 
 #[allow(clippy::too_many_arguments)]

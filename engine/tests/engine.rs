@@ -164,7 +164,7 @@ impl Run {
             provider,
             &ApplyOptions {
                 parallelism,
-                owner: None,
+                ..ApplyOptions::default()
             },
             &mut |_s: &State| {
                 writes += 1;
@@ -535,4 +535,47 @@ async fn outputs_are_planned_and_recorded() {
     let id = run.state.resources[&addr("t_net.main")].id.clone();
     assert_eq!(run.state.outputs["net"].value, Value::string(id));
     assert!(run.plan(&cfg, PlanMode::Normal).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_interrupt_stops_new_operations_and_keeps_what_finished() {
+    let config = config(vec![
+        net("a", "10.0.0.0/16", &[]),
+        net("b", "10.1.0.0/16", &[]),
+        net("c", "10.2.0.0/16", &[]),
+    ]);
+    let run = Run::new();
+    let p = run.plan(&config, PlanMode::Normal).await;
+    let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let raise = flag.clone();
+    let provider: Arc<dyn Provider> = run.provider.clone();
+    let report = apply(
+        &p,
+        &config,
+        State::default(),
+        provider,
+        &ApplyOptions {
+            parallelism: 1,
+            interrupt: Some(flag),
+            ..ApplyOptions::default()
+        },
+        &mut |_s: &State| Ok(()),
+        // Ctrl-C right after the first operation finishes.
+        Arc::new(move |e| {
+            if matches!(e, Event::Finished { .. }) {
+                raise.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }),
+    )
+    .await
+    .expect("apply");
+    assert!(report.interrupted);
+    assert_eq!(report.count(|o| *o == cairn_engine::Outcome::Done), 1);
+    assert_eq!(
+        report.count(|o| *o == cairn_engine::Outcome::Interrupted),
+        2
+    );
+    assert_eq!(report.state.resources.len(), 1);
+    assert_eq!(run.provider.count(), 1);
+    assert!(report.state.pending.is_empty());
 }
