@@ -125,6 +125,19 @@ pub fn tag_changes(
     (removed, set)
 }
 
+/// A batched read's request for the one resource `id`.
+pub fn request(id: &str, prior_inputs: serde_json::Value) -> [cairn_engine::ReadRequest; 1] {
+    [cairn_engine::ReadRequest {
+        id: id.to_string(),
+        prior_inputs,
+    }]
+}
+
+/// What a batched read found for `id`.
+pub fn only(id: &str, mut found: BTreeMap<String, Option<Observed>>) -> Option<Observed> {
+    found.remove(id).flatten()
+}
+
 /// Reads one resource back until it is visible: what create and update return.
 pub async fn read_back<F, Fut>(
     rtype: &str,

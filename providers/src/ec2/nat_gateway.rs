@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{filter, tag_spec, tags_of, update_tags};
-use crate::common::{api, observed, parse, wait_until};
+use crate::common::{api, observed, only, parse, request, wait_until};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_nat_gateway";
@@ -119,6 +119,13 @@ pub async fn read(
     Ok(out)
 }
 
+async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError> {
+    Ok(only(
+        id,
+        read(aws, &request(id, serde_json::Value::Null)).await?,
+    ))
+}
+
 async fn state_of(aws: &Aws, id: &str) -> Result<Option<NatGatewayState>, ProviderError> {
     Ok(describe(aws, &[id.to_string()])
         .await?
@@ -165,14 +172,8 @@ pub async fn create(
         },
     )
     .await?;
-    let req = ReadRequest {
-        id: id.clone(),
-        prior_inputs: serde_json::Value::Null,
-    };
-    read(aws, &[req])
+    read_one(aws, &id)
         .await?
-        .remove(&id)
-        .flatten()
         .ok_or_else(|| ProviderError::Api(format!("NAT gateway {id} vanished after create")))
 }
 
@@ -185,14 +186,8 @@ pub async fn update(
     let old: Config = parse(TYPE, &prior.inputs)?;
     let new: Config = parse(TYPE, config)?;
     update_tags(&aws.ec2, &prior.id, &old.tags, &new.tags).await?;
-    let req = ReadRequest {
-        id: prior.id.clone(),
-        prior_inputs: serde_json::Value::Null,
-    };
-    read(aws, &[req])
+    read_one(aws, &prior.id)
         .await?
-        .remove(&prior.id)
-        .flatten()
         .ok_or_else(|| ProviderError::Api(format!("NAT gateway {} no longer exists", prior.id)))
 }
 

@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{delete_patiently, filter, tag_spec, tags_of, update_tags};
-use crate::common::{api, observed, parse, read_back};
+use crate::common::{api, observed, only, parse, read_back, request};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_route_table";
@@ -118,11 +118,10 @@ pub async fn read(
 }
 
 async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError> {
-    let req = ReadRequest {
-        id: id.to_string(),
-        prior_inputs: serde_json::Value::Null,
-    };
-    Ok(read(aws, &[req]).await?.remove(id).flatten())
+    Ok(only(
+        id,
+        read(aws, &request(id, serde_json::Value::Null)).await?,
+    ))
 }
 
 async fn put_route(aws: &Aws, id: &str, r: &Route, replace: bool) -> Result<(), ProviderError> {

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{delete_patiently, filter};
-use crate::common::{api, observed, parse, read_back};
+use crate::common::{api, observed, only, parse, read_back, request};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_route_table_association";
@@ -87,11 +87,10 @@ pub async fn read(
 }
 
 async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError> {
-    let req = ReadRequest {
-        id: id.to_string(),
-        prior_inputs: serde_json::Value::Null,
-    };
-    Ok(read(aws, &[req]).await?.remove(id).flatten())
+    Ok(only(
+        id,
+        read(aws, &request(id, serde_json::Value::Null)).await?,
+    ))
 }
 
 pub async fn create(

@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{delete_patiently, filter, tag_spec, tags_of, update_tags};
-use crate::common::{api, observed, parse, read_back};
+use crate::common::{api, observed, only, parse, read_back, request};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_security_group";
@@ -238,11 +238,7 @@ async fn read_one(
     id: &str,
     config: &serde_json::Value,
 ) -> Result<Option<Observed>, ProviderError> {
-    let req = ReadRequest {
-        id: id.to_string(),
-        prior_inputs: config.clone(),
-    };
-    Ok(read(aws, &[req]).await?.remove(id).flatten())
+    Ok(only(id, read(aws, &request(id, config.clone())).await?))
 }
 
 /// Authorizes (`add`) or revokes rules of one direction.

@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{delete_patiently, filter, tag_spec, tags_of, update_tags};
-use crate::common::{api, observed, parse, read_back};
+use crate::common::{api, observed, only, parse, read_back, request};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_subnet";
@@ -95,11 +95,10 @@ pub async fn read(
 }
 
 async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError> {
-    let req = ReadRequest {
-        id: id.to_string(),
-        prior_inputs: serde_json::Value::Null,
-    };
-    Ok(read(aws, &[req]).await?.remove(id).flatten())
+    Ok(only(
+        id,
+        read(aws, &request(id, serde_json::Value::Null)).await?,
+    ))
 }
 
 async fn set_public_ip(aws: &Aws, id: &str, on: bool) -> Result<(), ProviderError> {

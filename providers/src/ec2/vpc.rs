@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{delete_patiently, filter, tag_spec, tags_of, update_tags};
-use crate::common::{api, observed, parse, read_back};
+use crate::common::{api, observed, only, parse, read_back, request};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_vpc";
@@ -185,11 +185,10 @@ async fn dns_attributes(aws: &Aws, id: &str) -> Result<(bool, bool), ProviderErr
 }
 
 async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError> {
-    let req = ReadRequest {
-        id: id.to_string(),
-        prior_inputs: serde_json::Value::Null,
-    };
-    Ok(read(aws, &[req]).await?.remove(id).flatten())
+    Ok(only(
+        id,
+        read(aws, &request(id, serde_json::Value::Null)).await?,
+    ))
 }
 
 async fn set_dns(

@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{ecs_tags, tags_of};
-use crate::common::{api, observed, parse, read_back, tag_changes};
+use crate::common::{api, observed, only, parse, read_back, request, tag_changes};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_ecs_cluster";
@@ -99,11 +99,10 @@ pub async fn read(
 }
 
 async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError> {
-    let req = ReadRequest {
-        id: id.to_string(),
-        prior_inputs: serde_json::Value::Null,
-    };
-    Ok(read(aws, &[req]).await?.remove(id).flatten())
+    Ok(only(
+        id,
+        read(aws, &request(id, serde_json::Value::Null)).await?,
+    ))
 }
 
 fn settings(c: &Config) -> Vec<ClusterSetting> {

@@ -13,7 +13,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{ecs_tags, tags_of};
-use crate::common::{api, code, observed, parse, tag_changes, wait_until};
+use crate::common::{api, code, observed, only, parse, request, tag_changes, wait_until};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_ecs_service";
@@ -183,11 +183,14 @@ pub async fn read(
 }
 
 async fn read_one(aws: &Aws, arn: &str, cluster: &str) -> Result<Option<Observed>, ProviderError> {
-    let req = ReadRequest {
-        id: arn.to_string(),
-        prior_inputs: serde_json::json!({ "cluster": cluster }),
-    };
-    Ok(read(aws, &[req]).await?.remove(arn).flatten())
+    Ok(only(
+        arn,
+        read(
+            aws,
+            &request(arn, serde_json::json!({ "cluster": cluster })),
+        )
+        .await?,
+    ))
 }
 
 fn network(c: &Config) -> Result<Option<NetworkConfiguration>, ProviderError> {

@@ -13,7 +13,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{efs_tags, update_tags};
-use crate::common::{api, code, observed, parse, visible_tags};
+use crate::common::{api, code, observed, only, parse, request, visible_tags};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_efs_access_point";
@@ -177,11 +177,14 @@ pub async fn read(
 }
 
 async fn read_one(aws: &Aws, id: &str, fs: &str) -> Result<Option<Observed>, ProviderError> {
-    let req = ReadRequest {
-        id: id.to_string(),
-        prior_inputs: serde_json::json!({ "file_system_id": fs }),
-    };
-    Ok(read(aws, &[req]).await?.remove(id).flatten())
+    Ok(only(
+        id,
+        read(
+            aws,
+            &request(id, serde_json::json!({ "file_system_id": fs })),
+        )
+        .await?,
+    ))
 }
 
 pub async fn create(

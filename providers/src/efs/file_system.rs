@@ -13,7 +13,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{efs_tags, update_tags};
-use crate::common::{api, code, observed, parse, retry, visible_tags, wait_until, DELETE_PATIENCE};
+use crate::common::{
+    api, code, observed, only, parse, request, retry, visible_tags, wait_until, DELETE_PATIENCE,
+};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_efs_file_system";
@@ -169,11 +171,10 @@ pub async fn read(
 }
 
 async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError> {
-    let req = ReadRequest {
-        id: id.to_string(),
-        prior_inputs: serde_json::Value::Null,
-    };
-    Ok(read(aws, &[req]).await?.remove(id).flatten())
+    Ok(only(
+        id,
+        read(aws, &request(id, serde_json::Value::Null)).await?,
+    ))
 }
 
 async fn state(aws: &Aws, id: &str) -> Result<Option<LifeCycleState>, ProviderError> {

@@ -9,7 +9,7 @@ use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::common::{api, code, observed, parse, wait_until};
+use crate::common::{api, code, observed, only, parse, request, wait_until};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_efs_mount_target";
@@ -165,11 +165,10 @@ pub async fn read(
 }
 
 async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError> {
-    let req = ReadRequest {
-        id: id.to_string(),
-        prior_inputs: serde_json::Value::Null,
-    };
-    Ok(read(aws, &[req]).await?.remove(id).flatten())
+    Ok(only(
+        id,
+        read(aws, &request(id, serde_json::Value::Null)).await?,
+    ))
 }
 
 pub async fn create(

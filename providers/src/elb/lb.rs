@@ -12,8 +12,8 @@ use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{elb_tags, not_found, tags_of, update_tags};
-use crate::common::{api, code, observed, parse, wait_until};
+use super::{describe_each, elb_tags, not_found, tags_of, update_tags};
+use crate::common::{api, code, observed, only, parse, request, wait_until};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_lb";
@@ -71,43 +71,16 @@ pub fn schema() -> ResourceSchema {
 }
 
 async fn describe(aws: &Aws, arns: &[String]) -> Result<Vec<LoadBalancer>, ProviderError> {
-    let mut out = Vec::new();
-    for chunk in arns.chunks(20) {
-        match aws
-            .elb
+    describe_each("DescribeLoadBalancers", arns, 20, |batch| async move {
+        aws.elb
             .describe_load_balancers()
-            .set_load_balancer_arns(Some(chunk.to_vec()))
+            .set_load_balancer_arns(Some(batch))
             .send()
             .await
-        {
-            Ok(r) => out.extend(r.load_balancers().iter().cloned()),
-            Err(e) => {
-                let e = e.into_service_error();
-                if !not_found(code(&e)) {
-                    return Err(api("DescribeLoadBalancers", &chunk.join(","), e));
-                }
-                // One missing ARN fails the whole call: ask one by one.
-                for arn in chunk {
-                    match aws
-                        .elb
-                        .describe_load_balancers()
-                        .load_balancer_arns(arn)
-                        .send()
-                        .await
-                    {
-                        Ok(r) => out.extend(r.load_balancers().iter().cloned()),
-                        Err(e) => {
-                            let e = e.into_service_error();
-                            if !not_found(code(&e)) {
-                                return Err(api("DescribeLoadBalancers", arn, e));
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-    Ok(out)
+            .map(|r| r.load_balancers().to_vec())
+            .map_err(|e| e.into_service_error())
+    })
+    .await
 }
 
 async fn attributes(aws: &Aws, arn: &str) -> Result<BTreeMap<String, String>, ProviderError> {
@@ -195,11 +168,10 @@ pub async fn read(
 }
 
 async fn read_one(aws: &Aws, arn: &str) -> Result<Option<Observed>, ProviderError> {
-    let req = ReadRequest {
-        id: arn.to_string(),
-        prior_inputs: serde_json::Value::Null,
-    };
-    Ok(read(aws, &[req]).await?.remove(arn).flatten())
+    Ok(only(
+        arn,
+        read(aws, &request(arn, serde_json::Value::Null)).await?,
+    ))
 }
 
 async fn set_attributes(aws: &Aws, arn: &str, c: &Config) -> Result<(), ProviderError> {

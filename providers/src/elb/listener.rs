@@ -12,8 +12,8 @@ use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{elb_tags, not_found, tags_of, update_tags};
-use crate::common::{api, code, observed, parse, read_back};
+use super::{describe_each, elb_tags, not_found, tags_of, update_tags};
+use crate::common::{api, code, observed, only, parse, read_back, request};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_lb_listener";
@@ -188,34 +188,16 @@ pub fn from_aws(actions: &[AwsAction]) -> Vec<Action> {
 }
 
 async fn describe(aws: &Aws, arns: &[String]) -> Result<Vec<Listener>, ProviderError> {
-    let mut out = Vec::new();
-    match aws
-        .elb
-        .describe_listeners()
-        .set_listener_arns(Some(arns.to_vec()))
-        .send()
-        .await
-    {
-        Ok(r) => out.extend(r.listeners().iter().cloned()),
-        Err(e) => {
-            let e = e.into_service_error();
-            if !not_found(code(&e)) {
-                return Err(api("DescribeListeners", &arns.join(","), e));
-            }
-            for arn in arns {
-                match aws.elb.describe_listeners().listener_arns(arn).send().await {
-                    Ok(r) => out.extend(r.listeners().iter().cloned()),
-                    Err(e) => {
-                        let e = e.into_service_error();
-                        if !not_found(code(&e)) {
-                            return Err(api("DescribeListeners", arn, e));
-                        }
-                    }
-                }
-            }
-        }
-    }
-    Ok(out)
+    describe_each("DescribeListeners", arns, arns.len(), |batch| async move {
+        aws.elb
+            .describe_listeners()
+            .set_listener_arns(Some(batch))
+            .send()
+            .await
+            .map(|r| r.listeners().to_vec())
+            .map_err(|e| e.into_service_error())
+    })
+    .await
 }
 
 /// One DescribeListeners for all (one per listener only when some are gone), tags 20 at a time.
@@ -266,11 +248,10 @@ pub async fn read(
 }
 
 async fn read_one(aws: &Aws, arn: &str) -> Result<Option<Observed>, ProviderError> {
-    let req = ReadRequest {
-        id: arn.to_string(),
-        prior_inputs: serde_json::Value::Null,
-    };
-    Ok(read(aws, &[req]).await?.remove(arn).flatten())
+    Ok(only(
+        arn,
+        read(aws, &request(arn, serde_json::Value::Null)).await?,
+    ))
 }
 
 fn certificates(c: &Config) -> Option<Vec<Certificate>> {

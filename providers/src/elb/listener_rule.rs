@@ -11,8 +11,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::listener::{from_aws, to_aws, Action};
-use super::{elb_tags, not_found, tags_of, update_tags};
-use crate::common::{api, code, observed, parse, read_back};
+use super::{describe_each, elb_tags, not_found, tags_of, update_tags};
+use crate::common::{api, code, observed, only, parse, read_back, request};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_lb_listener_rule";
@@ -109,34 +109,16 @@ fn from_conditions(r: &Rule) -> Vec<Condition> {
 }
 
 async fn describe(aws: &Aws, arns: &[String]) -> Result<Vec<Rule>, ProviderError> {
-    match aws
-        .elb
-        .describe_rules()
-        .set_rule_arns(Some(arns.to_vec()))
-        .send()
-        .await
-    {
-        Ok(r) => Ok(r.rules().to_vec()),
-        Err(e) => {
-            let e = e.into_service_error();
-            if !not_found(code(&e)) {
-                return Err(api("DescribeRules", &arns.join(","), e));
-            }
-            let mut out = Vec::new();
-            for arn in arns {
-                match aws.elb.describe_rules().rule_arns(arn).send().await {
-                    Ok(r) => out.extend(r.rules().iter().cloned()),
-                    Err(e) => {
-                        let e = e.into_service_error();
-                        if !not_found(code(&e)) {
-                            return Err(api("DescribeRules", arn, e));
-                        }
-                    }
-                }
-            }
-            Ok(out)
-        }
-    }
+    describe_each("DescribeRules", arns, arns.len(), |batch| async move {
+        aws.elb
+            .describe_rules()
+            .set_rule_arns(Some(batch))
+            .send()
+            .await
+            .map(|r| r.rules().to_vec())
+            .map_err(|e| e.into_service_error())
+    })
+    .await
 }
 
 /// One DescribeRules for all; the listener of each rule comes from its recorded inputs.
@@ -193,11 +175,14 @@ pub async fn read(
 }
 
 async fn read_one(aws: &Aws, arn: &str, listener: &str) -> Result<Option<Observed>, ProviderError> {
-    let req = ReadRequest {
-        id: arn.to_string(),
-        prior_inputs: serde_json::json!({ "listener_arn": listener }),
-    };
-    Ok(read(aws, &[req]).await?.remove(arn).flatten())
+    Ok(only(
+        arn,
+        read(
+            aws,
+            &request(arn, serde_json::json!({ "listener_arn": listener })),
+        )
+        .await?,
+    ))
 }
 
 pub async fn create(

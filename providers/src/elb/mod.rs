@@ -78,6 +78,38 @@ pub async fn update_tags(
     Ok(())
 }
 
+/// Describes `arns`, `per_call` at a time. ELB fails a whole call when one ARN is gone: that
+/// batch is then asked again one ARN at a time, and the gone ones are left out.
+pub async fn describe_each<T, E, F, Fut>(
+    op: &str,
+    arns: &[String],
+    per_call: usize,
+    call: F,
+) -> Result<Vec<T>, ProviderError>
+where
+    F: Fn(Vec<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<T>, E>>,
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let mut out = Vec::new();
+    for batch in arns.chunks(per_call.max(1)) {
+        match call(batch.to_vec()).await {
+            Ok(found) => out.extend(found),
+            Err(e) if not_found(crate::common::code(&e)) => {
+                for arn in batch {
+                    match call(vec![arn.clone()]).await {
+                        Ok(found) => out.extend(found),
+                        Err(e) if not_found(crate::common::code(&e)) => {}
+                        Err(e) => return Err(api(op, arn, e)),
+                    }
+                }
+            }
+            Err(e) => return Err(api(op, &batch.join(","), e)),
+        }
+    }
+    Ok(out)
+}
+
 /// Whether an ELB error code means "gone".
 pub fn not_found(code: Option<&str>) -> bool {
     code.is_some_and(|c| c.ends_with("NotFound") || c.ends_with("NotFoundException"))

@@ -11,8 +11,8 @@ use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{elb_tags, not_found, tags_of, update_tags};
-use crate::common::{api, code, observed, parse, read_back, retry};
+use super::{describe_each, elb_tags, not_found, tags_of, update_tags};
+use crate::common::{api, code, observed, only, parse, read_back, request, retry};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_lb_target_group";
@@ -94,42 +94,16 @@ pub fn schema() -> ResourceSchema {
 }
 
 async fn describe(aws: &Aws, arns: &[String]) -> Result<Vec<TargetGroup>, ProviderError> {
-    let mut out = Vec::new();
-    for chunk in arns.chunks(20) {
-        match aws
-            .elb
+    describe_each("DescribeTargetGroups", arns, 20, |batch| async move {
+        aws.elb
             .describe_target_groups()
-            .set_target_group_arns(Some(chunk.to_vec()))
+            .set_target_group_arns(Some(batch))
             .send()
             .await
-        {
-            Ok(r) => out.extend(r.target_groups().iter().cloned()),
-            Err(e) => {
-                let e = e.into_service_error();
-                if !not_found(code(&e)) {
-                    return Err(api("DescribeTargetGroups", &chunk.join(","), e));
-                }
-                for arn in chunk {
-                    match aws
-                        .elb
-                        .describe_target_groups()
-                        .target_group_arns(arn)
-                        .send()
-                        .await
-                    {
-                        Ok(r) => out.extend(r.target_groups().iter().cloned()),
-                        Err(e) => {
-                            let e = e.into_service_error();
-                            if !not_found(code(&e)) {
-                                return Err(api("DescribeTargetGroups", arn, e));
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-    Ok(out)
+            .map(|r| r.target_groups().to_vec())
+            .map_err(|e| e.into_service_error())
+    })
+    .await
 }
 
 async fn deregistration_delay(aws: &Aws, arn: &str) -> Result<i32, ProviderError> {
@@ -208,11 +182,10 @@ pub async fn read(
 }
 
 async fn read_one(aws: &Aws, arn: &str) -> Result<Option<Observed>, ProviderError> {
-    let req = ReadRequest {
-        id: arn.to_string(),
-        prior_inputs: serde_json::Value::Null,
-    };
-    Ok(read(aws, &[req]).await?.remove(arn).flatten())
+    Ok(only(
+        arn,
+        read(aws, &request(arn, serde_json::Value::Null)).await?,
+    ))
 }
 
 async fn set_delay(aws: &Aws, arn: &str, seconds: i32) -> Result<(), ProviderError> {

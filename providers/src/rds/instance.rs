@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{rds_tags, tags_of, update_tags};
-use crate::common::{api, code, observed, parse, wait_until};
+use crate::common::{api, code, observed, only, parse, request, wait_until};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_db_instance";
@@ -225,11 +225,7 @@ async fn read_one(
     id: &str,
     prior: &serde_json::Value,
 ) -> Result<Option<Observed>, ProviderError> {
-    let req = ReadRequest {
-        id: id.to_string(),
-        prior_inputs: prior.clone(),
-    };
-    Ok(read(aws, &[req]).await?.remove(id).flatten())
+    Ok(only(id, read(aws, &request(id, prior.clone())).await?))
 }
 
 async fn status(aws: &Aws, id: &str) -> Result<Option<String>, ProviderError> {

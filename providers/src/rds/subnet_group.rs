@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{rds_tags, update_tags};
-use crate::common::{api, code, observed, parse, read_back, retry, visible_tags};
+use crate::common::{api, code, observed, only, parse, read_back, request, retry, visible_tags};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_db_subnet_group";
@@ -122,11 +122,10 @@ pub async fn read(
 }
 
 async fn read_one(aws: &Aws, name: &str) -> Result<Option<Observed>, ProviderError> {
-    let req = ReadRequest {
-        id: name.to_string(),
-        prior_inputs: serde_json::Value::Null,
-    };
-    Ok(read(aws, &[req]).await?.remove(name).flatten())
+    Ok(only(
+        name,
+        read(aws, &request(name, serde_json::Value::Null)).await?,
+    ))
 }
 
 pub async fn create(
