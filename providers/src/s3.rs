@@ -226,14 +226,6 @@ async fn read_bucket(
     Ok(Some(observed(&schema(), name, &config, &outputs)))
 }
 
-async fn read_one(
-    aws: &Aws,
-    name: &str,
-    force_destroy: bool,
-) -> Result<Option<Observed>, ProviderError> {
-    read_bucket(aws, name, force_destroy).await
-}
-
 /// Applies every setting of `new` that differs from `old` (`None`: a new bucket).
 async fn apply_settings(
     aws: &Aws,
@@ -390,7 +382,7 @@ pub async fn create(
         .map_err(|e| api("CreateBucket", &c.bucket, e.into_service_error()))?;
     apply_settings(aws, None, &c).await?;
     read_back(TYPE, &c.bucket, || {
-        read_one(aws, &c.bucket, c.force_destroy)
+        read_bucket(aws, &c.bucket, c.force_destroy)
     })
     .await
 }
@@ -405,7 +397,7 @@ pub async fn update(
     let new: Config = parse(TYPE, config)?;
     apply_settings(aws, Some(&old), &new).await?;
     read_back(TYPE, &new.bucket, || {
-        read_one(aws, &new.bucket, new.force_destroy)
+        read_bucket(aws, &new.bucket, new.force_destroy)
     })
     .await
 }

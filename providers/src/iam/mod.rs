@@ -5,6 +5,9 @@ pub mod attachment;
 pub mod policy;
 pub mod role;
 
+use std::collections::BTreeMap;
+
+use aws_sdk_iam::types::Tag;
 use cairn_engine::ProviderError;
 
 /// A policy document as IAM returns it (URL-encoded JSON) → JSON.
@@ -26,4 +29,12 @@ pub fn document_text(doc: &serde_json::Value) -> String {
 /// IAM error codes that mean "gone".
 pub fn no_such_entity(code: Option<&str>) -> bool {
     code == Some("NoSuchEntity")
+}
+
+/// IAM tags from a map.
+pub fn iam_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, ProviderError> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ProviderError::InvalidConfig(e.to_string()))
 }

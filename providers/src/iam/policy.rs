@@ -4,13 +4,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use aws_sdk_iam::types::Tag;
 use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{decode_document, document_text, no_such_entity};
+use super::{decode_document, document_text, iam_tags, no_such_entity};
 use crate::common::{api, code, observed, parse, read_back, retry, tag_changes, visible_tags};
 use crate::Aws;
 
@@ -108,13 +107,6 @@ async fn read_one(aws: &Aws, arn: &str) -> Result<Option<Observed>, ProviderErro
         policy_id: p.policy_id().unwrap_or_default().to_string(),
     };
     Ok(Some(observed(&schema(), arn, &config, &outputs)))
-}
-
-fn iam_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, ProviderError> {
-    tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| ProviderError::InvalidConfig(e.to_string()))
 }
 
 pub async fn create(

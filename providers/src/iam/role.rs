@@ -4,13 +4,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use aws_sdk_iam::types::Tag;
 use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{decode_document, document_text, no_such_entity};
+use super::{decode_document, document_text, iam_tags, no_such_entity};
 use crate::common::{api, code, observed, parse, read_back, retry, tag_changes, visible_tags};
 use crate::Aws;
 
@@ -186,13 +185,6 @@ async fn read_one(
         unique_id: role.role_id().to_string(),
     };
     Ok(Some(observed(&schema(), name, &config, &outputs)))
-}
-
-fn iam_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, ProviderError> {
-    tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| ProviderError::InvalidConfig(e.to_string()))
 }
 
 /// Attaches and detaches managed policies, puts and deletes inline ones, to go from `old`
