@@ -2,6 +2,8 @@
 //!
 //! Each [`Moto`] is its own server process, killed when dropped, so tests never share AWS
 //! state. When `moto_server` is missing it is installed with `pip install 'moto[server]'`.
+//!
+//! A [`Proxy`] in front of a [`Moto`] counts the calls, slows them down and injects faults.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -9,6 +11,10 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+mod proxy;
+
+pub use proxy::{Call, FaultKind, Faults, Proxy};
 
 /// A running moto server.
 pub struct Moto {
