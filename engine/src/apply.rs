@@ -410,11 +410,22 @@ pub async fn apply(
                 },
             };
             let token = uuid::Uuid::new_v4().to_string();
+            let (inputs, dependencies, prevent_destroy) = match (&work, configs.get(&address)) {
+                (Work::Create(cfg), resource) => (
+                    Some(Value::from_json(cfg.clone())),
+                    resource.map_or_else(|| change.dependencies.clone(), |r| r.dependencies()),
+                    resource.is_some_and(|r| r.lifecycle.prevent_destroy),
+                ),
+                _ => (None, Vec::new(), false),
+            };
             state.pending.push(PendingOperation {
                 token: token.clone(),
                 address: address.clone(),
                 operation: node.step.as_str().into(),
                 started_unix: unix_now(),
+                inputs,
+                dependencies,
+                prevent_destroy,
             });
             record(&state).map_err(ApplyError::Record)?;
             pending_tokens.insert(i, token.clone());
@@ -465,8 +476,13 @@ pub async fn apply(
         let node = &nodes[i];
         let change = &plan.changes[node.change];
         let address = change.address.clone();
+        // A finished operation leaves the journal; so does a failed update or delete (the
+        // next refresh shows what it did). A failed create stays: it may have made something
+        // before failing, which the next run finds and adopts, or proves absent.
         if let Some(token) = pending_tokens.remove(&i) {
-            state.pending.retain(|p| p.token != token);
+            if result.is_ok() || node.step != Step::Create {
+                state.pending.retain(|p| p.token != token);
+            }
         }
         match result {
             Ok(observed) => {

@@ -9,6 +9,7 @@ pub mod graph;
 pub mod memory;
 pub mod plan;
 pub mod provider;
+pub mod recover;
 pub mod refresh;
 pub mod state;
 
@@ -19,5 +20,6 @@ pub use plan::{
     AttributeChange, Change, Drift, DriftStatus, OutputChange, Plan, PlanError, PlanMode, Redact,
 };
 pub use provider::{Observed, OpContext, OwnedResource, Provider, ProviderError, ReadRequest};
+pub use recover::{recover, RecoverError, Recovered, Resolution};
 pub use refresh::{refresh, RefreshError, Refreshed};
 pub use state::{OutputState, PendingOperation, ResourceState, State};

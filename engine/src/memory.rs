@@ -15,6 +15,8 @@ use crate::provider::{Observed, OpContext, Provider, ProviderError, ReadRequest}
 pub struct MemoryProvider {
     catalog: Catalog,
     objects: Mutex<BTreeMap<(String, String), serde_json::Value>>,
+    /// The address each object was created for (what AWS ownership tags record).
+    owners: Mutex<BTreeMap<(String, String), String>>,
     next_id: AtomicUsize,
     /// Calls made, as `"<op> <address or type>"`, in order.
     pub log: Mutex<Vec<String>>,
@@ -32,6 +34,7 @@ impl MemoryProvider {
         MemoryProvider {
             catalog,
             objects: Mutex::new(BTreeMap::new()),
+            owners: Mutex::new(BTreeMap::new()),
             next_id: AtomicUsize::new(1),
             log: Mutex::new(Vec::new()),
             fail: Mutex::new(BTreeSet::new()),
@@ -151,7 +154,28 @@ impl Provider for MemoryProvider {
         let id = format!("{rtype}-{}", self.next_id.fetch_add(1, Ordering::SeqCst));
         self.lock_objects()
             .insert((rtype.into(), id.clone()), config.clone());
+        if let Ok(mut owners) = self.owners.lock() {
+            owners.insert((rtype.into(), id.clone()), ctx.address.clone());
+        }
         self.observed(rtype, &id, config)
+    }
+
+    async fn find(
+        &self,
+        rtype: &str,
+        _config: &serde_json::Value,
+        ctx: &OpContext,
+    ) -> Result<Vec<Observed>, ProviderError> {
+        self.note(format!("find {}", ctx.address));
+        let owners = self.owners.lock().map(|o| o.clone()).unwrap_or_default();
+        let objects = self.lock_objects().clone();
+        objects
+            .iter()
+            .filter(|((t, id), _)| {
+                t == rtype && owners.get(&(t.clone(), id.clone())) == Some(&ctx.address)
+            })
+            .map(|((_, id), inputs)| self.observed(rtype, id, inputs))
+            .collect()
     }
 
     async fn update(

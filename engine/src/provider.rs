@@ -124,6 +124,21 @@ pub trait Provider: Send + Sync {
         ctx: &OpContext,
     ) -> Result<(), ProviderError>;
 
+    /// Finds what a create that may have been interrupted left behind: every existing
+    /// resource of `rtype` that a create of `config` for `ctx.address` in `ctx.stack` could
+    /// have made, found by ownership tags (`cairn:stack`, `cairn:address`, `cairn:token`),
+    /// the resource's unique name, its natural key (e.g. a subnet's route table association)
+    /// or the idempotency token `ctx.token` — never by the idempotency token alone, since
+    /// some APIs ignore it. `config` is the normalised configuration the create was given.
+    /// The engine leaves out what state already records; an empty list proves the create
+    /// made nothing.
+    async fn find(
+        &self,
+        rtype: &str,
+        config: &serde_json::Value,
+        ctx: &OpContext,
+    ) -> Result<Vec<Observed>, ProviderError>;
+
     /// Everything that carries `stack`'s ownership tag, in a few paged calls. Providers that
     /// do not tag return nothing.
     async fn owned(&self, stack: &str) -> Result<Vec<OwnedResource>, ProviderError> {

@@ -68,6 +68,13 @@ pub struct PendingOperation {
     pub operation: String,
     /// When the operation started, in seconds since the Unix epoch.
     pub started_unix: u64,
+    /// For a create: the normalised configuration it was given, so that what it made can be
+    /// found again (by name or natural key) if the run dies before recording it.
+    pub inputs: Option<Value>,
+    /// For a create: what the resource depends on, recorded with it when it is adopted.
+    pub dependencies: Vec<Address>,
+    /// For a create: the configuration's `prevent_destroy`, recorded with it when adopted.
+    pub prevent_destroy: bool,
 }
 
 /// A stack output as recorded after the last apply.

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use cairn_engine::memory::MemoryProvider;
 use cairn_engine::{
-    apply, plan, refresh, Action, ApplyOptions, ApplyReport, Event, Outcome, Plan, PlanMode,
-    Provider, State, Step,
+    apply, plan, recover, refresh, Action, ApplyOptions, ApplyReport, Event, Outcome, Plan, PlanMode,
+    Provider, Resolution, State, Step,
 };
 use cairn_model::{
     Address, Catalog, Config, Expr, Lifecycle, Part, PathSeg, Reference, ResourceConfig,
@@ -409,7 +409,17 @@ async fn failure_stops_dependents_only() {
     assert_eq!(outcome("t_net.good"), Outcome::Done);
     assert_eq!(outcome("t_sub.under_good"), Outcome::Done);
     assert_eq!(run.state.resources.len(), 2);
-    assert!(run.state.pending.is_empty());
+    // The failed create stays in the journal (it might have made something before failing)
+    // until the next run looks: here it made nothing.
+    let pending: Vec<String> = run.state.pending.iter().map(|p| p.address.to_string()).collect();
+    assert_eq!(pending, ["t_net.bad"]);
+    let (recovered_state, recovered) = recover(&*run.provider, &run.state, None)
+        .await
+        .expect("recover");
+    assert_eq!(recovered.len(), 1);
+    assert_eq!(recovered[0].resolution, Resolution::Absent);
+    assert!(recovered_state.pending.is_empty());
+    assert_eq!(recovered_state.resources, run.state.resources);
     assert!(run.events.iter().any(|e| matches!(
         e,
         Event::Skipped {
@@ -578,4 +588,79 @@ async fn an_interrupt_stops_new_operations_and_keeps_what_finished() {
     assert_eq!(report.state.resources.len(), 1);
     assert_eq!(run.provider.count(), 1);
     assert!(report.state.pending.is_empty());
+}
+
+/// The process dies at every state write of an apply in turn (the write that would have
+/// recorded the outcome is lost, so a create can have happened that state does not know);
+/// the next run resolves the journal, and applying again converges to exactly one of each
+/// resource, with no leftover and no duplicate.
+#[tokio::test]
+async fn a_run_killed_at_any_write_recovers_without_orphans_or_duplicates() {
+    let cfg = config(vec![
+        net("a", "10.0.0.0/16", &[]),
+        net("b", "10.1.0.0/16", &[]),
+        sub("a1", "a", "10.0.1.0/24"),
+        sub("a2", "a", "10.0.2.0/24"),
+        sub("b1", "b", "10.1.1.0/24"),
+    ]);
+    let mut full = Run::new();
+    full.converge(&cfg).await;
+    let total_writes = full.writes;
+    assert!(total_writes > 10, "{total_writes}");
+    let mut adopted = 0;
+    for kill_at in 1..=total_writes {
+        let provider = Arc::new(MemoryProvider::new(catalog()));
+        let p = plan(
+            &cfg,
+            &State::default(),
+            &BTreeMap::new(),
+            &catalog(),
+            PlanMode::Normal,
+        )
+        .expect("plan");
+        let mut writes = 0;
+        let mut on_disk = State::default();
+        let dyn_provider: Arc<dyn Provider> = provider.clone();
+        let result = apply(
+            &p,
+            &cfg,
+            State::default(),
+            dyn_provider,
+            &ApplyOptions::default(),
+            &mut |s: &State| {
+                writes += 1;
+                if writes >= kill_at {
+                    return Err("killed".into());
+                }
+                on_disk = s.clone();
+                Ok(())
+            },
+            Arc::new(|_| {}),
+        )
+        .await;
+        assert!(result.is_err(), "kill at write {kill_at} stops the run");
+        // The next run: resolve the journal, then plan and apply as usual.
+        let (state, recovered) = recover(&*provider, &on_disk, None)
+            .await
+            .expect("recover");
+        assert!(state.pending.is_empty());
+        adopted += recovered
+            .iter()
+            .filter(|r| matches!(r.resolution, Resolution::Adopted { .. }))
+            .count();
+        let mut run = Run {
+            provider: provider.clone(),
+            state,
+            writes: 0,
+            events: Vec::new(),
+        };
+        let (_, report) = run.converge(&cfg).await;
+        assert!(report.succeeded(), "kill at write {kill_at}: {report:?}");
+        assert_eq!(provider.count(), 5, "kill at write {kill_at}: one of each");
+        assert_eq!(run.state.resources.len(), 5);
+        assert!(run.state.pending.is_empty());
+        let again = run.plan(&cfg, PlanMode::Normal).await;
+        assert!(actions(&again).is_empty(), "kill at write {kill_at}");
+    }
+    assert!(adopted > 0, "some kills landed between a create and its record");
 }

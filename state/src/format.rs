@@ -1,8 +1,11 @@
 //! The state file format, version 1: its own serde types, separate from the engine's.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+
+use crate::StateError;
 
 /// The newest state format this cairn reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -69,6 +72,15 @@ pub struct PendingRecord {
     pub address: String,
     pub operation: String,
     pub started_unix: u64,
+    /// For a create: the configuration it was given (sensitive values as digests), to find
+    /// what it made if the run died before recording it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<serde_json::Value>,
+    /// For a create: the addresses the resource depends on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prevent_destroy: bool,
 }
 
 /// A stack output.
@@ -77,4 +89,60 @@ pub struct OutputRecord {
     pub value: serde_json::Value,
     #[serde(default)]
     pub sensitive: bool,
+}
+
+/// Parses the text of a state stored at `location` (a path, or `s3://bucket/key`). A text
+/// that does not parse is [`StateError::Corrupt`] (with no good copy named: the backend adds
+/// that), a newer format [`StateError::TooNew`]; never an empty state.
+pub(crate) fn parse(location: &Path, text: &str) -> Result<StateFile, StateError> {
+    #[derive(serde::Deserialize)]
+    struct Version {
+        format_version: u32,
+    }
+    let corrupt = |e: serde_json::Error| StateError::Corrupt {
+        path: location.to_path_buf(),
+        message: e.to_string(),
+        backup: None,
+    };
+    let version: Version = serde_json::from_str(text).map_err(corrupt)?;
+    if version.format_version > FORMAT_VERSION {
+        return Err(StateError::TooNew {
+            path: location.to_path_buf(),
+            found: version.format_version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    serde_json::from_str(text).map_err(corrupt)
+}
+
+/// The stored text of `state` (pretty JSON and a final newline).
+pub(crate) fn render(location: &Path, state: &StateFile) -> Result<String, StateError> {
+    serde_json::to_string_pretty(state)
+        .map(|t| t + "\n")
+        .map_err(|e| StateError::Corrupt {
+            path: location.to_path_buf(),
+            message: e.to_string(),
+            backup: None,
+        })
+}
+
+/// The check every backend makes before writing `state` as the next version: the stored
+/// state (`current`: lineage and serial, `None` when nothing is stored) must be the one
+/// `state` was read from.
+pub(crate) fn check_next(
+    location: &str,
+    current: Option<(&str, u64)>,
+    state: &StateFile,
+) -> Result<(), StateError> {
+    match current {
+        Some((lineage, serial)) if lineage != state.lineage || serial != state.serial => {
+            Err(StateError::Conflict {
+                location: location.to_string(),
+                found: format!("lineage {lineage}, serial {serial}"),
+                ours: state.lineage.clone(),
+                our_serial: state.serial,
+            })
+        }
+        _ => Ok(()),
+    }
 }

@@ -1,0 +1,138 @@
+//! Resolving the journal: operations an earlier run started and never saw finish (the
+//! process was killed, the machine lost). Creates are looked up in the cloud and adopted or
+//! proven absent; updates and deletes are settled by the refresh that follows.
+
+use std::collections::BTreeSet;
+
+use crate::provider::{OpContext, Provider, ProviderError};
+use crate::state::{PendingOperation, ResourceState, State};
+
+/// How one pending operation was resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Resolution {
+    /// The create had made the resource: it is now recorded in state.
+    Adopted {
+        id: String,
+        /// Other unrecorded resources the lookup also matched (made outside this journal,
+        /// e.g. by hand or by an older cairn): left alone and named so someone can look.
+        others: Vec<String>,
+    },
+    /// The create made nothing: the intent is dropped.
+    Absent,
+    /// An update or delete: what it did is seen by the refresh that follows.
+    Settled,
+}
+
+/// One resolved journal entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recovered {
+    pub operation: PendingOperation,
+    pub resolution: Resolution,
+}
+
+/// A pending create that could not be resolved: nothing can be planned safely until it is.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("cannot tell whether the interrupted create of {address} (token {token}) made anything: {error}. Nothing was changed; run again when AWS answers")]
+pub struct RecoverError {
+    pub address: String,
+    pub token: String,
+    pub error: ProviderError,
+}
+
+/// Resolves every pending operation of `state`: returns the state with found resources
+/// recorded and the journal emptied, and what was done for each entry. The lookups of
+/// different creates run concurrently. On any lookup failure the state is left as it was.
+pub async fn recover(
+    provider: &dyn Provider,
+    state: &State,
+    owner: Option<&str>,
+) -> Result<(State, Vec<Recovered>), RecoverError> {
+    let mut out = state.clone();
+    out.pending.clear();
+    if state.pending.is_empty() {
+        return Ok((out, Vec::new()));
+    }
+    let lookups = state.pending.iter().map(|op| async move {
+        if op.operation != "create" {
+            return Ok((op, None));
+        }
+        let config = op
+            .inputs
+            .as_ref()
+            .map(|v| v.to_json_lossy())
+            .unwrap_or(serde_json::Value::Null);
+        let ctx = OpContext {
+            address: op.address.to_string(),
+            stack: owner.map(str::to_string),
+            token: op.token.clone(),
+            progress: None,
+        };
+        provider
+            .find(&op.address.rtype, &config, &ctx)
+            .await
+            .map(|found| (op, Some(found)))
+            .map_err(|error| RecoverError {
+                address: op.address.to_string(),
+                token: op.token.clone(),
+                error,
+            })
+    });
+    let results = futures::future::join_all(lookups).await;
+    let mut recovered = Vec::new();
+    for result in results {
+        let (op, found) = result?;
+        let Some(found) = found else {
+            recovered.push(Recovered {
+                operation: op.clone(),
+                resolution: Resolution::Settled,
+            });
+            continue;
+        };
+        // What state records already (an old instance being replaced, a resource recorded
+        // by an earlier recovery) is not what this create made.
+        let known: BTreeSet<&str> = out
+            .resources
+            .values()
+            .chain(out.deposed.iter())
+            .filter(|r| r.address.rtype == op.address.rtype)
+            .map(|r| r.id.as_str())
+            .collect();
+        let mut fresh: Vec<_> = found
+            .into_iter()
+            .filter(|o| !known.contains(o.id.as_str()))
+            .collect();
+        if fresh.is_empty() {
+            recovered.push(Recovered {
+                operation: op.clone(),
+                resolution: Resolution::Absent,
+            });
+            continue;
+        }
+        let adopted = fresh.remove(0);
+        let id = adopted.id.clone();
+        if let Some(old) = out.resources.remove(&op.address) {
+            // The create was the first half of a create-before-destroy replacement: the old
+            // instance waits for its delete.
+            out.deposed.push(old);
+        }
+        out.resources.insert(
+            op.address.clone(),
+            ResourceState {
+                address: op.address.clone(),
+                id: id.clone(),
+                inputs: cairn_model::Value::from_json(adopted.inputs),
+                outputs: cairn_model::Value::from_json(adopted.outputs),
+                dependencies: op.dependencies.clone(),
+                prevent_destroy: op.prevent_destroy,
+            },
+        );
+        recovered.push(Recovered {
+            operation: op.clone(),
+            resolution: Resolution::Adopted {
+                id,
+                others: fresh.into_iter().map(|o| o.id).collect(),
+            },
+        });
+    }
+    Ok((out, recovered))
+}
