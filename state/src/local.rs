@@ -7,9 +7,9 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::format::{StateFile, FORMAT_VERSION};
+use crate::format::{check_next, parse, render, StateFile};
 use crate::lock::{self, LockGuard};
-use crate::StateError;
+use crate::{GoodCopy, StateError};
 
 /// How many earlier versions of the state are kept.
 pub const BACKUPS_KEPT: usize = 10;
@@ -57,6 +57,51 @@ impl LocalBackend {
         self.dir.join("backups")
     }
 
+    /// Where the stack's key for digests of sensitive values is kept.
+    pub fn secret_key_path(&self) -> PathBuf {
+        self.dir.join("secret.key")
+    }
+
+    /// The stack's digest key (surrounding white space trimmed), `None` when none was made.
+    pub fn read_secret_key(&self) -> Result<Option<Vec<u8>>, StateError> {
+        let path = self.secret_key_path();
+        match fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes.trim_ascii().to_vec())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StateError::io("reading", path, e)),
+        }
+    }
+
+    /// Stores `key` as the stack's digest key (mode 0600) unless one exists already, and
+    /// returns the key now stored: `key`, or the one another run made first. The key file
+    /// appears whole (written aside, then linked into place), never half written.
+    pub fn create_secret_key(&self, key: &[u8]) -> Result<Vec<u8>, StateError> {
+        self.ensure_dir()?;
+        let path = self.secret_key_path();
+        let tmp = self
+            .dir
+            .join(format!("secret.key.tmp-{}", std::process::id()));
+        let written = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)
+            .and_then(|mut f| f.write_all(key).and_then(|_| f.sync_all()))
+            .map_err(|e| StateError::io("writing", &tmp, e));
+        let linked = written.and_then(|()| match fs::hard_link(&tmp, &path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(StateError::io("creating", &path, e)),
+        });
+        let _ = fs::remove_file(&tmp);
+        if linked? {
+            return Ok(key.to_vec());
+        }
+        self.read_secret_key()?
+            .ok_or_else(|| StateError::io("reading", &path, std::io::ErrorKind::NotFound.into()))
+    }
+
     fn ensure_dir(&self) -> Result<(), StateError> {
         fs::DirBuilder::new()
             .recursive(true)
@@ -78,7 +123,7 @@ impl LocalBackend {
                 return Err(StateError::Corrupt {
                     path,
                     message,
-                    backup: self.latest_good_backup(),
+                    backup: self.latest_good_backup().map(GoodCopy::Backup),
                 })
             }
             other => other?,
@@ -134,26 +179,17 @@ impl LocalBackend {
                 Some((s.lineage, s.serial))
             }
         };
-        if let Some((lineage, serial)) = &current {
-            if *lineage != state.lineage || *serial != state.serial {
-                return Err(StateError::Conflict {
-                    on_disk: lineage.clone(),
-                    on_disk_serial: *serial,
-                    ours: state.lineage.clone(),
-                    our_serial: state.serial,
-                });
-            }
-        }
+        check_next(
+            &path.display().to_string(),
+            current.as_ref().map(|(l, s)| (l.as_str(), *s)),
+            state,
+        )?;
         state.serial += 1;
-        let text = match serde_json::to_string_pretty(state) {
-            Ok(t) => t + "\n",
+        let text = match render(&path, state) {
+            Ok(t) => t,
             Err(e) => {
                 state.serial -= 1;
-                return Err(StateError::Corrupt {
-                    path,
-                    message: e.to_string(),
-                    backup: None,
-                });
+                return Err(e);
             }
         };
         let result = self.replace(&path, &text, current.map(|c| c.1));
@@ -229,30 +265,6 @@ impl LocalBackend {
     }
 }
 
-fn parse(path: &Path, text: &str) -> Result<StateFile, StateError> {
-    #[derive(serde::Deserialize)]
-    struct Version {
-        format_version: u32,
-    }
-    let version: Version = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-        backup: None,
-    })?;
-    if version.format_version > FORMAT_VERSION {
-        return Err(StateError::TooNew {
-            path: path.to_path_buf(),
-            found: version.format_version,
-            supported: FORMAT_VERSION,
-        });
-    }
-    serde_json::from_str(text).map_err(|e| StateError::Corrupt {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-        backup: None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,7 +330,9 @@ mod tests {
         let StateError::Corrupt { backup, .. } = &err else {
             panic!("{err:?}");
         };
-        let backup = backup.clone().expect("a good backup");
+        let Some(GoodCopy::Backup(backup)) = backup.clone() else {
+            panic!("no good backup named: {err}");
+        };
         let good = parse(&backup, &fs::read_to_string(&backup).expect("backup")).expect("parses");
         assert!(good.serial >= 1 && good.lineage == s.lineage);
         let message = err.to_string();
