@@ -1,12 +1,13 @@
 //! What every resource type shares: config parsing, the normalised `Observed` view, AWS error
-//! handling, retries for eventual consistency, and tags.
+//! handling, retries for eventual consistency, tags, and the lookups after an interrupted
+//! create.
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::Duration;
 
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use cairn_engine::{Observed, ProviderError};
+use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, Value};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -202,6 +203,106 @@ where
     }
 }
 
+/// How surely a resource's ownership tags say that an interrupted create made it, most sure
+/// first (the order `find` returns candidates in: the engine adopts the first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Claim {
+    /// It carries the create's own token (or, for EFS, was made with it).
+    Token,
+    /// It carries the stack's and the address's tags and no token (made before cairn
+    /// tagged tokens).
+    Owner,
+    /// It carries the stack's and the address's tags but another create's token: left over
+    /// by an earlier create of the same address.
+    OtherToken,
+}
+
+/// What the ownership tags among `tags` say about the create of `ctx`: `None` when it cannot
+/// have made the resource. Without a stack only the token ties a resource to the create.
+pub fn claim<'a>(
+    tags: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ctx: &OpContext,
+) -> Option<Claim> {
+    let (mut stack, mut address, mut token) = (None, None, None);
+    for (k, v) in tags {
+        match k {
+            crate::OWNER_TAG => stack = Some(v),
+            crate::ADDRESS_TAG => address = Some(v),
+            crate::TOKEN_TAG => token = Some(v),
+            _ => {}
+        }
+    }
+    if !ctx.token.is_empty() && token == Some(ctx.token.as_str()) {
+        return Some(Claim::Token);
+    }
+    let owner = ctx.stack.as_deref()?;
+    if stack != Some(owner) || address != Some(ctx.address.as_str()) {
+        return None;
+    }
+    Some(match token {
+        None => Claim::Owner,
+        Some(_) => Claim::OtherToken,
+    })
+}
+
+/// The ids of the claimed candidates, most sure first, each once.
+pub fn claimed<'a>(
+    candidates: impl IntoIterator<Item = (Option<&'a str>, Option<Claim>)>,
+) -> Vec<String> {
+    let mut found: Vec<(Claim, &str)> = candidates
+        .into_iter()
+        .filter_map(|(id, claim)| Some((claim?, id?)))
+        .collect();
+    found.sort_by_key(|(claim, _)| *claim);
+    let mut ids: Vec<String> = Vec::new();
+    for (_, id) in found {
+        if !ids.iter().any(|i| i == id) {
+            ids.push(id.to_string());
+        }
+    }
+    ids
+}
+
+/// Fails a lookup by ownership tags that could not find anything: without a stack and a
+/// token the create tagged nothing, and an empty answer would wrongly prove it made nothing.
+pub fn tags_can_tell(rtype: &str, ctx: &OpContext) -> Result<(), ProviderError> {
+    if ctx.stack.is_none() && ctx.token.is_empty() {
+        return Err(ProviderError::InvalidConfig(format!(
+            "{rtype} {}: an interrupted create is looked up by its ownership tags, and it had neither a stack nor a token",
+            ctx.address
+        )));
+    }
+    Ok(())
+}
+
+/// What a batched `read` finds of `ids`, each read with `config` as its prior inputs, in the
+/// order of `ids`: what `find` returns once it knows the ids.
+pub async fn read_found<F, Fut>(
+    ids: Vec<String>,
+    config: &serde_json::Value,
+    read: F,
+) -> Result<Vec<Observed>, ProviderError>
+where
+    F: FnOnce(Vec<ReadRequest>) -> Fut,
+    Fut: Future<Output = Result<BTreeMap<String, Option<Observed>>, ProviderError>>,
+{
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let requests = ids
+        .iter()
+        .map(|id| ReadRequest {
+            id: id.clone(),
+            prior_inputs: config.clone(),
+        })
+        .collect();
+    let mut found = read(requests).await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| found.remove(id).flatten())
+        .collect())
+}
+
 /// Whether the JSON `have` (as AWS returns it, with its defaults filled in) says everything
 /// `want` says: objects by the keys `want` has, arrays element by element, scalars equal.
 /// Used to keep documents AWS enriches (container definitions) in their configured form.
@@ -246,6 +347,62 @@ mod tests {
         let (removed, set) = tag_changes(&old, &new);
         assert_eq!(removed, vec!["a".to_string()]);
         assert_eq!(set.len(), 2);
+    }
+
+    #[test]
+    fn ownership_tags_claim_in_order_of_certainty() {
+        let ctx = OpContext {
+            address: "aws_vpc.main".into(),
+            stack: Some("prod".into()),
+            token: "t1".into(),
+            progress: None,
+        };
+        let tags = |token: Option<&'static str>| {
+            let mut t = vec![("cairn:stack", "prod"), ("cairn:address", "aws_vpc.main")];
+            t.extend(token.map(|v| ("cairn:token", v)));
+            t
+        };
+        assert_eq!(claim(tags(Some("t1")), &ctx), Some(Claim::Token));
+        assert_eq!(claim(tags(None), &ctx), Some(Claim::Owner));
+        assert_eq!(claim(tags(Some("t0")), &ctx), Some(Claim::OtherToken));
+        assert_eq!(
+            claim(
+                [("cairn:stack", "prod"), ("cairn:address", "aws_vpc.other")],
+                &ctx
+            ),
+            None
+        );
+        assert_eq!(
+            claim(
+                [("cairn:stack", "dev"), ("cairn:address", "aws_vpc.main")],
+                &ctx
+            ),
+            None
+        );
+        assert_eq!(claim([("Name", "x")], &ctx), None);
+        let stackless = OpContext {
+            stack: None,
+            ..ctx.clone()
+        };
+        assert_eq!(claim(tags(None), &stackless), None);
+        assert_eq!(claim(tags(Some("t1")), &stackless), Some(Claim::Token));
+        assert!(tags_can_tell("aws_vpc", &stackless).is_ok());
+        let blind = OpContext {
+            token: String::new(),
+            ..stackless
+        };
+        assert!(tags_can_tell("aws_vpc", &blind).is_err());
+        assert_eq!(
+            claimed([
+                (Some("b"), Some(Claim::OtherToken)),
+                (Some("x"), None),
+                (None, Some(Claim::Token)),
+                (Some("a"), Some(Claim::Owner)),
+                (Some("c"), Some(Claim::Token)),
+                (Some("a"), Some(Claim::Owner)),
+            ]),
+            vec!["c".to_string(), "a".to_string(), "b".to_string()]
+        );
     }
 
     #[test]

@@ -166,24 +166,47 @@ macro_rules! dispatch {
 /// so they never show in plans or drift.
 pub const OWNER_TAG: &str = "cairn:stack";
 pub const ADDRESS_TAG: &str = "cairn:address";
+/// The token of the operation that created the resource (set at creation only), so that the
+/// lookup after an interrupted create (`Provider::find`) can tell what that create made.
+pub const TOKEN_TAG: &str = "cairn:token";
+
+/// Which operation the ownership tags are added for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Operation {
+    Create,
+    Update,
+}
 
 impl AwsProvider {
-    /// `config` with the ownership tags added, for types that take tags.
-    fn owned(&self, rtype: &str, config: &serde_json::Value, ctx: &OpContext) -> serde_json::Value {
-        let (Some(stack), true) = (
-            &ctx.stack,
-            self.catalog.get(rtype).is_some_and(|s| s.taggable()),
-        ) else {
+    /// `config` with the ownership tags added, for types that take tags: the stack and
+    /// address (when there is a stack) and, at creation, the operation's token.
+    fn owned(
+        &self,
+        rtype: &str,
+        config: &serde_json::Value,
+        ctx: &OpContext,
+        op: Operation,
+    ) -> serde_json::Value {
+        let mut add: Vec<(&str, &str)> = Vec::new();
+        if let Some(stack) = &ctx.stack {
+            add.push((OWNER_TAG, stack));
+            add.push((ADDRESS_TAG, &ctx.address));
+        }
+        if op == Operation::Create && !ctx.token.is_empty() {
+            add.push((TOKEN_TAG, &ctx.token));
+        }
+        if add.is_empty() || !self.catalog.get(rtype).is_some_and(|s| s.taggable()) {
             return config.clone();
-        };
+        }
         let mut config = config.clone();
         if let Some(obj) = config.as_object_mut() {
             let tags = obj
                 .entry("tags")
                 .or_insert_with(|| serde_json::Value::Object(Default::default()));
             if let Some(tags) = tags.as_object_mut() {
-                tags.insert(OWNER_TAG.into(), stack.clone().into());
-                tags.insert(ADDRESS_TAG.into(), ctx.address.clone().into());
+                for (k, v) in add {
+                    tags.insert(k.into(), v.into());
+                }
             }
         }
         config
@@ -210,7 +233,7 @@ impl Provider for AwsProvider {
         config: &serde_json::Value,
         ctx: &OpContext,
     ) -> Result<Observed, ProviderError> {
-        let config = self.owned(rtype, config, ctx);
+        let config = self.owned(rtype, config, ctx, Operation::Create);
         dispatch!(rtype, create(&self.aws, &config, ctx))
     }
 
@@ -221,8 +244,19 @@ impl Provider for AwsProvider {
         config: &serde_json::Value,
         ctx: &OpContext,
     ) -> Result<Observed, ProviderError> {
-        let config = self.owned(rtype, config, ctx);
+        let config = self.owned(rtype, config, ctx, Operation::Update);
         dispatch!(rtype, update(&self.aws, prior, &config, ctx))
+    }
+
+    /// Each type looks up what an interrupted create of `config` may have made: by ownership
+    /// tags, unique name or natural key (see each module's `find`).
+    async fn find(
+        &self,
+        rtype: &str,
+        config: &serde_json::Value,
+        ctx: &OpContext,
+    ) -> Result<Vec<Observed>, ProviderError> {
+        dispatch!(rtype, find(&self.aws, config, ctx))
     }
 
     async fn delete(

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::common::{
-    api, code, is_not_found, observed, parse, read_back, tag_changes, visible_tags,
+    api, code, is_not_found, observed, parse, read_back, read_found, tag_changes, visible_tags,
 };
 use crate::Aws;
 
@@ -145,6 +145,16 @@ pub async fn create(
         set_retention(aws, &c.name, c.retention_in_days).await?;
     }
     read_back(TYPE, &c.name, || read_one(aws, &c.name)).await
+}
+
+/// By its unique name.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    read_found(vec![c.name], config, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn update(

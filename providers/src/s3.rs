@@ -387,6 +387,29 @@ pub async fn create(
     .await
 }
 
+/// By its globally unique name (the create tags the bucket only after making it). A bucket of
+/// that name in another region cannot be what this create made (AWS answers with a
+/// redirect); one this account may not look at is an error, since it may be its own.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    if let Err(e) = aws.s3.head_bucket().bucket(&c.bucket).send().await {
+        let status = e.raw_response().map(|r| r.status().as_u16());
+        let e = e.into_service_error();
+        if e.is_not_found() || missing(code(&e), &[]) || status == Some(301) {
+            return Ok(Vec::new());
+        }
+        return Err(api("HeadBucket", &c.bucket, e));
+    }
+    Ok(read_bucket(aws, &c.bucket, c.force_destroy)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 pub async fn update(
     aws: &Aws,
     prior: &Observed,

@@ -1,9 +1,11 @@
 //! The provider conformance test (DESIGN §8) against a real moto server, for every type of
-//! the catalog: create; read back equal to the configuration; update in place; an
-//! out-of-band change made with a plain AWS call is seen; delete; read after delete finds
-//! nothing; delete again succeeds.
+//! the catalog: create; read back equal to the configuration; the lookup after an
+//! interrupted create (`find`) finds exactly what create made, and nothing for another
+//! address, name or key; update in place; an out-of-band change made with a plain AWS call is
+//! seen; delete; read and `find` after delete find nothing; delete again succeeds.
 
-use std::sync::Once;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Mutex, Once};
 
 use cairn_engine::{Observed, OpContext, Provider, ReadRequest};
 use cairn_model::Value;
@@ -24,6 +26,11 @@ struct World {
     elb: aws_sdk_elasticloadbalancingv2::Client,
     ecs: aws_sdk_ecs::Client,
     rds: aws_sdk_rds::Client,
+    /// What `conform` created, by the id it ended with: the type, and the configuration and
+    /// context of the create, for the lookup after delete.
+    created: Mutex<BTreeMap<String, (String, Json, OpContext)>>,
+    /// Types whose lookup was checked after create and after delete.
+    looked_up: Mutex<BTreeSet<String>>,
 }
 
 async fn world() -> World {
@@ -59,7 +66,31 @@ async fn world() -> World {
         s3,
         provider,
         _moto: moto,
+        created: Mutex::default(),
+        looked_up: Mutex::default(),
     }
+}
+
+/// A fresh operation token, shaped like the UUIDs the engine uses.
+fn fresh_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let random = |salt: u64| {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+        h.write_u64(salt);
+        h.finish()
+    };
+    let (a, b) = (random(1), random(2));
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        (b >> 48) | 0x8000,
+        b & 0xffff_ffff_ffff
+    )
 }
 
 fn ctx(address: &str) -> OpContext {
@@ -67,8 +98,155 @@ fn ctx(address: &str) -> OpContext {
     OpContext {
         address: address.into(),
         stack: Some("conformance".into()),
-        token: "test-token".into(),
+        token: fresh_token(),
         progress: None,
+    }
+}
+
+/// The types each scenario below checks the lookup of (asserted at its end); together, the
+/// whole catalog (`every_type_is_looked_up`).
+const NETWORK: &[&str] = &[
+    "aws_vpc",
+    "aws_subnet",
+    "aws_internet_gateway",
+    "aws_route_table",
+    "aws_route_table_association",
+    "aws_security_group",
+    "aws_security_group_rule",
+];
+const BUCKET: &[&str] = &["aws_s3_bucket"];
+const NAT_IAM_LOGS: &[&str] = &[
+    "aws_eip",
+    "aws_nat_gateway",
+    "aws_iam_role",
+    "aws_iam_policy",
+    "aws_iam_role_policy_attachment",
+    "aws_cloudwatch_log_group",
+];
+const EFS: &[&str] = &[
+    "aws_efs_file_system",
+    "aws_efs_mount_target",
+    "aws_efs_access_point",
+];
+const LOAD_BALANCING: &[&str] = &[
+    "aws_lb",
+    "aws_lb_target_group",
+    "aws_lb_listener",
+    "aws_lb_listener_rule",
+    "aws_ecs_cluster",
+];
+const ECS: &[&str] = &["aws_ecs_task_definition", "aws_ecs_service"];
+const DATABASE: &[&str] = &["aws_db_subnet_group", "aws_db_instance"];
+const SCENARIOS: &[&[&str]] = &[
+    NETWORK,
+    BUCKET,
+    NAT_IAM_LOGS,
+    EFS,
+    LOAD_BALANCING,
+    ECS,
+    DATABASE,
+];
+
+/// Whether the lookup of `rtype` goes by ownership tags (or the token create passed) rather
+/// than by a unique name or natural key.
+fn found_by_tags(rtype: &str) -> bool {
+    matches!(
+        rtype,
+        "aws_vpc"
+            | "aws_subnet"
+            | "aws_internet_gateway"
+            | "aws_route_table"
+            | "aws_eip"
+            | "aws_nat_gateway"
+            | "aws_efs_file_system"
+            | "aws_efs_access_point"
+            | "aws_ecs_task_definition"
+    )
+}
+
+/// How each type's lookup tells resources apart, as a configuration and context for which a
+/// lookup must find nothing although what the test created exists: another address (and
+/// token) for types found by ownership tags, another name or natural key for the others.
+fn elsewhere(rtype: &str, config: &Json, op: &OpContext) -> (Json, OpContext) {
+    let mut config = config.clone();
+    let mut op = op.clone();
+    let mut set = |key: &str, value: Json| config[key] = value;
+    match rtype {
+        _ if found_by_tags(rtype) => op = ctx(&format!("{}_other", op.address)),
+        "aws_security_group"
+        | "aws_iam_role"
+        | "aws_iam_policy"
+        | "aws_cloudwatch_log_group"
+        | "aws_ecs_cluster"
+        | "aws_ecs_service"
+        | "aws_lb"
+        | "aws_lb_target_group"
+        | "aws_db_subnet_group" => set("name", json!("absent")),
+        "aws_s3_bucket" => set("bucket", json!("absent-bucket")),
+        "aws_db_instance" => set("identifier", json!("absent")),
+        "aws_route_table_association" => set("route_table_id", json!("rtb-0000000000000000f")),
+        "aws_security_group_rule" => {
+            set("from_port", json!(9999));
+            set("to_port", json!(9999));
+        }
+        "aws_iam_role_policy_attachment" => set(
+            "policy_arn",
+            json!("arn:aws:iam::aws:policy/ReadOnlyAccess"),
+        ),
+        "aws_efs_mount_target" => set("subnet_id", json!("subnet-0000000000000000f")),
+        "aws_lb_listener" => set("port", json!(8081)),
+        "aws_lb_listener_rule" => set("priority", json!(999)),
+        other => panic!("{other}: no lookup check; add it here"),
+    }
+    (config, op)
+}
+
+/// The lookup after an interrupted create, right after `created` was created from `config`
+/// with `op`: exactly it; and nothing for another address, name or key. Types found by
+/// ownership tags also find it for another create of the same address (by the stack's and
+/// address's tags, not the token).
+async fn assert_found(w: &World, rtype: &str, config: &Json, op: &OpContext, created: &Observed) {
+    let found = w
+        .provider
+        .find(rtype, config, op)
+        .await
+        .unwrap_or_else(|e| panic!("find {rtype}: {e}"));
+    assert_eq!(found, vec![created.clone()], "{rtype}: find after create");
+    let (other_config, other_op) = elsewhere(rtype, config, op);
+    let found = w
+        .provider
+        .find(rtype, &other_config, &other_op)
+        .await
+        .unwrap_or_else(|e| panic!("find {rtype}: {e}"));
+    assert_eq!(
+        found,
+        vec![],
+        "{rtype}: find for {other_config} at {}",
+        other_op.address
+    );
+    if found_by_tags(rtype) {
+        let again = ctx(&op.address);
+        let found = w
+            .provider
+            .find(rtype, config, &again)
+            .await
+            .unwrap_or_else(|e| panic!("find {rtype}: {e}"));
+        assert_eq!(found, vec![created.clone()], "{rtype}: find by tags");
+    }
+}
+
+impl World {
+    /// The token `conform` created `id` with.
+    fn token_of(&self, id: &str) -> String {
+        let created = self.created.lock().expect("lock");
+        created.get(id).expect("created by conform").2.token.clone()
+    }
+
+    /// Asserts that the lookups of exactly `types` were checked after create and delete.
+    fn assert_looked_up(&self, types: &[&str]) {
+        let checked = self.looked_up.lock().expect("lock").clone();
+        let want: BTreeSet<String> = types.iter().map(|t| t.to_string()).collect();
+        assert_eq!(checked, want, "types whose lookup was checked");
     }
 }
 
@@ -131,14 +309,16 @@ where
 {
     let address = format!("{rtype}.test");
     let config_n = normalized(rtype, &config);
+    let op = ctx(&address);
     let created = w
         .provider
-        .create(rtype, &config_n, &ctx(&address))
+        .create(rtype, &config_n, &op)
         .await
         .unwrap_or_else(|e| panic!("create {rtype}: {e}"));
     assert_round_trip(rtype, &config, &created);
     let again = read(w, rtype, &created.id, &created.inputs).await;
     assert_eq!(again.as_ref(), Some(&created), "{rtype}: read after create");
+    assert_found(w, rtype, &config_n, &op, &created).await;
 
     let mut current = created;
     if let Some(updated) = updated {
@@ -161,7 +341,12 @@ where
         seen(after.as_ref()),
         "{rtype}: out-of-band change not seen: {after:?}"
     );
-    after.unwrap_or(current)
+    let last = after.unwrap_or(current);
+    w.created
+        .lock()
+        .expect("lock")
+        .insert(last.id.clone(), (rtype.to_string(), config_n, op));
+    last
 }
 
 async fn delete(w: &World, rtype: &str, obs: &Observed) {
@@ -174,6 +359,17 @@ async fn delete(w: &World, rtype: &str, obs: &Observed) {
         None,
         "{rtype}: read after delete"
     );
+    let created = w.created.lock().expect("lock").remove(&obs.id);
+    if let Some((created_type, config, op)) = created {
+        assert_eq!(created_type, rtype);
+        let found = w
+            .provider
+            .find(rtype, &config, &op)
+            .await
+            .unwrap_or_else(|e| panic!("find {rtype}: {e}"));
+        assert_eq!(found, vec![], "{rtype}: find after delete");
+        w.looked_up.lock().expect("lock").insert(rtype.to_string());
+    }
     w.provider
         .delete(rtype, obs, &ctx(rtype))
         .await
@@ -197,6 +393,79 @@ async fn tag(w: &World, id: &str, key: &str, value: &str) {
 
 fn tag_is(key: &'static str, value: &'static str) -> impl Fn(Option<&Observed>) -> bool {
     move |o| o.is_some_and(|o| o.inputs["tags"][key] == value)
+}
+
+#[test]
+fn every_type_is_looked_up() {
+    let mut covered = BTreeSet::new();
+    for types in SCENARIOS {
+        for t in *types {
+            assert!(covered.insert(t.to_string()), "{t} is in two scenarios");
+        }
+    }
+    let all: BTreeSet<String> = catalog().types.keys().cloned().collect();
+    assert_eq!(covered, all);
+}
+
+/// Of several resources carrying the stack's and the address's tags, the one with the
+/// create's own token comes first; without a stack only the token counts.
+#[tokio::test]
+async fn find_puts_the_create_s_own_token_first() {
+    let owned = world().await;
+    let w = &owned;
+    let config = normalized("aws_vpc", &json!({"cidr_block": "10.20.0.0/16"}));
+    let (first_op, second_op) = (ctx("aws_vpc.main"), ctx("aws_vpc.main"));
+    let first = w
+        .provider
+        .create("aws_vpc", &config, &first_op)
+        .await
+        .expect("first");
+    let second = w
+        .provider
+        .create("aws_vpc", &config, &second_op)
+        .await
+        .expect("second");
+    let ids = |found: Vec<Observed>| found.into_iter().map(|o| o.id).collect::<Vec<_>>();
+    let find = |op: OpContext| {
+        let config = config.clone();
+        async move {
+            w.provider
+                .find("aws_vpc", &config, &op)
+                .await
+                .expect("find")
+        }
+    };
+    assert_eq!(
+        ids(find(first_op.clone()).await),
+        vec![first.id.clone(), second.id.clone()]
+    );
+    assert_eq!(
+        ids(find(second_op.clone()).await),
+        vec![second.id.clone(), first.id.clone()]
+    );
+    // Another create of the address finds both, made before it; another stack nothing.
+    assert_eq!(ids(find(ctx("aws_vpc.main")).await).len(), 2);
+    let elsewhere = OpContext {
+        stack: Some("other".into()),
+        ..ctx("aws_vpc.main")
+    };
+    assert!(find(elsewhere).await.is_empty());
+    let stackless = OpContext {
+        stack: None,
+        ..first_op.clone()
+    };
+    assert_eq!(ids(find(stackless).await), vec![first.id.clone()]);
+    // Nor do updates tag the token: only the create that made a resource is its token's.
+    let mut tagged = config.clone();
+    tagged["tags"] = json!({"Name": "main"});
+    w.provider
+        .update("aws_vpc", &second, &tagged, &ctx("aws_vpc.main"))
+        .await
+        .expect("update");
+    assert_eq!(
+        ids(find(second_op).await),
+        vec![second.id.clone(), first.id.clone()]
+    );
 }
 
 #[test]
@@ -252,6 +521,30 @@ async fn network_types_conform() {
     );
     assert_eq!(vpc.inputs["enable_dns_hostnames"], true);
     let vpc_id = vpc.id.clone();
+    // The create's token is a tag of what it made (and stays through updates), hidden from
+    // reads.
+    let described = w
+        .ec2
+        .describe_vpcs()
+        .vpc_ids(&vpc_id)
+        .send()
+        .await
+        .expect("describe_vpcs");
+    let tags: BTreeMap<&str, &str> = described
+        .vpcs()
+        .first()
+        .expect("the VPC")
+        .tags()
+        .iter()
+        .filter_map(|t| Some((t.key()?, t.value()?)))
+        .collect();
+    assert_eq!(
+        tags.get("cairn:token").copied(),
+        Some(w.token_of(&vpc_id).as_str()),
+        "{tags:?}"
+    );
+    assert_eq!(tags.get("cairn:address").copied(), Some("aws_vpc.test"));
+    assert!(vpc.inputs["tags"].get("cairn:token").is_none());
 
     let subnet = conform(
         w,
@@ -391,6 +684,7 @@ async fn network_types_conform() {
     delete(w, "aws_internet_gateway", &igw).await;
     delete(w, "aws_subnet", &subnet).await;
     delete(w, "aws_vpc", &vpc).await;
+    w.assert_looked_up(NETWORK);
 }
 
 #[tokio::test]
@@ -428,6 +722,7 @@ async fn bucket_conforms() {
             .expect("put object");
     }
     delete(w, "aws_s3_bucket", &bucket).await;
+    w.assert_looked_up(BUCKET);
 }
 
 #[tokio::test]
@@ -607,6 +902,7 @@ async fn nat_iam_and_logs_conform() {
     delete(w, "aws_iam_role", &role).await;
     delete(w, "aws_nat_gateway", &nat).await;
     delete(w, "aws_eip", &eip).await;
+    w.assert_looked_up(NAT_IAM_LOGS);
 }
 
 #[tokio::test]
@@ -709,6 +1005,7 @@ async fn efs_types_conform() {
     delete(w, "aws_efs_access_point", &ap).await;
     delete(w, "aws_efs_mount_target", &mt).await;
     delete(w, "aws_efs_file_system", &fs).await;
+    w.assert_looked_up(EFS);
 }
 
 async fn elb_tag(w: &World, arn: &str, key: &str, value: &str) {
@@ -833,6 +1130,7 @@ async fn load_balancing_and_ecs_cluster_conform() {
     delete(w, "aws_lb_target_group", &tg).await;
     delete(w, "aws_lb", &lb).await;
     delete(w, "aws_internet_gateway", &igw).await;
+    w.assert_looked_up(LOAD_BALANCING);
 }
 
 #[tokio::test]
@@ -883,7 +1181,7 @@ async fn task_definition_and_service_conform() {
         "runtime_platform": {"operating_system_family": "LINUX", "cpu_architecture": "X86_64"}});
     let mut td_tagged = td_config.clone();
     td_tagged["tags"] = json!({"App": "web"});
-    let td = conform(
+    let first = conform(
         w,
         "aws_ecs_task_definition",
         td_config,
@@ -902,7 +1200,7 @@ async fn task_definition_and_service_conform() {
     // Deregistered by hand: register again for the service.
     let td = w
         .provider
-        .create("aws_ecs_task_definition", &td.inputs, &ctx("td"))
+        .create("aws_ecs_task_definition", &first.inputs, &ctx("td"))
         .await
         .expect("register again");
     assert_eq!(td.outputs["revision"], 2);
@@ -935,8 +1233,11 @@ async fn task_definition_and_service_conform() {
 
     delete(w, "aws_ecs_service", &svc).await;
     delete(w, "aws_ecs_task_definition", &td).await;
+    // The first revision, deregistered by hand above.
+    delete(w, "aws_ecs_task_definition", &first).await;
     delete(w, "aws_lb_listener", &listener).await;
     delete(w, "aws_lb_target_group", &tg).await;
+    w.assert_looked_up(ECS);
 }
 
 #[tokio::test]
@@ -1022,6 +1323,7 @@ async fn database_types_conform() {
 
     delete(w, "aws_db_instance", &db).await;
     delete(w, "aws_db_subnet_group", &group).await;
+    w.assert_looked_up(DATABASE);
 }
 
 /// For every type: a change of each `*` attribute plans as a replacement, and a change of

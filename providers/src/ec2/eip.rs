@@ -8,8 +8,8 @@ use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{delete_patiently, filter, tag_spec, tags_of, update_tags};
-use crate::common::{api, observed, only, parse, read_back, request};
+use super::{claim_of, delete_patiently, filter, owner_filters, tag_spec, tags_of, update_tags};
+use crate::common::{api, claimed, observed, only, parse, read_back, read_found, request};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_eip";
@@ -113,6 +113,28 @@ pub async fn create(
         .ok_or_else(|| ProviderError::Api("AllocateAddress returned no allocation id".into()))?
         .to_string();
     read_back(TYPE, &id, || read_one(aws, &id)).await
+}
+
+/// By ownership tags: one DescribeAddresses filtered by them.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let found = aws
+        .ec2
+        .describe_addresses()
+        .set_filters(Some(owner_filters(TYPE, ctx)?))
+        .send()
+        .await
+        .map_err(|e| api("DescribeAddresses", &ctx.address, e.into_service_error()))?;
+    let ids = claimed(
+        found
+            .addresses()
+            .iter()
+            .map(|a| (a.allocation_id(), claim_of(a.tags(), ctx))),
+    );
+    read_found(ids, config, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn update(

@@ -1,5 +1,5 @@
 //! EC2 networking resource types and the helpers they share (filters, tags, deletes that wait
-//! for dependents).
+//! for dependents, lookups by ownership tags).
 
 pub mod eip;
 pub mod internet_gateway;
@@ -15,9 +15,11 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use aws_sdk_ec2::Client;
-use cairn_engine::ProviderError;
+use cairn_engine::{OpContext, ProviderError};
 
-use crate::common::{api, code, retry, tag_changes, visible_tags, DELETE_PATIENCE};
+use crate::common::{
+    api, claim, code, retry, tag_changes, tags_can_tell, visible_tags, Claim, DELETE_PATIENCE,
+};
 
 /// `Name = values` filter.
 pub fn filter(name: &str, values: impl IntoIterator<Item = impl Into<String>>) -> Filter {
@@ -25,6 +27,45 @@ pub fn filter(name: &str, values: impl IntoIterator<Item = impl Into<String>>) -
         .name(name)
         .set_values(Some(values.into_iter().map(Into::into).collect()))
         .build()
+}
+
+/// Whether `value` stands only for itself in a Describe filter: AWS reads `*` and `?` as
+/// wildcards (and moto also `[...]`). Other values are left to a broader filter and matched
+/// exactly by the caller.
+pub fn literal(value: &str) -> bool {
+    !value.contains(['*', '?', '[', ']', '\\'])
+}
+
+/// `tag:key = value`, or only "has the key" when `value` is not `literal`.
+fn tag_filter(key: &str, value: &str) -> Filter {
+    if literal(value) {
+        filter(&format!("tag:{key}"), [value])
+    } else {
+        filter("tag-key", [key])
+    }
+}
+
+/// Filters that narrow a Describe call to what carries the ownership tags of `ctx` (its
+/// stack and address, or without a stack its token). Some Describe calls ignore filters in
+/// some emulators: `claim_of` decides exactly.
+pub fn owner_filters(rtype: &str, ctx: &OpContext) -> Result<Vec<Filter>, ProviderError> {
+    tags_can_tell(rtype, ctx)?;
+    Ok(match &ctx.stack {
+        Some(stack) => vec![
+            tag_filter(crate::OWNER_TAG, stack),
+            tag_filter(crate::ADDRESS_TAG, &ctx.address),
+        ],
+        None => vec![tag_filter(crate::TOKEN_TAG, &ctx.token)],
+    })
+}
+
+/// What an EC2 resource's tags say about the create of `ctx` (see `common::claim`).
+pub fn claim_of(tags: &[Tag], ctx: &OpContext) -> Option<Claim> {
+    claim(
+        tags.iter()
+            .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))),
+        ctx,
+    )
 }
 
 /// Tags of a resource as configured (hidden prefixes dropped).

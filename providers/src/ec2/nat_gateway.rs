@@ -9,8 +9,8 @@ use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{filter, tag_spec, tags_of, update_tags};
-use crate::common::{api, observed, only, parse, request, wait_until};
+use super::{claim_of, filter, owner_filters, tag_spec, tags_of, update_tags};
+use crate::common::{api, claimed, observed, only, parse, read_found, request, wait_until};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_nat_gateway";
@@ -175,6 +175,40 @@ pub async fn create(
     read_one(aws, &id)
         .await?
         .ok_or_else(|| ProviderError::Api(format!("NAT gateway {id} vanished after create")))
+}
+
+/// By ownership tags: one DescribeNatGateways in the configured subnet filtered by them. The
+/// tags are checked here too, since moto ignores tag filters on this call (and the client
+/// token create passes, so that cannot be relied on either). Gateways deleted, being deleted
+/// or failed do not count.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let found = aws
+        .ec2
+        .describe_nat_gateways()
+        .set_filter(Some(
+            [filter("subnet-id", [c.subnet_id.as_str()])]
+                .into_iter()
+                .chain(owner_filters(TYPE, ctx)?)
+                .collect(),
+        ))
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| api("DescribeNatGateways", &ctx.address, e.into_service_error()))?;
+    let ids = claimed(
+        found
+            .iter()
+            .filter(|g| !gone(g.state()))
+            .map(|g| (g.nat_gateway_id(), claim_of(g.tags(), ctx))),
+    );
+    read_found(ids, config, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn update(

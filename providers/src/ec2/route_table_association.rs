@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{delete_patiently, filter};
-use crate::common::{api, observed, only, parse, read_back, request};
+use crate::common::{api, observed, only, parse, read_back, read_found, request};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_route_table_association";
@@ -113,6 +113,34 @@ pub async fn create(
         .ok_or_else(|| ProviderError::Api("AssociateRouteTable returned no id".into()))?
         .to_string();
     read_back(TYPE, &id, || read_one(aws, &id)).await
+}
+
+/// By its natural key: the subnet's association with the configured table (a subnet has at
+/// most one), from one DescribeRouteTables filtered by the subnet.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let tables = aws
+        .ec2
+        .describe_route_tables()
+        .filters(filter("association.subnet-id", [c.subnet_id.as_str()]))
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| api("DescribeRouteTables", &c.subnet_id, e.into_service_error()))?;
+    let ids = tables
+        .iter()
+        .filter(|t| t.route_table_id() == Some(c.route_table_id.as_str()))
+        .flat_map(|t| t.associations())
+        .filter(|a| a.subnet_id() == Some(c.subnet_id.as_str()))
+        .filter_map(|a| a.route_table_association_id().map(str::to_string))
+        .collect();
+    read_found(ids, config, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn update(

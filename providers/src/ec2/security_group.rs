@@ -8,8 +8,8 @@ use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{delete_patiently, filter, tag_spec, tags_of, update_tags};
-use crate::common::{api, observed, only, parse, read_back, request};
+use super::{delete_patiently, filter, literal, tag_spec, tags_of, update_tags};
+use crate::common::{api, observed, only, parse, read_back, read_found, request};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_security_group";
@@ -347,6 +347,37 @@ pub async fn create(
         change_rules(aws, &id, false, true, ingress).await?;
     }
     read_back(TYPE, &id, || read_one(aws, &id, config)).await
+}
+
+/// By its unique name in its VPC (so that a group is found whether or not its tags were
+/// applied): one DescribeSecurityGroups filtered by both.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let mut filters = vec![filter("vpc-id", [c.vpc_id.as_str()])];
+    if literal(&c.name) {
+        filters.push(filter("group-name", [c.name.as_str()]));
+    }
+    let groups = aws
+        .ec2
+        .describe_security_groups()
+        .set_filters(Some(filters))
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| api("DescribeSecurityGroups", &c.name, e.into_service_error()))?;
+    let ids = groups
+        .iter()
+        .filter(|g| g.group_name() == Some(c.name.as_str()))
+        .filter(|g| g.vpc_id() == Some(c.vpc_id.as_str()))
+        .filter_map(|g| g.group_id().map(str::to_string))
+        .collect();
+    read_found(ids, config, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn update(

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::security_group::{describe, permission, rules_of, Rule};
-use crate::common::{api, code, is_not_found, observed, parse};
+use crate::common::{api, code, is_not_found, observed, parse, read_found};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_security_group_rule";
@@ -185,6 +185,17 @@ pub async fn create(
     }
     let outputs = Outputs { id: id.clone() };
     Ok(observed(&schema(), &id, &c, &outputs))
+}
+
+/// By the rule itself: its id derives from its fields, and the read checks that the group
+/// has it.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    read_found(vec![c.id()], config, |r| async move { read(aws, &r).await }).await
 }
 
 /// Every attribute forces replacement: the engine never updates a rule in place.

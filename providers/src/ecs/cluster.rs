@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{ecs_tags, tags_of};
-use crate::common::{api, observed, only, parse, read_back, request, tag_changes};
+use crate::common::{api, observed, only, parse, read_back, read_found, request, tag_changes};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_ecs_cluster";
@@ -138,6 +138,30 @@ pub async fn create(
         .ok_or_else(|| ProviderError::Api("CreateCluster returned no ARN".into()))?
         .to_string();
     read_back(TYPE, &arn, || read_one(aws, &arn)).await
+}
+
+/// By its unique name: one DescribeClusters of the name. An inactive (deleted) cluster does
+/// not count.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let got = aws
+        .ecs
+        .describe_clusters()
+        .clusters(&c.name)
+        .send()
+        .await
+        .map_err(|e| api("DescribeClusters", &c.name, e.into_service_error()))?;
+    let ids = got
+        .clusters()
+        .iter()
+        .filter(|k| k.cluster_name() == Some(c.name.as_str()) && k.status() != Some("INACTIVE"))
+        .filter_map(|k| k.cluster_arn().map(str::to_string))
+        .collect();
+    read_found(ids, config, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn update(

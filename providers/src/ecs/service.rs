@@ -13,7 +13,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{ecs_tags, tags_of};
-use crate::common::{api, code, observed, only, parse, request, tag_changes, wait_until};
+use crate::common::{
+    api, code, observed, only, parse, read_found, request, tag_changes, wait_until,
+};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_ecs_service";
@@ -276,6 +278,40 @@ pub async fn create(
     read_one(aws, &arn, &c.cluster)
         .await?
         .ok_or_else(|| ProviderError::Api(format!("service {arn} vanished after create")))
+}
+
+/// By its name, unique in its cluster: one DescribeServices of the name. A service inactive
+/// or draining (being deleted) does not count.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let got = match aws
+        .ecs
+        .describe_services()
+        .cluster(&c.cluster)
+        .services(&c.name)
+        .send()
+        .await
+    {
+        Ok(g) => g,
+        Err(e) => {
+            let e = e.into_service_error();
+            if code(&e) == Some("ClusterNotFoundException") {
+                return Ok(Vec::new());
+            }
+            return Err(api("DescribeServices", &c.name, e));
+        }
+    };
+    let ids = got
+        .services()
+        .iter()
+        .filter(|s| s.service_name() == Some(c.name.as_str()) && alive(s))
+        .filter_map(|s| s.service_arn().map(str::to_string))
+        .collect();
+    read_found(ids, config, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn update(

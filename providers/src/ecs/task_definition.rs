@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use aws_sdk_ecs::operation::describe_task_definition::DescribeTaskDefinitionOutput;
 use aws_sdk_ecs::types::{
     Compatibility, CpuArchitecture, EfsAuthorizationConfig, EfsAuthorizationConfigIam,
     EfsTransitEncryption, EfsVolumeConfiguration, NetworkMode, OsFamily, RuntimePlatform,
-    TaskDefinitionField, Volume as AwsVolume,
+    TaskDefinitionField, TaskDefinitionStatus, Volume as AwsVolume,
 };
 use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
@@ -14,7 +15,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{ecs_tags, tags_of};
-use crate::common::{api, code, json_covers, observed, parse, tag_changes};
+use crate::common::{
+    api, claim, code, json_covers, observed, parse, tag_changes, tags_can_tell, Claim,
+};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_ecs_task_definition";
@@ -147,7 +150,17 @@ async fn read_one(
     arn: &str,
     prior: &serde_json::Value,
 ) -> Result<Option<Observed>, ProviderError> {
-    let got = match aws
+    Ok(describe(aws, arn)
+        .await?
+        .and_then(|got| observe(&got, arn, prior)))
+}
+
+/// One revision with its tags; `None` when there is no such revision.
+async fn describe(
+    aws: &Aws,
+    arn: &str,
+) -> Result<Option<DescribeTaskDefinitionOutput>, ProviderError> {
+    match aws
         .ecs
         .describe_task_definition()
         .task_definition(arn)
@@ -155,22 +168,28 @@ async fn read_one(
         .send()
         .await
     {
-        Ok(r) => r,
+        Ok(r) => Ok(Some(r)),
         Err(e) => {
             let e = e.into_service_error();
             if code(&e) == Some("ClientException") || crate::common::is_not_found(code(&e)) {
                 return Ok(None);
             }
-            return Err(api("DescribeTaskDefinition", arn, e));
+            Err(api("DescribeTaskDefinition", arn, e))
         }
-    };
-    let Some(td) = got.task_definition() else {
-        return Ok(None);
-    };
+    }
+}
+
+/// The normalised view of a described revision; `None` when it is deregistered.
+fn observe(
+    got: &DescribeTaskDefinitionOutput,
+    arn: &str,
+    prior: &serde_json::Value,
+) -> Option<Observed> {
+    let td = got.task_definition()?;
     if td.status().map(|s| s.as_str()) == Some("INACTIVE")
         || td.status().map(|s| s.as_str()) == Some("DELETE_IN_PROGRESS")
     {
-        return Ok(None);
+        return None;
     }
     // AWS fills in defaults (essential, cpu, empty lists): when what AWS has says everything
     // the recorded definitions say, keep them in their configured form.
@@ -233,7 +252,64 @@ async fn read_one(
         arn: arn.clone(),
         revision: td.revision(),
     };
-    Ok(Some(observed(&schema(), &arn, &config, &outputs)))
+    Some(observed(&schema(), &arn, &config, &outputs))
+}
+
+/// `arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>` → the family.
+fn family_of(arn: &str) -> Option<&str> {
+    let tail = arn.rsplit_once(":task-definition/")?.1;
+    Some(tail.rsplit_once(':')?.0)
+}
+
+/// How many revisions `find` describes at once.
+const DESCRIBE_CONCURRENCY: usize = 8;
+
+/// By ownership tags (a revision has no unique name): the family's active revisions
+/// (ListTaskDefinitions, paged), each described with its tags, a few at a time.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    use futures::{StreamExt, TryStreamExt};
+    let c: Config = parse(TYPE, config)?;
+    tags_can_tell(TYPE, ctx)?;
+    let arns: Vec<String> = aws
+        .ecs
+        .list_task_definitions()
+        .family_prefix(&c.family)
+        .status(TaskDefinitionStatus::Active)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| api("ListTaskDefinitions", &c.family, e.into_service_error()))?
+        .into_iter()
+        // The family is a prefix there: keep the family's own revisions.
+        .filter(|a| family_of(a) == Some(c.family.as_str()))
+        .collect();
+    let described: Vec<Option<DescribeTaskDefinitionOutput>> = futures::stream::iter(arns.clone())
+        .map(|arn| async move { describe(aws, &arn).await })
+        .buffered(DESCRIBE_CONCURRENCY)
+        .try_collect()
+        .await?;
+    let mut found: Vec<(Claim, Observed)> = arns
+        .iter()
+        .zip(&described)
+        .filter_map(|(arn, got)| {
+            let got = got.as_ref()?;
+            let claimed = claim(
+                got.tags()
+                    .iter()
+                    .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))),
+                ctx,
+            )?;
+            Some((claimed, observe(got, arn, config)?))
+        })
+        .collect();
+    found.sort_by_key(|(c, _)| *c);
+    Ok(found.into_iter().map(|(_, o)| o).collect())
 }
 
 /// A container definition in ECS's JSON shape (camelCase keys, as written in the stack).

@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_efs::types::{
-    AccessPointDescription, CreationInfo as AwsCreationInfo, PosixUser as AwsPosixUser,
-    RootDirectory as AwsRootDirectory,
+    AccessPointDescription, CreationInfo as AwsCreationInfo, LifeCycleState,
+    PosixUser as AwsPosixUser, RootDirectory as AwsRootDirectory,
 };
 use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
@@ -13,7 +13,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{efs_tags, update_tags};
-use crate::common::{api, code, observed, only, parse, request, visible_tags};
+use crate::common::{
+    api, claim, code, observed, only, parse, request, tags_can_tell, visible_tags, Claim,
+};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_efs_access_point";
@@ -156,24 +158,75 @@ pub async fn read(
             }
         }
     }
-    let schema = schema();
     for a in &found {
         let Some(id) = a.access_point_id() else {
             continue;
         };
-        if !out.contains_key(id) {
-            continue;
+        if out.contains_key(id) {
+            out.insert(id.to_string(), Some(observe(a, id)));
         }
-        let outputs = Outputs {
-            id: id.to_string(),
-            arn: a.access_point_arn().unwrap_or_default().to_string(),
-        };
-        out.insert(
-            id.to_string(),
-            Some(observed(&schema, id, &view(a), &outputs)),
-        );
     }
     Ok(out)
+}
+
+fn observe(a: &AccessPointDescription, id: &str) -> Observed {
+    let outputs = Outputs {
+        id: id.to_string(),
+        arn: a.access_point_arn().unwrap_or_default().to_string(),
+    };
+    observed(&schema(), id, &view(a), &outputs)
+}
+
+/// By the client token create passed (EFS keeps it with the access point) or by ownership
+/// tags, among the file system's access points (one DescribeAccessPoints, paged). Access
+/// points deleted or being deleted do not count.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    tags_can_tell(TYPE, ctx)?;
+    let listed = aws
+        .efs
+        .describe_access_points()
+        .file_system_id(&c.file_system_id)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await;
+    let points = match listed {
+        Ok(p) => p,
+        Err(e) => {
+            let e = e.into_service_error();
+            if code(&e) == Some("FileSystemNotFound") {
+                return Ok(Vec::new());
+            }
+            return Err(api("DescribeAccessPoints", &c.file_system_id, e));
+        }
+    };
+    let mut found: Vec<(Claim, Observed)> = points
+        .iter()
+        .filter(|a| {
+            !matches!(
+                a.life_cycle_state(),
+                Some(LifeCycleState::Deleted | LifeCycleState::Deleting)
+            )
+        })
+        .filter_map(|a| {
+            let id = a.access_point_id()?;
+            let by_token = !ctx.token.is_empty() && a.client_token() == Some(ctx.token.as_str());
+            let claimed = if by_token {
+                Claim::Token
+            } else {
+                claim(a.tags().iter().map(|t| (t.key(), t.value())), ctx)?
+            };
+            Some((claimed, observe(a, id)))
+        })
+        .collect();
+    found.sort_by_key(|(c, _)| *c);
+    Ok(found.into_iter().map(|(_, o)| o).collect())
 }
 
 async fn read_one(aws: &Aws, id: &str, fs: &str) -> Result<Option<Observed>, ProviderError> {

@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{efs_tags, update_tags};
 use crate::common::{
-    api, code, observed, only, parse, request, retry, visible_tags, wait_until, DELETE_PATIENCE,
+    api, claim, claimed, code, observed, only, parse, read_found, request, retry, tags_can_tell,
+    visible_tags, wait_until, Claim, DELETE_PATIENCE,
 };
 use crate::Aws;
 
@@ -198,6 +199,45 @@ async fn state(aws: &Aws, id: &str) -> Result<Option<LifeCycleState>, ProviderEr
             }
         }
     }
+}
+
+/// By the creation token create passed (the operation's token, kept by EFS with the file
+/// system) or by ownership tags, from one DescribeFileSystems listing (paged). File systems
+/// deleted or being deleted do not count.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    tags_can_tell(TYPE, ctx)?;
+    let all = aws
+        .efs
+        .describe_file_systems()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| api("DescribeFileSystems", &ctx.address, e.into_service_error()))?;
+    let ids = claimed(
+        all.iter()
+            .filter(|f| {
+                !matches!(
+                    f.life_cycle_state(),
+                    LifeCycleState::Deleted | LifeCycleState::Deleting
+                )
+            })
+            .map(|f| {
+                let by_token = !ctx.token.is_empty() && f.creation_token() == ctx.token;
+                let found = if by_token {
+                    Some(Claim::Token)
+                } else {
+                    claim(f.tags().iter().map(|t| (t.key(), t.value())), ctx)
+                };
+                (Some(f.file_system_id()), found)
+            }),
+    );
+    read_found(ids, config, |r| async move { read(aws, &r).await }).await
 }
 
 async fn put_lifecycle(

@@ -9,7 +9,7 @@ use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::common::{api, code, observed, only, parse, request, wait_until};
+use crate::common::{api, code, observed, only, parse, read_found, request, wait_until};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_efs_mount_target";
@@ -204,6 +204,23 @@ pub async fn create(
     read_one(aws, &id)
         .await?
         .ok_or_else(|| ProviderError::Api(format!("mount target {id} vanished after create")))
+}
+
+/// By its natural key: the file system's mount target in the subnet (at most one), from one
+/// DescribeMountTargets of the file system.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let ids = by_file_system(aws, &c.file_system_id)
+        .await?
+        .iter()
+        .filter(|m| m.subnet_id() == c.subnet_id && alive(m))
+        .map(|m| m.mount_target_id().to_string())
+        .collect();
+    read_found(ids, config, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn update(

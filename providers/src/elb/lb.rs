@@ -13,7 +13,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{describe_each, elb_tags, not_found, tags_of, update_tags};
-use crate::common::{api, code, observed, only, parse, request, wait_until};
+use crate::common::{api, code, observed, only, parse, read_found, request, wait_until};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_lb";
@@ -240,6 +240,37 @@ pub async fn create(
     read_one(aws, &arn)
         .await?
         .ok_or_else(|| ProviderError::Api(format!("load balancer {arn} vanished after create")))
+}
+
+/// By its unique name: one DescribeLoadBalancers of the name.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let found = match aws
+        .elb
+        .describe_load_balancers()
+        .names(&c.name)
+        .send()
+        .await
+    {
+        Ok(r) => r.load_balancers().to_vec(),
+        Err(e) => {
+            let e = e.into_service_error();
+            if not_found(code(&e)) {
+                return Ok(Vec::new());
+            }
+            return Err(api("DescribeLoadBalancers", &c.name, e));
+        }
+    };
+    let ids = found
+        .iter()
+        .filter(|l| l.load_balancer_name() == Some(c.name.as_str()))
+        .filter_map(|l| l.load_balancer_arn().map(str::to_string))
+        .collect();
+    read_found(ids, config, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn update(

@@ -13,7 +13,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{describe_each, elb_tags, not_found, tags_of, update_tags};
-use crate::common::{api, code, observed, only, parse, read_back, request};
+use crate::common::{api, code, observed, only, parse, read_back, read_found, request};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_lb_listener";
@@ -292,6 +292,41 @@ pub async fn create(
         .ok_or_else(|| ProviderError::Api("CreateListener returned no ARN".into()))?
         .to_string();
     read_back(TYPE, &arn, || read_one(aws, &arn)).await
+}
+
+/// By its natural key: the load balancer's listener on the configured port (one
+/// DescribeListeners of the load balancer, paged).
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let listed = aws
+        .elb
+        .describe_listeners()
+        .load_balancer_arn(&c.load_balancer_arn)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await;
+    let listeners = match listed {
+        Ok(l) => l,
+        Err(e) => {
+            let e = e.into_service_error();
+            if not_found(code(&e)) {
+                return Ok(Vec::new());
+            }
+            return Err(api("DescribeListeners", &c.load_balancer_arn, e));
+        }
+    };
+    let ids = listeners
+        .iter()
+        .filter(|l| l.port() == c.port)
+        .filter_map(|l| l.listener_arn().map(str::to_string))
+        .collect();
+    read_found(ids, config, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn update(

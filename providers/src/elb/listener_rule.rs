@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::listener::{from_aws, to_aws, Action};
 use super::{describe_each, elb_tags, not_found, tags_of, update_tags};
-use crate::common::{api, code, observed, only, parse, read_back, request};
+use crate::common::{api, code, observed, only, parse, read_back, read_found, request};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_lb_listener_rule";
@@ -209,6 +209,42 @@ pub async fn create(
         .ok_or_else(|| ProviderError::Api("CreateRule returned no ARN".into()))?
         .to_string();
     read_back(TYPE, &arn, || read_one(aws, &arn, &c.listener_arn)).await
+}
+
+/// By its natural key: the listener's rule of the configured priority (priorities are
+/// unique per listener), from one DescribeRules of the listener (paged).
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let listed = aws
+        .elb
+        .describe_rules()
+        .listener_arn(&c.listener_arn)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await;
+    let rules = match listed {
+        Ok(r) => r,
+        Err(e) => {
+            let e = e.into_service_error();
+            if not_found(code(&e)) {
+                return Ok(Vec::new());
+            }
+            return Err(api("DescribeRules", &c.listener_arn, e));
+        }
+    };
+    let priority = c.priority.to_string();
+    let ids = rules
+        .iter()
+        .filter(|r| r.priority() == Some(priority.as_str()))
+        .filter_map(|r| r.rule_arn().map(str::to_string))
+        .collect();
+    read_found(ids, config, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn update(

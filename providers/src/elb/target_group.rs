@@ -12,7 +12,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{describe_each, elb_tags, not_found, tags_of, update_tags};
-use crate::common::{api, code, observed, only, parse, read_back, request, retry};
+use crate::common::{api, code, observed, only, parse, read_back, read_found, request, retry};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_lb_target_group";
@@ -256,6 +256,31 @@ pub async fn create(
         set_delay(aws, &arn, c.deregistration_delay).await?;
     }
     read_back(TYPE, &arn, || read_one(aws, &arn)).await
+}
+
+/// By its unique name: one DescribeTargetGroups of the name.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let found = match aws.elb.describe_target_groups().names(&c.name).send().await {
+        Ok(r) => r.target_groups().to_vec(),
+        Err(e) => {
+            let e = e.into_service_error();
+            if not_found(code(&e)) {
+                return Ok(Vec::new());
+            }
+            return Err(api("DescribeTargetGroups", &c.name, e));
+        }
+    };
+    let ids = found
+        .iter()
+        .filter(|t| t.target_group_name() == Some(c.name.as_str()))
+        .filter_map(|t| t.target_group_arn().map(str::to_string))
+        .collect();
+    read_found(ids, config, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn update(

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::no_such_entity;
-use crate::common::{api, code, observed, parse};
+use crate::common::{api, code, observed, parse, read_found};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_iam_role_policy_attachment";
@@ -32,6 +32,11 @@ pub struct Outputs {
 
 pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+}
+
+/// `<role>/<policy_arn>`.
+fn id_of(c: &Config) -> String {
+    format!("{}/{}", c.role, c.policy_arn)
 }
 
 fn split(id: &str) -> Option<Config> {
@@ -109,8 +114,23 @@ pub async fn create(
         .send()
         .await
         .map_err(|e| api("AttachRolePolicy", &c.role, e.into_service_error()))?;
-    let id = format!("{}/{}", c.role, c.policy_arn);
+    let id = id_of(&c);
     Ok(observed(&schema(), &id, &c, &Outputs { id: id.clone() }))
+}
+
+/// By its natural key: the role's attached policies include the policy.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    read_found(
+        vec![id_of(&c)],
+        config,
+        |r| async move { read(aws, &r).await },
+    )
+    .await
 }
 
 /// Both attributes force replacement: never called by the engine.

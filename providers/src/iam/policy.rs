@@ -4,13 +4,16 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use aws_sdk_iam::types::PolicyScopeType;
 use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{decode_document, document_text, iam_tags, no_such_entity};
-use crate::common::{api, code, observed, parse, read_back, retry, tag_changes, visible_tags};
+use crate::common::{
+    api, code, observed, parse, read_back, read_found, retry, tag_changes, visible_tags,
+};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_iam_policy";
@@ -132,6 +135,33 @@ pub async fn create(
         .ok_or_else(|| ProviderError::Api("CreatePolicy returned no ARN".into()))?
         .to_string();
     read_back(TYPE, &arn, || read_one(aws, &arn)).await
+}
+
+/// By its name and path, unique in the account: the customer managed policies under the
+/// path (ListPolicies, paged), since the ARN needs the account id.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let policies = aws
+        .iam
+        .list_policies()
+        .scope(PolicyScopeType::Local)
+        .path_prefix(&c.path)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| api("ListPolicies", &c.name, e.into_service_error()))?;
+    let ids = policies
+        .iter()
+        .filter(|p| p.policy_name() == Some(c.name.as_str()) && p.path() == Some(c.path.as_str()))
+        .filter_map(|p| p.arn().map(str::to_string))
+        .collect();
+    read_found(ids, config, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn update(

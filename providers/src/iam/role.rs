@@ -10,7 +10,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{decode_document, document_text, iam_tags, no_such_entity};
-use crate::common::{api, code, observed, parse, read_back, retry, tag_changes, visible_tags};
+use crate::common::{
+    api, code, observed, parse, read_back, read_found, retry, tag_changes, visible_tags,
+};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_iam_role";
@@ -270,6 +272,16 @@ pub async fn create(
     };
     sync_policies(aws, &c.name, &empty, &c).await?;
     read_back(TYPE, &c.name, || read_one(aws, &c.name, config)).await
+}
+
+/// By its unique name.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    read_found(vec![c.name], config, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn update(

@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{rds_tags, tags_of, update_tags};
-use crate::common::{api, code, observed, only, parse, request, wait_until};
+use crate::common::{api, code, observed, only, parse, read_found, request, wait_until};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_db_instance";
@@ -294,6 +294,19 @@ pub async fn create(
             c.identifier
         ))
     })
+}
+
+/// By its unique identifier; an instance being deleted does not count.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    read_found(vec![c.identifier], config, |r| async move {
+        read(aws, &r).await
+    })
+    .await
 }
 
 pub async fn update(

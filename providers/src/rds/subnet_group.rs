@@ -9,7 +9,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{rds_tags, update_tags};
-use crate::common::{api, code, observed, only, parse, read_back, request, retry, visible_tags};
+use crate::common::{
+    api, code, observed, only, parse, read_back, read_found, request, retry, visible_tags,
+};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_db_subnet_group";
@@ -144,6 +146,16 @@ pub async fn create(
         .await
         .map_err(|e| api("CreateDBSubnetGroup", &c.name, e.into_service_error()))?;
     read_back(TYPE, &c.name, || read_one(aws, &c.name)).await
+}
+
+/// By its unique name.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    read_found(vec![c.name], config, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn update(
