@@ -11,11 +11,11 @@ use cairn_engine::{
 };
 use cairn_model::Value;
 use cairn_stacks::Stack;
-use cairn_state::{LocalBackend, StateFile};
+use cairn_state::{Backend, StateFile};
 
 use crate::planfile::PlanFile;
 use crate::render::human::HumanRenderer;
-use crate::render::{json, progress};
+use crate::render::{json, progress, recovery};
 use crate::secrets::Secrets;
 use crate::style::{self, Painter};
 use crate::workspace::{self, Failure, Outcome};
@@ -45,6 +45,70 @@ pub fn validate(dir: &Path, vars: &VarArgs) -> Outcome {
     Ok(Exit::Ok)
 }
 
+/// Reads every resource in `state` from AWS; every failure listed.
+async fn refresh_all(provider: &dyn Provider, state: &State) -> Result<Refreshed, Failure> {
+    refresh(provider, state).await.map_err(|errors| {
+        anyhow!(
+            "refresh failed:\n  {}",
+            errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n  ")
+        )
+        .into()
+    })
+}
+
+/// Resolves the operations an earlier run left unfinished (creates found and adopted, or
+/// proven absent; see `cairn_engine::recover`) and says what it did, on stdout for the
+/// human format and on stderr otherwise. Returns the state to go on with and whether it
+/// differs from the recorded one.
+async fn resolve_journal(
+    stack: &Stack,
+    state: State,
+    provider: &dyn Provider,
+    to_stdout: bool,
+) -> Result<(State, bool), Failure> {
+    if state.pending.is_empty() {
+        return Ok((state, false));
+    }
+    let (state, recovered) = cairn_engine::recover(provider, &state, Some(&stack.name))
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    if to_stdout {
+        let paint = Painter {
+            enabled: style::stdout_color(),
+        };
+        print!("{}", recovery::human(&recovered, paint));
+    } else {
+        let paint = Painter {
+            enabled: style::stderr_color(),
+        };
+        eprint!("{}", recovery::human(&recovered, paint));
+    }
+    Ok((state, true))
+}
+
+/// Refreshes and compares what exists with what was last applied.
+async fn refresh_and_detect(
+    stack: &Stack,
+    state: &State,
+    provider: &dyn Provider,
+    secrets: &Secrets,
+) -> Result<(Refreshed, Vec<cairn_engine::Drift>), Failure> {
+    let refreshed = refresh_all(provider, state).await?;
+    let found = cairn_engine::detect_drift(
+        &stack.config,
+        state,
+        &refreshed,
+        provider.catalog(),
+        &|v: &Value| secrets.digest(v),
+    )
+    .map_err(|e| anyhow!("{e}"))?;
+    Ok((refreshed, found))
+}
+
 /// Refreshes (unless told not to) and plans.
 async fn make_plan(
     stack: &Stack,
@@ -55,16 +119,7 @@ async fn make_plan(
     secrets: &Secrets,
 ) -> Result<(Plan, Refreshed), Failure> {
     let refreshed = if refresh_first {
-        refresh(provider, state).await.map_err(|errors| {
-            anyhow!(
-                "refresh failed:\n  {}",
-                errors
-                    .iter()
-                    .map(|e| e.to_string())
-                    .collect::<Vec<_>>()
-                    .join("\n  ")
-            )
-        })?
+        refresh_all(provider, state).await?
     } else {
         Refreshed::new()
     };
@@ -88,10 +143,11 @@ pub async fn plan_cmd(
     out: Option<&Path>,
 ) -> Outcome {
     let stack = workspace::load_stack(dir, &args.vars)?;
-    let backend = workspace::backend(dir, Some(&stack))?;
-    let secrets = workspace::secrets(&backend)?;
-    let (file, state) = workspace::read_state(&backend)?;
+    let backend = workspace::backend(dir, Some(&stack)).await?;
+    let secrets = workspace::secrets(&backend).await?;
+    let (file, state) = workspace::read_state(&backend).await?;
     let provider = workspace::provider(&stack).await?;
+    let (state, _) = resolve_journal(&stack, state, &*provider, format == Format::Human).await?;
     let (p, _) = make_plan(
         &stack,
         &state,
@@ -164,8 +220,22 @@ fn confirm(question: &str) -> Result<bool, Failure> {
 /// Runs a plan and records state after every operation; prints progress and a summary.
 /// Where state goes: the backend, and the key that redacts sensitive values on the way.
 struct Store<'a> {
-    backend: &'a LocalBackend,
+    backend: &'a Backend,
     secrets: &'a Secrets,
+}
+
+impl Store<'_> {
+    /// Records `state` (sensitive values as digests) as the next version of `file`.
+    async fn save(
+        &self,
+        file: &mut StateFile,
+        state: &State,
+        catalog: &cairn_model::Catalog,
+        config: &cairn_model::Config,
+    ) -> Result<(), cairn_state::StateError> {
+        statefile::update_file(file, &self.secrets.redact_state(state, catalog, config));
+        self.backend.write(file).await
+    }
 }
 
 async fn execute(
@@ -177,7 +247,6 @@ async fn execute(
     provider: Arc<dyn Provider>,
     parallelism: usize,
 ) -> Outcome {
-    let Store { backend, secrets } = store;
     let paint = Painter {
         enabled: style::stdout_color(),
     };
@@ -205,9 +274,12 @@ async fn execute(
         })
     };
     let catalog = provider.catalog().clone();
+    // The executor records synchronously after every operation; the backend's write is
+    // async (S3), so it runs to completion here, on this worker thread.
     let mut record = |s: &State| -> Result<(), String> {
-        statefile::update_file(&mut file, &secrets.redact_state(s, &catalog, &stack.config));
-        backend.write(&mut file).map_err(|e| e.to_string())
+        let save = store.save(&mut file, s, &catalog, &stack.config);
+        tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(save))
+            .map_err(|e| e.to_string())
     };
     let report = apply(
         p,
@@ -309,24 +381,35 @@ pub async fn apply_cmd(
         vars.vars = assignments;
     }
     let stack = workspace::load_stack(dir, &vars)?;
-    let backend = workspace::backend(dir, Some(&stack))?;
-    let secrets = workspace::secrets(&backend)?;
-    let _lock = backend.lock("apply")?;
-    let (file, state) = workspace::read_state(&backend)?;
+    let backend = workspace::backend(dir, Some(&stack)).await?;
+    let secrets = workspace::secrets(&backend).await?;
+    let _lock = backend.lock("apply").await?;
+    let (mut file, state) = workspace::read_state(&backend).await?;
     let provider = workspace::provider(&stack).await?;
     let catalog = provider.catalog().clone();
+    let store = Store {
+        backend: &backend,
+        secrets: &secrets,
+    };
+    if let Some(s) = &saved {
+        // Against the state the plan was made from, before this run records anything.
+        s.verify(&stack, &file.lineage, file.serial)?;
+    }
+    let (state, resolved) = resolve_journal(&stack, state, &*provider, true).await?;
+    if resolved {
+        store
+            .save(&mut file, &state, &catalog, &stack.config)
+            .await?;
+    }
     let (mode, refresh_first) = match &saved {
-        Some(s) => {
-            s.verify(&stack, &file.lineage, file.serial)?;
-            (
-                if s.destroy {
-                    PlanMode::Destroy
-                } else {
-                    PlanMode::Normal
-                },
-                s.refresh,
-            )
-        }
+        Some(s) => (
+            if s.destroy {
+                PlanMode::Destroy
+            } else {
+                PlanMode::Normal
+            },
+            s.refresh,
+        ),
         None => (PlanMode::Normal, args.refresh),
     };
     let (p, refreshed) =
@@ -356,10 +439,7 @@ pub async fn apply_cmd(
     let state = state.with_refreshed(&refreshed);
     execute(
         &stack,
-        Store {
-            backend: &backend,
-            secrets: &secrets,
-        },
+        store,
         file,
         state,
         &p,
@@ -412,11 +492,22 @@ fn differs(saved: &serde_json::Value, now: &serde_json::Value) -> Option<String>
 
 pub async fn destroy_cmd(dir: &Path, args: &PlanArgs, auto_approve: bool) -> Outcome {
     let stack = workspace::load_stack(dir, &args.vars)?;
-    let backend = workspace::backend(dir, Some(&stack))?;
-    let secrets = workspace::secrets(&backend)?;
-    let _lock = backend.lock("destroy")?;
-    let (file, state) = workspace::read_state(&backend)?;
+    let backend = workspace::backend(dir, Some(&stack)).await?;
+    let secrets = workspace::secrets(&backend).await?;
+    let _lock = backend.lock("destroy").await?;
+    let (mut file, state) = workspace::read_state(&backend).await?;
     let provider = workspace::provider(&stack).await?;
+    let catalog = provider.catalog().clone();
+    let store = Store {
+        backend: &backend,
+        secrets: &secrets,
+    };
+    let (state, resolved) = resolve_journal(&stack, state, &*provider, true).await?;
+    if resolved {
+        store
+            .save(&mut file, &state, &catalog, &stack.config)
+            .await?;
+    }
     let (p, refreshed) = make_plan(
         &stack,
         &state,
@@ -426,21 +517,17 @@ pub async fn destroy_cmd(dir: &Path, args: &PlanArgs, auto_approve: bool) -> Out
         &secrets,
     )
     .await?;
-    let catalog = provider.catalog().clone();
     print!("{}", human(&p, &catalog));
     let state = state.with_refreshed(&refreshed);
     if p.changes.is_empty() {
         // Nothing left to delete; still record what refresh found gone.
-        let mut file = file;
         let state = State {
             outputs: Default::default(),
             ..state
         };
-        statefile::update_file(
-            &mut file,
-            &secrets.redact_state(&state, &catalog, &stack.config),
-        );
-        backend.write(&mut file)?;
+        store
+            .save(&mut file, &state, &catalog, &stack.config)
+            .await?;
         return Ok(Exit::Ok);
     }
     if !auto_approve && !confirm("\nDo you really want to destroy everything this stack manages?")?
@@ -454,10 +541,7 @@ pub async fn destroy_cmd(dir: &Path, args: &PlanArgs, auto_approve: bool) -> Out
     let stack = Stack { config, ..stack };
     execute(
         &stack,
-        Store {
-            backend: &backend,
-            secrets: &secrets,
-        },
+        store,
         file,
         state,
         &p,
@@ -467,13 +551,14 @@ pub async fn destroy_cmd(dir: &Path, args: &PlanArgs, auto_approve: bool) -> Out
     .await
 }
 
-fn local_state(dir: &Path) -> Result<State, Failure> {
-    let backend = workspace::backend(dir, None)?;
-    Ok(workspace::read_state(&backend)?.1)
+/// The recorded state of the stack in `dir`, wherever its backend keeps it.
+async fn stored_state(dir: &Path) -> Result<State, Failure> {
+    let backend = workspace::backend_of(dir).await?;
+    Ok(workspace::read_state(&backend).await?.1)
 }
 
-pub fn output_cmd(dir: &Path, name: Option<&str>, as_json: bool) -> Outcome {
-    let state = local_state(dir)?;
+pub async fn output_cmd(dir: &Path, name: Option<&str>, as_json: bool) -> Outcome {
+    let state = stored_state(dir).await?;
     let shown = |v: &Value, sensitive: bool| -> serde_json::Value {
         if sensitive {
             serde_json::Value::String("(sensitive)".into())
@@ -516,16 +601,16 @@ pub fn output_cmd(dir: &Path, name: Option<&str>, as_json: bool) -> Outcome {
     Ok(Exit::Ok)
 }
 
-pub fn state_list(dir: &Path) -> Outcome {
-    for address in local_state(dir)?.resources.keys() {
+pub async fn state_list(dir: &Path) -> Outcome {
+    for address in stored_state(dir).await?.resources.keys() {
         println!("{address}");
     }
     Ok(Exit::Ok)
 }
 
-pub fn state_show(dir: &Path, address: &str) -> Outcome {
+pub async fn state_show(dir: &Path, address: &str) -> Outcome {
     let addr: cairn_model::Address = address.parse().map_err(|e| anyhow!("{e}"))?;
-    let state = local_state(dir)?;
+    let state = stored_state(dir).await?;
     let r = state
         .resources
         .get(&addr)
@@ -565,9 +650,9 @@ pub fn graph_cmd(dir: &Path, vars: &VarArgs) -> Outcome {
     Ok(Exit::Ok)
 }
 
-pub fn force_unlock(dir: &Path, id: &str) -> Outcome {
-    let backend = workspace::backend(dir, None)?;
-    backend.force_unlock(id)?;
+pub async fn force_unlock(dir: &Path, id: &str) -> Outcome {
+    let backend = workspace::backend_of(dir).await?;
+    backend.force_unlock(id).await?;
     println!("Cleared the state lock {id}.");
     Ok(Exit::Ok)
 }
@@ -612,28 +697,13 @@ pub fn schema_cmd(rtype: Option<&str>, format: crate::SchemaFormat) -> Outcome {
 pub async fn drift_cmd(dir: &Path, vars: &VarArgs, format: Format) -> Outcome {
     use crate::render::drift;
     let stack = workspace::load_stack(dir, vars)?;
-    let backend = workspace::backend(dir, Some(&stack))?;
-    let (_, state) = workspace::read_state(&backend)?;
-    let secrets = workspace::secrets(&backend)?;
+    let backend = workspace::backend(dir, Some(&stack)).await?;
+    let (_, state) = workspace::read_state(&backend).await?;
+    let secrets = workspace::secrets(&backend).await?;
     let provider = workspace::provider(&stack).await?;
-    let refreshed = refresh(&*provider, &state).await.map_err(|errors| {
-        anyhow!(
-            "refresh failed:\n  {}",
-            errors
-                .iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("\n  ")
-        )
-    })?;
-    let found = cairn_engine::detect_drift(
-        &stack.config,
-        &state,
-        &refreshed,
-        provider.catalog(),
-        &|v: &Value| secrets.digest(v),
-    )
-    .map_err(|e| anyhow!("{e}"))?;
+    // In memory only: drift writes nothing.
+    let (state, _) = resolve_journal(&stack, state, &*provider, format == Format::Human).await?;
+    let (_, found) = refresh_and_detect(&stack, &state, &*provider, &secrets).await?;
     // Copies made by hand and leftovers of interrupted runs: tagged for this stack, unknown
     // to its state.
     let owned = provider
@@ -684,29 +754,23 @@ fn is_same(owned: &cairn_engine::OwnedResource, r: &cairn_engine::ResourceState)
 /// `cairn apply --refresh-only`: records what exists into state, changing nothing in AWS.
 pub async fn refresh_only_cmd(dir: &Path, args: &PlanArgs, auto_approve: bool) -> Outcome {
     let stack = workspace::load_stack(dir, &args.vars)?;
-    let backend = workspace::backend(dir, Some(&stack))?;
-    let secrets = workspace::secrets(&backend)?;
-    let _lock = backend.lock("apply --refresh-only")?;
-    let (mut file, state) = workspace::read_state(&backend)?;
+    let backend = workspace::backend(dir, Some(&stack)).await?;
+    let secrets = workspace::secrets(&backend).await?;
+    let _lock = backend.lock("apply --refresh-only").await?;
+    let (mut file, state) = workspace::read_state(&backend).await?;
     let provider = workspace::provider(&stack).await?;
-    let refreshed = refresh(&*provider, &state).await.map_err(|errors| {
-        anyhow!(
-            "refresh failed:\n  {}",
-            errors
-                .iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("\n  ")
-        )
-    })?;
-    let found = cairn_engine::detect_drift(
-        &stack.config,
-        &state,
-        &refreshed,
-        provider.catalog(),
-        &|v: &Value| secrets.digest(v),
-    )
-    .map_err(|e| anyhow!("{e}"))?;
+    let catalog = provider.catalog().clone();
+    let store = Store {
+        backend: &backend,
+        secrets: &secrets,
+    };
+    let (state, resolved) = resolve_journal(&stack, state, &*provider, true).await?;
+    if resolved {
+        store
+            .save(&mut file, &state, &catalog, &stack.config)
+            .await?;
+    }
+    let (refreshed, found) = refresh_and_detect(&stack, &state, &*provider, &secrets).await?;
     if found.is_empty() {
         println!("Nothing to record: state matches what exists.");
         return Ok(Exit::Ok);
@@ -724,15 +788,115 @@ pub async fn refresh_only_cmd(dir: &Path, args: &PlanArgs, auto_approve: bool) -
         return Ok(Exit::Error);
     }
     let state = state.with_refreshed(&refreshed);
-    let catalog = provider.catalog().clone();
-    statefile::update_file(
-        &mut file,
-        &secrets.redact_state(&state, &catalog, &stack.config),
-    );
-    backend.write(&mut file)?;
+    store
+        .save(&mut file, &state, &catalog, &stack.config)
+        .await?;
     println!(
         "\nRecorded: {} resource(s) updated in state, nothing changed in AWS.",
         found.len()
+    );
+    Ok(Exit::Ok)
+}
+
+/// `cairn state pull [FILE]`: the stored state as JSON, on stdout or into FILE (mode 0600);
+/// into a file, the stack's digest key goes beside it (`secret.key`) unless one is there,
+/// so that a copy made to move the state back to a local file keeps its digests valid.
+pub async fn state_pull(dir: &Path, out: Option<&Path>) -> Outcome {
+    let backend = workspace::backend_of(dir).await?;
+    let file = backend
+        .read()
+        .await?
+        .ok_or_else(|| anyhow!("{} holds no state yet", backend.describe()))?;
+    let text = serde_json::to_string_pretty(&file).map_err(anyhow::Error::from)? + "\n";
+    let Some(out) = out else {
+        print!("{text}");
+        return Ok(Exit::Ok);
+    };
+    write_private(out, text.as_bytes())?;
+    if let Some(key) = backend.read_secret_key().await? {
+        let beside = out.with_file_name("secret.key");
+        if !beside.exists() {
+            write_private(&beside, &key)?;
+        }
+    }
+    println!(
+        "Wrote the state of {} (serial {}) to {}.",
+        backend.describe(),
+        file.serial,
+        out.display()
+    );
+    Ok(Exit::Ok)
+}
+
+/// Writes `bytes` to `path` readable by its owner only.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut f| f.write_all(bytes).and_then(|_| f.sync_all()))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// `cairn state push FILE [--force]`: makes the state in FILE the stored state of the
+/// stack's backend (to move a local state to S3, or restore a backup), under the lock, as
+/// the next version of what is stored. Another lineage or an older serial is refused unless
+/// forced. The digest key beside FILE (`secret.key`) goes along when the backend has none.
+pub async fn state_push(dir: &Path, path: &Path, force: bool) -> Outcome {
+    let backend = workspace::backend_of(dir).await?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut pushed = cairn_state::parse(path, &text)?;
+    statefile::to_engine(&pushed).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    let _lock = backend.lock("state push").await?;
+    if let Some(current) = backend.read().await? {
+        if current.lineage != pushed.lineage && !force {
+            return Err(anyhow!(
+                "{} holds another state (lineage {}) than {} (lineage {}); nothing was changed. --force replaces it",
+                backend.describe(),
+                current.lineage,
+                path.display(),
+                pushed.lineage
+            )
+            .into());
+        }
+        if pushed.serial < current.serial && !force {
+            return Err(anyhow!(
+                "{} (serial {}) is older than the stored state (serial {}); nothing was changed. --force restores it",
+                path.display(),
+                pushed.serial,
+                current.serial
+            )
+            .into());
+        }
+        pushed.lineage = current.lineage;
+        pushed.serial = current.serial;
+    }
+    let beside = path.with_file_name("secret.key");
+    if let Ok(key) = std::fs::read(&beside) {
+        let stored = backend.create_secret_key(key.trim_ascii()).await?;
+        if stored != key.trim_ascii() {
+            eprintln!(
+                "warning: {} already has another digest key than {}: sensitive values recorded in the pushed state will show as changed once",
+                backend.describe(),
+                beside.display()
+            );
+        }
+    }
+    backend.write(&mut pushed).await?;
+    println!(
+        "Pushed {} to {} (serial {}).",
+        path.display(),
+        backend.describe(),
+        pushed.serial
     );
     Ok(Exit::Ok)
 }

@@ -117,7 +117,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Inspect recorded state.
+    /// Inspect recorded state, and move it between backends.
     State {
         #[command(subcommand)]
         command: StateCommand,
@@ -152,6 +152,20 @@ enum StateCommand {
     List,
     /// Everything recorded for one resource.
     Show { address: String },
+    /// Print the stored state as JSON, or write it to FILE (with the stack's digest key
+    /// beside it) to move it to a local state file.
+    Pull {
+        /// Write here (mode 0600) instead of printing.
+        file: Option<PathBuf>,
+    },
+    /// Make the state in FILE the stored state of the stack's backend (e.g. move
+    /// `.cairn/state.json` to S3, or restore a backup), as its next version.
+    Push {
+        file: PathBuf,
+        /// Replace a state of another lineage, or restore an older serial.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// How a command ended, as the process exit code.
@@ -206,13 +220,15 @@ async fn run(command: Command, dir: PathBuf) -> Exit {
         } => apply_cmd(&dir, &plan, plan_file.as_deref(), auto_approve).await,
         Command::Drift { vars, format } => drift_cmd(&dir, &vars, format).await,
         Command::Destroy { plan, auto_approve } => destroy_cmd(&dir, &plan, auto_approve).await,
-        Command::Output { name, json } => output_cmd(&dir, name.as_deref(), json),
+        Command::Output { name, json } => output_cmd(&dir, name.as_deref(), json).await,
         Command::State { command } => match command {
-            StateCommand::List => state_list(&dir),
-            StateCommand::Show { address } => state_show(&dir, &address),
+            StateCommand::List => state_list(&dir).await,
+            StateCommand::Show { address } => state_show(&dir, &address).await,
+            StateCommand::Pull { file } => state_pull(&dir, file.as_deref()).await,
+            StateCommand::Push { file, force } => state_push(&dir, &file, force).await,
         },
         Command::Graph { vars } => graph_cmd(&dir, &vars),
-        Command::ForceUnlock { id } => force_unlock(&dir, &id),
+        Command::ForceUnlock { id } => force_unlock(&dir, &id).await,
         Command::Schema { rtype, format } => schema_cmd(rtype.as_deref(), format),
     };
     match result {

@@ -1,12 +1,10 @@
 //! Sensitive values at rest: state keeps only a keyed digest of them (HMAC-SHA256 with a
-//! per-stack key in `.cairn/secret.key`, mode 0600), enough to see that a value changed and
+//! per-stack key kept by the state backend: `.cairn/secret.key`, mode 0600, or an encrypted
+//! `<key>.secret-key` object beside an S3 state), enough to see that a value changed and
 //! never enough to read it back.
 
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use cairn_engine::{redact_attributes, sensitive_attributes, State};
 use cairn_model::{Catalog, Config, Value};
 use hmac::{Hmac, Mac};
@@ -21,44 +19,23 @@ pub struct Secrets {
 }
 
 impl Secrets {
-    /// The key in `state_dir` (`.cairn/`), made on first use.
-    pub fn open(state_dir: &Path) -> anyhow::Result<Secrets> {
-        let path: PathBuf = state_dir.join("secret.key");
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            let key = text.trim().as_bytes().to_vec();
-            if key.len() >= 32 {
-                return Ok(Secrets { key });
-            }
-            anyhow::bail!("{} is too short to be a cairn key", path.display());
+    /// A digest key as the backend keeps it (`.cairn/secret.key` or `<key>.secret-key`).
+    pub fn from_key(key: Vec<u8>) -> anyhow::Result<Secrets> {
+        let key = String::from_utf8_lossy(&key).trim().as_bytes().to_vec();
+        if key.len() < 32 {
+            anyhow::bail!("the stack's digest key is too short to be a cairn key");
         }
-        std::fs::create_dir_all(state_dir)
-            .with_context(|| format!("cannot create {}", state_dir.display()))?;
-        let key = format!(
+        Ok(Secrets { key })
+    }
+
+    /// A new random key (64 hexadecimal digits), for a stack that has none yet.
+    pub fn new_key() -> Vec<u8> {
+        format!(
             "{}{}",
             uuid::Uuid::new_v4().simple(),
             uuid::Uuid::new_v4().simple()
-        );
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut f = match options.open(&path) {
-            Ok(f) => f,
-            // Another run made it meanwhile: use that one.
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Secrets::open(state_dir)
-            }
-            Err(e) => return Err(e).with_context(|| format!("cannot create {}", path.display())),
-        };
-        f.write_all(key.as_bytes())
-            .and_then(|_| f.sync_all())
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(Secrets {
-            key: key.into_bytes(),
-        })
+        )
+        .into_bytes()
     }
 
     /// The keyed digest of `v` (a digest is returned as it is).
@@ -81,24 +58,32 @@ impl Secrets {
         Value::string(format!("{PREFIX}{hex}"))
     }
 
-    /// `state` as it may be written: every sensitive attribute and output a digest.
+    /// `state` as it may be written: every sensitive attribute and output a digest, also in
+    /// the configuration a pending create keeps.
     pub fn redact_state(&self, state: &State, catalog: &Catalog, config: &Config) -> State {
         let mut out = state.clone();
         let redact = |v: &Value| self.digest(v);
-        let redact_one = |r: &mut cairn_engine::ResourceState| {
-            let secret: BTreeSet<String> = match catalog.get(&r.address.rtype) {
+        let secret_of = |address: &cairn_model::Address| -> BTreeSet<String> {
+            match catalog.get(&address.rtype) {
                 Some(schema) => sensitive_attributes(
                     schema,
-                    config.resources.iter().find(|c| c.address == r.address),
+                    config.resources.iter().find(|c| &c.address == address),
                 ),
                 None => BTreeSet::new(),
-            };
+            }
+        };
+        for r in out.resources.values_mut().chain(out.deposed.iter_mut()) {
+            let secret = secret_of(&r.address);
             if !secret.is_empty() {
                 r.inputs = redact_attributes(&r.inputs, &secret, &redact);
             }
-        };
-        out.resources.values_mut().for_each(redact_one);
-        out.deposed.iter_mut().for_each(redact_one);
+        }
+        for op in out.pending.iter_mut() {
+            let secret = secret_of(&op.address);
+            if let (Some(inputs), false) = (&op.inputs, secret.is_empty()) {
+                op.inputs = Some(redact_attributes(inputs, &secret, &redact));
+            }
+        }
         for o in out.outputs.values_mut().filter(|o| o.sensitive) {
             o.value = self.digest(&o.value);
         }
@@ -112,35 +97,15 @@ mod tests {
 
     #[test]
     fn digests_are_keyed_stable_and_idempotent() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let s = Secrets::open(dir.path()).expect("key");
+        let s = Secrets::from_key(Secrets::new_key()).expect("key");
         let d = s.digest(&Value::string("hunter2"));
         assert_eq!(d, s.digest(&Value::string("hunter2")));
         assert_eq!(s.digest(&d), d);
         assert_ne!(d, s.digest(&Value::string("hunter3")));
         assert!(!d.to_string().contains("hunter2"));
-        // The same key is read back; another stack's key gives another digest.
-        assert_eq!(
-            Secrets::open(dir.path())
-                .expect("again")
-                .digest(&Value::string("hunter2")),
-            d
-        );
-        let other = tempfile::tempdir().expect("tempdir");
-        assert_ne!(
-            Secrets::open(other.path())
-                .expect("other")
-                .digest(&Value::string("hunter2")),
-            d
-        );
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("secret.key"))
-                .expect("meta")
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
+        // Another stack's key gives another digest; a short key is refused.
+        let other = Secrets::from_key(Secrets::new_key()).expect("other");
+        assert_ne!(other.digest(&Value::string("hunter2")), d);
+        assert!(Secrets::from_key(b"short".to_vec()).is_err());
     }
 }

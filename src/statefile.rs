@@ -63,6 +63,13 @@ pub fn to_engine(file: &StateFile) -> Result<State, String> {
                 address: parse_address(&p.address)?,
                 operation: p.operation.clone(),
                 started_unix: p.started_unix,
+                inputs: p.inputs.clone().map(Value::from_json),
+                dependencies: p
+                    .dependencies
+                    .iter()
+                    .map(|d| parse_address(d))
+                    .collect::<Result<_, _>>()?,
+                prevent_destroy: p.prevent_destroy,
             })
         })
         .collect::<Result<_, String>>()?;
@@ -95,6 +102,9 @@ pub fn update_file(file: &mut StateFile, state: &State) {
             address: p.address.to_string(),
             operation: p.operation.clone(),
             started_unix: p.started_unix,
+            inputs: p.inputs.as_ref().map(Value::to_json_lossy),
+            dependencies: p.dependencies.iter().map(|d| d.to_string()).collect(),
+            prevent_destroy: p.prevent_destroy,
         })
         .collect();
     file.outputs = state

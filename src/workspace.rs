@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use anyhow::anyhow;
 use cairn_engine::State;
+use cairn_model::Value;
 use cairn_providers::{AwsProvider, AwsSettings};
 use cairn_stacks::{Diagnostics, Stack, VarInputs};
-use cairn_state::{LocalBackend, LockInfo, StateError, StateFile};
+use cairn_state::{Backend, LocalBackend, LockInfo, S3Backend, S3Settings, StateError, StateFile};
 
 use crate::{diagnostics, statefile, style, Exit, VarArgs};
 
@@ -47,7 +48,7 @@ impl Failure {
             Failure::Locked(info) => {
                 eprintln!("error: the state is locked by {info}");
                 eprintln!(
-                    "Wait for that run to finish. If its process is gone, the lock is released by itself; `cairn force-unlock {}` clears what it left.",
+                    "Wait for that run to finish. A local lock is released when its process exits; a lock in S3 stays after a crash: if its process is gone, `cairn force-unlock {}` clears it.",
                     info.id
                 );
                 Exit::Locked
@@ -72,35 +73,89 @@ pub fn load_stack(dir: &Path, vars: &VarArgs) -> Result<Stack, Failure> {
     cairn_stacks::load(dir, &inputs, &catalog).map_err(Failure::Diagnostics)
 }
 
-/// The state backend of the stack in `dir`.
-pub fn backend(dir: &Path, stack: Option<&Stack>) -> Result<LocalBackend, Failure> {
-    if let Some(b) = stack.and_then(|s| s.backend.as_ref()) {
-        if b.kind != "local" {
-            return Err(anyhow!(
-                "backend type `{}` is not available in this version of cairn; remove [backend] to use the local state file",
-                b.kind
-            )
-            .into());
+/// The state backend of the stack in `dir`: `[backend]` when the stack has one, else the
+/// local state file.
+pub async fn backend(dir: &Path, stack: Option<&Stack>) -> Result<Backend, Failure> {
+    let Some(settings) = stack.and_then(|s| s.backend.as_ref()) else {
+        return Ok(LocalBackend::new(dir).into());
+    };
+    let text = |key: &str| -> Result<Option<String>, Failure> {
+        match settings.settings.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(anyhow!("[backend] `{key}` must be a string, not {other}").into()),
         }
+    };
+    match settings.kind.as_str() {
+        "local" => {
+            if let Some(key) = settings.settings.keys().next() {
+                return Err(anyhow!("[backend] of type \"local\" takes no `{key}`").into());
+            }
+            Ok(LocalBackend::new(dir).into())
+        }
+        "s3" => {
+            const KEYS: [&str; 5] = ["bucket", "key", "region", "endpoint", "kms_key_id"];
+            if let Some(unknown) = settings.settings.keys().find(|k| !KEYS.contains(&k.as_str())) {
+                let hint = cairn_stacks::closest(unknown, KEYS.iter().copied())
+                    .map(|c| format!(" (did you mean `{c}`?)"))
+                    .unwrap_or_default();
+                return Err(anyhow!(
+                    "[backend] of type \"s3\" has no setting `{unknown}`{hint}; it takes {}",
+                    KEYS.join(", ")
+                )
+                .into());
+            }
+            let required = |key: &str| -> Result<String, Failure> {
+                text(key)?.ok_or_else(|| {
+                    anyhow!("[backend] of type \"s3\" needs `{key}`").into()
+                })
+            };
+            let provider = stack.map(|s| &s.provider);
+            let s3 = S3Backend::new(S3Settings {
+                bucket: required("bucket")?,
+                key: required("key")?,
+                region: text("region")?.or_else(|| provider.and_then(|p| p.region.clone())),
+                endpoint: text("endpoint")?
+                    .or_else(|| provider.and_then(|p| p.endpoint.clone())),
+                kms_key_id: text("kms_key_id")?,
+            })
+            .await?;
+            Ok(s3.into())
+        }
+        other => Err(anyhow!(
+            "unknown [backend] type `{other}`: cairn keeps state in \"local\" (the default) or \"s3\""
+        )
+        .into()),
     }
-    Ok(LocalBackend::new(dir))
+}
+
+/// The backend of the stack in `dir` for commands that need no more of the stack than
+/// where its state is (`output`, `state ...`, `force-unlock`): the stack is loaded with
+/// its variables' defaults.
+pub async fn backend_of(dir: &Path) -> Result<Backend, Failure> {
+    let stack = load_stack(dir, &VarArgs::default())?;
+    backend(dir, Some(&stack)).await
 }
 
 /// The recorded state (a new empty one when none exists) in file and engine form.
-pub fn read_state(backend: &LocalBackend) -> Result<(StateFile, State), Failure> {
+pub async fn read_state(backend: &Backend) -> Result<(StateFile, State), Failure> {
     let file = backend
-        .read()?
+        .read()
+        .await?
         .unwrap_or_else(|| StateFile::new(env!("CARGO_PKG_VERSION")));
-    let state = statefile::to_engine(&file)
-        .map_err(|e| anyhow!("{}: {e}", backend.state_path().display()))?;
+    let state = statefile::to_engine(&file).map_err(|e| anyhow!("{}: {e}", backend.describe()))?;
     Ok((file, state))
 }
 
-/// The stack's key for digests of sensitive values (made on first use).
-pub fn secrets(backend: &LocalBackend) -> Result<crate::secrets::Secrets, Failure> {
-    let path = backend.state_path();
-    let dir = path.parent().unwrap_or(std::path::Path::new("."));
-    Ok(crate::secrets::Secrets::open(dir)?)
+/// The stack's key for digests of sensitive values, kept with its state (made on first use;
+/// runners sharing one S3 state share one key).
+pub async fn secrets(backend: &Backend) -> Result<crate::secrets::Secrets, Failure> {
+    if let Some(key) = backend.read_secret_key().await? {
+        return Ok(crate::secrets::Secrets::from_key(key)?);
+    }
+    let made = crate::secrets::Secrets::new_key();
+    let key = backend.create_secret_key(&made).await?;
+    Ok(crate::secrets::Secrets::from_key(key)?)
 }
 
 /// The AWS provider configured by the stack (region, endpoint) and the standard AWS chain.

@@ -91,7 +91,7 @@ impl AwsProvider {
     /// instance role). Makes no call: credentials are resolved on first use.
     pub async fn new(settings: AwsSettings) -> AwsProvider {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(RetryConfig::standard().with_max_attempts(8));
+            .retry_config(RetryConfig::standard().with_max_attempts(max_attempts()));
         if let Some(r) = &settings.region {
             loader = loader.region(aws_config::Region::new(r.clone()));
         }
@@ -125,6 +125,17 @@ impl AwsProvider {
             catalog: catalog(),
         }
     }
+}
+
+/// Attempts per AWS call (the first one included) for throttling, 5xx answers and dropped
+/// connections, with exponential backoff and jitter: `AWS_MAX_ATTEMPTS` (the SDKs' standard
+/// setting) when set to a positive number, else 8.
+fn max_attempts() -> u32 {
+    std::env::var("AWS_MAX_ATTEMPTS")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(8)
 }
 
 /// Calls `$op` of the module that implements `$rtype`.

@@ -6,6 +6,7 @@ pub mod human;
 pub mod json;
 pub mod markdown;
 pub mod progress;
+pub mod recovery;
 pub mod schema;
 #[cfg(test)]
 mod snapshots;

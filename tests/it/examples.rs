@@ -6,7 +6,7 @@ use crate::harness::{expect_code, Clients, World};
 
 /// The HTTPS listeners' certificate exists before the stack, as in the seed documents
 /// (uploaded to IAM).
-async fn upload_certificate(c: &Clients, name: &str) {
+pub async fn upload_certificate(c: &Clients, name: &str) {
     c.iam
         .upload_server_certificate()
         .server_certificate_name(name)
