@@ -60,6 +60,10 @@ async fn refresh_all(provider: &dyn Provider, state: &State) -> Result<Refreshed
     })
 }
 
+/// How long after an interrupted create started cairn waits before concluding from a
+/// lookup that it made nothing: its last request may still be carried out meanwhile.
+const RECOVERY_SETTLE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Resolves the operations an earlier run left unfinished (creates found and adopted, or
 /// proven absent; see `cairn_engine::recover`) and says what it did, on stdout for the
 /// human format and on stderr otherwise. Returns the state to go on with and whether it
@@ -73,9 +77,10 @@ async fn resolve_journal(
     if state.pending.is_empty() {
         return Ok((state, false));
     }
-    let (state, recovered) = cairn_engine::recover(provider, &state, Some(&stack.name))
-        .await
-        .map_err(|e| anyhow!("{e}"))?;
+    let (state, recovered) =
+        cairn_engine::recover(provider, &state, Some(&stack.name), RECOVERY_SETTLE)
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
     if to_stdout {
         let paint = Painter {
             enabled: style::stdout_color(),

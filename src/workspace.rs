@@ -8,7 +8,7 @@ use anyhow::anyhow;
 use cairn_engine::State;
 use cairn_model::Value;
 use cairn_providers::{AwsProvider, AwsSettings};
-use cairn_stacks::{Diagnostics, Stack, VarInputs};
+use cairn_stacks::{BackendSettings, Diagnostics, ProviderSettings, Stack, VarInputs};
 use cairn_state::{Backend, LocalBackend, LockInfo, S3Backend, S3Settings, StateError, StateFile};
 
 use crate::{diagnostics, statefile, style, Exit, VarArgs};
@@ -76,7 +76,20 @@ pub fn load_stack(dir: &Path, vars: &VarArgs) -> Result<Stack, Failure> {
 /// The state backend of the stack in `dir`: `[backend]` when the stack has one, else the
 /// local state file.
 pub async fn backend(dir: &Path, stack: Option<&Stack>) -> Result<Backend, Failure> {
-    let Some(settings) = stack.and_then(|s| s.backend.as_ref()) else {
+    backend_from(
+        dir,
+        stack.and_then(|s| s.backend.as_ref()),
+        stack.map(|s| &s.provider),
+    )
+    .await
+}
+
+async fn backend_from(
+    dir: &Path,
+    settings: Option<&BackendSettings>,
+    provider: Option<&ProviderSettings>,
+) -> Result<Backend, Failure> {
+    let Some(settings) = settings else {
         return Ok(LocalBackend::new(dir).into());
     };
     let text = |key: &str| -> Result<Option<String>, Failure> {
@@ -110,7 +123,6 @@ pub async fn backend(dir: &Path, stack: Option<&Stack>) -> Result<Backend, Failu
                     anyhow!("[backend] of type \"s3\" needs `{key}`").into()
                 })
             };
-            let provider = stack.map(|s| &s.provider);
             let s3 = S3Backend::new(S3Settings {
                 bucket: required("bucket")?,
                 key: required("key")?,
@@ -130,11 +142,11 @@ pub async fn backend(dir: &Path, stack: Option<&Stack>) -> Result<Backend, Failu
 }
 
 /// The backend of the stack in `dir` for commands that need no more of the stack than
-/// where its state is (`output`, `state ...`, `force-unlock`): the stack is loaded with
-/// its variables' defaults.
+/// where its state is (`output`, `state ...`, `force-unlock`): only `[backend]` and
+/// `[provider.aws]` are read, so no variable needs a value.
 pub async fn backend_of(dir: &Path) -> Result<Backend, Failure> {
-    let stack = load_stack(dir, &VarArgs::default())?;
-    backend(dir, Some(&stack)).await
+    let settings = cairn_stacks::load_settings(dir).map_err(Failure::Diagnostics)?;
+    backend_from(dir, settings.backend.as_ref(), Some(&settings.provider)).await
 }
 
 /// The recorded state (a new empty one when none exists) in file and engine form.

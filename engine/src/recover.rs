@@ -42,15 +42,37 @@ pub struct RecoverError {
 /// Resolves every pending operation of `state`: returns the state with found resources
 /// recorded and the journal emptied, and what was done for each entry. The lookups of
 /// different creates run concurrently. On any lookup failure the state is left as it was.
+///
+/// A request sent just before the earlier run died can still be carried out after it died:
+/// nothing is looked up before every pending create is `settle` old (the wait only matters
+/// to a run started right after a crash), so that "found nothing" means "made nothing".
 pub async fn recover(
     provider: &dyn Provider,
     state: &State,
     owner: Option<&str>,
+    settle: std::time::Duration,
 ) -> Result<(State, Vec<Recovered>), RecoverError> {
     let mut out = state.clone();
     out.pending.clear();
     if state.pending.is_empty() {
         return Ok((out, Vec::new()));
+    }
+    let youngest = state
+        .pending
+        .iter()
+        .filter(|op| op.operation == "create")
+        .map(|op| op.started_unix)
+        .max()
+        .filter(|_| !settle.is_zero());
+    if let Some(started) = youngest {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        // Whole seconds are recorded: count from the end of the second it started in.
+        let settled_at = std::time::Duration::from_secs(started + 1) + settle;
+        if let Some(wait) = settled_at.checked_sub(now) {
+            tokio::time::sleep(wait.min(settle + std::time::Duration::from_secs(1))).await;
+        }
     }
     let lookups = state.pending.iter().map(|op| async move {
         if op.operation != "create" {

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use cairn_engine::memory::MemoryProvider;
 use cairn_engine::{
-    apply, plan, recover, refresh, Action, ApplyOptions, ApplyReport, Event, Outcome, Plan, PlanMode,
-    Provider, Resolution, State, Step,
+    apply, plan, recover, refresh, Action, ApplyOptions, ApplyReport, Event, Outcome, Plan,
+    PlanMode, Provider, Resolution, State, Step,
 };
 use cairn_model::{
     Address, Catalog, Config, Expr, Lifecycle, Part, PathSeg, Reference, ResourceConfig,
@@ -411,9 +411,14 @@ async fn failure_stops_dependents_only() {
     assert_eq!(run.state.resources.len(), 2);
     // The failed create stays in the journal (it might have made something before failing)
     // until the next run looks: here it made nothing.
-    let pending: Vec<String> = run.state.pending.iter().map(|p| p.address.to_string()).collect();
+    let pending: Vec<String> = run
+        .state
+        .pending
+        .iter()
+        .map(|p| p.address.to_string())
+        .collect();
     assert_eq!(pending, ["t_net.bad"]);
-    let (recovered_state, recovered) = recover(&*run.provider, &run.state, None)
+    let (recovered_state, recovered) = recover(&*run.provider, &run.state, None, Duration::ZERO)
         .await
         .expect("recover");
     assert_eq!(recovered.len(), 1);
@@ -640,7 +645,7 @@ async fn a_run_killed_at_any_write_recovers_without_orphans_or_duplicates() {
         .await;
         assert!(result.is_err(), "kill at write {kill_at} stops the run");
         // The next run: resolve the journal, then plan and apply as usual.
-        let (state, recovered) = recover(&*provider, &on_disk, None)
+        let (state, recovered) = recover(&*provider, &on_disk, None, Duration::ZERO)
             .await
             .expect("recover");
         assert!(state.pending.is_empty());
@@ -662,5 +667,8 @@ async fn a_run_killed_at_any_write_recovers_without_orphans_or_duplicates() {
         let again = run.plan(&cfg, PlanMode::Normal).await;
         assert!(actions(&again).is_empty(), "kill at write {kill_at}");
     }
-    assert!(adopted > 0, "some kills landed between a create and its record");
+    assert!(
+        adopted > 0,
+        "some kills landed between a create and its record"
+    );
 }

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use cairn_model::{Address, Config, Value};
 
 pub use diagnostics::{closest, line_col, Diagnostic, Diagnostics, Label, Location};
-pub use load::load;
+pub use load::{load, load_settings};
 
 /// Values given to variables on the command line.
 #[derive(Clone, Debug, Default)]
@@ -44,6 +44,13 @@ pub struct BackendSettings {
     pub kind: String,
     /// The other keys.
     pub settings: BTreeMap<String, Value>,
+}
+
+/// Where a stack keeps its state and how it reaches AWS (see [`load_settings`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StackSettings {
+    pub provider: ProviderSettings,
+    pub backend: Option<BackendSettings>,
 }
 
 /// The value a variable has in this run.

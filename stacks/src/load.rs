@@ -13,7 +13,7 @@ use cairn_model::{
 use crate::diagnostics::{line_col, suggestion, Diagnostic, Diagnostics, Label, Location};
 use crate::syntax::{self, Entry, Node, NodeKind, Piece, Step};
 use crate::types::{self, article};
-use crate::{BackendSettings, ProviderSettings, Stack, VarInputs, VariableValue};
+use crate::{BackendSettings, ProviderSettings, Stack, StackSettings, VarInputs, VariableValue};
 
 /// Top-level tables that are not resource types.
 const RESERVED: [&str; 9] = [
@@ -28,32 +28,99 @@ const COMMAND_LINE: &str = "<command line>";
 /// Reads, resolves and type-checks the stack in `dir` against the resource types of
 /// `catalog`. Returns every error found, located, when there is any.
 pub fn load(dir: &Path, vars: &VarInputs, catalog: &Catalog) -> Result<Stack, Diagnostics> {
-    let mut l = Loader {
-        catalog,
-        files: Vec::new(),
-        diags: Vec::new(),
-        declared_vars: Vec::new(),
-        tainted: false,
-    };
+    let mut l = Loader::new(catalog);
     let stack = l.run(dir, vars);
-    let sources = l.files.iter().cloned().collect();
-    // In reading order: files by name, then by position.
-    let order: BTreeMap<PathBuf, usize> = l
-        .files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.0.clone(), i))
-        .collect();
-    l.diags.sort_by_key(|d| {
-        let loc = &d.primary.location;
-        (order.get(&loc.file).copied(), loc.span.start)
-    });
-    match stack {
-        Some(stack) if l.diags.is_empty() => Ok(stack),
-        _ => Err(Diagnostics {
-            items: l.diags,
-            sources,
-        }),
+    l.finish(stack)
+}
+
+/// Only `[backend]` (whose values must be literal: no variables, no references) and
+/// `[provider.aws]` of the stack in `dir`: what commands that just read or move state
+/// (`output`, `state ...`, `force-unlock`) need, so they work without variable values. A
+/// provider setting that needs a variable is left to the AWS configuration chain.
+pub fn load_settings(dir: &Path) -> Result<StackSettings, Diagnostics> {
+    let catalog = Catalog::default();
+    let mut l = Loader::new(&catalog);
+    let settings = l.settings(dir);
+    l.finish(settings)
+}
+
+impl<'c> Loader<'c> {
+    fn new(catalog: &'c Catalog) -> Self {
+        Loader {
+            catalog,
+            files: Vec::new(),
+            diags: Vec::new(),
+            declared_vars: Vec::new(),
+            tainted: false,
+        }
+    }
+
+    /// `result` when nothing was reported, else every diagnostic in reading order.
+    fn finish<T>(mut self, result: Option<T>) -> Result<T, Diagnostics> {
+        let sources = self.files.iter().cloned().collect();
+        // In reading order: files by name, then by position.
+        let order: BTreeMap<PathBuf, usize> = self
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.0.clone(), i))
+            .collect();
+        self.diags.sort_by_key(|d| {
+            let loc = &d.primary.location;
+            (order.get(&loc.file).copied(), loc.span.start)
+        });
+        match result {
+            Some(stack) if self.diags.is_empty() => Ok(stack),
+            _ => Err(Diagnostics {
+                items: self.diags,
+                sources,
+            }),
+        }
+    }
+
+    fn settings(&mut self, dir: &Path) -> Option<StackSettings> {
+        let command_line = self.command_line(&VarInputs::default());
+        let roots = self.read_dir(dir, &[], command_line)?;
+        let mut backend = None;
+        let mut providers = Vec::new();
+        for root in &roots {
+            for entry in root.entries().unwrap_or_default() {
+                match entry.key.as_str() {
+                    "backend" if backend.is_none() => {
+                        backend = Some((root.file, entry.value.clone()));
+                    }
+                    "provider" => {
+                        providers.extend(entry.value.entries().unwrap_or_default().into_iter().map(
+                            |e| NamedDecl {
+                                name: e.key.clone(),
+                                file: root.file,
+                                span: e.key_span.clone(),
+                                body: e.value.clone(),
+                            },
+                        ))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let variables = BTreeMap::new();
+        let scope = Scope {
+            variables: &variables,
+            stack_name: "",
+            resources: None,
+            this: None,
+        };
+        let reported = self.diags.len();
+        let mut provider = self.provider(&providers, &scope);
+        if self.diags.len() > reported {
+            self.diags.truncate(reported);
+            provider = ProviderSettings::default();
+        }
+        let backend = match backend {
+            Some((file, node)) => Some(self.backend(file, &node, &scope)?),
+            None => None,
+        };
+        Some(StackSettings { provider, backend })
     }
 }
 

@@ -94,7 +94,7 @@ pub struct OutputRecord {
 /// Parses the text of a state stored at `location` (a path, or `s3://bucket/key`). A text
 /// that does not parse is [`StateError::Corrupt`] (with no good copy named: the backend adds
 /// that), a newer format [`StateError::TooNew`]; never an empty state.
-pub(crate) fn parse(location: &Path, text: &str) -> Result<StateFile, StateError> {
+pub fn parse(location: &Path, text: &str) -> Result<StateFile, StateError> {
     #[derive(serde::Deserialize)]
     struct Version {
         format_version: u32,
