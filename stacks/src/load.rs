@@ -90,14 +90,14 @@ impl<'c> Loader<'c> {
                         backend = Some((root.file, entry.value.clone()));
                     }
                     "provider" => {
-                        providers.extend(entry.value.entries().unwrap_or_default().into_iter().map(
-                            |e| NamedDecl {
+                        for e in entry.value.entries().unwrap_or_default() {
+                            providers.push(NamedDecl {
                                 name: e.key.clone(),
                                 file: root.file,
                                 span: e.key_span.clone(),
                                 body: e.value.clone(),
-                            },
-                        ))
+                            });
+                        }
                     }
                     _ => {}
                 }
