@@ -84,61 +84,32 @@ pub async fn backend(dir: &Path, stack: Option<&Stack>) -> Result<Backend, Failu
     .await
 }
 
+/// The backend `settings` describe (checked by the stack language: known type, known keys,
+/// strings, required ones present), with the provider's region and endpoint as defaults.
 async fn backend_from(
     dir: &Path,
     settings: Option<&BackendSettings>,
     provider: Option<&ProviderSettings>,
 ) -> Result<Backend, Failure> {
-    let Some(settings) = settings else {
+    let Some(settings) = settings.filter(|s| s.kind == "s3") else {
         return Ok(LocalBackend::new(dir).into());
     };
-    let text = |key: &str| -> Result<Option<String>, Failure> {
-        match settings.settings.get(key) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(other) => Err(anyhow!("[backend] `{key}` must be a string, not {other}").into()),
-        }
+    let text = |key: &str| {
+        settings
+            .settings
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_string)
     };
-    match settings.kind.as_str() {
-        "local" => {
-            if let Some(key) = settings.settings.keys().next() {
-                return Err(anyhow!("[backend] of type \"local\" takes no `{key}`").into());
-            }
-            Ok(LocalBackend::new(dir).into())
-        }
-        "s3" => {
-            const KEYS: [&str; 5] = ["bucket", "key", "region", "endpoint", "kms_key_id"];
-            if let Some(unknown) = settings.settings.keys().find(|k| !KEYS.contains(&k.as_str())) {
-                let hint = cairn_stacks::closest(unknown, KEYS.iter().copied())
-                    .map(|c| format!(" (did you mean `{c}`?)"))
-                    .unwrap_or_default();
-                return Err(anyhow!(
-                    "[backend] of type \"s3\" has no setting `{unknown}`{hint}; it takes {}",
-                    KEYS.join(", ")
-                )
-                .into());
-            }
-            let required = |key: &str| -> Result<String, Failure> {
-                text(key)?.ok_or_else(|| {
-                    anyhow!("[backend] of type \"s3\" needs `{key}`").into()
-                })
-            };
-            let s3 = S3Backend::new(S3Settings {
-                bucket: required("bucket")?,
-                key: required("key")?,
-                region: text("region")?.or_else(|| provider.and_then(|p| p.region.clone())),
-                endpoint: text("endpoint")?
-                    .or_else(|| provider.and_then(|p| p.endpoint.clone())),
-                kms_key_id: text("kms_key_id")?,
-            })
-            .await?;
-            Ok(s3.into())
-        }
-        other => Err(anyhow!(
-            "unknown [backend] type `{other}`: cairn keeps state in \"local\" (the default) or \"s3\""
-        )
-        .into()),
-    }
+    let s3 = S3Backend::new(S3Settings {
+        bucket: text("bucket").unwrap_or_default(),
+        key: text("key").unwrap_or_default(),
+        region: text("region").or_else(|| provider.and_then(|p| p.region.clone())),
+        endpoint: text("endpoint").or_else(|| provider.and_then(|p| p.endpoint.clone())),
+        kms_key_id: text("kms_key_id"),
+    })
+    .await?;
+    Ok(s3.into())
 }
 
 /// The backend of the stack in `dir` for commands that need no more of the stack than

@@ -110,6 +110,7 @@ impl<'c> Loader<'c> {
             resources: None,
             this: None,
         };
+        // A provider setting that needs a variable is left to the AWS configuration chain.
         let reported = self.diags.len();
         let mut provider = self.provider(&providers, &scope);
         if self.diags.len() > reported {
@@ -117,7 +118,7 @@ impl<'c> Loader<'c> {
             provider = ProviderSettings::default();
         }
         let backend = match backend {
-            Some((file, node)) => Some(self.backend(file, &node, &scope)?),
+            Some((file, node)) => Some(self.backend(file, &node)?),
             None => None,
         };
         Some(StackSettings { provider, backend })
@@ -351,7 +352,7 @@ impl Loader<'_> {
             this: None,
         };
         let provider = self.provider(&providers, &scope);
-        let backend = backend.map(|(file, node)| self.backend(file, &node, &scope));
+        let backend = backend.map(|(file, node)| self.backend(file, &node));
 
         let scope = Scope {
             resources: Some(&known),
@@ -817,7 +818,16 @@ impl Loader<'_> {
         out
     }
 
-    fn backend(&mut self, file: usize, node: &Node, scope: &Scope<'_>) -> Option<BackendSettings> {
+    /// `[backend]`. Its values must be literal (no variables, no references): commands that
+    /// only read or move state find it without variable values (see [`load_settings`]).
+    fn backend(&mut self, file: usize, node: &Node) -> Option<BackendSettings> {
+        let variables = BTreeMap::new();
+        let scope = &Scope {
+            variables: &variables,
+            stack_name: "",
+            resources: None,
+            this: None,
+        };
         let Some(kind) = node.get("type") else {
             self.error(
                 file,
@@ -828,16 +838,85 @@ impl Loader<'_> {
             );
             return None;
         };
-        let kind = kind.value.as_str()?.to_string();
+        let Some(kind) = kind.value.as_str().map(str::to_string) else {
+            self.error(
+                file,
+                &kind.value.span,
+                "[backend] `type` must be a string",
+                "not a string",
+                Some("type = \"local\" or type = \"s3\"".into()),
+            );
+            return None;
+        };
+        // Every backend type's settings: (key, required). All are strings.
+        let keys: &[(&str, bool)] = match kind.as_str() {
+            "local" => &[],
+            "s3" => &[
+                ("bucket", true),
+                ("key", true),
+                ("region", false),
+                ("endpoint", false),
+                ("kms_key_id", false),
+            ],
+            _ => {
+                let span = node.get("type").map(|t| t.value.span.clone());
+                let help = suggestion(&kind, ["local", "s3"]).or_else(|| {
+                    Some("cairn keeps state in \"local\" (the default) or \"s3\"".into())
+                });
+                self.error(
+                    file,
+                    &span.unwrap_or_else(|| node.span.clone()),
+                    format!("unknown backend type `{kind}`"),
+                    "unknown backend type",
+                    help,
+                );
+                return None;
+            }
+        };
+        let mut allowed: Vec<&str> = keys.iter().map(|(k, _)| *k).collect();
+        allowed.push("type");
+        self.only_keys(node, &allowed, &format!("a backend of type \"{kind}\""));
+        for (key, required) in keys {
+            match node.get(key) {
+                None if *required => self.error(
+                    file,
+                    &node.span,
+                    format!("a backend of type \"{kind}\" needs `{key}`"),
+                    format!("`{key}` missing"),
+                    None,
+                ),
+                Some(e) if e.value.as_str().is_none() => self.error(
+                    e.value.file,
+                    &e.value.span,
+                    format!("[backend] `{key}` must be a string"),
+                    "not a string",
+                    None,
+                ),
+                _ => {}
+            }
+        }
         let mut settings = BTreeMap::new();
         for e in node.entries().unwrap_or_default() {
-            if e.key == "type" {
+            if e.key == "type" || !allowed.contains(&e.key.as_str()) {
                 continue;
             }
-            if let Some(v) = self
+            let reported = self.diags.len();
+            let value = self
                 .expr(&e.value, &AttrType::Any, scope)
-                .and_then(|x| self.literal(&e.value, x))
-            {
+                .and_then(|x| self.literal(&e.value, x));
+            if self.diags.len() > reported {
+                // Whatever the reference, one clear reason.
+                self.diags.truncate(reported);
+                self.error(
+                    e.value.file,
+                    &e.value.span,
+                    "[backend] values must be literal",
+                    "uses a variable or a reference",
+                    Some("the backend is read before variables have values (`cairn state` commands need no variables); write the value itself".into()),
+                );
+                continue;
+            }
+            if let Some(v) = value {
                 settings.insert(e.key.clone(), v);
             }
         }

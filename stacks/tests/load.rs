@@ -356,3 +356,87 @@ fn sensitivity_follows_references() {
     assert!(!stack.config.outputs["plain"].sensitive);
     assert!(stack.variables["secret"].sensitive);
 }
+
+/// `load_settings` reads `[backend]` and `[provider.aws]` only: a variable without a value
+/// elsewhere does not stop it; a backend value that needs one is an error at its place.
+#[test]
+fn settings_load_without_variable_values() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let stack = r#"[stack]
+name = "net"
+
+[provider.aws]
+region = "${var.region}"
+
+[variable.region]
+type = "string"
+
+[variable.password]
+type = "string"
+sensitive = true
+
+[backend]
+type = "s3"
+bucket = "acme-state"
+key = "net/prod.json"
+"#;
+    std::fs::write(dir.path().join("stack.toml"), stack).expect("write");
+    let settings = cairn_stacks::load_settings(dir.path()).expect("settings");
+    let backend = settings.backend.expect("backend");
+    assert_eq!(backend.kind, "s3");
+    assert_eq!(
+        backend.settings.get("key"),
+        Some(&Value::string("net/prod.json"))
+    );
+    assert_eq!(settings.provider.region, None, "left to the AWS chain");
+
+    std::fs::write(
+        dir.path().join("stack.toml"),
+        stack.replace("\"acme-state\"", "\"${var.region}-state\""),
+    )
+    .expect("write");
+    let err = cairn_stacks::load_settings(dir.path())
+        .expect_err("a backend needing a variable")
+        .to_string();
+    assert!(err.contains("stack.toml:16:10"), "{err}");
+    assert!(err.contains("[backend] values must be literal"), "{err}");
+
+    // Without [backend], the settings say so (the local state file is used).
+    std::fs::write(dir.path().join("stack.toml"), "[stack]\nname = \"x\"\n").expect("write");
+    assert_eq!(
+        cairn_stacks::load_settings(dir.path())
+            .expect("settings")
+            .backend,
+        None
+    );
+}
+
+#[test]
+fn backend_errors() {
+    let s3 = |body: &str| format!("{HEAD}[backend]\ntype = \"s3\"\n{body}");
+    check_errors(
+        &[(
+            "main.toml",
+            &s3("bucket = \"b\"\nkye = \"k\"\nregion = 1\n"),
+        )],
+        &[],
+        &[
+            "main.toml:4:1: a backend of type \"s3\" needs `key`",
+            "main.toml:7:1: unknown key `kye` in a backend of type \"s3\" (did you mean `key`?)",
+            "main.toml:8:10: [backend] `region` must be a string",
+        ],
+    );
+    check_errors(
+        &[("main.toml", &format!("{HEAD}[backend]\ntype = \"s4\"\n"))],
+        &[],
+        &["main.toml:5:8: unknown backend type `s4` (did you mean `s3`?)"],
+    );
+    check_errors(
+        &[(
+            "main.toml",
+            &format!("{HEAD}[backend]\ntype = \"local\"\npath = \"x\"\n"),
+        )],
+        &[],
+        &["main.toml:6:1: unknown key `path` in a backend of type \"local\""],
+    );
+}
