@@ -812,7 +812,7 @@ pub async fn state_pull(dir: &Path, out: Option<&Path>) -> Outcome {
         .read()
         .await?
         .ok_or_else(|| anyhow!("{} holds no state yet", backend.describe()))?;
-    let text = serde_json::to_string_pretty(&file).map_err(anyhow::Error::from)? + "\n";
+    let text = cairn_state::render(Path::new(&backend.describe()), &file)?;
     let Some(out) = out else {
         print!("{text}");
         return Ok(Exit::Ok);

@@ -30,6 +30,12 @@ pub struct StateFile {
     pub pending: Vec<PendingRecord>,
     #[serde(default)]
     pub outputs: BTreeMap<String, OutputRecord>,
+    /// `sha256:<hex>` of the state's compact JSON without this field, written by every
+    /// backend and checked on every read, so damage that leaves valid JSON (a flipped byte in
+    /// an id) is refused too. In memory it is always `None`: only stored text carries it. A
+    /// state without one (written or edited by hand) is read as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
 }
 
 impl StateFile {
@@ -44,6 +50,7 @@ impl StateFile {
             deposed: Vec::new(),
             pending: Vec::new(),
             outputs: BTreeMap::new(),
+            checksum: None,
         }
     }
 }
@@ -112,18 +119,51 @@ pub fn parse(location: &Path, text: &str) -> Result<StateFile, StateError> {
             supported: FORMAT_VERSION,
         });
     }
-    serde_json::from_str(text).map_err(corrupt)
+    let mut state: StateFile = serde_json::from_str(text).map_err(corrupt)?;
+    if let Some(stored) = state.checksum.take() {
+        if checksum(&state).map_err(corrupt)? != stored {
+            return Err(StateError::Corrupt {
+                path: location.to_path_buf(),
+                message: "its content was changed after cairn wrote it (the checksum does not match). If you edited it on purpose, remove its `checksum` line".into(),
+                backup: None,
+            });
+        }
+    }
+    Ok(state)
 }
 
-/// The stored text of `state` (pretty JSON and a final newline).
-pub(crate) fn render(location: &Path, state: &StateFile) -> Result<String, StateError> {
-    serde_json::to_string_pretty(state)
+/// `sha256:<hex>` of `state`'s compact JSON (its own `checksum` left out).
+fn checksum(state: &StateFile) -> Result<String, serde_json::Error> {
+    use sha2::{Digest, Sha256};
+    let text = if state.checksum.is_some() {
+        serde_json::to_string(&StateFile {
+            checksum: None,
+            ..state.clone()
+        })?
+    } else {
+        serde_json::to_string(state)?
+    };
+    let hex: String = Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(format!("sha256:{hex}"))
+}
+
+/// The stored text of `state` (pretty JSON with its checksum, and a final newline).
+pub fn render(location: &Path, state: &StateFile) -> Result<String, StateError> {
+    let failed = |e: serde_json::Error| StateError::Corrupt {
+        path: location.to_path_buf(),
+        message: e.to_string(),
+        backup: None,
+    };
+    let stored = StateFile {
+        checksum: Some(checksum(state).map_err(failed)?),
+        ..state.clone()
+    };
+    serde_json::to_string_pretty(&stored)
         .map(|t| t + "\n")
-        .map_err(|e| StateError::Corrupt {
-            path: location.to_path_buf(),
-            message: e.to_string(),
-            backup: None,
-        })
+        .map_err(failed)
 }
 
 /// The check every backend makes before writing `state` as the next version: the stored

@@ -13,7 +13,9 @@ pub mod lock;
 pub mod s3;
 
 pub use backend::{Backend, BackendLock};
-pub use format::{parse, OutputRecord, PendingRecord, ResourceRecord, StateFile, FORMAT_VERSION};
+pub use format::{
+    parse, render, OutputRecord, PendingRecord, ResourceRecord, StateFile, FORMAT_VERSION,
+};
 pub use local::LocalBackend;
 pub use lock::{LockGuard, LockInfo};
 #[cfg(feature = "s3")]

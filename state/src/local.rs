@@ -341,6 +341,48 @@ mod tests {
     }
 
     #[test]
+    fn damage_that_leaves_valid_json_is_caught_by_the_checksum() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path());
+        let mut s = StateFile::new("test");
+        s.resources.push(crate::ResourceRecord {
+            address: "aws_vpc.main".into(),
+            rtype: "aws_vpc".into(),
+            id: "vpc-0123456789abcdef0".into(),
+            inputs: serde_json::json!({"cidr_block": "10.0.0.0/16"}),
+            outputs: serde_json::json!({}),
+            dependencies: Vec::new(),
+            prevent_destroy: false,
+        });
+        backend.write(&mut s).expect("write");
+        backend.write(&mut s).expect("write");
+        let text = fs::read_to_string(backend.state_path()).expect("read");
+        assert!(text.contains("\"checksum\": \"sha256:"), "{text}");
+        // One byte of the id flipped: still valid JSON, no longer the state cairn wrote.
+        fs::write(backend.state_path(), text.replace("vpc-0123", "vpc-0124")).expect("write");
+        let err = LocalBackend::new(dir.path()).read().expect_err("refused");
+        let message = err.to_string();
+        assert!(message.contains("checksum does not match"), "{message}");
+        assert!(message.contains("latest good backup is"), "{message}");
+        // An edit on purpose: without its checksum line the file is read as it is.
+        let edited: String = text
+            .replace("vpc-0123", "vpc-0124")
+            .lines()
+            .filter(|l| !l.contains("\"checksum\""))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .replace("],\n}", "]\n}")
+            .replace("},\n}", "}\n}");
+        fs::write(backend.state_path(), edited).expect("write");
+        let read = LocalBackend::new(dir.path())
+            .read()
+            .expect("read")
+            .expect("some");
+        assert_eq!(read.resources[0].id, "vpc-0124456789abcdef0");
+        assert_eq!(read.checksum, None);
+    }
+
+    #[test]
     fn newer_format_and_garbage_are_errors_not_data_loss() {
         let dir = tempfile::tempdir().expect("tempdir");
         let backend = LocalBackend::new(dir.path());
@@ -407,10 +449,12 @@ mod fuzz {
             prop_assume!(damaged != text);
             fs::write(backend.state_path(), &damaged).expect("write");
             let fresh = LocalBackend::new(dir.path());
-            // A cut that leaves valid JSON (inside a string, say) reads as a state; no cut
-            // reads as "no state", and none panics.
+            // No damage reads as "no state", none panics, and a cut that leaves valid JSON
+            // (inside a string, say) is caught by the checksum: only a cut of layout
+            // (white space between tokens) reads, as the very state written.
             match fresh.read() {
-                Err(_) | Ok(Some(_)) => {}
+                Err(_) => {}
+                Ok(Some(read)) => prop_assert_eq!(read, s),
                 Ok(None) => prop_assert!(false, "a damaged file read as no state"),
             }
         }
