@@ -8,8 +8,8 @@ use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{claim_of, delete_patiently, filter, owner_filters, tag_spec, tags_of, update_tags};
-use crate::common::{api, claimed, observed, only, parse, read_back, read_found, request};
+use super::{delete_patiently, filter, tag_spec, tags_of, update_tags};
+use crate::common::{api, observed, only, parse, read_back, request};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_internet_gateway";
@@ -147,35 +147,11 @@ pub async fn create(
     read_back(TYPE, &id, || read_one(aws, &id)).await
 }
 
-/// By ownership tags: one DescribeInternetGateways filtered by them.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let found = aws
-        .ec2
-        .describe_internet_gateways()
-        .set_filters(Some(owner_filters(TYPE, ctx)?))
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| {
-            api(
-                "DescribeInternetGateways",
-                &ctx.address,
-                e.into_service_error(),
-            )
-        })?;
-    let ids = claimed(
-        found
-            .iter()
-            .map(|r| (r.internet_gateway_id(), claim_of(r.tags(), ctx))),
-    );
-    read_found(ids, config, |r| async move { read(aws, &r).await }).await
-}
+find_by_owner_tags!(
+    describe_internet_gateways,
+    "DescribeInternetGateways",
+    internet_gateway_id
+);
 
 pub async fn update(
     aws: &Aws,

@@ -1,6 +1,39 @@
 //! EC2 networking resource types and the helpers they share (filters, tags, deletes that wait
 //! for dependents, lookups by ownership tags).
 
+/// `pub async fn find` for an EC2 type found by its ownership tags alone: one paged
+/// `$describe` filtered by them (`owner_filters`), ranked by `claim_of`, read back with the
+/// module's own `read`.
+macro_rules! find_by_owner_tags {
+    ($describe:ident, $operation:literal, $id:ident) => {
+        /// By ownership tags: one paged Describe filtered by them.
+        pub async fn find(
+            aws: &crate::Aws,
+            config: &serde_json::Value,
+            ctx: &cairn_engine::OpContext,
+        ) -> Result<Vec<cairn_engine::Observed>, cairn_engine::ProviderError> {
+            let found = aws
+                .ec2
+                .$describe()
+                .set_filters(Some(super::owner_filters(TYPE, ctx)?))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| {
+                    crate::common::api($operation, &ctx.address, e.into_service_error())
+                })?;
+            let ids = crate::common::claimed(
+                found
+                    .iter()
+                    .map(|r| (r.$id(), super::claim_of(r.tags(), ctx))),
+            );
+            crate::common::read_found(ids, config, |r| async move { read(aws, &r).await }).await
+        }
+    };
+}
+
 pub mod eip;
 pub mod internet_gateway;
 pub mod nat_gateway;

@@ -8,8 +8,8 @@ use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{claim_of, delete_patiently, filter, owner_filters, tag_spec, tags_of, update_tags};
-use crate::common::{api, claimed, observed, only, parse, read_back, read_found, request};
+use super::{delete_patiently, filter, tag_spec, tags_of, update_tags};
+use crate::common::{api, observed, only, parse, read_back, request};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_subnet";
@@ -139,29 +139,7 @@ pub async fn create(
     read_back(TYPE, &id, || read_one(aws, &id)).await
 }
 
-/// By ownership tags: one DescribeSubnets filtered by them.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let found = aws
-        .ec2
-        .describe_subnets()
-        .set_filters(Some(owner_filters(TYPE, ctx)?))
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| api("DescribeSubnets", &ctx.address, e.into_service_error()))?;
-    let ids = claimed(
-        found
-            .iter()
-            .map(|r| (r.subnet_id(), claim_of(r.tags(), ctx))),
-    );
-    read_found(ids, config, |r| async move { read(aws, &r).await }).await
-}
+find_by_owner_tags!(describe_subnets, "DescribeSubnets", subnet_id);
 
 pub async fn update(
     aws: &Aws,
