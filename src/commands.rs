@@ -243,6 +243,55 @@ impl Store<'_> {
     }
 }
 
+/// What a command that may change state works with: the stack's state backend, locked for
+/// the whole command, its digest key, the recorded state with the journal of an earlier run
+/// resolved (and that resolution recorded), and the provider.
+struct Session {
+    backend: Backend,
+    secrets: Secrets,
+    file: StateFile,
+    state: State,
+    provider: Arc<cairn_providers::AwsProvider>,
+    /// Held until the command ends.
+    lock: cairn_state::BackendLock,
+}
+
+impl Session {
+    /// Locks the state for `operation` and reads it; `check` sees it as recorded (a saved
+    /// plan is verified against that) before the journal is resolved.
+    async fn open(
+        dir: &Path,
+        stack: &Stack,
+        operation: &str,
+        check: impl FnOnce(&StateFile) -> Result<(), Failure>,
+    ) -> Result<Session, Failure> {
+        let backend = workspace::backend(dir, Some(stack)).await?;
+        let secrets = workspace::secrets(&backend).await?;
+        let lock = backend.lock(operation).await?;
+        let (mut file, state) = workspace::read_state(&backend).await?;
+        check(&file)?;
+        let provider = workspace::provider(stack).await?;
+        let (state, resolved) = resolve_journal(stack, state, &*provider, true).await?;
+        if resolved {
+            let store = Store {
+                backend: &backend,
+                secrets: &secrets,
+            };
+            store
+                .save(&mut file, &state, provider.catalog(), &stack.config)
+                .await?;
+        }
+        Ok(Session {
+            backend,
+            secrets,
+            file,
+            state,
+            provider,
+            lock,
+        })
+    }
+}
+
 async fn execute(
     stack: &Stack,
     store: Store<'_>,
@@ -386,26 +435,26 @@ pub async fn apply_cmd(
         vars.vars = assignments;
     }
     let stack = workspace::load_stack(dir, &vars)?;
-    let backend = workspace::backend(dir, Some(&stack)).await?;
-    let secrets = workspace::secrets(&backend).await?;
-    let _lock = backend.lock("apply").await?;
-    let (mut file, state) = workspace::read_state(&backend).await?;
-    let provider = workspace::provider(&stack).await?;
+    let Session {
+        backend,
+        secrets,
+        file,
+        state,
+        provider,
+        lock: _lock,
+    } = Session::open(dir, &stack, "apply", |file| {
+        if let Some(s) = &saved {
+            // Against the state the plan was made from, before this run records anything.
+            s.verify(&stack, &file.lineage, file.serial)?;
+        }
+        Ok(())
+    })
+    .await?;
     let catalog = provider.catalog().clone();
     let store = Store {
         backend: &backend,
         secrets: &secrets,
     };
-    if let Some(s) = &saved {
-        // Against the state the plan was made from, before this run records anything.
-        s.verify(&stack, &file.lineage, file.serial)?;
-    }
-    let (state, resolved) = resolve_journal(&stack, state, &*provider, true).await?;
-    if resolved {
-        store
-            .save(&mut file, &state, &catalog, &stack.config)
-            .await?;
-    }
     let (mode, refresh_first) = match &saved {
         Some(s) => (
             if s.destroy {
@@ -497,22 +546,19 @@ fn differs(saved: &serde_json::Value, now: &serde_json::Value) -> Option<String>
 
 pub async fn destroy_cmd(dir: &Path, args: &PlanArgs, auto_approve: bool) -> Outcome {
     let stack = workspace::load_stack(dir, &args.vars)?;
-    let backend = workspace::backend(dir, Some(&stack)).await?;
-    let secrets = workspace::secrets(&backend).await?;
-    let _lock = backend.lock("destroy").await?;
-    let (mut file, state) = workspace::read_state(&backend).await?;
-    let provider = workspace::provider(&stack).await?;
+    let Session {
+        backend,
+        secrets,
+        mut file,
+        state,
+        provider,
+        lock: _lock,
+    } = Session::open(dir, &stack, "destroy", |_| Ok(())).await?;
     let catalog = provider.catalog().clone();
     let store = Store {
         backend: &backend,
         secrets: &secrets,
     };
-    let (state, resolved) = resolve_journal(&stack, state, &*provider, true).await?;
-    if resolved {
-        store
-            .save(&mut file, &state, &catalog, &stack.config)
-            .await?;
-    }
     let (p, refreshed) = make_plan(
         &stack,
         &state,
@@ -759,22 +805,19 @@ fn is_same(owned: &cairn_engine::OwnedResource, r: &cairn_engine::ResourceState)
 /// `cairn apply --refresh-only`: records what exists into state, changing nothing in AWS.
 pub async fn refresh_only_cmd(dir: &Path, args: &PlanArgs, auto_approve: bool) -> Outcome {
     let stack = workspace::load_stack(dir, &args.vars)?;
-    let backend = workspace::backend(dir, Some(&stack)).await?;
-    let secrets = workspace::secrets(&backend).await?;
-    let _lock = backend.lock("apply --refresh-only").await?;
-    let (mut file, state) = workspace::read_state(&backend).await?;
-    let provider = workspace::provider(&stack).await?;
+    let Session {
+        backend,
+        secrets,
+        mut file,
+        state,
+        provider,
+        lock: _lock,
+    } = Session::open(dir, &stack, "apply --refresh-only", |_| Ok(())).await?;
     let catalog = provider.catalog().clone();
     let store = Store {
         backend: &backend,
         secrets: &secrets,
     };
-    let (state, resolved) = resolve_journal(&stack, state, &*provider, true).await?;
-    if resolved {
-        store
-            .save(&mut file, &state, &catalog, &stack.config)
-            .await?;
-    }
     let (refreshed, found) = refresh_and_detect(&stack, &state, &*provider, &secrets).await?;
     if found.is_empty() {
         println!("Nothing to record: state matches what exists.");

@@ -60,6 +60,18 @@ fn free_port() -> u16 {
         .expect("no free loopback port")
 }
 
+/// Environment for a process that should reach AWS at `endpoint` with moto's test
+/// credentials and region, never the machine's own.
+pub(crate) fn env_for(endpoint: String) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+    ]
+}
+
 impl Moto {
     /// Starts a fresh moto server and waits until it answers.
     pub fn start() -> Moto {
@@ -99,13 +111,7 @@ impl Moto {
 
     /// Environment for a process that should talk to this server.
     pub fn env(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("AWS_ENDPOINT_URL", self.endpoint()),
-            ("AWS_ACCESS_KEY_ID", "testing".into()),
-            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
-            ("AWS_REGION", "us-east-1".into()),
-            ("AWS_EC2_METADATA_DISABLED", "true".into()),
-        ]
+        env_for(self.endpoint())
     }
 
     /// Sets this server's environment in the current process (see [`Moto::env`]).

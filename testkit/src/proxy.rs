@@ -167,13 +167,7 @@ impl Proxy {
     /// Environment for a process that should talk to moto through this proxy (as
     /// [`Moto::env`](crate::Moto::env), with the proxy's endpoint).
     pub fn env(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("AWS_ENDPOINT_URL", self.endpoint()),
-            ("AWS_ACCESS_KEY_ID", "testing".into()),
-            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
-            ("AWS_REGION", "us-east-1".into()),
-            ("AWS_EC2_METADATA_DISABLED", "true".into()),
-        ]
+        crate::env_for(self.endpoint())
     }
 
     /// Replaces the proxy's behaviour from the next call on, and restarts the fault draws from
