@@ -152,7 +152,13 @@ pub async fn plan_cmd(
     let secrets = workspace::secrets(&backend).await?;
     let (file, state) = workspace::read_state(&backend).await?;
     let provider = workspace::provider(&stack).await?;
-    let (state, _) = resolve_journal(&stack, state, &*provider, format == Format::Human).await?;
+    // `--refresh=false` reads nothing from AWS: unfinished operations are then shown as
+    // warnings, and resolved by the next run that refreshes (every apply does).
+    let (state, _) = if args.refresh {
+        resolve_journal(&stack, state, &*provider, format == Format::Human).await?
+    } else {
+        (state, false)
+    };
     let (p, _) = make_plan(
         &stack,
         &state,

@@ -256,7 +256,7 @@ impl HumanRenderer<'_> {
         for op in &plan.pending {
             let _ = writeln!(
                 out,
-                "{} an earlier run started to {} {} and did not finish (token {}).\n",
+                "{} an earlier run started to {} {} and did not finish (token {}); a plan or apply that reads AWS resolves it.\n",
                 p.yellow(&p.bold("Warning:")),
                 op.operation,
                 op.address,

@@ -275,6 +275,22 @@ async fn spydor_killed_mid_apply_recovers_with_exactly_one_of_each() {
             mid_flight += 1;
         }
 
+        if !pending.is_empty() {
+            // Plans change nothing: without refresh the journal is shown as a warning; with
+            // it, resolved in memory and said so. State stays as the killed run left it.
+            let before = std::fs::read(w.path(".cairn/state.json")).expect("state");
+            let offline = w.cairn(&["plan", "--refresh=false"]);
+            expect_code(&offline, 0);
+            assert!(offline.stdout.contains("did not finish"), "{offline:?}");
+            let plan = w.cairn(&["plan"]);
+            expect_code(&plan, 0);
+            assert!(plan.stdout.contains("Recovered:"), "{plan:?}");
+            assert_eq!(
+                std::fs::read(w.path(".cairn/state.json")).expect("state"),
+                before,
+                "plan writes no state"
+            );
+        }
         let again = w.cairn(&["apply", "--auto-approve"]);
         expect_code(&again, 0);
         if !pending.is_empty() {
