@@ -3,7 +3,8 @@
 //! Each [`Moto`] is its own server process, killed when dropped, so tests never share AWS
 //! state. When `moto_server` is missing it is installed with `pip install 'moto[server]'`.
 //!
-//! A [`Proxy`] in front of a [`Moto`] counts the calls, slows them down and injects faults.
+//! With the `proxy` feature, a `Proxy` in front of a [`Moto`] counts the calls, slows them
+//! down and injects faults.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -12,8 +13,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "proxy")]
 mod proxy;
 
+#[cfg(feature = "proxy")]
 pub use proxy::{Call, FaultKind, Faults, Proxy};
 
 /// A running moto server.
