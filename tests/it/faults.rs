@@ -53,6 +53,11 @@ async fn spydor_converges_through_one_call_in_five_failing_with_no_duplicate() {
     expect_code(&apply, 0);
     let calls = proxy.calls();
     let injected: Vec<FaultKind> = calls.iter().filter_map(|c| c.injected).collect();
+    eprintln!(
+        "{} calls, {} answered with an injected fault",
+        calls.len(),
+        injected.len()
+    );
     assert!(
         injected.len() * 10 >= calls.len(),
         "about one call in five failed: {} of {}",
