@@ -74,12 +74,33 @@ impl std::error::Error for Diagnostics {}
 
 /// Line and column (1-based, column in characters) of byte `offset` in `text`.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let col = before[line_start..].chars().count() + 1;
-    (line, col)
+    LineIndex::new(text).line_col(text, offset)
+}
+
+/// Where each line of a text starts, to turn many byte offsets into lines and columns
+/// without scanning the text again for each (a stack file may hold thousands of resources).
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { starts }
+    }
+
+    /// The 1-based line and column (in characters) of byte `offset` of `text`, the text
+    /// this index was made from.
+    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = offset.min(text.len());
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line.saturating_sub(1)];
+        let col = text.get(start..offset).map_or(0, |t| t.chars().count()) + 1;
+        (line, col)
+    }
 }
 
 /// The closest of `candidates` to `name`, if one is close enough to be a likely typo: a few

@@ -10,7 +10,7 @@ use cairn_model::{
     Reference, ResourceConfig, ResourceSchema, Value,
 };
 
-use crate::diagnostics::{line_col, suggestion, Diagnostic, Diagnostics, Label, Location};
+use crate::diagnostics::{suggestion, Diagnostic, Diagnostics, Label, LineIndex, Location};
 use crate::syntax::{self, Entry, Node, NodeKind, Piece, Step};
 use crate::types::{self, article};
 use crate::{BackendSettings, ProviderSettings, Stack, StackSettings, VarInputs, VariableValue};
@@ -49,6 +49,7 @@ impl<'c> Loader<'c> {
         Loader {
             catalog,
             files: Vec::new(),
+            lines: Vec::new(),
             diags: Vec::new(),
             declared_vars: Vec::new(),
             tainted: false,
@@ -129,6 +130,8 @@ struct Loader<'c> {
     catalog: &'c Catalog,
     /// Every file a location can point into: stack files, var files, the command line.
     files: Vec<(PathBuf, String)>,
+    /// Line starts of each of `files`, for locations.
+    lines: Vec<LineIndex>,
     diags: Vec<Diagnostic>,
     /// Every declared variable, with or without a value (errors for those without are
     /// reported once, at the declaration).
@@ -167,7 +170,7 @@ struct Scope<'a> {
 impl Loader<'_> {
     fn location(&self, file: usize, span: &Range<usize>) -> Location {
         let (path, text) = &self.files[file];
-        let (line, col) = line_col(text, span.start);
+        let (line, col) = self.lines[file].line_col(text, span.start);
         Location {
             file: path.clone(),
             line,
@@ -201,6 +204,7 @@ impl Loader<'_> {
     }
 
     fn add_file(&mut self, path: PathBuf, text: String) -> usize {
+        self.lines.push(LineIndex::new(&text));
         self.files.push((path, text));
         self.files.len() - 1
     }
