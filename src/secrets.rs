@@ -63,12 +63,11 @@ impl Secrets {
     pub fn redact_state(&self, state: &State, catalog: &Catalog, config: &Config) -> State {
         let mut out = state.clone();
         let redact = |v: &Value| self.digest(v);
+        let configured: std::collections::BTreeMap<_, _> =
+            config.resources.iter().map(|r| (&r.address, r)).collect();
         let secret_of = |address: &cairn_model::Address| -> BTreeSet<String> {
             match catalog.get(&address.rtype) {
-                Some(schema) => sensitive_attributes(
-                    schema,
-                    config.resources.iter().find(|c| &c.address == address),
-                ),
+                Some(schema) => sensitive_attributes(schema, configured.get(address).copied()),
                 None => BTreeSet::new(),
             }
         };

@@ -313,8 +313,9 @@ enum Work {
     Delete(Observed),
 }
 
-/// Applies `plan`, starting from `state`, calling `record` with the whole state after every
-/// operation. Returns the final state and the outcome of every step; operation failures are
+/// Applies `plan`, starting from `state`, calling `record` with the whole state: before
+/// operations start (their intents, in the journal), and after every operation finishes,
+/// before the executor waits again. Operations that start or finish together share a write. Returns the final state and the outcome of every step; operation failures are
 /// outcomes, not errors.
 pub async fn apply(
     plan: &Plan,
@@ -352,15 +353,21 @@ pub async fn apply(
             .as_ref()
             .is_some_and(|f| f.load(std::sync::atomic::Ordering::SeqCst))
     };
+    // What references see: kept up to date as operations finish, not rebuilt per step.
+    let mut env = env_of(&state);
+    // Whether state changed since it was last recorded.
+    let mut dirty = false;
     loop {
-        while running.len() < parallelism && !interrupted() {
+        // Operations that may start now: their intents are recorded together, in one write,
+        // before any of them calls AWS.
+        let mut starting = Vec::new();
+        while running.len() + starting.len() < parallelism && !interrupted() {
             let Some(i) = ready.pop() else { break };
             let node = &nodes[i];
             let change = &plan.changes[node.change];
             let address = change.address.clone();
             let work = match node.step {
                 Step::Create | Step::Update => {
-                    let env = env_of(&state);
                     match prepare(change, configs.get(&address).copied(), &catalog, &env) {
                         Ok(cfg) if node.step == Step::Create => Work::Create(cfg),
                         Ok(cfg) => {
@@ -427,8 +434,16 @@ pub async fn apply(
                 dependencies,
                 prevent_destroy,
             });
-            record(&state).map_err(ApplyError::Record)?;
             pending_tokens.insert(i, token.clone());
+            starting.push((i, work, token));
+        }
+        if dirty || !starting.is_empty() {
+            record(&state).map_err(ApplyError::Record)?;
+            dirty = false;
+        }
+        for (i, work, token) in starting {
+            let node = &nodes[i];
+            let address = plan.changes[node.change].address.clone();
             events(Event::Started {
                 address: address.clone(),
                 step: node.step,
@@ -465,67 +480,77 @@ pub async fn apply(
             });
         }
 
+        // Wait for one operation, then take every other one that has finished meanwhile:
+        // they are all recorded in the next write, before the executor waits again.
         let Some(joined) = running.join_next().await else {
             break;
         };
-        let (i, started, result) = match joined {
-            Ok(r) => r,
-            Err(e) => return Err(ApplyError::Record(format!("an operation panicked: {e}"))),
-        };
-        let elapsed = started.elapsed();
-        let node = &nodes[i];
-        let change = &plan.changes[node.change];
-        let address = change.address.clone();
-        // A finished operation leaves the journal; so does a failed update or delete (the
-        // next refresh shows what it did). A failed create stays: it may have made something
-        // before failing, which the next run finds and adopts, or proves absent.
-        if let Some(token) = pending_tokens.remove(&i) {
-            if result.is_ok() || node.step != Step::Create {
-                state.pending.retain(|p| p.token != token);
-            }
+        let mut finished = vec![joined];
+        while let Some(more) = running.try_join_next() {
+            finished.push(more);
         }
-        match result {
-            Ok(observed) => {
-                record_success(
-                    &mut state,
-                    change,
-                    node.step,
-                    observed.clone(),
-                    configs.get(&address).copied(),
-                );
-                record(&state).map_err(ApplyError::Record)?;
-                events(Event::Finished {
-                    address,
-                    step: node.step,
-                    elapsed,
-                    id: observed.map(|o| o.id),
-                });
-                outcomes[i] = Some(Outcome::Done);
-                for &d in &dependents[i] {
-                    waiting[d] -= 1;
-                    if waiting[d] == 0 && outcomes[d].is_none() {
-                        ready.push(d);
-                    }
+        for joined in finished {
+            let (i, started, result) = match joined {
+                Ok(r) => r,
+                Err(e) => return Err(ApplyError::Record(format!("an operation panicked: {e}"))),
+            };
+            dirty = true;
+            let elapsed = started.elapsed();
+            let node = &nodes[i];
+            let change = &plan.changes[node.change];
+            let address = change.address.clone();
+            // A finished operation leaves the journal; so does a failed update or delete (the
+            // next refresh shows what it did). A failed create stays: it may have made something
+            // before failing, which the next run finds and adopts, or proves absent.
+            if let Some(token) = pending_tokens.remove(&i) {
+                if result.is_ok() || node.step != Step::Create {
+                    state.pending.retain(|p| p.token != token);
                 }
             }
-            Err(e) => {
-                record(&state).map_err(ApplyError::Record)?;
-                fail(
-                    i,
-                    &nodes,
-                    &plan.changes,
-                    &dependents,
-                    &mut outcomes,
-                    &events,
-                    elapsed,
-                    e.to_string(),
-                );
+            match result {
+                Ok(observed) => {
+                    record_success(
+                        &mut state,
+                        change,
+                        node.step,
+                        observed.clone(),
+                        configs.get(&address).copied(),
+                    );
+                    match state.resources.get(&address) {
+                        Some(r) => env.insert(address.clone(), r.attributes()),
+                        None => env.remove(&address),
+                    };
+                    events(Event::Finished {
+                        address,
+                        step: node.step,
+                        elapsed,
+                        id: observed.map(|o| o.id),
+                    });
+                    outcomes[i] = Some(Outcome::Done);
+                    for &d in &dependents[i] {
+                        waiting[d] -= 1;
+                        if waiting[d] == 0 && outcomes[d].is_none() {
+                            ready.push(d);
+                        }
+                    }
+                }
+                Err(e) => {
+                    fail(
+                        i,
+                        &nodes,
+                        &plan.changes,
+                        &dependents,
+                        &mut outcomes,
+                        &events,
+                        elapsed,
+                        e.to_string(),
+                    );
+                }
             }
         }
     }
 
     // Outputs from what now exists; an output whose resources failed keeps its old value.
-    let env = env_of(&state);
     for (name, output) in &config.outputs {
         if let Ok(value) = output.value.eval(&|r| lookup(&env, r)) {
             if value.is_known() {

@@ -222,8 +222,10 @@ async fn create_then_plan_is_empty() {
     assert_eq!(net_id.after, Some(Value::Unknown), "known after apply");
     assert!(report.succeeded());
     assert_eq!(run.provider.count(), 2);
-    // State is recorded before and after every operation, and once at the end.
-    assert_eq!(run.writes, 2 * 2 + 1);
+    // State is recorded before every operation starts and after it finishes, a finish and
+    // the starts it allows sharing one write, and once at the end: the network's intent;
+    // its result with the subnet's intent; the subnet's result; the end.
+    assert_eq!(run.writes, 4);
     let sub = &run.state.resources[&addr("t_sub.a")];
     assert_eq!(sub.dependencies, vec![addr("t_net.main")]);
     assert_eq!(
@@ -610,8 +612,10 @@ async fn a_run_killed_at_any_write_recovers_without_orphans_or_duplicates() {
     ]);
     let mut full = Run::new();
     full.converge(&cfg).await;
+    // Operations that start or finish together share a write: two networks, then their
+    // three subnets, then the end.
     let total_writes = full.writes;
-    assert!(total_writes > 10, "{total_writes}");
+    assert!(total_writes >= 4, "{total_writes}");
     let mut adopted = 0;
     for kill_at in 1..=total_writes {
         let provider = Arc::new(MemoryProvider::new(catalog()));
