@@ -12,7 +12,7 @@ use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{describe_each, elb_tags, not_found, tags_of, update_tags};
+use super::{describe_each, elb_tags, found_or_none, not_found, tags_of, update_tags};
 use crate::common::{api, code, observed, only, parse, read_found, request, wait_until};
 use crate::Aws;
 
@@ -249,22 +249,19 @@ pub async fn find(
     _ctx: &OpContext,
 ) -> Result<Vec<Observed>, ProviderError> {
     let c: Config = parse(TYPE, config)?;
-    let found = match aws
+    let described = aws
         .elb
         .describe_load_balancers()
         .names(&c.name)
         .send()
-        .await
-    {
-        Ok(r) => r.load_balancers().to_vec(),
-        Err(e) => {
-            let e = e.into_service_error();
-            if not_found(code(&e)) {
-                return Ok(Vec::new());
-            }
-            return Err(api("DescribeLoadBalancers", &c.name, e));
-        }
-    };
+        .await;
+    let found = found_or_none(
+        described
+            .map(|r| r.load_balancers().to_vec())
+            .map_err(|e| e.into_service_error()),
+        "DescribeLoadBalancers",
+        &c.name,
+    )?;
     let ids = found
         .iter()
         .filter(|l| l.load_balancer_name() == Some(c.name.as_str()))

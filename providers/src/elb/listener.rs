@@ -12,7 +12,7 @@ use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{describe_each, elb_tags, not_found, tags_of, update_tags};
+use super::{describe_each, elb_tags, found_or_none, not_found, tags_of, update_tags};
 use crate::common::{api, code, observed, only, parse, read_back, read_found, request};
 use crate::Aws;
 
@@ -311,16 +311,8 @@ pub async fn find(
         .send()
         .collect::<Result<Vec<_>, _>>()
         .await;
-    let listeners = match listed {
-        Ok(l) => l,
-        Err(e) => {
-            let e = e.into_service_error();
-            if not_found(code(&e)) {
-                return Ok(Vec::new());
-            }
-            return Err(api("DescribeListeners", &c.load_balancer_arn, e));
-        }
-    };
+    let listed = listed.map_err(|e| e.into_service_error());
+    let listeners = found_or_none(listed, "DescribeListeners", &c.load_balancer_arn)?;
     let ids = listeners
         .iter()
         .filter(|l| l.port() == c.port)

@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::listener::{from_aws, to_aws, Action};
-use super::{describe_each, elb_tags, not_found, tags_of, update_tags};
+use super::{describe_each, elb_tags, found_or_none, not_found, tags_of, update_tags};
 use crate::common::{api, code, observed, only, parse, read_back, read_found, request};
 use crate::Aws;
 
@@ -228,16 +228,8 @@ pub async fn find(
         .send()
         .collect::<Result<Vec<_>, _>>()
         .await;
-    let rules = match listed {
-        Ok(r) => r,
-        Err(e) => {
-            let e = e.into_service_error();
-            if not_found(code(&e)) {
-                return Ok(Vec::new());
-            }
-            return Err(api("DescribeRules", &c.listener_arn, e));
-        }
-    };
+    let listed = listed.map_err(|e| e.into_service_error());
+    let rules = found_or_none(listed, "DescribeRules", &c.listener_arn)?;
     let priority = c.priority.to_string();
     let ids = rules
         .iter()

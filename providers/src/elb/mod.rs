@@ -114,3 +114,20 @@ where
 pub fn not_found(code: Option<&str>) -> bool {
     code.is_some_and(|c| c.ends_with("NotFound") || c.ends_with("NotFoundException"))
 }
+
+/// What a crash-recovery lookup's Describe found: its items, or none when ELB answers that
+/// the named resource or its parent does not exist; any other error with its context.
+pub fn found_or_none<T, E>(
+    result: Result<Vec<T>, E>,
+    operation: &str,
+    what: &str,
+) -> Result<Vec<T>, ProviderError>
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match result {
+        Ok(items) => Ok(items),
+        Err(e) if not_found(crate::common::code(&e)) => Ok(Vec::new()),
+        Err(e) => Err(api(operation, what, e)),
+    }
+}

@@ -11,7 +11,7 @@ use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{describe_each, elb_tags, not_found, tags_of, update_tags};
+use super::{describe_each, elb_tags, found_or_none, not_found, tags_of, update_tags};
 use crate::common::{api, code, observed, only, parse, read_back, read_found, request, retry};
 use crate::Aws;
 
@@ -265,16 +265,14 @@ pub async fn find(
     _ctx: &OpContext,
 ) -> Result<Vec<Observed>, ProviderError> {
     let c: Config = parse(TYPE, config)?;
-    let found = match aws.elb.describe_target_groups().names(&c.name).send().await {
-        Ok(r) => r.target_groups().to_vec(),
-        Err(e) => {
-            let e = e.into_service_error();
-            if not_found(code(&e)) {
-                return Ok(Vec::new());
-            }
-            return Err(api("DescribeTargetGroups", &c.name, e));
-        }
-    };
+    let described = aws.elb.describe_target_groups().names(&c.name).send().await;
+    let found = found_or_none(
+        described
+            .map(|r| r.target_groups().to_vec())
+            .map_err(|e| e.into_service_error()),
+        "DescribeTargetGroups",
+        &c.name,
+    )?;
     let ids = found
         .iter()
         .filter(|t| t.target_group_name() == Some(c.name.as_str()))
