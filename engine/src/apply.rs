@@ -651,29 +651,17 @@ fn record_success(
             }
         }
         (_, Some(observed)) => {
-            if step == Step::Create {
-                if let Some(old) = state.resources.remove(address) {
-                    // create_before_destroy: the old instance waits for its delete.
-                    if old.id != observed.id {
-                        state.deposed.push(old);
-                    }
-                }
-            }
             let (dependencies, prevent_destroy) = match resource {
                 Some(r) => (r.dependencies(), r.lifecycle.prevent_destroy),
                 None => (change.dependencies.clone(), false),
             };
-            state.resources.insert(
-                address.clone(),
-                ResourceState {
-                    address: address.clone(),
-                    id: observed.id,
-                    inputs: Value::from_json(observed.inputs),
-                    outputs: Value::from_json(observed.outputs),
-                    dependencies,
-                    prevent_destroy,
-                },
-            );
+            let now =
+                ResourceState::recorded(address.clone(), observed, dependencies, prevent_destroy);
+            if step == Step::Create {
+                state.record_created(now);
+            } else {
+                state.resources.insert(address.clone(), now);
+            }
         }
         (_, None) => {}
     }

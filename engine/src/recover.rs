@@ -132,22 +132,14 @@ pub async fn recover(
         }
         let adopted = fresh.remove(0);
         let id = adopted.id.clone();
-        if let Some(old) = out.resources.remove(&op.address) {
-            // The create was the first half of a create-before-destroy replacement: the old
-            // instance waits for its delete.
-            out.deposed.push(old);
-        }
-        out.resources.insert(
+        // As if the create had been seen to finish (an old instance of a create-first
+        // replacement is deposed).
+        out.record_created(ResourceState::recorded(
             op.address.clone(),
-            ResourceState {
-                address: op.address.clone(),
-                id: id.clone(),
-                inputs: cairn_model::Value::from_json(adopted.inputs),
-                outputs: cairn_model::Value::from_json(adopted.outputs),
-                dependencies: op.dependencies.clone(),
-                prevent_destroy: op.prevent_destroy,
-            },
-        );
+            adopted,
+            op.dependencies.clone(),
+            op.prevent_destroy,
+        ));
         recovered.push(Recovered {
             operation: op.clone(),
             resolution: Resolution::Adopted {

@@ -47,6 +47,24 @@ impl ResourceState {
         }
     }
 
+    /// A resource as an operation left it: what the provider observed, with what it
+    /// depends on and its `prevent_destroy`.
+    pub fn recorded(
+        address: Address,
+        observed: Observed,
+        dependencies: Vec<Address>,
+        prevent_destroy: bool,
+    ) -> ResourceState {
+        ResourceState {
+            address,
+            id: observed.id,
+            inputs: Value::from_json(observed.inputs),
+            outputs: Value::from_json(observed.outputs),
+            dependencies,
+            prevent_destroy,
+        }
+    }
+
     /// This resource with what was just read from the cloud.
     pub fn with_observed(&self, observed: Observed) -> ResourceState {
         ResourceState {
@@ -92,4 +110,17 @@ pub struct State {
     pub deposed: Vec<ResourceState>,
     pub pending: Vec<PendingOperation>,
     pub outputs: BTreeMap<String, OutputState>,
+}
+
+impl State {
+    /// Records what a create made. An instance already recorded at its address with another
+    /// id was being replaced create-first: it waits for its delete, deposed.
+    pub fn record_created(&mut self, created: ResourceState) {
+        if let Some(old) = self.resources.remove(&created.address) {
+            if old.id != created.id {
+                self.deposed.push(old);
+            }
+        }
+        self.resources.insert(created.address.clone(), created);
+    }
 }
