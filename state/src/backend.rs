@@ -1,6 +1,8 @@
 //! [`Backend`]: the local backend or (feature `s3`) the S3 backend behind one async API, so
 //! the binary reads, writes and locks state the same way wherever it is kept.
 
+use std::collections::BTreeSet;
+
 use crate::format::StateFile;
 use crate::local::LocalBackend;
 use crate::lock::{LockGuard, LockInfo};
@@ -56,10 +58,21 @@ impl Backend {
     /// with [`StateError::Conflict`], writing nothing, when the stored state is not the one
     /// last read or written through this backend.
     pub async fn write(&self, state: &mut StateFile) -> Result<(), StateError> {
+        self.write_changed(state, None).await
+    }
+
+    /// [`Backend::write`] of the next version of the state last written through this backend,
+    /// in which only the records at the addresses in `changed` differ (all may, with `None`):
+    /// the others are not rendered again.
+    pub async fn write_changed(
+        &self,
+        state: &mut StateFile,
+        changed: Option<&BTreeSet<String>>,
+    ) -> Result<(), StateError> {
         match self {
-            Backend::Local(b) => b.write(state),
+            Backend::Local(b) => b.write_changed(state, changed),
             #[cfg(feature = "s3")]
-            Backend::S3(b) => b.write(state).await,
+            Backend::S3(b) => b.write_changed(state, changed).await,
         }
     }
 

@@ -1,6 +1,6 @@
 //! The state file format, version 1: its own serde types, separate from the engine's.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -132,10 +132,19 @@ pub fn parse(location: &Path, text: &str) -> Result<StateFile, StateError> {
     Ok(state)
 }
 
+/// `sha256:<hex>` of a state's compact JSON (its own `checksum` left out).
+fn checksum_of(compact: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let hex: String = Sha256::digest(compact.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("sha256:{hex}")
+}
+
 /// `sha256:<hex>` of `state`'s compact JSON (its own `checksum` left out).
 fn checksum(state: &StateFile) -> Result<String, serde_json::Error> {
-    use sha2::{Digest, Sha256};
-    let text = if state.checksum.is_some() {
+    let compact = if state.checksum.is_some() {
         serde_json::to_string(&StateFile {
             checksum: None,
             ..state.clone()
@@ -143,27 +152,184 @@ fn checksum(state: &StateFile) -> Result<String, serde_json::Error> {
     } else {
         serde_json::to_string(state)?
     };
-    let hex: String = Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok(format!("sha256:{hex}"))
+    Ok(checksum_of(&compact))
 }
 
 /// The stored text of `state` (pretty JSON with its checksum, and a final newline).
 pub fn render(location: &Path, state: &StateFile) -> Result<String, StateError> {
-    let failed = |e: serde_json::Error| StateError::Corrupt {
-        path: location.to_path_buf(),
-        message: e.to_string(),
-        backup: None,
-    };
-    let stored = StateFile {
-        checksum: Some(checksum(state).map_err(failed)?),
-        ..state.clone()
-    };
-    serde_json::to_string_pretty(&stored)
-        .map(|t| t + "\n")
-        .map_err(failed)
+    RenderCache::default().render(location, state)
+}
+
+/// Renders state files, keeping the text of every resource record it rendered, so that the
+/// next version of the same state costs only its changed records: a backend writes the whole
+/// state after every operation, and serialising a thousand unchanged records each time made
+/// those writes grow with the stack. The text is exactly [`render`]'s.
+#[derive(Debug, Default)]
+pub struct RenderCache {
+    /// By address: the record as last rendered, its compact JSON and its pretty JSON (indented
+    /// as an element of the top-level `resources` array).
+    records: BTreeMap<String, (ResourceRecord, String, String)>,
+}
+
+/// Indentation of an element of a top-level array in serde_json's pretty output.
+const ELEMENT_INDENT: &str = "    ";
+
+impl RenderCache {
+    /// The stored text of `state`, as [`render`] gives it.
+    pub fn render(&mut self, location: &Path, state: &StateFile) -> Result<String, StateError> {
+        self.render_changed(location, state, None)
+    }
+
+    /// [`RenderCache::render`] of the next version of the state this cache last rendered, in
+    /// which only the records at the addresses in `changed` may differ (all may, with `None`):
+    /// the others are taken from the cache without even being compared.
+    pub fn render_changed(
+        &mut self,
+        location: &Path,
+        state: &StateFile,
+        changed: Option<&BTreeSet<String>>,
+    ) -> Result<String, StateError> {
+        let failed = |e: serde_json::Error| StateError::Corrupt {
+            path: location.to_path_buf(),
+            message: e.to_string(),
+            backup: None,
+        };
+        if !self.refresh(&state.resources, changed).map_err(failed)? {
+            // Two records with one address (a file edited by hand): nothing to cache by.
+            self.records.clear();
+            let stored = StateFile {
+                checksum: Some(checksum(state).map_err(failed)?),
+                ..state.clone()
+            };
+            return serde_json::to_string_pretty(&stored)
+                .map(|t| t + "\n")
+                .map_err(failed);
+        }
+        let sum = checksum_of(&self.compact(state).map_err(failed)?);
+        self.pretty(state, &sum).map_err(failed)
+    }
+
+    /// Brings the cached text up to date with `records`: new records, and those in `changed`
+    /// (or, with `None`, those that differ from the cached ones) are serialised; records no
+    /// longer there are forgotten. False when two records have the same address.
+    fn refresh(
+        &mut self,
+        records: &[ResourceRecord],
+        changed: Option<&BTreeSet<String>>,
+    ) -> Result<bool, serde_json::Error> {
+        let mut kept = BTreeMap::new();
+        for r in records {
+            if kept.contains_key(&r.address) {
+                return Ok(false);
+            }
+            let entry = match (self.records.remove(&r.address), changed) {
+                (Some(cached), Some(changed)) if !changed.contains(&r.address) => cached,
+                (Some(cached), None) if cached.0 == *r => cached,
+                _ => (r.clone(), serde_json::to_string(r)?, pretty_element(r)?),
+            };
+            kept.insert(r.address.clone(), entry);
+        }
+        self.records = kept;
+        Ok(true)
+    }
+
+    /// The cached text of `r` (after [`RenderCache::refresh`]), compact or pretty.
+    fn text(&self, r: &ResourceRecord, pretty: bool) -> &str {
+        match self.records.get(&r.address) {
+            Some((_, compact, indented)) => {
+                if pretty {
+                    indented
+                } else {
+                    compact
+                }
+            }
+            None => "",
+        }
+    }
+
+    /// `state`'s compact JSON without its checksum, as `serde_json::to_string` writes it.
+    fn compact(&self, state: &StateFile) -> Result<String, serde_json::Error> {
+        use serde_json::to_string as json;
+        let mut out = String::with_capacity(
+            self.records
+                .values()
+                .map(|(_, c, _)| c.len() + 1)
+                .sum::<usize>()
+                + 4096,
+        );
+        out.push_str(&format!(
+            "{{\"format_version\":{},\"lineage\":{},\"serial\":{},\"cairn_version\":{},\"resources\":[",
+            state.format_version,
+            json(&state.lineage)?,
+            state.serial,
+            json(&state.cairn_version)?
+        ));
+        for (i, r) in state.resources.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(self.text(r, false));
+        }
+        out.push(']');
+        if !state.deposed.is_empty() {
+            out.push_str(&format!(",\"deposed\":{}", json(&state.deposed)?));
+        }
+        out.push_str(&format!(
+            ",\"pending\":{},\"outputs\":{}}}",
+            json(&state.pending)?,
+            json(&state.outputs)?
+        ));
+        Ok(out)
+    }
+
+    /// `state` as `serde_json::to_string_pretty` writes it, with `checksum`, and a final newline.
+    fn pretty(&self, state: &StateFile, checksum: &str) -> Result<String, serde_json::Error> {
+        use serde_json::to_string as json;
+        // A top-level field's value: pretty, its inner lines indented one level.
+        fn field(v: &impl Serialize) -> Result<String, serde_json::Error> {
+            Ok(serde_json::to_string_pretty(v)?.replace('\n', "\n  "))
+        }
+        let mut out = String::with_capacity(
+            self.records
+                .values()
+                .map(|(_, _, p)| p.len() + 6)
+                .sum::<usize>()
+                + 4096,
+        );
+        out.push_str(&format!(
+            "{{\n  \"format_version\": {},\n  \"lineage\": {},\n  \"serial\": {},\n  \"cairn_version\": {},\n  \"resources\": ",
+            state.format_version,
+            json(&state.lineage)?,
+            state.serial,
+            json(&state.cairn_version)?
+        ));
+        if state.resources.is_empty() {
+            out.push_str("[]");
+        } else {
+            out.push('[');
+            for (i, r) in state.resources.iter().enumerate() {
+                out.push_str(if i > 0 { ",\n" } else { "\n" });
+                out.push_str(ELEMENT_INDENT);
+                out.push_str(self.text(r, true));
+            }
+            out.push_str("\n  ]");
+        }
+        if !state.deposed.is_empty() {
+            out.push_str(&format!(",\n  \"deposed\": {}", field(&state.deposed)?));
+        }
+        out.push_str(&format!(
+            ",\n  \"pending\": {},\n  \"outputs\": {},\n  \"checksum\": {}\n}}\n",
+            field(&state.pending)?,
+            field(&state.outputs)?,
+            json(checksum)?
+        ));
+        Ok(out)
+    }
+}
+
+/// `r` as pretty JSON, its inner lines indented as an element of a top-level array.
+fn pretty_element(r: &ResourceRecord) -> Result<String, serde_json::Error> {
+    Ok(serde_json::to_string_pretty(r)?.replace('\n', &format!("\n{ELEMENT_INDENT}")))
 }
 
 /// The check every backend makes before writing `state` as the next version: the stored
@@ -184,5 +350,167 @@ pub(crate) fn check_next(
             })
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// The text serde_json itself gives for `state` (with its checksum over serde_json's compact
+    /// text): what state files were before the render cache, and must stay byte for byte.
+    fn reference(state: &StateFile) -> String {
+        use sha2::{Digest, Sha256};
+        let compact = serde_json::to_string(state).expect("compact");
+        let hex: String = Sha256::digest(compact.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let stored = StateFile {
+            checksum: Some(format!("sha256:{hex}")),
+            ..state.clone()
+        };
+        serde_json::to_string_pretty(&stored).expect("pretty") + "\n"
+    }
+
+    fn record(address: &str, id: &str, inputs: serde_json::Value) -> ResourceRecord {
+        ResourceRecord {
+            address: address.into(),
+            rtype: address.split('.').next().unwrap_or_default().into(),
+            id: id.into(),
+            inputs,
+            outputs: json!({"id": id, "list": [1, 2, {"nested": "a\nb \"q\""}], "empty": {}}),
+            dependencies: vec!["aws_vpc.main".into()],
+            prevent_destroy: id.ends_with('9'),
+        }
+    }
+
+    fn state(
+        records: Vec<ResourceRecord>,
+        deposed: bool,
+        pending: bool,
+        outputs: bool,
+    ) -> StateFile {
+        let mut s = StateFile::new("0.1.0");
+        s.serial = 41;
+        s.resources = records;
+        if deposed {
+            s.deposed = vec![record("aws_subnet.old", "subnet-old", json!({}))];
+        }
+        if pending {
+            s.pending = vec![PendingRecord {
+                token: "t-1".into(),
+                address: "aws_vpc.main".into(),
+                operation: "create".into(),
+                started_unix: 1_700_000_000,
+                inputs: Some(json!({"cidr_block": "10.0.0.0/16", "tags": {}})),
+                dependencies: vec![],
+                prevent_destroy: false,
+            }];
+        }
+        if outputs {
+            s.outputs.insert(
+                "vpc_id".into(),
+                OutputRecord {
+                    value: json!(["vpc-1", {"k": null}]),
+                    sensitive: true,
+                },
+            );
+        }
+        s
+    }
+
+    /// Renders `state` with a fresh cache and with `cache`, and checks both against serde_json.
+    fn check(cache: &mut RenderCache, state: &StateFile) {
+        let here = Path::new("state.json");
+        let expected = reference(state);
+        assert_eq!(render(here, state).expect("render"), expected);
+        assert_eq!(cache.render(here, state).expect("cached"), expected);
+        assert_eq!(parse(here, &expected).expect("parse"), *state);
+    }
+
+    #[test]
+    fn renders_exactly_what_serde_json_writes() {
+        let many: Vec<_> = (0..5)
+            .map(|i| {
+                record(
+                    &format!("aws_subnet.s{i}"),
+                    &format!("subnet-{i}9"),
+                    json!({"i": i}),
+                )
+            })
+            .collect();
+        let mut twice = many.clone();
+        twice[1].address = twice[0].address.clone();
+        for records in [vec![], many[..1].to_vec(), many.clone(), twice] {
+            for (deposed, pending, outputs) in [
+                (false, false, false),
+                (true, false, false),
+                (false, true, true),
+                (true, true, true),
+            ] {
+                check(
+                    &mut RenderCache::default(),
+                    &state(records.clone(), deposed, pending, outputs),
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_cache_follows_records_that_change_come_and_go() {
+        let mut cache = RenderCache::default();
+        let mut s = state(
+            (0..4)
+                .map(|i| record(&format!("aws_vpc.v{i}"), &format!("vpc-{i}"), json!({})))
+                .collect(),
+            false,
+            true,
+            false,
+        );
+        check(&mut cache, &s);
+        s.resources[1].inputs = json!({"changed": true});
+        s.serial += 1;
+        check(&mut cache, &s);
+        s.resources.remove(2);
+        s.resources.push(record("aws_vpc.z", "vpc-z", json!(null)));
+        check(&mut cache, &s);
+        s.resources.clear();
+        check(&mut cache, &s);
+        assert!(cache.records.is_empty(), "records gone are forgotten");
+    }
+
+    proptest! {
+        /// A long-lived cache renders every version of a changing state as serde_json would.
+        #[test]
+        fn successive_renders_with_one_cache_match_serde_json(
+            steps in prop::collection::vec(
+                (0usize..6, any::<u8>(), "[a-z\"\\\\\n ]{0,6}", any::<bool>()), 1..20)
+        ) {
+            let mut cache = RenderCache::default();
+            let mut s = state(Vec::new(), false, false, false);
+            for (slot, value, text, flag) in steps {
+                let address = format!("aws_subnet.s{slot}");
+                let changed = BTreeSet::from([address.clone()]);
+                match s.resources.iter().position(|r| r.address == address) {
+                    Some(i) if flag => { s.resources.remove(i); }
+                    Some(i) => s.resources[i].inputs = json!({"v": value, "t": text}),
+                    None => s.resources.push(record(&address, &text, json!([value]))),
+                }
+                s.resources.sort_by(|a, b| a.address.cmp(&b.address));
+                s.pending.clear();
+                if flag {
+                    s = state(s.resources, value % 2 == 0, true, value % 3 == 0);
+                }
+                s.serial += 1;
+                let expected = reference(&s);
+                // Told what changed, or left to compare.
+                let hint = (value % 2 == 1).then_some(&changed);
+                let text = cache.render_changed(Path::new("s"), &s, hint).expect("render");
+                prop_assert_eq!(text, expected);
+            }
+        }
     }
 }

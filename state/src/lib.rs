@@ -14,7 +14,8 @@ pub mod s3;
 
 pub use backend::{Backend, BackendLock};
 pub use format::{
-    parse, render, OutputRecord, PendingRecord, ResourceRecord, StateFile, FORMAT_VERSION,
+    parse, render, OutputRecord, PendingRecord, RenderCache, ResourceRecord, StateFile,
+    FORMAT_VERSION,
 };
 pub use local::LocalBackend;
 pub use lock::{LockGuard, LockInfo};

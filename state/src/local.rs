@@ -1,13 +1,14 @@
 //! The local backend: `.cairn/state.json` in the stack directory, written atomically
 //! (temporary file, fsync, rename) with mode 0600, earlier versions kept in `.cairn/backups/`.
 
+use std::collections::BTreeSet;
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::format::{check_next, parse, render, StateFile};
+use crate::format::{check_next, parse, RenderCache, StateFile};
 use crate::lock::{self, LockGuard};
 use crate::{GoodCopy, StateError};
 
@@ -34,6 +35,8 @@ pub struct LocalBackend {
     dir: PathBuf,
     /// The last state read or written here, to detect a second writer cheaply.
     last: Mutex<Option<Seen>>,
+    /// The text of the records last written, so a write renders only what changed.
+    rendered: Mutex<RenderCache>,
 }
 
 impl LocalBackend {
@@ -42,6 +45,7 @@ impl LocalBackend {
         LocalBackend {
             dir: stack_dir.join(".cairn"),
             last: Mutex::new(None),
+            rendered: Mutex::new(RenderCache::default()),
         }
     }
 
@@ -163,6 +167,16 @@ impl LocalBackend {
     /// atomically, the previous version kept as a backup. Refuses (writing nothing) when the
     /// state on disk is not the one last read or written here.
     pub fn write(&self, state: &mut StateFile) -> Result<(), StateError> {
+        self.write_changed(state, None)
+    }
+
+    /// [`LocalBackend::write`] of the next version of the state last written here, in which
+    /// only the records at the addresses in `changed` differ (see [`RenderCache::render_changed`]).
+    pub fn write_changed(
+        &self,
+        state: &mut StateFile,
+        changed: Option<&BTreeSet<String>>,
+    ) -> Result<(), StateError> {
         self.ensure_dir()?;
         let path = self.state_path();
         // What is on disk now: the state last seen here when the file is unchanged since
@@ -185,7 +199,11 @@ impl LocalBackend {
             state,
         )?;
         state.serial += 1;
-        let text = match render(&path, state) {
+        let rendered = match self.rendered.lock() {
+            Ok(mut cache) => cache.render_changed(&path, state, changed),
+            Err(_) => crate::format::render(&path, state),
+        };
+        let text = match rendered {
             Ok(t) => t,
             Err(e) => {
                 state.serial -= 1;

@@ -15,6 +15,7 @@
 //! configured key). With versioning enabled on the bucket, a state object that does not
 //! parse is reported with the latest earlier version that does.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
@@ -27,7 +28,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
 use aws_sdk_s3::Client;
 
-use crate::format::{check_next, parse, render, StateFile};
+use crate::format::{check_next, parse, render, RenderCache, StateFile};
 use crate::lock::LockInfo;
 use crate::{GoodCopy, StateError};
 
@@ -72,6 +73,8 @@ pub struct S3Backend {
     key: String,
     kms_key_id: Option<String>,
     last: Mutex<Seen>,
+    /// The text of the records last written, so a write renders only what changed.
+    rendered: Mutex<RenderCache>,
 }
 
 /// User metadata naming the write that stored a state object (a fresh UUID per write), so a
@@ -166,6 +169,7 @@ impl S3Backend {
             key: settings.key,
             kms_key_id: settings.kms_key_id,
             last: Mutex::new(Seen::Unknown),
+            rendered: Mutex::new(RenderCache::default()),
         })
     }
 
@@ -362,6 +366,16 @@ impl S3Backend {
     /// serial as it was, when another writer changed the object since; refuses a stored
     /// state that does not parse (it is never overwritten).
     pub async fn write(&self, state: &mut StateFile) -> Result<(), StateError> {
+        self.write_changed(state, None).await
+    }
+
+    /// [`S3Backend::write`] of the next version of the state last written here, in which only
+    /// the records at the addresses in `changed` differ (see [`RenderCache::render_changed`]).
+    pub async fn write_changed(
+        &self,
+        state: &mut StateFile,
+        changed: Option<&BTreeSet<String>>,
+    ) -> Result<(), StateError> {
         if matches!(self.seen(), Seen::Unknown) {
             // Never read here (or the last attempt failed): see what is stored now.
             self.read().await?;
@@ -390,7 +404,11 @@ impl S3Backend {
         )?;
         let started = state.serial;
         state.serial += 1;
-        let result = match render(&self.location_path(), state) {
+        let rendered = match self.rendered.lock() {
+            Ok(mut cache) => cache.render_changed(&self.location_path(), state, changed),
+            Err(_) => render(&self.location_path(), state),
+        };
+        let result = match rendered {
             Ok(text) => self.put_state(text, etag, state).await,
             Err(e) => Err(e),
         };
