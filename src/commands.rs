@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Context};
 use cairn_engine::{
-    apply, plan_with_secrets, refresh, Action, ApplyOptions, Graph, Outcome as StepOutcome, Plan,
-    PlanMode, Provider, Refreshed, State,
+    apply, plan_with_secrets, refresh, Action, ApplyOptions, Changed, Graph,
+    Outcome as StepOutcome, Plan, PlanMode, Provider, Refreshed, State,
 };
 use cairn_model::Value;
 use cairn_stacks::Stack;
@@ -233,19 +233,51 @@ fn confirm(question: &str) -> Result<bool, Failure> {
 struct Store<'a> {
     backend: &'a Backend,
     secrets: &'a Secrets,
+    /// Converts only what changed since the last save.
+    recorder: statefile::Recorder,
 }
 
-impl Store<'_> {
+impl<'a> Store<'a> {
+    fn new(backend: &'a Backend, secrets: &'a Secrets) -> Self {
+        Store {
+            backend,
+            secrets,
+            recorder: statefile::Recorder::default(),
+        }
+    }
+
     /// Records `state` (sensitive values as digests) as the next version of `file`.
     async fn save(
-        &self,
+        &mut self,
         file: &mut StateFile,
         state: &State,
         catalog: &cairn_model::Catalog,
         config: &cairn_model::Config,
     ) -> Result<(), cairn_state::StateError> {
-        statefile::update_file(file, &self.secrets.redact_state(state, catalog, config));
-        self.backend.write(file).await
+        self.save_changes(file, state, Changed::Anything, catalog, config)
+            .await
+    }
+
+    /// [`Store::save`] when only `changed` changed since `file` was last saved.
+    async fn save_changes(
+        &mut self,
+        file: &mut StateFile,
+        state: &State,
+        changed: Changed<'_>,
+        catalog: &cairn_model::Catalog,
+        config: &cairn_model::Config,
+    ) -> Result<(), cairn_state::StateError> {
+        let secrets = self.secrets;
+        let redaction = statefile::Redaction {
+            inputs: &|address, inputs| secrets.redact_inputs(address, inputs, catalog, config),
+            output: &|value| secrets.digest(value),
+        };
+        self.recorder.update(file, state, changed, &redaction);
+        let changed: Option<std::collections::BTreeSet<String>> = match changed {
+            Changed::Anything => None,
+            Changed::Resources(touched) => Some(touched.iter().map(|a| a.to_string()).collect()),
+        };
+        self.backend.write_changed(file, changed.as_ref()).await
     }
 }
 
@@ -279,11 +311,7 @@ impl Session {
         let provider = workspace::provider(stack).await?;
         let (state, resolved) = resolve_journal(stack, state, &*provider, true).await?;
         if resolved {
-            let store = Store {
-                backend: &backend,
-                secrets: &secrets,
-            };
-            store
+            Store::new(&backend, &secrets)
                 .save(&mut file, &state, provider.catalog(), &stack.config)
                 .await?;
         }
@@ -300,7 +328,7 @@ impl Session {
 
 async fn execute(
     stack: &Stack,
-    store: Store<'_>,
+    mut store: Store<'_>,
     mut file: StateFile,
     state: State,
     p: &Plan,
@@ -336,8 +364,8 @@ async fn execute(
     let catalog = provider.catalog().clone();
     // The executor records synchronously after every operation; the backend's write is
     // async (S3), so it runs to completion here, on this worker thread.
-    let mut record = |s: &State| -> Result<(), String> {
-        let save = store.save(&mut file, s, &catalog, &stack.config);
+    let mut record = |s: &State, changed: Changed<'_>| -> Result<(), String> {
+        let save = store.save_changes(&mut file, s, changed, &catalog, &stack.config);
         tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(save))
             .map_err(|e| e.to_string())
     };
@@ -457,10 +485,7 @@ pub async fn apply_cmd(
     })
     .await?;
     let catalog = provider.catalog().clone();
-    let store = Store {
-        backend: &backend,
-        secrets: &secrets,
-    };
+    let store = Store::new(&backend, &secrets);
     let (mode, refresh_first) = match &saved {
         Some(s) => (
             if s.destroy {
@@ -561,10 +586,7 @@ pub async fn destroy_cmd(dir: &Path, args: &PlanArgs, auto_approve: bool) -> Out
         lock: _lock,
     } = Session::open(dir, &stack, "destroy", |_| Ok(())).await?;
     let catalog = provider.catalog().clone();
-    let store = Store {
-        backend: &backend,
-        secrets: &secrets,
-    };
+    let mut store = Store::new(&backend, &secrets);
     let (p, refreshed) = make_plan(
         &stack,
         &state,
@@ -820,10 +842,7 @@ pub async fn refresh_only_cmd(dir: &Path, args: &PlanArgs, auto_approve: bool) -
         lock: _lock,
     } = Session::open(dir, &stack, "apply --refresh-only", |_| Ok(())).await?;
     let catalog = provider.catalog().clone();
-    let store = Store {
-        backend: &backend,
-        secrets: &secrets,
-    };
+    let mut store = Store::new(&backend, &secrets);
     let (refreshed, found) = refresh_and_detect(&stack, &state, &*provider, &secrets).await?;
     if found.is_empty() {
         println!("Nothing to record: state matches what exists.");

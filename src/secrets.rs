@@ -5,8 +5,8 @@
 
 use std::collections::BTreeSet;
 
-use cairn_engine::{redact_attributes, sensitive_attributes, State};
-use cairn_model::{Catalog, Config, Value};
+use cairn_engine::{redact_attributes, sensitive_attributes};
+use cairn_model::{Address, Catalog, Config, Value};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -58,35 +58,25 @@ impl Secrets {
         Value::string(format!("{PREFIX}{hex}"))
     }
 
-    /// `state` as it may be written: every sensitive attribute and output a digest, also in
-    /// the configuration a pending create keeps.
-    pub fn redact_state(&self, state: &State, catalog: &Catalog, config: &Config) -> State {
-        let mut out = state.clone();
-        let redact = |v: &Value| self.digest(v);
-        let configured: std::collections::BTreeMap<_, _> =
-            config.resources.iter().map(|r| (&r.address, r)).collect();
-        let secret_of = |address: &cairn_model::Address| -> BTreeSet<String> {
-            match catalog.get(&address.rtype) {
-                Some(schema) => sensitive_attributes(schema, configured.get(address).copied()),
-                None => BTreeSet::new(),
-            }
+    /// `inputs` of the resource at `address` as they may be written: every sensitive
+    /// attribute a digest (the configuration's `sensitive` marks and the catalog's).
+    pub fn redact_inputs(
+        &self,
+        address: &Address,
+        inputs: &Value,
+        catalog: &Catalog,
+        config: &Config,
+    ) -> Value {
+        let Some(schema) = catalog.get(&address.rtype) else {
+            return inputs.clone();
         };
-        for r in out.resources.values_mut().chain(out.deposed.iter_mut()) {
-            let secret = secret_of(&r.address);
-            if !secret.is_empty() {
-                r.inputs = redact_attributes(&r.inputs, &secret, &redact);
-            }
+        let configured = config.resources.iter().find(|r| &r.address == address);
+        let secret: BTreeSet<String> = sensitive_attributes(schema, configured);
+        if secret.is_empty() {
+            inputs.clone()
+        } else {
+            redact_attributes(inputs, &secret, &|v: &Value| self.digest(v))
         }
-        for op in out.pending.iter_mut() {
-            let secret = secret_of(&op.address);
-            if let (Some(inputs), false) = (&op.inputs, secret.is_empty()) {
-                op.inputs = Some(redact_attributes(inputs, &secret, &redact));
-            }
-        }
-        for o in out.outputs.values_mut().filter(|o| o.sensitive) {
-            o.value = self.digest(&o.value);
-        }
-        out
     }
 }
 

@@ -1,6 +1,6 @@
 //! Conversion between the state file format (`cairn-state`) and the engine's in-memory state.
 
-use cairn_engine::{OutputState, PendingOperation, ResourceState, State};
+use cairn_engine::{Changed, OutputState, PendingOperation, ResourceState, State};
 use cairn_model::{Address, Value};
 use cairn_state::{OutputRecord, PendingRecord, ResourceRecord, StateFile};
 
@@ -30,12 +30,13 @@ fn resource_from(r: &ResourceRecord) -> Result<ResourceState, String> {
     })
 }
 
-fn resource_to(r: &ResourceState) -> ResourceRecord {
+/// The record of `r`, with `inputs` as they are to be stored.
+fn resource_to(r: &ResourceState, inputs: &Value) -> ResourceRecord {
     ResourceRecord {
         address: r.address.to_string(),
         rtype: r.address.rtype.clone(),
         id: r.id.clone(),
-        inputs: r.inputs.to_json_lossy(),
+        inputs: inputs.to_json_lossy(),
         outputs: r.outputs.to_json_lossy(),
         dependencies: r.dependencies.iter().map(|d| d.to_string()).collect(),
         prevent_destroy: r.prevent_destroy,
@@ -89,35 +90,205 @@ pub fn to_engine(file: &StateFile) -> Result<State, String> {
     Ok(state)
 }
 
-/// Records the engine's state into `file` (lineage and serial are the backend's business).
-pub fn update_file(file: &mut StateFile, state: &State) {
-    file.cairn_version = env!("CARGO_PKG_VERSION").to_string();
-    file.resources = state.resources.values().map(resource_to).collect();
-    file.deposed = state.deposed.iter().map(resource_to).collect();
-    file.pending = state
-        .pending
-        .iter()
-        .map(|p| PendingRecord {
-            token: p.token.clone(),
-            address: p.address.to_string(),
-            operation: p.operation.clone(),
-            started_unix: p.started_unix,
-            inputs: p.inputs.as_ref().map(Value::to_json_lossy),
-            dependencies: p.dependencies.iter().map(|d| d.to_string()).collect(),
-            prevent_destroy: p.prevent_destroy,
-        })
-        .collect();
-    file.outputs = state
-        .outputs
-        .iter()
-        .map(|(k, o)| {
-            (
-                k.clone(),
-                OutputRecord {
-                    value: o.value.to_json_lossy(),
-                    sensitive: o.sensitive,
-                },
-            )
-        })
-        .collect();
+/// How sensitive values are written: `inputs` gives a resource's (or a pending create's)
+/// inputs as they may be stored, `output` a sensitive output's stored value.
+pub struct Redaction<'a> {
+    pub inputs: &'a dyn Fn(&Address, &Value) -> Value,
+    pub output: &'a dyn Fn(&Value) -> Value,
+}
+
+/// Records the engine's state into a state file again and again (after every operation of an
+/// apply), converting only the resources the executor says changed: the records of the others
+/// are moved over as they are. Lineage and serial are the backend's business.
+#[derive(Default)]
+pub struct Recorder {
+    /// A reused buffer for address text.
+    scratch: String,
+}
+
+impl Recorder {
+    /// Records `state` into `file`. With [`Changed::Resources`], `file` must hold the state
+    /// as it was before those changes (as this recorder or [`to_engine`]'s source left it).
+    pub fn update(
+        &mut self,
+        file: &mut StateFile,
+        state: &State,
+        changed: Changed<'_>,
+        redact: &Redaction<'_>,
+    ) {
+        use std::fmt::Write;
+        let to_record = |r: &ResourceState| resource_to(r, &(redact.inputs)(&r.address, &r.inputs));
+        file.resources = match changed {
+            Changed::Anything => state.resources.values().map(to_record).collect(),
+            Changed::Resources(touched) => {
+                let mut old: Vec<Option<ResourceRecord>> = std::mem::take(&mut file.resources)
+                    .into_iter()
+                    .map(Some)
+                    .collect();
+                let index: std::collections::HashMap<String, usize> = old
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, r)| Some((r.as_ref()?.address.clone(), i)))
+                    .collect();
+                let mut records = Vec::with_capacity(state.resources.len());
+                for (address, now) in &state.resources {
+                    let kept = if touched.contains(address) {
+                        None
+                    } else {
+                        self.scratch.clear();
+                        let _ = write!(self.scratch, "{address}");
+                        index.get(&self.scratch).and_then(|&i| old[i].take())
+                    };
+                    records.push(kept.unwrap_or_else(|| to_record(now)));
+                }
+                records
+            }
+        };
+        file.cairn_version = env!("CARGO_PKG_VERSION").to_string();
+        file.deposed = state.deposed.iter().map(to_record).collect();
+        file.pending = state
+            .pending
+            .iter()
+            .map(|p| PendingRecord {
+                token: p.token.clone(),
+                address: p.address.to_string(),
+                operation: p.operation.clone(),
+                started_unix: p.started_unix,
+                inputs: p
+                    .inputs
+                    .as_ref()
+                    .map(|i| (redact.inputs)(&p.address, i).to_json_lossy()),
+                dependencies: p.dependencies.iter().map(|d| d.to_string()).collect(),
+                prevent_destroy: p.prevent_destroy,
+            })
+            .collect();
+        file.outputs = state
+            .outputs
+            .iter()
+            .map(|(k, o)| {
+                let value = if o.sensitive {
+                    (redact.output)(&o.value)
+                } else {
+                    o.value.clone()
+                };
+                (
+                    k.clone(),
+                    OutputRecord {
+                        value: value.to_json_lossy(),
+                        sensitive: o.sensitive,
+                    },
+                )
+            })
+            .collect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn resource(name: &str, id: &str, password: &str) -> ResourceState {
+        ResourceState {
+            address: Address::new("aws_db_instance", name),
+            id: id.into(),
+            inputs: Value::from_json(serde_json::json!({"password": password, "size": 20})),
+            outputs: Value::from_json(serde_json::json!({"id": id})),
+            dependencies: vec![Address::new("aws_vpc", "main")],
+            prevent_destroy: false,
+        }
+    }
+
+    /// Updates `file` with `recorder`, redacting every `password`; checks the result against
+    /// a conversion from scratch and returns how many resources were converted.
+    fn check(
+        recorder: &mut Recorder,
+        file: &mut StateFile,
+        state: &State,
+        changed: Changed<'_>,
+    ) -> usize {
+        let asked = std::cell::Cell::new(0);
+        let inputs = |_: &Address, v: &Value| {
+            asked.set(asked.get() + 1);
+            let mut json = v.to_json_lossy();
+            if let Some(p) = json.get_mut("password") {
+                *p = "digest".into();
+            }
+            Value::from_json(json)
+        };
+        let output = |_: &Value| Value::string("digest");
+        let redaction = Redaction {
+            inputs: &inputs,
+            output: &output,
+        };
+        recorder.update(file, state, changed, &redaction);
+        let converted = asked.get();
+        let mut fresh = StateFile::new("x");
+        Recorder::default().update(&mut fresh, state, Changed::Anything, &redaction);
+        assert_eq!(file.resources, fresh.resources);
+        assert!(file
+            .resources
+            .iter()
+            .all(|r| r.inputs["password"] == "digest"));
+        converted
+    }
+
+    #[test]
+    fn a_recorder_converts_only_what_changed() {
+        let mut recorder = Recorder::default();
+        let mut file = StateFile::new("x");
+        let mut state = State::default();
+        for (name, id) in [("b", "db-b"), ("a", "db-a"), ("c", "db-c")] {
+            let r = resource(name, id, "hunter2");
+            state.resources.insert(r.address.clone(), r);
+        }
+        let none = BTreeSet::new();
+        assert_eq!(
+            check(&mut recorder, &mut file, &state, Changed::Anything),
+            3
+        );
+        assert_eq!(
+            check(&mut recorder, &mut file, &state, Changed::Resources(&none)),
+            0
+        );
+        // One changed, one gone, one new.
+        let (a, b, d) = (
+            Address::new("aws_db_instance", "a"),
+            Address::new("aws_db_instance", "b"),
+            Address::new("aws_db_instance", "d"),
+        );
+        state
+            .resources
+            .insert(b.clone(), resource("b", "db-b2", "hunter3"));
+        state.resources.remove(&a);
+        state
+            .resources
+            .insert(d.clone(), resource("d", "db-d", "x"));
+        let touched = BTreeSet::from([a, b, d]);
+        assert_eq!(
+            check(
+                &mut recorder,
+                &mut file,
+                &state,
+                Changed::Resources(&touched)
+            ),
+            2
+        );
+        // Records in another order are still found by address.
+        file.resources.reverse();
+        assert_eq!(
+            check(&mut recorder, &mut file, &state, Changed::Resources(&none)),
+            0
+        );
+        state.resources.clear();
+        assert_eq!(
+            check(
+                &mut recorder,
+                &mut file,
+                &state,
+                Changed::Resources(&touched)
+            ),
+            0
+        );
+    }
 }

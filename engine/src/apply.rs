@@ -313,17 +313,29 @@ enum Work {
     Delete(Observed),
 }
 
-/// Applies `plan`, starting from `state`, calling `record` with the whole state: before
-/// operations start (their intents, in the journal), and after every operation finishes,
-/// before the executor waits again. Operations that start or finish together share a write. Returns the final state and the outcome of every step; operation failures are
-/// outcomes, not errors.
+/// What changed in a state handed to the `record` callback of [`apply`], since the previous
+/// call: so that writing it after every operation costs what changed, not the whole stack.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Changed<'a> {
+    /// Anything may have changed (the first call of an apply).
+    Anything,
+    /// Only the entries of `resources` at these addresses were added, replaced or removed;
+    /// the journal, deposed instances and outputs may have changed too.
+    Resources(&'a BTreeSet<Address>),
+}
+
+/// Applies `plan`, starting from `state`, calling `record` with the whole state and what
+/// changed in it: before operations start (their intents, in the journal), and after every
+/// operation finishes, before the executor waits again. Operations that start or finish
+/// together share a write. Returns the final state and the outcome of every step; operation
+/// failures are outcomes, not errors.
 pub async fn apply(
     plan: &Plan,
     config: &Config,
     mut state: State,
     provider: Arc<dyn Provider>,
     options: &ApplyOptions,
-    record: &mut (dyn FnMut(&State) -> Result<(), String> + Send),
+    record: &mut (dyn FnMut(&State, Changed<'_>) -> Result<(), String> + Send),
     events: EventSink,
 ) -> Result<ApplyReport, ApplyError> {
     let nodes = build_nodes(plan)?;
@@ -355,8 +367,18 @@ pub async fn apply(
     };
     // What references see: kept up to date as operations finish, not rebuilt per step.
     let mut env = env_of(&state);
-    // Whether state changed since it was last recorded.
+    // Whether state changed since it was last recorded, and which resources did.
     let mut dirty = false;
+    let mut touched: Option<BTreeSet<Address>> = None;
+    let mut write = |state: &State, touched: &mut Option<BTreeSet<Address>>| {
+        let changed = match touched {
+            Some(t) => Changed::Resources(t),
+            None => Changed::Anything,
+        };
+        let result = record(state, changed).map_err(ApplyError::Record);
+        *touched = Some(BTreeSet::new());
+        result
+    };
     loop {
         // Operations that may start now: their intents are recorded together, in one write,
         // before any of them calls AWS.
@@ -438,7 +460,7 @@ pub async fn apply(
             starting.push((i, work, token));
         }
         if dirty || !starting.is_empty() {
-            record(&state).map_err(ApplyError::Record)?;
+            write(&state, &mut touched)?;
             dirty = false;
         }
         for (i, work, token) in starting {
@@ -509,6 +531,9 @@ pub async fn apply(
             }
             match result {
                 Ok(observed) => {
+                    if let Some(t) = touched.as_mut() {
+                        t.insert(address.clone());
+                    }
                     record_success(
                         &mut state,
                         change,
@@ -565,7 +590,7 @@ pub async fn apply(
         }
     }
     state.outputs.retain(|k, _| config.outputs.contains_key(k));
-    record(&state).map_err(ApplyError::Record)?;
+    write(&state, &mut touched)?;
 
     let steps = nodes
         .iter()

@@ -13,7 +13,9 @@ pub mod recover;
 pub mod refresh;
 pub mod state;
 
-pub use apply::{apply, ApplyError, ApplyOptions, ApplyReport, Event, EventSink, Outcome, Step};
+pub use apply::{
+    apply, ApplyError, ApplyOptions, ApplyReport, Changed, Event, EventSink, Outcome, Step,
+};
 pub use graph::{CycleError, Graph};
 pub use plan::{
     detect_drift, plan, plan_with_secrets, redact_attributes, sensitive_attributes, Action,

@@ -1,14 +1,14 @@
 //! Engine tests over the in-memory provider: planning, ordering, failure and state recording.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cairn_engine::memory::MemoryProvider;
 use cairn_engine::{
-    apply, plan, recover, refresh, Action, ApplyOptions, ApplyReport, Event, Outcome, Plan,
-    PlanMode, Provider, Resolution, State, Step,
+    apply, plan, recover, refresh, Action, ApplyOptions, ApplyReport, Changed, Event, Outcome,
+    Plan, PlanMode, Provider, Resolution, State, Step,
 };
 use cairn_model::{
     Address, Catalog, Config, Expr, Lifecycle, Part, PathSeg, Reference, ResourceConfig,
@@ -157,6 +157,8 @@ impl Run {
         let sink = events.clone();
         let mut writes = 0;
         let provider: Arc<dyn Provider> = self.provider.clone();
+        // Every write says truly which resources changed since the previous one.
+        let mut previous: Option<State> = None;
         let report = apply(
             p,
             config,
@@ -166,8 +168,24 @@ impl Run {
                 parallelism,
                 ..ApplyOptions::default()
             },
-            &mut |_s: &State| {
+            &mut |s: &State, changed: Changed<'_>| {
                 writes += 1;
+                match (&previous, changed) {
+                    (None, Changed::Anything) => {}
+                    (Some(before), Changed::Resources(touched)) => {
+                        let addresses: BTreeSet<_> =
+                            before.resources.keys().chain(s.resources.keys()).collect();
+                        for a in addresses {
+                            if before.resources.get(a) != s.resources.get(a) {
+                                assert!(touched.contains(a), "{a} changed unannounced");
+                            }
+                        }
+                    }
+                    (before, changed) => {
+                        panic!("write {writes}: {changed:?} after {:?}", before.is_some())
+                    }
+                }
+                previous = Some(s.clone());
                 Ok(())
             },
             Arc::new(move |e| sink.lock().expect("events").push(e)),
@@ -576,7 +594,7 @@ async fn an_interrupt_stops_new_operations_and_keeps_what_finished() {
             interrupt: Some(flag),
             ..ApplyOptions::default()
         },
-        &mut |_s: &State| Ok(()),
+        &mut |_s: &State, _: Changed<'_>| Ok(()),
         // Ctrl-C right after the first operation finishes.
         Arc::new(move |e| {
             if matches!(e, Event::Finished { .. }) {
@@ -636,7 +654,7 @@ async fn a_run_killed_at_any_write_recovers_without_orphans_or_duplicates() {
             State::default(),
             dyn_provider,
             &ApplyOptions::default(),
-            &mut |s: &State| {
+            &mut |s: &State, _: Changed<'_>| {
                 writes += 1;
                 if writes >= kill_at {
                     return Err("killed".into());
