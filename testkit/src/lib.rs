@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 mod proxy;
 
 #[cfg(feature = "proxy")]
-pub use proxy::{Call, FaultKind, Faults, Proxy};
+pub use proxy::{Call, FaultKind, Faults, Proxy, Timing};
 
 /// A running moto server.
 pub struct Moto {

@@ -12,7 +12,12 @@
 //! - hold the answer of mutating calls after moto has carried them out
 //!   ([`Faults::mutating_latency`]), so that a process killed meanwhile leaves behind a resource
 //!   it never heard of;
-//! - record every AWS call it saw ([`Proxy::calls`]) with its service, operation and outcome.
+//! - record every AWS call it saw ([`Proxy::calls`]) with its service, operation and outcome,
+//!   and when it came and how long the upstream took ([`Proxy::timed_calls`]).
+//!
+//! Other processes (the benchmarks, through the `cairn-proxy` binary) read and steer it over
+//! HTTP on the same port: `GET /_proxy/calls` (one JSON object per line), `POST /_proxy/clear`,
+//! and `POST /_proxy/set?latency_ms=N&mutating_latency_ms=N`.
 //!
 //! Requests without a SigV4 credential (moto's own `/moto-api/...` control calls) are forwarded
 //! untouched: never delayed, faulted or recorded.
@@ -110,6 +115,16 @@ pub struct Call {
     pub status: u16,
 }
 
+/// When a call came and how long it took.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timing {
+    /// When the request arrived, from the proxy's start.
+    pub at: Duration,
+    /// From its arrival until the upstream answered (or the fault was chosen): any
+    /// [`Faults::latency`] included, [`Faults::mutating_latency`] left out.
+    pub took: Duration,
+}
+
 /// A running proxy; stops when dropped.
 pub struct Proxy {
     port: u16,
@@ -143,6 +158,7 @@ impl Proxy {
             .expect("cannot build the proxy runtime");
         let shared = Arc::new(Shared {
             upstream,
+            started: Instant::now(),
             state: Mutex::new(State::default()),
         });
         let (shutdown, stop) = oneshot::channel();
@@ -181,7 +197,22 @@ impl Proxy {
     /// Every AWS call seen so far, in the order their outcome was known: when the upstream
     /// answered (before any [`Faults::mutating_latency`]) or the fault was chosen.
     pub fn calls(&self) -> Vec<Call> {
+        self.shared
+            .lock()
+            .calls
+            .iter()
+            .map(|(c, _)| c.clone())
+            .collect()
+    }
+
+    /// [`Proxy::calls`] with when each came and how long it took.
+    pub fn timed_calls(&self) -> Vec<(Call, Timing)> {
         self.shared.lock().calls.clone()
+    }
+
+    /// Forgets the calls seen so far.
+    pub fn clear(&self) {
+        self.shared.lock().calls.clear();
     }
 
     /// Waits up to `timeout` for a recorded call that `matches`, and returns the first one.
@@ -194,7 +225,7 @@ impl Proxy {
     ) -> Option<Call> {
         let deadline = Instant::now() + timeout;
         loop {
-            if let Some(call) = self.shared.lock().calls.iter().find(|c| matches(c)) {
+            if let Some((call, _)) = self.shared.lock().calls.iter().find(|(c, _)| matches(c)) {
                 return Some(call.clone());
             }
             if Instant::now() >= deadline {
@@ -219,6 +250,8 @@ impl Drop for Proxy {
 struct Shared {
     /// `http://host:port`, no trailing slash.
     upstream: String,
+    /// When the proxy started: [`Timing::at`] counts from here.
+    started: Instant,
     state: Mutex<State>,
 }
 
@@ -227,8 +260,12 @@ impl Shared {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn record(&self, call: Call) {
-        self.lock().calls.push(call);
+    fn record(&self, call: Call, arrived: Instant) {
+        let timing = Timing {
+            at: arrived.saturating_duration_since(self.started),
+            took: arrived.elapsed(),
+        };
+        self.lock().calls.push((call, timing));
     }
 }
 
@@ -237,7 +274,7 @@ struct State {
     faults: Faults,
     /// splitmix64 state.
     rng: u64,
-    calls: Vec<Call>,
+    calls: Vec<(Call, Timing)>,
     /// For the request ids of injected faults.
     next_id: u64,
 }
@@ -393,7 +430,11 @@ async fn handle(
     reset: Arc<AtomicBool>,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, BoxError> {
+    let arrived = Instant::now();
     let (parts, body) = req.into_parts();
+    if let Some(command) = parts.uri.path().strip_prefix("/_proxy/") {
+        return Ok(control(&shared, &parts, command));
+    }
     let body = body.collect().await?.to_bytes();
     let Some(call) = classify(&parts, &body) else {
         return Ok(forward(&shared, &client, parts, body).await);
@@ -413,13 +454,16 @@ async fn handle(
         tokio::time::sleep(latency).await;
     }
     let record = |injected, status| {
-        shared.record(Call {
-            service: call.service.clone(),
-            operation: call.operation.clone(),
-            mutating: call.mutating,
-            injected,
-            status,
-        })
+        shared.record(
+            Call {
+                service: call.service.clone(),
+                operation: call.operation.clone(),
+                mutating: call.mutating,
+                injected,
+                status,
+            },
+            arrived,
+        )
     };
     match fault {
         Some(FaultKind::Reset) => {
@@ -441,6 +485,80 @@ async fn handle(
             Ok(response)
         }
     }
+}
+
+/// Answers a call to the proxy's own HTTP interface (`/_proxy/COMMAND`).
+fn control(shared: &Shared, parts: &Parts, command: &str) -> Response<Body> {
+    let query = parts.uri.query().unwrap_or("");
+    match (&parts.method, command) {
+        (&Method::GET, "calls") => {
+            let mut out = String::new();
+            for (c, t) in shared.lock().calls.iter() {
+                out.push_str(&format!(
+                    "{{\"service\":{},\"operation\":{},\"mutating\":{},\"status\":{},\"injected\":{},\"at_ms\":{:.3},\"took_ms\":{:.3}}}\n",
+                    json_string(&c.service),
+                    json_string(&c.operation),
+                    c.mutating,
+                    c.status,
+                    c.injected.is_some(),
+                    t.at.as_secs_f64() * 1000.0,
+                    t.took.as_secs_f64() * 1000.0,
+                ));
+            }
+            plain(StatusCode::OK, out)
+        }
+        (&Method::POST, "clear") => {
+            shared.lock().calls.clear();
+            plain(StatusCode::OK, String::new())
+        }
+        (&Method::POST, "set") => {
+            let mut faults = Faults::default();
+            for (key, value) in query_pairs(query) {
+                let Ok(ms) = value.parse::<u64>() else {
+                    return plain(
+                        StatusCode::BAD_REQUEST,
+                        format!("{key}={value}: not a whole number of milliseconds"),
+                    );
+                };
+                match key {
+                    "latency_ms" => faults.latency = Duration::from_millis(ms),
+                    "mutating_latency_ms" => faults.mutating_latency = Duration::from_millis(ms),
+                    _ => {
+                        return plain(
+                            StatusCode::BAD_REQUEST,
+                            format!("unknown setting {key:?} (latency_ms, mutating_latency_ms)"),
+                        )
+                    }
+                }
+            }
+            let mut state = shared.lock();
+            state.rng = faults.seed;
+            state.faults = faults;
+            plain(StatusCode::OK, String::new())
+        }
+        _ => plain(
+            StatusCode::NOT_FOUND,
+            format!(
+                "{} /_proxy/{command}: the proxy answers GET calls, POST clear, POST set",
+                parts.method
+            ),
+        ),
+    }
+}
+
+/// `s` as a JSON string literal.
+fn json_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Hop-by-hop headers: they describe one connection, never the message (and are never signed).

@@ -564,3 +564,54 @@ fn survives_bad_input() {
     let mut conn = Conn::open(&proxy);
     assert_eq!(conn.ec2("DescribeVpcs", "").unwrap().status, 200);
 }
+
+#[test]
+fn other_processes_read_and_steer_the_proxy_over_http() {
+    let moto = Moto::start();
+    let proxy = Proxy::start(&moto.endpoint());
+    let mut conn = Conn::open(&proxy);
+    let set = conn
+        .send("POST", "/_proxy/set?mutating_latency_ms=300", &[], "")
+        .unwrap();
+    assert_eq!(set.status, 200, "{}", set.body);
+    assert_eq!(conn.ec2("DescribeVpcs", "").unwrap().status, 200);
+    let started = Instant::now();
+    assert_eq!(
+        conn.ec2("CreateVpc", "&CidrBlock=10.0.0.0/16")
+            .unwrap()
+            .status,
+        200
+    );
+    let create_took = started.elapsed();
+
+    let calls = conn.send("GET", "/_proxy/calls", &[], "").unwrap();
+    assert_eq!(calls.status, 200);
+    let lines: Vec<&str> = calls.body.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", calls.body);
+    assert!(
+        lines[0].starts_with(r#"{"service":"ec2","operation":"DescribeVpcs","mutating":false,"status":200,"injected":false,"at_ms":"#),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[1].contains(r#""operation":"CreateVpc","mutating":true"#));
+    // The timings: arrival after the first call's, and upstream time without the held answer.
+    let timed = proxy.timed_calls();
+    assert!(timed[1].1.at >= timed[0].1.at);
+    assert!(
+        create_took >= timed[1].1.took + Duration::from_millis(300),
+        "{create_took:?} {timed:?}"
+    );
+
+    assert_eq!(
+        conn.send("POST", "/_proxy/clear", &[], "").unwrap().status,
+        200
+    );
+    assert!(proxy.calls().is_empty());
+    let bad = conn.send("POST", "/_proxy/set?latency=5", &[], "").unwrap();
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(bad.body.contains("unknown setting"), "{}", bad.body);
+    assert_eq!(
+        conn.send("GET", "/_proxy/nope", &[], "").unwrap().status,
+        404
+    );
+}
