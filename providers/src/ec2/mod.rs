@@ -52,6 +52,7 @@ use cairn_engine::{OpContext, ProviderError};
 
 use crate::common::{
     api, claim, code, retry, tag_changes, tags_can_tell, visible_tags, Claim, DELETE_PATIENCE,
+    VISIBLE_PATIENCE,
 };
 
 /// `Name = values` filter.
@@ -160,6 +161,57 @@ pub async fn update_tags(
             .map_err(|e| api("CreateTags", id, e.into_service_error()))?;
     }
     Ok(())
+}
+
+/// The tags a resource was created with, as a read would show them: those of the create's
+/// answer, or, when the answer leaves them out, the ones the create asked for (tag
+/// specifications are applied with the create, or the create fails).
+pub fn created_tags(
+    answered: &[Tag],
+    asked: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    if answered.is_empty() {
+        visible_tags(asked.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    } else {
+        tags_of(answered)
+    }
+}
+
+/// Whether an EC2 error names a resource that does not exist (yet): a resource made moments
+/// ago that this call does not see yet, EC2 being eventually consistent.
+pub fn is_not_yet_visible(c: Option<&str>) -> bool {
+    matches!(
+        c,
+        Some(
+            "InvalidVpcID.NotFound"
+                | "InvalidSubnetID.NotFound"
+                | "InvalidRouteTableID.NotFound"
+                | "InvalidGroup.NotFound"
+                | "InvalidInternetGatewayID.NotFound"
+                | "InvalidGatewayID.NotFound"
+                | "InvalidNatGatewayID.NotFound"
+                | "InvalidAllocationID.NotFound"
+        )
+    )
+}
+
+/// Runs a call that names other resources (a subnet's VPC, an association's table) until it
+/// succeeds, retrying while one of them is not visible yet (the create of a dependency was
+/// just answered): so that a create need not read what it made back before its dependents
+/// start. A call refused with such an error made nothing, so trying again is safe.
+pub async fn call_patiently<T, E, F, Fut>(
+    op_name: &str,
+    what: &str,
+    op: F,
+) -> Result<T, ProviderError>
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    retry(VISIBLE_PATIENCE, |e: &E| is_not_yet_visible(code(e)), op)
+        .await
+        .map_err(|e| api(op_name, what, e))
 }
 
 /// Whether an EC2 error says something still depends on the resource (retried by deletes).

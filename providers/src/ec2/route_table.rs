@@ -8,7 +8,9 @@ use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{delete_patiently, filter, tag_spec, tags_of, update_tags};
+use super::{
+    call_patiently, created_tags, delete_patiently, filter, tag_spec, tags_of, update_tags,
+};
 use crate::common::{api, observed, only, parse, read_back, request};
 use crate::Aws;
 
@@ -103,11 +105,7 @@ pub async fn read(
         };
         let outputs = Outputs {
             id: id.to_string(),
-            arn: format!(
-                "arn:aws:ec2:{}:{}:route-table/{id}",
-                aws.region,
-                t.owner_id().unwrap_or_default()
-            ),
+            arn: arn(aws, t.owner_id(), id),
         };
         out.insert(
             id.to_string(),
@@ -137,15 +135,16 @@ async fn put_route(aws: &Aws, id: &str, r: &Route, replace: bool) -> Result<(), 
             .await
             .map_err(|e| api("ReplaceRoute", &what, e.into_service_error()))?;
     } else {
-        aws.ec2
-            .create_route()
-            .route_table_id(id)
-            .destination_cidr_block(&r.cidr_block)
-            .set_gateway_id(r.gateway_id.clone())
-            .set_nat_gateway_id(r.nat_gateway_id.clone())
-            .send()
-            .await
-            .map_err(|e| api("CreateRoute", &what, e.into_service_error()))?;
+        call_patiently("CreateRoute", &what, || {
+            aws.ec2
+                .create_route()
+                .route_table_id(id)
+                .destination_cidr_block(&r.cidr_block)
+                .set_gateway_id(r.gateway_id.clone())
+                .set_nat_gateway_id(r.nat_gateway_id.clone())
+                .send()
+        })
+        .await?;
     }
     Ok(())
 }
@@ -191,21 +190,40 @@ pub async fn create(
     _ctx: &OpContext,
 ) -> Result<Observed, ProviderError> {
     let c: Config = parse(TYPE, config)?;
-    let created = aws
-        .ec2
-        .create_route_table()
-        .vpc_id(&c.vpc_id)
-        .set_tag_specifications(tag_spec(ResourceType::RouteTable, &c.tags).map(|t| vec![t]))
-        .send()
-        .await
-        .map_err(|e| api("CreateRouteTable", &c.vpc_id, e.into_service_error()))?;
-    let id = created
+    let created = call_patiently("CreateRouteTable", &c.vpc_id, || {
+        aws.ec2
+            .create_route_table()
+            .vpc_id(&c.vpc_id)
+            .set_tag_specifications(tag_spec(ResourceType::RouteTable, &c.tags).map(|t| vec![t]))
+            .send()
+    })
+    .await?;
+    let table = created
         .route_table()
-        .and_then(|t| t.route_table_id())
-        .ok_or_else(|| ProviderError::Api("CreateRouteTable returned no id".into()))?
-        .to_string();
+        .filter(|t| t.route_table_id().is_some())
+        .ok_or_else(|| ProviderError::Api("CreateRouteTable returned no id".into()))?;
+    let id = table.route_table_id().unwrap_or_default().to_string();
     sync_routes(aws, &id, &[], &c.route).await?;
-    read_back(TYPE, &id, || read_one(aws, &id)).await
+    // The answer and the routes just made are the table as it is: no read back.
+    let now = Config {
+        vpc_id: table.vpc_id().unwrap_or(&c.vpc_id).to_string(),
+        route: c.route.clone(),
+        tags: created_tags(table.tags(), &c.tags),
+    };
+    let outputs = Outputs {
+        arn: arn(aws, table.owner_id(), &id),
+        id,
+    };
+    Ok(observed(&schema(), &outputs.id, &now, &outputs))
+}
+
+/// The ARN of route table `id` of account `owner`.
+fn arn(aws: &Aws, owner: Option<&str>, id: &str) -> String {
+    format!(
+        "arn:aws:ec2:{}:{}:route-table/{id}",
+        aws.region,
+        owner.unwrap_or_default()
+    )
 }
 
 find_by_owner_tags!(describe_route_tables, "DescribeRouteTables", route_table_id);

@@ -7,7 +7,7 @@ use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{delete_patiently, filter};
+use super::{call_patiently, delete_patiently, filter};
 use crate::common::{api, observed, only, parse, read_back, read_found, request};
 use crate::Aws;
 
@@ -100,19 +100,20 @@ pub async fn create(
 ) -> Result<Observed, ProviderError> {
     let c: Config = parse(TYPE, config)?;
     let what = format!("{} to {}", c.subnet_id, c.route_table_id);
-    let r = aws
-        .ec2
-        .associate_route_table()
-        .subnet_id(&c.subnet_id)
-        .route_table_id(&c.route_table_id)
-        .send()
-        .await
-        .map_err(|e| api("AssociateRouteTable", &what, e.into_service_error()))?;
+    let r = call_patiently("AssociateRouteTable", &what, || {
+        aws.ec2
+            .associate_route_table()
+            .subnet_id(&c.subnet_id)
+            .route_table_id(&c.route_table_id)
+            .send()
+    })
+    .await?;
     let id = r
         .association_id()
         .ok_or_else(|| ProviderError::Api("AssociateRouteTable returned no id".into()))?
         .to_string();
-    read_back(TYPE, &id, || read_one(aws, &id)).await
+    // An association is its two ids: nothing to read back.
+    Ok(observed(&schema(), &id, &c, &Outputs { id: id.clone() }))
 }
 
 /// By its natural key: the subnet's association with the configured table (a subnet has at

@@ -8,7 +8,9 @@ use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{delete_patiently, filter, literal, tag_spec, tags_of, update_tags};
+use super::{
+    call_patiently, created_tags, delete_patiently, filter, literal, tag_spec, tags_of, update_tags,
+};
 use crate::common::{api, observed, only, parse, read_back, read_found, request};
 use crate::Aws;
 
@@ -254,24 +256,25 @@ async fn change_rules(
     }
     let perms: Vec<IpPermission> = rules.iter().map(|r| permission(id, r)).collect();
     let result = match (egress, add) {
-        (false, true) => aws
-            .ec2
-            .authorize_security_group_ingress()
-            .group_id(id)
-            .set_ip_permissions(Some(perms))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| api("AuthorizeSecurityGroupIngress", id, e.into_service_error())),
-        (true, true) => aws
-            .ec2
-            .authorize_security_group_egress()
-            .group_id(id)
-            .set_ip_permissions(Some(perms))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| api("AuthorizeSecurityGroupEgress", id, e.into_service_error())),
+        // Rules may name groups made moments ago.
+        (false, true) => call_patiently("AuthorizeSecurityGroupIngress", id, || {
+            aws.ec2
+                .authorize_security_group_ingress()
+                .group_id(id)
+                .set_ip_permissions(Some(perms.clone()))
+                .send()
+        })
+        .await
+        .map(|_| ()),
+        (true, true) => call_patiently("AuthorizeSecurityGroupEgress", id, || {
+            aws.ec2
+                .authorize_security_group_egress()
+                .group_id(id)
+                .set_ip_permissions(Some(perms.clone()))
+                .send()
+        })
+        .await
+        .map(|_| ()),
         (false, false) => aws
             .ec2
             .revoke_security_group_ingress()
@@ -318,16 +321,16 @@ pub async fn create(
     _ctx: &OpContext,
 ) -> Result<Observed, ProviderError> {
     let c: Config = parse(TYPE, config)?;
-    let created = aws
-        .ec2
-        .create_security_group()
-        .group_name(&c.name)
-        .description(&c.description)
-        .vpc_id(&c.vpc_id)
-        .set_tag_specifications(tag_spec(ResourceType::SecurityGroup, &c.tags).map(|t| vec![t]))
-        .send()
-        .await
-        .map_err(|e| api("CreateSecurityGroup", &c.name, e.into_service_error()))?;
+    let created = call_patiently("CreateSecurityGroup", &c.name, || {
+        aws.ec2
+            .create_security_group()
+            .group_name(&c.name)
+            .description(&c.description)
+            .vpc_id(&c.vpc_id)
+            .set_tag_specifications(tag_spec(ResourceType::SecurityGroup, &c.tags).map(|t| vec![t]))
+            .send()
+    })
+    .await?;
     let id = created
         .group_id()
         .ok_or_else(|| ProviderError::Api("CreateSecurityGroup returned no id".into()))?
@@ -346,7 +349,31 @@ pub async fn create(
     if let Some(ingress) = &c.ingress {
         change_rules(aws, &id, false, true, ingress).await?;
     }
-    read_back(TYPE, &id, || read_one(aws, &id, config)).await
+    // The group is what was asked for, rules as AWS lists them: no read back, when the
+    // answer names the account (in the group's ARN).
+    let owner = created
+        .security_group_arn()
+        .and_then(|arn| arn.split(':').nth(4))
+        .filter(|o| !o.is_empty());
+    let Some(owner) = owner else {
+        return read_back(TYPE, &id, || read_one(aws, &id, config)).await;
+    };
+    let as_listed = |rules: &Vec<Rule>| {
+        let perms: Vec<IpPermission> = rules.iter().map(|r| permission(&id, r)).collect();
+        rules_of(&id, &perms)
+    };
+    let now = Config {
+        ingress: c.ingress.as_ref().map(as_listed),
+        egress: c.egress.as_ref().map(as_listed),
+        tags: created_tags(created.tags(), &c.tags),
+        ..c
+    };
+    let outputs = Outputs {
+        arn: format!("arn:aws:ec2:{}:{owner}:security-group/{id}", aws.region),
+        owner_id: owner.to_string(),
+        id,
+    };
+    Ok(observed(&schema(), &outputs.id, &now, &outputs))
 }
 
 /// By its unique name in its VPC (so that a group is found whether or not its tags were

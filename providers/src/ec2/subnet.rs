@@ -2,13 +2,15 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
+use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Subnet};
 use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{delete_patiently, filter, tag_spec, tags_of, update_tags};
+use super::{
+    call_patiently, created_tags, delete_patiently, filter, tag_spec, tags_of, update_tags,
+};
 use crate::common::{api, observed, only, parse, read_back, request};
 use crate::Aws;
 
@@ -65,33 +67,42 @@ pub async fn read(
         .collect::<Result<Vec<_>, _>>()
         .await
         .map_err(|e| api("DescribeSubnets", &ids.join(","), e.into_service_error()))?;
-    let schema = schema();
     for s in &subnets {
-        let Some(id) = s.subnet_id() else { continue };
-        let config = Config {
-            vpc_id: s.vpc_id().unwrap_or_default().to_string(),
-            cidr_block: s.cidr_block().unwrap_or_default().to_string(),
-            availability_zone: s.availability_zone().map(str::to_string),
-            map_public_ip_on_launch: s.map_public_ip_on_launch().unwrap_or(false),
-            tags: tags_of(s.tags()),
-        };
-        let arn = s.subnet_arn().map(str::to_string).unwrap_or_else(|| {
-            format!(
-                "arn:aws:ec2:{}:{}:subnet/{id}",
-                aws.region,
-                s.owner_id().unwrap_or_default()
-            )
-        });
-        let outputs = Outputs {
-            id: id.to_string(),
-            arn,
-        };
-        out.insert(
-            id.to_string(),
-            Some(observed(&schema, id, &config, &outputs)),
-        );
+        if let Some(o) = observe(aws, s, &tags_of(s.tags()), None) {
+            out.insert(o.id.clone(), Some(o));
+        }
     }
     Ok(out)
+}
+
+/// The configuration-shaped view of `s`, with `tags` (and `public_ip` when it was set after
+/// `s` was described).
+fn observe(
+    aws: &Aws,
+    s: &Subnet,
+    tags: &BTreeMap<String, String>,
+    public_ip: Option<bool>,
+) -> Option<Observed> {
+    let id = s.subnet_id()?;
+    let config = Config {
+        vpc_id: s.vpc_id().unwrap_or_default().to_string(),
+        cidr_block: s.cidr_block().unwrap_or_default().to_string(),
+        availability_zone: s.availability_zone().map(str::to_string),
+        map_public_ip_on_launch: public_ip.or(s.map_public_ip_on_launch()).unwrap_or(false),
+        tags: tags.clone(),
+    };
+    let arn = s.subnet_arn().map(str::to_string).unwrap_or_else(|| {
+        format!(
+            "arn:aws:ec2:{}:{}:subnet/{id}",
+            aws.region,
+            s.owner_id().unwrap_or_default()
+        )
+    });
+    let outputs = Outputs {
+        id: id.to_string(),
+        arn,
+    };
+    Some(observed(&schema(), id, &config, &outputs))
 }
 
 async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError> {
@@ -118,25 +129,31 @@ pub async fn create(
     _ctx: &OpContext,
 ) -> Result<Observed, ProviderError> {
     let c: Config = parse(TYPE, config)?;
-    let created = aws
-        .ec2
-        .create_subnet()
-        .vpc_id(&c.vpc_id)
-        .cidr_block(&c.cidr_block)
-        .set_availability_zone(c.availability_zone.clone())
-        .set_tag_specifications(tag_spec(ResourceType::Subnet, &c.tags).map(|t| vec![t]))
-        .send()
-        .await
-        .map_err(|e| api("CreateSubnet", &c.cidr_block, e.into_service_error()))?;
-    let id = created
+    let created = call_patiently("CreateSubnet", &c.cidr_block, || {
+        aws.ec2
+            .create_subnet()
+            .vpc_id(&c.vpc_id)
+            .cidr_block(&c.cidr_block)
+            .set_availability_zone(c.availability_zone.clone())
+            .set_tag_specifications(tag_spec(ResourceType::Subnet, &c.tags).map(|t| vec![t]))
+            .send()
+    })
+    .await?;
+    let subnet = created
         .subnet()
-        .and_then(|s| s.subnet_id())
-        .ok_or_else(|| ProviderError::Api("CreateSubnet returned no subnet id".into()))?
-        .to_string();
+        .filter(|s| s.subnet_id().is_some())
+        .ok_or_else(|| ProviderError::Api("CreateSubnet returned no subnet id".into()))?;
+    let id = subnet.subnet_id().unwrap_or_default().to_string();
     if c.map_public_ip_on_launch {
         set_public_ip(aws, &id, true).await?;
     }
-    read_back(TYPE, &id, || read_one(aws, &id)).await
+    // The answer describes the subnet as created: no read back (dependents that do not see
+    // it yet retry, see `call_patiently`).
+    let tags = created_tags(subnet.tags(), &c.tags);
+    match observe(aws, subnet, &tags, Some(c.map_public_ip_on_launch)) {
+        Some(o) => Ok(o),
+        None => read_back(TYPE, &id, || read_one(aws, &id)).await,
+    }
 }
 
 find_by_owner_tags!(describe_subnets, "DescribeSubnets", subnet_id);

@@ -2,13 +2,15 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Tenancy, VpcAttributeName};
+use aws_sdk_ec2::types::{
+    AttributeBooleanValue, ResourceType, RouteTable, SecurityGroup, Tenancy, Vpc, VpcAttributeName,
+};
 use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{delete_patiently, filter, tag_spec, tags_of, update_tags};
+use super::{created_tags, delete_patiently, filter, tag_spec, tags_of, update_tags};
 use crate::common::{api, observed, only, parse, read_back, request};
 use crate::Aws;
 
@@ -85,76 +87,108 @@ pub async fn read(
         .iter()
         .filter_map(|v| v.vpc_id().map(str::to_string))
         .collect();
-    let groups = aws
-        .ec2
-        .describe_security_groups()
-        .filters(filter("vpc-id", found.clone()))
-        .filters(filter("group-name", ["default"]))
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| {
-            api(
-                "DescribeSecurityGroups",
-                "default groups",
-                e.into_service_error(),
-            )
-        })?;
-    let tables = aws
-        .ec2
-        .describe_route_tables()
-        .filters(filter("vpc-id", found.clone()))
-        .filters(filter("association.main", ["true"]))
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| {
-            api(
-                "DescribeRouteTables",
-                "main route tables",
-                e.into_service_error(),
-            )
-        })?;
-    let dns = futures::future::try_join_all(found.iter().map(|id| dns_attributes(aws, id))).await?;
-    let schema = schema();
+    let ((groups, tables), dns) = futures::try_join!(
+        defaults(aws, &found),
+        futures::future::try_join_all(found.iter().map(|id| dns_attributes(aws, id)))
+    )?;
     for (vpc, (support, hostnames)) in vpcs.iter().zip(dns) {
-        let Some(id) = vpc.vpc_id() else { continue };
-        let config = Config {
-            cidr_block: vpc.cidr_block().unwrap_or_default().to_string(),
-            enable_dns_support: support,
-            enable_dns_hostnames: hostnames,
-            instance_tenancy: vpc
-                .instance_tenancy()
-                .map(|t| t.as_str().to_string())
-                .unwrap_or_else(default_tenancy),
-            tags: tags_of(vpc.tags()),
-        };
-        let outputs = Outputs {
-            id: id.to_string(),
-            arn: format!(
-                "arn:aws:ec2:{}:{}:vpc/{id}",
-                aws.region,
-                vpc.owner_id().unwrap_or_default()
-            ),
-            default_security_group_id: groups
-                .iter()
-                .find(|g| g.vpc_id() == Some(id))
-                .and_then(|g| g.group_id().map(str::to_string)),
-            main_route_table_id: tables
-                .iter()
-                .find(|t| t.vpc_id() == Some(id))
-                .and_then(|t| t.route_table_id().map(str::to_string)),
-        };
-        out.insert(
-            id.to_string(),
-            Some(observed(&schema, id, &config, &outputs)),
-        );
+        if let Some(o) = observe(
+            aws,
+            vpc,
+            (support, hostnames),
+            &tags_of(vpc.tags()),
+            &groups,
+            &tables,
+        ) {
+            out.insert(o.id.clone(), Some(o));
+        }
     }
     Ok(out)
+}
+
+/// The default security groups and main route tables of the VPCs `ids`: one
+/// DescribeSecurityGroups and one DescribeRouteTables, at once.
+async fn defaults(
+    aws: &Aws,
+    ids: &[String],
+) -> Result<(Vec<SecurityGroup>, Vec<RouteTable>), ProviderError> {
+    let groups = async {
+        aws.ec2
+            .describe_security_groups()
+            .filters(filter("vpc-id", ids.to_vec()))
+            .filters(filter("group-name", ["default"]))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| {
+                api(
+                    "DescribeSecurityGroups",
+                    "default groups",
+                    e.into_service_error(),
+                )
+            })
+    };
+    let tables = async {
+        aws.ec2
+            .describe_route_tables()
+            .filters(filter("vpc-id", ids.to_vec()))
+            .filters(filter("association.main", ["true"]))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| {
+                api(
+                    "DescribeRouteTables",
+                    "main route tables",
+                    e.into_service_error(),
+                )
+            })
+    };
+    futures::try_join!(groups, tables)
+}
+
+/// The configuration-shaped view of `vpc`, with its DNS attributes (support, host names),
+/// `tags`, and its default group and main table found in `groups` and `tables`.
+fn observe(
+    aws: &Aws,
+    vpc: &Vpc,
+    (support, hostnames): (bool, bool),
+    tags: &BTreeMap<String, String>,
+    groups: &[SecurityGroup],
+    tables: &[RouteTable],
+) -> Option<Observed> {
+    let id = vpc.vpc_id()?;
+    let config = Config {
+        cidr_block: vpc.cidr_block().unwrap_or_default().to_string(),
+        enable_dns_support: support,
+        enable_dns_hostnames: hostnames,
+        instance_tenancy: vpc
+            .instance_tenancy()
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_else(default_tenancy),
+        tags: tags.clone(),
+    };
+    let outputs = Outputs {
+        id: id.to_string(),
+        arn: format!(
+            "arn:aws:ec2:{}:{}:vpc/{id}",
+            aws.region,
+            vpc.owner_id().unwrap_or_default()
+        ),
+        default_security_group_id: groups
+            .iter()
+            .find(|g| g.vpc_id() == Some(id))
+            .and_then(|g| g.group_id().map(str::to_string)),
+        main_route_table_id: tables
+            .iter()
+            .find(|t| t.vpc_id() == Some(id))
+            .and_then(|t| t.route_table_id().map(str::to_string)),
+    };
+    Some(observed(&schema(), id, &config, &outputs))
 }
 
 async fn dns_attributes(aws: &Aws, id: &str) -> Result<(bool, bool), ProviderError> {
@@ -234,11 +268,11 @@ pub async fn create(
         .send()
         .await
         .map_err(|e| api("CreateVpc", &c.cidr_block, e.into_service_error()))?;
-    let id = created
+    let vpc = created
         .vpc()
-        .and_then(|v| v.vpc_id())
-        .ok_or_else(|| ProviderError::Api("CreateVpc returned no VPC id".into()))?
-        .to_string();
+        .filter(|v| v.vpc_id().is_some())
+        .ok_or_else(|| ProviderError::Api("CreateVpc returned no VPC id".into()))?;
+    let id = vpc.vpc_id().unwrap_or_default().to_string();
     set_dns(
         aws,
         &id,
@@ -246,7 +280,15 @@ pub async fn create(
         c.enable_dns_hostnames.then_some(true),
     )
     .await?;
-    read_back(TYPE, &id, || read_one(aws, &id)).await
+    // The answer, the DNS attributes just set and the defaults AWS made with the VPC are
+    // what a read would give; read back only if the defaults are not listed yet.
+    let (groups, tables) = defaults(aws, std::slice::from_ref(&id)).await?;
+    let dns = (c.enable_dns_support, c.enable_dns_hostnames);
+    let tags = created_tags(vpc.tags(), &c.tags);
+    match observe(aws, vpc, dns, &tags, &groups, &tables) {
+        Some(o) if !groups.is_empty() && !tables.is_empty() => Ok(o),
+        _ => read_back(TYPE, &id, || read_one(aws, &id)).await,
+    }
 }
 
 find_by_owner_tags!(describe_vpcs, "DescribeVpcs", vpc_id);
