@@ -64,7 +64,7 @@ pub fn line(event: &Event, paint: Painter, timestamps: bool) -> String {
         )),
     };
     if timestamps {
-        let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
+        let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ");
         format!("{now} {body}")
     } else {
         body

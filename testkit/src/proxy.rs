@@ -16,7 +16,9 @@
 //!   and when it came and how long the upstream took ([`Proxy::timed_calls`]).
 //!
 //! Other processes (the benchmarks, through the `cairn-proxy` binary) read and steer it over
-//! HTTP on the same port: `GET /_proxy/calls` (one JSON object per line), `POST /_proxy/clear`,
+//! HTTP on the same port: `GET /_proxy/calls` (one JSON object per line: service, operation,
+//! mutating, status, injected, and in milliseconds `at_ms` from the proxy's start, `took_ms`,
+//! and `unix_ms`, the arrival on the system clock), `POST /_proxy/clear`,
 //! and `POST /_proxy/set?latency_ms=N&mutating_latency_ms=N`.
 //!
 //! Requests without a SigV4 credential (moto's own `/moto-api/...` control calls) are forwarded
@@ -159,6 +161,7 @@ impl Proxy {
         let shared = Arc::new(Shared {
             upstream,
             started: Instant::now(),
+            started_unix: std::time::SystemTime::now(),
             state: Mutex::new(State::default()),
         });
         let (shutdown, stop) = oneshot::channel();
@@ -252,6 +255,8 @@ struct Shared {
     upstream: String,
     /// When the proxy started: [`Timing::at`] counts from here.
     started: Instant,
+    /// The same moment on the system clock, for other processes' logs.
+    started_unix: std::time::SystemTime,
     state: Mutex<State>,
 }
 
@@ -492,10 +497,14 @@ fn control(shared: &Shared, parts: &Parts, command: &str) -> Response<Body> {
     let query = parts.uri.query().unwrap_or("");
     match (&parts.method, command) {
         (&Method::GET, "calls") => {
+            let since_epoch = shared
+                .started_unix
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
             let mut out = String::new();
             for (c, t) in shared.lock().calls.iter() {
                 out.push_str(&format!(
-                    "{{\"service\":{},\"operation\":{},\"mutating\":{},\"status\":{},\"injected\":{},\"at_ms\":{:.3},\"took_ms\":{:.3}}}\n",
+                    "{{\"service\":{},\"operation\":{},\"mutating\":{},\"status\":{},\"injected\":{},\"at_ms\":{:.3},\"took_ms\":{:.3},\"unix_ms\":{:.3}}}\n",
                     json_string(&c.service),
                     json_string(&c.operation),
                     c.mutating,
@@ -503,6 +512,7 @@ fn control(shared: &Shared, parts: &Parts, command: &str) -> Response<Body> {
                     c.injected.is_some(),
                     t.at.as_secs_f64() * 1000.0,
                     t.took.as_secs_f64() * 1000.0,
+                    (since_epoch + t.at).as_secs_f64() * 1000.0,
                 ));
             }
             plain(StatusCode::OK, out)

@@ -1,0 +1,33 @@
+# The variables of examples/spydor, with the same defaults.
+
+variable "env" {
+  type    = string
+  default = "dev"
+}
+
+variable "name" {
+  type    = string
+  default = "spydor-infra"
+}
+
+# The HTTPS listener's certificate, uploaded to IAM beforehand (see examples/spydor/README.md).
+# The default names `spydor` in the emulator's account.
+variable "certificate_arn" {
+  type    = string
+  default = "arn:aws:iam::123456789012:server-certificate/spydor"
+}
+
+variable "image" {
+  type    = string
+  default = "public.ecr.aws/nginx/nginx:1.27"
+}
+
+variable "container_port" {
+  type    = number
+  default = 8080
+}
+
+variable "desired_count" {
+  type    = number
+  default = 2
+}
