@@ -125,19 +125,39 @@ impl Recorder {
                     .into_iter()
                     .map(Some)
                     .collect();
-                let index: std::collections::HashMap<String, usize> = old
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, r)| Some((r.as_ref()?.address.clone(), i)))
-                    .collect();
+                // Records are in the state's order as this recorder wrote them: look at the
+                // next one first, and index them by address only if that fails.
+                let mut next = 0;
+                let mut index: Option<std::collections::HashMap<String, usize>> = None;
                 let mut records = Vec::with_capacity(state.resources.len());
                 for (address, now) in &state.resources {
+                    self.scratch.clear();
+                    let _ = write!(self.scratch, "{address}");
+                    let in_step =
+                        matches!(old.get(next), Some(Some(r)) if r.address == self.scratch);
                     let kept = if touched.contains(address) {
+                        // Its old record is left behind; the walk goes on past it.
+                        if in_step {
+                            next += 1;
+                        }
                         None
                     } else {
-                        self.scratch.clear();
-                        let _ = write!(self.scratch, "{address}");
-                        index.get(&self.scratch).and_then(|&i| old[i].take())
+                        let at = match in_step {
+                            true => Some(next),
+                            false => index
+                                .get_or_insert_with(|| {
+                                    old.iter()
+                                        .enumerate()
+                                        .filter_map(|(i, r)| Some((r.as_ref()?.address.clone(), i)))
+                                        .collect()
+                                })
+                                .get(&self.scratch)
+                                .copied(),
+                        };
+                        at.and_then(|i| {
+                            next = i + 1;
+                            old[i].take()
+                        })
                     };
                     records.push(kept.unwrap_or_else(|| to_record(now)));
                 }
