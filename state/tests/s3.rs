@@ -34,10 +34,11 @@ struct Fixture {
 }
 
 impl Fixture {
-    /// A moto server with the bucket `BUCKET`, versioning on.
+    /// A moto server with the bucket `BUCKET`, versioning on. It answers one request at a
+    /// time, as S3 decides each conditional write atomically (see [`Moto::start_serial`]).
     async fn start() -> Fixture {
         aws_env();
-        let moto = tokio::task::spawn_blocking(Moto::start)
+        let moto = tokio::task::spawn_blocking(Moto::start_serial)
             .await
             .expect("moto started");
         let shared = aws_config::defaults(BehaviorVersion::latest())

@@ -34,12 +34,7 @@ fn moto_command() -> PathBuf {
         if let Some(found) = which("moto_server") {
             return found;
         }
-        let python = if which("python3").is_some() {
-            "python3"
-        } else {
-            "python"
-        };
-        let status = Command::new(python)
+        let status = Command::new(python())
             .args(["-m", "pip", "install", "--quiet", "moto[server]"])
             .status()
             .expect("moto_server is missing and pip could not be run to install it");
@@ -48,6 +43,22 @@ fn moto_command() -> PathBuf {
     })
     .clone()
 }
+
+/// The Python interpreter that pip installs moto into.
+fn python() -> &'static str {
+    if which("python3").is_some() {
+        "python3"
+    } else {
+        "python"
+    }
+}
+
+/// Runs moto's own server entry point with werkzeug's `threaded` turned off, so that moto
+/// answers one request at a time.
+const SERIAL_MOTO: &str = "import sys, moto.server as s\n\
+run = s.run_simple\n\
+s.run_simple = lambda *a, **k: run(*a, **{**k, 'threaded': False})\n\
+s.main(sys.argv[1:])\n";
 
 fn which(cmd: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -78,13 +89,34 @@ pub(crate) fn env_for(endpoint: String) -> Vec<(&'static str, String)> {
 impl Moto {
     /// Starts a fresh moto server and waits until it answers.
     pub fn start() -> Moto {
+        Moto::launch(false)
+    }
+
+    /// Starts a fresh moto server that answers one request at a time.
+    ///
+    /// moto checks S3's conditional writes (`If-None-Match: *`, `If-Match`) and then writes in
+    /// two steps, with nothing held between them across its request threads, so two racing
+    /// conditional writes can both succeed; S3 itself decides them atomically. Tests of
+    /// compare-and-swap protocols use this server, where each request is whole.
+    pub fn start_serial() -> Moto {
+        Moto::launch(true)
+    }
+
+    fn launch(serial: bool) -> Moto {
         let cmd = moto_command();
         for _attempt in 0..3 {
             let port = free_port();
             let log =
                 std::env::temp_dir().join(format!("cairn-moto-{}-{port}.log", std::process::id()));
             let log_file = std::fs::File::create(&log).expect("cannot create the moto log");
-            let child = Command::new(&cmd)
+            let mut command = if serial {
+                let mut c = Command::new(python());
+                c.args(["-c", SERIAL_MOTO]);
+                c
+            } else {
+                Command::new(&cmd)
+            };
+            let child = command
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
                 .stdout(Stdio::null())
