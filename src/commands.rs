@@ -742,6 +742,9 @@ pub fn schema_cmd(rtype: Option<&str>, format: crate::SchemaFormat) -> Outcome {
     let catalog = cairn_providers::catalog();
     match (rtype, format) {
         (None, crate::SchemaFormat::Markdown) => print!("{}", schema::markdown(&catalog)),
+        (None, crate::SchemaFormat::Json) => {
+            return Err(anyhow::anyhow!("not implemented yet").into());
+        }
         (None, crate::SchemaFormat::Text) => {
             for (name, s) in &catalog.types {
                 let first = s.description.lines().next().unwrap_or_default();
@@ -765,6 +768,9 @@ pub fn schema_cmd(rtype: Option<&str>, format: crate::SchemaFormat) -> Outcome {
                     let mut one = cairn_model::Catalog::default();
                     one.insert(s.clone());
                     print!("{}", schema::markdown(&one));
+                }
+                crate::SchemaFormat::Json => {
+                    return Err(anyhow::anyhow!("not implemented yet").into());
                 }
             }
         }

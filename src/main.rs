@@ -1,7 +1,10 @@
 //! The `cairn` command: parses arguments, runs the engine, and renders everything it shows.
 
+mod adopt;
 mod commands;
 mod diagnostics;
+mod fmt;
+mod import;
 mod planfile;
 mod render;
 mod secrets;
@@ -134,9 +137,31 @@ enum Command {
         /// The type, e.g. `aws_vpc`; all types when left out.
         #[arg(value_name = "TYPE")]
         rtype: Option<String>,
-        /// `text` for a terminal, `markdown` for the generated reference (docs/resources.md).
+        /// `text` for a terminal, `markdown` for the generated reference (docs/resources.md),
+        /// `json` for the JSON Schema of stack files (for editors, e.g. Taplo).
         #[arg(long, value_enum, default_value_t = SchemaFormat::Text)]
         format: SchemaFormat,
+    },
+    /// Bring an existing resource under management: `cairn import ADDR ID` reads it and
+    /// records it in state; `cairn import --from-cloudformation STACK` adopts a whole
+    /// CloudFormation stack (writes stack files and state).
+    Import {
+        /// The address in the stack, e.g. `aws_vpc.main`.
+        #[arg(required_unless_present = "from_cloudformation", requires = "id")]
+        address: Option<String>,
+        /// The resource's import id (`cairn schema TYPE` shows its format).
+        id: Option<String>,
+        /// Adopt the CloudFormation stack STACK_NAME into this directory.
+        #[arg(long, value_name = "STACK_NAME", conflicts_with_all = ["address", "id"])]
+        from_cloudformation: Option<String>,
+        #[command(flatten)]
+        vars: VarArgs,
+    },
+    /// Rewrite the stack's files in canonical form.
+    Fmt {
+        /// Change nothing; list the files that are not in canonical form and exit 1 if any.
+        #[arg(long)]
+        check: bool,
     },
 }
 
@@ -144,6 +169,7 @@ enum Command {
 pub enum SchemaFormat {
     Text,
     Markdown,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -166,6 +192,9 @@ enum StateCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Record the resource at FROM under the address TO instead (a rename, or a move into
+    /// or out of a module or a `for_each` instance), without touching AWS.
+    Mv { from: String, to: String },
 }
 
 /// How a command ended, as the process exit code.
@@ -226,7 +255,24 @@ async fn run(command: Command, dir: PathBuf) -> Exit {
             StateCommand::Show { address } => state_show(&dir, &address).await,
             StateCommand::Pull { file } => state_pull(&dir, file.as_deref()).await,
             StateCommand::Push { file, force } => state_push(&dir, &file, force).await,
+            StateCommand::Mv { from, to } => import::state_mv(&dir, &from, &to).await,
         },
+        Command::Import {
+            from_cloudformation: Some(stack_name),
+            ..
+        } => adopt::from_cloudformation(&dir, &stack_name).await,
+        Command::Import {
+            address, id, vars, ..
+        } => {
+            import::import_cmd(
+                &dir,
+                address.as_deref().unwrap_or_default(),
+                id.as_deref().unwrap_or_default(),
+                &vars,
+            )
+            .await
+        }
+        Command::Fmt { check } => fmt::fmt_cmd(&dir, check),
         Command::Graph { vars } => graph_cmd(&dir, &vars),
         Command::ForceUnlock { id } => force_unlock(&dir, &id).await,
         Command::Schema { rtype, format } => schema_cmd(rtype.as_deref(), format),

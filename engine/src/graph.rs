@@ -106,7 +106,7 @@ mod tests {
     fn check(resources: &[(&str, &[&str])], expected: Result<&str, &str>) {
         let config = Config {
             resources: resources.iter().map(|(n, d)| res(n, d)).collect(),
-            outputs: Default::default(),
+            ..Config::default()
         };
         let got = Graph::new(&config).order().map(|o| {
             o.iter()

@@ -139,6 +139,23 @@ pub trait Provider: Send + Sync {
         ctx: &OpContext,
     ) -> Result<Vec<Observed>, ProviderError>;
 
+    /// Reads the existing resource that `import_id` names (its format per type is in the
+    /// type's schema: `SchemaMeta::import_id`), to bring it under management: what exists, as
+    /// `read` would show it after a create, or `None` when there is no such resource. The
+    /// default reads `import_id` as the resource's own id with no prior inputs.
+    async fn import(
+        &self,
+        rtype: &str,
+        import_id: &str,
+    ) -> Result<Option<Observed>, ProviderError> {
+        let request = ReadRequest {
+            id: import_id.to_string(),
+            prior_inputs: serde_json::Value::Null,
+        };
+        let mut read = self.read(rtype, std::slice::from_ref(&request)).await?;
+        Ok(read.remove(import_id).flatten())
+    }
+
     /// Everything that carries `stack`'s ownership tag, in a few paged calls. Providers that
     /// do not tag return nothing.
     async fn owned(&self, stack: &str) -> Result<Vec<OwnedResource>, ProviderError> {

@@ -53,9 +53,32 @@ pub struct OutputConfig {
     pub sensitive: bool,
 }
 
-/// Everything the engine needs from a stack: its resources and outputs.
+/// `[[moved]]`: what state records under `from` is now configured as `to` (a rename, a
+/// move into or out of a module or a `for_each` instance). When `from` names a resource
+/// without a key and state holds its `for_each` instances, each instance moves with its key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Move {
+    pub from: Address,
+    pub to: Address,
+}
+
+/// `[[import]]`: the existing cloud resource `id` (in the type's import id format, see
+/// `cairn schema TYPE`) becomes the resource configured at `to`, planned and applied like any
+/// change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Import {
+    pub to: Address,
+    pub id: String,
+}
+
+/// Everything the engine needs from a stack: its resources and outputs, and what to rename
+/// or adopt in state before planning.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Config {
     pub resources: Vec<ResourceConfig>,
     pub outputs: BTreeMap<String, OutputConfig>,
+    /// `[[moved]]` blocks, in the order written.
+    pub moves: Vec<Move>,
+    /// `[[import]]` blocks, in the order written.
+    pub imports: Vec<Import>,
 }

@@ -10,7 +10,7 @@ pub mod schema;
 pub mod value;
 
 pub use address::{Address, AddressParseError, InstanceKey};
-pub use config::{Config, Lifecycle, OutputConfig, ResourceConfig};
+pub use config::{Config, Import, Lifecycle, Move, OutputConfig, ResourceConfig};
 pub use expr::{Expr, Part, Reference};
 pub use schema::{AttrType, Attribute, Catalog, ResourceSchema, SchemaMeta};
 pub use value::{Path, PathSeg, Value};
