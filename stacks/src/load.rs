@@ -1,14 +1,18 @@
 //! Loading a stack: files → declarations → variables → resolved, type-checked configuration.
 //! Every error is collected with its location; nothing stops at the first one.
 
+mod expand;
+
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use cairn_model::{
-    Address, AttrType, Catalog, Config, Expr, InstanceKey, Lifecycle, OutputConfig, Part, PathSeg,
-    Reference, ResourceConfig, ResourceSchema, Value,
+    Address, AttrType, Catalog, Config, Expr, Lifecycle, OutputConfig, Part, PathSeg,
+    ResourceConfig, ResourceSchema, Value,
 };
+
+use expand::{descend, Binding, Declared, ModuleView};
 
 use crate::diagnostics::{suggestion, Diagnostic, Diagnostics, Label, LineIndex, Location};
 use crate::syntax::{self, Entry, Node, NodeKind, Piece, Step};
@@ -19,10 +23,8 @@ use crate::{BackendSettings, ProviderSettings, Stack, StackSettings, VarInputs, 
 const RESERVED: [&str; 9] = [
     "stack", "provider", "backend", "variable", "output", "locals", "module", "moved", "import",
 ];
-/// Reserved tables this version does not implement yet.
-const NOT_YET: [&str; 4] = ["locals", "module", "moved", "import"];
 /// Keys of a resource table that are not attributes.
-const META: [&str; 2] = ["depends_on", "lifecycle"];
+const META: [&str; 3] = ["depends_on", "lifecycle", "for_each"];
 const COMMAND_LINE: &str = "<command line>";
 
 /// Reads, resolves and type-checks the stack in `dir` against the resource types of
@@ -53,6 +55,14 @@ impl<'c> Loader<'c> {
             diags: Vec::new(),
             declared_vars: Vec::new(),
             tainted: false,
+            last_type: None,
+            stack_name: String::new(),
+            default_tags: BTreeMap::new(),
+            spans: BTreeMap::new(),
+            visiting: Vec::new(),
+            module_files: BTreeMap::new(),
+            extra_files: Vec::new(),
+            in_module: false,
         }
     }
 
@@ -70,6 +80,17 @@ impl<'c> Loader<'c> {
             let loc = &d.primary.location;
             (order.get(&loc.file).copied(), loc.span.start)
         });
+        // The same error in every instance of a `for_each` or a module is reported once.
+        let mut seen = std::collections::BTreeSet::new();
+        self.diags.retain(|d| {
+            let loc = &d.primary.location;
+            seen.insert((
+                d.message.clone(),
+                loc.file.clone(),
+                loc.span.start,
+                loc.span.end,
+            ))
+        });
         match result {
             Some(stack) if self.diags.is_empty() => Ok(stack),
             _ => Err(Diagnostics {
@@ -81,7 +102,7 @@ impl<'c> Loader<'c> {
 
     fn settings(&mut self, dir: &Path) -> Option<StackSettings> {
         let command_line = self.command_line(&VarInputs::default());
-        let roots = self.read_dir(dir, &[], command_line)?;
+        let roots = self.read_dir(dir, &[], command_line, &(0..0))?;
         let mut backend = None;
         let mut providers = Vec::new();
         for root in &roots {
@@ -105,12 +126,7 @@ impl<'c> Loader<'c> {
             }
         }
         let variables = BTreeMap::new();
-        let scope = Scope {
-            variables: &variables,
-            stack_name: "",
-            resources: None,
-            this: None,
-        };
+        let scope = Scope::bare(&variables, "");
         // A provider setting that needs a variable is left to the AWS configuration chain.
         let reported = self.diags.len();
         let mut provider = self.provider(&providers, &scope);
@@ -138,6 +154,21 @@ struct Loader<'c> {
     declared_vars: Vec<String>,
     /// Set while resolving one value when it takes anything from something sensitive.
     tainted: bool,
+    /// The type of the last whole-string reference resolved (for locals and module inputs).
+    last_type: Option<AttrType>,
+    stack_name: String,
+    /// `[provider.aws] default_tags`, merged into every taggable resource, in modules too.
+    default_tags: BTreeMap<String, String>,
+    /// Where each resource (each instance) is declared.
+    spans: BTreeMap<Address, (usize, Range<usize>)>,
+    /// Canonical directories of the module calls being loaded, outermost first.
+    visiting: Vec<PathBuf>,
+    /// Each module directory's parsed files, read once however often it is called.
+    module_files: BTreeMap<PathBuf, Vec<Node>>,
+    /// Files of modules, part of the stack's configuration besides its own files.
+    extra_files: Vec<usize>,
+    /// Loading a module's declarations (no [stack], [[moved]], ...).
+    in_module: bool,
 }
 
 /// A declared `[type.name]`.
@@ -158,13 +189,46 @@ struct NamedDecl {
 }
 
 /// What references may see while resolving one value.
+#[derive(Clone, Copy)]
 struct Scope<'a> {
-    variables: &'a BTreeMap<String, (VariableValue, AttrType)>,
+    variables: &'a BTreeMap<String, Binding>,
+    locals: &'a BTreeMap<String, Binding>,
+    /// Every local declared where the value is (those that failed too: not reported twice).
+    declared_locals: &'a [String],
+    /// Module calls evaluated so far.
+    modules: &'a BTreeMap<String, ModuleView>,
     stack_name: &'a str,
-    /// Declared resources and their types; `None` where resources may not be referenced.
-    resources: Option<&'a BTreeMap<Address, String>>,
+    /// The module path of the resources being resolved (empty at the root).
+    prefix: &'a [String],
+    /// Declared resources (bare addresses); `None` where resources may not be referenced.
+    resources: Option<&'a BTreeMap<Address, Declared>>,
+    /// `false` while `for_each` keys are worked out: instance keys are not checked.
+    keys_known: bool,
+    /// `each.key` and `each.value` inside a `for_each` resource.
+    each: Option<(&'a str, &'a Expr)>,
     /// The resource being resolved, for `self.*`.
     this: Option<(&'a Address, &'a ResourceSchema, &'a Node)>,
+}
+
+static NO_BINDINGS: BTreeMap<String, Binding> = BTreeMap::new();
+static NO_MODULES: BTreeMap<String, ModuleView> = BTreeMap::new();
+
+impl<'a> Scope<'a> {
+    /// Variables and `stack.name` only: for provider and backend settings.
+    fn bare(variables: &'a BTreeMap<String, Binding>, stack_name: &'a str) -> Scope<'a> {
+        Scope {
+            variables,
+            locals: &NO_BINDINGS,
+            declared_locals: &[],
+            modules: &NO_MODULES,
+            stack_name,
+            prefix: &[],
+            resources: None,
+            keys_known: true,
+            each: None,
+            this: None,
+        }
+    }
 }
 
 impl Loader<'_> {
@@ -211,173 +275,66 @@ impl Loader<'_> {
 
     fn run(&mut self, dir: &Path, vars: &VarInputs) -> Option<Stack> {
         let command_line = self.command_line(vars);
-        let roots = self.read_dir(dir, &vars.files, command_line)?;
-        let stack_files: Vec<(PathBuf, String)> =
-            roots.iter().map(|n| self.files[n.file].clone()).collect();
+        let roots = self.read_dir(dir, &vars.files, command_line, &(0..0))?;
+        let decls = self.declarations(&roots, &[]);
 
-        // Declarations, with duplicates across files reported at both places.
-        let mut seen: BTreeMap<String, (usize, Range<usize>)> = BTreeMap::new();
-        let mut stack_table: Option<(usize, Range<usize>, Node)> = None;
-        let mut backend: Option<(usize, Node)> = None;
-        let mut providers = Vec::new();
-        let mut variables = Vec::new();
-        let mut outputs = Vec::new();
-        let mut resources: Vec<ResourceDecl> = Vec::new();
-        for root in &roots {
-            let file = root.file;
-            for entry in root.entries().unwrap_or_default() {
-                let key = entry.key.as_str();
-                let mut unique = |l: &mut Self, id: String, span: &Range<usize>| -> bool {
-                    if let Some((f0, s0)) = seen.get(&id) {
-                        let first = l.label(*f0, s0, "first defined here");
-                        let primary = l.label(file, span, "defined again here");
-                        l.diags.push(Diagnostic {
-                            message: format!("`{id}` is defined twice"),
-                            primary,
-                            secondary: vec![first],
-                            help: Some("each name may be defined once per stack".into()),
-                        });
-                        false
-                    } else {
-                        seen.insert(id, (file, span.clone()));
-                        true
-                    }
-                };
-                match key {
-                    "stack" | "backend" => {
-                        if !self.expect_table(&entry.value, key) {
-                            continue;
-                        }
-                        if unique(self, key.to_string(), &entry.key_span) {
-                            if key == "stack" {
-                                stack_table =
-                                    Some((file, entry.key_span.clone(), entry.value.clone()));
-                            } else {
-                                backend = Some((file, entry.value.clone()));
-                            }
-                        }
-                    }
-                    "provider" | "variable" | "output" => {
-                        if !self.expect_table(&entry.value, key) {
-                            continue;
-                        }
-                        for e in entry.value.entries().unwrap_or_default() {
-                            let what = if key == "provider" {
-                                "a provider"
-                            } else {
-                                "a table"
-                            };
-                            if !self.expect_table(&e.value, what) {
-                                continue;
-                            }
-                            if !unique(self, format!("{key}.{}", e.key), &e.key_span) {
-                                continue;
-                            }
-                            let decl = NamedDecl {
-                                name: e.key.clone(),
-                                file,
-                                span: e.key_span.clone(),
-                                body: e.value.clone(),
-                            };
-                            match key {
-                                "provider" => providers.push(decl),
-                                "variable" => variables.push(decl),
-                                _ => outputs.push(decl),
-                            }
-                        }
-                    }
-                    k if NOT_YET.contains(&k) => self.error(
-                        file,
-                        &entry.key_span,
-                        format!("`[{k}]` is reserved but not supported by this version of cairn"),
-                        "not supported yet",
-                        None,
-                    ),
-                    rtype => {
-                        if self.catalog.get(rtype).is_none() {
-                            let names = self
-                                .catalog
-                                .types
-                                .keys()
-                                .map(String::as_str)
-                                .chain(RESERVED);
-                            let help = suggestion(rtype, names);
-                            self.error(
-                                file,
-                                &entry.key_span,
-                                format!("unknown resource type `{rtype}`"),
-                                "not a resource type",
-                                help,
-                            );
-                            continue;
-                        }
-                        if !self.expect_table(&entry.value, "a table of resources") {
-                            continue;
-                        }
-                        for e in entry.value.entries().unwrap_or_default() {
-                            if !valid_name(&e.key) {
-                                self.error(
-                                    file,
-                                    &e.key_span,
-                                    format!("invalid resource name `{}`", e.key),
-                                    "letters, digits, `_` and `-`, not starting with a digit",
-                                    None,
-                                );
-                                continue;
-                            }
-                            if !self.expect_table(&e.value, "a resource") {
-                                continue;
-                            }
-                            let address = Address::new(rtype, e.key.clone());
-                            if unique(self, address.to_string(), &e.key_span) {
-                                resources.push(ResourceDecl {
-                                    address,
-                                    file,
-                                    span: e.key_span.clone(),
-                                    body: e.value.clone(),
-                                });
-                            }
-                        }
-                    }
-                }
-            }
-        }
-
-        let variables = self.variables(&variables, vars, command_line);
-        let name = self.stack_name(stack_table.as_ref(), roots.first().map(|r| r.file));
-        let known: BTreeMap<Address, String> = resources
+        let variables = self.variables(&decls.variables, vars, command_line);
+        let name = self.stack_name(decls.stack_table.as_ref(), roots.first().map(|r| r.file));
+        self.stack_name = name.clone().unwrap_or_default();
+        let bindings: BTreeMap<String, Binding> = variables
             .iter()
-            .map(|r| (r.address.clone(), r.address.rtype.clone()))
+            .map(|(k, (v, ty))| {
+                let b = Binding {
+                    expr: Expr::Value(v.value.clone()),
+                    ty: ty.clone(),
+                    sensitive: v.sensitive,
+                };
+                (k.clone(), b)
+            })
             .collect();
-        let scope = Scope {
-            variables: &variables,
-            stack_name: name.as_deref().unwrap_or(""),
-            resources: None,
-            this: None,
-        };
-        let provider = self.provider(&providers, &scope);
-        let backend = backend.map(|(file, node)| self.backend(file, &node));
+        let stack_name = self.stack_name.clone();
+        let scope = Scope::bare(&bindings, &stack_name);
+        let provider = self.provider(&decls.providers, &scope);
+        let backend = decls
+            .backend
+            .as_ref()
+            .map(|(file, node)| self.backend(*file, node));
+        self.default_tags = provider.default_tags.clone();
+        if let Ok(canonical) = dir.canonicalize() {
+            self.visiting.push(canonical);
+        }
 
-        let scope = Scope {
-            resources: Some(&known),
-            ..scope
+        let expanded = self.instance(&decls, &[], &bindings);
+        let mut config = Config {
+            resources: expanded.resources,
+            ..Config::default()
         };
-        let mut config = Config::default();
-        let mut locations = BTreeMap::new();
-        for decl in &resources {
-            if let Some(r) = self.resource(decl, &scope, &provider.default_tags) {
-                locations.insert(r.address.clone(), self.location(decl.file, &decl.span));
-                config.resources.push(r);
-            }
+        for (name, (binding, sensitive)) in expanded.outputs {
+            config.outputs.insert(
+                name,
+                OutputConfig {
+                    value: binding.expr,
+                    sensitive,
+                },
+            );
         }
-        for decl in &outputs {
-            if let Some(o) = self.output(decl, &scope) {
-                config.outputs.insert(decl.name.clone(), o);
-            }
-        }
-        self.cycles(&config, &resources);
+        config.moves = self.moves(&decls.moved, &config);
+        config.imports = self.imports(&decls.imports, &config);
+        self.cycles(&config);
         spread_sensitivity(&mut config);
 
+        let locations = self
+            .spans
+            .clone()
+            .into_iter()
+            .map(|(a, (file, span))| (a, self.location(file, &span)))
+            .collect();
+        let files = roots
+            .iter()
+            .map(|n| n.file)
+            .chain(self.extra_files.iter().copied())
+            .map(|f| self.files[f].clone())
+            .collect();
         Some(Stack {
             name: name?,
             dir: dir.to_path_buf(),
@@ -386,7 +343,7 @@ impl Loader<'_> {
             config,
             variables: variables.into_iter().map(|(k, (v, _))| (k, v)).collect(),
             locations,
-            files: stack_files,
+            files,
         })
     }
 
@@ -422,14 +379,15 @@ impl Loader<'_> {
         &mut self,
         dir: &Path,
         var_files: &[PathBuf],
-        command_line: usize,
+        err_file: usize,
+        err_span: &Range<usize>,
     ) -> Option<Vec<Node>> {
         let entries = match std::fs::read_dir(dir) {
             Ok(e) => e,
             Err(e) => {
                 self.error(
-                    command_line,
-                    &(0..0),
+                    err_file,
+                    err_span,
                     format!("cannot read the stack directory {}: {e}", dir.display()),
                     "",
                     None,
@@ -450,11 +408,11 @@ impl Loader<'_> {
         paths.sort();
         if paths.is_empty() {
             self.error(
-                command_line,
-                &(0..0),
+                err_file,
+                err_span,
                 format!("no *.toml files in {}", dir.display()),
                 "",
-                Some("a stack is a directory of TOML files with a [stack] table".into()),
+                Some("a stack or a module is a directory of TOML files".into()),
             );
             return None;
         }
@@ -826,12 +784,7 @@ impl Loader<'_> {
     /// only read or move state find it without variable values (see [`load_settings`]).
     fn backend(&mut self, file: usize, node: &Node) -> Option<BackendSettings> {
         let variables = BTreeMap::new();
-        let scope = &Scope {
-            variables: &variables,
-            stack_name: "",
-            resources: None,
-            this: None,
-        };
+        let scope = &Scope::bare(&variables, "");
         let Some(kind) = node.get("type") else {
             self.error(
                 file,
@@ -964,6 +917,7 @@ impl Loader<'_> {
             match e.key.as_str() {
                 "depends_on" => depends_on = self.depends_on(&e.value, scope),
                 "lifecycle" => lifecycle = self.lifecycle(&e.value, schema),
+                "for_each" => {}
                 name => {
                     let Some(attr) = schema.inputs.get(name) else {
                         ok = false;
@@ -1079,10 +1033,36 @@ impl Loader<'_> {
                 .and_then(|t| t.strip_suffix('}'))
                 .unwrap_or(text)
                 .trim();
-            match text.parse::<Address>() {
-                Ok(a) if scope.resources.is_some_and(|r| r.contains_key(&a)) => out.push(a),
-                Ok(a) => self.unknown_resource(item.file, &item.span, &a, scope),
-                Err(e) => self.error(item.file, &item.span, e.to_string(), "not an address", None),
+            if let Some(all) = self.module_addresses(text, scope) {
+                out.extend(all);
+                continue;
+            }
+            let a = match text.parse::<Address>() {
+                Ok(a) => Address {
+                    module: scope.prefix.iter().cloned().chain(a.module).collect(),
+                    ..a
+                },
+                Err(e) => {
+                    self.error(item.file, &item.span, e.to_string(), "not an address", None);
+                    continue;
+                }
+            };
+            let bare = Address {
+                key: None,
+                ..a.clone()
+            };
+            match scope.resources.and_then(|r| r.get(&bare)) {
+                Some(Declared {
+                    keys: Some(keys), ..
+                }) if a.key.is_none() => {
+                    // A `for_each` resource: every instance.
+                    out.extend(keys.iter().map(|k| Address {
+                        key: Some(cairn_model::InstanceKey::Str(k.clone())),
+                        ..bare.clone()
+                    }));
+                }
+                Some(_) => out.push(a),
+                None => self.unknown_resource(item.file, &item.span, &a, scope),
             }
         }
         out
@@ -1160,7 +1140,7 @@ impl Loader<'_> {
         })
     }
 
-    fn cycles(&mut self, config: &Config, decls: &[ResourceDecl]) {
+    fn cycles(&mut self, config: &Config) {
         use petgraph::graph::DiGraph;
         let mut g = DiGraph::<usize, ()>::new();
         let index: BTreeMap<&Address, _> = config
@@ -1185,7 +1165,8 @@ impl Loader<'_> {
                 .map(|n| &config.resources[g[*n]].address)
                 .collect();
             members.sort();
-            let loc_of = |a: &Address| decls.iter().find(|d| &d.address == a);
+            let spans = self.spans.clone();
+            let loc_of = |a: &Address| spans.get(a);
             let chain = members
                 .iter()
                 .chain(members.first())
@@ -1195,11 +1176,11 @@ impl Loader<'_> {
             let Some(first) = loc_of(members[0]) else {
                 continue;
             };
-            let primary = self.label(first.file, &first.span, "part of the cycle");
+            let primary = self.label(first.0, &first.1, "part of the cycle");
             let secondary = members[1..]
                 .iter()
                 .filter_map(|a| loc_of(a))
-                .map(|d| self.label(d.file, &d.span, "part of the cycle"))
+                .map(|d| self.label(d.0, &d.1, "part of the cycle"))
                 .collect();
             self.diags.push(Diagnostic {
                 message: format!("dependency cycle: {chain}"),
@@ -1219,11 +1200,20 @@ impl Loader<'_> {
         a: &Address,
         scope: &Scope<'_>,
     ) {
+        // As written where the reference is: inside a module, without the module's path.
+        let local = |a: &Address| Address {
+            module: a
+                .module
+                .get(scope.prefix.len()..)
+                .unwrap_or_default()
+                .to_vec(),
+            ..a.clone()
+        };
         let known: Vec<String> = scope
             .resources
-            .map(|r| r.keys().map(|a| a.to_string()).collect())
+            .map(|r| r.keys().map(|a| local(a).to_string()).collect())
             .unwrap_or_default();
-        let shown = a.to_string();
+        let shown = local(a).to_string();
         let help = suggestion(&shown, known.iter().map(String::as_str)).or_else(|| {
             if self.catalog.get(&a.rtype).is_none() {
                 suggestion(&a.rtype, self.catalog.types.keys().map(String::as_str))
@@ -1385,6 +1375,7 @@ impl Loader<'_> {
         };
         if let [Piece::Interp { text, range }] = pieces.as_slice() {
             let (expr, actual) = self.reference(node, text, range, scope)?;
+            self.last_type = Some(actual.clone());
             if let Expr::Value(v) = &expr {
                 if let Err(message) = types::check_value(ty, v) {
                     let span = self.inner_span(node, range);
@@ -1508,14 +1499,7 @@ impl Loader<'_> {
                 return None;
             }
         };
-        let path_of = |rest: &[Step]| -> Vec<PathSeg> {
-            rest.iter()
-                .map(|s| match s {
-                    Step::Name(n) | Step::Key(n) => PathSeg::Key(n.clone()),
-                    Step::Index(i) => PathSeg::Index(*i as usize),
-                })
-                .collect()
-        };
+        let steps = self.resolve_steps(node, steps, range, scope)?;
         let name_at = |i: usize| match steps.get(i) {
             Some(Step::Name(n)) => Some(n.as_str()),
             _ => None,
@@ -1530,13 +1514,46 @@ impl Loader<'_> {
             );
             return None;
         };
+        // The value of a binding (variable, local, module output, each.value) below `path`.
+        let bound = |l: &mut Self, b: &Binding, rest: &[Step]| -> Option<(Expr, AttrType)> {
+            if b.sensitive {
+                l.tainted = true;
+            }
+            if rest.iter().any(|s| matches!(s, Step::Splat)) {
+                l.error(
+                    file,
+                    &span,
+                    "`[*]` applies to a resource with `for_each`",
+                    "here",
+                    None,
+                );
+                return None;
+            }
+            let path: Vec<PathSeg> = rest.iter().filter_map(expand::path_seg).collect();
+            let Some(value) = descend(&b.expr, &path) else {
+                l.error(
+                    file,
+                    &span,
+                    format!("`{text}` does not exist in the value"),
+                    "no such element",
+                    None,
+                );
+                return None;
+            };
+            let ty = if path.is_empty() {
+                b.ty.clone()
+            } else {
+                AttrType::Any
+            };
+            Some((value, ty))
+        };
         match root {
             "var" => {
                 let Some(name) = name_at(1) else {
                     self.error(file, &span, "expected `var.<name>`", "here", None);
                     return None;
                 };
-                let Some((v, ty)) = scope.variables.get(name) else {
+                let Some(b) = scope.variables.get(name) else {
                     if self.declared_vars.iter().any(|d| d == name) {
                         // Declared without a value: reported at the declaration.
                         return None;
@@ -1552,26 +1569,118 @@ impl Loader<'_> {
                     );
                     return None;
                 };
-                if v.sensitive {
-                    self.tainted = true;
-                }
-                let path = path_of(&steps[2..]);
-                let Some(value) = v.value.get_path(&path) else {
+                bound(self, b, &steps[2..])
+            }
+            "local" => {
+                let Some(name) = name_at(1) else {
+                    self.error(file, &span, "expected `local.<name>`", "here", None);
+                    return None;
+                };
+                let Some(b) = scope.locals.get(name) else {
+                    if scope.declared_locals.iter().any(|d| d == name) {
+                        // Failed where it is declared, or part of a reported cycle.
+                        return None;
+                    }
+                    let help = suggestion(name, scope.declared_locals.iter().map(String::as_str));
                     self.error(
                         file,
                         &span,
-                        format!("`{text}` does not exist in the variable's value"),
-                        "no such element",
+                        format!("no local named `{name}` is declared"),
+                        "unknown local",
+                        help.or_else(|| Some(format!("declare it in [locals]: {name} = ..."))),
+                    );
+                    return None;
+                };
+                bound(self, b, &steps[2..])
+            }
+            "each" => {
+                let Some((key, value)) = scope.each else {
+                    self.error(
+                        file,
+                        &span,
+                        "`each` is only available in a resource with `for_each`",
+                        "no for_each here",
                         None,
                     );
                     return None;
                 };
-                let ty = if path.is_empty() {
-                    ty.clone()
-                } else {
-                    AttrType::Any
+                match name_at(1) {
+                    Some("key") if steps.len() == 2 => {
+                        Some((Expr::Value(Value::string(key)), AttrType::String))
+                    }
+                    Some("value") => {
+                        let b = Binding {
+                            expr: value.clone(),
+                            ty: AttrType::Any,
+                            sensitive: false,
+                        };
+                        bound(self, &b, &steps[2..])
+                    }
+                    _ => {
+                        self.error(
+                            file,
+                            &span,
+                            "`each` has `each.key` and `each.value`",
+                            "here",
+                            None,
+                        );
+                        None
+                    }
+                }
+            }
+            "module" => {
+                let (Some(name), Some(output)) = (name_at(1), name_at(2)) else {
+                    self.error(
+                        file,
+                        &span,
+                        "expected `module.<name>.<output>`",
+                        "here",
+                        None,
+                    );
+                    return None;
                 };
-                Some((Expr::Value(value), ty))
+                if !scope.keys_known {
+                    // Module outputs are not known while `for_each` keys are worked out.
+                    let placeholder = Address::new("module", name);
+                    return Some((
+                        Expr::Ref(cairn_model::Reference {
+                            address: placeholder,
+                            path: Vec::new(),
+                        }),
+                        AttrType::Any,
+                    ));
+                }
+                let Some(view) = scope.modules.get(name) else {
+                    let names: Vec<&str> = scope.modules.keys().map(String::as_str).collect();
+                    let help = suggestion(name, names.iter().copied());
+                    self.error(
+                        file,
+                        &span,
+                        format!("no module named `{name}` is called here"),
+                        "unknown module",
+                        help.or_else(|| Some(format!("call it with [module.{name}]"))),
+                    );
+                    return None;
+                };
+                if view.failed {
+                    return None;
+                }
+                let Some(b) = view.outputs.get(output) else {
+                    let names: Vec<&str> = view.outputs.keys().map(String::as_str).collect();
+                    let help = suggestion(output, names.iter().copied()).or_else(|| {
+                        Some(format!("module `{name}` has outputs: {}", names.join(", ")))
+                    });
+                    self.error(
+                        file,
+                        &span,
+                        format!("module `{name}` has no output `{output}`"),
+                        "unknown output",
+                        help,
+                    );
+                    return None;
+                };
+                let b = b.clone();
+                bound(self, &b, &steps[3..])
             }
             "stack" => {
                 if name_at(1) == Some("name") && steps.len() == 2 {
@@ -1585,13 +1694,13 @@ impl Loader<'_> {
                 }
             }
             "self" => self.self_reference(node, &span, &steps, scope),
-            "local" | "each" | "module" | "count" | "data" | "path" => {
+            "count" | "data" | "path" => {
                 self.error(
                     file,
                     &span,
                     format!("`{root}.` references are not supported by this version of cairn"),
                     "not supported yet",
-                    None,
+                    Some("repeat resources with `for_each`".into()),
                 );
                 None
             }
@@ -1602,80 +1711,17 @@ impl Loader<'_> {
                         &span,
                         format!("`{text}` is not a reference"),
                         "expected `<type>.<name>.<attribute>`",
-                        Some("references are `var.<name>`, `stack.name`, `self.<attribute>` or `<type>.<name>.<attribute>`".into()),
+                        Some("references are `var.<name>`, `local.<name>`, `each.key`, `each.value`, `module.<name>.<output>`, `stack.name`, `self.<attribute>` or `<type>.<name>.<attribute>`".into()),
                     );
                     return None;
                 };
-                let (key, rest) = match steps.get(2) {
-                    Some(Step::Key(k)) => (Some(InstanceKey::Str(k.clone())), &steps[3..]),
-                    Some(Step::Index(i)) => (Some(InstanceKey::Int(*i)), &steps[3..]),
-                    _ => (None, &steps[2..]),
-                };
-                let address = Address {
-                    module: Vec::new(),
+                let bare = Address {
+                    module: scope.prefix.to_vec(),
                     rtype: rtype.to_string(),
                     name: name.to_string(),
-                    key,
+                    key: None,
                 };
-                let Some(resources) = scope.resources else {
-                    self.error(
-                        file,
-                        &span,
-                        "resources cannot be referenced here",
-                        "must be known before any resource exists",
-                        None,
-                    );
-                    return None;
-                };
-                if !resources.contains_key(&address) {
-                    self.unknown_resource(file, &span, &address, scope);
-                    return None;
-                }
-                if scope.this.is_some_and(|(a, _, _)| a == &address) {
-                    self.error(
-                        file,
-                        &span,
-                        format!("`{address}` refers to itself"),
-                        "self reference",
-                        Some("use `${self.<attribute>}` for the resource's own configured attributes".into()),
-                    );
-                    return None;
-                }
-                let schema = self.catalog.get(rtype)?;
-                let Some(Step::Name(attr)) = rest.first() else {
-                    self.error(
-                        file,
-                        &span,
-                        format!("name an attribute of `{address}`"),
-                        "attribute missing",
-                        Some(format!("e.g. `${{{address}.id}}`")),
-                    );
-                    return None;
-                };
-                let target = schema.outputs.get(attr).or_else(|| schema.inputs.get(attr));
-                if target.is_some_and(|a| a.sensitive) {
-                    self.tainted = true;
-                }
-                let attr_ty = target.map(|a| a.ty.clone());
-                let Some(attr_ty) = attr_ty else {
-                    let names = schema
-                        .inputs
-                        .keys()
-                        .chain(schema.outputs.keys())
-                        .map(String::as_str);
-                    let help = suggestion(attr, names);
-                    self.error(
-                        file,
-                        &span,
-                        format!("{rtype} has no attribute `{attr}`"),
-                        "unknown attribute",
-                        help,
-                    );
-                    return None;
-                };
-                let path = path_of(rest);
-                let ty = types::at_path(&attr_ty, &path[1..]).unwrap_or(AttrType::Any);
-                Some((Expr::Ref(Reference { address, path }), ty))
+                self.resource_reference(node, &span, text, bare, &steps[2..], scope)
             }
         }
     }
@@ -1747,13 +1793,7 @@ impl Loader<'_> {
             },
         };
         if steps.len() > 2 {
-            let rest: Vec<PathSeg> = steps[2..]
-                .iter()
-                .map(|s| match s {
-                    Step::Name(n) | Step::Key(n) => PathSeg::Key(n.clone()),
-                    Step::Index(i) => PathSeg::Index(*i as usize),
-                })
-                .collect();
+            let rest: Vec<PathSeg> = steps[2..].iter().filter_map(expand::path_seg).collect();
             let Expr::Value(v) = &expr else {
                 self.error(
                     file,

@@ -170,12 +170,15 @@ pub fn template(s: &str) -> Result<Vec<Piece>, (String, Range<usize>)> {
     Ok(out)
 }
 
-/// One step of a reference path: `.name`, `[0]` or `["key"]`.
+/// One step of a reference path: `.name`, `[0]`, `["key"]`, `[*]` (every `for_each`
+/// instance) or `[each.key]` (an index given by another reference, known while loading).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Step {
     Name(String),
     Index(u64),
     Key(String),
+    Splat,
+    Dynamic(String),
 }
 
 /// Splits `aws_subnet.app["a"].tags.Name` into steps.
@@ -191,17 +194,34 @@ pub fn steps(text: &str) -> Result<Vec<Step>, String> {
                 continue;
             }
             b'[' => {
-                let close = text[i..]
-                    .find(']')
-                    .map(|c| i + c)
-                    .ok_or_else(|| format!("`[` without `]` in `{text}`"))?;
+                // The matching `]`: an index may itself be a reference with brackets.
+                let mut depth = 0usize;
+                let mut close = None;
+                for (j, c) in text[i..].bytes().enumerate() {
+                    match c {
+                        b'[' => depth += 1,
+                        b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                close = Some(i + j);
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                let close = close.ok_or_else(|| format!("`[` without `]` in `{text}`"))?;
                 let inner = text[i + 1..close].trim();
                 if let Some(q) = inner.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
                     out.push(Step::Key(q.to_string()));
                 } else if let Ok(n) = inner.parse::<u64>() {
                     out.push(Step::Index(n));
+                } else if inner == "*" {
+                    out.push(Step::Splat);
                 } else if !inner.is_empty() && inner.bytes().all(is_name) {
                     out.push(Step::Key(inner.to_string()));
+                } else if inner.contains('.') && steps(inner).is_ok() {
+                    out.push(Step::Dynamic(inner.to_string()));
                 } else {
                     return Err(format!("`[{inner}]` is not an index or a key"));
                 }
@@ -277,6 +297,25 @@ mod tests {
                 Step::Index(2)
             ])
         );
+        assert_eq!(
+            steps("aws_subnet.app[*].id"),
+            Ok(vec![
+                Step::Name("aws_subnet".into()),
+                Step::Name("app".into()),
+                Step::Splat,
+                Step::Name("id".into())
+            ])
+        );
+        assert_eq!(
+            steps("aws_subnet.app[var.azs[0]].id"),
+            Ok(vec![
+                Step::Name("aws_subnet".into()),
+                Step::Name("app".into()),
+                Step::Dynamic("var.azs[0]".into()),
+                Step::Name("id".into())
+            ])
+        );
         assert!(steps("a + b").is_err());
+        assert!(steps("a[b + c]").is_err());
     }
 }

@@ -101,7 +101,11 @@ fn catalog() -> Catalog {
 fn load_files(files: &[(&str, &str)], vars: &[&str]) -> Result<Stack, String> {
     let dir = tempfile::tempdir().expect("tempdir");
     for (name, text) in files {
-        std::fs::write(dir.path().join(name), text).expect("write");
+        let path = dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(path, text).expect("write");
     }
     let inputs = VarInputs {
         assignments: vars.iter().map(|s| s.to_string()).collect(),
@@ -109,15 +113,11 @@ fn load_files(files: &[(&str, &str)], vars: &[&str]) -> Result<Stack, String> {
     };
     load(dir.path(), &inputs, &catalog()).map_err(|d| {
         // Paths are absolute temp paths: keep the file name only.
+        // Paths are absolute temp paths: keep what is below the stack's directory.
+        let root = format!("{}/", dir.path().display());
         d.to_string()
             .lines()
-            .map(|l| match l.find(".toml:") {
-                Some(i) => {
-                    let start = l[..i].rfind('/').map_or(0, |s| s + 1);
-                    l[start..].to_string()
-                }
-                None => l.to_string(),
-            })
+            .map(|l| l.replace(&root, ""))
             .collect::<Vec<_>>()
             .join("\n")
     })
@@ -438,5 +438,315 @@ fn backend_errors() {
         )],
         &[],
         &["main.toml:6:1: unknown key `path` in a backend of type \"local\""],
+    );
+}
+
+/// Every resource address of a loaded stack, in order, one per line.
+fn addresses(stack: &Stack) -> String {
+    let mut all: Vec<String> = stack
+        .config
+        .resources
+        .iter()
+        .map(|r| r.address.to_string())
+        .collect();
+    all.sort();
+    all.join("\n")
+}
+
+/// An expression with its references shown as `${address.path}`, for compact expectations.
+fn shown(e: &Expr) -> String {
+    use cairn_model::{Part, PathSeg};
+    let reference = |r: &cairn_model::Reference| {
+        let path: Vec<String> = r
+            .path
+            .iter()
+            .map(|p| match p {
+                PathSeg::Key(k) => k.clone(),
+                PathSeg::Index(i) => i.to_string(),
+            })
+            .collect();
+        format!("${{{}.{}}}", r.address, path.join("."))
+    };
+    match e {
+        Expr::Value(v) => v.to_json_lossy().to_string(),
+        Expr::Ref(r) => reference(r),
+        Expr::Template(parts) => parts
+            .iter()
+            .map(|p| match p {
+                Part::Literal(l) => l.clone(),
+                Part::Ref(r) => reference(r),
+            })
+            .collect(),
+        Expr::List(items) => format!(
+            "[{}]",
+            items.iter().map(shown).collect::<Vec<_>>().join(", ")
+        ),
+        Expr::Map(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, v)| format!("{k}: {}", shown(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+#[test]
+fn for_each_makes_instances_with_each_key_value_and_splat() {
+    let main = format!(
+        "{HEAD}[locals]\nsubnets = {{ b = {{ cidr = \"10.0.2.0/24\" }}, a = {{ cidr = \"10.0.1.0/24\" }} }}\nnames = [\"web\", \"db\"]\n\n\
+[aws_vpc.main]\ncidr_block = \"10.0.0.0/16\"\n\n\
+[aws_subnet.app]\nfor_each = \"${{local.subnets}}\"\nvpc_id = \"${{aws_vpc.main.id}}\"\ncidr_block = \"${{each.value.cidr}}\"\ntags = {{ Name = \"app-${{each.key}}\" }}\n\n\
+[aws_security_group.g]\nfor_each = \"${{local.names}}\"\nname = \"${{each.value}}\"\nvpc_id = \"${{aws_subnet.app[\\\"a\\\"].vpc_id}}\"\n\n\
+[aws_s3_bucket.logs]\nfor_each = {{ a = \"${{aws_vpc.main.id}}\" }}\nbucket = \"logs-${{each.value}}\"\npolicy = {{ Subnets = \"${{aws_subnet.app[*].id}}\", Same = \"${{aws_subnet.app[each.key].id}}\" }}\ndepends_on = [\"aws_security_group.g\"]\n"
+    );
+    let stack = load_files(&[("main.toml", &main)], &[]).expect("loads");
+    assert_eq!(
+        addresses(&stack),
+        "aws_s3_bucket.logs[\"a\"]\naws_security_group.g[\"db\"]\naws_security_group.g[\"web\"]\naws_subnet.app[\"a\"]\naws_subnet.app[\"b\"]\naws_vpc.main"
+    );
+    let check = |address: &str, name: &str, expected: &str| {
+        assert_eq!(
+            shown(&attr(&stack, address, name)),
+            expected,
+            "{address}.{name}"
+        );
+    };
+    check("aws_subnet.app[\"b\"]", "cidr_block", "\"10.0.2.0/24\"");
+    check("aws_subnet.app[\"a\"]", "tags", "{\"Name\":\"app-a\"}");
+    check("aws_security_group.g[\"web\"]", "name", "\"web\"");
+    check(
+        "aws_security_group.g[\"db\"]",
+        "vpc_id",
+        "${aws_subnet.app[\"a\"].vpc_id}",
+    );
+    check(
+        "aws_s3_bucket.logs[\"a\"]",
+        "bucket",
+        "logs-${aws_vpc.main.id}",
+    );
+    check(
+        "aws_s3_bucket.logs[\"a\"]",
+        "policy",
+        "{Same: ${aws_subnet.app[\"a\"].id}, Subnets: [${aws_subnet.app[\"a\"].id}, ${aws_subnet.app[\"b\"].id}]}",
+    );
+    let bucket = stack
+        .config
+        .resources
+        .iter()
+        .find(|r| r.address.name == "logs")
+        .expect("bucket");
+    assert_eq!(
+        bucket
+            .depends_on
+            .iter()
+            .map(|a| a.to_string())
+            .collect::<Vec<_>>(),
+        [
+            "aws_security_group.g[\"db\"]",
+            "aws_security_group.g[\"web\"]"
+        ]
+    );
+}
+
+#[test]
+fn for_each_errors_say_why_and_what_to_do() {
+    let main = format!(
+        "{HEAD}[aws_vpc.main]\ncidr_block = \"10.0.0.0/16\"\n\n\
+[aws_subnet.a]\nfor_each = \"${{aws_vpc.main.tags}}\"\nvpc_id = \"x\"\ncidr_block = \"y\"\n\n\
+[aws_subnet.b]\nfor_each = [\"x\", \"x\"]\nvpc_id = \"${{aws_vpc.main.id}}\"\ncidr_block = \"${{each.key}}\"\n\n\
+[aws_subnet.c]\nfor_each = [1, 2]\nvpc_id = \"x\"\ncidr_block = \"y\"\n\n\
+[aws_subnet.d]\nfor_each = {{ one = \"10.0.1.0/24\" }}\nvpc_id = \"${{aws_vpc.main[0].id}}\"\ncidr_block = \"${{each.value}}\"\ntags = {{ A = \"${{aws_subnet.d[\\\"two\\\"].id}}\", B = \"${{aws_subnet.d.id}}\" }}\n\n\
+[aws_vpc.other]\ncidr_block = \"${{each.key}}\"\ntags = {{ A = \"${{aws_subnet.d[each.key].id}}\" }}\n"
+    );
+    check_errors(
+        &[("main.toml", &main)],
+        &[],
+        &[
+            "main.toml:8:12: the keys of `for_each` must be known before anything is created",
+            "main.toml:13:12: `for_each` lists \"x\" twice",
+            "main.toml:18:12: `for_each` over a list takes a list of strings",
+            "main.toml:24:11: `aws_vpc.main` has no `for_each`: it has no instance [\"0\"]",
+            "main.toml:26:14: `aws_subnet.d` has no instance [\"two\"]",
+            "main.toml:26:50: `aws_subnet.d` has `for_each`: say which instance",
+            "main.toml:29:15: `each` is only available in a resource with `for_each`",
+            "main.toml:30:15: `each` is only available in a resource with `for_each`",
+        ],
+    );
+}
+
+#[test]
+fn locals_are_usable_wherever_variables_are() {
+    let main = format!(
+        "{HEAD}[variable.env]\ntype = \"string\"\ndefault = \"dev\"\n\n\
+[locals]\nprefix = \"${{stack.name}}-${{local.env}}\"\nenv = \"${{var.env}}\"\nvpc = \"${{aws_vpc.main.id}}\"\ncidrs = {{ a = \"10.0.1.0/24\" }}\n\n\
+[aws_vpc.main]\ncidr_block = \"10.0.0.0/16\"\ntags = {{ Name = \"${{local.prefix}}\" }}\n\n\
+[aws_subnet.s]\nfor_each = \"${{local.cidrs}}\"\nvpc_id = \"${{local.vpc}}\"\ncidr_block = \"${{local.cidrs[each.key]}}\"\n\n\
+[output.cidr]\nvalue = \"${{local.cidrs.a}}\"\n"
+    );
+    let stack = load_files(&[("main.toml", &main)], &["env=prod"]).expect("loads");
+    assert_eq!(
+        shown(&attr(&stack, "aws_vpc.main", "tags")),
+        "{\"Name\":\"demo-prod\"}"
+    );
+    assert_eq!(
+        shown(&attr(&stack, "aws_subnet.s[\"a\"]", "vpc_id")),
+        "${aws_vpc.main.id}"
+    );
+    assert_eq!(
+        shown(&attr(&stack, "aws_subnet.s[\"a\"]", "cidr_block")),
+        "\"10.0.1.0/24\""
+    );
+    assert_eq!(
+        shown(&stack.config.outputs["cidr"].value),
+        "\"10.0.1.0/24\""
+    );
+
+    let bad = format!(
+        "{HEAD}[locals]\na = \"${{local.b}}\"\nb = \"${{local.a}}\"\nc = \"${{local.nme}}\"\nname = \"x\"\n"
+    );
+    check_errors(
+        &[("main.toml", &bad)],
+        &[],
+        &[
+            "main.toml:5:1: these refer to each other in a circle: local.a → local.b",
+            "main.toml:7:6: no local named `nme` is declared (did you mean `name`?)",
+        ],
+    );
+}
+
+const NET: &str = "[variable.cidr]\ntype = \"string\"\n\n\
+[variable.subnets]\ntype = \"map(string)\"\ndefault = { a = \"10.0.1.0/24\" }\n\n\
+[aws_vpc.main]\ncidr_block = \"${var.cidr}\"\n\n\
+[aws_subnet.s]\nfor_each = \"${var.subnets}\"\nvpc_id = \"${aws_vpc.main.id}\"\ncidr_block = \"${each.value}\"\n\n\
+[module.inner]\nsource = \"../inner\"\nvpc_id = \"${aws_vpc.main.id}\"\n\n\
+[output.vpc_id]\nvalue = \"${aws_vpc.main.id}\"\n\n\
+[output.subnet_ids]\nvalue = \"${aws_subnet.s[*].id}\"\n\n\
+[output.group]\nvalue = \"${module.inner.group_id}\"\n";
+
+const INNER: &str = "[variable.vpc_id]\ntype = \"string\"\n\n\
+[aws_security_group.g]\nname = \"g\"\nvpc_id = \"${var.vpc_id}\"\n\n\
+[output.group_id]\nvalue = \"${aws_security_group.g.id}\"\n";
+
+#[test]
+fn modules_nest_and_expose_outputs_under_their_addresses() {
+    let main = format!(
+        "{HEAD}[module.net]\nsource = \"modules/net\"\ncidr = \"10.1.0.0/16\"\nsubnets = {{ x = \"10.1.1.0/24\", y = \"10.1.2.0/24\" }}\n\n\
+[aws_s3_bucket.b]\nbucket = \"${{module.net.vpc_id}}\"\npolicy = {{ S = \"${{module.net.subnet_ids}}\", G = \"${{module.net.group}}\" }}\ndepends_on = [\"module.net\"]\n\n\
+[output.first]\nvalue = \"${{module.net.subnet_ids[0]}}\"\n"
+    );
+    let stack = load_files(
+        &[
+            ("main.toml", &main),
+            ("modules/net/main.toml", NET),
+            ("modules/inner/main.toml", INNER),
+        ],
+        &[],
+    )
+    .expect("loads");
+    assert_eq!(
+        addresses(&stack),
+        "aws_s3_bucket.b\nmodule.net.aws_subnet.s[\"x\"]\nmodule.net.aws_subnet.s[\"y\"]\nmodule.net.aws_vpc.main\nmodule.net.module.inner.aws_security_group.g"
+    );
+    assert_eq!(
+        shown(&attr(
+            &stack,
+            "module.net.module.inner.aws_security_group.g",
+            "vpc_id"
+        )),
+        "${module.net.aws_vpc.main.id}"
+    );
+    assert_eq!(
+        shown(&attr(&stack, "aws_s3_bucket.b", "policy")),
+        "{G: ${module.net.module.inner.aws_security_group.g.id}, S: [${module.net.aws_subnet.s[\"x\"].id}, ${module.net.aws_subnet.s[\"y\"].id}]}"
+    );
+    assert_eq!(
+        shown(&stack.config.outputs["first"].value),
+        "${module.net.aws_subnet.s[\"x\"].id}"
+    );
+    let b = stack
+        .config
+        .resources
+        .iter()
+        .find(|r| r.address.to_string() == "aws_s3_bucket.b")
+        .expect("b");
+    assert_eq!(b.depends_on.len(), 4, "{:?}", b.depends_on);
+    // Module files are part of the stack's configuration (plan files fingerprint them).
+    assert_eq!(stack.files.len(), 3);
+}
+
+#[test]
+fn module_errors_point_into_the_module_files() {
+    let main = format!(
+        "{HEAD}[module.net]\nsource = \"modules/net\"\ncidr = 5\nsubnet = {{}}\n\n\
+[module.gone]\nsource = \"modules/nothing\"\n\n\
+[module.loop]\nsource = \"modules/loop\"\n\n\
+[module.ok]\nsource = \"modules/net\"\ncidr = \"10.0.0.0/16\"\n\n\
+[aws_s3_bucket.b]\nbucket = \"${{module.ok.vpc}}\"\n"
+    );
+    let broken_inner = "[variable.vpc_id]\ntype = \"string\"\n\n[stack]\nname = \"x\"\n\n[aws_security_group.g]\nname = \"g\"\nvpc_id = \"${aws_vpc.main.id}\"\n\n[output.group_id]\nvalue = \"${aws_security_group.g.id}\"\n";
+    check_errors(
+        &[
+            ("main.toml", &main),
+            ("modules/net/main.toml", NET),
+            ("modules/inner/main.toml", broken_inner),
+            ("modules/loop/main.toml", "[module.again]\nsource = \".\"\n"),
+        ],
+        &[],
+        &[
+            "main.toml:6:8: expected a string, found a number",
+            "main.toml:7:1: module `net` has no variable `subnet` (did you mean `subnets`?)",
+            "main.toml:10:10: cannot read module source",
+            "main.toml:20:11: module `ok` has no output `vpc` (did you mean `vpc_id`?)",
+            "modules/inner/main.toml:4:2: a module has no [stack]",
+            "modules/inner/main.toml:9:11: reference to undeclared resource `aws_vpc.main`",
+            "modules/loop/main.toml:2:10: module `again` calls itself (through modules/loop)",
+        ],
+    );
+}
+
+#[test]
+fn moved_and_import_blocks_name_addresses() {
+    let main = format!(
+        "{HEAD}[aws_vpc.main]\ncidr_block = \"10.0.0.0/16\"\n\n\
+[aws_subnet.s]\nfor_each = [\"a\"]\nvpc_id = \"${{aws_vpc.main.id}}\"\ncidr_block = \"10.0.1.0/24\"\n\n\
+[[moved]]\nfrom = \"aws_vpc.old\"\nto = \"aws_vpc.main\"\n\n\
+[[moved]]\nfrom = \"aws_subnet.a\"\nto = 'aws_subnet.s[\"a\"]'\n\n\
+[[import]]\nto = \"aws_vpc.main\"\nid = \"vpc-123\"\n"
+    );
+    let stack = load_files(&[("main.toml", &main)], &[]).expect("loads");
+    let moves: Vec<String> = stack
+        .config
+        .moves
+        .iter()
+        .map(|m| format!("{} -> {}", m.from, m.to))
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            "aws_vpc.old -> aws_vpc.main",
+            "aws_subnet.a -> aws_subnet.s[\"a\"]"
+        ]
+    );
+    assert_eq!(stack.config.imports.len(), 1);
+    assert_eq!(stack.config.imports[0].id, "vpc-123");
+
+    let bad = format!(
+        "{HEAD}[aws_vpc.main]\ncidr_block = \"10.0.0.0/16\"\n\n\
+[[moved]]\nfrom = \"aws_vpc.main\"\nto = \"aws_vpc.new\"\n\n\
+[[moved]]\nfrom = \"aws_vpc\"\n\n\
+[[import]]\nto = \"aws_vpc.mian\"\nid = \"vpc-1\"\n\n\
+[[import]]\nto = \"aws_vpc.main\"\n"
+    );
+    check_errors(
+        &[("main.toml", &bad)],
+        &[],
+        &[
+            "main.toml:8:8: `aws_vpc.main` is still in the configuration",
+            "main.toml:12:8: invalid resource address \"aws_vpc\"",
+            "[[moved]] has no `to`",
+            "main.toml:15:6: `aws_vpc.mian` is not in the configuration (did you mean `aws_vpc.main`?)",
+            "[[import]] has no `id`",
+        ],
     );
 }

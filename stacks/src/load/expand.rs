@@ -1,0 +1,1378 @@
+//! Expanding declarations into resources: `[locals]`, `for_each` instances, module calls
+//! (a module's declarations loaded again under `module.NAME.`), and the root's `[[moved]]`
+//! and `[[import]]` blocks.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use cairn_model::{
+    Address, AttrType, Config, Expr, Import, InstanceKey, Move, PathSeg, Reference, ResourceConfig,
+    Value,
+};
+
+use super::{literal_value, valid_name, Loader, NamedDecl, ResourceDecl, Scope};
+use crate::diagnostics::{suggestion, Diagnostic};
+use crate::syntax::{self, Node, NodeKind, Piece, Step};
+use crate::types;
+
+/// A name's value as references see it: a variable, a local, `each.value`, a module output.
+#[derive(Clone, Debug)]
+pub(super) struct Binding {
+    pub expr: Expr,
+    pub ty: AttrType,
+    pub sensitive: bool,
+}
+
+/// What a module call shows its caller.
+#[derive(Clone, Debug, Default)]
+pub(super) struct ModuleView {
+    pub outputs: BTreeMap<String, Binding>,
+    /// Every resource of the module (and of the modules it calls), for `depends_on`.
+    pub addresses: Vec<Address>,
+    /// The module had errors (reported there): references to it are not reported again.
+    pub failed: bool,
+}
+
+/// A declared resource as references see it.
+#[derive(Clone, Debug)]
+pub(super) struct Declared {
+    /// With `for_each`: its keys, in order.
+    pub keys: Option<Vec<String>>,
+    /// Its `for_each` had errors (reported there): references are not reported again.
+    pub failed: bool,
+}
+
+/// The declarations of one directory: the stack's, or one module's.
+#[derive(Default)]
+pub(super) struct Decls {
+    pub stack_table: Option<(usize, Range<usize>, Node)>,
+    pub backend: Option<(usize, Node)>,
+    pub providers: Vec<NamedDecl>,
+    pub variables: Vec<NamedDecl>,
+    pub outputs: Vec<NamedDecl>,
+    pub locals: Vec<NamedDecl>,
+    pub modules: Vec<NamedDecl>,
+    /// `[[moved]]` tables (root only).
+    pub moved: Vec<Node>,
+    /// `[[import]]` tables (root only).
+    pub imports: Vec<Node>,
+    pub resources: Vec<ResourceDecl>,
+}
+
+/// What one module instance (or the root) produced.
+#[derive(Default)]
+pub(super) struct Expanded {
+    pub resources: Vec<ResourceConfig>,
+    pub outputs: BTreeMap<String, (Binding, bool)>,
+}
+
+/// A local or a module call, evaluated in dependency order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Named {
+    Local(usize),
+    Module(usize),
+}
+
+/// Keys a resource's `for_each` makes, with each instance's `each.value`.
+type Instances = Vec<(String, Expr)>;
+
+impl Loader<'_> {
+    /// Splits parsed files into declarations, reporting duplicates at both places and what a
+    /// module may not hold.
+    pub(super) fn declarations(&mut self, roots: &[Node], prefix: &[String]) -> Decls {
+        let in_module = !prefix.is_empty() || self.in_module;
+        let mut seen: BTreeMap<String, (usize, Range<usize>)> = BTreeMap::new();
+        let mut d = Decls::default();
+        for root in roots {
+            let file = root.file;
+            for entry in root.entries().unwrap_or_default() {
+                let key = entry.key.as_str();
+                let mut unique = |l: &mut Self, id: String, span: &Range<usize>| -> bool {
+                    if let Some((f0, s0)) = seen.get(&id) {
+                        let first = l.label(*f0, s0, "first defined here");
+                        let primary = l.label(file, span, "defined again here");
+                        l.diags.push(Diagnostic {
+                            message: format!("`{id}` is defined twice"),
+                            primary,
+                            secondary: vec![first],
+                            help: Some("each name may be defined once per stack".into()),
+                        });
+                        false
+                    } else {
+                        seen.insert(id, (file, span.clone()));
+                        true
+                    }
+                };
+                match key {
+                    "stack" | "backend" | "provider" if in_module => {
+                        self.error(
+                            file,
+                            &entry.key_span,
+                            format!("a module has no [{key}]"),
+                            "not allowed in a module",
+                            Some(format!(
+                                "[{key}] belongs to the stack that calls the module; a module only declares variables, locals, resources, modules and outputs"
+                            )),
+                        );
+                    }
+                    "moved" | "import" if in_module => {
+                        self.error(
+                            file,
+                            &entry.key_span,
+                            format!("[[{key}]] blocks are only allowed at the root of a stack"),
+                            "not allowed in a module",
+                            Some("write it in the calling stack, with the module's address, e.g. module.NAME.aws_vpc.main".into()),
+                        );
+                    }
+                    "stack" | "backend" => {
+                        if !self.expect_table(&entry.value, key) {
+                            continue;
+                        }
+                        if unique(self, key.to_string(), &entry.key_span) {
+                            if key == "stack" {
+                                d.stack_table =
+                                    Some((file, entry.key_span.clone(), entry.value.clone()));
+                            } else {
+                                d.backend = Some((file, entry.value.clone()));
+                            }
+                        }
+                    }
+                    "moved" | "import" => {
+                        let NodeKind::Array(items) = &entry.value.kind else {
+                            self.error(
+                                file,
+                                &entry.key_span,
+                                format!("`{key}` is a list of tables: write [[{key}]]"),
+                                "not [[...]]",
+                                None,
+                            );
+                            continue;
+                        };
+                        for item in items {
+                            if self.expect_table(item, &format!("a [[{key}]] block")) {
+                                if key == "moved" {
+                                    d.moved.push(item.clone());
+                                } else {
+                                    d.imports.push(item.clone());
+                                }
+                            }
+                        }
+                    }
+                    "locals" => {
+                        if !self.expect_table(&entry.value, "[locals]") {
+                            continue;
+                        }
+                        for e in entry.value.entries().unwrap_or_default() {
+                            if !valid_name(&e.key) {
+                                self.error(
+                                    file,
+                                    &e.key_span,
+                                    format!("invalid local name `{}`", e.key),
+                                    "letters, digits, `_` and `-`, not starting with a digit",
+                                    None,
+                                );
+                                continue;
+                            }
+                            if unique(self, format!("local.{}", e.key), &e.key_span) {
+                                d.locals.push(NamedDecl {
+                                    name: e.key.clone(),
+                                    file,
+                                    span: e.key_span.clone(),
+                                    body: e.value.clone(),
+                                });
+                            }
+                        }
+                    }
+                    "provider" | "variable" | "output" | "module" => {
+                        if !self.expect_table(&entry.value, key) {
+                            continue;
+                        }
+                        for e in entry.value.entries().unwrap_or_default() {
+                            let what = match key {
+                                "provider" => "a provider",
+                                "module" => "a module call",
+                                _ => "a table",
+                            };
+                            if !self.expect_table(&e.value, what) {
+                                continue;
+                            }
+                            if key == "module" && !valid_name(&e.key) {
+                                self.error(
+                                    file,
+                                    &e.key_span,
+                                    format!("invalid module name `{}`", e.key),
+                                    "letters, digits, `_` and `-`, not starting with a digit",
+                                    None,
+                                );
+                                continue;
+                            }
+                            if !unique(self, format!("{key}.{}", e.key), &e.key_span) {
+                                continue;
+                            }
+                            let decl = NamedDecl {
+                                name: e.key.clone(),
+                                file,
+                                span: e.key_span.clone(),
+                                body: e.value.clone(),
+                            };
+                            match key {
+                                "provider" => d.providers.push(decl),
+                                "variable" => d.variables.push(decl),
+                                "module" => d.modules.push(decl),
+                                _ => d.outputs.push(decl),
+                            }
+                        }
+                    }
+                    rtype => {
+                        if self.catalog.get(rtype).is_none() {
+                            let names = self
+                                .catalog
+                                .types
+                                .keys()
+                                .map(String::as_str)
+                                .chain(super::RESERVED);
+                            let help = suggestion(rtype, names);
+                            self.error(
+                                file,
+                                &entry.key_span,
+                                format!("unknown resource type `{rtype}`"),
+                                "not a resource type",
+                                help,
+                            );
+                            continue;
+                        }
+                        if !self.expect_table(&entry.value, "a table of resources") {
+                            continue;
+                        }
+                        for e in entry.value.entries().unwrap_or_default() {
+                            if !valid_name(&e.key) {
+                                self.error(
+                                    file,
+                                    &e.key_span,
+                                    format!("invalid resource name `{}`", e.key),
+                                    "letters, digits, `_` and `-`, not starting with a digit",
+                                    None,
+                                );
+                                continue;
+                            }
+                            if !self.expect_table(&e.value, "a resource") {
+                                continue;
+                            }
+                            let address = Address {
+                                module: prefix.to_vec(),
+                                rtype: rtype.to_string(),
+                                name: e.key.clone(),
+                                key: None,
+                            };
+                            let id = format!("{rtype}.{}", e.key);
+                            if unique(self, id, &e.key_span) {
+                                d.resources.push(ResourceDecl {
+                                    address,
+                                    file,
+                                    span: e.key_span.clone(),
+                                    body: e.value.clone(),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        d
+    }
+
+    /// Expands the declarations of the root or of one module call (`prefix`): locals,
+    /// `for_each` keys, module calls, resources and outputs.
+    pub(super) fn instance(
+        &mut self,
+        decls: &Decls,
+        prefix: &[String],
+        vars: &BTreeMap<String, Binding>,
+    ) -> Expanded {
+        let stack_name = self.stack_name.clone();
+        let local_names: Vec<String> = decls.locals.iter().map(|d| d.name.clone()).collect();
+        let order = self.evaluation_order(decls);
+        let no_modules = BTreeMap::new();
+
+        // First pass: the keys of every `for_each`, which must be known before any resource
+        // is (locals are evaluated with every resource declared but no instance known yet;
+        // what this pass reports, the second reports again where it still holds).
+        let bare: BTreeMap<Address, Declared> = decls
+            .resources
+            .iter()
+            .map(|r| {
+                let declared = Declared {
+                    keys: None,
+                    failed: false,
+                };
+                (r.address.clone(), declared)
+            })
+            .collect();
+        let reported = self.diags.len();
+        let mut locals = BTreeMap::new();
+        for item in &order {
+            if let Named::Local(i) = *item {
+                let d = &decls.locals[i];
+                let scope = Scope {
+                    variables: vars,
+                    locals: &locals,
+                    declared_locals: &local_names,
+                    modules: &no_modules,
+                    stack_name: &stack_name,
+                    prefix,
+                    resources: Some(&bare),
+                    keys_known: false,
+                    each: None,
+                    this: None,
+                };
+                if let Some(b) = self.binding(&d.body, &scope) {
+                    locals.insert(d.name.clone(), b);
+                }
+            }
+        }
+        self.diags.truncate(reported);
+        let mut instances: BTreeMap<Address, Option<Instances>> = BTreeMap::new();
+        for r in &decls.resources {
+            let Some(e) = r.body.get("for_each") else {
+                continue;
+            };
+            let scope = Scope {
+                variables: vars,
+                locals: &locals,
+                declared_locals: &local_names,
+                modules: &no_modules,
+                stack_name: &stack_name,
+                prefix,
+                resources: Some(&bare),
+                keys_known: false,
+                each: None,
+                this: None,
+            };
+            let keys = self.for_each(&e.value, &scope);
+            instances.insert(r.address.clone(), keys);
+        }
+        let known: BTreeMap<Address, Declared> = decls
+            .resources
+            .iter()
+            .map(|r| {
+                let declared = match instances.get(&r.address) {
+                    None => Declared {
+                        keys: None,
+                        failed: false,
+                    },
+                    Some(None) => Declared {
+                        keys: Some(Vec::new()),
+                        failed: true,
+                    },
+                    Some(Some(list)) => Declared {
+                        keys: Some(list.iter().map(|(k, _)| k.clone()).collect()),
+                        failed: false,
+                    },
+                };
+                (r.address.clone(), declared)
+            })
+            .collect();
+
+        // Second pass: locals and module calls in dependency order, then resources.
+        let mut out = Expanded::default();
+        let mut locals = BTreeMap::new();
+        let mut modules: BTreeMap<String, ModuleView> = BTreeMap::new();
+        for item in &order {
+            let scope = Scope {
+                variables: vars,
+                locals: &locals,
+                declared_locals: &local_names,
+                modules: &modules,
+                stack_name: &stack_name,
+                prefix,
+                resources: Some(&known),
+                keys_known: true,
+                each: None,
+                this: None,
+            };
+            match *item {
+                Named::Local(i) => {
+                    let d = &decls.locals[i];
+                    if let Some(b) = self.binding(&d.body, &scope) {
+                        locals.insert(d.name.clone(), b);
+                    }
+                }
+                Named::Module(i) => {
+                    let d = &decls.modules[i];
+                    let (view, resources) = match self.module_call(d, prefix, &scope) {
+                        Some(found) => found,
+                        None => (
+                            ModuleView {
+                                failed: true,
+                                ..ModuleView::default()
+                            },
+                            Vec::new(),
+                        ),
+                    };
+                    out.resources.extend(resources);
+                    modules.insert(d.name.clone(), view);
+                }
+            }
+        }
+        // Modules that were never reached (a cycle, reported) stay silent to references.
+        for d in &decls.modules {
+            modules.entry(d.name.clone()).or_insert(ModuleView {
+                failed: true,
+                ..ModuleView::default()
+            });
+        }
+        let default_tags = self.default_tags.clone();
+        for r in &decls.resources {
+            let scope = Scope {
+                variables: vars,
+                locals: &locals,
+                declared_locals: &local_names,
+                modules: &modules,
+                stack_name: &stack_name,
+                prefix,
+                resources: Some(&known),
+                keys_known: true,
+                each: None,
+                this: None,
+            };
+            match instances.get(&r.address) {
+                None => {
+                    if let Some(c) = self.resource(r, &scope, &default_tags) {
+                        self.spans
+                            .insert(c.address.clone(), (r.file, r.span.clone()));
+                        out.resources.push(c);
+                    }
+                }
+                Some(None) => {}
+                Some(Some(list)) => {
+                    for (key, value) in list {
+                        let decl = ResourceDecl {
+                            address: Address {
+                                key: Some(InstanceKey::Str(key.clone())),
+                                ..r.address.clone()
+                            },
+                            file: r.file,
+                            span: r.span.clone(),
+                            body: r.body.clone(),
+                        };
+                        let scope = Scope {
+                            each: Some((key.as_str(), value)),
+                            ..scope
+                        };
+                        if let Some(c) = self.resource(&decl, &scope, &default_tags) {
+                            self.spans
+                                .insert(c.address.clone(), (r.file, r.span.clone()));
+                            out.resources.push(c);
+                        }
+                    }
+                }
+            }
+        }
+        for d in &decls.outputs {
+            let scope = Scope {
+                variables: vars,
+                locals: &locals,
+                declared_locals: &local_names,
+                modules: &modules,
+                stack_name: &stack_name,
+                prefix,
+                resources: Some(&known),
+                keys_known: true,
+                each: None,
+                this: None,
+            };
+            self.last_type = None;
+            if let Some(o) = self.output(d, &scope) {
+                let ty = self.last_type.take().unwrap_or(AttrType::Any);
+                let binding = Binding {
+                    expr: o.value,
+                    ty,
+                    sensitive: o.sensitive,
+                };
+                out.outputs.insert(d.name.clone(), (binding, o.sensitive));
+            }
+        }
+        out
+    }
+
+    /// A local's value and type.
+    fn binding(&mut self, node: &Node, scope: &Scope<'_>) -> Option<Binding> {
+        self.tainted = false;
+        self.last_type = None;
+        let expr = self.expr(node, &AttrType::Any, scope)?;
+        let ty = self.last_type.take().unwrap_or(AttrType::Any);
+        Some(Binding {
+            expr,
+            ty,
+            sensitive: self.tainted,
+        })
+    }
+
+    /// The instances `for_each` makes: keys must be known while loading.
+    fn for_each(&mut self, node: &Node, scope: &Scope<'_>) -> Option<Instances> {
+        let expr = self.expr(node, &AttrType::Any, scope)?;
+        let unknown = |l: &mut Self, why: &str| {
+            l.error(
+                node.file,
+                &node.span,
+                "the keys of `for_each` must be known before anything is created",
+                why.to_string(),
+                Some("take the keys from a variable, a local or a literal map or list (the availability zones, names, ...); the values may refer to resources: each.value".into()),
+            );
+            None
+        };
+        let strings = |l: &mut Self, items: Vec<Value>| -> Option<Instances> {
+            let mut out: Instances = Vec::new();
+            for item in items {
+                let Value::String(s) = item else {
+                    l.error(
+                        node.file,
+                        &node.span,
+                        "`for_each` over a list takes a list of strings",
+                        format!("has {}", types::kind(&item)),
+                        Some("use a map to give each instance a value: { key = value }".into()),
+                    );
+                    return None;
+                };
+                if out.iter().any(|(k, _)| k == &s) {
+                    l.error(
+                        node.file,
+                        &node.span,
+                        format!("`for_each` lists \"{s}\" twice"),
+                        "duplicate key",
+                        Some("each key makes one instance: list it once".into()),
+                    );
+                    return None;
+                }
+                out.push((s.clone(), Expr::Value(Value::String(s))));
+            }
+            // Instances are in key order, whatever the list's order.
+            out.sort_by(|a, b| a.0.cmp(&b.0));
+            Some(out)
+        };
+        match expr {
+            Expr::Value(Value::Map(m)) => {
+                Some(m.into_iter().map(|(k, v)| (k, Expr::Value(v))).collect())
+            }
+            Expr::Map(m) => Some(m.into_iter().collect()),
+            Expr::Value(Value::List(items)) => strings(self, items),
+            Expr::List(items) => {
+                let mut values = Vec::new();
+                for item in items {
+                    match item {
+                        Expr::Value(v) => values.push(v),
+                        _ => return unknown(self, "a key here is only known after apply"),
+                    }
+                }
+                strings(self, values)
+            }
+            Expr::Value(Value::Unknown) | Expr::Ref(_) | Expr::Template(_) => {
+                unknown(self, "only known after apply")
+            }
+            Expr::Value(v) => {
+                self.error(
+                    node.file,
+                    &node.span,
+                    "`for_each` takes a map or a list of strings",
+                    format!("found {}", types::kind(&v)),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// The order to evaluate locals and module calls in: each after what it refers to.
+    /// Cycles are reported, and their members left out.
+    fn evaluation_order(&mut self, decls: &Decls) -> Vec<Named> {
+        let mut deps: BTreeMap<Named, BTreeSet<Named>> = BTreeMap::new();
+        let by_name: BTreeMap<String, Named> = decls
+            .locals
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (format!("local.{}", d.name), Named::Local(i)))
+            .chain(
+                decls
+                    .modules
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| (format!("module.{}", d.name), Named::Module(i))),
+            )
+            .collect();
+        for (name, &n) in &by_name {
+            let body = match n {
+                Named::Local(i) => &decls.locals[i].body,
+                Named::Module(i) => &decls.modules[i].body,
+            };
+            let mut mentioned = BTreeSet::new();
+            mentions(body, &mut mentioned);
+            let _ = name;
+            deps.insert(
+                n,
+                mentioned
+                    .iter()
+                    .filter_map(|m| by_name.get(m).copied())
+                    .collect(),
+            );
+        }
+        let mut order = Vec::new();
+        let mut done: BTreeSet<Named> = BTreeSet::new();
+        loop {
+            let ready: Vec<Named> = deps
+                .iter()
+                .filter(|(n, d)| !done.contains(*n) && d.iter().all(|x| done.contains(x)))
+                .map(|(n, _)| *n)
+                .collect();
+            if ready.is_empty() {
+                break;
+            }
+            for n in ready {
+                done.insert(n);
+                order.push(n);
+            }
+        }
+        let stuck: Vec<Named> = deps
+            .keys()
+            .filter(|n| !done.contains(*n))
+            .copied()
+            .collect();
+        if !stuck.is_empty() {
+            let name_of = |n: Named| match n {
+                Named::Local(i) => format!("local.{}", decls.locals[i].name),
+                Named::Module(i) => format!("module.{}", decls.modules[i].name),
+            };
+            let place = |n: Named| match n {
+                Named::Local(i) => (decls.locals[i].file, decls.locals[i].span.clone()),
+                Named::Module(i) => (decls.modules[i].file, decls.modules[i].span.clone()),
+            };
+            let chain = stuck
+                .iter()
+                .map(|n| name_of(*n))
+                .collect::<Vec<_>>()
+                .join(" → ");
+            let (file, span) = place(stuck[0]);
+            let primary = self.label(file, &span, "part of the cycle");
+            let secondary = stuck[1..]
+                .iter()
+                .map(|n| {
+                    let (f, s) = place(*n);
+                    self.label(f, &s, "part of the cycle")
+                })
+                .collect();
+            self.diags.push(Diagnostic {
+                message: format!("these refer to each other in a circle: {chain}"),
+                primary,
+                secondary,
+                help: Some("a local or module input cannot depend on itself".into()),
+            });
+        }
+        order
+    }
+
+    /// Loads the module that `decl` calls, with its inputs evaluated in the caller's scope.
+    fn module_call(
+        &mut self,
+        decl: &NamedDecl,
+        prefix: &[String],
+        scope: &Scope<'_>,
+    ) -> Option<(ModuleView, Vec<ResourceConfig>)> {
+        let Some(source) = decl.body.get("source") else {
+            self.error(
+                decl.file,
+                &decl.span,
+                format!("module `{}` has no `source`", decl.name),
+                "source missing",
+                Some("source = \"../modules/vpc\": a directory, relative to this file".into()),
+            );
+            return None;
+        };
+        let Some(src) = source.value.as_str() else {
+            self.error(
+                source.value.file,
+                &source.value.span,
+                "`source` is a directory path",
+                "not a string",
+                None,
+            );
+            return None;
+        };
+        let base = self.files[decl.file]
+            .0
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let dir = normalize(&base.join(src));
+        let canonical = match dir.canonicalize() {
+            Ok(c) if c.is_dir() => c,
+            Ok(_) => {
+                self.error(
+                    source.value.file,
+                    &source.value.span,
+                    format!("module source {} is not a directory", dir.display()),
+                    "not a directory",
+                    None,
+                );
+                return None;
+            }
+            Err(e) => {
+                self.error(
+                    source.value.file,
+                    &source.value.span,
+                    format!("cannot read module source {}: {e}", dir.display()),
+                    "no such directory",
+                    Some(
+                        "a module source is a directory relative to the file that calls it".into(),
+                    ),
+                );
+                return None;
+            }
+        };
+        if self.visiting.contains(&canonical) {
+            self.error(
+                source.value.file,
+                &source.value.span,
+                format!(
+                    "module `{}` calls itself (through {})",
+                    decl.name,
+                    dir.display()
+                ),
+                "recursive module",
+                Some("a module cannot call a module that calls it".into()),
+            );
+            return None;
+        }
+        let roots = match self.module_files.get(&canonical) {
+            Some(roots) => roots.clone(),
+            None => {
+                let roots = self.read_dir_at(&dir, &[], source.value.file, &source.value.span)?;
+                self.module_files.insert(canonical.clone(), roots.clone());
+                roots
+            }
+        };
+        let mut path = prefix.to_vec();
+        path.push(decl.name.clone());
+        let was_in_module = std::mem::replace(&mut self.in_module, true);
+        let child = self.declarations(&roots, &path);
+        self.in_module = was_in_module;
+        let (vars, inputs_ok) = self.module_inputs(decl, &child.variables, scope);
+
+        let names: Vec<String> = child.variables.iter().map(|v| v.name.clone()).collect();
+        let saved = std::mem::replace(&mut self.declared_vars, names);
+        self.visiting.push(canonical);
+        let expanded = self.instance(&child, &path, &vars);
+        self.visiting.pop();
+        self.declared_vars = saved;
+        let view = ModuleView {
+            outputs: expanded
+                .outputs
+                .into_iter()
+                .map(|(k, (b, _))| (k, b))
+                .collect(),
+            addresses: expanded
+                .resources
+                .iter()
+                .map(|r| r.address.clone())
+                .collect(),
+            // References to a module whose inputs failed are not reported again.
+            failed: !inputs_ok,
+        };
+        Some((view, expanded.resources))
+    }
+
+    /// The values of a module's variables: the call's keys, evaluated where the call is,
+    /// else the variables' defaults; and whether all of them had one.
+    fn module_inputs(
+        &mut self,
+        call: &NamedDecl,
+        variables: &[NamedDecl],
+        scope: &Scope<'_>,
+    ) -> (BTreeMap<String, Binding>, bool) {
+        let mut ok = true;
+        let names: Vec<&str> = variables.iter().map(|v| v.name.as_str()).collect();
+        for e in call.body.entries().unwrap_or_default() {
+            if e.key != "source" && !names.contains(&e.key.as_str()) {
+                ok = false;
+                let help = suggestion(&e.key, names.iter().copied())
+                    .or_else(|| Some(format!("the module's variables: {}", names.join(", "))));
+                self.error(
+                    call.file,
+                    &e.key_span,
+                    format!("module `{}` has no variable `{}`", call.name, e.key),
+                    "unknown input",
+                    help,
+                );
+            }
+        }
+        let mut out = BTreeMap::new();
+        for v in variables {
+            let (ty, sensitive) = self.variable_decl(v);
+            match call.body.get(&v.name) {
+                Some(e) => {
+                    self.tainted = false;
+                    self.last_type = None;
+                    match self.expr(&e.value, &ty, scope) {
+                        Some(expr) => {
+                            let actual = self.last_type.take().unwrap_or_else(|| ty.clone());
+                            out.insert(
+                                v.name.clone(),
+                                Binding {
+                                    expr,
+                                    ty: actual,
+                                    sensitive: sensitive || self.tainted,
+                                },
+                            );
+                        }
+                        None => ok = false,
+                    }
+                }
+                None => match v.body.get("default") {
+                    Some(d) => {
+                        let value = literal_value(&d.value);
+                        if let Err(message) = types::check_value(&ty, &value) {
+                            ok = false;
+                            self.error(
+                                d.value.file,
+                                &d.value.span,
+                                format!("wrong type for variable `{}`", v.name),
+                                message,
+                                None,
+                            );
+                            continue;
+                        }
+                        out.insert(
+                            v.name.clone(),
+                            Binding {
+                                expr: Expr::Value(value),
+                                ty,
+                                sensitive,
+                            },
+                        );
+                    }
+                    None => {
+                        ok = false;
+                        let primary = self.label(
+                            call.file,
+                            &call.span,
+                            format!("needs `{}` ({})", v.name, ty.describe()),
+                        );
+                        let secondary = vec![self.label(v.file, &v.span, "declared here")];
+                        self.diags.push(Diagnostic {
+                            message: format!(
+                                "module `{}` needs a value for its variable `{}`",
+                                call.name, v.name
+                            ),
+                            primary,
+                            secondary,
+                            help: Some(format!("add `{} = ...` to [module.{}]", v.name, call.name)),
+                        });
+                    }
+                },
+            }
+        }
+        (out, ok)
+    }
+
+    /// `[[moved]]` blocks: `from` and `to` addresses; `from` must no longer be configured.
+    pub(super) fn moves(&mut self, nodes: &[Node], config: &Config) -> Vec<Move> {
+        let configured: BTreeSet<&Address> = config.resources.iter().map(|r| &r.address).collect();
+        let mut out = Vec::new();
+        for node in nodes {
+            self.only_keys(node, &["from", "to"], "a [[moved]] block");
+            let (Some(from), Some(to)) = (
+                self.address_key(node, "from", "[[moved]]"),
+                self.address_key(node, "to", "[[moved]]"),
+            ) else {
+                continue;
+            };
+            let still = configured.contains(&from)
+                || (from.key.is_none()
+                    && configured.iter().any(|a| {
+                        a.key.is_some()
+                            && Address {
+                                key: None,
+                                ..(*a).clone()
+                            } == from
+                    }));
+            if still {
+                if let Some(e) = node.get("from") {
+                    self.error(
+                        e.value.file,
+                        &e.value.span,
+                        format!("`{from}` is still in the configuration"),
+                        "moved from here, but still declared",
+                        Some(format!(
+                            "rename its block to `{to}` (the block's new name is the move's `to`)"
+                        )),
+                    );
+                }
+                continue;
+            }
+            out.push(Move { from, to });
+        }
+        out
+    }
+
+    /// `[[import]]` blocks: `to` must be a configured resource, `id` a non-empty string.
+    pub(super) fn imports(&mut self, nodes: &[Node], config: &Config) -> Vec<Import> {
+        let configured: Vec<String> = config
+            .resources
+            .iter()
+            .map(|r| r.address.to_string())
+            .collect();
+        let mut seen: BTreeSet<Address> = BTreeSet::new();
+        let mut out = Vec::new();
+        for node in nodes {
+            self.only_keys(node, &["to", "id"], "an [[import]] block");
+            let Some(to) = self.address_key(node, "to", "[[import]]") else {
+                continue;
+            };
+            let id = match node.get("id") {
+                Some(e) => match e.value.as_str() {
+                    Some(s) if !s.trim().is_empty() => s.to_string(),
+                    _ => {
+                        self.error(
+                            e.value.file,
+                            &e.value.span,
+                            "an import `id` is a non-empty string",
+                            "not an id",
+                            Some("`cairn schema TYPE` shows the type's import id".into()),
+                        );
+                        continue;
+                    }
+                },
+                None => {
+                    self.error(
+                        node.file,
+                        &node.span,
+                        "[[import]] has no `id`",
+                        "id missing",
+                        Some("`cairn schema TYPE` shows the type's import id".into()),
+                    );
+                    continue;
+                }
+            };
+            let shown = to.to_string();
+            if let Some(e) = node.get("to") {
+                if !configured.contains(&shown) {
+                    let help = suggestion(&shown, configured.iter().map(String::as_str))
+                        .or_else(|| Some(format!("declare [{}.{}] first", to.rtype, to.name)));
+                    self.error(
+                        e.value.file,
+                        &e.value.span,
+                        format!("`{shown}` is not in the configuration"),
+                        "nothing to import into",
+                        help,
+                    );
+                    continue;
+                }
+                if !seen.insert(to.clone()) {
+                    self.error(
+                        e.value.file,
+                        &e.value.span,
+                        format!("`{shown}` is imported twice"),
+                        "second import",
+                        None,
+                    );
+                    continue;
+                }
+            }
+            out.push(Import { to, id });
+        }
+        out
+    }
+
+    /// A key of a [[moved]] or [[import]] block that holds a resource address.
+    fn address_key(&mut self, node: &Node, key: &str, what: &str) -> Option<Address> {
+        let Some(e) = node.get(key) else {
+            self.error(
+                node.file,
+                &node.span,
+                format!("{what} has no `{key}`"),
+                format!("`{key}` missing"),
+                Some("e.g. 'module.network.aws_subnet.public[\"us-east-1a\"]'".into()),
+            );
+            return None;
+        };
+        let Some(text) = e.value.as_str() else {
+            self.error(
+                e.value.file,
+                &e.value.span,
+                format!("`{key}` is a resource address"),
+                "not a string",
+                None,
+            );
+            return None;
+        };
+        match text.parse::<Address>() {
+            Ok(a) => Some(a),
+            Err(err) => {
+                self.error(
+                    e.value.file,
+                    &e.value.span,
+                    err.to_string(),
+                    "not an address",
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// A variable declaration's type and sensitivity (its errors are reported where it is).
+    pub(super) fn variable_decl(&mut self, d: &NamedDecl) -> (AttrType, bool) {
+        let ty = match d.body.get("type") {
+            None => AttrType::Any,
+            Some(e) => match e.value.as_str().and_then(types::variable_type) {
+                Some(t) => t,
+                None => AttrType::Any,
+            },
+        };
+        let sensitive = matches!(
+            d.body.get("sensitive").map(|e| &e.value.kind),
+            Some(NodeKind::Bool(true))
+        );
+        (ty, sensitive)
+    }
+
+    /// Resolves `[each.key]`-style index steps to the key or index they name, and checks a
+    /// reference to a resource for its `for_each` instances: the expression it stands for
+    /// (a list of references for `[*]`).
+    pub(super) fn resolve_steps(
+        &mut self,
+        node: &Node,
+        steps: Vec<Step>,
+        range: &Range<usize>,
+        scope: &Scope<'_>,
+    ) -> Option<Vec<Step>> {
+        let mut out = Vec::with_capacity(steps.len());
+        for step in steps {
+            match step {
+                Step::Dynamic(text) => {
+                    let (expr, _) = self.reference(node, &text, range, scope)?;
+                    match expr {
+                        Expr::Value(Value::String(s)) => out.push(Step::Key(s)),
+                        Expr::Value(Value::Number(n)) if n.as_u64().is_some() => {
+                            out.push(Step::Index(n.as_u64().unwrap_or_default()))
+                        }
+                        Expr::Value(v) => {
+                            let span = self.inner_span(node, range);
+                            self.error(
+                                node.file,
+                                &span,
+                                format!("`[{text}]` is {}, not a key or an index", types::kind(&v)),
+                                "not a key",
+                                None,
+                            );
+                            return None;
+                        }
+                        _ => {
+                            let span = self.inner_span(node, range);
+                            self.error(
+                                node.file,
+                                &span,
+                                format!("`[{text}]` is only known after apply"),
+                                "index must be known while planning",
+                                Some("index with each.key, a variable or a local".into()),
+                            );
+                            return None;
+                        }
+                    }
+                }
+                other => out.push(other),
+            }
+        }
+        Some(out)
+    }
+
+    /// A reference to a resource's attribute, `address` being the resource's bare address
+    /// and `rest` the steps after its name (an instance key or `[*]` first, then the
+    /// attribute path): the expression, its type, or nothing (reported).
+    pub(super) fn resource_reference(
+        &mut self,
+        node: &Node,
+        span: &Range<usize>,
+        text: &str,
+        bare: Address,
+        rest: &[Step],
+        scope: &Scope<'_>,
+    ) -> Option<(Expr, AttrType)> {
+        let file = node.file;
+        let Some(resources) = scope.resources else {
+            self.error(
+                file,
+                span,
+                "resources cannot be referenced here",
+                "must be known before any resource exists",
+                None,
+            );
+            return None;
+        };
+        let Some(declared) = resources.get(&bare) else {
+            self.unknown_resource(file, span, &bare, scope);
+            return None;
+        };
+        if declared.failed {
+            return None;
+        }
+        enum Pick {
+            One(Option<String>),
+            All,
+        }
+        let (pick, rest) = match rest.first() {
+            Some(Step::Key(k)) => (Pick::One(Some(k.clone())), &rest[1..]),
+            Some(Step::Index(i)) => (Pick::One(Some(i.to_string())), &rest[1..]),
+            Some(Step::Splat) => (Pick::All, &rest[1..]),
+            _ => (Pick::One(None), rest),
+        };
+        if scope.keys_known {
+            match (&pick, &declared.keys) {
+                (Pick::One(Some(k)), None) => {
+                    self.error(
+                        file,
+                        span,
+                        format!("`{bare}` has no `for_each`: it has no instance [\"{k}\"]"),
+                        "not a for_each resource",
+                        Some(format!("refer to it as `${{{bare}.<attribute>}}`")),
+                    );
+                    return None;
+                }
+                (Pick::All, None) => {
+                    self.error(
+                        file,
+                        span,
+                        format!("`{bare}` has no `for_each`: `[*]` needs instances"),
+                        "not a for_each resource",
+                        Some(format!("refer to it as `${{{bare}.<attribute>}}`")),
+                    );
+                    return None;
+                }
+                (Pick::One(None), Some(keys)) => {
+                    let shown: Vec<String> = keys.iter().map(|k| format!("\"{k}\"")).collect();
+                    self.error(
+                        file,
+                        span,
+                        format!("`{bare}` has `for_each`: say which instance"),
+                        "instance missing",
+                        Some(format!(
+                            "`{bare}[KEY]` for one ({}), `{bare}[*]` for the list of all",
+                            shown.join(", ")
+                        )),
+                    );
+                    return None;
+                }
+                (Pick::One(Some(k)), Some(keys)) if !keys.contains(k) => {
+                    let help = suggestion(k, keys.iter().map(String::as_str)).or_else(|| {
+                        let shown: Vec<String> = keys.iter().map(|k| format!("\"{k}\"")).collect();
+                        Some(format!("its instances: {}", shown.join(", ")))
+                    });
+                    self.error(
+                        file,
+                        span,
+                        format!("`{bare}` has no instance [\"{k}\"]"),
+                        "no such instance",
+                        help,
+                    );
+                    return None;
+                }
+                _ => {}
+            }
+        }
+        let schema = self.catalog.get(&bare.rtype)?;
+        let Some(Step::Name(attr)) = rest.first() else {
+            self.error(
+                file,
+                span,
+                format!("name an attribute of `{bare}`"),
+                "attribute missing",
+                Some(format!("e.g. `${{{text}.id}}`")),
+            );
+            return None;
+        };
+        let target = schema.outputs.get(attr).or_else(|| schema.inputs.get(attr));
+        if target.is_some_and(|a| a.sensitive) {
+            self.tainted = true;
+        }
+        let Some(attr_ty) = target.map(|a| a.ty.clone()) else {
+            let names = schema
+                .inputs
+                .keys()
+                .chain(schema.outputs.keys())
+                .map(String::as_str);
+            let help = suggestion(attr, names);
+            self.error(
+                file,
+                span,
+                format!("{} has no attribute `{attr}`", bare.rtype),
+                "unknown attribute",
+                help,
+            );
+            return None;
+        };
+        let path: Vec<PathSeg> = rest.iter().filter_map(path_seg).collect();
+        let ty = types::at_path(&attr_ty, &path[1..]).unwrap_or(AttrType::Any);
+        let at = |key: Option<String>| Address {
+            key: key.map(InstanceKey::Str),
+            ..bare.clone()
+        };
+        match pick {
+            Pick::One(key) => {
+                let address = at(key);
+                if scope.this.is_some_and(|(a, _, _)| a == &address) {
+                    self.error(
+                        file,
+                        span,
+                        format!("`{address}` refers to itself"),
+                        "self reference",
+                        Some("use `${self.<attribute>}` for the resource's own configured attributes".into()),
+                    );
+                    return None;
+                }
+                Some((Expr::Ref(Reference { address, path }), ty))
+            }
+            Pick::All if !scope.keys_known => Some((
+                Expr::Ref(Reference {
+                    address: bare,
+                    path,
+                }),
+                AttrType::List(Box::new(ty)),
+            )),
+            Pick::All => {
+                let keys = declared.keys.clone().unwrap_or_default();
+                if scope.this.is_some_and(|(a, _, _)| {
+                    Address {
+                        key: None,
+                        ..a.clone()
+                    } == bare
+                }) {
+                    self.error(
+                        file,
+                        span,
+                        format!("`{text}` refers to the resource's own instances"),
+                        "self reference",
+                        None,
+                    );
+                    return None;
+                }
+                let items: Vec<Expr> = keys
+                    .into_iter()
+                    .map(|k| {
+                        Expr::Ref(Reference {
+                            address: at(Some(k)),
+                            path: path.clone(),
+                        })
+                    })
+                    .collect();
+                let expr = if items.is_empty() {
+                    Expr::Value(Value::List(Vec::new()))
+                } else {
+                    Expr::List(items)
+                };
+                Some((expr, AttrType::List(Box::new(ty))))
+            }
+        }
+    }
+
+    /// `depends_on = ["module.NAME"]`: every resource of that module call.
+    pub(super) fn module_addresses(&self, text: &str, scope: &Scope<'_>) -> Option<Vec<Address>> {
+        let name = text.strip_prefix("module.")?;
+        if name.contains('.') {
+            return None;
+        }
+        scope.modules.get(name).map(|m| m.addresses.clone())
+    }
+
+    /// Parses every `*.toml` of a module directory; errors point at `file`/`span` (the
+    /// module's `source`).
+    fn read_dir_at(
+        &mut self,
+        dir: &Path,
+        skip: &[PathBuf],
+        file: usize,
+        span: &Range<usize>,
+    ) -> Option<Vec<Node>> {
+        let roots = self.read_dir(dir, skip, file, span)?;
+        for r in &roots {
+            self.extra_files.push(r.file);
+        }
+        Some(roots)
+    }
+}
+
+/// What a reference's value is at `path` below a binding.
+pub(super) fn descend(expr: &Expr, path: &[PathSeg]) -> Option<Expr> {
+    let Some((first, rest)) = path.split_first() else {
+        return Some(expr.clone());
+    };
+    match expr {
+        Expr::Value(v) => v.get_path(path).map(Expr::Value),
+        Expr::Map(m) => match first {
+            PathSeg::Key(k) => descend(m.get(k)?, rest),
+            PathSeg::Index(_) => None,
+        },
+        Expr::List(items) => match first {
+            PathSeg::Index(i) => descend(items.get(*i)?, rest),
+            PathSeg::Key(_) => None,
+        },
+        Expr::Ref(r) => Some(Expr::Ref(Reference {
+            address: r.address.clone(),
+            path: r.path.iter().chain(path).cloned().collect(),
+        })),
+        Expr::Template(_) => None,
+    }
+}
+
+/// A reference step as a path segment (`[*]` and dynamic steps are resolved before).
+pub(super) fn path_seg(s: &Step) -> Option<PathSeg> {
+    match s {
+        Step::Name(n) | Step::Key(n) => Some(PathSeg::Key(n.clone())),
+        Step::Index(i) => Some(PathSeg::Index(*i as usize)),
+        Step::Splat | Step::Dynamic(_) => None,
+    }
+}
+
+/// Every `local.NAME` and `module.NAME` a value mentions.
+fn mentions(node: &Node, out: &mut BTreeSet<String>) {
+    match &node.kind {
+        NodeKind::Str(s) => {
+            let Ok(pieces) = syntax::template(s) else {
+                return;
+            };
+            for p in pieces {
+                if let Piece::Interp { text, .. } = p {
+                    // Also inside index brackets: `aws_x.y[local.k]`.
+                    for part in text.split(['[', ']']) {
+                        if let Ok(steps) = syntax::steps(part.trim()) {
+                            if let [Step::Name(root), Step::Name(name), ..] = steps.as_slice() {
+                                if root == "local" || root == "module" {
+                                    out.insert(format!("{root}.{name}"));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        NodeKind::Array(items) => items.iter().for_each(|i| mentions(i, out)),
+        NodeKind::Table(entries) => entries.iter().for_each(|e| mentions(&e.value, out)),
+        _ => {}
+    }
+}
+
+/// `a/b/../c/.` as `a/c`, without asking the file system (paths as shown in messages).
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
