@@ -622,7 +622,8 @@ const NET: &str = "[variable.cidr]\ntype = \"string\"\n\n\
 [module.inner]\nsource = \"../inner\"\nvpc_id = \"${aws_vpc.main.id}\"\n\n\
 [output.vpc_id]\nvalue = \"${aws_vpc.main.id}\"\n\n\
 [output.subnet_ids]\nvalue = \"${aws_subnet.s[*].id}\"\n\n\
-[output.group]\nvalue = \"${module.inner.group_id}\"\n";
+[output.group]\nvalue = \"${module.inner.group_id}\"\n\n\
+[output.subnets]\nvalue = \"${aws_subnet.s}\"\n";
 
 const INNER: &str = "[variable.vpc_id]\ntype = \"string\"\n\n\
 [aws_security_group.g]\nname = \"g\"\nvpc_id = \"${var.vpc_id}\"\n\n\
@@ -633,7 +634,8 @@ fn modules_nest_and_expose_outputs_under_their_addresses() {
     let main = format!(
         "{HEAD}[module.net]\nsource = \"modules/net\"\ncidr = \"10.1.0.0/16\"\nsubnets = {{ x = \"10.1.1.0/24\", y = \"10.1.2.0/24\" }}\n\n\
 [aws_s3_bucket.b]\nbucket = \"${{module.net.vpc_id}}\"\npolicy = {{ S = \"${{module.net.subnet_ids}}\", G = \"${{module.net.group}}\" }}\ndepends_on = [\"module.net\"]\n\n\
-[output.first]\nvalue = \"${{module.net.subnet_ids[0]}}\"\n"
+[output.first]\nvalue = \"${{module.net.subnet_ids[0]}}\"\n\n\
+[output.y]\nvalue = \"${{module.net.subnets[\\\"y\\\"].cidr_block}}\"\n"
     );
     let stack = load_files(
         &[
@@ -663,6 +665,10 @@ fn modules_nest_and_expose_outputs_under_their_addresses() {
     assert_eq!(
         shown(&stack.config.outputs["first"].value),
         "${module.net.aws_subnet.s[\"x\"].id}"
+    );
+    assert_eq!(
+        shown(&stack.config.outputs["y"].value),
+        "${module.net.aws_subnet.s[\"y\"].cidr_block}"
     );
     let b = stack
         .config

@@ -1147,7 +1147,7 @@ impl Loader<'_> {
                     );
                     return None;
                 }
-                (Pick::One(None), Some(keys)) => {
+                (Pick::One(None), Some(keys)) if !rest.is_empty() => {
                     let shown: Vec<String> = keys.iter().map(|k| format!("\"{k}\"")).collect();
                     self.error(
                         file,
@@ -1177,6 +1177,32 @@ impl Loader<'_> {
                 }
                 _ => {}
             }
+        }
+        let at = |key: Option<String>| Address {
+            key: key.map(InstanceKey::Str),
+            ..bare.clone()
+        };
+        // A `for_each` resource as a whole: a map of its instances by key (each a map of
+        // its attributes), e.g. to pass to a module or to take `[each.key].id` from.
+        if rest.is_empty() && (declared.keys.is_some() || !scope.keys_known) {
+            let whole = |address: Address| {
+                Expr::Ref(Reference {
+                    address,
+                    path: Vec::new(),
+                })
+            };
+            return match pick {
+                _ if !scope.keys_known => Some((whole(bare.clone()), AttrType::Any)),
+                Pick::One(Some(k)) => Some((whole(at(Some(k))), AttrType::Any)),
+                _ => {
+                    let keys = declared.keys.clone().unwrap_or_default();
+                    let map = keys
+                        .into_iter()
+                        .map(|k| (k.clone(), whole(at(Some(k)))))
+                        .collect();
+                    Some((Expr::Map(map), AttrType::Map(Box::new(AttrType::Any))))
+                }
+            };
         }
         let schema = self.catalog.get(&bare.rtype)?;
         let Some(Step::Name(attr)) = rest.first() else {
@@ -1211,10 +1237,6 @@ impl Loader<'_> {
         };
         let path: Vec<PathSeg> = rest.iter().filter_map(path_seg).collect();
         let ty = types::at_path(&attr_ty, &path[1..]).unwrap_or(AttrType::Any);
-        let at = |key: Option<String>| Address {
-            key: key.map(InstanceKey::Str),
-            ..bare.clone()
-        };
         match pick {
             Pick::One(key) => {
                 let address = at(key);
