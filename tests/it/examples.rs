@@ -125,8 +125,9 @@ async fn foundry_applies_replans_empty_and_destroys_clean() {
     let (w, c) = lifecycle("foundry", "foundry-wildcard").await;
     let state = w.cairn(&["state", "list"]);
     for address in [
-        "aws_nat_gateway.main",
-        "aws_efs_mount_target.private_b",
+        "module.network.aws_nat_gateway.main[\"shared\"]",
+        "module.network.aws_route_table_association.private_shared[\"us-east-1b\"]",
+        "aws_efs_mount_target.private[\"us-east-1b\"]",
         "aws_lb_listener.https",
         "aws_iam_role.execution",
     ] {

@@ -78,7 +78,10 @@ impl World {
             let path = entry.expect("entry").path();
             if path.extension().is_some_and(|e| e == "toml") {
                 let target = dir.path().join(path.file_name().expect("name"));
-                std::fs::copy(&path, target).expect("copy");
+                // Module sources beside the example stay where they are.
+                let text = std::fs::read_to_string(&path).expect("read example");
+                let modules = format!("source = \"{}/", examples_dir().display());
+                std::fs::write(target, text.replace("source = \"../", &modules)).expect("copy");
             }
         }
         World {

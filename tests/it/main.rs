@@ -7,6 +7,7 @@ mod faults;
 mod harness;
 mod lifecycle;
 mod locking;
+mod modules;
 mod refresh;
 mod s3_backend;
 mod schema;
