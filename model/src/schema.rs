@@ -77,6 +77,9 @@ pub struct SchemaMeta {
     /// task definition: the service moves to the new revision before the old one is
     /// deregistered), as if every configuration said `create_before_destroy = true`.
     pub create_before_destroy: bool,
+    /// What `cairn import ADDR ID` (and an `[[import]]` block) takes as `ID` for this type,
+    /// for people: e.g. "the VPC id (`vpc-…`)". Empty when the type cannot be imported.
+    pub import_id: &'static str,
 }
 
 /// The schema of one resource type.
@@ -90,6 +93,8 @@ pub struct ResourceSchema {
     pub stateful: bool,
     /// Replacements create before they destroy (see [`SchemaMeta::create_before_destroy`]).
     pub create_before_destroy: bool,
+    /// The id an import takes (see [`SchemaMeta::import_id`]).
+    pub import_id: String,
 }
 
 /// All resource types a provider offers, by type name.
@@ -150,6 +155,7 @@ impl ResourceSchema {
             outputs,
             stateful: meta.stateful,
             create_before_destroy: meta.create_before_destroy,
+            import_id: meta.import_id.to_string(),
         }
     }
 

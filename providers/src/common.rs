@@ -303,6 +303,85 @@ where
         .collect())
 }
 
+/// The error for an import id that is not in its type's format: what was wrong, and the
+/// format (`SchemaMeta::import_id`).
+pub fn malformed(rtype: &str, import_id: &str, why: &str, format: &str) -> ProviderError {
+    ProviderError::InvalidConfig(format!(
+        "{rtype}: cannot import `{import_id}`: {why}; the import id of {rtype} is {format}"
+    ))
+}
+
+/// Fails an import id that does not start with `prefix` (or has nothing after it).
+pub fn expect_prefix(
+    rtype: &str,
+    import_id: &str,
+    prefix: &str,
+    format: &str,
+) -> Result<(), ProviderError> {
+    match import_id.strip_prefix(prefix) {
+        Some(rest) if !rest.is_empty() && !rest.contains(char::is_whitespace) => Ok(()),
+        _ => Err(malformed(
+            rtype,
+            import_id,
+            &format!("it does not start with `{prefix}`"),
+            format,
+        )),
+    }
+}
+
+/// Fails an empty import id or one with white space in it (names and ARNs have none).
+pub fn expect_name(rtype: &str, import_id: &str, format: &str) -> Result<(), ProviderError> {
+    if import_id.is_empty() {
+        return Err(malformed(rtype, import_id, "it is empty", format));
+    }
+    if import_id.contains(char::is_whitespace) {
+        return Err(malformed(
+            rtype,
+            import_id,
+            "it contains white space",
+            format,
+        ));
+    }
+    Ok(())
+}
+
+/// Fails an import id that is not an ARN whose resource part starts with `kind` (e.g.
+/// `:loadbalancer/`).
+pub fn expect_arn(
+    rtype: &str,
+    import_id: &str,
+    kind: &str,
+    format: &str,
+) -> Result<(), ProviderError> {
+    expect_name(rtype, import_id, format)?;
+    if !import_id.starts_with("arn:") || !import_id.contains(kind) {
+        return Err(malformed(
+            rtype,
+            import_id,
+            &format!("it is not an ARN with `{kind}` in it"),
+            format,
+        ));
+    }
+    Ok(())
+}
+
+/// What a batched `read` of the one id `import_id`, with no prior inputs, finds: the import
+/// of a type whose import id is its own id.
+pub async fn import_read<F, Fut>(
+    import_id: &str,
+    read: F,
+) -> Result<Option<Observed>, ProviderError>
+where
+    F: FnOnce(Vec<ReadRequest>) -> Fut,
+    Fut: Future<Output = Result<BTreeMap<String, Option<Observed>>, ProviderError>>,
+{
+    let request = vec![ReadRequest {
+        id: import_id.to_string(),
+        prior_inputs: serde_json::Value::Null,
+    }];
+    Ok(read(request).await?.remove(import_id).flatten())
+}
+
 /// Whether the JSON `have` (as AWS returns it, with its defaults filled in) says everything
 /// `want` says: objects by the keys `want` has, arrays element by element, scalars equal.
 /// Used to keep documents AWS enriches (container definitions) in their configured form.

@@ -38,7 +38,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 /// One DescribeLogGroups per group (by name prefix), in parallel.
@@ -125,6 +131,14 @@ async fn set_retention(aws: &Aws, name: &str, days: Option<i32>) -> Result<(), P
             .map(|_| ())
             .map_err(|e| api("DeleteRetentionPolicy", name, e.into_service_error())),
     }
+}
+/// How `cairn import` names one: the log group name.
+pub const IMPORT_ID: &str = "the log group name";
+
+/// By its name.
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn create(

@@ -85,6 +85,7 @@ pub fn schema() -> ResourceSchema {
         TYPE,
         SchemaMeta {
             stateful: true,
+            import_id: IMPORT_ID,
             ..SchemaMeta::default()
         },
     )
@@ -361,6 +362,14 @@ async fn apply_settings(
         }
     }
     Ok(())
+}
+/// How `cairn import` names one: the bucket name.
+pub const IMPORT_ID: &str = "the bucket name";
+
+/// By its name.
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn create(

@@ -1,8 +1,9 @@
 //! The provider conformance test (DESIGN §8) against a real moto server, for every type of
 //! the catalog: create; read back equal to the configuration; the lookup after an
 //! interrupted create (`find`) finds exactly what create made, and nothing for another
-//! address, name or key; update in place; an out-of-band change made with a plain AWS call is
-//! seen; delete; read and `find` after delete find nothing; delete again succeeds.
+//! address, name or key; an import by the type's import id (in each form it takes) reads
+//! what create returned; update in place; an out-of-band change made with a plain AWS call is
+//! seen; delete; read, `find` and import after delete find nothing; delete again succeeds.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, Once};
@@ -31,6 +32,8 @@ struct World {
     created: Mutex<BTreeMap<String, (String, Json, OpContext)>>,
     /// Types whose lookup was checked after create and after delete.
     looked_up: Mutex<BTreeSet<String>>,
+    /// Types whose import was checked after create and after delete.
+    imported: Mutex<BTreeSet<String>>,
 }
 
 async fn world() -> World {
@@ -68,6 +71,7 @@ async fn world() -> World {
         _moto: moto,
         created: Mutex::default(),
         looked_up: Mutex::default(),
+        imported: Mutex::default(),
     }
 }
 
@@ -242,11 +246,108 @@ impl World {
         created.get(id).expect("created by conform").2.token.clone()
     }
 
-    /// Asserts that the lookups of exactly `types` were checked after create and delete.
+    /// Asserts that the lookups and the imports of exactly `types` were checked after create
+    /// and delete.
     fn assert_looked_up(&self, types: &[&str]) {
         let checked = self.looked_up.lock().expect("lock").clone();
         let want: BTreeSet<String> = types.iter().map(|t| t.to_string()).collect();
         assert_eq!(checked, want, "types whose lookup was checked");
+        let imported = self.imported.lock().expect("lock").clone();
+        assert_eq!(imported, want, "types whose import was checked");
+    }
+}
+
+/// The ids `cairn import` takes for `o` (of `rtype`): in the format the type documents
+/// (`SchemaMeta::import_id`) first, then the other forms it accepts.
+fn import_ids(rtype: &str, o: &Observed) -> Vec<String> {
+    let input = |k: &str| o.inputs[k].as_str().unwrap_or_default().to_string();
+    match rtype {
+        "aws_route_table_association" => vec![
+            format!("{}/{}", input("subnet_id"), input("route_table_id")),
+            o.id.clone(),
+        ],
+        "aws_security_group_rule" => {
+            let group = input("security_group_id");
+            let protocol = match input("protocol").as_str() {
+                "-1" => "all".to_string(),
+                p => p.to_string(),
+            };
+            let mut sources: Vec<String> = o.inputs["cidr_blocks"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c.as_str().map(str::to_string))
+                .collect();
+            match o
+                .inputs
+                .get("source_security_group_id")
+                .and_then(Json::as_str)
+            {
+                Some(g) if g == group => sources.push("self".into()),
+                Some(g) => sources.push(g.into()),
+                None => {}
+            }
+            vec![format!(
+                "{group}_{}_{protocol}_{}_{}_{}",
+                input("type"),
+                o.inputs["from_port"],
+                o.inputs["to_port"],
+                sources.join("_")
+            )]
+        }
+        "aws_ecs_cluster" => vec![input("name"), o.id.clone()],
+        "aws_ecs_service" => {
+            let cluster = input("cluster");
+            let cluster = cluster.rsplit('/').next().unwrap_or_default();
+            vec![format!("{cluster}/{}", input("name")), o.id.clone()]
+        }
+        "aws_ecs_task_definition" => vec![
+            o.id.clone(),
+            format!("{}:{}", input("family"), o.outputs["revision"]),
+        ],
+        "aws_eip" => vec![
+            o.id.clone(),
+            o.outputs["public_ip"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        ],
+        _ => vec![o.id.clone()],
+    }
+}
+
+/// Attributes of cairn's own that AWS does not keep: an import cannot know them and shows
+/// them as not set.
+const NOT_IN_AWS: &[(&str, &str)] = &[
+    ("aws_s3_bucket", "force_destroy"),
+    ("aws_db_instance", "skip_final_snapshot"),
+    ("aws_db_instance", "password"),
+];
+
+/// What an import of `created` reads: `created`, with the attributes AWS does not keep as
+/// not set.
+fn as_imported(rtype: &str, created: &Observed) -> Observed {
+    let mut o = created.clone();
+    if let Some(inputs) = o.inputs.as_object_mut() {
+        for (_, attr) in NOT_IN_AWS.iter().filter(|(t, _)| *t == rtype) {
+            inputs.remove(*attr);
+        }
+    }
+    o.inputs = normalized(rtype, &o.inputs);
+    o
+}
+
+/// An import of what was just created, by each of its import ids, reads what create
+/// returned.
+async fn assert_imports(w: &World, rtype: &str, created: &Observed) {
+    let want = as_imported(rtype, created);
+    for id in import_ids(rtype, created) {
+        let got = w
+            .provider
+            .import(rtype, &id)
+            .await
+            .unwrap_or_else(|e| panic!("import {rtype} {id}: {e}"));
+        assert_eq!(got.as_ref(), Some(&want), "{rtype}: import {id}");
     }
 }
 
@@ -319,6 +420,7 @@ where
     let again = read(w, rtype, &created.id, &created.inputs).await;
     assert_eq!(again.as_ref(), Some(&created), "{rtype}: read after create");
     assert_found(w, rtype, &config_n, &op, &created).await;
+    assert_imports(w, rtype, &created).await;
 
     let mut current = created;
     if let Some(updated) = updated {
@@ -369,6 +471,15 @@ async fn delete(w: &World, rtype: &str, obs: &Observed) {
             .unwrap_or_else(|e| panic!("find {rtype}: {e}"));
         assert_eq!(found, vec![], "{rtype}: find after delete");
         w.looked_up.lock().expect("lock").insert(rtype.to_string());
+        for id in import_ids(rtype, obs) {
+            let got = w
+                .provider
+                .import(rtype, &id)
+                .await
+                .unwrap_or_else(|e| panic!("import {rtype} {id}: {e}"));
+            assert_eq!(got, None, "{rtype}: import {id} after delete");
+        }
+        w.imported.lock().expect("lock").insert(rtype.to_string());
     }
     w.provider
         .delete(rtype, obs, &ctx(rtype))
@@ -466,6 +577,245 @@ async fn find_puts_the_create_s_own_token_first() {
         ids(find(second_op).await),
         vec![second.id.clone(), first.id.clone()]
     );
+}
+
+/// An import id in the wrong format is refused, saying what the format is; one in the right
+/// format that names nothing finds nothing. Every type documents its format.
+#[tokio::test]
+async fn imports_refuse_ids_in_the_wrong_format_and_find_nothing_for_absent_ones() {
+    let owned = world().await;
+    let w = &owned;
+    let cat = catalog();
+    let group_rule = |rest: &str| format!("sg-0123456789abcdef0_{rest}");
+    let malformed: Vec<(&str, Vec<String>)> = vec![
+        (
+            "aws_vpc",
+            vec!["subnet-0123".into(), "vpc-".into(), "".into()],
+        ),
+        ("aws_subnet", vec!["vpc-0123".into()]),
+        ("aws_internet_gateway", vec!["vpc-0123".into()]),
+        ("aws_route_table", vec!["rtbassoc-0123".into()]),
+        (
+            "aws_route_table_association",
+            vec![
+                "subnet-0123".into(),
+                "subnet-0123/rtb-0123/x".into(),
+                "igw-0123/rtb-0123".into(),
+                "subnet-0123/igw-0123".into(),
+            ],
+        ),
+        ("aws_security_group", vec!["sg".into(), "vpc-0123".into()]),
+        (
+            "aws_security_group_rule",
+            vec![
+                group_rule("ingress_tcp_80_80"),
+                group_rule("sideways_tcp_80_80_0.0.0.0/0"),
+                group_rule("ingress_gre_80_80_0.0.0.0/0"),
+                group_rule("ingress_tcp_http_80_0.0.0.0/0"),
+                group_rule("ingress_tcp_90_80_0.0.0.0/0"),
+                group_rule("ingress_tcp_80_80_2001:db8::/32"),
+                group_rule("ingress_tcp_80_80_pl-0123"),
+                group_rule("ingress_tcp_80_80_sg-1_self"),
+                group_rule("ingress_tcp_80_80_10.0.0.0"),
+                "vpc-0123_ingress_tcp_80_80_0.0.0.0/0".into(),
+                "sg-0123".into(),
+            ],
+        ),
+        ("aws_eip", vec!["1.2.3".into(), "eipalloc-".into()]),
+        ("aws_nat_gateway", vec!["igw-0123".into()]),
+        ("aws_s3_bucket", vec!["".into(), "two words".into()]),
+        ("aws_iam_role", vec!["two words".into()]),
+        (
+            "aws_iam_policy",
+            vec!["read".into(), "arn:aws:iam::123456789012:role/read".into()],
+        ),
+        (
+            "aws_iam_role_policy_attachment",
+            vec!["task-exec".into(), "task-exec/ReadOnlyAccess".into()],
+        ),
+        ("aws_cloudwatch_log_group", vec!["".into()]),
+        ("aws_efs_file_system", vec!["fsmt-0123".into()]),
+        ("aws_efs_mount_target", vec!["fs-0123".into()]),
+        ("aws_efs_access_point", vec!["fs-0123".into()]),
+        (
+            "aws_ecs_cluster",
+            vec!["arn:aws:ecs:us-east-1:123456789012:service/apps/web".into()],
+        ),
+        (
+            "aws_ecs_task_definition",
+            vec!["web".into(), "web:latest".into()],
+        ),
+        (
+            "aws_ecs_service",
+            vec![
+                "web".into(),
+                "apps/web/x".into(),
+                "arn:aws:ecs:us-east-1:123456789012:service/web".into(),
+            ],
+        ),
+        ("aws_db_subnet_group", vec!["".into()]),
+        ("aws_db_instance", vec!["my db".into()]),
+        (
+            "aws_lb",
+            vec![
+                "web".into(),
+                "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app/0123".into(),
+            ],
+        ),
+        ("aws_lb_target_group", vec!["app".into()]),
+        (
+            "aws_lb_listener",
+            vec![
+                "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/0123"
+                    .into(),
+            ],
+        ),
+        (
+            "aws_lb_listener_rule",
+            vec![
+                "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/0123/4567"
+                    .into(),
+            ],
+        ),
+    ];
+    let covered: BTreeSet<String> = malformed.iter().map(|(t, _)| t.to_string()).collect();
+    let all: BTreeSet<String> = cat.types.keys().cloned().collect();
+    assert_eq!(covered, all, "every type has a malformed import id checked");
+    for (rtype, ids) in &malformed {
+        let format = &cat.get(rtype).expect("type in catalog").import_id;
+        assert!(!format.is_empty(), "{rtype} documents no import id");
+        for id in ids {
+            match w.provider.import(rtype, id).await {
+                Err(cairn_engine::ProviderError::InvalidConfig(m)) => assert!(
+                    m.contains(format.as_str()) && m.contains(&format!("`{id}`")),
+                    "{rtype}: the refusal of `{id}` does not say the format: {m}"
+                ),
+                other => panic!("{rtype}: import `{id}` is not refused: {other:?}"),
+            }
+        }
+    }
+    let absent = [
+        ("aws_vpc", "vpc-0000000000000000f".to_string()),
+        ("aws_security_group", "sg-0000000000000000f".into()),
+        (
+            "aws_security_group_rule",
+            "sg-0000000000000000f_ingress_tcp_80_80_0.0.0.0/0".into(),
+        ),
+        (
+            "aws_route_table_association",
+            "subnet-0000000000000000f/rtb-0000000000000000f".into(),
+        ),
+        ("aws_eip", "203.0.113.9".into()),
+        ("aws_iam_role", "absent".into()),
+        (
+            "aws_iam_role_policy_attachment",
+            "absent/arn:aws:iam::aws:policy/ReadOnlyAccess".into(),
+        ),
+        ("aws_ecs_cluster", "absent".into()),
+        ("aws_ecs_service", "absent/absent".into()),
+        ("aws_ecs_task_definition", "absent:1".into()),
+        ("aws_efs_mount_target", "fsmt-0000000f".into()),
+        (
+            "aws_lb",
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/absent/0123456789abcdef".into(),
+        ),
+    ];
+    for (rtype, id) in absent {
+        let got = w
+            .provider
+            .import(rtype, &id)
+            .await
+            .unwrap_or_else(|e| panic!("import {rtype} {id}: {e}"));
+        assert_eq!(got, None, "{rtype}: import {id}");
+    }
+    // A rule's sources share one description; sources AWS describes differently are two
+    // rules, which one import cannot take.
+    let vpc = w
+        .provider
+        .create(
+            "aws_vpc",
+            &normalized("aws_vpc", &json!({"cidr_block": "10.30.0.0/16"})),
+            &ctx("vpc"),
+        )
+        .await
+        .expect("vpc");
+    let sg = w
+        .provider
+        .create(
+            "aws_security_group",
+            &normalized(
+                "aws_security_group",
+                &json!({"name": "ssh", "vpc_id": vpc.id, "ingress": [
+                    {"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_blocks": ["10.1.0.0/16"], "description": "office"},
+                    {"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_blocks": ["10.2.0.0/16"], "description": "vpn"},
+                    {"protocol": "-1", "from_port": 0, "to_port": 0, "self": true}]}),
+            ),
+            &ctx("sg"),
+        )
+        .await
+        .expect("group");
+    let one = w
+        .provider
+        .import(
+            "aws_security_group_rule",
+            &format!("{}_ingress_tcp_22_22_10.2.0.0/16", sg.id),
+        )
+        .await
+        .expect("import one source")
+        .expect("the rule exists");
+    assert_eq!(one.inputs["description"], "vpn", "{}", one.inputs);
+    let this = w
+        .provider
+        .import(
+            "aws_security_group_rule",
+            &format!("{}_ingress_all_0_0_self", sg.id),
+        )
+        .await
+        .expect("import self")
+        .expect("the rule exists");
+    assert_eq!(this.inputs["source_security_group_id"], json!(sg.id));
+    assert_eq!(this.inputs["protocol"], "-1");
+    let both = w
+        .provider
+        .import(
+            "aws_security_group_rule",
+            &format!("{}_ingress_tcp_22_22_10.1.0.0/16_10.2.0.0/16", sg.id),
+        )
+        .await;
+    assert!(
+        matches!(&both, Err(cairn_engine::ProviderError::InvalidConfig(m)) if m.contains("descriptions")),
+        "{both:?}"
+    );
+    // An import records the rule sets a group has, and leaves out an empty one (as a
+    // configuration that manages rules elsewhere does).
+    let group = w
+        .provider
+        .import("aws_security_group", &sg.id)
+        .await
+        .expect("import group")
+        .expect("the group exists");
+    assert_eq!(group.inputs["ingress"], sg.inputs["ingress"]);
+    assert!(group.inputs["egress"].is_array(), "{}", group.inputs);
+    let bare = w
+        .provider
+        .create(
+            "aws_security_group",
+            &normalized(
+                "aws_security_group",
+                &json!({"name": "bare", "vpc_id": vpc.id, "egress": []}),
+            ),
+            &ctx("bare"),
+        )
+        .await
+        .expect("bare group");
+    let bare = w
+        .provider
+        .import("aws_security_group", &bare.id)
+        .await
+        .expect("import bare")
+        .expect("the group exists");
+    assert!(bare.inputs.get("ingress").is_none(), "{}", bare.inputs);
+    assert!(bare.inputs.get("egress").is_none(), "{}", bare.inputs);
 }
 
 #[test]

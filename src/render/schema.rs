@@ -1,5 +1,5 @@
-//! The resource reference: each type's attributes, types, replacement rules and outputs,
-//! rendered from the catalog (`cairn schema`, `docs/resources.md`).
+//! The resource reference: each type's attributes, types, replacement rules, outputs and
+//! import id, rendered from the catalog (`cairn schema`, `docs/resources.md`).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -24,6 +24,10 @@ pub fn text(schema: &ResourceSchema) -> String {
     let _ = writeln!(out, "\nOutputs:");
     for (name, attr) in &schema.outputs {
         let _ = writeln!(out, "  {name}  ({})", attr.ty.describe());
+    }
+    if !schema.import_id.is_empty() {
+        let _ = writeln!(out, "\nImport: cairn import ADDRESS ID, where ID is");
+        let _ = writeln!(out, "  {}", one_line(&schema.import_id));
     }
     out
 }
@@ -114,6 +118,13 @@ pub fn markdown(catalog: &Catalog) -> String {
                 a.description.as_deref().map(one_line).unwrap_or_default()
             );
         }
+        if !schema.import_id.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n**Import**: `cairn import ADDRESS ID`, where `ID` is {}.",
+                one_line(&schema.import_id)
+            );
+        }
     }
     out
 }
@@ -140,5 +151,37 @@ fn fields_markdown(out: &mut String, fields: &BTreeMap<String, Attribute>, prefi
         if let Some(sub) = block_fields(&a.ty) {
             fields_markdown(out, sub, &format!("{path}."));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_type_shows_what_its_import_takes() {
+        let catalog = cairn_providers::catalog();
+        let reference = markdown(&catalog);
+        for schema in catalog.types.values() {
+            assert!(!schema.import_id.is_empty(), "{}", schema.type_name);
+            let shown = text(schema);
+            assert!(
+                shown.contains(&format!(
+                    "\nImport: cairn import ADDRESS ID, where ID is\n  {}\n",
+                    one_line(&schema.import_id)
+                )),
+                "{shown}"
+            );
+            assert!(
+                reference.contains(&format!("where `ID` is {}.", one_line(&schema.import_id))),
+                "{}",
+                schema.type_name
+            );
+        }
+        let vpc = text(catalog.get("aws_vpc").expect("aws_vpc"));
+        assert!(
+            vpc.ends_with("where ID is\n  the VPC id (`vpc-…`)\n"),
+            "{vpc}"
+        );
     }
 }

@@ -40,7 +40,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 /// One DescribeAddresses for all.
@@ -92,6 +98,32 @@ async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError
         id,
         read(aws, &request(id, serde_json::Value::Null)).await?,
     ))
+}
+/// How `cairn import` names one: the allocation id (`eipalloc-…`) or the public address.
+pub const IMPORT_ID: &str = "the allocation id (`eipalloc-…`) or the public IPv4 address";
+
+/// By its allocation id, or by its public address (one DescribeAddresses filtered by it).
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    if import_id.parse::<std::net::Ipv4Addr>().is_err() {
+        crate::common::expect_prefix(TYPE, import_id, "eipalloc-", IMPORT_ID)?;
+        return crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await;
+    }
+    let found = aws
+        .ec2
+        .describe_addresses()
+        .filters(filter("public-ip", [import_id]))
+        .send()
+        .await
+        .map_err(|e| api("DescribeAddresses", import_id, e.into_service_error()))?;
+    let Some(id) = found
+        .addresses()
+        .iter()
+        .find(|a| a.public_ip() == Some(import_id))
+        .and_then(|a| a.allocation_id())
+    else {
+        return Ok(None);
+    };
+    read_one(aws, id).await
 }
 
 pub async fn create(

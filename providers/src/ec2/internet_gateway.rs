@@ -32,7 +32,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 /// One DescribeInternetGateways (paged) for all.
@@ -121,6 +127,14 @@ async fn detach(aws: &Aws, id: &str, vpc: &str) -> Result<(), ProviderError> {
             .map_err(|e| e.into_service_error())
     })
     .await
+}
+/// How `cairn import` names one: the internet gateway id (`igw-…`).
+pub const IMPORT_ID: &str = "the internet gateway id (`igw-…`)";
+
+/// By its id.
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_prefix(TYPE, import_id, "igw-", IMPORT_ID)?;
+    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn create(

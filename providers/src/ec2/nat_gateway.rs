@@ -45,7 +45,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 /// Gateways by id with their state; deleted ones count as gone.
@@ -131,6 +137,14 @@ async fn state_of(aws: &Aws, id: &str) -> Result<Option<NatGatewayState>, Provid
         .await?
         .first()
         .and_then(|g| g.state().cloned()))
+}
+/// How `cairn import` names one: the NAT gateway id (`nat-…`).
+pub const IMPORT_ID: &str = "the NAT gateway id (`nat-…`)";
+
+/// By its id.
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_prefix(TYPE, import_id, "nat-", IMPORT_ID)?;
+    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn create(

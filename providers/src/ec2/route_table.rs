@@ -51,7 +51,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 /// One DescribeRouteTables (paged) for all.
@@ -182,6 +188,14 @@ async fn sync_routes(
         }
     }
     Ok(())
+}
+/// How `cairn import` names one: the route table id (`rtb-…`).
+pub const IMPORT_ID: &str = "the route table id (`rtb-…`)";
+
+/// By its id.
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_prefix(TYPE, import_id, "rtb-", IMPORT_ID)?;
+    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn create(

@@ -30,7 +30,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 /// One DescribeRouteTables filtered by association ids.
@@ -91,6 +97,72 @@ async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError
         id,
         read(aws, &request(id, serde_json::Value::Null)).await?,
     ))
+}
+/// How `cairn import` names one: `subnet-…/rtb-…` (Terraform's form), or the association
+/// id (`rtbassoc-…`).
+pub const IMPORT_ID: &str =
+    "`<subnet id>/<route table id>` (`subnet-…/rtb-…`) or the association id (`rtbassoc-…`)";
+
+/// By the association id, or by the subnet and table: one DescribeRouteTables of the table,
+/// and the subnet's association with it.
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    if import_id.starts_with("rtbassoc-") {
+        return crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await;
+    }
+    let parts: Vec<&str> = import_id.split('/').collect();
+    let [subnet, table] = parts[..] else {
+        return Err(crate::common::malformed(
+            TYPE,
+            import_id,
+            &format!("it has {} part(s) separated by `/`, not 2", parts.len()),
+            IMPORT_ID,
+        ));
+    };
+    crate::common::expect_prefix(TYPE, subnet, "subnet-", IMPORT_ID).map_err(|_| {
+        crate::common::malformed(
+            TYPE,
+            import_id,
+            "its first part is not a subnet id (only subnets' associations are supported)",
+            IMPORT_ID,
+        )
+    })?;
+    crate::common::expect_prefix(TYPE, table, "rtb-", IMPORT_ID).map_err(|_| {
+        crate::common::malformed(
+            TYPE,
+            import_id,
+            "its second part is not a route table id",
+            IMPORT_ID,
+        )
+    })?;
+    let tables = aws
+        .ec2
+        .describe_route_tables()
+        .filters(filter("route-table-id", [table]))
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| api("DescribeRouteTables", import_id, e.into_service_error()))?;
+    let found = tables
+        .iter()
+        .filter(|t| t.route_table_id() == Some(table))
+        .flat_map(|t| t.associations())
+        .find(|a| a.subnet_id() == Some(subnet))
+        .and_then(|a| a.route_table_association_id());
+    let Some(id) = found else {
+        return Ok(None);
+    };
+    let config = Config {
+        subnet_id: subnet.to_string(),
+        route_table_id: table.to_string(),
+    };
+    Ok(Some(observed(
+        &schema(),
+        id,
+        &config,
+        &Outputs { id: id.to_string() },
+    )))
 }
 
 pub async fn create(

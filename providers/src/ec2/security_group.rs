@@ -75,7 +75,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 /// Rules of a group as configured: permissions split by description, since AWS keeps a
@@ -173,16 +179,38 @@ pub fn permission(group_id: &str, r: &Rule) -> IpPermission {
     b.build()
 }
 
-fn observe(aws: &Aws, g: &SecurityGroup, prior: &serde_json::Value) -> Option<Observed> {
+/// Which of a group's rule sets a view shows.
+#[derive(Clone, Copy)]
+enum Shown<'a> {
+    /// Those the recorded inputs have (rule sets the configuration leaves out are managed
+    /// elsewhere); with no recorded inputs, both.
+    AsRecorded(&'a serde_json::Value),
+    /// Those that are not empty: an import cannot tell an empty rule set from one managed
+    /// elsewhere, and records only what there is.
+    NotEmpty,
+}
+
+impl Shown<'_> {
+    fn shows(self, key: &str, perms: &[IpPermission]) -> bool {
+        match self {
+            Shown::AsRecorded(prior) => prior.is_null() || prior.get(key).is_some(),
+            Shown::NotEmpty => !perms.is_empty(),
+        }
+    }
+}
+
+fn observe(aws: &Aws, g: &SecurityGroup, shown: Shown) -> Option<Observed> {
     let id = g.group_id()?;
-    // Rule sets the configuration leaves out are managed elsewhere: not part of this view.
-    let managed = |key: &str| prior.is_null() || prior.get(key).is_some();
     let config = Config {
         name: g.group_name().unwrap_or_default().to_string(),
         description: g.description().unwrap_or_default().to_string(),
         vpc_id: g.vpc_id().unwrap_or_default().to_string(),
-        ingress: managed("ingress").then(|| rules_of(id, g.ip_permissions())),
-        egress: managed("egress").then(|| rules_of(id, g.ip_permissions_egress())),
+        ingress: shown
+            .shows("ingress", g.ip_permissions())
+            .then(|| rules_of(id, g.ip_permissions())),
+        egress: shown
+            .shows("egress", g.ip_permissions_egress())
+            .then(|| rules_of(id, g.ip_permissions_egress())),
         tags: tags_of(g.tags()),
     };
     let owner = g.owner_id().unwrap_or_default().to_string();
@@ -230,7 +258,7 @@ pub async fn read(
     for g in describe(aws, &ids).await? {
         let Some(id) = g.group_id() else { continue };
         let p = prior.get(id).copied().unwrap_or(&serde_json::Value::Null);
-        out.insert(id.to_string(), observe(aws, &g, p));
+        out.insert(id.to_string(), observe(aws, &g, Shown::AsRecorded(p)));
     }
     Ok(out)
 }
@@ -313,6 +341,19 @@ fn sorted(mut rules: Vec<Rule>) -> Vec<Rule> {
         r.security_groups.sort();
     }
     rules
+}
+/// How `cairn import` names one: the group id (`sg-…`).
+pub const IMPORT_ID: &str = "the security group id (`sg-…`)";
+
+/// By its id. Rule sets are recorded when not empty (an empty one reads as managed
+/// elsewhere, as when the configuration leaves it out).
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_prefix(TYPE, import_id, "sg-", IMPORT_ID)?;
+    Ok(describe(aws, &[import_id.to_string()])
+        .await?
+        .iter()
+        .find(|g| g.group_id() == Some(import_id))
+        .and_then(|g| observe(aws, g, Shown::NotEmpty)))
 }
 
 pub async fn create(

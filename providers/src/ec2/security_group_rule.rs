@@ -58,7 +58,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 impl Config {
@@ -152,6 +158,173 @@ pub async fn read(
         }
     }
     Ok(out)
+}
+/// How `cairn import` names one: Terraform's form.
+pub const IMPORT_ID: &str =
+    "`<group id>_<type>_<protocol>_<from port>_<to port>_<source>[_<source>]…` \
+(Terraform's form, e.g. `sg-0123_ingress_tcp_443_443_10.0.0.0/8`), where the protocol is \
+`tcp`, `udp`, `icmp`, `all` or a number and each source an IPv4 CIDR block, a group id \
+(`sg-…`) or `self`";
+
+/// The configuration an import id describes (the description aside, which AWS keeps).
+fn parse_import_id(import_id: &str) -> Result<Config, ProviderError> {
+    let bad = |why: &str| crate::common::malformed(TYPE, import_id, why, IMPORT_ID);
+    let parts: Vec<&str> = import_id.split('_').collect();
+    let [group, kind, protocol, from, to, sources @ ..] = &parts[..] else {
+        return Err(bad(&format!(
+            "it has {} part(s) separated by `_`, not at least 6",
+            parts.len()
+        )));
+    };
+    if sources.is_empty() {
+        return Err(bad(&format!(
+            "it has {} part(s) separated by `_`, not at least 6",
+            parts.len()
+        )));
+    }
+    if !group.starts_with("sg-") || group.len() == 3 {
+        return Err(bad("its first part is not a security group id (`sg-…`)"));
+    }
+    let kind = match *kind {
+        "ingress" => Direction::Ingress,
+        "egress" => Direction::Egress,
+        other => {
+            return Err(bad(&format!(
+                "its type is `{other}`, not `ingress` or `egress`"
+            )))
+        }
+    };
+    let protocol = match *protocol {
+        "all" | "-1" => "-1".to_string(),
+        "6" | "tcp" => "tcp".to_string(),
+        "17" | "udp" => "udp".to_string(),
+        "1" | "icmp" => "icmp".to_string(),
+        "58" | "icmpv6" => "icmpv6".to_string(),
+        n if n.parse::<u8>().is_ok() => n.to_string(),
+        other => {
+            return Err(bad(&format!(
+                "its protocol `{other}` is not tcp, udp, icmp, icmpv6, all or a number"
+            )))
+        }
+    };
+    let port = |what: &str, v: &str| {
+        v.parse::<i32>()
+            .map_err(|_| bad(&format!("its {what} `{v}` is not a number")))
+    };
+    let (from_port, to_port) = (port("from port", from)?, port("to port", to)?);
+    if !protocol.starts_with("icmp") && protocol != "-1" && to_port < from_port {
+        return Err(bad("its to port is lower than its from port"));
+    }
+    let mut cidr_blocks = Vec::new();
+    let mut source_security_group_id: Option<String> = None;
+    for source in sources.iter().copied() {
+        let group_source = match source {
+            "self" => Some(group.to_string()),
+            s if s.starts_with("sg-") => Some(s.to_string()),
+            s if is_ipv4_cidr(s) => {
+                cidr_blocks.push(s.to_string());
+                None
+            }
+            s if s.contains(':') || s.starts_with("pl-") => {
+                return Err(bad(&format!(
+                "its source `{s}` is an IPv6 block or a prefix list, which {TYPE} does not manage"
+            )))
+            }
+            s => {
+                return Err(bad(&format!(
+                    "its source `{s}` is not an IPv4 CIDR block, a group id or `self`"
+                )))
+            }
+        };
+        if let Some(g) = group_source {
+            if source_security_group_id.replace(g).is_some() {
+                return Err(bad(&format!(
+                    "it names more than one source group, and one {TYPE} has at most one; \
+                     import each as its own rule"
+                )));
+            }
+        }
+    }
+    Ok(Config {
+        security_group_id: group.to_string(),
+        kind,
+        protocol,
+        from_port,
+        to_port,
+        cidr_blocks,
+        source_security_group_id,
+        description: None,
+    })
+}
+
+/// `a.b.c.d/n`.
+fn is_ipv4_cidr(s: &str) -> bool {
+    s.split_once('/').is_some_and(|(addr, len)| {
+        addr.parse::<std::net::Ipv4Addr>().is_ok() && len.parse::<u8>().is_ok_and(|l| l <= 32)
+    })
+}
+
+/// By Terraform's form of id: one DescribeSecurityGroups of the group, and the rule that has
+/// every source named, with the description AWS keeps for them.
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    let mut c = parse_import_id(import_id)?;
+    let found = describe(aws, std::slice::from_ref(&c.security_group_id)).await?;
+    let Some(g) = found
+        .iter()
+        .find(|g| g.group_id() == Some(c.security_group_id.as_str()))
+    else {
+        return Ok(None);
+    };
+    let perms = match c.kind {
+        Direction::Ingress => g.ip_permissions(),
+        Direction::Egress => g.ip_permissions_egress(),
+    };
+    let rules = rules_of(&c.security_group_id, perms);
+    let want = c.rule();
+    let same_ports = |have: &&Rule| {
+        have.protocol == want.protocol
+            && have.from_port == want.from_port
+            && have.to_port == want.to_port
+    };
+    // AWS keeps a description per source: one rule's sources share one.
+    let described = rules.iter().filter(same_ports).find(|have| {
+        covers(
+            have,
+            &Rule {
+                description: have.description.clone(),
+                ..want.clone()
+            },
+        )
+    });
+    let Some(have) = described else {
+        let every_source_there = want.cidr_blocks.iter().all(|cidr| {
+            rules
+                .iter()
+                .filter(same_ports)
+                .any(|r| r.cidr_blocks.contains(cidr))
+        }) && want.security_groups.iter().all(|sg| {
+            rules
+                .iter()
+                .filter(same_ports)
+                .any(|r| r.security_groups.contains(sg))
+        }) && (!want.self_
+            || rules.iter().filter(same_ports).any(|r| r.self_));
+        if every_source_there {
+            return Err(ProviderError::InvalidConfig(format!(
+                "{TYPE}: cannot import `{import_id}`: its sources have different descriptions \
+                 in AWS, so they are not one rule; import each source as its own rule"
+            )));
+        }
+        return Ok(None);
+    };
+    c.description = have.description.clone();
+    let id = c.id();
+    Ok(Some(observed(
+        &schema(),
+        &id,
+        &c,
+        &Outputs { id: id.clone() },
+    )))
 }
 
 pub async fn create(
@@ -251,5 +424,67 @@ pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(),
         Ok(()) => Ok(()),
         Err((c, _)) if is_not_found(c.as_deref()) => Ok(()),
         Err((_, e)) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terraform_import_ids_parse_to_the_configuration_they_name() {
+        let c = parse_import_id("sg-1_ingress_6_8000_8080_10.0.3.0/24_10.0.4.0/24").expect("ok");
+        assert_eq!(c.security_group_id, "sg-1");
+        assert_eq!(c.kind, Direction::Ingress);
+        assert_eq!(c.protocol, "tcp");
+        assert_eq!((c.from_port, c.to_port), (8000, 8080));
+        assert_eq!(c.cidr_blocks, vec!["10.0.3.0/24", "10.0.4.0/24"]);
+        assert_eq!(c.source_security_group_id, None);
+
+        let c = parse_import_id("sg-1_egress_all_0_0_self").expect("ok");
+        assert_eq!(c.kind, Direction::Egress);
+        assert_eq!(c.protocol, "-1");
+        assert_eq!(c.source_security_group_id.as_deref(), Some("sg-1"));
+
+        let c = parse_import_id("sg-1_ingress_icmp_-1_-1_sg-2").expect("ok");
+        assert_eq!((c.from_port, c.to_port), (-1, -1));
+        assert_eq!(c.source_security_group_id.as_deref(), Some("sg-2"));
+
+        // The id a create derives is the one an import of the same rule derives.
+        let created = Config {
+            security_group_id: "sg-1".into(),
+            kind: Direction::Ingress,
+            protocol: "tcp".into(),
+            from_port: 443,
+            to_port: 443,
+            cidr_blocks: vec!["0.0.0.0/0".into()],
+            source_security_group_id: None,
+            description: None,
+        };
+        let imported = parse_import_id("sg-1_ingress_tcp_443_443_0.0.0.0/0").expect("ok");
+        assert_eq!(imported.id(), created.id());
+    }
+
+    #[test]
+    fn malformed_import_ids_say_the_format() {
+        for id in [
+            "sg-1_ingress_tcp_80_80",
+            "sg-1",
+            "",
+            "sg-_ingress_tcp_80_80_0.0.0.0/0",
+            "sg-1_in_tcp_80_80_0.0.0.0/0",
+            "sg-1_ingress_tcp_80_x_0.0.0.0/0",
+            "sg-1_ingress_300_80_80_0.0.0.0/0",
+            "sg-1_ingress_tcp_80_80_sg-2_sg-3",
+            "sg-1_ingress_tcp_80_80_::/0",
+            "sg-1_ingress_tcp_80_80_10.0.0.0/33",
+        ] {
+            match parse_import_id(id) {
+                Err(ProviderError::InvalidConfig(m)) => {
+                    assert!(m.contains(IMPORT_ID), "{id}: {m}")
+                }
+                other => panic!("{id}: {other:?}"),
+            }
+        }
     }
 }

@@ -43,7 +43,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 /// One DescribeSubnets (paged) for all requested subnets.
@@ -121,6 +127,14 @@ async fn set_public_ip(aws: &Aws, id: &str, on: bool) -> Result<(), ProviderErro
         .await
         .map_err(|e| api("ModifySubnetAttribute", id, e.into_service_error()))?;
     Ok(())
+}
+/// How `cairn import` names one: the subnet id (`subnet-…`).
+pub const IMPORT_ID: &str = "the subnet id (`subnet-…`)";
+
+/// By its id.
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_prefix(TYPE, import_id, "subnet-", IMPORT_ID)?;
+    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn create(

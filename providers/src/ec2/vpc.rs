@@ -55,7 +55,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 /// One DescribeVpcs for all, one DescribeSecurityGroups and one DescribeRouteTables for the
@@ -251,6 +257,14 @@ async fn set_dns(
             .map_err(|e| api("ModifyVpcAttribute", id, e.into_service_error()))?;
     }
     Ok(())
+}
+/// How `cairn import` names one: the VPC id (`vpc-…`).
+pub const IMPORT_ID: &str = "the VPC id (`vpc-…`)";
+
+/// By its id.
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_prefix(TYPE, import_id, "vpc-", IMPORT_ID)?;
+    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn create(

@@ -43,7 +43,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 /// One DescribeClusters for up to 100 clusters.
@@ -115,6 +121,33 @@ fn settings(c: &Config) -> Vec<ClusterSetting> {
                 .build()
         })
         .collect()
+}
+/// How `cairn import` names one: its name or its ARN.
+pub const IMPORT_ID: &str = "the cluster name (or its ARN)";
+
+/// By its ARN, or by its name (one DescribeClusters of the name for the ARN).
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    if import_id.starts_with("arn:") {
+        crate::common::expect_arn(TYPE, import_id, ":cluster/", IMPORT_ID)?;
+        return read_one(aws, import_id).await;
+    }
+    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+    let got = aws
+        .ecs
+        .describe_clusters()
+        .clusters(import_id)
+        .send()
+        .await
+        .map_err(|e| api("DescribeClusters", import_id, e.into_service_error()))?;
+    let arn = got
+        .clusters()
+        .iter()
+        .filter(|k| k.cluster_name() == Some(import_id) && k.status() != Some("INACTIVE"))
+        .find_map(|k| k.cluster_arn());
+    match arn {
+        Some(arn) => read_one(aws, arn).await,
+        None => Ok(None),
+    }
 }
 
 pub async fn create(

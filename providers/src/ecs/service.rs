@@ -85,7 +85,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 /// `arn:aws:ecs:<region>:<account>:service/<cluster>/<name>` → the cluster's name.
@@ -99,7 +105,9 @@ fn alive(s: &Service) -> bool {
     !matches!(s.status(), Some("INACTIVE") | Some("DRAINING"))
 }
 
-/// DescribeServices per cluster, 10 services per call.
+/// DescribeServices per cluster, 10 services per call. The cluster comes from the recorded
+/// inputs (as configured: a name or an ARN), else from the service's ARN; a service read
+/// without recorded inputs shows its cluster's ARN.
 pub async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
@@ -107,81 +115,142 @@ pub async fn read(
     let mut out: BTreeMap<String, Option<Observed>> =
         requests.iter().map(|r| (r.id.clone(), None)).collect();
     let mut by_cluster: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut recorded: BTreeMap<&str, bool> = BTreeMap::new();
     for r in requests {
-        let cluster = r
-            .prior_inputs
-            .get("cluster")
-            .and_then(|c| c.as_str())
+        let prior = r.prior_inputs.get("cluster").and_then(|c| c.as_str());
+        recorded.insert(r.id.as_str(), prior.is_some());
+        let cluster = prior
             .map(str::to_string)
             .or_else(|| cluster_of(&r.id))
             .unwrap_or_default();
         by_cluster.entry(cluster).or_default().push(r.id.clone());
     }
-    let schema = schema();
     for (cluster, arns) in &by_cluster {
         for chunk in arns.chunks(10) {
-            let got = match aws
-                .ecs
-                .describe_services()
-                .cluster(cluster)
-                .set_services(Some(chunk.to_vec()))
-                .include(aws_sdk_ecs::types::ServiceField::Tags)
-                .send()
-                .await
-            {
-                Ok(g) => g,
-                Err(e) => {
-                    let e = e.into_service_error();
-                    if code(&e) == Some("ClusterNotFoundException") {
-                        continue;
-                    }
-                    return Err(api("DescribeServices", &chunk.join(","), e));
-                }
-            };
-            for s in got.services().iter().filter(|s| alive(s)) {
+            for s in describe(aws, cluster, chunk).await? {
                 let Some(arn) = s.service_arn() else { continue };
                 if !out.contains_key(arn) {
                     continue;
                 }
-                let vpc = s
-                    .network_configuration()
-                    .and_then(|n| n.awsvpc_configuration());
-                let config = Config {
-                    name: s.service_name().unwrap_or_default().to_string(),
-                    cluster: cluster.clone(),
-                    task_definition: s.task_definition().unwrap_or_default().to_string(),
-                    desired_count: s.desired_count(),
-                    launch_type: s.launch_type().map(|l| l.as_str().to_string()),
-                    platform_version: s.platform_version().map(str::to_string),
-                    network_configuration: vpc.map(|v| Network {
-                        subnets: v.subnets().to_vec(),
-                        security_groups: v.security_groups().to_vec(),
-                        assign_public_ip: v.assign_public_ip() == Some(&AssignPublicIp::Enabled),
-                    }),
-                    load_balancer: s
-                        .load_balancers()
-                        .iter()
-                        .map(|l| Balancer {
-                            target_group_arn: l.target_group_arn().unwrap_or_default().to_string(),
-                            container_name: l.container_name().unwrap_or_default().to_string(),
-                            container_port: l.container_port().unwrap_or(0),
-                        })
-                        .collect(),
-                    health_check_grace_period_seconds: s.health_check_grace_period_seconds(),
-                    tags: tags_of(s.tags()),
+                let shown = match s.cluster_arn() {
+                    Some(c) if recorded.get(arn) != Some(&true) => c.to_string(),
+                    _ => cluster.clone(),
                 };
-                let outputs = Outputs {
-                    id: arn.to_string(),
-                    arn: arn.to_string(),
-                };
-                out.insert(
-                    arn.to_string(),
-                    Some(observed(&schema, arn, &config, &outputs)),
-                );
+                out.insert(arn.to_string(), observe(&s, shown));
             }
         }
     }
     Ok(out)
+}
+
+/// The live services among `services` (names or ARNs) of `cluster`: one DescribeServices
+/// (at most 10); none when the cluster does not exist.
+async fn describe(
+    aws: &Aws,
+    cluster: &str,
+    services: &[String],
+) -> Result<Vec<Service>, ProviderError> {
+    match aws
+        .ecs
+        .describe_services()
+        .cluster(cluster)
+        .set_services(Some(services.to_vec()))
+        .include(aws_sdk_ecs::types::ServiceField::Tags)
+        .send()
+        .await
+    {
+        Ok(g) => Ok(g.services().iter().filter(|s| alive(s)).cloned().collect()),
+        Err(e) => {
+            let e = e.into_service_error();
+            if code(&e) == Some("ClusterNotFoundException") {
+                return Ok(Vec::new());
+            }
+            Err(api("DescribeServices", &services.join(","), e))
+        }
+    }
+}
+
+/// The configuration-shaped view of `s`, its cluster shown as `cluster`.
+fn observe(s: &Service, cluster: String) -> Option<Observed> {
+    let arn = s.service_arn()?;
+    let vpc = s
+        .network_configuration()
+        .and_then(|n| n.awsvpc_configuration());
+    let config = Config {
+        name: s.service_name().unwrap_or_default().to_string(),
+        cluster,
+        task_definition: s.task_definition().unwrap_or_default().to_string(),
+        desired_count: s.desired_count(),
+        launch_type: s.launch_type().map(|l| l.as_str().to_string()),
+        platform_version: s.platform_version().map(str::to_string),
+        network_configuration: vpc.map(|v| Network {
+            subnets: v.subnets().to_vec(),
+            security_groups: v.security_groups().to_vec(),
+            assign_public_ip: v.assign_public_ip() == Some(&AssignPublicIp::Enabled),
+        }),
+        load_balancer: s
+            .load_balancers()
+            .iter()
+            .map(|l| Balancer {
+                target_group_arn: l.target_group_arn().unwrap_or_default().to_string(),
+                container_name: l.container_name().unwrap_or_default().to_string(),
+                container_port: l.container_port().unwrap_or(0),
+            })
+            .collect(),
+        health_check_grace_period_seconds: s.health_check_grace_period_seconds(),
+        tags: tags_of(s.tags()),
+    };
+    let outputs = Outputs {
+        id: arn.to_string(),
+        arn: arn.to_string(),
+    };
+    Some(observed(&schema(), arn, &config, &outputs))
+}
+
+/// How `cairn import` names one: `<cluster name>/<service name>` (Terraform's form), or
+/// the service's ARN.
+pub const IMPORT_ID: &str =
+    "`<cluster name>/<service name>` (Terraform's form), or the service ARN";
+
+/// By its cluster and name (or its ARN): one DescribeServices. The cluster is recorded as
+/// its ARN, as a reference to an `aws_ecs_cluster`'s `id` gives it.
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+    let (cluster, service) =
+        if import_id.starts_with("arn:") {
+            match cluster_of(import_id) {
+                Some(cluster) => (cluster, import_id.to_string()),
+                None => return Err(crate::common::malformed(
+                    TYPE,
+                    import_id,
+                    "it is not a service ARN that names its cluster (`…:service/<cluster>/<name>`)",
+                    IMPORT_ID,
+                )),
+            }
+        } else {
+            match import_id.split('/').collect::<Vec<_>>()[..] {
+                [cluster, service] if !cluster.is_empty() && !service.is_empty() => {
+                    (cluster.to_string(), service.to_string())
+                }
+                ref parts => {
+                    return Err(crate::common::malformed(
+                        TYPE,
+                        import_id,
+                        &format!("it has {} part(s) separated by `/`, not 2", parts.len()),
+                        IMPORT_ID,
+                    ))
+                }
+            }
+        };
+    let found = describe(aws, &cluster, std::slice::from_ref(&service)).await?;
+    let Some(s) = found
+        .iter()
+        .find(|s| s.service_name() == Some(service.as_str()) || s.service_arn() == Some(import_id))
+    else {
+        return Ok(None);
+    };
+    let shown = s.cluster_arn().map(str::to_string).unwrap_or(cluster);
+    Ok(observe(s, shown))
 }
 
 async fn read_one(aws: &Aws, arn: &str, cluster: &str) -> Result<Option<Observed>, ProviderError> {

@@ -124,6 +124,7 @@ pub fn schema() -> ResourceSchema {
         TYPE,
         SchemaMeta {
             create_before_destroy: true,
+            import_id: IMPORT_ID,
             ..SchemaMeta::default()
         },
     )
@@ -207,6 +208,11 @@ fn observe(
             other => other.clone(),
         })
         .filter(|want| json_covers(want, &containers));
+    // Without recorded definitions (an import), AWS's, less what says nothing.
+    let containers = match prior.get("container_definitions") {
+        None => without_fillers(containers, td.network_mode() == Some(&NetworkMode::Awsvpc)),
+        Some(_) => containers,
+    };
     let config = Config {
         family: td.family().unwrap_or_default().to_string(),
         cpu: td.cpu().map(str::to_string),
@@ -253,6 +259,80 @@ fn observe(
         revision: td.revision(),
     };
     Some(observed(&schema(), &arn, &config, &outputs))
+}
+
+/// Container definitions as AWS returns them, less what it fills in for what was not set and
+/// that says nothing: empty lists and maps, a container `cpu` of 0 (no reservation) and, in
+/// `awsvpc` mode, host ports (always their container ports there). The closest an import
+/// can come to what was configured.
+fn without_fillers(containers: serde_json::Value, awsvpc: bool) -> serde_json::Value {
+    use serde_json::Value;
+    fn empty(v: &Value) -> bool {
+        match v {
+            Value::Null => true,
+            Value::Array(a) => a.is_empty(),
+            Value::Object(o) => o.is_empty(),
+            _ => false,
+        }
+    }
+    fn strip(v: Value) -> Value {
+        match v {
+            Value::Object(o) => Value::Object(
+                o.into_iter()
+                    .map(|(k, v)| (k, strip(v)))
+                    .filter(|(_, v)| !empty(v))
+                    .collect(),
+            ),
+            Value::Array(a) => Value::Array(a.into_iter().map(strip).collect()),
+            other => other,
+        }
+    }
+    let mut containers = strip(containers);
+    for c in containers.as_array_mut().into_iter().flatten() {
+        let Some(c) = c.as_object_mut() else { continue };
+        if c.get("cpu").and_then(Value::as_i64) == Some(0) {
+            c.remove("cpu");
+        }
+        if !awsvpc {
+            continue;
+        }
+        let mappings = c.get_mut("portMappings").and_then(Value::as_array_mut);
+        for m in mappings.into_iter().flatten() {
+            if let Some(m) = m.as_object_mut() {
+                if m.get("hostPort").is_some() && m.get("hostPort") == m.get("containerPort") {
+                    m.remove("hostPort");
+                }
+            }
+        }
+    }
+    containers
+}
+
+/// How `cairn import` names one: the revision's ARN, or `<family>:<revision>`.
+pub const IMPORT_ID: &str = "the task definition ARN, or `<family>:<revision>`";
+
+/// By its ARN or `family:revision`: one DescribeTaskDefinition. Container definitions are
+/// recorded as AWS has them, less what it fills in that says nothing (`without_fillers`).
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+    let well_formed = if import_id.starts_with("arn:") {
+        family_of(import_id).is_some()
+    } else {
+        import_id
+            .rsplit_once(':')
+            .is_some_and(|(family, revision)| !family.is_empty() && revision.parse::<u32>().is_ok())
+    };
+    if !well_formed {
+        return Err(crate::common::malformed(
+            TYPE,
+            import_id,
+            "it names no revision",
+            IMPORT_ID,
+        ));
+    }
+    Ok(describe(aws, import_id)
+        .await?
+        .and_then(|got| observe(&got, import_id, &serde_json::Value::Null)))
 }
 
 /// `arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>` → the family.
@@ -535,5 +615,29 @@ pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(),
                 Err(api("DeregisterTaskDefinition", &prior.id, e))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn imports_leave_out_what_aws_fills_in_and_says_nothing() {
+        let aws = json!([{"name": "web", "image": "nginx", "cpu": 0, "essential": true,
+            "command": [], "environment": [], "mountPoints": [],
+            "portMappings": [{"containerPort": 80, "hostPort": 80, "protocol": "tcp"}],
+            "logConfiguration": {"logDriver": "awslogs", "options": {}}}]);
+        assert_eq!(
+            without_fillers(aws.clone(), true),
+            json!([{"name": "web", "image": "nginx", "essential": true,
+                "portMappings": [{"containerPort": 80, "protocol": "tcp"}],
+                "logConfiguration": {"logDriver": "awslogs"}}])
+        );
+        // Outside awsvpc a host port is the configuration's; a reservation is kept.
+        let bridge = json!([{"name": "web", "cpu": 128,
+            "portMappings": [{"containerPort": 80, "hostPort": 80}]}]);
+        assert_eq!(without_fillers(bridge.clone(), false), bridge);
     }
 }

@@ -78,7 +78,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 fn view(a: &AccessPointDescription) -> Config {
@@ -238,6 +244,14 @@ async fn read_one(aws: &Aws, id: &str, fs: &str) -> Result<Option<Observed>, Pro
         )
         .await?,
     ))
+}
+/// How `cairn import` names one: the access point id (`fsap-…`).
+pub const IMPORT_ID: &str = "the access point id (`fsap-…`)";
+
+/// By its id (the read looks its file system up).
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_prefix(TYPE, import_id, "fsap-", IMPORT_ID)?;
+    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn create(

@@ -81,6 +81,7 @@ pub fn schema() -> ResourceSchema {
         TYPE,
         SchemaMeta {
             stateful: true,
+            import_id: IMPORT_ID,
             ..SchemaMeta::default()
         },
     )
@@ -266,6 +267,14 @@ async fn put_lifecycle(
         .await
         .map_err(|e| api("PutLifecycleConfiguration", id, e.into_service_error()))?;
     Ok(())
+}
+/// How `cairn import` names one: the file system id (`fs-…`).
+pub const IMPORT_ID: &str = "the file system id (`fs-…`)";
+
+/// By its id.
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_prefix(TYPE, import_id, "fs-", IMPORT_ID)?;
+    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn create(

@@ -41,7 +41,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 fn alive(m: &MountTargetDescription) -> bool {
@@ -169,6 +175,14 @@ async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError
         id,
         read(aws, &request(id, serde_json::Value::Null)).await?,
     ))
+}
+/// How `cairn import` names one: the mount target id (`fsmt-…`).
+pub const IMPORT_ID: &str = "the mount target id (`fsmt-…`)";
+
+/// By its id (the read looks its file system up).
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_prefix(TYPE, import_id, "fsmt-", IMPORT_ID)?;
+    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn create(

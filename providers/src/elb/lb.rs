@@ -67,7 +67,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 async fn describe(aws: &Aws, arns: &[String]) -> Result<Vec<LoadBalancer>, ProviderError> {
@@ -191,6 +197,14 @@ async fn set_attributes(aws: &Aws, arn: &str, c: &Config) -> Result<(), Provider
         .await
         .map_err(|e| api("ModifyLoadBalancerAttributes", arn, e.into_service_error()))?;
     Ok(())
+}
+/// How `cairn import` names one: the load balancer ARN.
+pub const IMPORT_ID: &str = "the load balancer ARN";
+
+/// By its ARN.
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_arn(TYPE, import_id, ":loadbalancer/", IMPORT_ID)?;
+    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn create(

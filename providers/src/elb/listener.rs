@@ -110,7 +110,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 /// Actions as the ELB API takes them, in order.
@@ -258,6 +264,14 @@ fn certificates(c: &Config) -> Option<Vec<Certificate>> {
     c.certificate_arn
         .as_ref()
         .map(|a| vec![Certificate::builder().certificate_arn(a).build()])
+}
+/// How `cairn import` names one: the listener ARN.
+pub const IMPORT_ID: &str = "the listener ARN";
+
+/// By its ARN.
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_arn(TYPE, import_id, ":listener/", IMPORT_ID)?;
+    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn create(

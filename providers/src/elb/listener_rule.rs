@@ -57,7 +57,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 fn conditions(c: &Config) -> Vec<RuleCondition> {
@@ -183,6 +189,14 @@ async fn read_one(aws: &Aws, arn: &str, listener: &str) -> Result<Option<Observe
         )
         .await?,
     ))
+}
+/// How `cairn import` names one: the listener rule ARN.
+pub const IMPORT_ID: &str = "the listener rule ARN";
+
+/// By its ARN (which holds its listener's).
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_arn(TYPE, import_id, ":listener-rule/", IMPORT_ID)?;
+    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn create(

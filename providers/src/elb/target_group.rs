@@ -90,7 +90,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 async fn describe(aws: &Aws, arns: &[String]) -> Result<Vec<TargetGroup>, ProviderError> {
@@ -202,6 +208,14 @@ async fn set_delay(aws: &Aws, arn: &str, seconds: i32) -> Result<(), ProviderErr
         .await
         .map_err(|e| api("ModifyTargetGroupAttributes", arn, e.into_service_error()))?;
     Ok(())
+}
+/// How `cairn import` names one: the target group ARN.
+pub const IMPORT_ID: &str = "the target group ARN";
+
+/// By its ARN.
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_arn(TYPE, import_id, ":targetgroup/", IMPORT_ID)?;
+    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn create(

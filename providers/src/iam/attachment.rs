@@ -31,7 +31,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 /// `<role>/<policy_arn>`.
@@ -99,6 +105,25 @@ pub async fn read(
         }
     }
     Ok(out)
+}
+/// How `cairn import` names one: `<role name>/<policy ARN>` (Terraform's form).
+pub const IMPORT_ID: &str = "`<role name>/<policy ARN>` (Terraform's form)";
+
+/// By the role and the policy: its id.
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+    match split(import_id) {
+        Some(c) if !c.role.is_empty() && c.policy_arn.starts_with("arn:") => {}
+        _ => {
+            return Err(crate::common::malformed(
+                TYPE,
+                import_id,
+                "it is not a role name and a policy ARN separated by `/`",
+                IMPORT_ID,
+            ))
+        }
+    }
+    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn create(

@@ -50,7 +50,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 /// One GetPolicy and GetPolicyVersion per policy, in parallel (IAM has no batch read).
@@ -110,6 +116,14 @@ async fn read_one(aws: &Aws, arn: &str) -> Result<Option<Observed>, ProviderErro
         policy_id: p.policy_id().unwrap_or_default().to_string(),
     };
     Ok(Some(observed(&schema(), arn, &config, &outputs)))
+}
+/// How `cairn import` names one: the policy ARN (`arn:aws:iam::…:policy/…`).
+pub const IMPORT_ID: &str = "the policy ARN (`arn:aws:iam::…:policy/…`)";
+
+/// By its ARN.
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_arn(TYPE, import_id, ":policy/", IMPORT_ID)?;
+    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn create(

@@ -73,7 +73,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 /// IAM has no batch read of roles: one GetRole (and its listings) per role, in parallel.
@@ -143,6 +149,35 @@ async fn read_one(
     name: &str,
     prior: &serde_json::Value,
 ) -> Result<Option<Observed>, ProviderError> {
+    read_role(aws, name, Shown::AsRecorded(prior)).await
+}
+
+/// Which of a role's policy lists a view shows.
+#[derive(Clone, Copy)]
+enum Shown<'a> {
+    /// Those the recorded inputs have (lists the configuration leaves out are managed
+    /// elsewhere); with no recorded inputs, both.
+    AsRecorded(&'a serde_json::Value),
+    /// Those that are not empty: an import cannot tell an empty list from one managed
+    /// elsewhere, and records only what there is.
+    NotEmpty,
+}
+
+/// How `cairn import` names one: the role name.
+pub const IMPORT_ID: &str = "the role name";
+
+/// By its name. Managed policies and inline policies are recorded when there are some (an
+/// empty list reads as managed elsewhere, as when the configuration leaves it out).
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+    read_role(aws, import_id, Shown::NotEmpty).await
+}
+
+async fn read_role(
+    aws: &Aws,
+    name: &str,
+    shown: Shown<'_>,
+) -> Result<Option<Observed>, ProviderError> {
     let role = match aws.iam.get_role().role_name(name).send().await {
         Ok(r) => r,
         Err(e) => {
@@ -156,7 +191,29 @@ async fn read_one(
     let Some(role) = role.role() else {
         return Ok(None);
     };
-    let managed = |key: &str| prior.is_null() || prior.get(key).is_some();
+    let (managed_policy_arns, inline_policy) = match shown {
+        Shown::AsRecorded(prior) => {
+            let managed = |key: &str| prior.is_null() || prior.get(key).is_some();
+            let attached = if managed("managed_policy_arns") {
+                Some(attached(aws, name).await?)
+            } else {
+                None
+            };
+            let inline = if managed("inline_policy") {
+                Some(inline(aws, name).await?)
+            } else {
+                None
+            };
+            (attached, inline)
+        }
+        Shown::NotEmpty => {
+            let (attached, inline) = futures::try_join!(attached(aws, name), inline(aws, name))?;
+            (
+                Some(attached).filter(|l| !l.is_empty()),
+                Some(inline).filter(|l| !l.is_empty()),
+            )
+        }
+    };
     let config = Config {
         name: role.role_name().to_string(),
         path: role.path().to_string(),
@@ -168,16 +225,8 @@ async fn read_one(
             .description()
             .filter(|d| !d.is_empty())
             .map(str::to_string),
-        managed_policy_arns: if managed("managed_policy_arns") {
-            Some(attached(aws, name).await?)
-        } else {
-            None
-        },
-        inline_policy: if managed("inline_policy") {
-            Some(inline(aws, name).await?)
-        } else {
-            None
-        },
+        managed_policy_arns,
+        inline_policy,
         max_session_duration: role.max_session_duration().unwrap_or(3600),
         tags: visible_tags(role.tags().iter().map(|t| (t.key(), t.value()))),
     };

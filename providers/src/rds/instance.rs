@@ -101,6 +101,7 @@ pub fn schema() -> ResourceSchema {
         TYPE,
         SchemaMeta {
             stateful: true,
+            import_id: IMPORT_ID,
             ..SchemaMeta::default()
         },
     )
@@ -253,6 +254,14 @@ async fn wait_available(aws: &Aws, id: &str, ctx: &OpContext) -> Result<(), Prov
         },
     )
     .await
+}
+/// How `cairn import` names one: the DB instance identifier.
+pub const IMPORT_ID: &str = "the DB instance identifier";
+
+/// By its identifier. What AWS does not keep (`skip_final_snapshot`, `password`) reads as not set.
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn create(

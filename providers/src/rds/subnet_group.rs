@@ -43,7 +43,13 @@ pub struct Outputs {
 }
 
 pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(TYPE, SchemaMeta::default())
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
 }
 
 fn gone(c: Option<&str>) -> bool {
@@ -128,6 +134,14 @@ async fn read_one(aws: &Aws, name: &str) -> Result<Option<Observed>, ProviderErr
         name,
         read(aws, &request(name, serde_json::Value::Null)).await?,
     ))
+}
+/// How `cairn import` names one: the DB subnet group name.
+pub const IMPORT_ID: &str = "the DB subnet group name";
+
+/// By its name.
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
 }
 
 pub async fn create(
