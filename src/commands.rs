@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Context};
 use cairn_engine::{
-    apply, plan_with_secrets, refresh, Action, ApplyOptions, Changed, Graph,
+    apply, plan_with_secrets, refresh, refresh_imports, ApplyOptions, Changed, Graph,
     Outcome as StepOutcome, Plan, PlanMode, Provider, Refreshed, State,
 };
 use cairn_model::Value;
@@ -114,7 +114,8 @@ async fn refresh_and_detect(
     Ok((refreshed, found))
 }
 
-/// Refreshes (unless told not to) and plans.
+/// Refreshes (unless told not to), reads what `[[import]]` blocks bring in, and plans.
+/// The result's `Refreshed` holds the imported resources too, under their addresses.
 async fn make_plan(
     stack: &Stack,
     state: &State,
@@ -123,11 +124,20 @@ async fn make_plan(
     mode: PlanMode,
     secrets: &Secrets,
 ) -> Result<(Plan, Refreshed), Failure> {
-    let refreshed = if refresh_first {
+    let mut refreshed = if refresh_first {
         refresh_all(provider, state).await?
     } else {
         Refreshed::new()
     };
+    if refresh_first && mode == PlanMode::Normal && !stack.config.imports.is_empty() {
+        let imported = refresh_imports(provider, &stack.config, state)
+            .await
+            .map_err(|errors| {
+                let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+                anyhow!("[[import]] failed:\n  {}", shown.join("\n  "))
+            })?;
+        refreshed.extend(imported);
+    }
     let p = plan_with_secrets(
         &stack.config,
         state,
@@ -230,7 +240,7 @@ fn confirm(question: &str) -> Result<bool, Failure> {
 
 /// Runs a plan and records state after every operation; prints progress and a summary.
 /// Where state goes: the backend, and the key that redacts sensitive values on the way.
-struct Store<'a> {
+pub(crate) struct Store<'a> {
     backend: &'a Backend,
     secrets: &'a Secrets,
     /// Converts only what changed since the last save.
@@ -238,7 +248,7 @@ struct Store<'a> {
 }
 
 impl<'a> Store<'a> {
-    fn new(backend: &'a Backend, secrets: &'a Secrets) -> Self {
+    pub(crate) fn new(backend: &'a Backend, secrets: &'a Secrets) -> Self {
         Store {
             backend,
             secrets,
@@ -247,7 +257,7 @@ impl<'a> Store<'a> {
     }
 
     /// Records `state` (sensitive values as digests) as the next version of `file`.
-    async fn save(
+    pub(crate) async fn save(
         &mut self,
         file: &mut StateFile,
         state: &State,
@@ -284,20 +294,20 @@ impl<'a> Store<'a> {
 /// What a command that may change state works with: the stack's state backend, locked for
 /// the whole command, its digest key, the recorded state with the journal of an earlier run
 /// resolved (and that resolution recorded), and the provider.
-struct Session {
-    backend: Backend,
-    secrets: Secrets,
-    file: StateFile,
-    state: State,
-    provider: Arc<cairn_providers::AwsProvider>,
+pub(crate) struct Session {
+    pub(crate) backend: Backend,
+    pub(crate) secrets: Secrets,
+    pub(crate) file: StateFile,
+    pub(crate) state: State,
+    pub(crate) provider: Arc<cairn_providers::AwsProvider>,
     /// Held until the command ends.
-    lock: cairn_state::BackendLock,
+    pub(crate) lock: cairn_state::BackendLock,
 }
 
 impl Session {
     /// Locks the state for `operation` and reads it; `check` sees it as recorded (a saved
     /// plan is verified against that) before the journal is resolved.
-    async fn open(
+    pub(crate) async fn open(
         dir: &Path,
         stack: &Stack,
         operation: &str,
@@ -405,15 +415,21 @@ async fn execute(
         return Ok(Exit::Interrupted);
     }
     if report.succeeded() {
-        println!(
-            "{}",
-            paint.green(&paint.bold(&format!(
-                "Apply complete: {} created, {} updated, {} deleted.",
-                count(cairn_engine::Step::Create),
-                count(cairn_engine::Step::Update),
-                count(cairn_engine::Step::Delete)
-            )))
+        let mut done = format!(
+            "Apply complete: {} created, {} updated, {} deleted",
+            count(cairn_engine::Step::Create),
+            count(cairn_engine::Step::Update),
+            count(cairn_engine::Step::Delete)
         );
+        for (n, what) in [
+            (report.imported.len(), "imported"),
+            (report.moved.len(), "moved"),
+        ] {
+            if n > 0 {
+                done.push_str(&format!(", {n} {what}"));
+            }
+        }
+        println!("{}", paint.green(&paint.bold(&format!("{done}."))));
         print_outputs(&report.state, paint);
         Ok(Exit::Ok)
     } else {
@@ -509,11 +525,7 @@ pub async fn apply_cmd(
         }
     }
     print!("{}", human(&p, &catalog));
-    if p.changes.iter().all(|c| c.action == Action::NoOp)
-        && p.outputs
-            .values()
-            .all(|o| o.before.as_ref() == Some(&o.after))
-    {
+    if p.is_empty() {
         return Ok(Exit::Ok);
     }
     if saved.is_none() && !auto_approve && !confirm("\nDo you want to perform these actions?")? {
@@ -554,6 +566,22 @@ fn differs(saved: &serde_json::Value, now: &serde_json::Value) -> Option<String>
             None => return Some(format!("{} is no longer planned to change", key(c))),
             Some(d) if d != c => {
                 let action = |v: &serde_json::Value| v.get("action").cloned().unwrap_or_default();
+                let field = |v: &serde_json::Value, name: &str| {
+                    v.get(name)
+                        .and_then(|f| f.as_str())
+                        .map(str::to_string)
+                        .unwrap_or_else(|| "nothing".into())
+                };
+                for (name, what) in [("moved_from", "moved from"), ("import_id", "imported from")] {
+                    if c.get(name) != d.get(name) {
+                        return Some(format!(
+                            "{} would now be {what} {} instead of {}",
+                            key(c),
+                            field(d, name),
+                            field(c, name)
+                        ));
+                    }
+                }
                 if action(c) != action(d) {
                     return Some(format!(
                         "{} would now {} instead of {}",

@@ -195,6 +195,13 @@ enum StateCommand {
     /// Record the resource at FROM under the address TO instead (a rename, or a move into
     /// or out of a module or a `for_each` instance), without touching AWS.
     Mv { from: String, to: String },
+    /// Forget ADDRESS (with no instance key: all its `for_each` instances): state stops
+    /// recording it and AWS keeps it, unmanaged. Its block must go too, or the next plan
+    /// creates it again.
+    Rm {
+        #[arg(required = true)]
+        addresses: Vec<String>,
+    },
 }
 
 /// How a command ended, as the process exit code.
@@ -256,6 +263,7 @@ async fn run(command: Command, dir: PathBuf) -> Exit {
             StateCommand::Pull { file } => state_pull(&dir, file.as_deref()).await,
             StateCommand::Push { file, force } => state_push(&dir, &file, force).await,
             StateCommand::Mv { from, to } => import::state_mv(&dir, &from, &to).await,
+            StateCommand::Rm { addresses } => import::state_rm(&dir, &addresses).await,
         },
         Command::Import {
             from_cloudformation: Some(stack_name),

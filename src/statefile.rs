@@ -90,6 +90,33 @@ pub fn to_engine(file: &StateFile) -> Result<State, String> {
     Ok(state)
 }
 
+/// Renames, in the records of `file` themselves, every resource in `renames` (recorded
+/// address to new address): its record, deposed old instances and pending operations, and
+/// every dependency naming it. Values are left as stored (sensitive ones stay digests), so
+/// no configuration is needed: this is `cairn state mv`.
+pub fn rename(file: &mut StateFile, renames: &cairn_engine::Renames) {
+    let by_text: std::collections::BTreeMap<String, String> = renames
+        .iter()
+        .map(|(old, new)| (old.to_string(), new.to_string()))
+        .collect();
+    let new = |a: &mut String| {
+        if let Some(n) = by_text.get(a.as_str()) {
+            a.clone_from(n);
+        }
+    };
+    for r in file.resources.iter_mut().chain(file.deposed.iter_mut()) {
+        new(&mut r.address);
+        r.dependencies.iter_mut().for_each(new);
+    }
+    for p in &mut file.pending {
+        new(&mut p.address);
+        p.dependencies.iter_mut().for_each(new);
+    }
+    // In address order, as the engine's state (and so the recorder) keeps them.
+    file.resources
+        .sort_by_cached_key(|r| r.address.parse::<Address>().ok());
+}
+
 /// How sensitive values are written: `inputs` gives a resource's (or a pending create's)
 /// inputs as they may be stored, `output` a sensitive output's stored value.
 pub struct Redaction<'a> {
@@ -251,6 +278,52 @@ mod tests {
             .iter()
             .all(|r| r.inputs["password"] == "digest"));
         converted
+    }
+
+    #[test]
+    fn rename_moves_records_and_the_dependencies_naming_them() {
+        let mut state = State::default();
+        for (name, id) in [("a", "db-a"), ("z", "db-z")] {
+            let mut r = resource(name, id, "x");
+            r.dependencies = vec![Address::new("aws_db_instance", "a")];
+            state.resources.insert(r.address.clone(), r);
+        }
+        let mut file = StateFile::new("x");
+        Recorder::default().update(
+            &mut file,
+            &state,
+            Changed::Anything,
+            &Redaction {
+                inputs: &|_, v| v.clone(),
+                output: &|v| v.clone(),
+            },
+        );
+        let renames = cairn_engine::Renames::from([(
+            Address::new("aws_db_instance", "a"),
+            "module.m.aws_db_instance.b[\"k\"]"
+                .parse()
+                .expect("address"),
+        )]);
+        rename(&mut file, &renames);
+        let got: Vec<(String, String, Vec<String>)> = file
+            .resources
+            .iter()
+            .map(|r| (r.address.clone(), r.id.clone(), r.dependencies.clone()))
+            .collect();
+        let moved = "module.m.aws_db_instance.b[\"k\"]".to_string();
+        assert_eq!(
+            got,
+            vec![
+                // In address order: the record follows its new address.
+                (
+                    "aws_db_instance.z".into(),
+                    "db-z".into(),
+                    vec![moved.clone()]
+                ),
+                (moved.clone(), "db-a".into(), vec![moved.clone()]),
+            ]
+        );
+        assert!(to_engine(&file).is_ok());
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use cairn_model::{Address, Catalog, Config, ResourceConfig, Value};
 use tokio::task::JoinSet;
 
+use crate::moves::{self, Renames};
 use crate::plan::{evaluate, lookup, Action, Change, Env, Plan};
 use crate::provider::{Observed, OpContext, Provider, ProviderError};
 use crate::state::{OutputState, PendingOperation, ResourceState, State};
@@ -84,6 +85,10 @@ pub struct ApplyReport {
     pub steps: Vec<(Address, Step, Outcome)>,
     /// Stopped early by [`ApplyOptions::interrupt`].
     pub interrupted: bool,
+    /// Resources recorded under a new address (`[[moved]]`): recorded address, new address.
+    pub moved: Vec<(Address, Address)>,
+    /// Resources brought under management (`[[import]]`), recorded before any operation.
+    pub imported: Vec<Address>,
 }
 
 impl ApplyReport {
@@ -365,10 +370,45 @@ pub async fn apply(
             .as_ref()
             .is_some_and(|f| f.load(std::sync::atomic::Ordering::SeqCst))
     };
+    // Renames (`[[moved]]`) and imported resources are recorded first, in the write that
+    // comes before any operation starts: a rename is one state write, and an imported
+    // resource is in state before anything changes it.
+    let renames: Renames = plan
+        .changes
+        .iter()
+        .filter_map(|c| Some((c.moved_from.clone()?, c.address.clone())))
+        .filter(|(from, _)| state.resources.contains_key(from))
+        .collect();
+    let moved: Vec<(Address, Address)> = renames
+        .iter()
+        .map(|(a, b)| (a.clone(), b.clone()))
+        .collect();
+    if !renames.is_empty() {
+        state = moves::rename(&state, &renames);
+    }
+    let mut imported = Vec::new();
+    for c in plan.changes.iter().filter(|c| c.import_id.is_some()) {
+        let Some(found) = &c.prior else { continue };
+        if !state.resources.contains_key(&c.address) {
+            let (dependencies, prevent_destroy) = match configs.get(&c.address) {
+                Some(r) => (r.dependencies(), r.lifecycle.prevent_destroy),
+                None => (found.dependencies.clone(), found.prevent_destroy),
+            };
+            state.resources.insert(
+                c.address.clone(),
+                ResourceState {
+                    dependencies,
+                    prevent_destroy,
+                    ..found.clone()
+                },
+            );
+        }
+        imported.push(c.address.clone());
+    }
     // What references see: kept up to date as operations finish, not rebuilt per step.
     let mut env = env_of(&state);
     // Whether state changed since it was last recorded, and which resources did.
-    let mut dirty = false;
+    let mut dirty = !moved.is_empty() || !imported.is_empty();
     let mut touched: Option<BTreeSet<Address>> = None;
     let mut write = |state: &State, touched: &mut Option<BTreeSet<Address>>| {
         let changed = match touched {
@@ -611,6 +651,8 @@ pub async fn apply(
         state,
         steps,
         interrupted: interrupted(),
+        moved,
+        imported,
     })
 }
 

@@ -10,6 +10,7 @@ use cairn_model::{
 };
 
 use crate::graph::{CycleError, Graph};
+use crate::moves::{self, MoveError, Renames};
 use crate::state::{ResourceState, State};
 
 /// What a change does to a resource.
@@ -70,6 +71,20 @@ pub struct Change {
     pub deposed: bool,
     /// The resource type holds data that a delete loses.
     pub stateful: bool,
+    /// State recorded this resource at another address, which a `[[moved]]` block renames:
+    /// apply records the new address first (also when nothing else changes).
+    pub moved_from: Option<Address>,
+    /// An `[[import]]` block brings the existing resource with this import id under
+    /// management: apply records it in state first, then makes the change `action` says.
+    pub import_id: Option<String>,
+}
+
+impl Change {
+    /// True when applying this change does nothing at all: no operation, no rename, no
+    /// import.
+    pub fn is_noop(&self) -> bool {
+        self.action == Action::NoOp && self.moved_from.is_none() && self.import_id.is_none()
+    }
 }
 
 /// How the world differs from what was last recorded.
@@ -117,7 +132,7 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Counts of each action (no-ops excluded).
+    /// Counts of each action.
     pub fn summary(&self) -> BTreeMap<Action, usize> {
         let mut m = BTreeMap::new();
         for c in &self.changes {
@@ -126,9 +141,26 @@ impl Plan {
         m
     }
 
-    /// True when applying would change nothing: no resource changes, no output changes.
+    /// How many resources a `[[moved]]` block renames.
+    pub fn moves(&self) -> usize {
+        self.changes
+            .iter()
+            .filter(|c| c.moved_from.is_some())
+            .count()
+    }
+
+    /// How many resources an `[[import]]` block brings under management.
+    pub fn imports(&self) -> usize {
+        self.changes
+            .iter()
+            .filter(|c| c.import_id.is_some())
+            .count()
+    }
+
+    /// True when applying would change nothing: no resource changes, renames or imports, no
+    /// output changes.
     pub fn is_empty(&self) -> bool {
-        self.changes.iter().all(|c| c.action == Action::NoOp)
+        self.changes.iter().all(Change::is_noop)
             && self
                 .outputs
                 .values()
@@ -161,6 +193,10 @@ pub enum PlanError {
     Eval { address: String, message: String },
     #[error("{}", prevented_message(.0))]
     PreventDestroy(Vec<(Address, Action)>),
+    #[error(transparent)]
+    Move(#[from] MoveError),
+    #[error("[[import]] to {address}: {message}")]
+    Import { address: String, message: String },
 }
 
 fn prevented_message(list: &[(Address, Action)]) -> String {
@@ -223,9 +259,12 @@ fn unknown_attributes(schema: &ResourceSchema, inputs: &Value) -> Value {
 
 /// Plans the changes that make the world (`refreshed`, else `prior`) match `config`.
 ///
-/// `refreshed` holds what refresh read for each resource in `prior`: `Some` for what exists,
-/// `None` for what is gone; a resource missing from it was not refreshed and is taken as
-/// recorded.
+/// `prior` is state as recorded: the planner makes `config.moves` itself (so that each
+/// moved resource's change says where it moved from). `refreshed` holds what refresh read
+/// for each resource in `prior`, under its recorded address: `Some` for what exists, `None`
+/// for what is gone; a resource missing from it was not refreshed and is taken as recorded.
+/// It also holds what [`crate::refresh_imports`] read for `config.imports`, under each
+/// import's `to`.
 pub fn plan(
     config: &Config,
     prior: &State,
@@ -290,8 +329,47 @@ fn mark_sensitive(attrs: &mut [AttributeChange], secret: &BTreeSet<String>) {
 
 /// What changed outside cairn since the last apply: each refreshed resource's recorded
 /// inputs against what exists now (minus `ignore_changes`; sensitive values compared through
-/// `redact`). Resources `refreshed` does not mention are not looked at.
+/// `redact`). Resources `refreshed` does not mention are not looked at. As in [`plan`],
+/// `prior` is state as recorded and `refreshed` keyed by recorded addresses; drift is
+/// reported under the addresses `config.moves` give.
 pub fn detect_drift(
+    config: &Config,
+    prior: &State,
+    refreshed: &BTreeMap<Address, Option<ResourceState>>,
+    catalog: &Catalog,
+    redact: Redact<'_>,
+) -> Result<Vec<Drift>, PlanError> {
+    let renames = moves::plan_moves(prior, &config.moves)?;
+    if renames.is_empty() {
+        return drift_of(config, prior, refreshed, catalog, redact);
+    }
+    drift_of(
+        config,
+        &moves::rename(prior, &renames),
+        &rename_refreshed(refreshed, &renames),
+        catalog,
+        redact,
+    )
+}
+
+/// What refresh read, under the addresses `renames` give.
+fn rename_refreshed(
+    refreshed: &BTreeMap<Address, Option<ResourceState>>,
+    renames: &Renames,
+) -> BTreeMap<Address, Option<ResourceState>> {
+    refreshed
+        .iter()
+        .map(|(a, r)| {
+            (
+                moves::renamed(a, renames),
+                r.as_ref().map(|r| moves::rename_resource(r, renames)),
+            )
+        })
+        .collect()
+}
+
+/// [`detect_drift`] over state with its moves made.
+fn drift_of(
     config: &Config,
     prior: &State,
     refreshed: &BTreeMap<Address, Option<ResourceState>>,
@@ -354,6 +432,22 @@ pub fn plan_with_secrets(
             .get(t)
             .ok_or_else(|| PlanError::UnknownType(t.into()))
     };
+    // `[[moved]]` blocks: planned against state with its moves made, each moved resource's
+    // change saying where from. Destroying deletes what is recorded, where it is recorded.
+    let renames = match mode {
+        PlanMode::Normal => moves::plan_moves(prior, &config.moves)?,
+        PlanMode::Destroy => Renames::new(),
+    };
+    let (moved_prior, moved_refreshed);
+    let (prior, refreshed) = if renames.is_empty() {
+        (prior, refreshed)
+    } else {
+        moved_prior = moves::rename(prior, &renames);
+        moved_refreshed = rename_refreshed(refreshed, &renames);
+        (&moved_prior, &moved_refreshed)
+    };
+    let moved_from: BTreeMap<&Address, &Address> =
+        renames.iter().map(|(old, new)| (new, old)).collect();
     let current = |a: &Address| -> Option<ResourceState> {
         match refreshed.get(a) {
             Some(r) => r.clone(),
@@ -367,9 +461,62 @@ pub fn plan_with_secrets(
     };
 
     // Drift: what changed since the last apply.
-    out.drift = detect_drift(config, prior, refreshed, catalog, redact)?;
+    out.drift = drift_of(config, prior, refreshed, catalog, redact)?;
     let by_addr: BTreeMap<&Address, &ResourceConfig> =
         config.resources.iter().map(|r| (&r.address, r)).collect();
+
+    // `[[import]]` blocks whose resource state does not record yet: planned against what
+    // refresh read for them, like a recorded resource.
+    let mut imports: BTreeMap<&Address, &str> = BTreeMap::new();
+    if mode == PlanMode::Normal {
+        for import in &config.imports {
+            if !by_addr.contains_key(&import.to) {
+                return Err(PlanError::Import {
+                    address: import.to.to_string(),
+                    message: "the resource is not in the configuration; declare it first".into(),
+                });
+            }
+            if prior.resources.contains_key(&import.to) {
+                continue; // imported already
+            }
+            match refreshed.get(&import.to) {
+                Some(Some(found)) => {
+                    let managed = prior
+                        .resources
+                        .values()
+                        .find(|r| r.address.rtype == import.to.rtype && r.id == found.id);
+                    if let Some(other) = managed {
+                        return Err(PlanError::Import {
+                            address: import.to.to_string(),
+                            message: format!(
+                                "{} is already managed as {}; one resource is managed at one address",
+                                import.id, other.address
+                            ),
+                        });
+                    }
+                }
+                Some(None) => {
+                    return Err(PlanError::Import {
+                        address: import.to.to_string(),
+                        message: format!(
+                            "no {} with import id {} exists",
+                            import.to.rtype, import.id
+                        ),
+                    })
+                }
+                None => {
+                    return Err(PlanError::Import {
+                        address: import.to.to_string(),
+                        message: format!(
+                            "{} was not read, and an import is planned against what exists: plan with refresh (not --refresh=false)",
+                            import.id
+                        ),
+                    })
+                }
+            }
+            imports.insert(&import.to, &import.id);
+        }
+    }
 
     let order = Graph::new(config).order()?;
     let mut env: Env = BTreeMap::new();
@@ -394,6 +541,8 @@ pub fn plan_with_secrets(
                     || schema.create_before_destroy,
                 deposed: false,
                 stateful: schema.stateful,
+                moved_from: moved_from.get(addr).map(|a| (*a).clone()),
+                import_id: imports.get(addr).map(|id| id.to_string()),
             };
             let change = match current(addr) {
                 None => {
@@ -501,6 +650,8 @@ pub fn plan_with_secrets(
             create_before_destroy: false,
             deposed: false,
             stateful: schema.stateful,
+            moved_from: moved_from.get(&addr).map(|a| (*a).clone()),
+            import_id: None,
         });
     }
     for old in &prior.deposed {
@@ -519,6 +670,8 @@ pub fn plan_with_secrets(
             create_before_destroy: false,
             deposed: true,
             stateful: schema.stateful,
+            moved_from: None,
+            import_id: None,
         });
     }
     if !prevented.is_empty() {
@@ -806,6 +959,7 @@ mod block_tests {
             outputs: BTreeMap::new(),
             stateful: false,
             create_before_destroy: false,
+            import_id: String::new(),
         }
     }
 

@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use cairn_engine::memory::MemoryProvider;
 use cairn_engine::{
-    apply, plan, recover, refresh, Action, ApplyOptions, ApplyReport, Changed, Event, Outcome,
-    Plan, PlanMode, Provider, Resolution, State, Step,
+    apply, plan, recover, refresh, refresh_imports, Action, ApplyOptions, ApplyReport, Changed,
+    Event, Outcome, Plan, PlanMode, Provider, Resolution, State, Step,
 };
 use cairn_model::{
-    Address, Catalog, Config, Expr, Lifecycle, Part, PathSeg, Reference, ResourceConfig,
-    ResourceSchema, SchemaMeta, Value,
+    Address, Catalog, Config, Expr, Import, Lifecycle, Move, Part, PathSeg, Reference,
+    ResourceConfig, ResourceSchema, SchemaMeta, Value,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -51,7 +51,10 @@ fn catalog() -> Catalog {
     let mut c = Catalog::default();
     c.insert(ResourceSchema::derive::<NetConfig, Out>(
         "t_net",
-        SchemaMeta::default(),
+        SchemaMeta {
+            import_id: "the network's id",
+            ..SchemaMeta::default()
+        },
     ));
     c.insert(ResourceSchema::derive::<SubConfig, Out>(
         "t_sub",
@@ -120,7 +123,7 @@ fn sub(name: &str, net: &str, cidr: &str) -> ResourceConfig {
 fn config(resources: Vec<ResourceConfig>) -> Config {
     Config {
         resources,
-        outputs: BTreeMap::new(),
+        ..Config::default()
     }
 }
 
@@ -128,6 +131,8 @@ struct Run {
     provider: Arc<MemoryProvider>,
     state: State,
     writes: usize,
+    /// What the last apply's first state write recorded.
+    first_write: Option<State>,
     events: Vec<Event>,
 }
 
@@ -141,15 +146,28 @@ impl Run {
             provider: Arc::new(provider),
             state: State::default(),
             writes: 0,
+            first_write: None,
             events: Vec::new(),
         }
     }
 
     async fn plan(&self, config: &Config, mode: PlanMode) -> Plan {
-        let refreshed = refresh(&*self.provider, &self.state)
+        self.try_plan(config, mode).await.expect("plan")
+    }
+
+    /// Refreshes (with what `[[import]]` blocks bring in) and plans.
+    async fn try_plan(&self, config: &Config, mode: PlanMode) -> Result<Plan, String> {
+        let mut refreshed = refresh(&*self.provider, &self.state)
             .await
             .expect("refresh");
-        plan(config, &self.state, &refreshed, &catalog(), mode).expect("plan")
+        let imported = refresh_imports(&*self.provider, config, &self.state)
+            .await
+            .map_err(|errors| {
+                let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+                shown.join("; ")
+            })?;
+        refreshed.extend(imported);
+        plan(config, &self.state, &refreshed, &catalog(), mode).map_err(|e| e.to_string())
     }
 
     async fn apply_plan(&mut self, p: &Plan, config: &Config, parallelism: usize) -> ApplyReport {
@@ -159,6 +177,7 @@ impl Run {
         let provider: Arc<dyn Provider> = self.provider.clone();
         // Every write says truly which resources changed since the previous one.
         let mut previous: Option<State> = None;
+        let mut first_write = None;
         let report = apply(
             p,
             config,
@@ -185,6 +204,9 @@ impl Run {
                         panic!("write {writes}: {changed:?} after {:?}", before.is_some())
                     }
                 }
+                if first_write.is_none() {
+                    first_write = Some(s.clone());
+                }
                 previous = Some(s.clone());
                 Ok(())
             },
@@ -193,6 +215,7 @@ impl Run {
         .await
         .expect("apply");
         self.writes = writes;
+        self.first_write = first_write;
         self.events = events.lock().expect("events").clone();
         self.state = report.state.clone();
         report
@@ -679,6 +702,7 @@ async fn a_run_killed_at_any_write_recovers_without_orphans_or_duplicates() {
             provider: provider.clone(),
             state,
             writes: 0,
+            first_write: None,
             events: Vec::new(),
         };
         let (_, report) = run.converge(&cfg).await;
@@ -693,4 +717,316 @@ async fn a_run_killed_at_any_write_recovers_without_orphans_or_duplicates() {
         adopted > 0,
         "some kills landed between a create and its record"
     );
+}
+
+fn mv(from: &str, to: &str) -> Move {
+    Move {
+        from: addr(from),
+        to: addr(to),
+    }
+}
+
+fn import(to: &str, id: &str) -> Import {
+    Import {
+        to: addr(to),
+        id: id.into(),
+    }
+}
+
+/// `r` at another address (e.g. a `for_each` instance).
+fn at(mut r: ResourceConfig, address: &str) -> ResourceConfig {
+    r.address = addr(address);
+    r
+}
+
+/// Calls to the provider that change something.
+fn operations(run: &Run) -> Vec<String> {
+    run.provider
+        .calls()
+        .into_iter()
+        .filter(|c| !c.starts_with("read") && !c.starts_with("find"))
+        .collect()
+}
+
+/// `(address, moved_from)` of every moved resource in a plan.
+fn moved_from(p: &Plan) -> Vec<(String, String)> {
+    p.changes
+        .iter()
+        .filter_map(|c| Some((c.address.to_string(), c.moved_from.as_ref()?.to_string())))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_moved_resource_keeps_its_id_and_the_move_alone_is_a_change() {
+    let mut run = Run::new();
+    run.converge(&config(vec![
+        net("main", "10.0.0.0/16", &[]),
+        sub("a", "main", "10.0.1.0/24"),
+    ]))
+    .await;
+    let net_id = run.state.resources[&addr("t_net.main")].id.clone();
+    let sub_id = run.state.resources[&addr("t_sub.a")].id.clone();
+    let done = operations(&run).len();
+
+    let mut cfg = config(vec![
+        net("core", "10.0.0.0/16", &[]),
+        sub("b", "core", "10.0.1.0/24"),
+    ]);
+    cfg.moves = vec![mv("t_net.main", "t_net.core"), mv("t_sub.a", "t_sub.b")];
+    let p = run.plan(&cfg, PlanMode::Normal).await;
+    check_actions(&p, &[]);
+    assert!(!p.is_empty(), "a move is a change");
+    assert_eq!(p.moves(), 2);
+    assert_eq!(
+        moved_from(&p),
+        vec![
+            ("t_net.core".into(), "t_net.main".into()),
+            ("t_sub.b".into(), "t_sub.a".into())
+        ]
+    );
+
+    let report = run.apply_plan(&p, &cfg, 10).await;
+    assert!(report.succeeded());
+    assert_eq!(report.moved.len(), 2);
+    assert_eq!(operations(&run).len(), done, "nothing in the cloud changes");
+    // The renames are the first write, whole.
+    let first = run.first_write.clone().expect("a write");
+    let recorded: Vec<String> = first.resources.keys().map(|a| a.to_string()).collect();
+    assert_eq!(recorded, vec!["t_net.core", "t_sub.b"]);
+    assert_eq!(run.state.resources[&addr("t_net.core")].id, net_id);
+    let b = &run.state.resources[&addr("t_sub.b")];
+    assert_eq!(
+        (b.id.as_str(), b.dependencies.clone()),
+        (sub_id.as_str(), vec![addr("t_net.core")])
+    );
+    // The blocks stay harmless.
+    assert!(run.plan(&cfg, PlanMode::Normal).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_move_with_a_change_updates_the_resource_at_its_new_address() {
+    let mut run = Run::new();
+    run.converge(&config(vec![net("main", "10.0.0.0/16", &[])]))
+        .await;
+    let id = run.state.resources[&addr("t_net.main")].id.clone();
+    let mut cfg = config(vec![net("core", "10.0.0.0/16", &[("Name", "core")])]);
+    cfg.moves = vec![mv("t_net.main", "t_net.core")];
+    let p = run.plan(&cfg, PlanMode::Normal).await;
+    check_actions(&p, &[("t_net.core", Action::Update)]);
+    assert_eq!(
+        moved_from(&p),
+        vec![("t_net.core".into(), "t_net.main".into())]
+    );
+    assert!(run.apply_plan(&p, &cfg, 10).await.succeeded());
+    assert_eq!(
+        operations(&run).last().map(String::as_str),
+        Some("update t_net.core")
+    );
+    assert_eq!(run.state.resources[&addr("t_net.core")].id, id);
+    assert_eq!(
+        run.provider.get("t_net", &id).expect("exists")["tags"]["Name"],
+        "core"
+    );
+    assert!(run.plan(&cfg, PlanMode::Normal).await.is_empty());
+}
+
+#[tokio::test]
+async fn instances_move_with_their_keys_through_a_chain() {
+    let mut run = Run::new();
+    run.converge(&config(vec![
+        at(net("x", "10.0.0.0/16", &[]), "t_net.old[\"a\"]"),
+        at(net("x", "10.1.0.0/16", &[]), "t_net.old[\"b\"]"),
+    ]))
+    .await;
+    let mut cfg = config(vec![
+        at(net("x", "10.0.0.0/16", &[]), "module.m.t_net.new[\"a\"]"),
+        at(net("x", "10.1.0.0/16", &[]), "module.m.t_net.new[\"b\"]"),
+    ]);
+    cfg.moves = vec![
+        mv("t_net.old", "t_net.mid"),
+        mv("t_net.mid", "module.m.t_net.new"),
+    ];
+    let p = run.plan(&cfg, PlanMode::Normal).await;
+    check_actions(&p, &[]);
+    assert_eq!(
+        moved_from(&p),
+        vec![
+            (
+                "module.m.t_net.new[\"a\"]".into(),
+                "t_net.old[\"a\"]".into()
+            ),
+            (
+                "module.m.t_net.new[\"b\"]".into(),
+                "t_net.old[\"b\"]".into()
+            ),
+        ]
+    );
+    assert!(run.apply_plan(&p, &cfg, 10).await.succeeded());
+    assert!(run.plan(&cfg, PlanMode::Normal).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_move_onto_a_recorded_resource_is_refused() {
+    let mut run = Run::new();
+    run.converge(&config(vec![
+        net("a", "10.0.0.0/16", &[]),
+        net("b", "10.1.0.0/16", &[]),
+    ]))
+    .await;
+    let mut cfg = config(vec![net("b", "10.1.0.0/16", &[])]);
+    cfg.moves = vec![mv("t_net.a", "t_net.b")];
+    let err = run
+        .try_plan(&cfg, PlanMode::Normal)
+        .await
+        .expect_err("conflict");
+    assert!(
+        err.starts_with("cannot move t_net.a to t_net.b: state records both"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_import_matching_the_configuration_is_recorded_and_nothing_else_changes() {
+    let mut run = Run::new();
+    run.provider.set(
+        "t_net",
+        "net-existing",
+        serde_json::json!({"cidr": "10.9.0.0/16", "tags": {"Name": "old"}}),
+    );
+    let mut cfg = config(vec![
+        net("main", "10.9.0.0/16", &[("Name", "old")]),
+        sub("a", "main", "10.9.1.0/24"),
+    ]);
+    cfg.imports = vec![import("t_net.main", "net-existing")];
+    let p = run.plan(&cfg, PlanMode::Normal).await;
+    check_actions(&p, &[("t_sub.a", Action::Create)]);
+    let c = p.change(&addr("t_net.main")).expect("import");
+    assert_eq!(
+        (c.action, c.import_id.as_deref()),
+        (Action::NoOp, Some("net-existing"))
+    );
+    assert_eq!(p.imports(), 1);
+    // What depends on it sees its real id at plan time.
+    let net_id = p
+        .change(&addr("t_sub.a"))
+        .and_then(|c| c.attributes.iter().find(|a| a.path.to_string() == "net_id"))
+        .and_then(|a| a.after.clone());
+    assert_eq!(net_id, Some(Value::string("net-existing")));
+
+    let report = run.apply_plan(&p, &cfg, 10).await;
+    assert!(report.succeeded());
+    assert_eq!(report.imported, vec![addr("t_net.main")]);
+    assert_eq!(operations(&run), vec!["create t_sub.a"]);
+    let first = run.first_write.clone().expect("a write");
+    assert_eq!(first.resources[&addr("t_net.main")].id, "net-existing");
+    assert_eq!(
+        run.state.resources[&addr("t_sub.a")].dependencies,
+        vec![addr("t_net.main")]
+    );
+    // Imported once; the block stays harmless.
+    assert!(run.plan(&cfg, PlanMode::Normal).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_import_is_recorded_before_it_is_updated_or_replaced() {
+    for (cidr, action, reason) in [
+        ("10.9.0.0/16", Action::Update, None),
+        (
+            "10.8.0.0/16",
+            Action::Replace,
+            Some("cidr forces replacement"),
+        ),
+    ] {
+        let mut run = Run::new();
+        run.provider.set(
+            "t_net",
+            "net-existing",
+            serde_json::json!({"cidr": "10.9.0.0/16", "tags": {"Name": "old"}}),
+        );
+        let mut cfg = config(vec![net("main", cidr, &[("Name", "new")])]);
+        cfg.imports = vec![import("t_net.main", "net-existing")];
+        let p = run.plan(&cfg, PlanMode::Normal).await;
+        check_actions(&p, &[("t_net.main", action)]);
+        let c = p.change(&addr("t_net.main")).expect("import");
+        assert_eq!(c.import_id.as_deref(), Some("net-existing"));
+        assert_eq!(c.reason.as_deref(), reason);
+        let report = run.apply_plan(&p, &cfg, 10).await;
+        assert!(report.succeeded(), "{report:?}");
+        // The first write records the import as it was found, before any operation.
+        let first = run.first_write.clone().expect("a write");
+        let found = &first.resources[&addr("t_net.main")];
+        assert_eq!(found.id, "net-existing");
+        assert_eq!(
+            found.inputs.as_map().expect("map")["tags"],
+            Value::from_json(serde_json::json!({"Name": "old"}))
+        );
+        let now = &run.state.resources[&addr("t_net.main")];
+        match action {
+            Action::Update => {
+                assert_eq!(operations(&run), vec!["update t_net.main"]);
+                assert_eq!(now.id, "net-existing");
+            }
+            _ => {
+                assert_eq!(
+                    operations(&run),
+                    vec!["delete t_net.main", "create t_net.main"]
+                );
+                assert_ne!(now.id, "net-existing");
+                assert!(run.provider.get("t_net", "net-existing").is_none());
+            }
+        }
+        assert!(run.plan(&cfg, PlanMode::Normal).await.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn imports_that_cannot_be_made_are_refused_with_a_reason() {
+    let run = Run::new();
+    run.provider.set(
+        "t_sub",
+        "sub-existing",
+        serde_json::json!({"net_id": "n", "cidr": "10.9.1.0/24"}),
+    );
+    let both = || {
+        config(vec![
+            net("main", "10.9.0.0/16", &[]),
+            sub("a", "main", "10.9.1.0/24"),
+        ])
+    };
+    let cases: Vec<(Vec<Import>, &str)> = vec![
+        (
+            vec![import("t_net.main", "net-nope")],
+            "t_net.main: no t_net with import id net-nope exists (the import id of t_net is the network's id)",
+        ),
+        (
+            vec![import("t_sub.a", "sub-existing")],
+            "t_sub.a: t_sub cannot be imported",
+        ),
+        (
+            vec![import("t_net.other", "net-1")],
+            "[[import]] to t_net.other: the resource is not in the configuration; declare it first",
+        ),
+    ];
+    for (imports, want) in cases {
+        let cfg = Config { imports, ..both() };
+        let err = run
+            .try_plan(&cfg, PlanMode::Normal)
+            .await
+            .expect_err("refused");
+        assert!(err.contains(want), "{err}");
+    }
+    // Planned without reading AWS, an import cannot be planned.
+    let cfg = Config {
+        imports: vec![import("t_net.main", "net-1")],
+        ..both()
+    };
+    let err = plan(
+        &cfg,
+        &State::default(),
+        &BTreeMap::new(),
+        &catalog(),
+        PlanMode::Normal,
+    )
+    .expect_err("not read");
+    assert!(err.to_string().contains("plan with refresh"), "{err}");
 }

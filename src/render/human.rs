@@ -35,17 +35,47 @@ fn verb(action: Action) -> &'static str {
     }
 }
 
-/// The one-line summary.
+/// What a change does, after its address: "will be updated in place", "will be moved from
+/// aws_subnet.a", "will be imported (vpc-…) and updated in place".
+fn headline(c: &Change) -> String {
+    let mut parts = Vec::new();
+    if let Some(id) = &c.import_id {
+        parts.push(format!("imported ({id})"));
+    }
+    if let Some(from) = &c.moved_from {
+        parts.push(format!("moved from {from}"));
+    }
+    if parts.is_empty() {
+        return verb(c.action).to_string();
+    }
+    match c.action {
+        Action::NoOp => {}
+        Action::Create => parts.push("created".into()),
+        Action::Update => parts.push("updated in place".into()),
+        Action::Replace => parts.push("replaced".into()),
+        Action::Delete => parts.push("destroyed".into()),
+    }
+    format!("will be {}", parts.join(" and "))
+}
+
+/// The one-line summary; renames and imports are counted when there are some.
 pub fn summary_line(plan: &Plan) -> String {
     let s = plan.summary();
     let n = |a| s.get(&a).copied().unwrap_or(0);
-    format!(
-        "Plan: {} to add, {} to change, {} to replace, {} to destroy.",
+    let mut line = format!(
+        "Plan: {} to add, {} to change, {} to replace, {} to destroy",
         n(Action::Create),
         n(Action::Update),
         n(Action::Replace),
         n(Action::Delete)
-    )
+    );
+    for (count, what) in [(plan.imports(), "import"), (plan.moves(), "move")] {
+        if count > 0 {
+            line.push_str(&format!(", {count} to {what}"));
+        }
+    }
+    line.push('.');
+    line
 }
 
 fn scalar(v: &Value) -> String {
@@ -190,7 +220,7 @@ impl HumanRenderer<'_> {
             "  {} {} {}{}",
             p.dim("#"),
             p.bold(&c.address.to_string()),
-            verb(c.action),
+            headline(c),
             reason
         );
         let m = match c.action {
@@ -250,6 +280,17 @@ impl HumanRenderer<'_> {
                 );
             }
         }
+        for c in &plan.changes {
+            if let (Some(id), Action::Replace) = (&c.import_id, c.action) {
+                let _ = writeln!(
+                    out,
+                    "{} {} will be imported ({id}) and then replaced{}: the existing resource {id} will be deleted.",
+                    p.red(&p.bold("Warning:")),
+                    c.address,
+                    c.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
+                );
+            }
+        }
         if !out.is_empty() {
             out.push('\n');
         }
@@ -305,11 +346,7 @@ impl HumanRenderer<'_> {
                 "This plan reverts those changes to match the configuration.\n"
             );
         }
-        let changing: Vec<&Change> = plan
-            .changes
-            .iter()
-            .filter(|c| c.action != Action::NoOp)
-            .collect();
+        let changing: Vec<&Change> = plan.changes.iter().filter(|c| !c.is_noop()).collect();
         let outputs_changing: Vec<_> = plan
             .outputs
             .iter()
@@ -330,6 +367,7 @@ impl HumanRenderer<'_> {
                 Action::Update,
                 Action::Replace,
                 Action::Delete,
+                Action::NoOp,
             ] {
                 for c in changing.iter().filter(|c| c.action == action) {
                     self.change(&mut out, c);

@@ -1,11 +1,14 @@
-//! The JSON plan format (`format_version` 1): changes, drift, outputs and summary.
+//! The JSON plan format (`format_version` 1): changes (with renames and imports), drift,
+//! outputs and summary.
 
 use cairn_engine::{Action, AttributeChange, Plan};
 use cairn_model::Value;
 use serde_json::{json, Value as Json};
 
-/// Version of the JSON plan format; bumped on any incompatible change.
-pub const PLAN_FORMAT_VERSION: &str = "1.0";
+/// Version of the JSON plan format: the major on any incompatible change, the minor when
+/// something is added (1.1: `moved_from`, `import_id`, `no-op` changes that rename or
+/// import, `summary.move` and `summary.import`).
+pub const PLAN_FORMAT_VERSION: &str = "1.1";
 
 fn value(v: &Option<Value>, sensitive: bool) -> Json {
     match v {
@@ -26,7 +29,7 @@ fn attribute(a: &AttributeChange) -> Json {
     })
 }
 
-/// Counts per action, every action present.
+/// Counts per action, every action present, and of renames and imports.
 pub fn summary(plan: &Plan) -> Json {
     let s = plan.summary();
     let n = |a: Action| s.get(&a).copied().unwrap_or(0);
@@ -36,6 +39,8 @@ pub fn summary(plan: &Plan) -> Json {
         "replace": n(Action::Replace),
         "delete": n(Action::Delete),
         "no-op": n(Action::NoOp),
+        "move": plan.moves(),
+        "import": plan.imports(),
     })
 }
 
@@ -44,15 +49,22 @@ pub fn plan(plan: &Plan, stack: &str) -> Json {
     let changes: Vec<Json> = plan
         .changes
         .iter()
-        .filter(|c| c.action != Action::NoOp)
+        .filter(|c| !c.is_noop())
         .map(|c| {
-            json!({
+            let mut change = json!({
                 "address": c.address.to_string(),
                 "type": c.address.rtype,
                 "action": c.action.as_str(),
                 "reason": c.reason,
                 "attributes": c.attributes.iter().map(attribute).collect::<Vec<_>>(),
-            })
+            });
+            if let Some(from) = &c.moved_from {
+                change["moved_from"] = from.to_string().into();
+            }
+            if let Some(id) = &c.import_id {
+                change["import_id"] = id.clone().into();
+            }
+            change
         })
         .collect();
     let drift: Vec<Json> = plan

@@ -73,30 +73,40 @@ fn attribute_lines(
     }
 }
 
-fn icon(action: Action) -> &'static str {
-    match action {
+fn icon(c: &Change) -> &'static str {
+    match c.action {
         Action::Create => "🟢 create",
         Action::Update => "🟡 update",
         Action::Replace => "🟣 replace",
         Action::Delete => "🔴 destroy",
+        Action::NoOp if c.import_id.is_some() => "📥 import",
+        Action::NoOp if c.moved_from.is_some() => "🚚 move",
         Action::NoOp => "no-op",
     }
 }
 
 fn section(catalog: &Catalog, c: &Change) -> String {
     let mut out = String::new();
-    let reason = c
-        .reason
-        .as_ref()
-        .filter(|_| c.action != Action::Update)
-        .map(|r| format!(" — {r}"))
-        .unwrap_or_default();
-    let _ = writeln!(
+    let mut notes: Vec<String> = Vec::new();
+    if let Some(id) = &c.import_id {
+        notes.push(format!("imported from <code>{id}</code>"));
+    }
+    if let Some(from) = &c.moved_from {
+        notes.push(format!("moved from <code>{from}</code>"));
+    }
+    notes.extend(c.reason.clone().filter(|_| c.action != Action::Update));
+    let reason: String = notes.iter().map(|n| format!(" — {n}")).collect();
+    let _ = write!(
         out,
-        "<details><summary>{} <code>{}</code>{reason}</summary>\n\n```diff",
-        icon(c.action),
+        "<details><summary>{} <code>{}</code>{reason}</summary>\n\n",
+        icon(c),
         c.address
     );
+    if c.action == Action::NoOp {
+        out.push_str("Nothing else changes.\n\n</details>\n");
+        return out;
+    }
+    out.push_str("```diff\n");
     let attrs: Vec<&AttributeChange> = match c.action {
         Action::Delete => c
             .attributes
@@ -154,19 +164,30 @@ pub fn plan(plan: &Plan, stack: &str, catalog: &Catalog, limit: usize) -> String
         out.push_str("No changes: the infrastructure matches the configuration.\n");
         return out;
     }
+    // Columns for renames and imports only when the plan has some.
+    let extra: Vec<(&str, usize)> = [("import", plan.imports()), ("move", plan.moves())]
+        .into_iter()
+        .filter(|(_, count)| *count > 0)
+        .collect();
+    let head: String = extra.iter().map(|(name, _)| format!(" {name} |")).collect();
+    let rule: String = extra.iter().map(|_| "---:|").collect();
+    let counts: String = extra
+        .iter()
+        .map(|(_, count)| format!(" {count} |"))
+        .collect();
     let _ = writeln!(
         out,
-        "| create | update | replace | destroy |\n|---:|---:|---:|---:|"
+        "| create | update | replace | destroy |{head}\n|---:|---:|---:|---:|{rule}"
     );
     let _ = writeln!(
         out,
-        "| {} | {} | {} | {} |\n",
+        "| {} | {} | {} | {} |{counts}\n",
         n(Action::Create),
         n(Action::Update),
         n(Action::Replace),
         n(Action::Delete)
     );
-    let warnings: Vec<String> = plan
+    let mut warnings: Vec<String> = plan
         .changes
         .iter()
         .filter(|c| c.stateful && matches!(c.action, Action::Delete | Action::Replace))
@@ -182,6 +203,14 @@ pub fn plan(plan: &Plan, stack: &str, catalog: &Catalog, limit: usize) -> String
             )
         })
         .collect();
+    warnings.extend(plan.changes.iter().filter_map(|c| {
+        let id = c.import_id.as_ref().filter(|_| c.action == Action::Replace)?;
+        Some(format!(
+            "> **Warning:** `{}` will be imported (`{id}`) and then replaced{}: the existing resource `{id}` will be deleted.",
+            c.address,
+            c.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
+        ))
+    }));
     for w in &warnings {
         let _ = writeln!(out, "{w}");
     }
@@ -194,11 +223,7 @@ pub fn plan(plan: &Plan, stack: &str, catalog: &Catalog, limit: usize) -> String
         sections.extend(plan.drift.iter().map(|d| drift_section(catalog, d)));
         sections.push("\n".into());
     }
-    let changes: Vec<&Change> = plan
-        .changes
-        .iter()
-        .filter(|c| c.action != Action::NoOp)
-        .collect();
+    let changes: Vec<&Change> = plan.changes.iter().filter(|c| !c.is_noop()).collect();
     if !changes.is_empty() {
         sections.push("#### Changes\n\n".into());
     }
@@ -212,13 +237,7 @@ pub fn plan(plan: &Plan, stack: &str, catalog: &Catalog, limit: usize) -> String
     let mut sorted = changes.clone();
     sorted.sort_by_key(|c| order(c.action));
     sections.extend(sorted.iter().map(|c| section(catalog, c)));
-    let summary = format!(
-        "\n**Plan: {} to add, {} to change, {} to replace, {} to destroy.**\n",
-        n(Action::Create),
-        n(Action::Update),
-        n(Action::Replace),
-        n(Action::Delete)
-    );
+    let summary = format!("\n**{}**\n", crate::render::human::summary_line(plan));
     let budget = limit.saturating_sub(out.len() + summary.len() + RESERVE);
     let mut used = 0;
     let mut left_out = 0;

@@ -237,3 +237,149 @@ fn json_plans_conform_to_the_schema() {
             .expect("schema JSON");
     assert!(!jsonschema::is_valid(&schema, &broken));
 }
+
+const RENAMED: &str = r#"
+[stack]
+name = "demo"
+
+[aws_vpc.main]
+cidr_block = "10.0.0.0/16"
+
+[aws_vpc.edge]
+cidr_block = "10.9.0.0/16"
+
+[aws_subnet.public]
+vpc_id = "${aws_vpc.main.id}"
+cidr_block = "10.0.1.0/24"
+availability_zone = "us-east-1a"
+
+[aws_subnet.private]
+vpc_id = "${aws_vpc.main.id}"
+cidr_block = "10.0.2.0/24"
+availability_zone = "us-east-1b"
+tags = { Tier = "private" }
+
+[aws_internet_gateway.gw]
+vpc_id = "${aws_vpc.main.id}"
+
+[aws_security_group.web]
+name = "web"
+vpc_id = "${aws_vpc.main.id}"
+tags = { Team = "web" }
+
+[[moved]]
+from = "aws_subnet.a"
+to = "aws_subnet.public"
+
+[[moved]]
+from = "aws_subnet.b"
+to = "aws_subnet.private"
+
+[[import]]
+to = "aws_internet_gateway.gw"
+id = "igw-1"
+
+[[import]]
+to = "aws_security_group.web"
+id = "sg-1"
+
+[[import]]
+to = "aws_vpc.edge"
+id = "vpc-9"
+"#;
+
+/// Two moves (one with a change), and three imports: one as configured, one to update, one
+/// that a force-new attribute replaces.
+fn renames_and_imports() -> Plan {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("main.toml"), RENAMED).expect("write");
+    let catalog = cairn_providers::catalog();
+    let stack = cairn_stacks::load(dir.path(), &Default::default(), &catalog)
+        .unwrap_or_else(|d| panic!("{d}"));
+    let subnet = |name: &str, id: &str, cidr: &str, zone: &str| {
+        resource(
+            &format!("aws_subnet.{name}"),
+            id,
+            json!({"vpc_id": "vpc-1", "cidr_block": cidr, "availability_zone": zone}),
+            &["aws_vpc.main"],
+        )
+    };
+    let prior = [
+        resource(
+            "aws_vpc.main",
+            "vpc-1",
+            json!({"cidr_block": "10.0.0.0/16"}),
+            &[],
+        ),
+        subnet("a", "subnet-a", "10.0.1.0/24", "us-east-1a"),
+        subnet("b", "subnet-b", "10.0.2.0/24", "us-east-1b"),
+    ];
+    let state = State {
+        resources: prior
+            .iter()
+            .map(|r| (r.address.clone(), r.clone()))
+            .collect(),
+        ..State::default()
+    };
+    let mut refreshed: BTreeMap<Address, Option<ResourceState>> = prior
+        .iter()
+        .map(|r| (r.address.clone(), Some(r.clone())))
+        .collect();
+    for found in [
+        resource(
+            "aws_internet_gateway.gw",
+            "igw-1",
+            json!({"vpc_id": "vpc-1"}),
+            &[],
+        ),
+        resource(
+            "aws_security_group.web",
+            "sg-1",
+            json!({"name": "web", "vpc_id": "vpc-1", "tags": {"Team": "ops"}}),
+            &[],
+        ),
+        resource(
+            "aws_vpc.edge",
+            "vpc-9",
+            json!({"cidr_block": "10.8.0.0/16"}),
+            &[],
+        ),
+    ] {
+        refreshed.insert(found.address.clone(), Some(found));
+    }
+    plan(
+        &stack.config,
+        &state,
+        &refreshed,
+        &catalog,
+        PlanMode::Normal,
+    )
+    .expect("plan")
+}
+
+#[test]
+fn renames_and_imports_in_every_format() {
+    let p = renames_and_imports();
+    assert_eq!((p.moves(), p.imports()), (2, 3));
+    let human = HumanRenderer {
+        catalog: &cairn_providers::catalog(),
+        paint: Painter { enabled: false },
+    }
+    .plan(&p);
+    insta::assert_snapshot!("renames_and_imports_human", human);
+    let doc = json::plan(&p, "demo");
+    assert_conforms(&doc);
+    insta::assert_snapshot!(
+        "renames_and_imports_json",
+        serde_json::to_string_pretty(&doc).expect("json")
+    );
+    insta::assert_snapshot!(
+        "renames_and_imports_markdown",
+        markdown::plan(
+            &p,
+            "demo",
+            &cairn_providers::catalog(),
+            markdown::COMMENT_LIMIT
+        )
+    );
+}
