@@ -1,11 +1,1143 @@
-//! `cairn import --from-cloudformation`: adopts a CloudFormation stack (stack files and state).
+//! `cairn import --from-cloudformation`: adopts a CloudFormation stack. Each resource of a type
+//! cairn has is read through that type's import (`Provider::import`), and its stack file entry
+//! is what the read shows, with the ids and ARNs of other adopted resources turned into
+//! references: so the configuration equals what exists by construction, the references give
+//! the dependency graph, and `cairn plan` right after has nothing to do. Resources cairn keeps
+//! inline elsewhere (routes, gateway attachments, security group rules, inline role policies)
+//! are folded into their parent; the rest are listed and left out.
 
-use std::path::Path;
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crate::workspace::Outcome;
+use anyhow::{anyhow, Context};
+use cairn_engine::{Changed, Observed, OutputState, Provider, ResourceState, State};
+use cairn_model::schema::normalize_value;
+use cairn_model::{Address, AttrType, Attribute, Catalog, ResourceSchema, Value};
+use cairn_providers::cloudformation::{self, Mapping, Stack, StackReader, StackResource};
+use cairn_providers::{AwsProvider, AwsSettings};
+use cairn_state::{LocalBackend, StateFile};
+use serde_json::Value as Json;
+
+use crate::workspace::{self, Failure, Outcome};
+use crate::{statefile, Exit, VarArgs};
+
+/// The stack file adoption writes.
+const FILE: &str = "main.toml";
+/// Imports in flight at once.
+const CONCURRENT_READS: usize = 8;
+/// Where arrays start to take one line per item.
+const WIDTH: usize = 100;
 
 /// Writes stack files and state for the CloudFormation stack `stack_name` into `dir`.
 pub async fn from_cloudformation(dir: &Path, stack_name: &str) -> Outcome {
-    let _ = (dir, stack_name);
-    Err(anyhow::anyhow!("not implemented yet").into())
+    refuse_existing(dir)?;
+    let settings = AwsSettings::default();
+    let reader = StackReader::new(&settings).await;
+    let region = reader.region().to_string();
+    let stack = reader
+        .read(stack_name)
+        .await
+        .map_err(|e| anyhow!("cannot read the CloudFormation stack `{stack_name}`: {e}"))?
+        .ok_or_else(|| {
+            anyhow!(
+                "there is no CloudFormation stack `{stack_name}` in {region} (is the name right, and the region? it comes from AWS_REGION or the profile)"
+            )
+        })?;
+    if stack.status == "DELETE_COMPLETE" {
+        return Err(anyhow!(
+            "the CloudFormation stack `{stack_name}` has been deleted: there is nothing to adopt"
+        )
+        .into());
+    }
+    if stack.status.ends_with("_IN_PROGRESS") {
+        return Err(anyhow!(
+            "the CloudFormation stack `{}` is changing ({}): adopt it once that has finished",
+            stack.name,
+            stack.status
+        )
+        .into());
+    }
+    let provider = Arc::new(AwsProvider::new(settings).await);
+    let adoption = adopt(&reader, provider.clone(), &stack).await;
+    let cairn_name = stack_name_for(&stack.name);
+    let text = render_file(&stack, &cairn_name, &region, &adoption);
+
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    refuse_existing(dir)?;
+    let path = dir.join(FILE);
+    write_new(&path, &text)?;
+    let loaded = match workspace::load_stack(dir, &VarArgs::default()) {
+        Ok(s) => s,
+        Err(failure) => {
+            // Never leave a stack behind that does not load: keep it aside for a bug report.
+            let aside = dir.join(format!("{FILE}.rejected"));
+            let _ = std::fs::rename(&path, &aside);
+            eprintln!(
+                "error: the stack written for `{}` does not load (a cairn bug; kept as {}, no state written):",
+                stack.name,
+                aside.display()
+            );
+            return Err(failure);
+        }
+    };
+    save_state(dir, &loaded, &adoption, provider.catalog()).await?;
+    print_summary(dir, &path, &stack, &region, &adoption);
+    Ok(Exit::Ok)
+}
+
+/// Refuses a directory that already holds stack files or a state: adoption never overwrites.
+fn refuse_existing(dir: &Path) -> Result<(), Failure> {
+    let mut found: Vec<String> = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                found.push(entry.file_name().to_string_lossy().into_owned());
+            }
+        }
+    }
+    let state = LocalBackend::new(dir).state_path();
+    if state.exists() {
+        found.push(state.display().to_string());
+    }
+    if found.is_empty() {
+        return Ok(());
+    }
+    found.sort();
+    Err(anyhow!(
+        "{} already holds a stack ({}): adopt into an empty directory (`-C DIR`); nothing was changed",
+        dir.display(),
+        found.join(", ")
+    )
+    .into())
+}
+
+/// Writes `text` to `path`, which must not exist yet.
+fn write_new(path: &Path, text: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    f.write_all(text.as_bytes())
+        .and_then(|_| f.sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// A cairn stack name (`[a-z0-9-]+`) for a CloudFormation stack name.
+fn stack_name_for(cfn: &str) -> String {
+    let name: String = cfn
+        .chars()
+        .map(|c| match c.to_ascii_lowercase() {
+            c @ ('a'..='z' | '0'..='9' | '-') => c,
+            _ => '-',
+        })
+        .collect();
+    if name.is_empty() {
+        "adopted".into()
+    } else {
+        name
+    }
+}
+
+/// A resource or output name for a logical id: `PublicSubnetA` → `public_subnet_a`,
+/// `VPCGatewayAttachment` → `vpc_gateway_attachment`.
+fn snake_case(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            if !out.ends_with('_') && !out.is_empty() {
+                out.push('_');
+            }
+            continue;
+        }
+        if c.is_ascii_uppercase() && i > 0 && !out.ends_with('_') {
+            let prev = chars[i - 1];
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            if prev.is_ascii_lowercase()
+                || prev.is_ascii_digit()
+                || (prev.is_ascii_uppercase() && next_lower)
+            {
+                out.push('_');
+            }
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    let out = out.trim_end_matches('_').to_string();
+    match out.chars().next() {
+        None => "resource".into(),
+        Some(c) if c.is_ascii_digit() => format!("r_{out}"),
+        Some(_) => out,
+    }
+}
+
+/// One resource adopted.
+struct Adopted {
+    logical_id: String,
+    cfn_type: String,
+    address: Address,
+    observed: Observed,
+    /// `DeletionPolicy: Retain` becomes `prevent_destroy`.
+    prevent_destroy: bool,
+}
+
+/// What became of one resource of the CloudFormation stack.
+enum Fate {
+    /// Index into [`Adoption::adopted`].
+    Adopted(usize),
+    /// Kept inline in these adopted resources.
+    Folded {
+        into: Vec<Address>,
+        becomes: &'static str,
+    },
+    /// cairn has no type for it.
+    Unsupported,
+    /// A type cairn has, but not adopted, and why.
+    LeftOut(String),
+    /// Being read.
+    Reading,
+}
+
+/// One resource of the CloudFormation stack and its fate.
+struct Entry {
+    logical_id: String,
+    cfn_type: String,
+    physical_id: Option<String>,
+    fate: Fate,
+}
+
+/// Everything adoption decided, ready to be written.
+struct Adoption {
+    entries: Vec<Entry>,
+    adopted: Vec<Adopted>,
+    /// Per adopted resource (same index): its attributes, references in place.
+    bodies: Vec<Vec<(String, Tv)>>,
+    /// Per adopted resource: explicit `depends_on` (indices), from the template's `DependsOn`
+    /// where references do not already give the order.
+    depends_on: Vec<BTreeSet<usize>>,
+    /// Indices of adopted resources in the order they are written (dependencies first).
+    order: Vec<usize>,
+    /// Per adopted resource: attributes left out of the file because they are sensitive.
+    withheld: Vec<Vec<String>>,
+    /// Stack outputs carried over: name, reference, value.
+    outputs: Vec<(String, String, String)>,
+    /// Stack outputs not carried over (their value is no adopted resource's id or ARN).
+    outputs_left: Vec<String>,
+}
+
+/// Decides what becomes of every resource of `stack`, reads those cairn adopts, and builds
+/// their configuration.
+async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) -> Adoption {
+    // Template order first (what the author wrote), then anything only the stack lists.
+    let position = |logical: &str| {
+        stack
+            .template
+            .resources
+            .iter()
+            .position(|r| r.logical_id == logical)
+            .unwrap_or(usize::MAX)
+    };
+    let mut resources: Vec<&StackResource> = stack.resources.iter().collect();
+    resources.sort_by_key(|r| position(&r.logical_id));
+
+    // 1. What each resource maps to; the import ids of those cairn can adopt.
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut to_import: Vec<(usize, &'static str, String)> = Vec::new();
+    for r in resources {
+        let fate = match cloudformation::mapping(&r.cfn_type) {
+            Mapping::Unsupported => Fate::Unsupported,
+            Mapping::Folded { .. } => Fate::Folded {
+                into: Vec::new(),
+                becomes: "",
+            },
+            Mapping::Type(cairn_type) => match r.physical_id.as_deref() {
+                None => Fate::LeftOut(format!(
+                    "CloudFormation has no physical id for it (status {})",
+                    r.status
+                )),
+                Some(_) if r.status == "DELETE_COMPLETE" => {
+                    Fate::LeftOut("CloudFormation has deleted it".into())
+                }
+                Some(physical) => match reader.import_id(stack, r, physical).await {
+                    Ok(import_id) => {
+                        to_import.push((entries.len(), cairn_type, import_id));
+                        Fate::Reading
+                    }
+                    Err(why) => Fate::LeftOut(why),
+                },
+            },
+        };
+        entries.push(Entry {
+            logical_id: r.logical_id.clone(),
+            cfn_type: r.cfn_type.clone(),
+            physical_id: r.physical_id.clone(),
+            fate,
+        });
+    }
+
+    // 2. Read them, a few at a time.
+    let limit = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_READS));
+    let mut reads = tokio::task::JoinSet::new();
+    for (at, cairn_type, import_id) in to_import {
+        let provider = provider.clone();
+        let limit = limit.clone();
+        reads.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let got = provider.import(cairn_type, &import_id).await;
+            (at, cairn_type, import_id, got)
+        });
+    }
+    let mut results = Vec::new();
+    while let Some(done) = reads.join_next().await {
+        match done {
+            Ok(r) => results.push(r),
+            // A read that panicked: its resource stays `Reading`, and is left out below.
+            Err(e) => eprintln!("warning: a read failed: {e}"),
+        }
+    }
+    results.sort_by_key(|r| r.0);
+    let catalog = provider.catalog();
+    let mut adopted: Vec<Adopted> = Vec::new();
+    let mut taken: BTreeSet<Address> = BTreeSet::new();
+    for (at, cairn_type, import_id, got) in results {
+        let entry = &mut entries[at];
+        entry.fate = match got {
+            Ok(Some(observed)) => match missing_required(catalog.get(cairn_type), &observed) {
+                Some(missing) => Fate::LeftOut(format!(
+                    "its configuration must set `{missing}`, which adoption cannot write (AWS does not return it, or it is sensitive): bring it in by hand with `cairn import`"
+                )),
+                None => {
+                    let address = unique_address(cairn_type, &entry.logical_id, &mut taken);
+                    let retain = stack
+                        .template
+                        .resource(&entry.logical_id)
+                        .and_then(|t| t.deletion_policy.as_deref())
+                        == Some("Retain");
+                    adopted.push(Adopted {
+                        logical_id: entry.logical_id.clone(),
+                        cfn_type: entry.cfn_type.clone(),
+                        address,
+                        observed,
+                        prevent_destroy: retain,
+                    });
+                    Fate::Adopted(adopted.len() - 1)
+                }
+            },
+            Ok(None) => Fate::LeftOut(format!(
+                "`{import_id}` does not exist (deleted outside CloudFormation?)"
+            )),
+            Err(e) => Fate::LeftOut(format!("reading `{import_id}` failed: {e}")),
+        };
+    }
+    for e in &mut entries {
+        if matches!(e.fate, Fate::Reading) {
+            e.fate = Fate::LeftOut("reading it failed".into());
+        }
+    }
+
+    // 3. Folded resources belong to adopted parents, or are left out.
+    let adopted_at: HashMap<String, usize> = entries
+        .iter()
+        .filter_map(|e| match e.fate {
+            Fate::Adopted(i) => Some((e.logical_id.clone(), i)),
+            _ => None,
+        })
+        .collect();
+    let mut folded_into: HashMap<String, Vec<usize>> = HashMap::new();
+    for e in &mut entries {
+        let Mapping::Folded { property, becomes } = cloudformation::mapping(&e.cfn_type) else {
+            continue;
+        };
+        let parents = stack
+            .template
+            .resource(&e.logical_id)
+            .map(|t| cloudformation::parents(t, property))
+            .unwrap_or_default();
+        let owners: Option<Vec<usize>> = parents
+            .iter()
+            .map(|p| adopted_at.get(p.as_str()).copied())
+            .collect();
+        e.fate = match owners {
+            Some(owners) if !owners.is_empty() => {
+                folded_into.insert(e.logical_id.clone(), owners.clone());
+                Fate::Folded {
+                    into: owners
+                        .iter()
+                        .map(|&i| adopted[i].address.clone())
+                        .collect(),
+                    becomes,
+                }
+            }
+            _ if parents.is_empty() => Fate::LeftOut(format!(
+                "cairn keeps it inline in its parent, but the template's `{property}` names no resource of this stack"
+            )),
+            _ => Fate::LeftOut(format!(
+                "cairn keeps it inline in {}, which is not adopted",
+                parents.join(", ")
+            )),
+        };
+    }
+
+    // 4. References: every string equal to exactly one other adopted resource's id or ARN.
+    let mut index: HashMap<String, Vec<(usize, &'static str)>> = HashMap::new();
+    for (i, a) in adopted.iter().enumerate() {
+        index
+            .entry(a.observed.id.clone())
+            .or_default()
+            .push((i, "id"));
+        if let Some(arn) = a.observed.outputs.get("arn").and_then(Json::as_str) {
+            if arn != a.observed.id {
+                index.entry(arn.to_string()).or_default().push((i, "arn"));
+            }
+        }
+    }
+    let mut edges: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); adopted.len()];
+    let mut bodies = Vec::new();
+    let mut withheld = Vec::new();
+    for i in 0..adopted.len() {
+        let schema = catalog.get(adopted[i].address.rtype.as_str());
+        let refer = |s: &str, edges: &mut Vec<BTreeSet<usize>>| -> Option<String> {
+            let [(j, attr)] = index.get(s)?.as_slice() else {
+                return None;
+            };
+            if *j == i || reaches(edges, *j, i) {
+                return None;
+            }
+            edges[i].insert(*j);
+            Some(format!("${{{}.{attr}}}", adopted[*j].address))
+        };
+        let (body, secret) = body_of(&adopted[i].observed.inputs, schema, &mut |s| {
+            refer(s, &mut edges)
+        });
+        bodies.push(body);
+        withheld.push(secret);
+    }
+
+    // 5. The template's DependsOn, where references do not already order the two.
+    let owners = |logical: &str| -> Vec<usize> {
+        match adopted_at.get(logical) {
+            Some(&i) => vec![i],
+            None => folded_into.get(logical).cloned().unwrap_or_default(),
+        }
+    };
+    let mut depends_on: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); adopted.len()];
+    for t in &stack.template.resources {
+        for from in owners(&t.logical_id) {
+            for dep in &t.depends_on {
+                for to in owners(dep) {
+                    if from != to && !reaches(&edges, from, to) && !reaches(&edges, to, from) {
+                        edges[from].insert(to);
+                        depends_on[from].insert(to);
+                    }
+                }
+            }
+        }
+    }
+
+    // 6. Dependencies first, else in the template's order.
+    let order = topological(&edges);
+
+    // 7. Outputs whose value is an adopted resource's id or ARN.
+    let mut outputs = Vec::new();
+    let mut outputs_left = Vec::new();
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    for o in &stack.outputs {
+        match index.get(&o.value).map(Vec::as_slice) {
+            Some([(j, attr)]) => {
+                let mut name = snake_case(&o.key);
+                let base = name.clone();
+                let mut n = 2;
+                while !names.insert(name.clone()) {
+                    name = format!("{base}_{n}");
+                    n += 1;
+                }
+                outputs.push((
+                    name,
+                    format!("${{{}.{attr}}}", adopted[*j].address),
+                    o.value.clone(),
+                ));
+            }
+            _ => outputs_left.push(o.key.clone()),
+        }
+    }
+
+    Adoption {
+        entries,
+        adopted,
+        bodies,
+        depends_on,
+        order,
+        withheld,
+        outputs,
+        outputs_left,
+    }
+}
+
+/// A required input attribute that the stack file cannot set: the read did not give it, or
+/// it is sensitive (never written into a stack file).
+fn missing_required(schema: Option<&ResourceSchema>, observed: &Observed) -> Option<String> {
+    let schema = schema?;
+    schema
+        .inputs
+        .iter()
+        .find(|(name, attr)| {
+            attr.required
+                && (attr.sensitive || observed.inputs.get(name.as_str()).is_none_or(Json::is_null))
+        })
+        .map(|(name, _)| name.clone())
+}
+
+/// `<type>.<logical id in snake case>`, numbered when that is taken.
+fn unique_address(rtype: &str, logical_id: &str, taken: &mut BTreeSet<Address>) -> Address {
+    let base = snake_case(logical_id);
+    let mut name = base.clone();
+    let mut n = 2;
+    while taken.contains(&Address::new(rtype, name.as_str())) {
+        name = format!("{base}_{n}");
+        n += 1;
+    }
+    let address = Address::new(rtype, name);
+    taken.insert(address.clone());
+    address
+}
+
+/// Whether `to` can be reached from `from` along `edges`.
+fn reaches(edges: &[BTreeSet<usize>], from: usize, to: usize) -> bool {
+    let mut seen = vec![false; edges.len()];
+    let mut stack = vec![from];
+    while let Some(n) = stack.pop() {
+        if n == to {
+            return true;
+        }
+        if std::mem::replace(&mut seen[n], true) {
+            continue;
+        }
+        stack.extend(edges[n].iter().copied());
+    }
+    false
+}
+
+/// Indices in dependency order (`edges[i]` are what `i` depends on), ties in index order.
+/// `edges` has no cycles (references and `depends_on` are added only where they close none).
+fn topological(edges: &[BTreeSet<usize>]) -> Vec<usize> {
+    let mut placed = vec![false; edges.len()];
+    let mut order = Vec::with_capacity(edges.len());
+    while order.len() < edges.len() {
+        let next = (0..edges.len())
+            .find(|&i| !placed[i] && edges[i].iter().all(|&d| placed[d]))
+            // Unreachable without cycles; never loop forever.
+            .or_else(|| (0..edges.len()).find(|&i| !placed[i]));
+        let Some(i) = next else { break };
+        placed[i] = true;
+        order.push(i);
+    }
+    order
+}
+
+/// A value to write: literal strings are escaped (`${` → `$${`), references are not.
+#[derive(Clone, Debug, PartialEq)]
+enum Tv {
+    Str(String),
+    Ref(String),
+    Scalar(Json),
+    Arr(Vec<Tv>),
+    Obj(Vec<(String, Tv)>),
+}
+
+/// The attributes to write for a resource read as `inputs`: nulls, values equal to the
+/// type's default (the stack fills those in) and sensitive values (listed apart) left out,
+/// strings that name another adopted resource replaced by `refer`. Tags are kept literal.
+fn body_of(
+    inputs: &Json,
+    schema: Option<&ResourceSchema>,
+    refer: &mut dyn FnMut(&str) -> Option<String>,
+) -> (Vec<(String, Tv)>, Vec<String>) {
+    let mut body = Vec::new();
+    let mut secret = Vec::new();
+    let Some(fields) = inputs.as_object() else {
+        return (body, secret);
+    };
+    let mut keys: Vec<&String> = fields.keys().collect();
+    // The name first and tags last, as people write them.
+    keys.sort_by_key(|k| (k.as_str() != "name", k.as_str() == "tags", k.as_str()));
+    for key in keys {
+        let v = &fields[key.as_str()];
+        let attr = schema.and_then(|s| s.inputs.get(key.as_str()));
+        if attr.is_some_and(|a| a.sensitive) && !v.is_null() {
+            secret.push(key.clone());
+            continue;
+        }
+        let Some(v) = without_defaults(attr, v) else {
+            continue;
+        };
+        let literal = key == "tags";
+        body.push((key.clone(), tree(&v, refer, literal)));
+    }
+    (body, secret)
+}
+
+/// `v` without what the stack would fill in anyway: `None` when it is null or equal to the
+/// attribute's default; inside blocks (and lists of them), the fields equal to theirs.
+fn without_defaults(attr: Option<&Attribute>, v: &Json) -> Option<Json> {
+    if v.is_null() {
+        return None;
+    }
+    let Some(attr) = attr else {
+        return Some(v.clone());
+    };
+    if let Some(default) = &attr.default {
+        if normalize_value(&attr.ty, default).to_json_lossy() == *v {
+            return None;
+        }
+    }
+    Some(strip_type(&attr.ty, v))
+}
+
+fn strip_type(ty: &AttrType, v: &Json) -> Json {
+    match (ty, v) {
+        (AttrType::Object(fields), Json::Object(m)) => Json::Object(
+            m.iter()
+                .filter_map(|(k, item)| {
+                    let kept = without_defaults(fields.get(k.as_str()), item)?;
+                    Some((k.clone(), kept))
+                })
+                .collect(),
+        ),
+        (AttrType::List(t) | AttrType::Set(t), Json::Array(items)) => {
+            Json::Array(items.iter().map(|i| strip_type(t, i)).collect())
+        }
+        (AttrType::Map(t), Json::Object(m)) => Json::Object(
+            m.iter()
+                .map(|(k, i)| (k.clone(), strip_type(t, i)))
+                .collect(),
+        ),
+        _ => v.clone(),
+    }
+}
+
+fn tree(v: &Json, refer: &mut dyn FnMut(&str) -> Option<String>, literal: bool) -> Tv {
+    match v {
+        Json::String(s) => match (!literal).then(|| refer(s)).flatten() {
+            Some(reference) => Tv::Ref(reference),
+            None => Tv::Str(s.clone()),
+        },
+        Json::Array(items) => Tv::Arr(
+            items
+                .iter()
+                .filter(|i| !i.is_null())
+                .map(|i| tree(i, refer, literal))
+                .collect(),
+        ),
+        Json::Object(m) => Tv::Obj(
+            m.iter()
+                .filter(|(_, i)| !i.is_null())
+                .map(|(k, i)| (k.clone(), tree(i, refer, literal)))
+                .collect(),
+        ),
+        other => Tv::Scalar(other.clone()),
+    }
+}
+
+/// A TOML basic string; `${` doubled in literal text so that it is not read as a reference.
+fn quote(s: &str, literal_text: bool) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '$' if literal_text && chars.peek() == Some(&'{') => out.push_str("$$"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A TOML key: bare when it can be.
+fn key(k: &str) -> String {
+    if !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        k.to_string()
+    } else {
+        quote(k, false)
+    }
+}
+
+fn scalar(v: &Json) -> String {
+    match v {
+        Json::Bool(b) => b.to_string(),
+        Json::Number(n) if n.is_i64() || n.is_u64() => n.to_string(),
+        Json::Number(n) => {
+            let f = n.as_f64().unwrap_or(0.0);
+            // `{:?}` keeps a fraction or exponent (`1.0`, `1e300`): a TOML float.
+            format!("{f:?}")
+        }
+        Json::String(s) => quote(s, true),
+        _ => "\"\"".into(),
+    }
+}
+
+/// On one line.
+fn flat(t: &Tv) -> String {
+    match t {
+        Tv::Str(s) => quote(s, true),
+        Tv::Ref(r) => quote(r, false),
+        Tv::Scalar(v) => scalar(v),
+        Tv::Arr(items) => format!(
+            "[{}]",
+            items.iter().map(flat).collect::<Vec<_>>().join(", ")
+        ),
+        Tv::Obj(fields) if fields.is_empty() => "{}".into(),
+        Tv::Obj(fields) => format!(
+            "{{ {} }}",
+            fields
+                .iter()
+                .map(|(k, v)| format!("{} = {}", key(k), flat(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// `t` starting at column `col` of a line indented by `indent`: arrays that do not fit take
+/// one line per item (inline tables stay on one line, as TOML wants, apart from the arrays
+/// inside them).
+fn render(t: &Tv, indent: usize, col: usize) -> String {
+    let one_line = flat(t);
+    if col + one_line.len() <= WIDTH {
+        return one_line;
+    }
+    match t {
+        // A single plain item stays where it is.
+        Tv::Arr(items) if items.len() == 1 && !matches!(items[0], Tv::Arr(_) | Tv::Obj(_)) => {
+            one_line
+        }
+        Tv::Arr(items) if !items.is_empty() => {
+            let pad = " ".repeat(indent + 2);
+            let mut out = String::from("[\n");
+            for item in items {
+                out.push_str(&pad);
+                out.push_str(&render(item, indent + 2, indent + 2));
+                out.push_str(",\n");
+            }
+            out.push_str(&" ".repeat(indent));
+            out.push(']');
+            out
+        }
+        Tv::Obj(fields) if !fields.is_empty() => {
+            let mut out = String::from("{ ");
+            let mut at = col + 2;
+            for (n, (k, v)) in fields.iter().enumerate() {
+                if n > 0 {
+                    out.push_str(", ");
+                    at += 2;
+                }
+                let head = format!("{} = ", key(k));
+                at += head.len();
+                let value = render(v, indent, at);
+                at = match value.rfind('\n') {
+                    Some(nl) => value.len() - nl - 1,
+                    None => at + value.len(),
+                };
+                out.push_str(&head);
+                out.push_str(&value);
+            }
+            out.push_str(" }");
+            out
+        }
+        _ => one_line,
+    }
+}
+
+/// Text for a comment line (no line breaks).
+fn comment_text(s: &str) -> String {
+    s.replace('\r', "").replace('\n', "\\n")
+}
+
+/// The stack file: a header naming the source stack, its parameters and what was not
+/// adopted; `[stack]`, `[provider.aws]`, the resources in dependency order, the outputs.
+fn render_file(stack: &Stack, cairn_name: &str, region: &str, adoption: &Adoption) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Adopted from the CloudFormation stack `{}` in {region}",
+        comment_text(&stack.name)
+    );
+    let _ = writeln!(
+        out,
+        "# ({}) by `cairn import --from-cloudformation`.",
+        comment_text(&stack.id)
+    );
+    if let Some(d) = stack
+        .description
+        .as_deref()
+        .filter(|d| !d.trim().is_empty())
+    {
+        let _ = writeln!(out, "# Description: {}", comment_text(d.trim()));
+    }
+    if !stack.parameters.is_empty() {
+        let _ = writeln!(out, "#\n# Its parameters:");
+        for (k, v) in &stack.parameters {
+            let _ = writeln!(out, "#   {} = {}", comment_text(k), comment_text(v));
+        }
+    }
+    let folded: Vec<&Entry> = adoption
+        .entries
+        .iter()
+        .filter(|e| matches!(e.fate, Fate::Folded { .. }))
+        .collect();
+    if !folded.is_empty() {
+        let _ = writeln!(
+            out,
+            "#\n# Folded into the resources below (cairn keeps them inline):"
+        );
+        for e in folded {
+            if let Fate::Folded { into, becomes } = &e.fate {
+                let _ = writeln!(
+                    out,
+                    "#   {} ({}): {becomes} in {}",
+                    e.logical_id,
+                    e.cfn_type,
+                    join(into)
+                );
+            }
+        }
+    }
+    let left: Vec<&Entry> = adoption
+        .entries
+        .iter()
+        .filter(|e| matches!(e.fate, Fate::Unsupported | Fate::LeftOut(_) | Fate::Reading))
+        .collect();
+    if !left.is_empty() {
+        let _ = writeln!(
+            out,
+            "#\n# Left out (not managed by this stack; CloudFormation still has them):"
+        );
+        for e in left {
+            let why = match &e.fate {
+                Fate::LeftOut(why) => comment_text(why),
+                _ => "cairn has no type for it".into(),
+            };
+            let _ = writeln!(
+                out,
+                "#   {} ({}{}): {why}",
+                e.logical_id,
+                e.cfn_type,
+                e.physical_id
+                    .as_deref()
+                    .map(|p| format!(", {}", comment_text(p)))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    if !adoption.outputs_left.is_empty() {
+        let _ = writeln!(
+            out,
+            "#\n# Outputs not carried over (not an adopted resource's id or ARN): {}",
+            comment_text(&adoption.outputs_left.join(", "))
+        );
+    }
+    let _ = writeln!(out, "\n[stack]\nname = {}", quote(cairn_name, true));
+    let _ = writeln!(out, "\n[provider.aws]\nregion = {}", quote(region, true));
+    for &i in &adoption.order {
+        let a = &adoption.adopted[i];
+        let _ = writeln!(
+            out,
+            "\n# {} ({}): {}",
+            a.logical_id,
+            a.cfn_type,
+            comment_text(&a.observed.id)
+        );
+        let _ = writeln!(out, "[{}.{}]", a.address.rtype, key(&a.address.name));
+        for (k, v) in &adoption.bodies[i] {
+            let head = format!("{} = ", key(k));
+            let _ = writeln!(out, "{head}{}", render(v, 0, head.len()));
+        }
+        for k in &adoption.withheld[i] {
+            let _ = writeln!(
+                out,
+                "# {k}: sensitive, not written here (set it from a sensitive variable)"
+            );
+        }
+        let deps = &adoption.depends_on[i];
+        if !deps.is_empty() {
+            let list: Vec<String> = deps
+                .iter()
+                .map(|&d| quote(&adoption.adopted[d].address.to_string(), true))
+                .collect();
+            let _ = writeln!(out, "depends_on = [{}]", list.join(", "));
+        }
+        if a.prevent_destroy {
+            let _ = writeln!(
+                out,
+                "lifecycle = {{ prevent_destroy = true }} # DeletionPolicy: Retain"
+            );
+        }
+    }
+    for (name, reference, _) in &adoption.outputs {
+        let _ = writeln!(
+            out,
+            "\n[output.{}]\nvalue = {}",
+            key(name),
+            quote(reference, false)
+        );
+    }
+    out
+}
+
+fn join(addresses: &[Address]) -> String {
+    addresses
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Records the adopted resources (and the outputs carried over) as a new state, with the
+/// dependencies the written stack gives them.
+async fn save_state(
+    dir: &Path,
+    stack: &cairn_stacks::Stack,
+    adoption: &Adoption,
+    catalog: &Catalog,
+) -> Result<(), Failure> {
+    let backend = workspace::backend(dir, Some(stack)).await?;
+    let _lock = backend.lock("import --from-cloudformation").await?;
+    if backend.read().await?.is_some() {
+        return Err(anyhow!(
+            "{} already holds a state: nothing was recorded",
+            backend.describe()
+        )
+        .into());
+    }
+    let secrets = workspace::secrets(&backend).await?;
+    let mut state = State::default();
+    for a in &adoption.adopted {
+        let configured = stack
+            .config
+            .resources
+            .iter()
+            .find(|r| r.address == a.address);
+        let dependencies = configured.map(|r| r.dependencies()).unwrap_or_default();
+        let prevent_destroy = configured.is_some_and(|r| r.lifecycle.prevent_destroy);
+        state.resources.insert(
+            a.address.clone(),
+            ResourceState::recorded(
+                a.address.clone(),
+                a.observed.clone(),
+                dependencies,
+                prevent_destroy,
+            ),
+        );
+    }
+    for (name, _, value) in &adoption.outputs {
+        state.outputs.insert(
+            name.clone(),
+            OutputState {
+                value: Value::string(value.clone()),
+                sensitive: false,
+            },
+        );
+    }
+    let mut file = StateFile::new(env!("CARGO_PKG_VERSION"));
+    let config = &stack.config;
+    let redaction = statefile::Redaction {
+        inputs: &|address, inputs| secrets.redact_inputs(address, inputs, catalog, config),
+        output: &|value| secrets.digest(value),
+    };
+    statefile::Recorder::default().update(&mut file, &state, Changed::Anything, &redaction);
+    backend.write(&mut file).await?;
+    Ok(())
+}
+
+/// What was adopted, folded and left out, and what to do next.
+fn print_summary(dir: &Path, path: &Path, stack: &Stack, region: &str, adoption: &Adoption) {
+    let shown: PathBuf = path.to_path_buf();
+    println!(
+        "Adopted {} of the {} resources of the CloudFormation stack `{}` ({region}) into {}:",
+        adoption.adopted.len(),
+        adoption.entries.len(),
+        stack.name,
+        shown.display()
+    );
+    let width = adoption
+        .adopted
+        .iter()
+        .map(|a| a.address.to_string().len())
+        .max()
+        .unwrap_or(0);
+    for &i in &adoption.order {
+        let a = &adoption.adopted[i];
+        println!(
+            "  + {:width$}  {} ({}) {}",
+            a.address.to_string(),
+            a.logical_id,
+            a.cfn_type,
+            a.observed.id
+        );
+    }
+    let folded: Vec<&Entry> = adoption
+        .entries
+        .iter()
+        .filter(|e| matches!(e.fate, Fate::Folded { .. }))
+        .collect();
+    if !folded.is_empty() {
+        println!("\nFolded into adopted resources ({}):", folded.len());
+        for e in folded {
+            if let Fate::Folded { into, becomes } = &e.fate {
+                println!(
+                    "  ~ {} ({}): {becomes} in {}",
+                    e.logical_id,
+                    e.cfn_type,
+                    join(into)
+                );
+            }
+        }
+    }
+    let left: Vec<&Entry> = adoption
+        .entries
+        .iter()
+        .filter(|e| matches!(e.fate, Fate::Unsupported | Fate::LeftOut(_) | Fate::Reading))
+        .collect();
+    if !left.is_empty() {
+        println!(
+            "\nLeft out ({}): not in the cairn stack; CloudFormation still manages them:",
+            left.len()
+        );
+        for e in left {
+            let why = match &e.fate {
+                Fate::LeftOut(why) => why.as_str(),
+                _ => "cairn has no type for it",
+            };
+            println!("  - {} ({}): {why}", e.logical_id, e.cfn_type);
+        }
+    }
+    if !adoption.outputs.is_empty() || !adoption.outputs_left.is_empty() {
+        println!(
+            "\nOutputs: {} carried over{}.",
+            adoption.outputs.len(),
+            if adoption.outputs_left.is_empty() {
+                String::new()
+            } else {
+                format!(", not carried over: {}", adoption.outputs_left.join(", "))
+            }
+        );
+    }
+    println!(
+        "\nNext: `cairn -C {} plan` should show no changes.",
+        dir.display()
+    );
+    println!(
+        "The CloudFormation stack still exists and still manages these resources. To hand them over, set `DeletionPolicy: Retain` on each adopted resource, update the stack, then delete it: the resources stay."
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logical_ids_become_snake_case_names() {
+        for (id, name) in [
+            ("PublicSubnetA", "public_subnet_a"),
+            ("VPC", "vpc"),
+            ("AppVPC", "app_vpc"),
+            ("VPCGatewayAttachment", "vpc_gateway_attachment"),
+            ("WebSG", "web_sg"),
+            ("Subnet1", "subnet1"),
+            ("Subnet1A", "subnet1_a"),
+            ("myBucket", "my_bucket"),
+            ("already_snake", "already_snake"),
+            ("9Lives", "r_9_lives"),
+        ] {
+            assert_eq!(snake_case(id), name, "{id}");
+        }
+        assert_eq!(stack_name_for("My_Stack-1"), "my-stack-1");
+    }
+
+    #[test]
+    fn toml_values_escape_literals_and_keep_references() {
+        assert_eq!(
+            quote("a \"b\" ${aws:username}\n", true),
+            r#""a \"b\" $${aws:username}\n""#
+        );
+        assert_eq!(
+            quote("${aws_vpc.main.id}", false),
+            r#""${aws_vpc.main.id}""#
+        );
+        assert_eq!(key("aws:SourceArn"), r#""aws:SourceArn""#);
+        assert_eq!(key("cidr_block"), "cidr_block");
+        assert_eq!(scalar(&serde_json::json!(1.5)), "1.5");
+        assert_eq!(scalar(&serde_json::json!(3)), "3");
+    }
+
+    #[test]
+    fn rendered_values_are_valid_toml_and_break_long_arrays() {
+        let doc = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::bucket-with-a-long-name/*"},
+                {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+            ]
+        });
+        let t = tree(&doc, &mut |_| None, false);
+        let text = format!("policy = {}\n", render(&t, 0, 9));
+        assert!(text.contains("Statement = [\n"), "{text}");
+        let parsed: toml::Table = toml::from_str(&text).expect("valid TOML");
+        let back = serde_json::to_value(&parsed["policy"]).expect("json");
+        assert_eq!(back, doc);
+    }
+
+    #[test]
+    fn references_replace_ids_but_not_tags() {
+        let inputs = serde_json::json!({
+            "vpc_id": "vpc-1",
+            "tags": {"Name": "vpc-1"},
+            "enable_dns_support": true,
+            "nothing": null,
+        });
+        let (body, secret) = body_of(&inputs, None, &mut |s| {
+            (s == "vpc-1").then(|| "${aws_vpc.main.id}".to_string())
+        });
+        assert!(secret.is_empty());
+        assert_eq!(
+            body,
+            vec![
+                (
+                    "enable_dns_support".into(),
+                    Tv::Scalar(serde_json::json!(true))
+                ),
+                ("vpc_id".into(), Tv::Ref("${aws_vpc.main.id}".into())),
+                (
+                    "tags".into(),
+                    Tv::Obj(vec![("Name".into(), Tv::Str("vpc-1".into()))])
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn order_puts_dependencies_first_and_cycles_are_never_closed() {
+        let mut edges = vec![BTreeSet::new(); 3];
+        edges[0].insert(2);
+        edges[2].insert(1);
+        assert!(reaches(&edges, 0, 1));
+        assert!(!reaches(&edges, 1, 0));
+        assert_eq!(topological(&edges), vec![1, 2, 0]);
+    }
 }

@@ -2,6 +2,7 @@
 //! and outputs structs, from which the schema derives) and its create, read, update and
 //! delete calls. The only crate that talks to AWS.
 
+pub mod cloudformation;
 mod common;
 pub mod ec2;
 pub mod ecs;
@@ -277,6 +278,17 @@ impl Provider for AwsProvider {
         ctx: &OpContext,
     ) -> Result<(), ProviderError> {
         dispatch!(rtype, delete(&self.aws, prior, ctx))
+    }
+
+    /// Each type reads what its import id names (`SchemaMeta::import_id`, each module's
+    /// `IMPORT_ID`) as a read after its create would show it; an id not in that format is
+    /// `InvalidConfig`, one that names nothing `None`.
+    async fn import(
+        &self,
+        rtype: &str,
+        import_id: &str,
+    ) -> Result<Option<Observed>, ProviderError> {
+        dispatch!(rtype, import(&self.aws, import_id))
     }
 
     /// One paged GetResources of the Resource Groups Tagging API for every type at once

@@ -1,13 +1,16 @@
 //! Integration tests of the `cairn` binary against a real AWS API implementation (moto).
 
+mod adopt;
 mod crash;
 mod drift;
 mod examples;
 mod faults;
 mod harness;
+mod import;
 mod lifecycle;
 mod locking;
 mod modules;
+mod moved;
 mod refresh;
 mod s3_backend;
 mod schema;

@@ -1,0 +1,700 @@
+//! Reading an existing CloudFormation stack for adoption (`cairn import --from-cloudformation`):
+//! its status, parameters and outputs (DescribeStacks), its template (GetTemplate; JSON or YAML
+//! with the short-form tags `!Ref`, `!GetAtt`, `!Sub`, ...), its resources with their physical
+//! ids (ListStackResources), and how each resource maps to a cairn type and import id.
+
+use aws_config::retry::RetryConfig;
+use aws_config::BehaviorVersion;
+use aws_sdk_cloudformation::types::TemplateStage;
+use cairn_engine::ProviderError;
+use serde_json::{json, Map, Value as Json};
+
+use crate::common::{api, code};
+use crate::{ec2, ecs, efs, elb, iam, logs, rds, s3, AwsSettings};
+
+/// A CloudFormation stack as it stands.
+#[derive(Clone, Debug)]
+pub struct Stack {
+    pub name: String,
+    /// The stack's ARN.
+    pub id: String,
+    /// `CREATE_COMPLETE`, `UPDATE_IN_PROGRESS`, ...
+    pub status: String,
+    pub description: Option<String>,
+    /// Parameter values, as DescribeStacks shows them (`NoEcho` ones masked), in its order.
+    pub parameters: Vec<(String, String)>,
+    pub outputs: Vec<StackOutput>,
+    pub template: Template,
+    /// Every resource of the stack, in the order ListStackResources gives.
+    pub resources: Vec<StackResource>,
+}
+
+/// One output of a stack.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StackOutput {
+    pub key: String,
+    pub value: String,
+    pub description: Option<String>,
+}
+
+/// One resource of a stack, as ListStackResources shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StackResource {
+    pub logical_id: String,
+    /// `AWS::EC2::VPC`, ...
+    pub cfn_type: String,
+    /// `None` for resources that were never made or are gone.
+    pub physical_id: Option<String>,
+    pub status: String,
+}
+
+/// The parts of a template that adoption uses.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Template {
+    /// In the template's order (YAML, and JSON that the YAML parser reads), else by logical id.
+    pub resources: Vec<TemplateResource>,
+}
+
+/// One entry of a template's `Resources`, with intrinsic functions in their long form
+/// (`{"Ref": ...}`, `{"Fn::GetAtt": [...]}`, ...).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TemplateResource {
+    pub logical_id: String,
+    pub cfn_type: String,
+    /// The `Properties` object (`{}` when there is none).
+    pub properties: Json,
+    /// `DependsOn`, as a list.
+    pub depends_on: Vec<String>,
+    /// `DeletionPolicy`, when given.
+    pub deletion_policy: Option<String>,
+}
+
+impl Template {
+    pub fn resource(&self, logical_id: &str) -> Option<&TemplateResource> {
+        self.resources.iter().find(|r| r.logical_id == logical_id)
+    }
+}
+
+impl TemplateResource {
+    pub fn property(&self, name: &str) -> Option<&Json> {
+        self.properties.get(name)
+    }
+}
+
+impl Stack {
+    pub fn resource(&self, logical_id: &str) -> Option<&StackResource> {
+        self.resources.iter().find(|r| r.logical_id == logical_id)
+    }
+
+    /// The plain value `value` stands for, where the template and the stack tell it: a
+    /// literal string, a `Ref` to a resource (its physical id) or to a parameter (its value).
+    pub fn resolve(&self, value: &Json) -> Option<String> {
+        match value {
+            Json::String(s) => Some(s.clone()),
+            Json::Object(m) if m.len() == 1 => {
+                let target = m.get("Ref")?.as_str()?;
+                if let Some(r) = self.resource(target) {
+                    return r.physical_id.clone();
+                }
+                self.parameters
+                    .iter()
+                    .find(|(k, _)| k == target)
+                    .map(|(_, v)| v.clone())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The logical id of the resource `value` points at: `{"Ref": X}` or `{"Fn::GetAtt": [X, ...]}`.
+pub fn target(value: &Json) -> Option<&str> {
+    let m = value.as_object()?;
+    if m.len() != 1 {
+        return None;
+    }
+    if let Some(r) = m.get("Ref") {
+        return r.as_str();
+    }
+    m.get("Fn::GetAtt")?.as_array()?.first()?.as_str()
+}
+
+/// Parses a template body: JSON or YAML, with CloudFormation's short-form tags turned into
+/// the long form (`!Ref X` → `{"Ref": "X"}`, `!GetAtt A.B` → `{"Fn::GetAtt": ["A", "B"]}`,
+/// `!Sub ...` → `{"Fn::Sub": ...}`, ...).
+pub fn parse_template(body: &str) -> Result<Template, String> {
+    let resources: Vec<(String, Json)> = match serde_yaml_ng::from_str::<serde_yaml_ng::Value>(body)
+    {
+        Ok(doc) => {
+            let Some(resources) = doc.get("Resources") else {
+                return Err("the template has no `Resources` section".into());
+            };
+            let serde_yaml_ng::Value::Mapping(m) = resources else {
+                return Err("the template's `Resources` is not a mapping".into());
+            };
+            m.iter()
+                .map(|(k, v)| Ok((yaml_key(k)?, yaml_to_json(v)?)))
+                .collect::<Result<_, String>>()?
+        }
+        Err(yaml_error) => {
+            // Valid JSON that libyaml still refuses (e.g. tabs where YAML forbids them).
+            let doc: Json = serde_json::from_str(body)
+                .map_err(|_| format!("the template is neither JSON nor YAML: {yaml_error}"))?;
+            let Some(Json::Object(m)) = doc.get("Resources") else {
+                return Err("the template has no `Resources` object".into());
+            };
+            m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        }
+    };
+    let resources = resources
+        .into_iter()
+        .map(|(logical_id, body)| {
+            let cfn_type = body
+                .get("Type")
+                .and_then(Json::as_str)
+                .ok_or_else(|| format!("resource `{logical_id}` has no `Type`"))?
+                .to_string();
+            let depends_on = match body.get("DependsOn") {
+                Some(Json::String(s)) => vec![s.clone()],
+                Some(Json::Array(items)) => items
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            Ok(TemplateResource {
+                properties: body.get("Properties").cloned().unwrap_or_else(|| json!({})),
+                deletion_policy: body
+                    .get("DeletionPolicy")
+                    .and_then(Json::as_str)
+                    .map(str::to_string),
+                logical_id,
+                cfn_type,
+                depends_on,
+            })
+        })
+        .collect::<Result<_, String>>()?;
+    Ok(Template { resources })
+}
+
+fn yaml_key(k: &serde_yaml_ng::Value) -> Result<String, String> {
+    use serde_yaml_ng::Value as Y;
+    match k {
+        Y::String(s) => Ok(s.clone()),
+        Y::Number(n) => Ok(n.to_string()),
+        Y::Bool(b) => Ok(b.to_string()),
+        other => Err(format!(
+            "unsupported mapping key in the template: {other:?}"
+        )),
+    }
+}
+
+/// A YAML value as JSON, short-form tags in their long form.
+fn yaml_to_json(v: &serde_yaml_ng::Value) -> Result<Json, String> {
+    use serde_yaml_ng::Value as Y;
+    Ok(match v {
+        Y::Null => Json::Null,
+        Y::Bool(b) => Json::Bool(*b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Json::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Json::from(u)
+            } else {
+                n.as_f64()
+                    .and_then(serde_json::Number::from_f64)
+                    .map(Json::Number)
+                    .unwrap_or_else(|| Json::String(n.to_string()))
+            }
+        }
+        Y::String(s) => Json::String(s.clone()),
+        Y::Sequence(items) => {
+            Json::Array(items.iter().map(yaml_to_json).collect::<Result<_, _>>()?)
+        }
+        Y::Mapping(m) => Json::Object(
+            m.iter()
+                .map(|(k, v)| Ok((yaml_key(k)?, yaml_to_json(v)?)))
+                .collect::<Result<Map<_, _>, String>>()?,
+        ),
+        Y::Tagged(t) => {
+            let tag = t.tag.to_string();
+            let name = tag.trim_start_matches('!');
+            let inner = yaml_to_json(&t.value)?;
+            match name {
+                "Ref" | "Condition" => json!({ name: inner }),
+                "GetAtt" => match inner {
+                    // `!GetAtt Resource.Attribute` (the attribute may itself hold dots).
+                    Json::String(s) => {
+                        let (resource, attribute) = s
+                            .split_once('.')
+                            .ok_or_else(|| format!("`!GetAtt {s}`: expected Resource.Attribute"))?;
+                        json!({ "Fn::GetAtt": [resource, attribute] })
+                    }
+                    other => json!({ "Fn::GetAtt": other }),
+                },
+                _ => json!({ format!("Fn::{name}"): inner }),
+            }
+        }
+    })
+}
+
+/// How a CloudFormation resource type becomes part of a cairn stack.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mapping {
+    /// A cairn resource of this type.
+    Type(&'static str),
+    /// Part of the resource (of the stack) that the property names: cairn keeps it inline
+    /// in that resource (routes in their route table, an internet gateway's attachment as its
+    /// `vpc_id`, security group rules in their group, inline IAM policies in their role).
+    Folded {
+        /// The property (`RouteTableId`, `Roles`, ...) whose `Ref`/`GetAtt` names the parent.
+        property: &'static str,
+        /// What it becomes there.
+        becomes: &'static str,
+    },
+    /// cairn has no type for it.
+    Unsupported,
+}
+
+/// The cairn counterpart of the CloudFormation type `cfn_type`.
+pub fn mapping(cfn_type: &str) -> Mapping {
+    let folded = |property, becomes| Mapping::Folded { property, becomes };
+    Mapping::Type(match cfn_type {
+        "AWS::EC2::VPC" => ec2::vpc::TYPE,
+        "AWS::EC2::Subnet" => ec2::subnet::TYPE,
+        "AWS::EC2::InternetGateway" => ec2::internet_gateway::TYPE,
+        "AWS::EC2::RouteTable" => ec2::route_table::TYPE,
+        "AWS::EC2::SubnetRouteTableAssociation" => ec2::route_table_association::TYPE,
+        "AWS::EC2::SecurityGroup" => ec2::security_group::TYPE,
+        "AWS::EC2::EIP" => ec2::eip::TYPE,
+        "AWS::EC2::NatGateway" => ec2::nat_gateway::TYPE,
+        "AWS::S3::Bucket" => s3::TYPE,
+        "AWS::IAM::Role" => iam::role::TYPE,
+        "AWS::IAM::ManagedPolicy" => iam::policy::TYPE,
+        "AWS::Logs::LogGroup" => logs::TYPE,
+        "AWS::ECS::Cluster" => ecs::cluster::TYPE,
+        "AWS::ECS::TaskDefinition" => ecs::task_definition::TYPE,
+        "AWS::ECS::Service" => ecs::service::TYPE,
+        "AWS::ElasticLoadBalancingV2::LoadBalancer" => elb::lb::TYPE,
+        "AWS::ElasticLoadBalancingV2::TargetGroup" => elb::target_group::TYPE,
+        "AWS::ElasticLoadBalancingV2::Listener" => elb::listener::TYPE,
+        "AWS::ElasticLoadBalancingV2::ListenerRule" => elb::listener_rule::TYPE,
+        "AWS::EFS::FileSystem" => efs::file_system::TYPE,
+        "AWS::EFS::MountTarget" => efs::mount_target::TYPE,
+        "AWS::EFS::AccessPoint" => efs::access_point::TYPE,
+        "AWS::RDS::DBInstance" => rds::instance::TYPE,
+        "AWS::RDS::DBSubnetGroup" => rds::subnet_group::TYPE,
+        "AWS::EC2::VPCGatewayAttachment" => {
+            return folded("InternetGatewayId", "its `vpc_id`");
+        }
+        "AWS::EC2::Route" => return folded("RouteTableId", "one of its `route`s"),
+        "AWS::EC2::SecurityGroupIngress" => return folded("GroupId", "one of its `ingress` rules"),
+        "AWS::EC2::SecurityGroupEgress" => return folded("GroupId", "one of its `egress` rules"),
+        "AWS::IAM::Policy" => return folded("Roles", "one of its `inline_policy`s"),
+        "AWS::IAM::RolePolicy" => return folded("RoleName", "one of its `inline_policy`s"),
+        _ => return Mapping::Unsupported,
+    })
+}
+
+/// The logical ids of the resources that the folded `resource` belongs to (by `property`,
+/// a `Ref`/`GetAtt` or a list of them); empty when the template does not name one (e.g. a
+/// gateway attachment of a VPN gateway, which has no `InternetGatewayId`).
+pub fn parents(resource: &TemplateResource, property: &str) -> Vec<String> {
+    match resource.property(property) {
+        Some(Json::Array(items)) => items
+            .iter()
+            .filter_map(target)
+            .map(str::to_string)
+            .collect(),
+        Some(v) => target(v).map(|t| vec![t.to_string()]).unwrap_or_default(),
+        None => Vec::new(),
+    }
+}
+
+/// Where to read a CloudFormation stack, and the EC2 look-ups that turn some physical ids
+/// into cairn import ids.
+pub struct StackReader {
+    cfn: aws_sdk_cloudformation::Client,
+    ec2: aws_sdk_ec2::Client,
+    region: String,
+}
+
+impl StackReader {
+    /// Clients from `settings` and the standard AWS chain, configured as the provider's are.
+    pub async fn new(settings: &AwsSettings) -> StackReader {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::standard().with_max_attempts(crate::max_attempts()));
+        if let Some(r) = &settings.region {
+            loader = loader.region(aws_config::Region::new(r.clone()));
+        }
+        if let Some(e) = &settings.endpoint {
+            loader = loader.endpoint_url(e.clone());
+        }
+        let shared = loader.load().await;
+        StackReader {
+            cfn: aws_sdk_cloudformation::Client::new(&shared),
+            ec2: aws_sdk_ec2::Client::new(&shared),
+            region: shared
+                .region()
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "us-east-1".into()),
+        }
+    }
+
+    /// The region the stack is read from.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The stack `name` (or stack id), its template and its resources; `None` when there is
+    /// no such stack.
+    pub async fn read(&self, name: &str) -> Result<Option<Stack>, ProviderError> {
+        let described = match self.cfn.describe_stacks().stack_name(name).send().await {
+            Ok(d) => d,
+            Err(e) => {
+                let e = e.into_service_error();
+                let missing = code(&e) == Some("ValidationError")
+                    && aws_smithy_types::error::metadata::ProvideErrorMetadata::message(&e)
+                        .is_some_and(|m| m.contains("does not exist"));
+                if missing {
+                    return Ok(None);
+                }
+                return Err(api("DescribeStacks", name, e));
+            }
+        };
+        let Some(s) = described.stacks().first() else {
+            return Ok(None);
+        };
+        let stack_name = s.stack_name().unwrap_or(name).to_string();
+        let body = self
+            .template_body(&stack_name, TemplateStage::Original)
+            .await?;
+        let mut template = parse_template(&body).map_err(|e| {
+            ProviderError::Api(format!("the template of stack `{stack_name}`: {e}"))
+        })?;
+        // A template with a transform (SAM, macros) says what was made only once expanded.
+        if template_has_transform(&body) {
+            let processed = self
+                .template_body(&stack_name, TemplateStage::Processed)
+                .await?;
+            template = parse_template(&processed).map_err(|e| {
+                ProviderError::Api(format!(
+                    "the processed template of stack `{stack_name}`: {e}"
+                ))
+            })?;
+        }
+        let summaries = self
+            .cfn
+            .list_stack_resources()
+            .stack_name(&stack_name)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| api("ListStackResources", &stack_name, e.into_service_error()))?;
+        let resources = summaries
+            .iter()
+            .map(|r| StackResource {
+                logical_id: r.logical_resource_id().unwrap_or_default().to_string(),
+                cfn_type: r.resource_type().unwrap_or_default().to_string(),
+                physical_id: r
+                    .physical_resource_id()
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string),
+                status: r
+                    .resource_status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+            })
+            .collect();
+        Ok(Some(Stack {
+            id: s.stack_id().unwrap_or_default().to_string(),
+            status: s
+                .stack_status()
+                .map(|st| st.as_str().to_string())
+                .unwrap_or_default(),
+            description: s.description().map(str::to_string),
+            parameters: s
+                .parameters()
+                .iter()
+                .map(|p| {
+                    (
+                        p.parameter_key().unwrap_or_default().to_string(),
+                        p.resolved_value()
+                            .or(p.parameter_value())
+                            .unwrap_or_default()
+                            .to_string(),
+                    )
+                })
+                .collect(),
+            outputs: s
+                .outputs()
+                .iter()
+                .filter_map(|o| {
+                    Some(StackOutput {
+                        key: o.output_key()?.to_string(),
+                        value: o.output_value()?.to_string(),
+                        description: o.description().map(str::to_string),
+                    })
+                })
+                .collect(),
+            name: stack_name,
+            template,
+            resources,
+        }))
+    }
+
+    async fn template_body(
+        &self,
+        name: &str,
+        stage: TemplateStage,
+    ) -> Result<String, ProviderError> {
+        let got = self
+            .cfn
+            .get_template()
+            .stack_name(name)
+            .template_stage(stage)
+            .send()
+            .await
+            .map_err(|e| api("GetTemplate", name, e.into_service_error()))?;
+        got.template_body()
+            .map(str::to_string)
+            .ok_or_else(|| ProviderError::Api(format!("GetTemplate {name}: no template body")))
+    }
+
+    /// The import id (as `cairn import` takes it for `cairn_type`) of the stack's resource
+    /// `r`, whose physical id is `physical`: mostly the physical id itself; for a route table
+    /// association `<subnet id>/<route table id>` (from the template, else the association
+    /// id), for a security group its id when CloudFormation names it by group name.
+    /// `Err` with the reason when it cannot be told.
+    pub async fn import_id(
+        &self,
+        stack: &Stack,
+        r: &StackResource,
+        physical: &str,
+    ) -> Result<String, String> {
+        let template = stack.template.resource(&r.logical_id);
+        match r.cfn_type.as_str() {
+            "AWS::EC2::SubnetRouteTableAssociation" => {
+                if physical.starts_with("rtbassoc-") {
+                    return Ok(physical.to_string());
+                }
+                let resolve = |p: &str| {
+                    template
+                        .and_then(|t| t.property(p))
+                        .and_then(|v| stack.resolve(v))
+                };
+                match (resolve("SubnetId"), resolve("RouteTableId")) {
+                    (Some(subnet), Some(table)) => Ok(format!("{subnet}/{table}")),
+                    _ => Err(format!(
+                        "its physical id `{physical}` is not an association id and the template does not tell its subnet and route table"
+                    )),
+                }
+            }
+            "AWS::EC2::SecurityGroup" if !physical.starts_with("sg-") => {
+                let vpc = template
+                    .and_then(|t| t.property("VpcId"))
+                    .and_then(|v| stack.resolve(v));
+                match self.security_group_id(physical, vpc.as_deref()).await {
+                    Ok(Some(id)) => Ok(id),
+                    Ok(None) => Err(format!("no security group is named `{physical}`")),
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+            _ => Ok(physical.to_string()),
+        }
+    }
+
+    /// The id of the security group named `name` (in `vpc_id` when given); `None` when there
+    /// is none, or more than one.
+    pub async fn security_group_id(
+        &self,
+        name: &str,
+        vpc_id: Option<&str>,
+    ) -> Result<Option<String>, ProviderError> {
+        let mut call = self
+            .ec2
+            .describe_security_groups()
+            .filters(ec2::filter("group-name", [name]));
+        if let Some(vpc) = vpc_id {
+            call = call.filters(ec2::filter("vpc-id", [vpc]));
+        }
+        let got = call
+            .send()
+            .await
+            .map_err(|e| api("DescribeSecurityGroups", name, e.into_service_error()))?;
+        let ids: Vec<&str> = got
+            .security_groups()
+            .iter()
+            .filter(|g| g.group_name() == Some(name))
+            .filter_map(|g| g.group_id())
+            .collect();
+        Ok(match ids.as_slice() {
+            [one] => Some(one.to_string()),
+            _ => None,
+        })
+    }
+}
+
+/// Whether a template body declares a `Transform` (checked on the text, before parsing).
+fn template_has_transform(body: &str) -> bool {
+    match serde_yaml_ng::from_str::<serde_yaml_ng::Value>(body) {
+        Ok(doc) => doc.get("Transform").is_some(),
+        Err(_) => serde_json::from_str::<Json>(body)
+            .map(|d| d.get("Transform").is_some())
+            .unwrap_or(false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const YAML: &str = r#"
+AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  Env: { Type: String }
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties:
+      CidrBlock: 10.0.0.0/16
+      Tags:
+        - Key: Name
+          Value: !Sub '${Env}-vpc'
+  Subnet:
+    Type: AWS::EC2::Subnet
+    DependsOn: Vpc
+    DeletionPolicy: Retain
+    Properties:
+      VpcId: !Ref Vpc
+      AvailabilityZone: !Select [0, !GetAZs '']
+      CidrBlock: !Join ['', ['10.0.', '1.0/24']]
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: web
+      VpcId: !GetAtt Vpc.VpcId
+  Ingress:
+    Type: AWS::EC2::SecurityGroupIngress
+    DependsOn: [Vpc, Subnet]
+    Properties:
+      GroupId: !GetAtt [Sg, GroupId]
+      Description: !If [IsProd, !Ref 'AWS::NoValue', 'x']
+"#;
+
+    #[test]
+    fn yaml_short_forms_become_long_forms_in_order() {
+        let t = parse_template(YAML).expect("parses");
+        let ids: Vec<&str> = t.resources.iter().map(|r| r.logical_id.as_str()).collect();
+        assert_eq!(ids, ["Vpc", "Subnet", "Sg", "Ingress"]);
+        let vpc = t.resource("Vpc").expect("vpc");
+        assert_eq!(
+            vpc.properties["Tags"][0]["Value"],
+            json!({"Fn::Sub": "${Env}-vpc"})
+        );
+        let subnet = t.resource("Subnet").expect("subnet");
+        assert_eq!(subnet.properties["VpcId"], json!({"Ref": "Vpc"}));
+        assert_eq!(
+            subnet.properties["AvailabilityZone"],
+            json!({"Fn::Select": [0, {"Fn::GetAZs": ""}]})
+        );
+        assert_eq!(
+            subnet.properties["CidrBlock"],
+            json!({"Fn::Join": ["", ["10.0.", "1.0/24"]]})
+        );
+        assert_eq!(subnet.depends_on, ["Vpc"]);
+        assert_eq!(subnet.deletion_policy.as_deref(), Some("Retain"));
+        let sg = t.resource("Sg").expect("sg");
+        assert_eq!(
+            sg.properties["VpcId"],
+            json!({"Fn::GetAtt": ["Vpc", "VpcId"]})
+        );
+        let ingress = t.resource("Ingress").expect("ingress");
+        assert_eq!(
+            ingress.properties["GroupId"],
+            json!({"Fn::GetAtt": ["Sg", "GroupId"]})
+        );
+        assert_eq!(
+            ingress.properties["Description"],
+            json!({"Fn::If": ["IsProd", {"Ref": "AWS::NoValue"}, "x"]})
+        );
+        assert_eq!(ingress.depends_on, ["Vpc", "Subnet"]);
+        assert_eq!(parents(ingress, "GroupId"), ["Sg"]);
+        assert_eq!(target(&subnet.properties["VpcId"]), Some("Vpc"));
+    }
+
+    #[test]
+    fn json_templates_parse_too_even_with_tabs() {
+        let body = "{\n\t\"Resources\": {\n\t\t\"B\": {\"Type\": \"AWS::S3::Bucket\"},\n\t\t\"A\": {\"Type\": \"AWS::SNS::Topic\", \"Properties\": {\"TopicName\": {\"Fn::Sub\": \"${AWS::StackName}-t\"}}}\n\t}\n}";
+        let t = parse_template(body).expect("parses");
+        assert_eq!(t.resources.len(), 2);
+        let a = t.resource("A").expect("a");
+        assert_eq!(a.cfn_type, "AWS::SNS::Topic");
+        assert_eq!(
+            a.properties["TopicName"],
+            json!({"Fn::Sub": "${AWS::StackName}-t"})
+        );
+        assert_eq!(t.resource("B").expect("b").properties, json!({}));
+    }
+
+    #[test]
+    fn templates_without_resources_or_types_are_refused() {
+        assert!(parse_template("Description: nothing\n").is_err());
+        assert!(parse_template("Resources:\n  X:\n    Properties: {}\n")
+            .expect_err("no type")
+            .contains("`X`"));
+        assert!(parse_template("Resources: [1, 2]\n").is_err());
+    }
+
+    #[test]
+    fn types_map_to_cairn_types_or_fold_into_their_parent() {
+        assert_eq!(mapping("AWS::EC2::VPC"), Mapping::Type("aws_vpc"));
+        assert_eq!(
+            mapping("AWS::ElasticLoadBalancingV2::Listener"),
+            Mapping::Type("aws_lb_listener")
+        );
+        assert!(matches!(
+            mapping("AWS::EC2::Route"),
+            Mapping::Folded {
+                property: "RouteTableId",
+                ..
+            }
+        ));
+        assert_eq!(mapping("AWS::SNS::Topic"), Mapping::Unsupported);
+        assert_eq!(mapping("AWS::CloudFormation::Stack"), Mapping::Unsupported);
+    }
+
+    #[test]
+    fn refs_resolve_to_physical_ids_and_parameter_values() {
+        let stack = Stack {
+            name: "s".into(),
+            id: "arn".into(),
+            status: "CREATE_COMPLETE".into(),
+            description: None,
+            parameters: vec![("SubnetParam".into(), "subnet-p".into())],
+            outputs: Vec::new(),
+            template: Template::default(),
+            resources: vec![StackResource {
+                logical_id: "Table".into(),
+                cfn_type: "AWS::EC2::RouteTable".into(),
+                physical_id: Some("rtb-1".into()),
+                status: "CREATE_COMPLETE".into(),
+            }],
+        };
+        assert_eq!(
+            stack.resolve(&json!({"Ref": "Table"})).as_deref(),
+            Some("rtb-1")
+        );
+        assert_eq!(
+            stack.resolve(&json!({"Ref": "SubnetParam"})).as_deref(),
+            Some("subnet-p")
+        );
+        assert_eq!(
+            stack.resolve(&json!("subnet-lit")).as_deref(),
+            Some("subnet-lit")
+        );
+        assert_eq!(stack.resolve(&json!({"Fn::ImportValue": "x"})), None);
+        assert_eq!(stack.resolve(&json!({"Ref": "Nothing"})), None);
+    }
+}
