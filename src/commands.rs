@@ -771,7 +771,11 @@ pub fn schema_cmd(rtype: Option<&str>, format: crate::SchemaFormat) -> Outcome {
     match (rtype, format) {
         (None, crate::SchemaFormat::Markdown) => print!("{}", schema::markdown(&catalog)),
         (None, crate::SchemaFormat::Json) => {
-            return Err(anyhow::anyhow!("not implemented yet").into());
+            let schema = schema::json_schema(&catalog);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema).map_err(anyhow::Error::from)?
+            );
         }
         (None, crate::SchemaFormat::Text) => {
             for (name, s) in &catalog.types {
@@ -798,7 +802,11 @@ pub fn schema_cmd(rtype: Option<&str>, format: crate::SchemaFormat) -> Outcome {
                     print!("{}", schema::markdown(&one));
                 }
                 crate::SchemaFormat::Json => {
-                    return Err(anyhow::anyhow!("not implemented yet").into());
+                    let schema = schema::resource_json_schema(s);
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&schema).map_err(anyhow::Error::from)?
+                    );
                 }
             }
         }

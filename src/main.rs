@@ -157,11 +157,15 @@ enum Command {
         #[command(flatten)]
         vars: VarArgs,
     },
-    /// Rewrite the stack's files in canonical form.
+    /// Rewrite the stack's files (and those of the local modules it calls) in canonical form,
+    /// listing the files changed.
     Fmt {
         /// Change nothing; list the files that are not in canonical form and exit 1 if any.
         #[arg(long)]
         check: bool,
+        /// Show each change as a unified diff.
+        #[arg(long)]
+        diff: bool,
     },
 }
 
@@ -280,7 +284,7 @@ async fn run(command: Command, dir: PathBuf) -> Exit {
             )
             .await
         }
-        Command::Fmt { check } => fmt::fmt_cmd(&dir, check),
+        Command::Fmt { check, diff } => fmt::fmt_cmd(&dir, check, diff),
         Command::Graph { vars } => graph_cmd(&dir, &vars),
         Command::ForceUnlock { id } => force_unlock(&dir, &id).await,
         Command::Schema { rtype, format } => schema_cmd(rtype.as_deref(), format),

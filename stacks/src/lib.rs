@@ -5,6 +5,7 @@
 //! This crate knows nothing of AWS SDKs, state or the engine; it reads files and nothing else.
 
 mod diagnostics;
+pub mod format;
 mod load;
 mod syntax;
 mod types;
@@ -16,6 +17,7 @@ use cairn_model::{Address, Config, Value};
 
 pub use diagnostics::{closest, line_col, Diagnostic, Diagnostics, Label, Location};
 pub use load::{load, load_settings};
+pub use types::VARIABLE_TYPES;
 
 /// Values given to variables on the command line.
 #[derive(Clone, Debug, Default)]

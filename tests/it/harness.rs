@@ -177,3 +177,19 @@ impl World {
 pub fn expect_code(run: &Run, code: i32) {
     assert_eq!(run.code, code, "{run:?}");
 }
+
+/// Runs `cairn -C <dir> <args>` for a command that calls no AWS API (no moto server).
+pub fn cairn_offline(dir: &Path, args: &[&str]) -> Run {
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run cairn");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}

@@ -5,6 +5,7 @@ mod crash;
 mod drift;
 mod examples;
 mod faults;
+mod fmt;
 mod harness;
 mod import;
 mod lifecycle;
