@@ -11,7 +11,9 @@ use cairn_model::{
     Value,
 };
 
-use super::{literal_value, valid_name, Loader, NamedDecl, ResourceDecl, Scope};
+use super::{
+    literal_value, valid_name, Loader, NamedDecl, ResourceDecl, Scope, NO_BINDINGS, NO_MODULES,
+};
 use crate::diagnostics::{suggestion, Diagnostic};
 use crate::syntax::{self, Node, NodeKind, Piece, Step};
 use crate::types;
@@ -293,7 +295,6 @@ impl Loader<'_> {
         let stack_name = self.stack_name.clone();
         let local_names: Vec<String> = decls.locals.iter().map(|d| d.name.clone()).collect();
         let order = self.evaluation_order(decls);
-        let no_modules = BTreeMap::new();
 
         // First pass: the keys of every `for_each`, which must be known before any resource
         // is (locals are evaluated with every resource declared but no instance known yet;
@@ -309,22 +310,26 @@ impl Loader<'_> {
                 (r.address.clone(), declared)
             })
             .collect();
+        let first_pass = Scope {
+            variables: vars,
+            locals: &NO_BINDINGS,
+            declared_locals: &local_names,
+            modules: &NO_MODULES,
+            stack_name: &stack_name,
+            prefix,
+            resources: Some(&bare),
+            keys_known: false,
+            each: None,
+            this: None,
+        };
         let reported = self.diags.len();
         let mut locals = BTreeMap::new();
         for item in &order {
             if let Named::Local(i) = *item {
                 let d = &decls.locals[i];
                 let scope = Scope {
-                    variables: vars,
                     locals: &locals,
-                    declared_locals: &local_names,
-                    modules: &no_modules,
-                    stack_name: &stack_name,
-                    prefix,
-                    resources: Some(&bare),
-                    keys_known: false,
-                    each: None,
-                    this: None,
+                    ..first_pass
                 };
                 if let Some(b) = self.binding(&d.body, &scope) {
                     locals.insert(d.name.clone(), b);
@@ -338,16 +343,8 @@ impl Loader<'_> {
                 continue;
             };
             let scope = Scope {
-                variables: vars,
                 locals: &locals,
-                declared_locals: &local_names,
-                modules: &no_modules,
-                stack_name: &stack_name,
-                prefix,
-                resources: Some(&bare),
-                keys_known: false,
-                each: None,
-                this: None,
+                ..first_pass
             };
             let keys = self.for_each(&e.value, &scope);
             instances.insert(r.address.clone(), keys);
@@ -375,21 +372,19 @@ impl Loader<'_> {
             .collect();
 
         // Second pass: locals and module calls in dependency order, then resources.
+        let second_pass = Scope {
+            resources: Some(&known),
+            keys_known: true,
+            ..first_pass
+        };
         let mut out = Expanded::default();
         let mut locals = BTreeMap::new();
         let mut modules: BTreeMap<String, ModuleView> = BTreeMap::new();
         for item in &order {
             let scope = Scope {
-                variables: vars,
                 locals: &locals,
-                declared_locals: &local_names,
                 modules: &modules,
-                stack_name: &stack_name,
-                prefix,
-                resources: Some(&known),
-                keys_known: true,
-                each: None,
-                this: None,
+                ..second_pass
             };
             match *item {
                 Named::Local(i) => {
@@ -425,16 +420,9 @@ impl Loader<'_> {
         let default_tags = self.default_tags.clone();
         for r in &decls.resources {
             let scope = Scope {
-                variables: vars,
                 locals: &locals,
-                declared_locals: &local_names,
                 modules: &modules,
-                stack_name: &stack_name,
-                prefix,
-                resources: Some(&known),
-                keys_known: true,
-                each: None,
-                this: None,
+                ..second_pass
             };
             match instances.get(&r.address) {
                 None => {
@@ -471,16 +459,9 @@ impl Loader<'_> {
         }
         for d in &decls.outputs {
             let scope = Scope {
-                variables: vars,
                 locals: &locals,
-                declared_locals: &local_names,
                 modules: &modules,
-                stack_name: &stack_name,
-                prefix,
-                resources: Some(&known),
-                keys_known: true,
-                each: None,
-                this: None,
+                ..second_pass
             };
             self.last_type = None;
             if let Some(o) = self.output(d, &scope) {
