@@ -279,22 +279,22 @@ fn convert(schema: &Json, ctx: &str) -> AttrType {
         if non_null.len() == 1 {
             return convert(non_null[0], ctx);
         }
-        // Unit-variant enums may come as oneOf of consts.
+        // Unit-variant enums may come as oneOf of consts, or (when only some variants have
+        // doc comments) of consts and one `enum` of the undocumented ones.
         let consts: Option<Vec<String>> = alts
             .iter()
-            .map(|a| {
-                a.get("const")
-                    .and_then(Json::as_str)
-                    .map(str::to_string)
-                    .or_else(|| {
-                        a.get("enum")
-                            .and_then(Json::as_array)
-                            .and_then(|e| e.first())
-                            .and_then(Json::as_str)
-                            .map(str::to_string)
-                    })
+            .map(|a| -> Option<Vec<String>> {
+                if let Some(c) = a.get("const").and_then(Json::as_str) {
+                    return Some(vec![c.to_string()]);
+                }
+                a.get("enum")?
+                    .as_array()?
+                    .iter()
+                    .map(|v| v.as_str().map(str::to_string))
+                    .collect()
             })
-            .collect();
+            .collect::<Option<Vec<Vec<String>>>>()
+            .map(|groups| groups.concat());
         if let Some(vals) = consts {
             return AttrType::Enum(vals);
         }
@@ -404,6 +404,7 @@ mod tests {
         #[schemars(extend("x-sensitive" = true))]
         password: Option<String>,
         mode: Option<Mode>,
+        level: Option<Level>,
     }
 
     #[derive(Serialize, Deserialize, JsonSchema)]
@@ -419,6 +420,17 @@ mod tests {
     enum Mode {
         Fast,
         Slow,
+    }
+
+    /// Only some variants documented: schemars mixes consts and an `enum`.
+    #[derive(Serialize, Deserialize, JsonSchema)]
+    #[serde(rename_all = "lowercase")]
+    #[allow(dead_code)]
+    enum Level {
+        Low,
+        /// The documented one.
+        High,
+        Mid,
     }
 
     #[derive(Serialize, Deserialize, JsonSchema)]
@@ -451,6 +463,11 @@ mod tests {
             s.inputs["mode"].ty,
             AttrType::Enum(vec!["fast".into(), "slow".into()])
         );
+        let AttrType::Enum(mut levels) = s.inputs["level"].ty.clone() else {
+            panic!("level is {:?}", s.inputs["level"].ty);
+        };
+        levels.sort();
+        assert_eq!(levels, ["high", "low", "mid"]);
         assert!(s.taggable());
         assert!(s.outputs.contains_key("arn"));
     }

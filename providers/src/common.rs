@@ -41,9 +41,28 @@ pub fn observed<C: Serialize, O: Serialize>(
     }
 }
 
+/// The name AWS uses for a value of a configuration enum (its serde name).
+pub fn wire<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// The configuration enum value AWS names `s`, if it is one.
+pub fn from_wire<T: DeserializeOwned>(s: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
+}
+
 /// The AWS error code of a failed call, if it has one.
 pub fn code<E: ProvideErrorMetadata>(e: &E) -> Option<&str> {
     e.code()
+}
+
+/// AWS's message of a failed call, in lower case (empty when it has none), for the
+/// errors whose code alone does not say what happened.
+pub fn message<E: ProvideErrorMetadata>(e: &E) -> String {
+    e.message().unwrap_or_default().to_lowercase()
 }
 
 /// A final API error, with the operation, the resource and AWS's code and message.

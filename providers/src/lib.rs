@@ -4,14 +4,19 @@
 
 pub mod cloudformation;
 mod common;
+pub mod dynamodb;
 pub mod ec2;
 pub mod ecs;
 pub mod efs;
 pub mod elb;
 pub mod iam;
+pub mod kms;
 pub mod logs;
 pub mod rds;
 pub mod s3;
+pub mod secretsmanager;
+pub mod sqs;
+pub mod ssm;
 
 use std::collections::BTreeMap;
 
@@ -51,6 +56,13 @@ pub fn catalog() -> Catalog {
         elb::target_group::schema(),
         elb::listener::schema(),
         elb::listener_rule::schema(),
+        dynamodb::schema(),
+        sqs::schema(),
+        kms::key::schema(),
+        kms::alias::schema(),
+        ssm::schema(),
+        secretsmanager::secret::schema(),
+        secretsmanager::version::schema(),
     ] {
         c.insert(schema);
     }
@@ -77,6 +89,11 @@ pub struct Aws {
     pub ecs: aws_sdk_ecs::Client,
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
     pub rds: aws_sdk_rds::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub kms: aws_sdk_kms::Client,
+    pub ssm: aws_sdk_ssm::Client,
+    pub secretsmanager: aws_sdk_secretsmanager::Client,
     /// Region, for ARNs and bucket locations.
     pub region: String,
 }
@@ -121,6 +138,11 @@ impl AwsProvider {
                 ecs: aws_sdk_ecs::Client::new(&shared),
                 elb: aws_sdk_elasticloadbalancingv2::Client::new(&shared),
                 rds: aws_sdk_rds::Client::new(&shared),
+                dynamodb: aws_sdk_dynamodb::Client::new(&shared),
+                sqs: aws_sdk_sqs::Client::new(&shared),
+                kms: aws_sdk_kms::Client::new(&shared),
+                ssm: aws_sdk_ssm::Client::new(&shared),
+                secretsmanager: aws_sdk_secretsmanager::Client::new(&shared),
                 region,
             },
             catalog: catalog(),
@@ -169,6 +191,13 @@ macro_rules! dispatch {
             elb::target_group::TYPE => elb::target_group::$op($($arg),*).await,
             elb::listener::TYPE => elb::listener::$op($($arg),*).await,
             elb::listener_rule::TYPE => elb::listener_rule::$op($($arg),*).await,
+            dynamodb::TYPE => dynamodb::$op($($arg),*).await,
+            sqs::TYPE => sqs::$op($($arg),*).await,
+            kms::key::TYPE => kms::key::$op($($arg),*).await,
+            kms::alias::TYPE => kms::alias::$op($($arg),*).await,
+            ssm::TYPE => ssm::$op($($arg),*).await,
+            secretsmanager::secret::TYPE => secretsmanager::secret::$op($($arg),*).await,
+            secretsmanager::version::TYPE => secretsmanager::version::$op($($arg),*).await,
             other => Err(ProviderError::UnknownType(other.to_string())),
         }
     };

@@ -27,6 +27,11 @@ struct World {
     elb: aws_sdk_elasticloadbalancingv2::Client,
     ecs: aws_sdk_ecs::Client,
     rds: aws_sdk_rds::Client,
+    dynamodb: aws_sdk_dynamodb::Client,
+    sqs: aws_sdk_sqs::Client,
+    kms: aws_sdk_kms::Client,
+    ssm: aws_sdk_ssm::Client,
+    secretsmanager: aws_sdk_secretsmanager::Client,
     /// What `conform` created, by the id it ended with: the type, and the configuration and
     /// context of the create, for the lookup after delete.
     created: Mutex<BTreeMap<String, (String, Json, OpContext)>>,
@@ -66,6 +71,11 @@ async fn world() -> World {
         elb: aws_sdk_elasticloadbalancingv2::Client::new(&shared),
         ecs: aws_sdk_ecs::Client::new(&shared),
         rds: aws_sdk_rds::Client::new(&shared),
+        dynamodb: aws_sdk_dynamodb::Client::new(&shared),
+        sqs: aws_sdk_sqs::Client::new(&shared),
+        kms: aws_sdk_kms::Client::new(&shared),
+        ssm: aws_sdk_ssm::Client::new(&shared),
+        secretsmanager: aws_sdk_secretsmanager::Client::new(&shared),
         s3,
         provider,
         _moto: moto,
@@ -141,6 +151,14 @@ const LOAD_BALANCING: &[&str] = &[
 ];
 const ECS: &[&str] = &["aws_ecs_task_definition", "aws_ecs_service"];
 const DATABASE: &[&str] = &["aws_db_subnet_group", "aws_db_instance"];
+const TABLE_QUEUE: &[&str] = &["aws_dynamodb_table", "aws_sqs_queue"];
+const KEYS_SECRETS: &[&str] = &[
+    "aws_kms_key",
+    "aws_kms_alias",
+    "aws_ssm_parameter",
+    "aws_secretsmanager_secret",
+    "aws_secretsmanager_secret_version",
+];
 const SCENARIOS: &[&[&str]] = &[
     NETWORK,
     BUCKET,
@@ -149,6 +167,8 @@ const SCENARIOS: &[&[&str]] = &[
     LOAD_BALANCING,
     ECS,
     DATABASE,
+    TABLE_QUEUE,
+    KEYS_SECRETS,
 ];
 
 /// Whether the lookup of `rtype` goes by ownership tags (or the token create passed) rather
@@ -165,6 +185,7 @@ fn found_by_tags(rtype: &str) -> bool {
             | "aws_efs_file_system"
             | "aws_efs_access_point"
             | "aws_ecs_task_definition"
+            | "aws_kms_key"
     )
 }
 
@@ -177,6 +198,8 @@ fn elsewhere(rtype: &str, config: &Json, op: &OpContext) -> (Json, OpContext) {
     let mut set = |key: &str, value: Json| config[key] = value;
     match rtype {
         _ if found_by_tags(rtype) => op = ctx(&format!("{}_other", op.address)),
+        // Found by the version id its create's token gave.
+        "aws_secretsmanager_secret_version" => op = ctx(&format!("{}_other", op.address)),
         "aws_security_group"
         | "aws_iam_role"
         | "aws_iam_policy"
@@ -185,7 +208,12 @@ fn elsewhere(rtype: &str, config: &Json, op: &OpContext) -> (Json, OpContext) {
         | "aws_ecs_service"
         | "aws_lb"
         | "aws_lb_target_group"
-        | "aws_db_subnet_group" => set("name", json!("absent")),
+        | "aws_db_subnet_group"
+        | "aws_dynamodb_table"
+        | "aws_sqs_queue"
+        | "aws_secretsmanager_secret" => set("name", json!("absent")),
+        "aws_ssm_parameter" => set("name", json!("/absent")),
+        "aws_kms_alias" => set("name", json!("alias/absent")),
         "aws_s3_bucket" => set("bucket", json!("absent-bucket")),
         "aws_db_instance" => set("identifier", json!("absent")),
         "aws_route_table_association" => set("route_table_id", json!("rtb-0000000000000000f")),
@@ -296,6 +324,11 @@ fn import_ids(rtype: &str, o: &Observed) -> Vec<String> {
             )]
         }
         "aws_ecs_cluster" => vec![input("name"), o.id.clone()],
+        "aws_sqs_queue" | "aws_secretsmanager_secret" => vec![o.id.clone(), input("name")],
+        "aws_kms_key" => vec![
+            o.id.clone(),
+            o.outputs["arn"].as_str().unwrap_or_default().to_string(),
+        ],
         "aws_ecs_service" => {
             let cluster = input("cluster");
             let cluster = cluster.rsplit('/').next().unwrap_or_default();
@@ -322,6 +355,8 @@ const NOT_IN_AWS: &[(&str, &str)] = &[
     ("aws_s3_bucket", "force_destroy"),
     ("aws_db_instance", "skip_final_snapshot"),
     ("aws_db_instance", "password"),
+    ("aws_kms_key", "deletion_window_in_days"),
+    ("aws_secretsmanager_secret", "recovery_window_in_days"),
 ];
 
 /// What an import of `created` reads: `created`, with the attributes AWS does not keep as
@@ -663,6 +698,35 @@ async fn imports_refuse_ids_in_the_wrong_format_and_find_nothing_for_absent_ones
             ],
         ),
         ("aws_lb_target_group", vec!["app".into()]),
+        ("aws_dynamodb_table", vec!["".into(), "two words".into()]),
+        (
+            "aws_sqs_queue",
+            vec!["".into(), "arn:aws:sqs:us-east-1:123456789012:jobs".into()],
+        ),
+        (
+            "aws_kms_key",
+            vec![
+                "alias/app".into(),
+                "arn:aws:kms:us-east-1:123456789012:alias/app".into(),
+            ],
+        ),
+        ("aws_kms_alias", vec!["app".into(), "alias/".into()]),
+        ("aws_ssm_parameter", vec!["".into(), "two words".into()]),
+        (
+            "aws_secretsmanager_secret",
+            vec![
+                "".into(),
+                "arn:aws:kms:us-east-1:123456789012:key/0123".into(),
+            ],
+        ),
+        (
+            "aws_secretsmanager_secret_version",
+            vec![
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf".into(),
+                "a|b|c".into(),
+                "|0123".into(),
+            ],
+        ),
         (
             "aws_lb_listener",
             vec![
@@ -715,6 +779,19 @@ async fn imports_refuse_ids_in_the_wrong_format_and_find_nothing_for_absent_ones
         ("aws_ecs_service", "absent/absent".into()),
         ("aws_ecs_task_definition", "absent:1".into()),
         ("aws_efs_mount_target", "fsmt-0000000f".into()),
+        ("aws_dynamodb_table", "absent".into()),
+        ("aws_sqs_queue", "absent".into()),
+        (
+            "aws_kms_key",
+            "0000abcd-12ab-34cd-56ef-1234567890ab".into(),
+        ),
+        ("aws_kms_alias", "alias/absent".into()),
+        ("aws_ssm_parameter", "/absent".into()),
+        ("aws_secretsmanager_secret", "absent".into()),
+        (
+            "aws_secretsmanager_secret_version",
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:absent-AbCdEf|00000000-0000-4000-8000-000000000000".into(),
+        ),
         (
             "aws_lb",
             "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/absent/0123456789abcdef".into(),
@@ -1674,6 +1751,450 @@ async fn database_types_conform() {
     delete(w, "aws_db_instance", &db).await;
     delete(w, "aws_db_subnet_group", &group).await;
     w.assert_looked_up(DATABASE);
+}
+
+/// The serverless seeds' data layer: Foundry's instance table (a GSI, TTL), Seren's job
+/// table, queue and dead-letter queue.
+#[tokio::test]
+async fn table_and_queue_conform() {
+    let owned = world().await;
+    let w = &owned;
+
+    let table = conform(
+        w,
+        "aws_dynamodb_table",
+        json!({"name": "foundry-instances", "hash_key": "userId",
+               "attribute": [{"name": "userId", "type": "S"}, {"name": "taskArn", "type": "S"}],
+               "global_secondary_index": [{"name": "TaskArnIndex", "hash_key": "taskArn", "projection_type": "ALL"}],
+               "ttl": {"attribute_name": "expiresAt", "enabled": true},
+               "server_side_encryption": {"enabled": true},
+               "point_in_time_recovery": {"enabled": true},
+               "tags": {"App": "foundry"}}),
+        Some(json!({"name": "foundry-instances", "hash_key": "userId",
+               "attribute": [{"name": "userId", "type": "S"}, {"name": "taskArn", "type": "S"}, {"name": "status", "type": "S"}],
+               "global_secondary_index": [
+                   {"name": "TaskArnIndex", "hash_key": "taskArn", "projection_type": "ALL"},
+                   {"name": "StatusIndex", "hash_key": "status", "projection_type": "INCLUDE", "non_key_attributes": ["taskArn"]}],
+               "ttl": {"attribute_name": "expiresAt", "enabled": true},
+               "point_in_time_recovery": {"enabled": false},
+               "stream_enabled": true, "stream_view_type": "NEW_AND_OLD_IMAGES",
+               "tags": {"App": "foundry", "Env": "t"}})),
+        |name| async move {
+            w.dynamodb
+                .update_time_to_live()
+                .table_name(&name)
+                .time_to_live_specification(
+                    aws_sdk_dynamodb::types::TimeToLiveSpecification::builder()
+                        .attribute_name("expiresAt")
+                        .enabled(false)
+                        .build()
+                        .expect("spec"),
+                )
+                .send()
+                .await
+                .expect("disable ttl");
+        },
+        |o| o.is_some_and(|o| o.inputs["ttl"] == json!({"attribute_name": "expiresAt", "enabled": false})),
+    )
+    .await;
+    assert_eq!(
+        table.outputs["arn"],
+        "arn:aws:dynamodb:us-east-1:123456789012:table/foundry-instances"
+    );
+    assert!(table.outputs["stream_arn"].is_string(), "{}", table.outputs);
+    assert_eq!(table.inputs["billing_mode"], "PAY_PER_REQUEST");
+
+    // Provisioned capacity, for the table and its index, changes in place; removing an
+    // index deletes it.
+    let provisioned = |rcu: i64| {
+        json!({"name": "replication-jobs", "hash_key": "job_id", "range_key": "created",
+               "billing_mode": "PROVISIONED", "read_capacity": rcu, "write_capacity": 5,
+               "attribute": [{"name": "job_id", "type": "S"}, {"name": "created", "type": "N"}, {"name": "status", "type": "S"}],
+               "global_secondary_index": [{"name": "ByStatus", "hash_key": "status", "projection_type": "KEYS_ONLY",
+                                           "read_capacity": rcu, "write_capacity": 5}]})
+    };
+    let jobs = w
+        .provider
+        .create(
+            "aws_dynamodb_table",
+            &normalized("aws_dynamodb_table", &provisioned(5)),
+            &ctx("jobs"),
+        )
+        .await
+        .expect("provisioned table");
+    assert_round_trip("aws_dynamodb_table", &provisioned(5), &jobs);
+    let mut bare = provisioned(10);
+    bare["global_secondary_index"] = json!([]);
+    bare["attribute"] = json!([{"name": "job_id", "type": "S"}, {"name": "created", "type": "N"}]);
+    let jobs = w
+        .provider
+        .update(
+            "aws_dynamodb_table",
+            &jobs,
+            &normalized("aws_dynamodb_table", &bare),
+            &ctx("jobs"),
+        )
+        .await
+        .expect("capacity");
+    assert_round_trip("aws_dynamodb_table", &bare, &jobs);
+    assert_eq!(jobs.inputs["read_capacity"], 10);
+
+    let dlq = w
+        .provider
+        .create(
+            "aws_sqs_queue",
+            &normalized(
+                "aws_sqs_queue",
+                &json!({"name": "jobs-dlq", "message_retention_seconds": 1209600}),
+            ),
+            &ctx("dlq"),
+        )
+        .await
+        .expect("dead-letter queue");
+    let dlq_arn = dlq.outputs["arn"].as_str().expect("arn").to_string();
+    assert_eq!(dlq_arn, "arn:aws:sqs:us-east-1:123456789012:jobs-dlq");
+    let queue = conform(
+        w,
+        "aws_sqs_queue",
+        json!({"name": "jobs", "visibility_timeout_seconds": 300,
+               "redrive_policy": {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5},
+               "tags": {"App": "seren"}}),
+        Some(json!({"name": "jobs", "visibility_timeout_seconds": 600, "receive_wait_time_seconds": 20,
+               "redrive_policy": json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3}).to_string(),
+               "tags": {"App": "seren", "Env": "t"}})),
+        |url| async move {
+            w.sqs
+                .set_queue_attributes()
+                .queue_url(&url)
+                .attributes(aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout, "120")
+                .send()
+                .await
+                .expect("set attributes");
+        },
+        |o| o.is_some_and(|o| o.inputs["visibility_timeout_seconds"] == 120),
+    )
+    .await;
+    assert_eq!(
+        queue.inputs["redrive_policy"],
+        json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3})
+    );
+    // Without a redrive policy any more.
+    let plain = normalized(
+        "aws_sqs_queue",
+        &json!({"name": "jobs", "visibility_timeout_seconds": 600, "receive_wait_time_seconds": 20}),
+    );
+    let queue = w
+        .provider
+        .update("aws_sqs_queue", &queue, &plain, &ctx("aws_sqs_queue.test"))
+        .await
+        .expect("drop the redrive policy");
+    assert!(
+        queue.inputs.get("redrive_policy").is_none(),
+        "{}",
+        queue.inputs
+    );
+
+    let fifo_config =
+        json!({"name": "jobs.fifo", "fifo_queue": true, "content_based_deduplication": true});
+    let fifo = w
+        .provider
+        .create(
+            "aws_sqs_queue",
+            &normalized("aws_sqs_queue", &fifo_config),
+            &ctx("fifo"),
+        )
+        .await
+        .expect("fifo queue");
+    assert_round_trip("aws_sqs_queue", &fifo_config, &fifo);
+
+    delete(w, "aws_sqs_queue", &fifo).await;
+    delete(w, "aws_sqs_queue", &queue).await;
+    delete(w, "aws_sqs_queue", &dlq).await;
+    delete(w, "aws_dynamodb_table", &jobs).await;
+    // Deletion protection refuses cairn's delete too, saying what to do.
+    let protected = json!({"name": "kept", "hash_key": "id", "attribute": [{"name": "id", "type": "S"}],
+                           "deletion_protection_enabled": true});
+    let kept = w
+        .provider
+        .create(
+            "aws_dynamodb_table",
+            &normalized("aws_dynamodb_table", &protected),
+            &ctx("kept"),
+        )
+        .await
+        .expect("protected table");
+    let refused = w
+        .provider
+        .delete("aws_dynamodb_table", &kept, &ctx("kept"))
+        .await;
+    assert!(
+        matches!(&refused, Err(cairn_engine::ProviderError::Api(m)) if m.contains("deletion_protection_enabled = false")),
+        "{refused:?}"
+    );
+    delete(w, "aws_dynamodb_table", &table).await;
+    w.assert_looked_up(TABLE_QUEUE);
+}
+
+/// Seren's key and API key parameter, Phoney's credentials secret and its value.
+#[tokio::test]
+async fn keys_parameters_and_secrets_conform() {
+    let owned = world().await;
+    let w = &owned;
+
+    let policy = json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"},
+        {"Sid": "Workers", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/worker"}, "Action": "kms:Decrypt", "Resource": "*"}]});
+    let key = conform(
+        w,
+        "aws_kms_key",
+        json!({"description": "seren credentials", "enable_key_rotation": true,
+               "deletion_window_in_days": 7, "tags": {"App": "seren"}}),
+        Some(json!({"description": "seren job credentials", "enable_key_rotation": false,
+               "deletion_window_in_days": 7, "policy": policy, "tags": {"App": "seren", "Env": "t"}})),
+        |id| async move {
+            w.kms.disable_key().key_id(&id).send().await.expect("disable key");
+        },
+        |o| o.is_some_and(|o| o.inputs["is_enabled"] == false),
+    )
+    .await;
+    assert_eq!(key.outputs["key_id"], json!(key.id));
+    let key_id = key.id.clone();
+    // AWS's default policy is not reported; a configured one is, canonical.
+    let plain = w
+        .provider
+        .create(
+            "aws_kms_key",
+            &normalized("aws_kms_key", &json!({"description": "plain"})),
+            &ctx("plain"),
+        )
+        .await
+        .expect("plain key");
+    assert!(plain.inputs.get("policy").is_none(), "{}", plain.inputs);
+    assert_eq!(
+        key.inputs["policy"],
+        normalized("aws_kms_key", &json!({"policy": policy}))["policy"]
+    );
+
+    let alias = conform(
+        w,
+        "aws_kms_alias",
+        json!({"name": "alias/seren", "target_key_id": key.id}),
+        // Another key, named by its ARN: read back as configured.
+        Some(json!({"name": "alias/seren", "target_key_id": plain.outputs["arn"]})),
+        |name| async move {
+            w.kms
+                .update_alias()
+                .alias_name(&name)
+                .target_key_id(&key_id)
+                .send()
+                .await
+                .expect("update alias");
+        },
+        |o| o.is_some_and(|o| o.inputs["target_key_id"] == json!(key.id)),
+    )
+    .await;
+    assert_eq!(
+        alias.outputs["arn"],
+        "arn:aws:kms:us-east-1:123456789012:alias/seren"
+    );
+    assert_eq!(alias.outputs["target_key_arn"], key.outputs["arn"]);
+
+    let parameter = conform(
+        w,
+        "aws_ssm_parameter",
+        json!({"name": "/seren-replication/api-key", "type": "SecureString", "value": "s3cret",
+               "description": "API key", "tags": {"App": "seren"}}),
+        Some(json!({"name": "/seren-replication/api-key", "type": "SecureString", "value": "n3w",
+               "key_id": key.id, "description": "the API key", "tags": {"App": "seren", "Env": "t"}})),
+        |name| async move {
+            w.ssm
+                .put_parameter()
+                .name(&name)
+                .value("by-hand")
+                .overwrite(true)
+                .send()
+                .await
+                .expect("put parameter");
+        },
+        |o| o.is_some_and(|o| o.inputs["value"] == "by-hand"),
+    )
+    .await;
+    assert_eq!(parameter.outputs["version"], 3, "{}", parameter.outputs);
+    // A tag change alone makes no new version.
+    let string = json!({"name": "/phoney/prod/CORS_ORIGINS", "type": "StringList", "value": "https://a,https://b"});
+    let cors = w
+        .provider
+        .create(
+            "aws_ssm_parameter",
+            &normalized("aws_ssm_parameter", &string),
+            &ctx("cors"),
+        )
+        .await
+        .expect("string list");
+    let mut tagged = string.clone();
+    tagged["tags"] = json!({"Stage": "prod"});
+    let cors = w
+        .provider
+        .update(
+            "aws_ssm_parameter",
+            &cors,
+            &normalized("aws_ssm_parameter", &tagged),
+            &ctx("cors"),
+        )
+        .await
+        .expect("tag");
+    assert_eq!(cors.outputs["version"], 1);
+    assert_round_trip("aws_ssm_parameter", &tagged, &cors);
+
+    let secret = conform(
+        w,
+        "aws_secretsmanager_secret",
+        json!({"name": "phoney/prod/credentials", "description": "API credentials",
+               "recovery_window_in_days": 0, "tags": {"App": "phoney"}}),
+        Some(
+            json!({"name": "phoney/prod/credentials", "description": "API and JWT credentials",
+               "recovery_window_in_days": 0, "tags": {"App": "phoney", "Env": "t"}}),
+        ),
+        |arn| async move {
+            w.secretsmanager
+                .tag_resource()
+                .secret_id(&arn)
+                .tags(
+                    aws_sdk_secretsmanager::types::Tag::builder()
+                        .key("Env")
+                        .value("prod")
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("tag secret");
+        },
+        tag_is("Env", "prod"),
+    )
+    .await;
+
+    let value = json!({"api_password_hash": "$2b$12$abc", "jwt_secret": "s3cret"}).to_string();
+    let version = conform(
+        w,
+        "aws_secretsmanager_secret_version",
+        json!({"secret_id": secret.id, "secret_string": value}),
+        Some(json!({"secret_id": secret.id, "secret_string": value, "version_stages": ["AWSCURRENT", "blue"]})),
+        // A value put by hand: ours is the previous one now. (moto also drops the other
+        // labels of the version that was current; AWS keeps them.)
+        |_| async {
+            w.secretsmanager
+                .put_secret_value()
+                .secret_id(&secret.id)
+                .secret_string("by-hand")
+                .send()
+                .await
+                .expect("put value");
+        },
+        |o| {
+            o.is_some_and(|o| {
+                let stages = &o.inputs["version_stages"];
+                stages.as_array().is_some_and(|s| s.contains(&json!("AWSPREVIOUS")))
+                    && !stages.as_array().is_some_and(|s| s.contains(&json!("AWSCURRENT")))
+            })
+        },
+    )
+    .await;
+    assert_eq!(
+        version.id,
+        format!("{}|{}", secret.id, w.token_of(&version.id)),
+        "the version id is the create's token"
+    );
+    // Making it current again moves AWSCURRENT back.
+    let wanted = normalized(
+        "aws_secretsmanager_secret_version",
+        &json!({"secret_id": secret.id, "secret_string": value, "version_stages": ["AWSCURRENT", "blue"]}),
+    );
+    let current = w
+        .provider
+        .update(
+            "aws_secretsmanager_secret_version",
+            &version,
+            &wanted,
+            &ctx("aws_secretsmanager_secret_version.test"),
+        )
+        .await
+        .expect("make current");
+    assert_eq!(
+        current.inputs["version_stages"],
+        json!(["AWSCURRENT", "blue"])
+    );
+    let now = w
+        .secretsmanager
+        .get_secret_value()
+        .secret_id(&secret.id)
+        .version_stage("AWSCURRENT")
+        .send()
+        .await
+        .expect("current value");
+    assert_eq!(now.secret_string(), Some(value.as_str()));
+    // Deleting the current version takes its other labels and leaves it the value.
+    w.provider
+        .delete("aws_secretsmanager_secret_version", &current, &ctx("v"))
+        .await
+        .expect("delete current");
+    let left = read(
+        w,
+        "aws_secretsmanager_secret_version",
+        &current.id,
+        &current.inputs,
+    )
+    .await
+    .expect("still the value");
+    assert_eq!(left.inputs["version_stages"], json!(["AWSCURRENT"]));
+    // Once another version is current, deleting it deprecates it.
+    let described = w
+        .secretsmanager
+        .describe_secret()
+        .secret_id(&secret.id)
+        .send()
+        .await
+        .expect("describe secret");
+    let ours = current.outputs["version_id"].as_str().expect("version id");
+    let other = described
+        .version_ids_to_stages()
+        .into_iter()
+        .flatten()
+        .map(|(v, _)| v.clone())
+        .find(|v| v != ours)
+        .expect("the value put by hand");
+    w.secretsmanager
+        .update_secret_version_stage()
+        .secret_id(&secret.id)
+        .version_stage("AWSCURRENT")
+        .move_to_version_id(&other)
+        .remove_from_version_id(ours)
+        .send()
+        .await
+        .expect("make the other current");
+
+    delete(w, "aws_secretsmanager_secret_version", &current).await;
+    delete(w, "aws_secretsmanager_secret", &secret).await;
+    delete(w, "aws_ssm_parameter", &cors).await;
+    delete(w, "aws_ssm_parameter", &parameter).await;
+    delete(w, "aws_kms_alias", &alias).await;
+    delete(w, "aws_kms_key", &plain).await;
+    delete(w, "aws_kms_key", &key).await;
+    // A key waiting for its deletion no longer carries the stack's tags.
+    let tags = w
+        .kms
+        .list_resource_tags()
+        .key_id(&key.id)
+        .send()
+        .await
+        .expect("tags");
+    assert!(
+        tags.tags()
+            .iter()
+            .all(|t| !t.tag_key().starts_with("cairn:")),
+        "{:?}",
+        tags.tags()
+    );
+    w.assert_looked_up(KEYS_SECRETS);
 }
 
 /// For every type: a change of each `*` attribute plans as a replacement, and a change of

@@ -16,6 +16,11 @@ pub struct Clients {
     pub efs: aws_sdk_efs::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub s3: aws_sdk_s3::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub kms: aws_sdk_kms::Client,
+    pub ssm: aws_sdk_ssm::Client,
+    pub secretsmanager: aws_sdk_secretsmanager::Client,
 }
 
 /// A stack directory with its own moto server.
@@ -161,6 +166,11 @@ impl World {
             efs: aws_sdk_efs::Client::new(&c),
             logs: aws_sdk_cloudwatchlogs::Client::new(&c),
             s3: self.s3().await,
+            dynamodb: aws_sdk_dynamodb::Client::new(&c),
+            sqs: aws_sdk_sqs::Client::new(&c),
+            kms: aws_sdk_kms::Client::new(&c),
+            ssm: aws_sdk_ssm::Client::new(&c),
+            secretsmanager: aws_sdk_secretsmanager::Client::new(&c),
         }
     }
 

@@ -16,4 +16,5 @@ mod refresh;
 mod s3_backend;
 mod schema;
 mod sensitive;
+mod serverless;
 mod validate;

@@ -1,0 +1,188 @@
+//! `aws_kms_alias`: a name (`alias/...`) for a KMS key.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_kms::types::AliasListEntry;
+use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{ResourceSchema, SchemaMeta};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{key_id_of, not_found};
+use crate::common::{api, code, observed, parse, read_back, read_found};
+use crate::Aws;
+
+pub const TYPE: &str = "aws_kms_alias";
+
+/// An alias of a KMS key.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `alias/` followed by the name (`alias/aws/...` is AWS's).
+    #[schemars(extend("x-force-new" = true))]
+    pub name: String,
+    /// The key's id or ARN.
+    pub target_key_id: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Outputs {
+    /// The alias name.
+    pub id: String,
+    pub arn: String,
+    /// The ARN of the key it names.
+    pub target_key_arn: String,
+}
+
+pub fn schema() -> ResourceSchema {
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
+}
+
+/// How `cairn import` names one: its name.
+pub const IMPORT_ID: &str = "the alias name (`alias/NAME`)";
+
+/// Every alias in the account and region (ListAliases, paged).
+async fn aliases(aws: &Aws) -> Result<Vec<AliasListEntry>, ProviderError> {
+    aws.kms
+        .list_aliases()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| api("ListAliases", "", e.into_service_error()))
+}
+
+fn view(a: &AliasListEntry, prior: &serde_json::Value) -> Option<Observed> {
+    let name = a.alias_name()?;
+    let key = a.target_key_id()?;
+    let arn = a.alias_arn().unwrap_or_default();
+    // The key as configured (id or ARN) when it is the same key.
+    let target = prior
+        .get("target_key_id")
+        .and_then(|t| t.as_str())
+        .filter(|t| key_id_of(t) == key)
+        .unwrap_or(key);
+    let key_arn = match arn.split_once(":alias/") {
+        Some((prefix, _)) => format!("{prefix}:key/{key}"),
+        None => String::new(),
+    };
+    let config = Config {
+        name: name.to_string(),
+        target_key_id: target.to_string(),
+    };
+    let outputs = Outputs {
+        id: name.to_string(),
+        arn: arn.to_string(),
+        target_key_arn: key_arn,
+    };
+    Some(observed(&schema(), name, &config, &outputs))
+}
+
+/// One paged ListAliases for all.
+pub async fn read(
+    aws: &Aws,
+    requests: &[ReadRequest],
+) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
+    let mut out: BTreeMap<String, Option<Observed>> =
+        requests.iter().map(|r| (r.id.clone(), None)).collect();
+    if requests.is_empty() {
+        return Ok(out);
+    }
+    let all = aliases(aws).await?;
+    for r in requests {
+        if let Some(a) = all.iter().find(|a| a.alias_name() == Some(r.id.as_str())) {
+            out.insert(r.id.clone(), view(a, &r.prior_inputs));
+        }
+    }
+    Ok(out)
+}
+
+async fn read_one(
+    aws: &Aws,
+    name: &str,
+    prior: &serde_json::Value,
+) -> Result<Option<Observed>, ProviderError> {
+    let request = [ReadRequest {
+        id: name.to_string(),
+        prior_inputs: prior.clone(),
+    }];
+    Ok(read(aws, &request).await?.remove(name).flatten())
+}
+
+pub async fn create(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    if !c.name.starts_with("alias/") {
+        return Err(ProviderError::InvalidConfig(format!(
+            "{TYPE}: name `{}` does not start with `alias/`",
+            c.name
+        )));
+    }
+    aws.kms
+        .create_alias()
+        .alias_name(&c.name)
+        .target_key_id(&c.target_key_id)
+        .send()
+        .await
+        .map_err(|e| api("CreateAlias", &c.name, e.into_service_error()))?;
+    read_back(TYPE, &c.name, || read_one(aws, &c.name, config)).await
+}
+
+/// By its unique name.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    read_found(vec![c.name], config, |r| async move { read(aws, &r).await }).await
+}
+
+/// By its name.
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_prefix(TYPE, import_id, "alias/", IMPORT_ID)?;
+    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
+}
+
+/// Points the alias at another key (UpdateAlias).
+pub async fn update(
+    aws: &Aws,
+    prior: &Observed,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let new: Config = parse(TYPE, config)?;
+    let name = &prior.id;
+    aws.kms
+        .update_alias()
+        .alias_name(name)
+        .target_key_id(&new.target_key_id)
+        .send()
+        .await
+        .map_err(|e| api("UpdateAlias", name, e.into_service_error()))?;
+    read_back(TYPE, name, || read_one(aws, name, config)).await
+}
+
+pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
+    match aws.kms.delete_alias().alias_name(&prior.id).send().await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = e.into_service_error();
+            if not_found(code(&e)) {
+                Ok(())
+            } else {
+                Err(api("DeleteAlias", &prior.id, e))
+            }
+        }
+    }
+}

@@ -1,0 +1,478 @@
+//! `aws_sqs_queue`: an SQS queue (standard or FIFO), with its dead-letter redrive policy and
+//! encryption.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use aws_sdk_sqs::types::QueueAttributeName as Attr;
+use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{ResourceSchema, SchemaMeta};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::common::{
+    api, code, observed, parse, read_back, read_found, retry, tag_changes, visible_tags,
+};
+use crate::Aws;
+
+pub const TYPE: &str = "aws_sqs_queue";
+
+fn thirty() -> i32 {
+    30
+}
+
+fn four_days() -> i32 {
+    345_600
+}
+
+/// An SQS queue.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The queue's name; a FIFO queue's ends in `.fifo`.
+    #[schemars(extend("x-force-new" = true))]
+    pub name: String,
+    /// First in, first out, exactly once.
+    #[serde(default)]
+    #[schemars(extend("x-force-new" = true))]
+    pub fifo_queue: bool,
+    /// FIFO queues: deduplicate by a SHA-256 of the body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_based_deduplication: Option<bool>,
+    /// Seconds a received message stays hidden from other consumers (0 to 43200).
+    #[serde(default = "thirty")]
+    pub visibility_timeout_seconds: i32,
+    /// Seconds a message is kept (60 to 1209600).
+    #[serde(default = "four_days")]
+    pub message_retention_seconds: i32,
+    /// Seconds each message is delayed before it can be received (0 to 900).
+    #[serde(default)]
+    pub delay_seconds: i32,
+    /// The largest message in bytes (AWS's own default when not set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_message_size: Option<i32>,
+    /// Seconds a receive waits for a message (long polling, 0 to 20).
+    #[serde(default)]
+    pub receive_wait_time_seconds: i32,
+    /// Where messages go after `maxReceiveCount` failed receives:
+    /// `{ deadLetterTargetArn = "...", maxReceiveCount = 5 }`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-document" = true))]
+    pub redrive_policy: Option<serde_json::Value>,
+    /// Encryption at rest with keys SQS manages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sqs_managed_sse_enabled: Option<bool>,
+    /// Encryption at rest with this KMS key (id, ARN or alias) instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_master_key_id: Option<String>,
+    /// Seconds SQS reuses a data key before calling KMS again (60 to 86400).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_data_key_reuse_period_seconds: Option<i32>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Outputs {
+    /// The queue's URL.
+    pub id: String,
+    pub arn: String,
+    pub url: String,
+}
+
+pub fn schema() -> ResourceSchema {
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            stateful: true,
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
+}
+
+/// How `cairn import` names one: its URL (or its name).
+pub const IMPORT_ID: &str =
+    "the queue URL (`https://sqs.REGION.amazonaws.com/ACCOUNT/NAME`) or the queue name";
+
+/// Whether an error code means the queue does not exist.
+fn gone(code: Option<&str>) -> bool {
+    matches!(
+        code,
+        Some("AWS.SimpleQueueService.NonExistentQueue" | "QueueDoesNotExist")
+    )
+}
+
+/// SQS refuses a name for 60 seconds after the queue of that name was deleted.
+fn deleted_recently(code: Option<&str>) -> bool {
+    matches!(
+        code,
+        Some("AWS.SimpleQueueService.QueueDeletedRecently" | "QueueDeletedRecently")
+    )
+}
+
+/// A configured document (table or JSON string) as JSON.
+fn document(doc: &serde_json::Value) -> serde_json::Value {
+    match doc {
+        serde_json::Value::String(s) => serde_json::from_str(s).unwrap_or_else(|_| doc.clone()),
+        other => other.clone(),
+    }
+}
+
+/// The redrive policy as AWS returns it, in the prior configuration's form where the two
+/// say the same (`maxReceiveCount` written as a string comes back as a number).
+fn redrive_view(raw: &str, prior: Option<&serde_json::Value>) -> Option<serde_json::Value> {
+    let mut have: serde_json::Value = serde_json::from_str(raw).ok()?;
+    if have.as_object().is_some_and(|o| o.is_empty()) {
+        return None;
+    }
+    let number = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.parse::<f64>().ok(),
+        other => other.as_f64(),
+    };
+    if let (Some(want), Some(obj)) = (prior.map(document), have.as_object_mut()) {
+        for (k, v) in obj.iter_mut() {
+            if let Some(w) = want.get(k) {
+                if w != v && number(w).is_some() && number(w) == number(v) {
+                    *v = w.clone();
+                }
+            }
+        }
+    }
+    Some(have)
+}
+
+/// The queue attributes a configuration sets, as SQS takes them (all of them when
+/// creating; on update the caller sends the changed ones).
+fn attributes(c: &Config) -> BTreeMap<Attr, String> {
+    let mut a = BTreeMap::new();
+    a.insert(
+        Attr::VisibilityTimeout,
+        c.visibility_timeout_seconds.to_string(),
+    );
+    a.insert(
+        Attr::MessageRetentionPeriod,
+        c.message_retention_seconds.to_string(),
+    );
+    a.insert(Attr::DelaySeconds, c.delay_seconds.to_string());
+    a.insert(
+        Attr::ReceiveMessageWaitTimeSeconds,
+        c.receive_wait_time_seconds.to_string(),
+    );
+    if let Some(m) = c.max_message_size {
+        a.insert(Attr::MaximumMessageSize, m.to_string());
+    }
+    a.insert(
+        Attr::RedrivePolicy,
+        c.redrive_policy
+            .as_ref()
+            .map(|d| document(d).to_string())
+            .unwrap_or_default(),
+    );
+    if let Some(d) = c.content_based_deduplication {
+        a.insert(Attr::ContentBasedDeduplication, d.to_string());
+    }
+    if let Some(s) = c.sqs_managed_sse_enabled {
+        a.insert(Attr::SqsManagedSseEnabled, s.to_string());
+    }
+    if let Some(k) = &c.kms_master_key_id {
+        a.insert(Attr::KmsMasterKeyId, k.clone());
+    }
+    if let Some(p) = c.kms_data_key_reuse_period_seconds {
+        a.insert(Attr::KmsDataKeyReusePeriodSeconds, p.to_string());
+    }
+    a
+}
+
+async fn read_one(
+    aws: &Aws,
+    url: &str,
+    prior: &serde_json::Value,
+) -> Result<Option<Observed>, ProviderError> {
+    let got = match aws
+        .sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(Attr::All)
+        .send()
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            let e = e.into_service_error();
+            if gone(code(&e)) {
+                return Ok(None);
+            }
+            return Err(api("GetQueueAttributes", url, e));
+        }
+    };
+    let none = HashMap::new();
+    let attrs = got.attributes().unwrap_or(&none);
+    let get = |k: Attr| attrs.get(&k).map(String::as_str);
+    let int = |k: Attr| get(k).and_then(|v| v.parse::<i32>().ok());
+    let flag = |k: Attr| get(k).map(|v| v == "true");
+    let arn = get(Attr::QueueArn).unwrap_or_default().to_string();
+    let name = arn
+        .rsplit(':')
+        .next()
+        .filter(|n| !n.is_empty())
+        .or_else(|| url.rsplit('/').next())
+        .unwrap_or_default()
+        .to_string();
+    let tags = match aws.sqs.list_queue_tags().queue_url(url).send().await {
+        Ok(t) => visible_tags(
+            t.tags()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        ),
+        Err(e) => {
+            let e = e.into_service_error();
+            if gone(code(&e)) {
+                return Ok(None);
+            }
+            return Err(api("ListQueueTags", url, e));
+        }
+    };
+    let fifo = flag(Attr::FifoQueue).unwrap_or(false);
+    let kms = get(Attr::KmsMasterKeyId)
+        .filter(|k| !k.is_empty())
+        .map(str::to_string);
+    let config = Config {
+        name,
+        fifo_queue: fifo,
+        content_based_deduplication: flag(Attr::ContentBasedDeduplication).filter(|_| fifo),
+        visibility_timeout_seconds: int(Attr::VisibilityTimeout).unwrap_or(30),
+        message_retention_seconds: int(Attr::MessageRetentionPeriod).unwrap_or(345_600),
+        delay_seconds: int(Attr::DelaySeconds).unwrap_or(0),
+        max_message_size: int(Attr::MaximumMessageSize),
+        receive_wait_time_seconds: int(Attr::ReceiveMessageWaitTimeSeconds).unwrap_or(0),
+        redrive_policy: get(Attr::RedrivePolicy)
+            .filter(|r| !r.is_empty())
+            .and_then(|r| redrive_view(r, prior.get("redrive_policy"))),
+        sqs_managed_sse_enabled: flag(Attr::SqsManagedSseEnabled),
+        kms_data_key_reuse_period_seconds: int(Attr::KmsDataKeyReusePeriodSeconds)
+            .filter(|_| kms.is_some()),
+        kms_master_key_id: kms,
+        tags,
+    };
+    let outputs = Outputs {
+        id: url.to_string(),
+        arn,
+        url: url.to_string(),
+    };
+    Ok(Some(observed(&schema(), url, &config, &outputs)))
+}
+
+/// GetQueueAttributes and ListQueueTags per queue, queues in parallel (SQS has no batch
+/// read).
+pub async fn read(
+    aws: &Aws,
+    requests: &[ReadRequest],
+) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
+    let reads = requests.iter().map(|r| async move {
+        read_one(aws, &r.id, &r.prior_inputs)
+            .await
+            .map(|o| (r.id.clone(), o))
+    });
+    Ok(futures::future::try_join_all(reads)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// The URL of the queue named `name`, if there is one.
+async fn url_of(aws: &Aws, name: &str) -> Result<Option<String>, ProviderError> {
+    match aws.sqs.get_queue_url().queue_name(name).send().await {
+        Ok(r) => Ok(r.queue_url().map(str::to_string)),
+        Err(e) => {
+            let e = e.into_service_error();
+            if gone(code(&e)) {
+                Ok(None)
+            } else {
+                Err(api("GetQueueUrl", name, e))
+            }
+        }
+    }
+}
+
+/// Creates the queue with every attribute and tag in one call; a name freed less than a
+/// minute ago is retried until SQS takes it again. CreateQueue answers with the existing
+/// queue of the name when its attributes match: that queue is refused rather than taken
+/// over.
+pub async fn create(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    if let Some(url) = url_of(aws, &c.name).await? {
+        return Err(ProviderError::Api(format!(
+            "CreateQueue {}: a queue of this name already exists ({url}); bring it under management with `cairn import`",
+            c.name
+        )));
+    }
+    let mut attrs = attributes(&c);
+    if c.redrive_policy.is_none() {
+        attrs.remove(&Attr::RedrivePolicy);
+    }
+    if c.fifo_queue {
+        attrs.insert(Attr::FifoQueue, "true".into());
+    }
+    let attrs: HashMap<Attr, String> = attrs.into_iter().collect();
+    let tags: HashMap<String, String> = c.tags.clone().into_iter().collect();
+    let url = retry(
+        Duration::from_secs(90),
+        |e: &aws_sdk_sqs::operation::create_queue::CreateQueueError| deleted_recently(code(e)),
+        || async {
+            aws.sqs
+                .create_queue()
+                .queue_name(&c.name)
+                .set_attributes(Some(attrs.clone()))
+                .set_tags((!tags.is_empty()).then(|| tags.clone()))
+                .send()
+                .await
+                .map_err(|e| e.into_service_error())
+        },
+    )
+    .await
+    .map_err(|e| api("CreateQueue", &c.name, e))?
+    .queue_url()
+    .unwrap_or_default()
+    .to_string();
+    read_back(TYPE, &url, || read_one(aws, &url, config)).await
+}
+
+/// By its unique name.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let Some(url) = url_of(aws, &c.name).await? else {
+        return Ok(Vec::new());
+    };
+    read_found(vec![url], config, |r| async move { read(aws, &r).await }).await
+}
+
+/// By its URL, or by its name.
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+    let url = if import_id.contains("://") {
+        import_id.to_string()
+    } else if import_id.starts_with("arn:") || import_id.contains('/') {
+        return Err(crate::common::malformed(
+            TYPE,
+            import_id,
+            "it is neither a URL nor a queue name",
+            IMPORT_ID,
+        ));
+    } else {
+        match url_of(aws, import_id).await? {
+            Some(u) => u,
+            None => return Ok(None),
+        }
+    };
+    crate::common::import_read(&url, |r| async move { read(aws, &r).await }).await
+}
+
+/// SetQueueAttributes with what changed (a removed redrive policy or KMS key set to empty);
+/// tags with TagQueue and UntagQueue.
+pub async fn update(
+    aws: &Aws,
+    prior: &Observed,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let old: Config = parse(TYPE, &prior.inputs)?;
+    let new: Config = parse(TYPE, config)?;
+    let url = &prior.id;
+    let before = attributes(&old);
+    let mut changed: HashMap<Attr, String> = attributes(&new)
+        .into_iter()
+        .filter(|(k, v)| before.get(k) != Some(v))
+        .collect();
+    if old.kms_master_key_id.is_some() && new.kms_master_key_id.is_none() {
+        changed.insert(Attr::KmsMasterKeyId, String::new());
+    }
+    if !changed.is_empty() {
+        aws.sqs
+            .set_queue_attributes()
+            .queue_url(url)
+            .set_attributes(Some(changed))
+            .send()
+            .await
+            .map_err(|e| api("SetQueueAttributes", url, e.into_service_error()))?;
+    }
+    let (removed, set) = tag_changes(&old.tags, &new.tags);
+    if !removed.is_empty() {
+        aws.sqs
+            .untag_queue()
+            .queue_url(url)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| api("UntagQueue", url, e.into_service_error()))?;
+    }
+    if !set.is_empty() {
+        aws.sqs
+            .tag_queue()
+            .queue_url(url)
+            .set_tags(Some(set.into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| api("TagQueue", url, e.into_service_error()))?;
+    }
+    read_back(TYPE, url, || read_one(aws, url, config)).await
+}
+
+/// Deletes the queue and the messages in it.
+pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
+    match aws.sqs.delete_queue().queue_url(&prior.id).send().await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = e.into_service_error();
+            if gone(code(&e)) {
+                Ok(())
+            } else {
+                Err(api("DeleteQueue", &prior.id, e))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn redrive_policies_read_in_the_configured_form() {
+        let raw = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:1:dlq","maxReceiveCount":5}"#;
+        let as_string =
+            json!({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:1:dlq", "maxReceiveCount": "5"});
+        assert_eq!(redrive_view(raw, Some(&as_string)), Some(as_string.clone()));
+        let as_text = json!(as_string.to_string());
+        assert_eq!(redrive_view(raw, Some(&as_text)), Some(as_string));
+        let changed =
+            json!({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:1:dlq", "maxReceiveCount": 3});
+        assert_eq!(
+            redrive_view(raw, Some(&changed)),
+            Some(
+                json!({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:1:dlq", "maxReceiveCount": 5})
+            )
+        );
+        assert_eq!(redrive_view("{}", None), None);
+    }
+
+    #[test]
+    fn creates_send_what_is_set() {
+        let c: Config = serde_json::from_value(json!({"name": "jobs"})).expect("config");
+        let a = attributes(&c);
+        assert_eq!(a[&Attr::VisibilityTimeout], "30");
+        assert_eq!(a[&Attr::MessageRetentionPeriod], "345600");
+        assert!(!a.contains_key(&Attr::MaximumMessageSize));
+        assert_eq!(a[&Attr::RedrivePolicy], "");
+    }
+}
