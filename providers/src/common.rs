@@ -419,6 +419,31 @@ pub fn json_covers(want: &serde_json::Value, have: &serde_json::Value) -> bool {
     }
 }
 
+/// Reads each request with `read_one`, all at once, for types whose API has no batch read:
+/// each requested id to what exists, or `None`.
+pub async fn read_each<'a, F, Fut>(
+    requests: &'a [cairn_engine::ReadRequest],
+    read_one: F,
+) -> Result<
+    std::collections::BTreeMap<String, Option<cairn_engine::Observed>>,
+    cairn_engine::ProviderError,
+>
+where
+    F: Fn(&'a cairn_engine::ReadRequest) -> Fut,
+    Fut: std::future::Future<
+        Output = Result<Option<cairn_engine::Observed>, cairn_engine::ProviderError>,
+    >,
+{
+    let reads = requests.iter().map(|r| {
+        let read = read_one(r);
+        async move { read.await.map(|o| (r.id.clone(), o)) }
+    });
+    Ok(futures::future::try_join_all(reads)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

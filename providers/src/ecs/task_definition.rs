@@ -135,15 +135,7 @@ pub async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
-    let reads = requests.iter().map(|r| async move {
-        read_one(aws, &r.id, &r.prior_inputs)
-            .await
-            .map(|o| (r.id.clone(), o))
-    });
-    Ok(futures::future::try_join_all(reads)
-        .await?
-        .into_iter()
-        .collect())
+    crate::common::read_each(requests, |r| read_one(aws, &r.id, &r.prior_inputs)).await
 }
 
 async fn read_one(
