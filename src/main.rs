@@ -1,6 +1,7 @@
 //! The `cairn` command: parses arguments, runs the engine, and renders everything it shows.
 
 mod adopt;
+mod artifacts;
 mod commands;
 mod diagnostics;
 mod fmt;

@@ -63,14 +63,17 @@ impl Failure {
 
 pub type Outcome = Result<Exit, Failure>;
 
-/// Parses, resolves and type-checks the stack in `dir`.
+/// Parses, resolves and type-checks the stack in `dir`, and zips the code of its Lambda
+/// functions (see `artifacts`).
 pub fn load_stack(dir: &Path, vars: &VarArgs) -> Result<Stack, Failure> {
     let catalog = cairn_providers::catalog();
     let inputs = VarInputs {
         assignments: vars.vars.clone(),
         files: vars.var_files.clone(),
     };
-    cairn_stacks::load(dir, &inputs, &catalog).map_err(Failure::Diagnostics)
+    let mut stack = cairn_stacks::load(dir, &inputs, &catalog).map_err(Failure::Diagnostics)?;
+    crate::artifacts::prepare(&mut stack)?;
+    Ok(stack)
 }
 
 /// The state backend of the stack in `dir`: `[backend]` when the stack has one, else the
@@ -146,6 +149,7 @@ pub async fn provider(stack: &Stack) -> Result<Arc<AwsProvider>, Failure> {
     let settings = AwsSettings {
         region: stack.provider.region.clone(),
         endpoint: stack.provider.endpoint.clone(),
+        artifacts: Some(stack.dir.join(cairn_providers::lambda::function::ARTIFACTS)),
     };
     Ok(Arc::new(AwsProvider::new(settings).await))
 }

@@ -3,14 +3,18 @@
 //! delete calls. The only crate that talks to AWS.
 
 pub mod cloudformation;
+pub mod cloudwatch;
 mod common;
 pub mod dynamodb;
 pub mod ec2;
+pub mod ecr;
 pub mod ecs;
 pub mod efs;
 pub mod elb;
+pub mod events;
 pub mod iam;
 pub mod kms;
+pub mod lambda;
 pub mod logs;
 pub mod rds;
 pub mod s3;
@@ -56,6 +60,12 @@ pub fn catalog() -> Catalog {
         elb::target_group::schema(),
         elb::listener::schema(),
         elb::listener_rule::schema(),
+        lambda::function::schema(),
+        lambda::permission::schema(),
+        ecr::schema(),
+        cloudwatch::schema(),
+        events::rule::schema(),
+        events::target::schema(),
         dynamodb::schema(),
         sqs::schema(),
         kms::key::schema(),
@@ -76,6 +86,9 @@ pub struct AwsSettings {
     pub region: Option<String>,
     /// Else `AWS_ENDPOINT_URL` (an emulator such as moto).
     pub endpoint: Option<String>,
+    /// Where the binary left the zips of Lambda functions' code (`<stack>/.cairn/artifacts`),
+    /// by `source_code_hash` (see `lambda::function`).
+    pub artifacts: Option<std::path::PathBuf>,
 }
 
 /// The AWS clients the resource types call.
@@ -89,6 +102,12 @@ pub struct Aws {
     pub ecs: aws_sdk_ecs::Client,
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
     pub rds: aws_sdk_rds::Client,
+    pub lambda: aws_sdk_lambda::Client,
+    pub ecr: aws_sdk_ecr::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub events: aws_sdk_eventbridge::Client,
+    /// See [`AwsSettings::artifacts`].
+    pub artifacts: Option<std::path::PathBuf>,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub sqs: aws_sdk_sqs::Client,
     pub kms: aws_sdk_kms::Client,
@@ -138,6 +157,11 @@ impl AwsProvider {
                 ecs: aws_sdk_ecs::Client::new(&shared),
                 elb: aws_sdk_elasticloadbalancingv2::Client::new(&shared),
                 rds: aws_sdk_rds::Client::new(&shared),
+                lambda: aws_sdk_lambda::Client::new(&shared),
+                ecr: aws_sdk_ecr::Client::new(&shared),
+                cloudwatch: aws_sdk_cloudwatch::Client::new(&shared),
+                events: aws_sdk_eventbridge::Client::new(&shared),
+                artifacts: settings.artifacts.clone(),
                 dynamodb: aws_sdk_dynamodb::Client::new(&shared),
                 sqs: aws_sdk_sqs::Client::new(&shared),
                 kms: aws_sdk_kms::Client::new(&shared),
@@ -191,6 +215,12 @@ macro_rules! dispatch {
             elb::target_group::TYPE => elb::target_group::$op($($arg),*).await,
             elb::listener::TYPE => elb::listener::$op($($arg),*).await,
             elb::listener_rule::TYPE => elb::listener_rule::$op($($arg),*).await,
+            lambda::function::TYPE => lambda::function::$op($($arg),*).await,
+            lambda::permission::TYPE => lambda::permission::$op($($arg),*).await,
+            ecr::TYPE => ecr::$op($($arg),*).await,
+            cloudwatch::TYPE => cloudwatch::$op($($arg),*).await,
+            events::rule::TYPE => events::rule::$op($($arg),*).await,
+            events::target::TYPE => events::target::$op($($arg),*).await,
             dynamodb::TYPE => dynamodb::$op($($arg),*).await,
             sqs::TYPE => sqs::$op($($arg),*).await,
             kms::key::TYPE => kms::key::$op($($arg),*).await,

@@ -51,6 +51,7 @@ async fn world() -> World {
     let settings = AwsSettings {
         region: Some("us-east-1".into()),
         endpoint: Some(moto.endpoint()),
+        artifacts: Some(artifacts_dir()),
     };
     let provider = AwsProvider::new(settings).await;
     let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -159,6 +160,14 @@ const KEYS_SECRETS: &[&str] = &[
     "aws_secretsmanager_secret",
     "aws_secretsmanager_secret_version",
 ];
+const SERVERLESS: &[&str] = &[
+    "aws_lambda_function",
+    "aws_lambda_permission",
+    "aws_ecr_repository",
+    "aws_cloudwatch_metric_alarm",
+    "aws_cloudwatch_event_rule",
+    "aws_cloudwatch_event_target",
+];
 const SCENARIOS: &[&[&str]] = &[
     NETWORK,
     BUCKET,
@@ -169,6 +178,7 @@ const SCENARIOS: &[&[&str]] = &[
     DATABASE,
     TABLE_QUEUE,
     KEYS_SECRETS,
+    SERVERLESS,
 ];
 
 /// Whether the lookup of `rtype` goes by ownership tags (or the token create passed) rather
@@ -228,6 +238,12 @@ fn elsewhere(rtype: &str, config: &Json, op: &OpContext) -> (Json, OpContext) {
         "aws_efs_mount_target" => set("subnet_id", json!("subnet-0000000000000000f")),
         "aws_lb_listener" => set("port", json!(8081)),
         "aws_lb_listener_rule" => set("priority", json!(999)),
+        "aws_lambda_function" => set("function_name", json!("absent")),
+        "aws_lambda_permission" => set("statement_id", json!("absent")),
+        "aws_ecr_repository" => set("name", json!("absent")),
+        "aws_cloudwatch_metric_alarm" => set("alarm_name", json!("absent")),
+        "aws_cloudwatch_event_rule" => set("name", json!("absent")),
+        "aws_cloudwatch_event_target" => set("target_id", json!("absent")),
         other => panic!("{other}: no lookup check; add it here"),
     }
     (config, op)
@@ -352,6 +368,8 @@ fn import_ids(rtype: &str, o: &Observed) -> Vec<String> {
 /// Attributes of cairn's own that AWS does not keep: an import cannot know them and shows
 /// them as not set.
 const NOT_IN_AWS: &[(&str, &str)] = &[
+    ("aws_lambda_function", "source"),
+    ("aws_ecr_repository", "force_delete"),
     ("aws_s3_bucket", "force_destroy"),
     ("aws_db_instance", "skip_final_snapshot"),
     ("aws_db_instance", "password"),
@@ -622,7 +640,7 @@ async fn imports_refuse_ids_in_the_wrong_format_and_find_nothing_for_absent_ones
     let w = &owned;
     let cat = catalog();
     let group_rule = |rest: &str| format!("sg-0123456789abcdef0_{rest}");
-    let malformed: Vec<(&str, Vec<String>)> = vec![
+    let mut malformed: Vec<(&str, Vec<String>)> = vec![
         (
             "aws_vpc",
             vec!["subnet-0123".into(), "vpc-".into(), "".into()],
@@ -742,6 +760,28 @@ async fn imports_refuse_ids_in_the_wrong_format_and_find_nothing_for_absent_ones
             ],
         ),
     ];
+    malformed.extend([
+        ("aws_lambda_function", vec!["".into(), "my function".into()]),
+        (
+            "aws_lambda_permission",
+            vec![
+                "api".into(),
+                "api/".into(),
+                "/allow".into(),
+                "api:/allow".into(),
+            ],
+        ),
+        ("aws_ecr_repository", vec!["".into()]),
+        ("aws_cloudwatch_metric_alarm", vec!["".into()]),
+        (
+            "aws_cloudwatch_event_rule",
+            vec!["orders/".into(), "/nightly".into()],
+        ),
+        (
+            "aws_cloudwatch_event_target",
+            vec!["nightly".into(), "nightly/".into()],
+        ),
+    ]);
     let covered: BTreeSet<String> = malformed.iter().map(|(t, _)| t.to_string()).collect();
     let all: BTreeSet<String> = cat.types.keys().cloned().collect();
     assert_eq!(covered, all, "every type has a malformed import id checked");
@@ -760,6 +800,12 @@ async fn imports_refuse_ids_in_the_wrong_format_and_find_nothing_for_absent_ones
     }
     let absent = [
         ("aws_vpc", "vpc-0000000000000000f".to_string()),
+        ("aws_lambda_function", "absent".into()),
+        ("aws_lambda_permission", "absent/allow".into()),
+        ("aws_ecr_repository", "absent".into()),
+        ("aws_cloudwatch_metric_alarm", "absent".into()),
+        ("aws_cloudwatch_event_rule", "orders/absent".into()),
+        ("aws_cloudwatch_event_target", "absent/t".into()),
         ("aws_security_group", "sg-0000000000000000f".into()),
         (
             "aws_security_group_rule",
@@ -2233,4 +2279,332 @@ fn force_new_attributes_replace_and_others_update() {
         }
     }
     assert!(checked > 60, "only {checked} attributes checked");
+}
+
+/// Where the Lambda scenario leaves the zips it uploads (one directory per test process).
+fn artifacts_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "cairn-conformance-artifacts-{}",
+        std::process::id()
+    ))
+}
+
+/// A zip of `files` (name, text), as a stack's `source` would give.
+fn zip_of(files: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, text) in files {
+        zip.start_file(*name, zip::write::SimpleFileOptions::default())
+            .expect("start file");
+        zip.write_all(text.as_bytes()).expect("write");
+    }
+    zip.finish().expect("finish").into_inner()
+}
+
+/// Leaves `zip` where the provider takes code from (as the binary does) and returns its
+/// `source_code_hash`.
+fn stage(zip: &[u8]) -> String {
+    use cairn_providers::lambda::function::{artifact_path, code_sha256};
+    let hash = code_sha256(zip);
+    let path = artifact_path(&artifacts_dir(), &hash).expect("a SHA-256");
+    std::fs::create_dir_all(artifacts_dir()).expect("artifacts dir");
+    std::fs::write(path, zip).expect("write zip");
+    hash
+}
+
+#[tokio::test]
+async fn serverless_types_conform() {
+    let owned = world().await;
+    let w = &owned;
+    let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(w._moto.endpoint())
+        .load()
+        .await;
+    let lambda = aws_sdk_lambda::Client::new(&shared);
+    let ecr = aws_sdk_ecr::Client::new(&shared);
+    let cloudwatch = aws_sdk_cloudwatch::Client::new(&shared);
+    let events = aws_sdk_eventbridge::Client::new(&shared);
+    let (lambda, ecr, cloudwatch, events) = (&lambda, &ecr, &cloudwatch, &events);
+
+    // moto checks that the role exists.
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    let role = w
+        .provider
+        .create(
+            "aws_iam_role",
+            &normalized(
+                "aws_iam_role",
+                &json!({"name": "fn-exec", "assume_role_policy": trust}),
+            ),
+            &ctx("role"),
+        )
+        .await
+        .expect("role");
+    let role_arn = role.outputs["arn"].as_str().expect("role arn").to_string();
+    let v1 = stage(&zip_of(&[(
+        "index.py",
+        "def handler(e, c):\n    return 1\n",
+    )]));
+    let v2 = stage(&zip_of(&[(
+        "index.py",
+        "def handler(e, c):\n    return 2\n",
+    )]));
+    assert_ne!(v1, v2);
+
+    let function = conform(
+        w,
+        "aws_lambda_function",
+        json!({"function_name": "conf-fn", "role": role_arn, "runtime": "python3.12",
+               "handler": "index.handler", "source": "fn", "source_code_hash": v1, "architectures": ["arm64"],
+               "environment": {"variables": {"TABLE": "t1"}}, "tags": {"App": "conf"}}),
+        // moto's UpdateFunctionCode ignores `Architectures`: they stay as created here.
+        Some(json!({"function_name": "conf-fn", "role": role_arn, "runtime": "python3.12",
+               "handler": "index.handler", "source": "fn", "source_code_hash": v2,
+               "timeout": 30, "memory_size": 256, "architectures": ["arm64"], "description": "handles things",
+               "environment": {"variables": {"TABLE": "t2", "MODE": "fast"}}, "tags": {"App": "conf", "Env": "test"}})),
+        |id| async move {
+            lambda
+                .update_function_configuration()
+                .function_name(&id)
+                .memory_size(512)
+                .send()
+                .await
+                .expect("update configuration");
+        },
+        |o| o.is_some_and(|o| o.inputs["memory_size"] == 512),
+    )
+    .await;
+    assert_eq!(function.inputs["source_code_hash"], json!(v2));
+    assert_eq!(
+        function.inputs["source"], "fn",
+        "source is kept from the configuration"
+    );
+    assert_eq!(function.outputs["code_sha256"], json!(v2));
+    let function_arn = function.outputs["arn"].as_str().expect("arn").to_string();
+    assert!(
+        function_arn.ends_with(":function:conf-fn"),
+        "{function_arn}"
+    );
+    assert!(
+        function.outputs["invoke_arn"]
+            .as_str()
+            .is_some_and(|a| a.contains(&function_arn) && a.ends_with("/invocations")),
+        "{}",
+        function.outputs
+    );
+    // A create whose zip the binary did not leave is refused, saying so.
+    let unstaged = w
+        .provider
+        .create(
+            "aws_lambda_function",
+            &normalized(
+                "aws_lambda_function",
+                &json!({"function_name": "conf-other", "role": role_arn, "runtime": "python3.12",
+                        "handler": "index.handler", "source": "other",
+                        "source_code_hash": cairn_providers::lambda::function::code_sha256(b"never staged")}),
+            ),
+            &ctx("aws_lambda_function.other"),
+        )
+        .await;
+    assert!(
+        matches!(&unstaged, Err(cairn_engine::ProviderError::InvalidConfig(m)) if m.contains("conf-other")),
+        "{unstaged:?}"
+    );
+
+    let repo = conform(
+        w,
+        "aws_ecr_repository",
+        json!({"name": "conf-repo", "image_scanning_configuration": {"scan_on_push": false},
+               "force_delete": true, "tags": {"App": "conf"}}),
+        // The SDK leaves `scanOnPush = false` out, and moto then ignores the call: the update
+        // here turns scanning on.
+        Some(
+            json!({"name": "conf-repo", "image_tag_mutability": "IMMUTABLE",
+               "image_scanning_configuration": {"scan_on_push": true},
+               "force_delete": true, "tags": {"App": "other"}}),
+        ),
+        |id| async move {
+            ecr.put_image_tag_mutability()
+                .repository_name(&id)
+                .image_tag_mutability(aws_sdk_ecr::types::ImageTagMutability::Mutable)
+                .send()
+                .await
+                .expect("put mutability");
+        },
+        |o| o.is_some_and(|o| o.inputs["image_tag_mutability"] == "MUTABLE"),
+    )
+    .await;
+    assert!(
+        repo.outputs["repository_url"]
+            .as_str()
+            .is_some_and(|u| u.ends_with(".amazonaws.com/conf-repo")),
+        "{}",
+        repo.outputs
+    );
+
+    let topic = "arn:aws:sns:us-east-1:123456789012:alerts";
+    let alarm = conform(
+        w,
+        "aws_cloudwatch_metric_alarm",
+        json!({"alarm_name": "conf-errors", "comparison_operator": "GreaterThanThreshold",
+               "evaluation_periods": 1, "metric_name": "Errors", "namespace": "AWS/Lambda",
+               "period": 300, "statistic": "Sum", "threshold": 5,
+               "dimensions": {"FunctionName": "conf-fn"}, "alarm_actions": [topic]}),
+        Some(json!({"alarm_name": "conf-errors", "comparison_operator": "GreaterThanOrEqualToThreshold",
+               "evaluation_periods": 3, "datapoints_to_alarm": 2, "metric_name": "Errors", "namespace": "AWS/Lambda",
+               "period": 60, "statistic": "Sum", "threshold": 10.5, "treat_missing_data": "notBreaching",
+               "alarm_description": "too many errors",
+               "dimensions": {"FunctionName": "conf-fn"}, "alarm_actions": [topic], "ok_actions": [topic],
+               "tags": {"Team": "core"}})),
+        |id| async move {
+            let arn = format!("arn:aws:cloudwatch:us-east-1:123456789012:alarm:{id}");
+            cloudwatch
+                .tag_resource()
+                .resource_arn(arn)
+                .tags(aws_sdk_cloudwatch::types::Tag::builder().key("Team").value("other").build())
+                .send()
+                .await
+                .expect("tag alarm");
+        },
+        tag_is("Team", "other"),
+    )
+    .await;
+
+    let rule = conform(
+        w,
+        "aws_cloudwatch_event_rule",
+        json!({"name": "conf-nightly", "schedule_expression": "rate(5 minutes)",
+               "description": "checks every five minutes"}),
+        Some(
+            json!({"name": "conf-nightly", "schedule_expression": "rate(1 minute)",
+               "description": "checks every minute", "state": "DISABLED", "tags": {"App": "conf"}}),
+        ),
+        |id| async move {
+            events
+                .enable_rule()
+                .name(&id)
+                .send()
+                .await
+                .expect("enable rule");
+        },
+        |o| o.is_some_and(|o| o.inputs["state"] == "ENABLED"),
+    )
+    .await;
+    let rule_arn = rule.outputs["arn"].as_str().expect("rule arn").to_string();
+
+    let target = conform(
+        w,
+        "aws_cloudwatch_event_target",
+        json!({"rule": "conf-nightly", "target_id": "fn", "arn": function_arn,
+               "input": {"action": "sweep"}}),
+        Some(
+            json!({"rule": "conf-nightly", "target_id": "fn", "arn": function_arn,
+               "input": "{\"action\": \"check\"}"}),
+        ),
+        |_| async {
+            events
+                .remove_targets()
+                .rule("conf-nightly")
+                .ids("fn")
+                .send()
+                .await
+                .expect("remove target");
+        },
+        |o| o.is_none(),
+    )
+    .await;
+    assert_eq!(target.id, "conf-nightly/fn");
+
+    let permission = conform(
+        w,
+        "aws_lambda_permission",
+        json!({"statement_id": "allow-nightly", "action": "lambda:InvokeFunction",
+               "function_name": "conf-fn", "principal": "events.amazonaws.com", "source_arn": rule_arn}),
+        None,
+        |_| async {
+            lambda
+                .remove_permission()
+                .function_name("conf-fn")
+                .statement_id("allow-nightly")
+                .send()
+                .await
+                .expect("remove permission");
+        },
+        |o| o.is_none(),
+    )
+    .await;
+    assert_eq!(permission.id, "conf-fn/allow-nightly");
+
+    // On a bus of its own, a rule's and a target's ids name the bus (Terraform's formats).
+    events
+        .create_event_bus()
+        .name("orders")
+        .send()
+        .await
+        .expect("bus");
+    let on_bus = w
+        .provider
+        .create(
+            "aws_cloudwatch_event_rule",
+            &normalized(
+                "aws_cloudwatch_event_rule",
+                &json!({"name": "conf-placed", "event_bus_name": "orders",
+                        "event_pattern": {"source": ["shop"], "detail-type": ["OrderPlaced"]}}),
+            ),
+            &ctx("aws_cloudwatch_event_rule.placed"),
+        )
+        .await
+        .expect("rule on a bus");
+    assert_eq!(on_bus.id, "orders/conf-placed");
+    assert_eq!(on_bus.inputs["event_pattern"]["source"], json!(["shop"]));
+    assert_eq!(
+        w.provider
+            .import("aws_cloudwatch_event_rule", "orders/conf-placed")
+            .await
+            .expect("import"),
+        Some(on_bus.clone())
+    );
+    let bus_target = w
+        .provider
+        .create(
+            "aws_cloudwatch_event_target",
+            &normalized(
+                "aws_cloudwatch_event_target",
+                &json!({"rule": "conf-placed", "event_bus_name": "orders", "target_id": "fn",
+                        "arn": function_arn, "input_path": "$.detail"}),
+            ),
+            &ctx("aws_cloudwatch_event_target.placed"),
+        )
+        .await
+        .expect("target on a bus");
+    assert_eq!(bus_target.id, "orders/conf-placed/fn");
+    assert_eq!(
+        w.provider
+            .import("aws_cloudwatch_event_target", "orders/conf-placed/fn")
+            .await
+            .expect("import"),
+        Some(bus_target.clone())
+    );
+    w.provider
+        .delete("aws_cloudwatch_event_target", &bus_target, &ctx("t"))
+        .await
+        .expect("delete target on a bus");
+    w.provider
+        .delete("aws_cloudwatch_event_rule", &on_bus, &ctx("r"))
+        .await
+        .expect("delete rule on a bus");
+
+    delete(w, "aws_lambda_permission", &permission).await;
+    delete(w, "aws_cloudwatch_event_target", &target).await;
+    delete(w, "aws_cloudwatch_event_rule", &rule).await;
+    delete(w, "aws_cloudwatch_metric_alarm", &alarm).await;
+    delete(w, "aws_ecr_repository", &repo).await;
+    delete(w, "aws_lambda_function", &function).await;
+    w.provider
+        .delete("aws_iam_role", &role, &ctx("role"))
+        .await
+        .expect("delete role");
+    w.assert_looked_up(SERVERLESS);
 }

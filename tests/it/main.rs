@@ -8,6 +8,7 @@ mod faults;
 mod fmt;
 mod harness;
 mod import;
+mod lambda;
 mod lifecycle;
 mod locking;
 mod modules;

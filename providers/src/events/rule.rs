@@ -1,0 +1,260 @@
+//! `aws_cloudwatch_event_rule`: an EventBridge rule, matching events by a pattern or firing on
+//! a schedule, that sends them to its targets (`aws_cloudwatch_event_target`).
+
+use std::collections::BTreeMap;
+
+use aws_sdk_eventbridge::types::RuleState;
+use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{ResourceSchema, SchemaMeta};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{default_bus, document, document_text, event_tags, on_bus, split_bus};
+use crate::common::{
+    api, code, is_not_found, observed, parse, read_back, read_found, tag_changes, visible_tags,
+};
+use crate::Aws;
+
+pub const TYPE: &str = "aws_cloudwatch_event_rule";
+
+fn enabled() -> String {
+    "ENABLED".into()
+}
+
+/// An EventBridge rule.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[schemars(extend("x-force-new" = true))]
+    pub name: String,
+    /// The bus the rule listens on.
+    #[serde(default = "default_bus")]
+    #[schemars(extend("x-force-new" = true))]
+    pub event_bus_name: String,
+    /// When the rule fires: `rate(5 minutes)` or `cron(0 12 * * ? *)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule_expression: Option<String>,
+    /// Which events the rule matches (a table or a JSON string).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-document" = true))]
+    pub event_pattern: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `ENABLED`, `DISABLED` or `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`.
+    #[serde(default = "enabled")]
+    pub state: String,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Outputs {
+    /// The rule name, or `<event_bus_name>/<name>` on a bus other than the default one.
+    pub id: String,
+    pub arn: String,
+}
+
+pub fn schema() -> ResourceSchema {
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
+}
+
+/// How `cairn import` names one: as its id.
+pub const IMPORT_ID: &str =
+    "the rule name, or `<event_bus_name>/<rule_name>` on a bus other than the default one";
+
+/// EventBridge has no batch read of rules by name: one DescribeRule (and its tags) per rule,
+/// in parallel.
+pub async fn read(
+    aws: &Aws,
+    requests: &[ReadRequest],
+) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
+    crate::common::read_each(requests, |r| read_one(aws, &r.id)).await
+}
+
+async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError> {
+    let (bus, name) = split_bus(id);
+    let rule = match aws
+        .events
+        .describe_rule()
+        .name(name)
+        .event_bus_name(bus)
+        .send()
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            let e = e.into_service_error();
+            if is_not_found(code(&e)) {
+                return Ok(None);
+            }
+            return Err(api("DescribeRule", id, e));
+        }
+    };
+    let arn = rule.arn().unwrap_or_default().to_string();
+    let tags = aws
+        .events
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .map_err(|e| api("ListTagsForResource", id, e.into_service_error()))?;
+    let config = Config {
+        name: rule.name().unwrap_or(name).to_string(),
+        event_bus_name: rule.event_bus_name().unwrap_or(bus).to_string(),
+        schedule_expression: rule
+            .schedule_expression()
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
+        event_pattern: rule.event_pattern().filter(|p| !p.is_empty()).map(document),
+        description: rule
+            .description()
+            .filter(|d| !d.is_empty())
+            .map(str::to_string),
+        state: rule
+            .state()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_else(enabled),
+        tags: visible_tags(tags.tags().iter().map(|t| (t.key(), t.value()))),
+    };
+    let outputs = Outputs {
+        id: id.to_string(),
+        arn,
+    };
+    Ok(Some(observed(&schema(), id, &config, &outputs)))
+}
+
+/// By its name (and bus).
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+    let (bus, name) = split_bus(import_id);
+    if bus.is_empty() || name.is_empty() {
+        return Err(crate::common::malformed(
+            TYPE,
+            import_id,
+            "its bus or its name is empty",
+            IMPORT_ID,
+        ));
+    }
+    read_one(aws, import_id).await
+}
+
+/// PutRule sets every attribute of the rule (creating it when new), and its tags only when
+/// it creates it.
+async fn put(aws: &Aws, c: &Config, tags: bool) -> Result<(), ProviderError> {
+    let id = on_bus(&c.event_bus_name, &c.name);
+    aws.events
+        .put_rule()
+        .name(&c.name)
+        .event_bus_name(&c.event_bus_name)
+        .set_schedule_expression(c.schedule_expression.clone())
+        .set_event_pattern(c.event_pattern.as_ref().map(document_text))
+        .set_description(c.description.clone())
+        .state(RuleState::from(c.state.as_str()))
+        .set_tags(if tags && !c.tags.is_empty() {
+            Some(event_tags(&c.tags)?)
+        } else {
+            None
+        })
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| api("PutRule", &id, e.into_service_error()))
+}
+
+pub async fn create(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    put(aws, &c, true).await?;
+    let id = on_bus(&c.event_bus_name, &c.name);
+    read_back(TYPE, &id, || read_one(aws, &id)).await
+}
+
+/// By its unique name on its bus.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let id = on_bus(&c.event_bus_name, &c.name);
+    read_found(vec![id], config, |r| async move { read(aws, &r).await }).await
+}
+
+pub async fn update(
+    aws: &Aws,
+    prior: &Observed,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let old: Config = parse(TYPE, &prior.inputs)?;
+    let new: Config = parse(TYPE, config)?;
+    let id = &prior.id;
+    let settings = |c: &Config| {
+        (
+            c.schedule_expression.clone(),
+            c.event_pattern.clone(),
+            c.description.clone(),
+            c.state.clone(),
+        )
+    };
+    if settings(&old) != settings(&new) {
+        put(aws, &new, false).await?;
+    }
+    let arn = prior
+        .outputs
+        .get("arn")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default();
+    let (removed, set) = tag_changes(&old.tags, &new.tags);
+    if !removed.is_empty() {
+        aws.events
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| api("UntagResource", id, e.into_service_error()))?;
+    }
+    if !set.is_empty() {
+        aws.events
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(event_tags(&set)?))
+            .send()
+            .await
+            .map_err(|e| api("TagResource", id, e.into_service_error()))?;
+    }
+    read_back(TYPE, id, || read_one(aws, id)).await
+}
+
+/// A rule with targets cannot be deleted: its targets (which refer to it) go first.
+pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
+    let (bus, name) = split_bus(&prior.id);
+    match aws
+        .events
+        .delete_rule()
+        .name(name)
+        .event_bus_name(bus)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = e.into_service_error();
+            if is_not_found(code(&e)) {
+                Ok(())
+            } else {
+                Err(api("DeleteRule", &prior.id, e))
+            }
+        }
+    }
+}
