@@ -2,6 +2,7 @@
 //! and outputs structs, from which the schema derives) and its create, read, update and
 //! delete calls. The only crate that talks to AWS.
 
+pub mod apigatewayv2;
 pub mod cloudformation;
 pub mod cloudwatch;
 mod common;
@@ -73,6 +74,10 @@ pub fn catalog() -> Catalog {
         ssm::schema(),
         secretsmanager::secret::schema(),
         secretsmanager::version::schema(),
+        apigatewayv2::api::schema(),
+        apigatewayv2::stage::schema(),
+        apigatewayv2::integration::schema(),
+        apigatewayv2::route::schema(),
     ] {
         c.insert(schema);
     }
@@ -113,8 +118,27 @@ pub struct Aws {
     pub kms: aws_sdk_kms::Client,
     pub ssm: aws_sdk_ssm::Client,
     pub secretsmanager: aws_sdk_secretsmanager::Client,
+    pub apigateway: aws_sdk_apigatewayv2::Client,
+    pub sts: aws_sdk_sts::Client,
+    /// The account's id, asked of STS once, when an ARN that names it is first needed.
+    account: tokio::sync::OnceCell<String>,
     /// Region, for ARNs and bucket locations.
     pub region: String,
+}
+
+impl Aws {
+    /// The id of the account the credentials belong to (GetCallerIdentity, once).
+    pub async fn account(&self) -> Result<String, ProviderError> {
+        self.account
+            .get_or_try_init(|| async {
+                let me = self.sts.get_caller_identity().send().await.map_err(|e| {
+                    common::api("GetCallerIdentity", "the caller", e.into_service_error())
+                })?;
+                Ok::<_, ProviderError>(me.account().unwrap_or_default().to_string())
+            })
+            .await
+            .cloned()
+    }
 }
 
 /// The provider: AWS clients and the catalog.
@@ -167,6 +191,9 @@ impl AwsProvider {
                 kms: aws_sdk_kms::Client::new(&shared),
                 ssm: aws_sdk_ssm::Client::new(&shared),
                 secretsmanager: aws_sdk_secretsmanager::Client::new(&shared),
+                apigateway: aws_sdk_apigatewayv2::Client::new(&shared),
+                sts: aws_sdk_sts::Client::new(&shared),
+                account: tokio::sync::OnceCell::new(),
                 region,
             },
             catalog: catalog(),
@@ -228,6 +255,10 @@ macro_rules! dispatch {
             ssm::TYPE => ssm::$op($($arg),*).await,
             secretsmanager::secret::TYPE => secretsmanager::secret::$op($($arg),*).await,
             secretsmanager::version::TYPE => secretsmanager::version::$op($($arg),*).await,
+            apigatewayv2::api::TYPE => apigatewayv2::api::$op($($arg),*).await,
+            apigatewayv2::stage::TYPE => apigatewayv2::stage::$op($($arg),*).await,
+            apigatewayv2::integration::TYPE => apigatewayv2::integration::$op($($arg),*).await,
+            apigatewayv2::route::TYPE => apigatewayv2::route::$op($($arg),*).await,
             other => Err(ProviderError::UnknownType(other.to_string())),
         }
     };

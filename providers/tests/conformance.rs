@@ -168,6 +168,12 @@ const SERVERLESS: &[&str] = &[
     "aws_cloudwatch_event_rule",
     "aws_cloudwatch_event_target",
 ];
+const API_GATEWAY: &[&str] = &[
+    "aws_apigatewayv2_api",
+    "aws_apigatewayv2_stage",
+    "aws_apigatewayv2_integration",
+    "aws_apigatewayv2_route",
+];
 const SCENARIOS: &[&[&str]] = &[
     NETWORK,
     BUCKET,
@@ -179,6 +185,7 @@ const SCENARIOS: &[&[&str]] = &[
     TABLE_QUEUE,
     KEYS_SECRETS,
     SERVERLESS,
+    API_GATEWAY,
 ];
 
 /// Whether the lookup of `rtype` goes by ownership tags (or the token create passed) rather
@@ -196,6 +203,7 @@ fn found_by_tags(rtype: &str) -> bool {
             | "aws_efs_access_point"
             | "aws_ecs_task_definition"
             | "aws_kms_key"
+            | "aws_apigatewayv2_api"
     )
 }
 
@@ -244,6 +252,9 @@ fn elsewhere(rtype: &str, config: &Json, op: &OpContext) -> (Json, OpContext) {
         "aws_cloudwatch_metric_alarm" => set("alarm_name", json!("absent")),
         "aws_cloudwatch_event_rule" => set("name", json!("absent")),
         "aws_cloudwatch_event_target" => set("target_id", json!("absent")),
+        "aws_apigatewayv2_stage" => set("name", json!("absent")),
+        "aws_apigatewayv2_integration" => set("integration_uri", json!("https://absent.example")),
+        "aws_apigatewayv2_route" => set("route_key", json!("GET /absent")),
         other => panic!("{other}: no lookup check; add it here"),
     }
     (config, op)
@@ -340,6 +351,9 @@ fn import_ids(rtype: &str, o: &Observed) -> Vec<String> {
             )]
         }
         "aws_ecs_cluster" => vec![input("name"), o.id.clone()],
+        "aws_apigatewayv2_stage" | "aws_apigatewayv2_integration" | "aws_apigatewayv2_route" => {
+            vec![format!("{}/{}", input("api_id"), o.id)]
+        }
         "aws_sqs_queue" | "aws_secretsmanager_secret" => vec![o.id.clone(), input("name")],
         "aws_kms_key" => vec![
             o.id.clone(),
@@ -781,6 +795,16 @@ async fn imports_refuse_ids_in_the_wrong_format_and_find_nothing_for_absent_ones
             "aws_cloudwatch_event_target",
             vec!["nightly".into(), "nightly/".into()],
         ),
+        ("aws_apigatewayv2_api", vec!["".into(), "two words".into()]),
+        (
+            "aws_apigatewayv2_stage",
+            vec!["abc".into(), "abc/".into(), "/$default".into()],
+        ),
+        (
+            "aws_apigatewayv2_integration",
+            vec!["abc".into(), "abc/def/ghi".into()],
+        ),
+        ("aws_apigatewayv2_route", vec!["abc".into(), "/def".into()]),
     ]);
     let covered: BTreeSet<String> = malformed.iter().map(|(t, _)| t.to_string()).collect();
     let all: BTreeSet<String> = cat.types.keys().cloned().collect();
@@ -803,6 +827,10 @@ async fn imports_refuse_ids_in_the_wrong_format_and_find_nothing_for_absent_ones
         ("aws_lambda_function", "absent".into()),
         ("aws_lambda_permission", "absent/allow".into()),
         ("aws_ecr_repository", "absent".into()),
+        ("aws_apigatewayv2_api", "absentid".into()),
+        ("aws_apigatewayv2_stage", "absentid/$default".into()),
+        ("aws_apigatewayv2_integration", "absentid/abcdefg".into()),
+        ("aws_apigatewayv2_route", "absentid/abcdefg".into()),
         ("aws_cloudwatch_metric_alarm", "absent".into()),
         ("aws_cloudwatch_event_rule", "orders/absent".into()),
         ("aws_cloudwatch_event_target", "absent/t".into()),
@@ -2607,4 +2635,168 @@ async fn serverless_types_conform() {
         .await
         .expect("delete role");
     w.assert_looked_up(SERVERLESS);
+}
+
+/// An HTTP API with CORS, its `$default` stage with throttling and access logs, a Lambda
+/// proxy integration and a route to it (moto checks no ARNs of API Gateway's integrations).
+#[tokio::test]
+async fn api_gateway_types_conform() {
+    let owned = world().await;
+    let w = &owned;
+    let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(w._moto.endpoint())
+        .load()
+        .await;
+    let gateway = &aws_sdk_apigatewayv2::Client::new(&shared);
+
+    let api = conform(
+        w,
+        "aws_apigatewayv2_api",
+        json!({"name": "conf-http", "protocol_type": "HTTP", "description": "jobs",
+               "cors_configuration": {"allow_origins": ["https://b.example", "https://a.example"],
+                                      "allow_methods": ["POST", "GET"], "allow_headers": ["content-type"],
+                                      "max_age": 300},
+               "tags": {"App": "conf"}}),
+        Some(json!({"name": "conf-http-2", "protocol_type": "HTTP",
+               "cors_configuration": {"allow_origins": ["*"], "allow_methods": ["GET"],
+                                      "allow_credentials": false},
+               "tags": {"App": "conf", "Env": "t"}})),
+        |id| async move {
+            gateway
+                .update_api()
+                .api_id(id)
+                .description("by hand")
+                .send()
+                .await
+                .expect("update api");
+        },
+        |o| o.is_some_and(|o| o.inputs["description"] == "by hand"),
+    )
+    .await;
+    let api_id = api.id.clone();
+    assert_eq!(
+        api.outputs["execution_arn"],
+        format!("arn:aws:execute-api:us-east-1:123456789012:{api_id}")
+    );
+    assert_eq!(
+        api.outputs["api_endpoint"],
+        format!("https://{api_id}.execute-api.us-east-1.amazonaws.com")
+    );
+    // Removing CORS removes it in AWS (UpdateApi alone cannot).
+    let bare = w
+        .provider
+        .update(
+            "aws_apigatewayv2_api",
+            &api,
+            &normalized(
+                "aws_apigatewayv2_api",
+                &json!({"name": "conf-http-2", "protocol_type": "HTTP", "description": "by hand",
+                        "tags": {"App": "conf", "Env": "t"}}),
+            ),
+            &ctx("aws_apigatewayv2_api.test"),
+        )
+        .await
+        .expect("update api without cors");
+    assert!(
+        bare.inputs.get("cors_configuration").is_none(),
+        "{}",
+        bare.inputs
+    );
+
+    let logs = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/apigateway/conf";
+    let stage = conform(
+        w,
+        "aws_apigatewayv2_stage",
+        json!({"api_id": api_id, "name": "$default", "auto_deploy": true,
+               "default_route_settings": {"throttling_burst_limit": 100, "throttling_rate_limit": 50.5},
+               "access_log_settings": {"destination_arn": logs, "format": "$context.requestId"},
+               "stage_variables": {"mode": "a"}, "tags": {"App": "conf"}}),
+        Some(json!({"api_id": api_id, "name": "$default", "auto_deploy": true, "description": "live",
+               "default_route_settings": {"throttling_burst_limit": 200, "throttling_rate_limit": 50,
+                                          "detailed_metrics_enabled": true},
+               "stage_variables": {"mode": "b", "region": "us-east-1"}, "tags": {"App": "conf"}})),
+        |name| async move {
+            gateway
+                .update_stage()
+                .api_id(&api_id)
+                .stage_name(name)
+                .description("by hand")
+                .send()
+                .await
+                .expect("update stage");
+        },
+        |o| o.is_some_and(|o| o.inputs["description"] == "by hand"),
+    )
+    .await;
+    assert_eq!(
+        stage.outputs["invoke_url"],
+        format!("https://{}.execute-api.us-east-1.amazonaws.com/", api.id)
+    );
+    assert_eq!(
+        stage.outputs["execution_arn"],
+        format!(
+            "arn:aws:execute-api:us-east-1:123456789012:{}/$default",
+            api.id
+        )
+    );
+    let api_id = api.id.clone();
+
+    let function = "arn:aws:lambda:us-east-1:123456789012:function:conf-submit";
+    let integration = conform(
+        w,
+        "aws_apigatewayv2_integration",
+        json!({"api_id": api_id, "integration_type": "AWS_PROXY", "integration_uri": function,
+               "integration_method": "POST", "payload_format_version": "2.0",
+               "timeout_milliseconds": 10000}),
+        Some(
+            json!({"api_id": api_id, "integration_type": "AWS_PROXY", "integration_uri": function,
+               "integration_method": "POST", "payload_format_version": "2.0",
+               "timeout_milliseconds": 29000, "description": "submit"}),
+        ),
+        |id| async move {
+            gateway
+                .update_integration()
+                .api_id(&api_id)
+                .integration_id(id)
+                .timeout_in_millis(5000)
+                .send()
+                .await
+                .expect("update integration");
+        },
+        |o| o.is_some_and(|o| o.inputs["timeout_milliseconds"] == 5000),
+    )
+    .await;
+    let api_id = api.id.clone();
+
+    let target = format!("integrations/{}", integration.id);
+    let route = conform(
+        w,
+        "aws_apigatewayv2_route",
+        json!({"api_id": api_id, "route_key": "POST /jobs", "target": target}),
+        Some(
+            json!({"api_id": api_id, "route_key": "POST /jobs/{id}", "target": target,
+                    "operation_name": "submit"}),
+        ),
+        |id| async move {
+            gateway
+                .update_route()
+                .api_id(&api_id)
+                .route_id(id)
+                .authorization_type(aws_sdk_apigatewayv2::types::AuthorizationType::AwsIam)
+                .send()
+                .await
+                .expect("update route");
+        },
+        |o| o.is_some_and(|o| o.inputs["authorization_type"] == "AWS_IAM"),
+    )
+    .await;
+    assert_eq!(route.inputs["target"], json!(target));
+
+    delete(w, "aws_apigatewayv2_route", &route).await;
+    delete(w, "aws_apigatewayv2_integration", &integration).await;
+    delete(w, "aws_apigatewayv2_stage", &stage).await;
+    // The API last: deleting it takes what is left in it too.
+    delete(w, "aws_apigatewayv2_api", &api).await;
+    w.assert_looked_up(API_GATEWAY);
 }

@@ -53,12 +53,10 @@ fn python() -> &'static str {
     }
 }
 
-/// Runs moto's own server entry point with werkzeug's `threaded` turned off, so that moto
-/// answers one request at a time.
-const SERIAL_MOTO: &str = "import sys, moto.server as s\n\
-run = s.run_simple\n\
-s.run_simple = lambda *a, **k: run(*a, **{**k, 'threaded': False})\n\
-s.main(sys.argv[1:])\n";
+/// moto's own server entry point with the few calls cairn uses that moto lacks added on its
+/// own models (API Gateway v2's UpdateStage and DeleteAccessLogSettings), and `--serial` to
+/// answer one request at a time.
+const MOTO: &str = include_str!("moto.py");
 
 fn which(cmd: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -103,19 +101,17 @@ impl Moto {
     }
 
     fn launch(serial: bool) -> Moto {
-        let cmd = moto_command();
+        moto_command();
         for _attempt in 0..3 {
             let port = free_port();
             let log =
                 std::env::temp_dir().join(format!("cairn-moto-{}-{port}.log", std::process::id()));
             let log_file = std::fs::File::create(&log).expect("cannot create the moto log");
-            let mut command = if serial {
-                let mut c = Command::new(python());
-                c.args(["-c", SERIAL_MOTO]);
-                c
-            } else {
-                Command::new(&cmd)
-            };
+            let mut command = Command::new(python());
+            command.args(["-c", MOTO]);
+            if serial {
+                command.arg("--serial");
+            }
             let child = command
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")

@@ -1,0 +1,265 @@
+//! `aws_apigatewayv2_integration`: what a route of an API Gateway v2 API calls (a Lambda
+//! function, an HTTP endpoint, ...).
+
+use std::collections::BTreeMap;
+
+use aws_sdk_apigatewayv2::types::{ConnectionType, Integration, IntegrationType};
+use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{ResourceSchema, SchemaMeta};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{api_of, split_import};
+use crate::common::{api, code, is_not_found, observed, parse, read_back};
+use crate::Aws;
+
+pub const TYPE: &str = "aws_apigatewayv2_integration";
+
+/// An integration of an API.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The API's id.
+    #[schemars(extend("x-force-new" = true))]
+    pub api_id: String,
+    /// `AWS_PROXY` (a Lambda function), `HTTP_PROXY`, `MOCK` (WebSocket APIs), `AWS` or `HTTP`.
+    #[schemars(extend("x-force-new" = true))]
+    pub integration_type: String,
+    /// What is called: a Lambda function's ARN (or invoke ARN), or a URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integration_uri: Option<String>,
+    /// The HTTP method of the call (`POST` for Lambda functions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integration_method: Option<String>,
+    /// The event shape a Lambda function gets: `1.0` or `2.0` (HTTP APIs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload_format_version: Option<String>,
+    /// `INTERNET` or `VPC_LINK`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_type: Option<String>,
+    /// The VPC link, for `VPC_LINK` connections.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// The role API Gateway calls with (AWS integrations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials_arn: Option<String>,
+    /// Milliseconds before API Gateway gives up (50 to 30000 for HTTP APIs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_milliseconds: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Outputs {
+    /// The integration's id (routes target `integrations/<id>`).
+    pub id: String,
+}
+
+pub fn schema() -> ResourceSchema {
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
+}
+
+/// How `cairn import` names one: `<api_id>/<integration id>` (Terraform's format).
+pub const IMPORT_ID: &str = "`<api_id>/<integration id>`";
+
+/// The integrations of `api_id` (GetIntegrations, paged); none when the API is gone.
+async fn integrations(aws: &Aws, api_id: &str) -> Result<Vec<Integration>, ProviderError> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = match aws
+            .apigateway
+            .get_integrations()
+            .api_id(api_id)
+            .set_next_token(token.take())
+            .send()
+            .await
+        {
+            Ok(p) => p,
+            Err(e) => {
+                let e = e.into_service_error();
+                if is_not_found(code(&e)) {
+                    return Ok(Vec::new());
+                }
+                return Err(api("GetIntegrations", api_id, e));
+            }
+        };
+        out.extend(page.items().iter().cloned());
+        match page.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => return Ok(out),
+        }
+    }
+}
+
+/// One GetIntegrations per API, in parallel: each answers for every integration of that API.
+pub async fn read(
+    aws: &Aws,
+    requests: &[ReadRequest],
+) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
+    let mut out: BTreeMap<String, Option<Observed>> =
+        requests.iter().map(|r| (r.id.clone(), None)).collect();
+    let mut by_api: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for r in requests {
+        by_api
+            .entry(api_of(TYPE, &r.id, &r.prior_inputs)?)
+            .or_default()
+            .push(&r.id);
+    }
+    let reads = by_api.into_iter().map(|(api_id, ids)| async move {
+        let found = integrations(aws, &api_id).await?;
+        Ok::<_, ProviderError>(
+            found
+                .iter()
+                .filter(|i| ids.contains(&i.integration_id().unwrap_or_default()))
+                .map(|i| view(&api_id, i))
+                .collect::<Vec<_>>(),
+        )
+    });
+    for o in futures::future::try_join_all(reads)
+        .await?
+        .into_iter()
+        .flatten()
+    {
+        out.insert(o.id.clone(), Some(o));
+    }
+    Ok(out)
+}
+
+fn view(api_id: &str, i: &Integration) -> Observed {
+    let id = i.integration_id().unwrap_or_default();
+    let text = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_string);
+    let config = Config {
+        api_id: api_id.to_string(),
+        integration_type: i
+            .integration_type()
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default(),
+        integration_uri: text(i.integration_uri()),
+        integration_method: text(i.integration_method()),
+        payload_format_version: text(i.payload_format_version()),
+        connection_type: i.connection_type().map(|t| t.as_str().to_string()),
+        connection_id: text(i.connection_id()),
+        credentials_arn: text(i.credentials_arn()),
+        timeout_milliseconds: i.timeout_in_millis(),
+        description: text(i.description()),
+    };
+    let outputs = Outputs { id: id.to_string() };
+    observed(&schema(), id, &config, &outputs)
+}
+
+async fn read_one(aws: &Aws, api_id: &str, id: &str) -> Result<Option<Observed>, ProviderError> {
+    let prior = serde_json::json!({ "api_id": api_id });
+    let request = crate::common::request(id, prior);
+    Ok(crate::common::only(id, read(aws, &request).await?))
+}
+
+/// By `<api_id>/<integration id>`.
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    let (api_id, id) = split_import(TYPE, import_id, IMPORT_ID)?;
+    read_one(aws, api_id, id).await
+}
+
+pub async fn create(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let made = aws
+        .apigateway
+        .create_integration()
+        .api_id(&c.api_id)
+        .integration_type(IntegrationType::from(c.integration_type.as_str()))
+        .set_integration_uri(c.integration_uri.clone())
+        .set_integration_method(c.integration_method.clone())
+        .set_payload_format_version(c.payload_format_version.clone())
+        .set_connection_type(c.connection_type.as_deref().map(ConnectionType::from))
+        .set_connection_id(c.connection_id.clone())
+        .set_credentials_arn(c.credentials_arn.clone())
+        .set_timeout_in_millis(c.timeout_milliseconds)
+        .set_description(c.description.clone())
+        .send()
+        .await
+        .map_err(|e| api("CreateIntegration", &c.api_id, e.into_service_error()))?;
+    let id = made.integration_id().unwrap_or_default().to_string();
+    read_back(TYPE, &id, || read_one(aws, &c.api_id, &id)).await
+}
+
+/// Integrations have neither tags nor names: the API's integrations that are what `config`
+/// describes (same type, target and method) are what an interrupted create may have made.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let key = |o: &Config| {
+        (
+            o.integration_type.clone(),
+            o.integration_uri.clone(),
+            o.integration_method.clone(),
+        )
+    };
+    Ok(integrations(aws, &c.api_id)
+        .await?
+        .iter()
+        .map(|i| view(&c.api_id, i))
+        .filter(|o| parse::<Config>(TYPE, &o.inputs).is_ok_and(|found| key(&found) == key(&c)))
+        .collect())
+}
+
+pub async fn update(
+    aws: &Aws,
+    prior: &Observed,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    let id = &prior.id;
+    aws.apigateway
+        .update_integration()
+        .api_id(&c.api_id)
+        .integration_id(id)
+        .set_integration_uri(c.integration_uri.clone())
+        .set_integration_method(c.integration_method.clone())
+        .set_payload_format_version(c.payload_format_version.clone())
+        .set_connection_type(c.connection_type.as_deref().map(ConnectionType::from))
+        .set_connection_id(c.connection_id.clone())
+        .set_credentials_arn(c.credentials_arn.clone())
+        .set_timeout_in_millis(c.timeout_milliseconds)
+        .description(c.description.clone().unwrap_or_default())
+        .send()
+        .await
+        .map_err(|e| api("UpdateIntegration", id, e.into_service_error()))?;
+    read_back(TYPE, id, || read_one(aws, &c.api_id, id)).await
+}
+
+pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
+    let api_id = api_of(TYPE, &prior.id, &prior.inputs)?;
+    match aws
+        .apigateway
+        .delete_integration()
+        .api_id(&api_id)
+        .integration_id(&prior.id)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = e.into_service_error();
+            if is_not_found(code(&e)) {
+                Ok(())
+            } else {
+                Err(api("DeleteIntegration", &prior.id, e))
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! API Gateway v2 resource types (HTTP and WebSocket APIs, their stages, integrations and
+//! routes) and what they share: the API a child resource belongs to, ARNs, tags.
+
+pub mod api;
+pub mod integration;
+pub mod route;
+pub mod stage;
+
+use std::collections::{BTreeMap, HashMap};
+
+use cairn_engine::ProviderError;
+
+use crate::common::malformed;
+
+/// The API a stage, integration or route belongs to: its `api_id` among the inputs last
+/// applied (ids of those are unique only within their API).
+fn api_of(rtype: &str, id: &str, prior: &serde_json::Value) -> Result<String, ProviderError> {
+    prior
+        .get("api_id")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| {
+            ProviderError::InvalidConfig(format!(
+                "{rtype} {id}: the recorded inputs name no api_id to read it from"
+            ))
+        })
+}
+
+/// `API_ID/CHILD` (Terraform's import format of stages, integrations and routes).
+fn split_import<'a>(
+    rtype: &str,
+    import_id: &'a str,
+    format: &str,
+) -> Result<(&'a str, &'a str), ProviderError> {
+    match import_id.split_once('/') {
+        Some((api, child))
+            if !api.is_empty()
+                && !child.is_empty()
+                && !child.contains('/')
+                && !import_id.contains(char::is_whitespace) =>
+        {
+            Ok((api, child))
+        }
+        _ => Err(malformed(
+            rtype,
+            import_id,
+            "it is not two parts separated by `/`",
+            format,
+        )),
+    }
+}
+
+/// The ARN of an API, or of something under it (`/stages/NAME`).
+fn arn(region: &str, path: &str) -> String {
+    format!("arn:aws:apigateway:{region}::/apis/{path}")
+}
+
+/// The ARN to invoke an API with (`execute-api`), what Lambda permissions name as their source.
+fn execution_arn(region: &str, account: &str, api_id: &str) -> String {
+    format!("arn:aws:execute-api:{region}:{account}:{api_id}")
+}
+
+/// Tags as API Gateway takes them.
+fn tag_map(tags: &BTreeMap<String, String>) -> Option<HashMap<String, String>> {
+    (!tags.is_empty()).then(|| tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+}
+
+/// Tags as API Gateway returns them, without the hidden prefixes.
+fn visible(tags: Option<&HashMap<String, String>>) -> BTreeMap<String, String> {
+    crate::common::visible_tags(
+        tags.into_iter()
+            .flatten()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    )
+}
+
+/// Brings the tags of `arn` from `old` (as last read: the hidden ones left out) to `new` (as
+/// configured, with the ownership tags), with TagResource and UntagResource: only when the
+/// visible tags differ (API Gateway's tag calls are few per second).
+async fn retag(
+    aws: &crate::Aws,
+    arn: &str,
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+) -> Result<(), ProviderError> {
+    let shown = crate::common::visible_tags(new.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    if &shown == old {
+        return Ok(());
+    }
+    let (removed, set) = crate::common::tag_changes(old, new);
+    if !removed.is_empty() {
+        aws.apigateway
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| crate::common::api("UntagResource", arn, e.into_service_error()))?;
+    }
+    if !set.is_empty() {
+        aws.apigateway
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(tag_map(&set))
+            .send()
+            .await
+            .map_err(|e| crate::common::api("TagResource", arn, e.into_service_error()))?;
+    }
+    Ok(())
+}
