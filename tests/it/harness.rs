@@ -21,6 +21,11 @@ pub struct Clients {
     pub kms: aws_sdk_kms::Client,
     pub ssm: aws_sdk_ssm::Client,
     pub secretsmanager: aws_sdk_secretsmanager::Client,
+    pub lambda: aws_sdk_lambda::Client,
+    pub apigateway: aws_sdk_apigatewayv2::Client,
+    pub events: aws_sdk_eventbridge::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub ecr: aws_sdk_ecr::Client,
 }
 
 /// A stack directory with its own moto server.
@@ -76,19 +81,11 @@ pub fn examples_dir() -> PathBuf {
 }
 
 impl World {
-    /// A copy of `examples/<name>` and a fresh moto server.
+    /// A copy of `examples/<name>` (its files and directories, such as Lambda functions'
+    /// code, but not its `.cairn`) and a fresh moto server.
     pub fn example(name: &str) -> World {
         let dir = tempfile::tempdir().expect("tempdir");
-        for entry in std::fs::read_dir(examples_dir().join(name)).expect("example dir") {
-            let path = entry.expect("entry").path();
-            if path.extension().is_some_and(|e| e == "toml") {
-                let target = dir.path().join(path.file_name().expect("name"));
-                // Module sources beside the example stay where they are.
-                let text = std::fs::read_to_string(&path).expect("read example");
-                let modules = format!("source = \"{}/", examples_dir().display());
-                std::fs::write(target, text.replace("source = \"../", &modules)).expect("copy");
-            }
-        }
+        copy_example(&examples_dir().join(name), dir.path());
         World {
             moto: Moto::start(),
             dir,
@@ -171,6 +168,11 @@ impl World {
             kms: aws_sdk_kms::Client::new(&c),
             ssm: aws_sdk_ssm::Client::new(&c),
             secretsmanager: aws_sdk_secretsmanager::Client::new(&c),
+            lambda: aws_sdk_lambda::Client::new(&c),
+            apigateway: aws_sdk_apigatewayv2::Client::new(&c),
+            events: aws_sdk_eventbridge::Client::new(&c),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&c),
+            ecr: aws_sdk_ecr::Client::new(&c),
         }
     }
 
@@ -179,6 +181,27 @@ impl World {
             .force_path_style(true)
             .build();
         aws_sdk_s3::Client::from_conf(conf)
+    }
+}
+
+/// Copies the stack `from` into `to`; module sources beside the examples (`source = "../`)
+/// keep pointing at them.
+fn copy_example(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("example dir") {
+        let path = entry.expect("entry").path();
+        let target = to.join(path.file_name().expect("name"));
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n != ".cairn") {
+                std::fs::create_dir_all(&target).expect("mkdir");
+                copy_example(&path, &target);
+            }
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            let text = std::fs::read_to_string(&path).expect("read example");
+            let modules = format!("source = \"{}/", examples_dir().display());
+            std::fs::write(target, text.replace("source = \"../", &modules)).expect("copy");
+        } else {
+            std::fs::copy(&path, &target).expect("copy");
+        }
     }
 }
 
