@@ -8,7 +8,7 @@ use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{arn, execution_arn, retag, tag_map, visible};
+use super::{arn, deleted, execution_arn, retag, tag_map, visible};
 use crate::common::{
     api as api_error, claim, claimed, code, expect_name, import_read, is_not_found, observed,
     parse, tags_can_tell,
@@ -301,15 +301,12 @@ pub async fn update(
 
 /// Deletes the API with everything in it (stages, integrations, routes).
 pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    match aws.apigateway.delete_api().api_id(&prior.id).send().await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = e.into_service_error();
-            if is_not_found(code(&e)) {
-                Ok(())
-            } else {
-                Err(api_error("DeleteApi", &prior.id, e))
-            }
-        }
-    }
+    let result = aws
+        .apigateway
+        .delete_api()
+        .api_id(&prior.id)
+        .send()
+        .await
+        .map_err(|e| e.into_service_error());
+    deleted("DeleteApi", &prior.id, result)
 }

@@ -9,8 +9,8 @@ use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{api_of, split_import};
-use crate::common::{api, code, is_not_found, observed, parse, read_back};
+use super::{api_of, deleted, list_under_api, read_under_api, split_import};
+use crate::common::{api, observed, parse, read_back};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_apigatewayv2_integration";
@@ -71,32 +71,11 @@ pub const IMPORT_ID: &str = "`<api_id>/<integration id>`";
 
 /// The integrations of `api_id` (GetIntegrations, paged); none when the API is gone.
 async fn integrations(aws: &Aws, api_id: &str) -> Result<Vec<Integration>, ProviderError> {
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = match aws
-            .apigateway
-            .get_integrations()
-            .api_id(api_id)
-            .set_next_token(token.take())
-            .send()
-            .await
-        {
-            Ok(p) => p,
-            Err(e) => {
-                let e = e.into_service_error();
-                if is_not_found(code(&e)) {
-                    return Ok(Vec::new());
-                }
-                return Err(api("GetIntegrations", api_id, e));
-            }
-        };
-        out.extend(page.items().iter().cloned());
-        match page.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok(out),
-        }
-    }
+    list_under_api!(
+        "GetIntegrations",
+        api_id,
+        aws.apigateway.get_integrations().api_id(api_id)
+    )
 }
 
 /// One GetIntegrations per API, in parallel: each answers for every integration of that API.
@@ -104,33 +83,14 @@ pub async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
-    let mut out: BTreeMap<String, Option<Observed>> =
-        requests.iter().map(|r| (r.id.clone(), None)).collect();
-    let mut by_api: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-    for r in requests {
-        by_api
-            .entry(api_of(TYPE, &r.id, &r.prior_inputs)?)
-            .or_default()
-            .push(&r.id);
-    }
-    let reads = by_api.into_iter().map(|(api_id, ids)| async move {
-        let found = integrations(aws, &api_id).await?;
-        Ok::<_, ProviderError>(
-            found
-                .iter()
-                .filter(|i| ids.contains(&i.integration_id().unwrap_or_default()))
-                .map(|i| view(&api_id, i))
-                .collect::<Vec<_>>(),
-        )
-    });
-    for o in futures::future::try_join_all(reads)
-        .await?
-        .into_iter()
-        .flatten()
-    {
-        out.insert(o.id.clone(), Some(o));
-    }
-    Ok(out)
+    read_under_api(
+        TYPE,
+        requests,
+        |api_id| async move { integrations(aws, &api_id).await },
+        Integration::integration_id,
+        view,
+    )
+    .await
 }
 
 fn view(api_id: &str, i: &Integration) -> Observed {
@@ -244,22 +204,13 @@ pub async fn update(
 
 pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
     let api_id = api_of(TYPE, &prior.id, &prior.inputs)?;
-    match aws
+    let result = aws
         .apigateway
         .delete_integration()
         .api_id(&api_id)
         .integration_id(&prior.id)
         .send()
         .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = e.into_service_error();
-            if is_not_found(code(&e)) {
-                Ok(())
-            } else {
-                Err(api("DeleteIntegration", &prior.id, e))
-            }
-        }
-    }
+        .map_err(|e| e.into_service_error());
+    deleted("DeleteIntegration", &prior.id, result)
 }

@@ -8,7 +8,7 @@ pub mod stage;
 
 use std::collections::{BTreeMap, HashMap};
 
-use cairn_engine::ProviderError;
+use cairn_engine::{Observed, ProviderError, ReadRequest};
 
 use crate::common::malformed;
 
@@ -107,4 +107,81 @@ async fn retag(
             .map_err(|e| crate::common::api("TagResource", arn, e.into_service_error()))?;
     }
     Ok(())
+}
+
+/// Every item of a paged API Gateway listing under one API (GetStages, GetIntegrations,
+/// GetRoutes): `$request` is the call without its page token. None when the API is gone.
+macro_rules! list_under_api {
+    ($op:literal, $api_id:expr, $request:expr) => {{
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = match $request.set_next_token(token.take()).send().await {
+                Ok(p) => p,
+                Err(e) => {
+                    let e = e.into_service_error();
+                    if crate::common::is_not_found(crate::common::code(&e)) {
+                        break Ok(Vec::new());
+                    }
+                    break Err(crate::common::api($op, $api_id, e));
+                }
+            };
+            out.extend(page.items().iter().cloned());
+            match page.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break Ok(out),
+            }
+        }
+    }};
+}
+pub(crate) use list_under_api;
+
+/// The batched read of a type that lives under an API: one listing per API (`list`), in
+/// parallel, answering for every requested id of that API (`id_of` of each item, `view` of
+/// those asked for).
+async fn read_under_api<T, L, Fut>(
+    rtype: &str,
+    requests: &[ReadRequest],
+    list: L,
+    id_of: impl Fn(&T) -> Option<&str>,
+    view: impl Fn(&str, &T) -> Observed,
+) -> Result<BTreeMap<String, Option<Observed>>, ProviderError>
+where
+    L: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<T>, ProviderError>>,
+{
+    let mut out: BTreeMap<String, Option<Observed>> =
+        requests.iter().map(|r| (r.id.clone(), None)).collect();
+    let mut by_api: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for r in requests {
+        by_api
+            .entry(api_of(rtype, &r.id, &r.prior_inputs)?)
+            .or_default()
+            .push(&r.id);
+    }
+    let lists = by_api.into_iter().map(|(api_id, ids)| {
+        let listed = list(api_id.clone());
+        async move { Ok::<_, ProviderError>((api_id, ids, listed.await?)) }
+    });
+    for (api_id, ids, items) in futures::future::try_join_all(lists).await? {
+        for item in &items {
+            if id_of(item).is_some_and(|id| ids.contains(&id)) {
+                let o = view(&api_id, item);
+                out.insert(o.id.clone(), Some(o));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A delete's outcome: what is already gone is deleted.
+fn deleted<T, E>(op: &str, id: &str, result: Result<T, E>) -> Result<(), ProviderError>
+where
+    E: aws_sdk_apigatewayv2::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if crate::common::is_not_found(crate::common::code(&e)) => Ok(()),
+        Err(e) => Err(crate::common::api(op, id, e)),
+    }
 }

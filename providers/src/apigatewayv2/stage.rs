@@ -9,8 +9,11 @@ use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{api_of, arn, execution_arn, retag, split_import, tag_map, visible};
-use crate::common::{api, code, is_not_found, observed, parse, read_back};
+use super::{
+    api_of, arn, deleted, execution_arn, list_under_api, read_under_api, retag, split_import,
+    tag_map, visible,
+};
+use crate::common::{api, observed, parse, read_back};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_apigatewayv2_stage";
@@ -93,32 +96,11 @@ pub const IMPORT_ID: &str = "`<api_id>/<stage name>`";
 
 /// The stages of `api_id` (GetStages, paged); none when the API is gone.
 async fn stages(aws: &Aws, api_id: &str) -> Result<Vec<Stage>, ProviderError> {
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = match aws
-            .apigateway
-            .get_stages()
-            .api_id(api_id)
-            .set_next_token(token.take())
-            .send()
-            .await
-        {
-            Ok(p) => p,
-            Err(e) => {
-                let e = e.into_service_error();
-                if is_not_found(code(&e)) {
-                    return Ok(Vec::new());
-                }
-                return Err(api("GetStages", api_id, e));
-            }
-        };
-        out.extend(page.items().iter().cloned());
-        match page.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => return Ok(out),
-        }
-    }
+    list_under_api!(
+        "GetStages",
+        api_id,
+        aws.apigateway.get_stages().api_id(api_id)
+    )
 }
 
 /// One GetStages per API, in parallel: each answers for every stage of that API.
@@ -126,40 +108,18 @@ pub async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
-    let mut out: BTreeMap<String, Option<Observed>> =
-        requests.iter().map(|r| (r.id.clone(), None)).collect();
-    let mut by_api: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-    for r in requests {
-        by_api
-            .entry(api_of(TYPE, &r.id, &r.prior_inputs)?)
-            .or_default()
-            .push(&r.id);
-    }
-    if by_api.is_empty() {
-        return Ok(out);
+    if requests.is_empty() {
+        return Ok(BTreeMap::new());
     }
     let account = aws.account().await?;
-    let reads = by_api.into_iter().map(|(api_id, names)| {
-        let account = &account;
-        async move {
-            let found = stages(aws, &api_id).await?;
-            Ok::<_, ProviderError>(
-                found
-                    .iter()
-                    .filter(|s| names.contains(&s.stage_name().unwrap_or_default()))
-                    .map(|s| view(aws, account, &api_id, s))
-                    .collect::<Vec<_>>(),
-            )
-        }
-    });
-    for o in futures::future::try_join_all(reads)
-        .await?
-        .into_iter()
-        .flatten()
-    {
-        out.insert(o.id.clone(), Some(o));
-    }
-    Ok(out)
+    read_under_api(
+        TYPE,
+        requests,
+        |api_id| async move { stages(aws, &api_id).await },
+        Stage::stage_name,
+        |api_id, stage| view(aws, &account, api_id, stage),
+    )
+    .await
 }
 
 fn view(aws: &Aws, account: &str, api_id: &str, s: &Stage) -> Observed {
@@ -342,22 +302,13 @@ pub async fn update(
 
 pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
     let api_id = api_of(TYPE, &prior.id, &prior.inputs)?;
-    match aws
+    let result = aws
         .apigateway
         .delete_stage()
         .api_id(&api_id)
         .stage_name(&prior.id)
         .send()
         .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = e.into_service_error();
-            if is_not_found(code(&e)) {
-                Ok(())
-            } else {
-                Err(api("DeleteStage", &prior.id, e))
-            }
-        }
-    }
+        .map_err(|e| e.into_service_error());
+    deleted("DeleteStage", &prior.id, result)
 }
