@@ -576,6 +576,35 @@ fn for_each_errors_say_why_and_what_to_do() {
 }
 
 #[test]
+fn locals_built_around_references_keep_their_shape() {
+    // A table or list with references inside is a map or a list, whatever its last
+    // reference's type: usable as tags and as a list of ids, not as a string.
+    let main = format!(
+        "{HEAD}[locals]\ntags = {{ Vpc = \"${{aws_vpc.main.id}}\", Name = \"web\" }}\n\
+groups = [\"${{aws_vpc.main.id}}\"]\n\n\
+[aws_vpc.main]\ncidr_block = \"10.0.0.0/16\"\n\n\
+[aws_subnet.s]\nvpc_id = \"${{aws_vpc.main.id}}\"\ncidr_block = \"10.0.1.0/24\"\ntags = \"${{local.tags}}\"\n\n\
+[aws_security_group.g]\nname = \"g\"\nvpc_id = \"${{aws_vpc.main.id}}\"\n\
+ingress = [{{ protocol = \"tcp\", from_port = 1, to_port = 1, security_groups = \"${{local.groups}}\" }}]\n\n\
+[output.tags]\nvalue = \"${{local.tags}}\"\n"
+    );
+    let stack = load_files(&[("main.toml", &main)], &[]).expect("loads");
+    assert_eq!(
+        shown(&attr(&stack, "aws_subnet.s", "tags")),
+        "{Name: \"web\", Vpc: ${aws_vpc.main.id}}"
+    );
+    let bad = format!(
+        "{HEAD}[locals]\ntags = {{ Vpc = \"${{aws_vpc.main.id}}\" }}\n\n\
+[aws_vpc.main]\ncidr_block = \"${{local.tags}}\"\n"
+    );
+    check_errors(
+        &[("main.toml", &bad)],
+        &[],
+        &["expected a string, but `local.tags` is a map of any"],
+    );
+}
+
+#[test]
 fn locals_are_usable_wherever_variables_are() {
     let main = format!(
         "{HEAD}[variable.env]\ntype = \"string\"\ndefault = \"dev\"\n\n\

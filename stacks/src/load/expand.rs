@@ -465,7 +465,7 @@ impl Loader<'_> {
             };
             self.last_type = None;
             if let Some(o) = self.output(d, &scope) {
-                let ty = self.last_type.take().unwrap_or(AttrType::Any);
+                let ty = expr_type(&o.value, self.last_type.take(), AttrType::Any);
                 let binding = Binding {
                     expr: o.value,
                     ty,
@@ -482,7 +482,7 @@ impl Loader<'_> {
         self.tainted = false;
         self.last_type = None;
         let expr = self.expr(node, &AttrType::Any, scope)?;
-        let ty = self.last_type.take().unwrap_or(AttrType::Any);
+        let ty = expr_type(&expr, self.last_type.take(), AttrType::Any);
         Some(Binding {
             expr,
             ty,
@@ -794,7 +794,10 @@ impl Loader<'_> {
                     self.last_type = None;
                     match self.expr(&e.value, &ty, scope) {
                         Some(expr) => {
-                            let actual = self.last_type.take().unwrap_or_else(|| ty.clone());
+                            let actual = match &expr {
+                                Expr::Ref(_) => self.last_type.take().unwrap_or_else(|| ty.clone()),
+                                _ => ty.clone(),
+                            };
                             out.insert(
                                 v.name.clone(),
                                 Binding {
@@ -1378,4 +1381,18 @@ fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// The type of a local's or output's expression: a whole reference has the referenced type
+/// (`referenced`, the last one the checker saw, which is this one's only for a whole
+/// reference), a template is a string, a list or table built around references is a list or
+/// map, and a literal is `literal` (its value is checked where it is used).
+fn expr_type(expr: &Expr, referenced: Option<AttrType>, literal: AttrType) -> AttrType {
+    match expr {
+        Expr::Ref(_) => referenced.unwrap_or(AttrType::Any),
+        Expr::Template(_) => AttrType::String,
+        Expr::List(_) => AttrType::List(Box::new(AttrType::Any)),
+        Expr::Map(_) => AttrType::Map(Box::new(AttrType::Any)),
+        Expr::Value(_) => literal,
+    }
 }
