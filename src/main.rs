@@ -221,6 +221,13 @@ pub enum Exit {
 }
 
 fn main() -> ExitCode {
+    // A reader that stops early (`cairn schema | head`) ends cairn quietly, as it does any
+    // Unix tool, instead of a panic on the next print.
+    #[cfg(unix)]
+    // SAFETY: sets the default disposition of one signal before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -24,6 +24,35 @@ fn the_reference_in_docs_is_the_generated_one() {
     }
 }
 
+/// A reader that stops early (`cairn schema --format json | head -1`) ends cairn quietly, not
+/// with a panic. (The JSON Schema is larger than a pipe's buffer.)
+#[test]
+fn a_reader_that_stops_early_ends_cairn_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(["schema", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run cairn");
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("read");
+    // The pipe is closed here, long before cairn has printed everything.
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        !out.status.success(),
+        "the write into a closed pipe ends it"
+    );
+}
+
 #[test]
 fn one_type_shows_replacement_rules_and_outputs() {
     let w = World::files(&[]);
