@@ -204,12 +204,17 @@ async fn foundry_applies_replans_empty_and_destroys_clean() {
         "aws_efs_mount_target.private[\"us-east-1b\"]",
         "aws_lb_listener.https",
         "aws_iam_role.execution",
+        "aws_dynamodb_table.instances",
+        "aws_lambda_function.instance_management",
+        "aws_cloudwatch_event_target.session_prep",
+        "aws_lambda_permission.auto_shutdown",
     ] {
         assert!(
             state.stdout.lines().any(|l| l == address),
             "{address}: {state:?}"
         );
     }
+    foundry_schedules_reach_the_function(&c).await;
     destroy_leaves_nothing(&w, &c, "foundry-vtt", "foundry-").await;
 }
 
@@ -296,4 +301,282 @@ async fn spydor_applies_replaces_its_task_definition_under_the_service_and_destr
         .to_string();
     assert!(td.ends_with(":2"), "{td}");
     destroy_leaves_nothing(&w, &c, "spydor", "spydor-").await;
+}
+
+/// The EventBridge schedules of Foundry's management layer invoke its function with their
+/// action, and the function may be invoked by them.
+async fn foundry_schedules_reach_the_function(c: &Clients) {
+    for (rule, schedule, action) in [
+        ("foundry-auto-shutdown", "rate(5 minutes)", "autoShutdown"),
+        ("foundry-session-prep", "rate(1 minute)", "prepareSessions"),
+    ] {
+        let described = c
+            .events
+            .describe_rule()
+            .name(rule)
+            .send()
+            .await
+            .expect("rule");
+        assert_eq!(described.schedule_expression(), Some(schedule));
+        let targets = c
+            .events
+            .list_targets_by_rule()
+            .rule(rule)
+            .send()
+            .await
+            .expect("targets");
+        let target = &targets.targets()[0];
+        assert!(target
+            .arn()
+            .ends_with(":function:foundry-instance-management"));
+        let input: serde_json::Value =
+            serde_json::from_str(target.input().unwrap_or("null")).expect("JSON input");
+        assert_eq!(input["action"], action);
+    }
+    let policy = c
+        .lambda
+        .get_policy()
+        .function_name("foundry-instance-management")
+        .send()
+        .await
+        .expect("policy");
+    let policy = policy.policy().unwrap_or_default();
+    assert!(
+        policy.contains("AllowAutoShutdownRule") && policy.contains("AllowSessionPrepRule"),
+        "{policy}"
+    );
+}
+
+/// Seren: the API's three routes reach the coordinator through one integration, the stage is
+/// throttled as the seed says, the queue sends failures to its dead-letter queue, and the API
+/// key is a SecureString no file of the stack holds.
+#[tokio::test(flavor = "multi_thread")]
+async fn seren_applies_replans_empty_and_destroys_clean() {
+    let (w, c) = lifecycle("seren", None).await;
+    let outputs = w.cairn(&["output", "--json"]);
+    expect_code(&outputs, 0);
+    let endpoint = outputs.json()["api_endpoint"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        endpoint.starts_with("https://")
+            && endpoint.ends_with(".execute-api.us-east-1.amazonaws.com/"),
+        "{endpoint}"
+    );
+    let apis = c.apigateway.get_apis().send().await.expect("apis");
+    let api = &apis.items()[0];
+    let api_id = api.api_id().unwrap_or_default();
+    let routes = c
+        .apigateway
+        .get_routes()
+        .api_id(api_id)
+        .send()
+        .await
+        .expect("routes");
+    let mut keys: Vec<&str> = routes
+        .items()
+        .iter()
+        .filter_map(|r| r.route_key())
+        .collect();
+    keys.sort();
+    assert_eq!(keys, ["GET /health", "GET /jobs/{job_id}", "POST /jobs"]);
+    let integrations = c
+        .apigateway
+        .get_integrations()
+        .api_id(api_id)
+        .send()
+        .await
+        .expect("integrations");
+    let integration = &integrations.items()[0];
+    assert!(integration
+        .integration_uri()
+        .unwrap_or_default()
+        .contains(":function:seren-replication-coordinator/invocations"));
+    for r in routes.items() {
+        assert_eq!(
+            r.target(),
+            Some(
+                format!(
+                    "integrations/{}",
+                    integration.integration_id().unwrap_or_default()
+                )
+                .as_str()
+            )
+        );
+    }
+    let stage = c
+        .apigateway
+        .get_stage()
+        .api_id(api_id)
+        .stage_name("$default")
+        .send()
+        .await
+        .expect("stage");
+    let throttling = stage.default_route_settings().expect("route settings");
+    assert_eq!(throttling.throttling_rate_limit(), Some(1000.0));
+    let queue = c
+        .sqs
+        .get_queue_url()
+        .queue_name("seren-replication-provisioning")
+        .send()
+        .await
+        .expect("queue");
+    let attributes = c
+        .sqs
+        .get_queue_attributes()
+        .queue_url(queue.queue_url().unwrap_or_default())
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy)
+        .send()
+        .await
+        .expect("attributes");
+    let redrive = attributes
+        .attributes()
+        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy))
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        redrive.contains("seren-replication-provisioning-dlq"),
+        "{redrive}"
+    );
+    let key = c
+        .ssm
+        .get_parameter()
+        .name("/seren-replication/api-key")
+        .with_decryption(true)
+        .send()
+        .await
+        .expect("parameter");
+    let key = key.parameter().expect("parameter");
+    assert_eq!(
+        key.r#type(),
+        Some(&aws_sdk_ssm::types::ParameterType::SecureString)
+    );
+    let state = std::fs::read_to_string(w.path(".cairn/state.json")).expect("state");
+    assert!(!state.contains(key.value().unwrap_or("sk_test_replace_me")));
+    destroy_leaves_nothing(&w, &c, "seren-replication", "seren-").await;
+}
+
+/// spawn: the composite-key alert history table, encrypted buckets closed to the public, and
+/// functions on the custom runtime with the seed's environment.
+#[tokio::test(flavor = "multi_thread")]
+async fn spawn_applies_replans_empty_and_destroys_clean() {
+    let (w, c) = lifecycle("spawn", None).await;
+    let table = c
+        .dynamodb
+        .describe_table()
+        .table_name("my-spawn-alert-history")
+        .send()
+        .await
+        .expect("table");
+    let keys: Vec<(String, String)> = table
+        .table()
+        .map(|t| t.key_schema())
+        .unwrap_or_default()
+        .iter()
+        .map(|k| {
+            (
+                k.attribute_name().to_string(),
+                k.key_type().as_str().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("alert_id".into(), "HASH".into()),
+            ("timestamp".into(), "RANGE".into())
+        ]
+    );
+    for bucket in [
+        "my-spawn-binaries-us-east-1",
+        "my-spawn-schedules-us-east-1",
+    ] {
+        let block =
+            c.s3.get_public_access_block()
+                .bucket(bucket)
+                .send()
+                .await
+                .expect("public access block");
+        let block = block
+            .public_access_block_configuration()
+            .expect("configuration");
+        assert_eq!(block.block_public_acls(), Some(true));
+        assert_eq!(block.restrict_public_buckets(), Some(true));
+    }
+    let function = c
+        .lambda
+        .get_function_configuration()
+        .function_name("my-spawn-scheduler-handler")
+        .send()
+        .await
+        .expect("function");
+    assert_eq!(function.runtime().map(|r| r.as_str()), Some("provided.al2"));
+    assert_eq!(function.timeout(), Some(300));
+    let env = function
+        .environment()
+        .and_then(|e| e.variables())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        env.get("SPAWN_SCHEDULES_TABLE").map(String::as_str),
+        Some("my-spawn-schedules")
+    );
+    assert_eq!(
+        env.get("SPAWN_ORCHESTRATOR_FUNCTION_NAME")
+            .map(String::as_str),
+        Some("my-spawn-sweep-orchestrator")
+    );
+    destroy_leaves_nothing(&w, &c, "spawn", "my-spawn-").await;
+}
+
+/// Phoney: a container-image function from the stack's repository behind a CORS-enabled,
+/// throttled API, its configuration under /phoney/dev/.
+#[tokio::test(flavor = "multi_thread")]
+async fn phoney_applies_replans_empty_and_destroys_clean() {
+    let (w, c) = lifecycle("phoney", None).await;
+    let function = c
+        .lambda
+        .get_function()
+        .function_name("phoney-dev")
+        .send()
+        .await
+        .expect("function");
+    let config = function.configuration().expect("configuration");
+    assert_eq!(config.package_type().map(|p| p.as_str()), Some("Image"));
+    assert_eq!(config.memory_size(), Some(256));
+    let image = function
+        .code()
+        .and_then(|c| c.image_uri())
+        .unwrap_or_default();
+    assert!(
+        image.ends_with(".dkr.ecr.us-east-1.amazonaws.com/phoney-dev:latest"),
+        "{image}"
+    );
+    let apis = c.apigateway.get_apis().send().await.expect("apis");
+    let cors = apis.items()[0].cors_configuration().expect("cors");
+    assert_eq!(cors.allow_origins(), ["http://localhost:3000"]);
+    let params = c
+        .ssm
+        .get_parameters_by_path()
+        .path("/phoney/dev/")
+        .send()
+        .await
+        .expect("parameters");
+    let mut names: Vec<&str> = params
+        .parameters()
+        .iter()
+        .filter_map(|p| p.name())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "/phoney/dev/API_USERNAME",
+            "/phoney/dev/CORS_ORIGINS",
+            "/phoney/dev/RATE_LIMIT_PER_MINUTE",
+            "/phoney/dev/SECRET_KEY",
+        ]
+    );
+    destroy_leaves_nothing(&w, &c, "phoney", "phoney-").await;
 }
