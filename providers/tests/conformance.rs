@@ -163,6 +163,7 @@ const KEYS_SECRETS: &[&str] = &[
 const SERVERLESS: &[&str] = &[
     "aws_lambda_function",
     "aws_lambda_permission",
+    "aws_lambda_event_source_mapping",
     "aws_ecr_repository",
     "aws_cloudwatch_metric_alarm",
     "aws_cloudwatch_event_rule",
@@ -248,6 +249,10 @@ fn elsewhere(rtype: &str, config: &Json, op: &OpContext) -> (Json, OpContext) {
         "aws_lb_listener_rule" => set("priority", json!(999)),
         "aws_lambda_function" => set("function_name", json!("absent")),
         "aws_lambda_permission" => set("statement_id", json!("absent")),
+        "aws_lambda_event_source_mapping" => set(
+            "event_source_arn",
+            json!("arn:aws:sqs:us-east-1:123456789012:absent"),
+        ),
         "aws_ecr_repository" => set("name", json!("absent")),
         "aws_cloudwatch_metric_alarm" => set("alarm_name", json!("absent")),
         "aws_cloudwatch_event_rule" => set("name", json!("absent")),
@@ -785,6 +790,10 @@ async fn imports_refuse_ids_in_the_wrong_format_and_find_nothing_for_absent_ones
                 "api:/allow".into(),
             ],
         ),
+        (
+            "aws_lambda_event_source_mapping",
+            vec!["".into(), "not-a-uuid".into(), "provisioner/queue".into()],
+        ),
         ("aws_ecr_repository", vec!["".into()]),
         ("aws_cloudwatch_metric_alarm", vec!["".into()]),
         (
@@ -826,6 +835,10 @@ async fn imports_refuse_ids_in_the_wrong_format_and_find_nothing_for_absent_ones
         ("aws_vpc", "vpc-0000000000000000f".to_string()),
         ("aws_lambda_function", "absent".into()),
         ("aws_lambda_permission", "absent/allow".into()),
+        (
+            "aws_lambda_event_source_mapping",
+            "00000000-0000-4000-8000-000000000000".into(),
+        ),
         ("aws_ecr_repository", "absent".into()),
         ("aws_apigatewayv2_api", "absentid".into()),
         ("aws_apigatewayv2_stage", "absentid/$default".into()),
@@ -2565,6 +2578,44 @@ async fn serverless_types_conform() {
     .await;
     assert_eq!(permission.id, "conf-fn/allow-nightly");
 
+    // A queue the function is invoked from; the function named by its ARN, as an import reads it.
+    let queue = w
+        .provider
+        .create(
+            "aws_sqs_queue",
+            &normalized("aws_sqs_queue", &json!({"name": "conf-work"})),
+            &ctx("aws_sqs_queue.work"),
+        )
+        .await
+        .expect("queue");
+    let queue_arn = queue.outputs["arn"]
+        .as_str()
+        .expect("queue arn")
+        .to_string();
+    let mapping = conform(
+        w,
+        "aws_lambda_event_source_mapping",
+        json!({"event_source_arn": queue_arn, "function_name": function_arn, "batch_size": 10}),
+        Some(
+            json!({"event_source_arn": queue_arn, "function_name": function_arn, "batch_size": 5,
+                    "maximum_batching_window_in_seconds": 2, "enabled": false,
+                    "function_response_types": ["ReportBatchItemFailures"],
+                    "scaling_config": {"maximum_concurrency": 4}}),
+        ),
+        |id| async move {
+            lambda
+                .update_event_source_mapping()
+                .uuid(&id)
+                .batch_size(7)
+                .send()
+                .await
+                .expect("update mapping");
+        },
+        |o| o.is_some_and(|o| o.inputs["batch_size"] == 7),
+    )
+    .await;
+    assert_eq!(mapping.outputs["function_arn"], json!(function_arn));
+
     // On a bus of its own, a rule's and a target's ids name the bus (Terraform's formats).
     events
         .create_event_bus()
@@ -2625,6 +2676,11 @@ async fn serverless_types_conform() {
         .expect("delete rule on a bus");
 
     delete(w, "aws_lambda_permission", &permission).await;
+    delete(w, "aws_lambda_event_source_mapping", &mapping).await;
+    w.provider
+        .delete("aws_sqs_queue", &queue, &ctx("queue"))
+        .await
+        .expect("delete queue");
     delete(w, "aws_cloudwatch_event_target", &target).await;
     delete(w, "aws_cloudwatch_event_rule", &rule).await;
     delete(w, "aws_cloudwatch_metric_alarm", &alarm).await;

@@ -128,6 +128,13 @@ async fn destroy_leaves_nothing(w: &World, c: &Clients, project_tag: &str, role_
 async fn serverless_leaves_nothing(c: &Clients) {
     let functions = c.lambda.list_functions().send().await.expect("functions");
     assert!(functions.functions().is_empty(), "{functions:?}");
+    let mappings = c
+        .lambda
+        .list_event_source_mappings()
+        .send()
+        .await
+        .expect("mappings");
+    assert!(mappings.event_source_mappings().is_empty(), "{mappings:?}");
     let tables = c.dynamodb.list_tables().send().await.expect("tables");
     assert!(tables.table_names().is_empty(), "{tables:?}");
     let queues = c.sqs.list_queues().send().await.expect("queues");
@@ -438,6 +445,24 @@ async fn seren_applies_replans_empty_and_destroys_clean() {
     assert!(
         redrive.contains("seren-replication-provisioning-dlq"),
         "{redrive}"
+    );
+    let mappings = c
+        .lambda
+        .list_event_source_mappings()
+        .send()
+        .await
+        .expect("mappings");
+    let [mapping] = mappings.event_source_mappings() else {
+        panic!("one event source mapping: {mappings:?}");
+    };
+    assert!(
+        mapping
+            .event_source_arn()
+            .is_some_and(|a| a.ends_with(":seren-replication-provisioning"))
+            && mapping
+                .function_arn()
+                .is_some_and(|a| a.ends_with(":function:seren-replication-provisioner")),
+        "{mapping:?}"
     );
     let key = c
         .ssm

@@ -1,6 +1,8 @@
-//! Lambda resource types (functions and the permissions of their resource policies) and what
-//! they share: Lambda's asynchronous updates, and its conflicts while one is in progress.
+//! Lambda resource types (functions, the permissions of their resource policies, and the
+//! queues and streams they are invoked from) and what they share: Lambda's asynchronous
+//! updates, and its conflicts while one is in progress.
 
+pub mod event_source_mapping;
 pub mod function;
 pub mod permission;
 
