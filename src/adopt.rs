@@ -248,6 +248,8 @@ async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) 
     // 1. What each resource maps to; the import ids of those cairn can adopt.
     let mut entries: Vec<Entry> = Vec::new();
     let mut to_import: Vec<(usize, &'static str, String)> = Vec::new();
+    // Resources CloudFormation keeps inside another (a rule's targets): entry, part.
+    let mut part_imports: Vec<(usize, cloudformation::Part)> = Vec::new();
     for r in resources {
         let fate = match cloudformation::mapping(&r.cfn_type) {
             Mapping::Unsupported => Fate::Unsupported,
@@ -265,6 +267,13 @@ async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) 
                 }
                 Some(physical) => match reader.import_id(stack, r, physical).await {
                     Ok(import_id) => {
+                        if let Some(t) = stack.template.resource(&r.logical_id) {
+                            part_imports.extend(
+                                cloudformation::parts(t, &import_id)
+                                    .into_iter()
+                                    .map(|p| (entries.len(), p)),
+                            );
+                        }
                         to_import.push((entries.len(), cairn_type, import_id));
                         Fate::Reading
                     }
@@ -283,13 +292,19 @@ async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) 
     // 2. Read them, a few at a time.
     let limit = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_READS));
     let mut reads = tokio::task::JoinSet::new();
-    for (at, cairn_type, import_id) in to_import {
+    let parts_from = to_import.len();
+    let all = to_import.into_iter().chain(
+        part_imports
+            .iter()
+            .map(|(at, p)| (*at, p.cairn_type, p.import_id.clone())),
+    );
+    for (n, (at, cairn_type, import_id)) in all.enumerate() {
         let provider = provider.clone();
         let limit = limit.clone();
         reads.spawn(async move {
             let _permit = limit.acquire_owned().await;
             let got = provider.import(cairn_type, &import_id).await;
-            (at, cairn_type, import_id, got)
+            (n, at, cairn_type, import_id, got)
         });
     }
     let mut results = Vec::new();
@@ -301,15 +316,27 @@ async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) 
         }
     }
     results.sort_by_key(|r| r.0);
+    let part_results = results.split_off(
+        results
+            .iter()
+            .position(|r| r.0 >= parts_from)
+            .unwrap_or(results.len()),
+    );
     let catalog = provider.catalog();
     let mut adopted: Vec<Adopted> = Vec::new();
     let mut taken: BTreeSet<Address> = BTreeSet::new();
-    for (at, cairn_type, import_id, got) in results {
+    for (_, at, cairn_type, import_id, got) in results {
         let entry = &mut entries[at];
         entry.fate = match got {
             Ok(Some(observed)) => match missing_required(catalog.get(cairn_type), &observed) {
-                Some(missing) => Fate::LeftOut(format!(
-                    "its configuration must set `{missing}`, which adoption cannot write (AWS does not return it, or it is sensitive): bring it in by hand with `cairn import`"
+                Some((missing, sensitive)) => Fate::LeftOut(format!(
+                    "its configuration must set `{missing}`, {}: write it into the stack (from a variable), then `cairn import {cairn_type}.{} {import_id}`",
+                    if sensitive {
+                        "which is sensitive and never written into a stack file"
+                    } else {
+                        "which AWS does not return"
+                    },
+                    snake_case(&entry.logical_id)
                 )),
                 None => {
                     let address = unique_address(cairn_type, &entry.logical_id, &mut taken);
@@ -337,6 +364,35 @@ async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) 
     for e in &mut entries {
         if matches!(e.fate, Fate::Reading) {
             e.fate = Fate::LeftOut("reading it failed".into());
+        }
+    }
+    // Parts of adopted resources beside them; a part that cannot be read is reported with
+    // its parent (which stays adopted: CloudFormation's copy of the part is untouched).
+    for (n, at, cairn_type, import_id, got) in part_results {
+        let Fate::Adopted(parent) = entries[at].fate else {
+            continue;
+        };
+        let name = &part_imports[n - parts_from].1.name;
+        let (logical_id, cfn_type, prevent_destroy) = {
+            let p = &adopted[parent];
+            (p.logical_id.clone(), p.cfn_type.clone(), p.prevent_destroy)
+        };
+        match got {
+            Ok(Some(observed)) => {
+                let address =
+                    unique_address(cairn_type, &format!("{logical_id}_{name}"), &mut taken);
+                adopted.push(Adopted {
+                    cfn_type: format!("{cfn_type}, its target `{name}`"),
+                    logical_id,
+                    address,
+                    observed,
+                    prevent_destroy,
+                });
+            }
+            Ok(None) => eprintln!(
+                "warning: {logical_id} lists `{import_id}`, which does not exist: not adopted"
+            ),
+            Err(e) => eprintln!("warning: reading `{import_id}` failed, not adopted: {e}"),
         }
     }
 
@@ -480,7 +536,11 @@ async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) 
 
 /// A required input attribute that the stack file cannot set: the read did not give it, or
 /// it is sensitive (never written into a stack file).
-fn missing_required(schema: Option<&ResourceSchema>, observed: &Observed) -> Option<String> {
+/// Its name, and whether it is sensitive.
+fn missing_required(
+    schema: Option<&ResourceSchema>,
+    observed: &Observed,
+) -> Option<(String, bool)> {
     let schema = schema?;
     schema
         .inputs
@@ -489,7 +549,7 @@ fn missing_required(schema: Option<&ResourceSchema>, observed: &Observed) -> Opt
             attr.required
                 && (attr.sensitive || observed.inputs.get(name.as_str()).is_none_or(Json::is_null))
         })
-        .map(|(name, _)| name.clone())
+        .map(|(name, attr)| (name.clone(), attr.sensitive))
 }
 
 /// `<type>.<logical id in snake case>`, numbered when that is taken.
@@ -863,6 +923,16 @@ fn render_file(stack: &Stack, cairn_name: &str, region: &str, adoption: &Adoptio
             a.cfn_type,
             comment_text(&a.observed.id)
         );
+        let pinned_code = adoption.bodies[i]
+            .iter()
+            .any(|(k, _)| k == "source_code_hash")
+            && !adoption.bodies[i].iter().any(|(k, _)| k == "source");
+        if pinned_code {
+            let _ = writeln!(
+                out,
+                "# Its code stays as deployed (`source_code_hash`); to manage it here, set `source`\n# to the directory of the code and remove `source_code_hash`."
+            );
+        }
         let _ = writeln!(out, "[{}.{}]", a.address.rtype, key(&a.address.name));
         for (k, v) in &adoption.bodies[i] {
             let head = format!("{} = ", key(k));
@@ -970,7 +1040,11 @@ fn print_summary(dir: &Path, path: &Path, stack: &Stack, region: &str, adoption:
     let shown: PathBuf = path.to_path_buf();
     println!(
         "Adopted {} of the {} resources of the CloudFormation stack `{}` ({region}) into {}:",
-        adoption.adopted.len(),
+        adoption
+            .entries
+            .iter()
+            .filter(|e| matches!(e.fate, Fate::Adopted(_)))
+            .count(),
         adoption.entries.len(),
         stack.name,
         shown.display()

@@ -10,7 +10,10 @@ use cairn_engine::ProviderError;
 use serde_json::{json, Map, Value as Json};
 
 use crate::common::{api, code};
-use crate::{ec2, ecs, efs, elb, iam, logs, rds, s3, AwsSettings};
+use crate::{
+    apigatewayv2, cloudwatch, dynamodb, ec2, ecr, ecs, efs, elb, events, iam, kms, lambda, logs,
+    rds, s3, secretsmanager, sqs, ssm, AwsSettings,
+};
 
 /// A CloudFormation stack as it stands.
 #[derive(Clone, Debug)]
@@ -283,6 +286,22 @@ pub fn mapping(cfn_type: &str) -> Mapping {
         "AWS::EFS::AccessPoint" => efs::access_point::TYPE,
         "AWS::RDS::DBInstance" => rds::instance::TYPE,
         "AWS::RDS::DBSubnetGroup" => rds::subnet_group::TYPE,
+        "AWS::DynamoDB::Table" => dynamodb::TYPE,
+        "AWS::SQS::Queue" => sqs::TYPE,
+        "AWS::KMS::Key" => kms::key::TYPE,
+        "AWS::KMS::Alias" => kms::alias::TYPE,
+        "AWS::SSM::Parameter" => ssm::TYPE,
+        "AWS::SecretsManager::Secret" => secretsmanager::secret::TYPE,
+        "AWS::Lambda::Function" => lambda::function::TYPE,
+        "AWS::Lambda::Permission" => lambda::permission::TYPE,
+        "AWS::Lambda::EventSourceMapping" => lambda::event_source_mapping::TYPE,
+        "AWS::ECR::Repository" => ecr::TYPE,
+        "AWS::CloudWatch::Alarm" => cloudwatch::TYPE,
+        "AWS::Events::Rule" => events::rule::TYPE,
+        "AWS::ApiGatewayV2::Api" => apigatewayv2::api::TYPE,
+        "AWS::ApiGatewayV2::Stage" => apigatewayv2::stage::TYPE,
+        "AWS::ApiGatewayV2::Integration" => apigatewayv2::integration::TYPE,
+        "AWS::ApiGatewayV2::Route" => apigatewayv2::route::TYPE,
         "AWS::EC2::VPCGatewayAttachment" => {
             return folded("InternetGatewayId", "its `vpc_id`");
         }
@@ -293,6 +312,46 @@ pub fn mapping(cfn_type: &str) -> Mapping {
         "AWS::IAM::RolePolicy" => return folded("RoleName", "one of its `inline_policy`s"),
         _ => return Mapping::Unsupported,
     })
+}
+
+/// A cairn resource that CloudFormation keeps inside another one (an EventBridge rule's
+/// `Targets`): adopted beside its parent, as a resource of its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Part {
+    pub cairn_type: &'static str,
+    /// As `cairn import` takes it.
+    pub import_id: String,
+    /// What tells it apart within its parent (a target's `Id`).
+    pub name: String,
+}
+
+/// The parts of the template resource `resource` whose own import id is `import_id`.
+pub fn parts(resource: &TemplateResource, import_id: &str) -> Vec<Part> {
+    match resource.cfn_type.as_str() {
+        "AWS::Events::Rule" => resource
+            .property("Targets")
+            .and_then(Json::as_array)
+            .map(|targets| {
+                targets
+                    .iter()
+                    .filter_map(|t| t.get("Id").and_then(Json::as_str))
+                    .map(|id| Part {
+                        cairn_type: events::target::TYPE,
+                        import_id: format!("{import_id}/{id}"),
+                        name: id.to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// A function's name (with `:qualifier` when it has one) from its name or ARN.
+fn function_name(name_or_arn: &str) -> &str {
+    name_or_arn
+        .split_once(":function:")
+        .map_or(name_or_arn, |(_, rest)| rest)
 }
 
 /// The logical ids of the resources that the folded `resource` belongs to (by `property`,
@@ -501,6 +560,41 @@ impl StackReader {
                     Err(e) => Err(e.to_string()),
                 }
             }
+            "AWS::ApiGatewayV2::Stage"
+            | "AWS::ApiGatewayV2::Integration"
+            | "AWS::ApiGatewayV2::Route" => {
+                match template
+                    .and_then(|t| t.property("ApiId"))
+                    .and_then(|v| stack.resolve(v))
+                {
+                    Some(api) => Ok(format!("{api}/{physical}")),
+                    None => Err(format!(
+                        "the template does not tell the API of `{physical}` (its `ApiId`)"
+                    )),
+                }
+            }
+            // `<function ARN>|<statement id>`, or the statement id alone.
+            "AWS::Lambda::Permission" => {
+                if let Some((function, statement)) = physical.split_once('|') {
+                    return Ok(format!("{}/{statement}", function_name(function)));
+                }
+                match template
+                    .and_then(|t| t.property("FunctionName"))
+                    .and_then(|v| stack.resolve(v))
+                {
+                    Some(f) => Ok(format!("{}/{physical}", function_name(&f))),
+                    None => Err(format!(
+                        "the template does not tell the function of statement `{physical}` (its `FunctionName`)"
+                    )),
+                }
+            }
+            // A rule's name, `<bus>|<name>` on another bus, or its ARN.
+            "AWS::Events::Rule" => {
+                let name = physical
+                    .split_once(":rule/")
+                    .map_or(physical, |(_, rest)| rest);
+                Ok(name.replacen('|', "/", 1))
+            }
             _ => Ok(physical.to_string()),
         }
     }
@@ -584,6 +678,28 @@ Resources:
 "#;
 
     #[test]
+    fn a_rule_s_targets_are_parts_of_their_own() {
+        let t = parse_template(
+            "Resources:\n  Nightly:\n    Type: AWS::Events::Rule\n    Properties:\n      ScheduleExpression: rate(1 day)\n      Targets:\n        - Id: sweep\n          Arn: !GetAtt Fn.Arn\n        - Arn: no-id\n",
+        )
+        .expect("parses");
+        let rule = t.resource("Nightly").expect("rule");
+        assert_eq!(
+            parts(rule, "orders/nightly"),
+            vec![Part {
+                cairn_type: "aws_cloudwatch_event_target",
+                import_id: "orders/nightly/sweep".into(),
+                name: "sweep".into(),
+            }]
+        );
+        assert_eq!(
+            function_name("arn:aws:lambda:us-east-1:1:function:f:live"),
+            "f:live"
+        );
+        assert_eq!(function_name("f"), "f");
+    }
+
+    #[test]
     fn yaml_short_forms_become_long_forms_in_order() {
         let t = parse_template(YAML).expect("parses");
         let ids: Vec<&str> = t.resources.iter().map(|r| r.logical_id.as_str()).collect();
@@ -661,6 +777,10 @@ Resources:
                 ..
             }
         ));
+        assert_eq!(
+            mapping("AWS::DynamoDB::Table"),
+            Mapping::Type("aws_dynamodb_table")
+        );
         assert_eq!(mapping("AWS::SNS::Topic"), Mapping::Unsupported);
         assert_eq!(mapping("AWS::CloudFormation::Stack"), Mapping::Unsupported);
     }

@@ -1,6 +1,8 @@
 """moto as cairn's tests run it: moto's own server, with the few API Gateway v2 calls it
-lacks (UpdateStage, DeleteAccessLogSettings) added on its own stage model. Argument
---serial: answer one request at a time."""
+lacks (UpdateStage, DeleteAccessLogSettings) added on its own stage model, and a
+CloudFormation KMS key's `KeyPolicy` given as an object (as templates give it) kept as the
+JSON text AWS keeps (moto keeps the object, and DescribeKey then fails). Argument --serial:
+answer one request at a time."""
 import json
 import sys
 from urllib.parse import unquote
@@ -44,6 +46,20 @@ for cls, name, fn in [(ApiGatewayV2Backend, "update_stage", update_stage),
                       (ApiGatewayV2Response, "delete_access_log_settings", delete_access_log_settings_response)]:
     if not hasattr(cls, name):
         setattr(cls, name, fn)
+
+from moto.kms.models import Key
+
+key_from_template = Key.create_from_cloudformation_json.__func__
+
+
+def key_with_policy_text(cls, resource_name, cloudformation_json, *args, **kwargs):
+    properties = cloudformation_json.get("Properties", {})
+    if isinstance(properties.get("KeyPolicy"), dict):
+        properties["KeyPolicy"] = json.dumps(properties["KeyPolicy"])
+    return key_from_template(cls, resource_name, cloudformation_json, *args, **kwargs)
+
+
+Key.create_from_cloudformation_json = classmethod(key_with_policy_text)
 
 from moto.apigatewayv2 import urls
 urls.url_paths.setdefault(

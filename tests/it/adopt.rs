@@ -133,6 +133,96 @@ Outputs:
     Value: !Ref Env
 "#;
 
+/// A serverless stack like spawn's (a CloudFormation stack today): a table with a composite
+/// key, a queue, a KMS key and alias, a parameter, a repository, a function fed by the queue
+/// and run nightly by a rule (whose target CloudFormation keeps inside the rule).
+const SERVERLESS: &str = r#"
+AWSTemplateFormatVersion: '2010-09-09'
+Description: spawn-like serverless stack
+Resources:
+  AlertHistory:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: spawn-alert-history
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions:
+        - { AttributeName: alert_id, AttributeType: S }
+        - { AttributeName: sent_at, AttributeType: S }
+      KeySchema:
+        - { AttributeName: alert_id, KeyType: HASH }
+        - { AttributeName: sent_at, KeyType: RANGE }
+  Jobs:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: spawn-jobs
+      VisibilityTimeout: 120
+  DataKey:
+    Type: AWS::KMS::Key
+    Properties:
+      Description: spawn data
+      KeyPolicy:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: { AWS: 'arn:aws:iam::123456789012:root' }
+            Action: 'kms:*'
+            Resource: '*'
+  DataKeyAlias:
+    Type: AWS::KMS::Alias
+    Properties:
+      AliasName: alias/spawn-data
+      TargetKeyId: !Ref DataKey
+  Mode:
+    Type: AWS::SSM::Parameter
+    Properties:
+      Name: /spawn/mode
+      Type: String
+      Value: live
+  Images:
+    Type: AWS::ECR::Repository
+    Properties:
+      RepositoryName: spawn-images
+  DispatcherRole:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: spawn-dispatcher
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: { Service: lambda.amazonaws.com }
+            Action: sts:AssumeRole
+  Dispatcher:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: spawn-dispatcher
+      Runtime: python3.12
+      Handler: index.handler
+      Role: !GetAtt DispatcherRole.Arn
+      Timeout: 30
+      Code:
+        ZipFile: |
+          def handler(event, context):
+              return {"ok": True}
+      Environment:
+        Variables:
+          TABLE: !Ref AlertHistory
+  JobsTrigger:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      EventSourceArn: !GetAtt Jobs.Arn
+      FunctionName: !Ref Dispatcher
+      BatchSize: 5
+  Nightly:
+    Type: AWS::Events::Rule
+    Properties:
+      Name: spawn-nightly
+      ScheduleExpression: rate(1 day)
+      Targets:
+        - Id: dispatch
+          Arn: !GetAtt Dispatcher.Arn
+"#;
+
 async fn cloudformation(w: &World) -> aws_sdk_cloudformation::Client {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(w.moto.endpoint())
@@ -384,7 +474,7 @@ async fn json_templates_adopt_and_missing_stacks_and_used_directories_are_refuse
     let w = World::files(&[]);
     let json = r#"{
   "Resources": {
-    "Queue": { "Type": "AWS::SQS::Queue" },
+    "Topic": { "Type": "AWS::SNS::Topic" },
     "Logs": {
       "Type": "AWS::Logs::LogGroup",
       "Properties": { "LogGroupName": { "Fn::Sub": "${AWS::StackName}-logs" } }
@@ -416,7 +506,7 @@ async fn json_templates_adopt_and_missing_stacks_and_used_directories_are_refuse
     );
     expect_code(&adopted, 0);
     assert!(
-        adopted.stdout.contains("- Queue (AWS::SQS::Queue)"),
+        adopted.stdout.contains("- Topic (AWS::SNS::Topic)"),
         "{adopted:?}"
     );
     let text = std::fs::read_to_string(fresh.join("main.toml")).expect("main.toml");
@@ -446,4 +536,77 @@ async fn json_templates_adopt_and_missing_stacks_and_used_directories_are_refuse
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, ["mine.toml"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_serverless_stack_is_adopted_with_its_rule_targets_and_plans_no_changes() {
+    let w = World::files(&[]);
+    create_stack(&w, "spawn-cfn", SERVERLESS, &[]).await;
+    let adopted = w.cairn(&["import", "--from-cloudformation", "spawn-cfn"]);
+    expect_code(&adopted, 0);
+    assert!(
+        adopted.stdout.contains("Adopted 9 of the 10 resources"),
+        "{adopted:?}"
+    );
+    assert!(
+        adopted.stdout.contains(
+            "- Mode (AWS::SSM::Parameter): its configuration must set `value`, which is sensitive and never written into a stack file: write it into the stack (from a variable), then `cairn import aws_ssm_parameter.mode /spawn/mode`"
+        ),
+        "the parameter is left out, saying why and what to do: {adopted:?}"
+    );
+    let listed: BTreeSet<String> = w
+        .cairn(&["state", "list"])
+        .stdout
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let expected: BTreeSet<String> = [
+        "aws_cloudwatch_event_rule.nightly",
+        "aws_cloudwatch_event_target.nightly_dispatch",
+        "aws_dynamodb_table.alert_history",
+        "aws_ecr_repository.images",
+        "aws_iam_role.dispatcher_role",
+        "aws_kms_alias.data_key_alias",
+        "aws_kms_key.data_key",
+        "aws_lambda_event_source_mapping.jobs_trigger",
+        "aws_lambda_function.dispatcher",
+        "aws_sqs_queue.jobs",
+    ]
+    .into_iter()
+    .map(str::to_string)
+    .collect();
+    assert_eq!(listed, expected);
+    let text = std::fs::read_to_string(w.path("main.toml")).expect("main.toml");
+    for expected in [
+        "range_key = \"sent_at\"",
+        "target_key_id = \"${aws_kms_key.data_key.id}\"",
+        "role = \"${aws_iam_role.dispatcher_role.arn}\"",
+        "TABLE = \"${aws_dynamodb_table.alert_history.id}\"",
+        "# Its code stays as deployed (`source_code_hash`)",
+        "event_source_arn = \"${aws_sqs_queue.jobs.arn}\"",
+        "[aws_cloudwatch_event_target.nightly_dispatch]\narn = \"${aws_lambda_function.dispatcher.arn}\"\nrule = \"${aws_cloudwatch_event_rule.nightly.id}\"",
+    ] {
+        assert!(
+            text.contains(expected),
+            "main.toml lacks {expected:?}:\n{text}"
+        );
+    }
+    expect_code(&w.cairn(&["plan", "--detailed-exitcode"]), 0);
+
+    // Bound to what CloudFormation made: the queue's trigger changes in place.
+    w.edit("main.toml", "batch_size = 5", "batch_size = 8");
+    expect_code(&w.cairn(&["apply", "--auto-approve"]), 0);
+    let mappings = w
+        .clients()
+        .await
+        .lambda
+        .list_event_source_mappings()
+        .send()
+        .await
+        .expect("ListEventSourceMappings");
+    let [mapping] = mappings.event_source_mappings() else {
+        panic!("one mapping: {mappings:?}");
+    };
+    assert_eq!(mapping.batch_size(), Some(8));
+    expect_code(&w.cairn(&["plan", "--detailed-exitcode"]), 0);
 }
