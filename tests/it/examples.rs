@@ -2,7 +2,7 @@
 //! other argument, re-plans empty, survives a change that AWS can only make by replacement
 //! under a running dependent, and destroys to nothing, checked with plain AWS calls.
 
-use crate::harness::{expect_code, Clients, World};
+use crate::harness::{expect_code, serverless_leaves_nothing, Clients, World};
 
 /// The HTTPS listeners' certificate exists before the stack, as in the seed documents
 /// (uploaded to IAM).
@@ -121,84 +121,6 @@ async fn destroy_leaves_nothing(w: &World, c: &Clients, project_tag: &str, role_
     let state = w.cairn(&["state", "list"]);
     expect_code(&state, 0);
     assert!(state.stdout.trim().is_empty(), "{state:?}");
-}
-
-/// Nothing of the serverless types is left (each test has its own moto, so all of them): KMS
-/// keys only wait for their deletion, which AWS cannot do at once.
-async fn serverless_leaves_nothing(c: &Clients) {
-    let functions = c.lambda.list_functions().send().await.expect("functions");
-    assert!(functions.functions().is_empty(), "{functions:?}");
-    let mappings = c
-        .lambda
-        .list_event_source_mappings()
-        .send()
-        .await
-        .expect("mappings");
-    assert!(mappings.event_source_mappings().is_empty(), "{mappings:?}");
-    let tables = c.dynamodb.list_tables().send().await.expect("tables");
-    assert!(tables.table_names().is_empty(), "{tables:?}");
-    let queues = c.sqs.list_queues().send().await.expect("queues");
-    assert!(queues.queue_urls().is_empty(), "{queues:?}");
-    let apis = c.apigateway.get_apis().send().await.expect("apis");
-    assert!(apis.items().is_empty(), "{apis:?}");
-    let rules = c.events.list_rules().send().await.expect("rules");
-    assert!(rules.rules().is_empty(), "{rules:?}");
-    let alarms = c.cloudwatch.describe_alarms().send().await.expect("alarms");
-    assert!(alarms.metric_alarms().is_empty(), "{alarms:?}");
-    let repos = c
-        .ecr
-        .describe_repositories()
-        .send()
-        .await
-        .expect("repositories");
-    assert!(repos.repositories().is_empty(), "{repos:?}");
-    let params = c
-        .ssm
-        .describe_parameters()
-        .send()
-        .await
-        .expect("parameters");
-    assert!(params.parameters().is_empty(), "{params:?}");
-    let secrets = c
-        .secretsmanager
-        .list_secrets()
-        .send()
-        .await
-        .expect("secrets");
-    assert!(secrets.secret_list().is_empty(), "{secrets:?}");
-    let policies = c
-        .iam
-        .list_policies()
-        .scope(aws_sdk_iam::types::PolicyScopeType::Local)
-        .send()
-        .await
-        .expect("policies");
-    assert!(policies.policies().is_empty(), "{policies:?}");
-    // moto makes keys of its own (RDS's default key): only those cairn made count, and a
-    // key cairn deleted is pending deletion.
-    for key in c.kms.list_keys().send().await.expect("keys").keys() {
-        let id = key.key_id().unwrap_or_default();
-        let tags = c
-            .kms
-            .list_resource_tags()
-            .key_id(id)
-            .send()
-            .await
-            .expect("key tags");
-        let described = c
-            .kms
-            .describe_key()
-            .key_id(id)
-            .send()
-            .await
-            .expect("describe key");
-        let state = described.key_metadata().and_then(|m| m.key_state());
-        assert!(
-            state == Some(&aws_sdk_kms::types::KeyState::PendingDeletion)
-                || !tags.tags().iter().any(|t| t.tag_key() == "cairn:stack"),
-            "{described:?} {tags:?}"
-        );
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -226,3 +226,89 @@ pub fn cairn_offline(dir: &Path, args: &[&str]) -> Run {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// Nothing of the serverless types is left (each test has its own moto, so all of them): KMS
+/// keys only wait for their deletion, which AWS cannot do at once.
+pub async fn serverless_leaves_nothing(c: &Clients) {
+    let functions = c.lambda.list_functions().send().await.expect("functions");
+    assert!(functions.functions().is_empty(), "{functions:?}");
+    let mappings = c
+        .lambda
+        .list_event_source_mappings()
+        .send()
+        .await
+        .expect("mappings");
+    assert!(mappings.event_source_mappings().is_empty(), "{mappings:?}");
+    let tables = c.dynamodb.list_tables().send().await.expect("tables");
+    assert!(tables.table_names().is_empty(), "{tables:?}");
+    let queues = c.sqs.list_queues().send().await.expect("queues");
+    assert!(queues.queue_urls().is_empty(), "{queues:?}");
+    let apis = c.apigateway.get_apis().send().await.expect("apis");
+    assert!(apis.items().is_empty(), "{apis:?}");
+    let rules = c.events.list_rules().send().await.expect("rules");
+    assert!(rules.rules().is_empty(), "{rules:?}");
+    let alarms = c.cloudwatch.describe_alarms().send().await.expect("alarms");
+    assert!(alarms.metric_alarms().is_empty(), "{alarms:?}");
+    let repos = c
+        .ecr
+        .describe_repositories()
+        .send()
+        .await
+        .expect("repositories");
+    assert!(repos.repositories().is_empty(), "{repos:?}");
+    let params = c
+        .ssm
+        .describe_parameters()
+        .send()
+        .await
+        .expect("parameters");
+    assert!(params.parameters().is_empty(), "{params:?}");
+    let secrets = c
+        .secretsmanager
+        .list_secrets()
+        .send()
+        .await
+        .expect("secrets");
+    assert!(secrets.secret_list().is_empty(), "{secrets:?}");
+    let aliases = c.kms.list_aliases().send().await.expect("aliases");
+    assert!(
+        aliases
+            .aliases()
+            .iter()
+            .all(|a| a.alias_name().is_some_and(|n| n.starts_with("alias/aws/"))),
+        "{aliases:?}"
+    );
+    let policies = c
+        .iam
+        .list_policies()
+        .scope(aws_sdk_iam::types::PolicyScopeType::Local)
+        .send()
+        .await
+        .expect("policies");
+    assert!(policies.policies().is_empty(), "{policies:?}");
+    // moto makes keys of its own (RDS's default key): only those cairn made count, and a
+    // key cairn deleted is pending deletion.
+    for key in c.kms.list_keys().send().await.expect("keys").keys() {
+        let id = key.key_id().unwrap_or_default();
+        let tags = c
+            .kms
+            .list_resource_tags()
+            .key_id(id)
+            .send()
+            .await
+            .expect("key tags");
+        let described = c
+            .kms
+            .describe_key()
+            .key_id(id)
+            .send()
+            .await
+            .expect("describe key");
+        let state = described.key_metadata().and_then(|m| m.key_state());
+        assert!(
+            state == Some(&aws_sdk_kms::types::KeyState::PendingDeletion)
+                || !tags.tags().iter().any(|t| t.tag_key() == "cairn:stack"),
+            "{described:?} {tags:?}"
+        );
+    }
+}

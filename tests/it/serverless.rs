@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::harness::{expect_code, World};
+use crate::harness::{expect_code, serverless_leaves_nothing, World};
 
 const STACK: &str = r#"
 [stack]
@@ -174,47 +174,7 @@ async fn the_data_and_secrets_layer_applies_replans_empty_and_destroys() {
 
     let destroy = w.cairn(&["destroy", "--auto-approve", "--var", &var]);
     expect_code(&destroy, 0);
-    let tables = c.dynamodb.list_tables().send().await.expect("tables");
-    assert!(tables.table_names().is_empty(), "{tables:?}");
-    let queues = c.sqs.list_queues().send().await.expect("queues");
-    assert!(queues.queue_urls().is_empty(), "{queues:?}");
-    let params = c
-        .ssm
-        .describe_parameters()
-        .send()
-        .await
-        .expect("parameters");
-    assert!(params.parameters().is_empty(), "{params:?}");
-    let secrets = c
-        .secretsmanager
-        .list_secrets()
-        .send()
-        .await
-        .expect("secrets");
-    assert!(secrets.secret_list().is_empty(), "{secrets:?}");
-    let aliases = c.kms.list_aliases().send().await.expect("aliases");
-    assert!(
-        aliases
-            .aliases()
-            .iter()
-            .all(|a| a.alias_name() != Some("alias/seren-credentials")),
-        "{aliases:?}"
-    );
-    let keys = c.kms.list_keys().send().await.expect("keys");
-    for k in keys.keys() {
-        let d = c
-            .kms
-            .describe_key()
-            .key_id(k.key_id().unwrap_or_default())
-            .send()
-            .await
-            .expect("key");
-        assert_eq!(
-            d.key_metadata().and_then(|m| m.key_state()),
-            Some(&aws_sdk_kms::types::KeyState::PendingDeletion),
-            "{d:?}"
-        );
-    }
+    serverless_leaves_nothing(&c).await;
     let drift = w.cairn(&["drift", "--var", &var]);
     assert_eq!(
         drift.code, 0,
