@@ -273,6 +273,7 @@ pub fn mapping(cfn_type: &str) -> Mapping {
         "AWS::S3::Bucket" => s3::TYPE,
         "AWS::IAM::Role" => iam::role::TYPE,
         "AWS::IAM::ManagedPolicy" => iam::policy::TYPE,
+        "AWS::IAM::InstanceProfile" => iam::instance_profile::TYPE,
         "AWS::Logs::LogGroup" => logs::TYPE,
         "AWS::ECS::Cluster" => ecs::cluster::TYPE,
         "AWS::ECS::TaskDefinition" => ecs::task_definition::TYPE,

@@ -134,6 +134,7 @@ const NAT_IAM_LOGS: &[&str] = &[
     "aws_eip",
     "aws_nat_gateway",
     "aws_iam_role",
+    "aws_iam_instance_profile",
     "aws_iam_policy",
     "aws_iam_role_policy_attachment",
     "aws_cloudwatch_log_group",
@@ -221,6 +222,7 @@ fn elsewhere(rtype: &str, config: &Json, op: &OpContext) -> (Json, OpContext) {
         "aws_secretsmanager_secret_version" => op = ctx(&format!("{}_other", op.address)),
         "aws_security_group"
         | "aws_iam_role"
+        | "aws_iam_instance_profile"
         | "aws_iam_policy"
         | "aws_cloudwatch_log_group"
         | "aws_ecs_cluster"
@@ -698,6 +700,13 @@ async fn imports_refuse_ids_in_the_wrong_format_and_find_nothing_for_absent_ones
         ("aws_s3_bucket", vec!["".into(), "two words".into()]),
         ("aws_iam_role", vec!["two words".into()]),
         (
+            "aws_iam_instance_profile",
+            vec![
+                "".into(),
+                "arn:aws:iam::123456789012:instance-profile/workers".into(),
+            ],
+        ),
+        (
             "aws_iam_policy",
             vec!["read".into(), "arn:aws:iam::123456789012:role/read".into()],
         ),
@@ -858,6 +867,7 @@ async fn imports_refuse_ids_in_the_wrong_format_and_find_nothing_for_absent_ones
         ),
         ("aws_eip", "203.0.113.9".into()),
         ("aws_iam_role", "absent".into()),
+        ("aws_iam_instance_profile", "absent".into()),
         (
             "aws_iam_role_policy_attachment",
             "absent/arn:aws:iam::aws:policy/ReadOnlyAccess".into(),
@@ -1354,6 +1364,28 @@ async fn nat_iam_and_logs_conform() {
         .as_str()
         .is_some_and(|a| a.ends_with(":role/task-exec")));
 
+    // Updated to hold no role (the out-of-band change puts one back).
+    let profile = conform(
+        w,
+        "aws_iam_instance_profile",
+        json!({"name": "workers", "role": "task-exec"}),
+        Some(json!({"name": "workers", "tags": {"Team": "core"}})),
+        |id| async move {
+            w.iam
+                .add_role_to_instance_profile()
+                .instance_profile_name(&id)
+                .role_name("task-exec")
+                .send()
+                .await
+                .expect("add role");
+        },
+        |o| o.is_some_and(|o| o.inputs["role"] == "task-exec"),
+    )
+    .await;
+    assert!(profile.outputs["arn"]
+        .as_str()
+        .is_some_and(|a| a.ends_with(":instance-profile/workers")));
+
     let doc = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]});
     let policy = conform(
         w,
@@ -1413,6 +1445,7 @@ async fn nat_iam_and_logs_conform() {
     delete(w, "aws_cloudwatch_log_group", &group).await;
     delete(w, "aws_iam_role_policy_attachment", &attachment).await;
     delete(w, "aws_iam_policy", &policy).await;
+    delete(w, "aws_iam_instance_profile", &profile).await;
     delete(w, "aws_iam_role", &role).await;
     delete(w, "aws_nat_gateway", &nat).await;
     delete(w, "aws_eip", &eip).await;

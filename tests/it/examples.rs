@@ -368,6 +368,18 @@ async fn seren_applies_replans_empty_and_destroys_clean() {
         redrive.contains("seren-replication-provisioning-dlq"),
         "{redrive}"
     );
+    let profile = c
+        .iam
+        .get_instance_profile()
+        .instance_profile_name("seren-replication-worker")
+        .send()
+        .await
+        .expect("instance profile");
+    let roles: Vec<&str> = profile
+        .instance_profile()
+        .map(|p| p.roles().iter().map(|r| r.role_name()).collect())
+        .unwrap_or_default();
+    assert_eq!(roles, ["seren-replication-worker"]);
     let mappings = c
         .lambda
         .list_event_source_mappings()

@@ -278,6 +278,13 @@ pub async fn serverless_leaves_nothing(c: &Clients) {
             .all(|a| a.alias_name().is_some_and(|n| n.starts_with("alias/aws/"))),
         "{aliases:?}"
     );
+    let profiles = c
+        .iam
+        .list_instance_profiles()
+        .send()
+        .await
+        .expect("instance profiles");
+    assert!(profiles.instance_profiles().is_empty(), "{profiles:?}");
     let policies = c
         .iam
         .list_policies()

@@ -1,7 +1,8 @@
-//! IAM resource types (roles, managed policies, attachments) and what they share: policy
+//! IAM resource types (roles, managed policies, attachments, instance profiles) and what they share: policy
 //! documents, which IAM returns URL-encoded, and retries for IAM's eventual consistency.
 
 pub mod attachment;
+pub mod instance_profile;
 pub mod policy;
 pub mod role;
 

@@ -30,6 +30,7 @@ def handler(event, context):
             ImageId=os.environ["WORKER_AMI_ID"], InstanceType=os.environ["WORKER_INSTANCE_TYPE"],
             MinCount=1, MaxCount=1, SubnetId=os.environ["WORKER_SUBNET_ID"],
             SecurityGroupIds=[os.environ["WORKER_SECURITY_GROUP_ID"]],
+            IamInstanceProfile={"Arn": os.environ["WORKER_INSTANCE_PROFILE_ARN"]},
             InstanceInitiatedShutdownBehavior="terminate",
             UserData=f"#!/bin/sh\nexec postgres-seren-replicator worker --job-id {job['job_id']}\n",
             TagSpecifications=[{"ResourceType": "instance", "Tags": [

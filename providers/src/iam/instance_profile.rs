@@ -1,0 +1,249 @@
+//! `aws_iam_instance_profile`: what EC2 instances are started with to take an IAM role (an
+//! instance profile holds at most one role).
+
+use std::collections::BTreeMap;
+
+use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{ResourceSchema, SchemaMeta};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{iam_tags, no_such_entity};
+use crate::common::{api, code, observed, parse, read_back, read_found, tag_changes, visible_tags};
+use crate::Aws;
+
+pub const TYPE: &str = "aws_iam_instance_profile";
+
+fn root_path() -> String {
+    "/".into()
+}
+
+/// An instance profile and the role it gives instances.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[schemars(extend("x-force-new" = true))]
+    pub name: String,
+    #[serde(default = "root_path")]
+    #[schemars(extend("x-force-new" = true))]
+    pub path: String,
+    /// The role's name (not its ARN); none leaves the profile empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Outputs {
+    /// The profile's name.
+    pub id: String,
+    /// What `RunInstances` takes as `IamInstanceProfile.Arn`.
+    pub arn: String,
+    pub unique_id: String,
+}
+
+pub fn schema() -> ResourceSchema {
+    ResourceSchema::derive::<Config, Outputs>(
+        TYPE,
+        SchemaMeta {
+            import_id: IMPORT_ID,
+            ..SchemaMeta::default()
+        },
+    )
+}
+
+/// How `cairn import` names one: its name.
+pub const IMPORT_ID: &str = "the instance profile name";
+
+/// IAM has no batch read of instance profiles: one GetInstanceProfile each, in parallel.
+pub async fn read(
+    aws: &Aws,
+    requests: &[ReadRequest],
+) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
+    crate::common::read_each(requests, |r| read_one(aws, &r.id)).await
+}
+
+async fn read_one(aws: &Aws, name: &str) -> Result<Option<Observed>, ProviderError> {
+    let got = match aws
+        .iam
+        .get_instance_profile()
+        .instance_profile_name(name)
+        .send()
+        .await
+    {
+        Ok(got) => got,
+        Err(e) => {
+            let e = e.into_service_error();
+            if no_such_entity(code(&e)) {
+                return Ok(None);
+            }
+            return Err(api("GetInstanceProfile", name, e));
+        }
+    };
+    let Some(p) = got.instance_profile() else {
+        return Ok(None);
+    };
+    let config = Config {
+        name: p.instance_profile_name().to_string(),
+        path: p.path().to_string(),
+        role: p.roles().first().map(|r| r.role_name().to_string()),
+        tags: visible_tags(p.tags().iter().map(|t| (t.key(), t.value()))),
+    };
+    let outputs = Outputs {
+        id: name.to_string(),
+        arn: p.arn().to_string(),
+        unique_id: p.instance_profile_id().to_string(),
+    };
+    Ok(Some(observed(&schema(), name, &config, &outputs)))
+}
+
+/// By its name.
+pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
+    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+    if import_id.starts_with("arn:") {
+        return Err(crate::common::malformed(
+            TYPE,
+            import_id,
+            "it is an ARN",
+            IMPORT_ID,
+        ));
+    }
+    read_one(aws, import_id).await
+}
+
+async fn add_role(aws: &Aws, name: &str, role: &str) -> Result<(), ProviderError> {
+    aws.iam
+        .add_role_to_instance_profile()
+        .instance_profile_name(name)
+        .role_name(role)
+        .send()
+        .await
+        .map_err(|e| api("AddRoleToInstanceProfile", name, e.into_service_error()))?;
+    Ok(())
+}
+
+/// Takes `role` out of the profile; a role already gone from it is no error.
+async fn remove_role(aws: &Aws, name: &str, role: &str) -> Result<(), ProviderError> {
+    match aws
+        .iam
+        .remove_role_from_instance_profile()
+        .instance_profile_name(name)
+        .role_name(role)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = e.into_service_error();
+            if no_such_entity(code(&e)) {
+                Ok(())
+            } else {
+                Err(api("RemoveRoleFromInstanceProfile", name, e))
+            }
+        }
+    }
+}
+
+pub async fn create(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    aws.iam
+        .create_instance_profile()
+        .instance_profile_name(&c.name)
+        .path(&c.path)
+        .set_tags(Some(iam_tags(&c.tags)?).filter(|t| !t.is_empty()))
+        .send()
+        .await
+        .map_err(|e| api("CreateInstanceProfile", &c.name, e.into_service_error()))?;
+    if let Some(role) = &c.role {
+        add_role(aws, &c.name, role).await?;
+    }
+    read_back(TYPE, &c.name, || read_one(aws, &c.name)).await
+}
+
+/// By its unique name.
+pub async fn find(
+    aws: &Aws,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Vec<Observed>, ProviderError> {
+    let c: Config = parse(TYPE, config)?;
+    read_found(vec![c.name], config, |r| async move { read(aws, &r).await }).await
+}
+
+/// Swaps the role (out, then in: a profile holds one) and the tags.
+pub async fn update(
+    aws: &Aws,
+    prior: &Observed,
+    config: &serde_json::Value,
+    _ctx: &OpContext,
+) -> Result<Observed, ProviderError> {
+    let new: Config = parse(TYPE, config)?;
+    let name = &prior.id;
+    let Some(now) = read_one(aws, name).await? else {
+        return Err(ProviderError::Api(format!(
+            "instance profile {name} no longer exists"
+        )));
+    };
+    let now: Config = parse(TYPE, &now.inputs)?;
+    if now.role != new.role {
+        if let Some(old) = &now.role {
+            remove_role(aws, name, old).await?;
+        }
+        if let Some(role) = &new.role {
+            add_role(aws, name, role).await?;
+        }
+    }
+    let (removed, set) = tag_changes(&now.tags, &new.tags);
+    if !removed.is_empty() {
+        aws.iam
+            .untag_instance_profile()
+            .instance_profile_name(name)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| api("UntagInstanceProfile", name, e.into_service_error()))?;
+    }
+    if !set.is_empty() {
+        aws.iam
+            .tag_instance_profile()
+            .instance_profile_name(name)
+            .set_tags(Some(iam_tags(&set)?))
+            .send()
+            .await
+            .map_err(|e| api("TagInstanceProfile", name, e.into_service_error()))?;
+    }
+    read_back(TYPE, name, || read_one(aws, name)).await
+}
+
+/// Takes the role out first: IAM refuses to delete a profile that still holds one.
+pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
+    let name = &prior.id;
+    let Some(now) = read_one(aws, name).await? else {
+        return Ok(());
+    };
+    if let Some(role) = now.inputs.get("role").and_then(serde_json::Value::as_str) {
+        remove_role(aws, name, role).await?;
+    }
+    match aws
+        .iam
+        .delete_instance_profile()
+        .instance_profile_name(name)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = e.into_service_error();
+            if no_such_entity(code(&e)) {
+                Ok(())
+            } else {
+                Err(api("DeleteInstanceProfile", name, e))
+            }
+        }
+    }
+}
