@@ -2432,11 +2432,13 @@ async fn serverless_types_conform() {
         "aws_lambda_function",
         json!({"function_name": "conf-fn", "role": role_arn, "runtime": "python3.12",
                "handler": "index.handler", "source": "fn", "source_code_hash": v1, "architectures": ["arm64"],
+               "reserved_concurrent_executions": 5, "tracing_config": {"mode": "Active"},
                "environment": {"variables": {"TABLE": "t1"}}, "tags": {"App": "conf"}}),
         // moto's UpdateFunctionCode ignores `Architectures`: they stay as created here.
         Some(json!({"function_name": "conf-fn", "role": role_arn, "runtime": "python3.12",
                "handler": "index.handler", "source": "fn", "source_code_hash": v2,
                "timeout": 30, "memory_size": 256, "architectures": ["arm64"], "description": "handles things",
+               "reserved_concurrent_executions": 10, "tracing_config": {"mode": "Active"},
                "environment": {"variables": {"TABLE": "t2", "MODE": "fast"}}, "tags": {"App": "conf", "Env": "test"}})),
         |id| async move {
             lambda

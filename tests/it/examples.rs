@@ -504,6 +504,16 @@ async fn phoney_applies_replans_empty_and_destroys_clean() {
     let config = function.configuration().expect("configuration");
     assert_eq!(config.package_type().map(|p| p.as_str()), Some("Image"));
     assert_eq!(config.memory_size(), Some(256));
+    assert_eq!(
+        function
+            .concurrency()
+            .and_then(|c| c.reserved_concurrent_executions()),
+        Some(100)
+    );
+    assert_eq!(
+        config.tracing_config().and_then(|t| t.mode()),
+        Some(&aws_sdk_lambda::types::TracingMode::Active)
+    );
     let image = function
         .code()
         .and_then(|c| c.image_uri())

@@ -16,7 +16,8 @@ use std::time::Duration;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
     Architecture, Environment as SdkEnvironment, FunctionCode, LastUpdateStatus,
-    PackageType as SdkPackageType, Runtime, State,
+    PackageType as SdkPackageType, Runtime, State, TracingConfig as SdkTracingConfig,
+    TracingMode as SdkTracingMode,
 };
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
@@ -104,8 +105,42 @@ pub struct Config {
     pub environment: Option<Environment>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Concurrent executions reserved for the function, and the most it runs at once (0
+    /// stops it from running). Left out: it shares the account's unreserved pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reserved_concurrent_executions: Option<i32>,
+    /// X-Ray tracing: `tracing_config = { mode = "Active" }` (or `PassThrough`, Lambda's
+    /// default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracing_config: Option<Tracing>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+}
+
+/// `tracing_config = { mode = "Active" }`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Tracing {
+    pub mode: TracingMode,
+}
+
+/// Whether Lambda samples and traces requests itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum TracingMode {
+    /// Traced when the caller's request is.
+    PassThrough,
+    /// Lambda samples and traces requests.
+    Active,
+}
+
+impl Tracing {
+    fn sdk(t: Option<&Tracing>) -> SdkTracingConfig {
+        let mode = match t.map(|t| t.mode) {
+            Some(TracingMode::Active) => SdkTracingMode::Active,
+            _ => SdkTracingMode::PassThrough,
+        };
+        SdkTracingConfig::builder().mode(mode).build()
+    }
 }
 
 /// `environment = { variables = { ... } }`.
@@ -263,6 +298,19 @@ async fn read_one(
             .description()
             .filter(|d| !d.is_empty())
             .map(str::to_string),
+        reserved_concurrent_executions: got
+            .concurrency()
+            .and_then(|c| c.reserved_concurrent_executions()),
+        // Lambda's default reads as the configuration last said it: no block, or one.
+        tracing_config: match f.tracing_config().and_then(|t| t.mode()) {
+            Some(SdkTracingMode::Active) => Some(Tracing {
+                mode: TracingMode::Active,
+            }),
+            _ if prior.get("tracing_config").is_some_and(|t| !t.is_null()) => Some(Tracing {
+                mode: TracingMode::PassThrough,
+            }),
+            _ => None,
+        },
         tags: visible_tags(
             got.tags()
                 .into_iter()
@@ -406,6 +454,7 @@ pub async fn create(
                     .map(|_| sdk_environment(&c.environment)),
             )
             .set_description(c.description.clone())
+            .set_tracing_config(c.tracing_config.as_ref().map(|t| Tracing::sdk(Some(t))))
             .set_tags((!c.tags.is_empty()).then(|| c.tags.clone().into_iter().collect()))
             .send()
             .await
@@ -420,7 +469,33 @@ pub async fn create(
         }
     }
     wait_ready(aws, ctx, name).await?;
+    if c.reserved_concurrent_executions.is_some() {
+        set_concurrency(aws, name, c.reserved_concurrent_executions).await?;
+    }
     read_back(TYPE, name, || read_one(aws, name, config)).await
+}
+
+/// Reserves `n` concurrent executions for the function, or none (back to the shared pool).
+async fn set_concurrency(aws: &Aws, name: &str, n: Option<i32>) -> Result<(), ProviderError> {
+    match n {
+        Some(n) => aws
+            .lambda
+            .put_function_concurrency()
+            .function_name(name)
+            .reserved_concurrent_executions(n)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api("PutFunctionConcurrency", name, e.into_service_error())),
+        None => aws
+            .lambda
+            .delete_function_concurrency()
+            .function_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api("DeleteFunctionConcurrency", name, e.into_service_error())),
+    }
 }
 
 /// Whether the function `name` carries the token of the create `ctx`.
@@ -467,6 +542,9 @@ pub async fn update(
                 .map(|e| e.variables.clone())
                 .unwrap_or_default(),
             c.description.clone().unwrap_or_default(),
+            c.tracing_config
+                .as_ref()
+                .map_or(TracingMode::PassThrough, |t| t.mode),
         )
     };
     if configuration(&old) != configuration(&new) {
@@ -487,6 +565,7 @@ pub async fn update(
                     .memory_size(new.memory_size)
                     .environment(sdk_environment(&new.environment))
                     .description(new.description.clone().unwrap_or_default())
+                    .tracing_config(Tracing::sdk(new.tracing_config.as_ref()))
                     .send()
                     .await
                     .map_err(|e| e.into_service_error())
@@ -524,6 +603,9 @@ pub async fn update(
         .await
         .map_err(|e| api("UpdateFunctionCode", name, e))?;
         wait_ready(aws, ctx, name).await?;
+    }
+    if old.reserved_concurrent_executions != new.reserved_concurrent_executions {
+        set_concurrency(aws, name, new.reserved_concurrent_executions).await?;
     }
     let arn = prior
         .outputs
