@@ -167,6 +167,7 @@ const SERVERLESS: &[&str] = &[
     "aws_lambda_event_source_mapping",
     "aws_ecr_repository",
     "aws_cloudwatch_metric_alarm",
+    "aws_cloudwatch_dashboard",
     "aws_cloudwatch_event_rule",
     "aws_cloudwatch_event_target",
 ];
@@ -257,6 +258,7 @@ fn elsewhere(rtype: &str, config: &Json, op: &OpContext) -> (Json, OpContext) {
         ),
         "aws_ecr_repository" => set("name", json!("absent")),
         "aws_cloudwatch_metric_alarm" => set("alarm_name", json!("absent")),
+        "aws_cloudwatch_dashboard" => set("dashboard_name", json!("absent")),
         "aws_cloudwatch_event_rule" => set("name", json!("absent")),
         "aws_cloudwatch_event_target" => set("target_id", json!("absent")),
         "aws_apigatewayv2_stage" => set("name", json!("absent")),
@@ -806,6 +808,10 @@ async fn imports_refuse_ids_in_the_wrong_format_and_find_nothing_for_absent_ones
         ("aws_ecr_repository", vec!["".into()]),
         ("aws_cloudwatch_metric_alarm", vec!["".into()]),
         (
+            "aws_cloudwatch_dashboard",
+            vec!["".into(), "two words".into()],
+        ),
+        (
             "aws_cloudwatch_event_rule",
             vec!["orders/".into(), "/nightly".into()],
         ),
@@ -854,6 +860,7 @@ async fn imports_refuse_ids_in_the_wrong_format_and_find_nothing_for_absent_ones
         ("aws_apigatewayv2_integration", "absentid/abcdefg".into()),
         ("aws_apigatewayv2_route", "absentid/abcdefg".into()),
         ("aws_cloudwatch_metric_alarm", "absent".into()),
+        ("aws_cloudwatch_dashboard", "absent".into()),
         ("aws_cloudwatch_event_rule", "orders/absent".into()),
         ("aws_cloudwatch_event_target", "absent/t".into()),
         ("aws_security_group", "sg-0000000000000000f".into()),
@@ -2548,6 +2555,34 @@ async fn serverless_types_conform() {
     )
     .await;
 
+    // The body as a table first, then as the JSON text CloudWatch's console shows.
+    let widget = |metric: &str| {
+        json!({"type": "metric", "x": 0, "y": 0, "width": 12, "height": 6,
+               "properties": {"metrics": [["AWS/Lambda", metric, "FunctionName", "conf-fn"]],
+                              "period": 300, "stat": "Sum", "region": "us-east-1", "title": metric}})
+    };
+    let dashboard = conform(
+        w,
+        "aws_cloudwatch_dashboard",
+        json!({"dashboard_name": "conf-board", "dashboard_body": {"widgets": [widget("Invocations")]}}),
+        Some(json!({"dashboard_name": "conf-board",
+                    "dashboard_body": json!({"widgets": [widget("Invocations"), widget("Errors")]}).to_string()})),
+        |id| async move {
+            cloudwatch
+                .put_dashboard()
+                .dashboard_name(&id)
+                .dashboard_body(json!({"widgets": []}).to_string())
+                .send()
+                .await
+                .expect("put dashboard");
+        },
+        |o| o.is_some_and(|o| o.inputs["dashboard_body"]["widgets"] == json!([])),
+    )
+    .await;
+    assert!(dashboard.outputs["dashboard_arn"]
+        .as_str()
+        .is_some_and(|a| a.ends_with(":dashboard/conf-board")));
+
     let rule = conform(
         w,
         "aws_cloudwatch_event_rule",
@@ -2719,6 +2754,7 @@ async fn serverless_types_conform() {
     delete(w, "aws_cloudwatch_event_target", &target).await;
     delete(w, "aws_cloudwatch_event_rule", &rule).await;
     delete(w, "aws_cloudwatch_metric_alarm", &alarm).await;
+    delete(w, "aws_cloudwatch_dashboard", &dashboard).await;
     delete(w, "aws_ecr_repository", &repo).await;
     delete(w, "aws_lambda_function", &function).await;
     w.provider

@@ -514,6 +514,26 @@ async fn phoney_applies_replans_empty_and_destroys_clean() {
         config.tracing_config().and_then(|t| t.mode()),
         Some(&aws_sdk_lambda::types::TracingMode::Active)
     );
+    let dashboard = c
+        .cloudwatch
+        .get_dashboard()
+        .dashboard_name("phoney-dev")
+        .send()
+        .await
+        .expect("dashboard");
+    let body: serde_json::Value =
+        serde_json::from_str(dashboard.dashboard_body().unwrap_or("{}")).expect("body");
+    assert_eq!(body["widgets"].as_array().map(Vec::len), Some(5), "{body}");
+    assert_eq!(
+        body["widgets"][0]["properties"]["metrics"][0][3],
+        "phoney-dev"
+    );
+    assert!(
+        body["widgets"][4]["properties"]["query"]
+            .as_str()
+            .is_some_and(|q| q.starts_with("SOURCE '/aws/lambda/phoney-dev'")),
+        "{body}"
+    );
     let image = function
         .code()
         .and_then(|c| c.image_uri())

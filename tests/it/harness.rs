@@ -249,6 +249,13 @@ pub async fn serverless_leaves_nothing(c: &Clients) {
     assert!(rules.rules().is_empty(), "{rules:?}");
     let alarms = c.cloudwatch.describe_alarms().send().await.expect("alarms");
     assert!(alarms.metric_alarms().is_empty(), "{alarms:?}");
+    let dashboards = c
+        .cloudwatch
+        .list_dashboards()
+        .send()
+        .await
+        .expect("dashboards");
+    assert!(dashboards.dashboard_entries().is_empty(), "{dashboards:?}");
     let repos = c
         .ecr
         .describe_repositories()

@@ -1,0 +1,4 @@
+//! CloudWatch resource types: metric alarms and dashboards.
+
+pub mod alarm;
+pub mod dashboard;
