@@ -157,6 +157,19 @@ fn function_as_configured(arn: &str, prior: Option<&serde_json::Value>) -> Strin
     }
 }
 
+/// Whether the mapping polls, from its state; while it is being created or updated, as the
+/// configuration said (the state does not tell yet).
+fn enabled(state: Option<&str>, prior: Option<&serde_json::Value>) -> bool {
+    match state {
+        Some("Disabled" | "Disabling") => false,
+        Some("Creating" | "Updating") => prior
+            .and_then(|p| p.get("enabled"))
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(true),
+        _ => true,
+    }
+}
+
 fn view(m: &EventSourceMappingConfiguration, prior: Option<&serde_json::Value>) -> Observed {
     let id = m.uuid().unwrap_or_default();
     let function_arn = m.function_arn().unwrap_or_default();
@@ -165,7 +178,7 @@ fn view(m: &EventSourceMappingConfiguration, prior: Option<&serde_json::Value>) 
         function_name: function_as_configured(function_arn, prior),
         batch_size: m.batch_size(),
         maximum_batching_window_in_seconds: m.maximum_batching_window_in_seconds(),
-        enabled: !matches!(m.state(), Some("Disabled" | "Disabling")),
+        enabled: enabled(m.state(), prior),
         starting_position: m.starting_position().map(|p| p.as_str().to_string()),
         function_response_types: m
             .function_response_types()
@@ -376,6 +389,15 @@ mod tests {
         assert_eq!(function_as_configured(arn, Some(&by_arn)), arn);
         assert_eq!(function_as_configured(arn, Some(&other)), arn);
         assert_eq!(function_as_configured(arn, None), arn);
+    }
+
+    #[test]
+    fn transitional_states_read_as_configured() {
+        let off = serde_json::json!({ "enabled": false });
+        assert!(!enabled(Some("Creating"), Some(&off)));
+        assert!(enabled(Some("Creating"), None));
+        assert!(!enabled(Some("Disabling"), None));
+        assert!(enabled(Some("Enabled"), Some(&off)));
     }
 
     #[test]
