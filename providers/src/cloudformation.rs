@@ -89,6 +89,14 @@ impl Stack {
         self.resources.iter().find(|r| r.logical_id == logical_id)
     }
 
+    /// What `value` stands for where a property names another resource of the stack by its
+    /// physical id: as [`Stack::resolve`], and for a `GetAtt` (`!GetAtt Api.ApiId`,
+    /// `!GetAtt Fn.Arn` where a function's name is what is wanted) the target's physical id.
+    pub fn physical_id_named(&self, value: &Json) -> Option<String> {
+        self.resolve(value)
+            .or_else(|| self.resource(target(value)?)?.physical_id.clone())
+    }
+
     /// The plain value `value` stands for, where the template and the stack tell it: a
     /// literal string, a `Ref` to a resource (its physical id) or to a parameter (its value).
     pub fn resolve(&self, value: &Json) -> Option<String> {
@@ -567,7 +575,7 @@ impl StackReader {
             | "AWS::ApiGatewayV2::Route" => {
                 match template
                     .and_then(|t| t.property("ApiId"))
-                    .and_then(|v| stack.resolve(v))
+                    .and_then(|v| stack.physical_id_named(v))
                 {
                     Some(api) => Ok(format!("{api}/{physical}")),
                     None => Err(format!(
@@ -580,9 +588,10 @@ impl StackReader {
                 if let Some((function, statement)) = physical.split_once('|') {
                     return Ok(format!("{}/{statement}", function_name(function)));
                 }
+                // A name, a `Ref`, or a `GetAtt` of the function's ARN.
                 match template
                     .and_then(|t| t.property("FunctionName"))
-                    .and_then(|v| stack.resolve(v))
+                    .and_then(|v| stack.physical_id_named(v))
                 {
                     Some(f) => Ok(format!("{}/{physical}", function_name(&f))),
                     None => Err(format!(
@@ -678,6 +687,94 @@ Resources:
       GroupId: !GetAtt [Sg, GroupId]
       Description: !If [IsProd, !Ref 'AWS::NoValue', 'x']
 "#;
+
+    /// Import ids the template tells (no AWS call is made for these types).
+    #[tokio::test]
+    async fn import_ids_of_parts_name_their_api_or_function() {
+        let template = parse_template(
+            "Resources:\n  Api:\n    Type: AWS::ApiGatewayV2::Api\n  Live:\n    Type: AWS::ApiGatewayV2::Stage\n    Properties:\n      ApiId: !GetAtt Api.ApiId\n  Allow:\n    Type: AWS::Lambda::Permission\n    Properties:\n      FunctionName: !GetAtt Fn.Arn\n  Orphan:\n    Type: AWS::ApiGatewayV2::Route\n    Properties: {}\n",
+        )
+        .expect("parses");
+        let resource = |logical: &str, cfn_type: &str, physical: &str| StackResource {
+            logical_id: logical.into(),
+            cfn_type: cfn_type.into(),
+            physical_id: Some(physical.into()),
+            status: "CREATE_COMPLETE".into(),
+        };
+        let stack = Stack {
+            name: "s".into(),
+            id: "arn".into(),
+            status: "CREATE_COMPLETE".into(),
+            description: None,
+            parameters: Vec::new(),
+            outputs: Vec::new(),
+            template,
+            resources: vec![
+                resource("Api", "AWS::ApiGatewayV2::Api", "a1b2c3"),
+                resource("Fn", "AWS::Lambda::Function", "jobs"),
+            ],
+        };
+        let reader = StackReader::new(&AwsSettings {
+            region: Some("us-east-1".into()),
+            endpoint: Some("http://127.0.0.1:9".into()),
+            artifacts: None,
+        })
+        .await;
+        async fn id(
+            reader: &StackReader,
+            stack: &Stack,
+            logical: &str,
+            cfn_type: &str,
+            physical: &str,
+        ) -> Result<String, String> {
+            let r = StackResource {
+                logical_id: logical.into(),
+                cfn_type: cfn_type.into(),
+                physical_id: Some(physical.into()),
+                status: "CREATE_COMPLETE".into(),
+            };
+            reader.import_id(stack, &r, physical).await
+        }
+        let id = |logical: &'static str, cfn_type: &'static str, physical: &'static str| {
+            id(&reader, &stack, logical, cfn_type, physical)
+        };
+        assert_eq!(
+            id("Live", "AWS::ApiGatewayV2::Stage", "$default").await,
+            Ok("a1b2c3/$default".into())
+        );
+        assert!(id("Orphan", "AWS::ApiGatewayV2::Route", "r1")
+            .await
+            .is_err_and(|e| e.contains("ApiId")));
+        // The statement id alone (the function from the template: a `GetAtt` of its ARN
+        // names the function whose physical id is its name) ...
+        assert_eq!(
+            id("Allow", "AWS::Lambda::Permission", "s-Allow-1").await,
+            Ok("jobs/s-Allow-1".into())
+        );
+        // ... or the function's ARN and the statement id.
+        assert_eq!(
+            id(
+                "Allow",
+                "AWS::Lambda::Permission",
+                "arn:aws:lambda:us-east-1:1:function:jobs|s-Allow-1"
+            )
+            .await,
+            Ok("jobs/s-Allow-1".into())
+        );
+        for (physical, expected) in [
+            ("nightly", "nightly"),
+            ("orders|placed", "orders/placed"),
+            (
+                "arn:aws:events:us-east-1:1:rule/orders/placed",
+                "orders/placed",
+            ),
+        ] {
+            assert_eq!(
+                id("Rule", "AWS::Events::Rule", physical).await,
+                Ok(expected.into())
+            );
+        }
+    }
 
     #[test]
     fn a_rule_s_targets_are_parts_of_their_own() {
