@@ -156,11 +156,9 @@ pub async fn update(
     read_back(TYPE, &prior.id, || read_one(aws, &prior.id)).await
 }
 
+/// A dashboard already gone (CloudWatch answers `ResourceNotFound`) is no error.
 pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
     let name = &prior.id;
-    if read_one(aws, name).await?.is_none() {
-        return Ok(());
-    }
     match aws
         .cloudwatch
         .delete_dashboards()
