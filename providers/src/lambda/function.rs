@@ -133,13 +133,22 @@ pub enum TracingMode {
     Active,
 }
 
-impl Tracing {
-    fn sdk(t: Option<&Tracing>) -> SdkTracingConfig {
-        let mode = match t.map(|t| t.mode) {
-            Some(TracingMode::Active) => SdkTracingMode::Active,
-            _ => SdkTracingMode::PassThrough,
+impl TracingMode {
+    fn sdk(self) -> SdkTracingConfig {
+        let mode = match self {
+            TracingMode::Active => SdkTracingMode::Active,
+            TracingMode::PassThrough => SdkTracingMode::PassThrough,
         };
         SdkTracingConfig::builder().mode(mode).build()
+    }
+}
+
+impl Config {
+    /// The tracing mode, Lambda's default when the configuration has no block.
+    fn tracing_mode(&self) -> TracingMode {
+        self.tracing_config
+            .as_ref()
+            .map_or(TracingMode::PassThrough, |t| t.mode)
     }
 }
 
@@ -454,7 +463,7 @@ pub async fn create(
                     .map(|_| sdk_environment(&c.environment)),
             )
             .set_description(c.description.clone())
-            .set_tracing_config(c.tracing_config.as_ref().map(|t| Tracing::sdk(Some(t))))
+            .set_tracing_config(c.tracing_config.as_ref().map(|t| t.mode.sdk()))
             .set_tags((!c.tags.is_empty()).then(|| c.tags.clone().into_iter().collect()))
             .send()
             .await
@@ -542,9 +551,7 @@ pub async fn update(
                 .map(|e| e.variables.clone())
                 .unwrap_or_default(),
             c.description.clone().unwrap_or_default(),
-            c.tracing_config
-                .as_ref()
-                .map_or(TracingMode::PassThrough, |t| t.mode),
+            c.tracing_mode(),
         )
     };
     if configuration(&old) != configuration(&new) {
@@ -565,7 +572,7 @@ pub async fn update(
                     .memory_size(new.memory_size)
                     .environment(sdk_environment(&new.environment))
                     .description(new.description.clone().unwrap_or_default())
-                    .tracing_config(Tracing::sdk(new.tracing_config.as_ref()))
+                    .tracing_config(new.tracing_mode().sdk())
                     .send()
                     .await
                     .map_err(|e| e.into_service_error())
