@@ -247,9 +247,9 @@ async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) 
 
     // 1. What each resource maps to; the import ids of those cairn can adopt.
     let mut entries: Vec<Entry> = Vec::new();
-    let mut to_import: Vec<(usize, &'static str, String)> = Vec::new();
-    // Resources CloudFormation keeps inside another (a rule's targets): entry, part.
-    let mut part_imports: Vec<(usize, cloudformation::Part)> = Vec::new();
+    // Entry, cairn type, import id, and for a part of the entry's resource (a rule's
+    // target), the part's name.
+    let mut to_import: Vec<(usize, &'static str, String, Option<String>)> = Vec::new();
     for r in resources {
         let fate = match cloudformation::mapping(&r.cfn_type) {
             Mapping::Unsupported => Fate::Unsupported,
@@ -267,14 +267,17 @@ async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) 
                 }
                 Some(physical) => match reader.import_id(stack, r, physical).await {
                     Ok(import_id) => {
-                        if let Some(t) = stack.template.resource(&r.logical_id) {
-                            part_imports.extend(
-                                cloudformation::parts(t, &import_id)
-                                    .into_iter()
-                                    .map(|p| (entries.len(), p)),
-                            );
-                        }
-                        to_import.push((entries.len(), cairn_type, import_id));
+                        let parts = stack
+                            .template
+                            .resource(&r.logical_id)
+                            .map(|t| cloudformation::parts(t, &import_id))
+                            .unwrap_or_default();
+                        to_import.push((entries.len(), cairn_type, import_id, None));
+                        to_import.extend(
+                            parts
+                                .into_iter()
+                                .map(|p| (entries.len(), p.cairn_type, p.import_id, Some(p.name))),
+                        );
                         Fate::Reading
                     }
                     Err(why) => Fate::LeftOut(why),
@@ -292,19 +295,13 @@ async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) 
     // 2. Read them, a few at a time.
     let limit = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_READS));
     let mut reads = tokio::task::JoinSet::new();
-    let parts_from = to_import.len();
-    let all = to_import.into_iter().chain(
-        part_imports
-            .iter()
-            .map(|(at, p)| (*at, p.cairn_type, p.import_id.clone())),
-    );
-    for (n, (at, cairn_type, import_id)) in all.enumerate() {
+    for (n, (at, cairn_type, import_id, part)) in to_import.into_iter().enumerate() {
         let provider = provider.clone();
         let limit = limit.clone();
         reads.spawn(async move {
             let _permit = limit.acquire_owned().await;
             let got = provider.import(cairn_type, &import_id).await;
-            (n, at, cairn_type, import_id, got)
+            (n, at, cairn_type, import_id, part, got)
         });
     }
     let mut results = Vec::new();
@@ -316,16 +313,13 @@ async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) 
         }
     }
     results.sort_by_key(|r| r.0);
-    let part_results = results.split_off(
-        results
-            .iter()
-            .position(|r| r.0 >= parts_from)
-            .unwrap_or(results.len()),
-    );
+    // Parts after every entry: a part is adopted only beside its adopted parent.
+    let (part_results, results): (Vec<_>, Vec<_>) =
+        results.into_iter().partition(|r| r.4.is_some());
     let catalog = provider.catalog();
     let mut adopted: Vec<Adopted> = Vec::new();
     let mut taken: BTreeSet<Address> = BTreeSet::new();
-    for (_, at, cairn_type, import_id, got) in results {
+    for (_, at, cairn_type, import_id, _, got) in results {
         let entry = &mut entries[at];
         entry.fate = match got {
             Ok(Some(observed)) => match missing_required(catalog.get(cairn_type), &observed) {
@@ -368,13 +362,12 @@ async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) 
     }
     // Parts of adopted resources beside them; a part that cannot be read is reported with
     // its parent (which stays adopted: CloudFormation's copy of the part is untouched).
-    for (n, at, cairn_type, import_id, got) in part_results {
-        let Fate::Adopted(parent) = entries[at].fate else {
+    for (_, at, cairn_type, import_id, name, got) in part_results {
+        let (Fate::Adopted(parent), Some(name)) = (&entries[at].fate, name) else {
             continue;
         };
-        let name = &part_imports[n - parts_from].1.name;
         let (logical_id, cfn_type, prevent_destroy) = {
-            let p = &adopted[parent];
+            let p = &adopted[*parent];
             (p.logical_id.clone(), p.cfn_type.clone(), p.prevent_destroy)
         };
         match got {
