@@ -198,6 +198,7 @@ pub async fn plan_cmd(
     if let Some(out) = out {
         PlanFile::new(
             &stack,
+            &secrets,
             &file.lineage,
             file.serial,
             false,
@@ -311,13 +312,13 @@ impl Session {
         dir: &Path,
         stack: &Stack,
         operation: &str,
-        check: impl FnOnce(&StateFile) -> Result<(), Failure>,
+        check: impl FnOnce(&StateFile, &Secrets) -> Result<(), Failure>,
     ) -> Result<Session, Failure> {
         let backend = workspace::backend(dir, Some(stack)).await?;
         let secrets = workspace::secrets(&backend).await?;
         let lock = backend.lock(operation).await?;
         let (mut file, state) = workspace::read_state(&backend).await?;
-        check(&file)?;
+        check(&file, &secrets)?;
         let provider = workspace::provider(stack).await?;
         let (state, resolved) = resolve_journal(stack, state, &*provider, true).await?;
         if resolved {
@@ -492,10 +493,10 @@ pub async fn apply_cmd(
         state,
         provider,
         lock: _lock,
-    } = Session::open(dir, &stack, "apply", |file| {
+    } = Session::open(dir, &stack, "apply", |file, secrets| {
         if let Some(s) = &saved {
             // Against the state the plan was made from, before this run records anything.
-            s.verify(&stack, &file.lineage, file.serial)?;
+            s.verify(&stack, secrets, &file.lineage, file.serial)?;
         }
         Ok(())
     })
@@ -612,7 +613,7 @@ pub async fn destroy_cmd(dir: &Path, args: &PlanArgs, auto_approve: bool) -> Out
         state,
         provider,
         lock: _lock,
-    } = Session::open(dir, &stack, "destroy", |_| Ok(())).await?;
+    } = Session::open(dir, &stack, "destroy", |_, _| Ok(())).await?;
     let catalog = provider.catalog().clone();
     let mut store = Store::new(&backend, &secrets);
     let (p, refreshed) = make_plan(
@@ -882,7 +883,7 @@ pub async fn refresh_only_cmd(dir: &Path, args: &PlanArgs, auto_approve: bool) -
         state,
         provider,
         lock: _lock,
-    } = Session::open(dir, &stack, "apply --refresh-only", |_| Ok(())).await?;
+    } = Session::open(dir, &stack, "apply --refresh-only", |_, _| Ok(())).await?;
     let catalog = provider.catalog().clone();
     let mut store = Store::new(&backend, &secrets);
     let (refreshed, found) = refresh_and_detect(&stack, &state, &*provider, &secrets).await?;
@@ -945,19 +946,11 @@ pub async fn state_pull(dir: &Path, out: Option<&Path>) -> Outcome {
 
 /// Writes `bytes` to `path` readable by its owner only.
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    use std::os::unix::fs::OpenOptionsExt;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .and_then(|mut f| f.write_all(bytes).and_then(|_| f.sync_all()))
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    crate::private::write_file(path, bytes)?;
     Ok(())
 }
 

@@ -58,7 +58,7 @@ pub async fn import_cmd(dir: &Path, address: &str, id: &str, vars: &VarArgs) -> 
         mut state,
         provider,
         lock: _lock,
-    } = Session::open(dir, &stack, "import", |_| Ok(())).await?;
+    } = Session::open(dir, &stack, "import", |_, _| Ok(())).await?;
     if let Some(r) = state.resources.get(&addr) {
         return Err(anyhow!(
             "{addr} is already in state (id {}): cairn manages it. To import another resource at this address, first remove it from state with `cairn state rm {addr}` (which deletes nothing in AWS)",

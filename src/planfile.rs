@@ -8,10 +8,14 @@ use anyhow::{anyhow, bail, Context};
 use cairn_model::Value;
 use cairn_stacks::Stack;
 use serde::{Deserialize, Serialize};
+
+use crate::secrets::Secrets;
 use sha2::{Digest, Sha256};
 
 const KIND: &str = "cairn-plan";
-const VERSION: u32 = 1;
+/// 2: sensitive variables are pinned by keyed digest (`sensitive_variables`). A plan of
+/// version 1 pins none, so it is refused rather than applied with whatever is given now.
+const VERSION: u32 = 2;
 
 /// A plan saved by `cairn plan --out`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -27,8 +31,13 @@ pub struct PlanFile {
     /// SHA-256 over the stack's files and every variable's value.
     pub config_digest: String,
     /// Values of the non-sensitive variables, as `--var` assignments; sensitive ones must be
-    /// given again to apply (the digest checks them).
+    /// given again to apply.
     pub variables: BTreeMap<String, String>,
+    /// Each sensitive variable the plan was made with: the keyed digest of its value (the
+    /// state's digest key, never the value or a plain hash of it), and whether it was given
+    /// (`--var`, a var file) rather than left to its default. Apply refuses unless each is
+    /// supplied again with the very same value.
+    pub sensitive_variables: BTreeMap<String, PinnedSecret>,
     pub refresh: bool,
     /// The JSON plan as reviewed.
     pub plan: serde_json::Value,
@@ -75,9 +84,19 @@ fn assignment(v: &Value) -> String {
     }
 }
 
+/// A sensitive variable as a saved plan pins it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PinnedSecret {
+    /// `sensitive:hmac-sha256:<hex>` of the value.
+    pub digest: String,
+    /// Given on the command line or in a var file, not taken from the default.
+    pub given: bool,
+}
+
 impl PlanFile {
     pub fn new(
         stack: &Stack,
+        secrets: &Secrets,
         lineage: &str,
         serial: u64,
         destroy: bool,
@@ -99,15 +118,27 @@ impl PlanFile {
                 .filter(|(_, v)| !v.sensitive)
                 .map(|(k, v)| (k.clone(), assignment(&v.value)))
                 .collect(),
+            sensitive_variables: stack
+                .variables
+                .iter()
+                .filter(|(_, v)| v.sensitive)
+                .map(|(k, v)| {
+                    let pinned = PinnedSecret {
+                        digest: secrets.digest(&v.value).to_string(),
+                        given: v.given,
+                    };
+                    (k.clone(), pinned)
+                })
+                .collect(),
             refresh,
             plan,
         }
     }
 
     pub fn write(&self, path: &Path) -> anyhow::Result<()> {
-        let text = serde_json::to_string_pretty(self)?;
-        std::fs::write(path, text + "\n")
-            .with_context(|| format!("cannot write {}", path.display()))
+        let text = serde_json::to_string_pretty(self)? + "\n";
+        // Owner only: a plan names every resource and the state it binds to.
+        crate::private::write_file(path, text.as_bytes())
     }
 
     pub fn read(path: &Path) -> anyhow::Result<PlanFile> {
@@ -124,8 +155,15 @@ impl PlanFile {
         Ok(file)
     }
 
-    /// Refuses a plan made by another cairn version, for another configuration or state.
-    pub fn verify(&self, stack: &Stack, lineage: &str, serial: u64) -> anyhow::Result<()> {
+    /// Refuses a plan made by another cairn version, for another configuration or state, or
+    /// with other values of its sensitive variables (named, never shown).
+    pub fn verify(
+        &self,
+        stack: &Stack,
+        secrets: &Secrets,
+        lineage: &str,
+        serial: u64,
+    ) -> anyhow::Result<()> {
         let ours = env!("CARGO_PKG_VERSION");
         if self.cairn_version != ours {
             return Err(anyhow!(
@@ -143,6 +181,7 @@ impl PlanFile {
         if self.config_digest != config_digest(stack) {
             bail!("the configuration or variable values changed since the plan was made: make a new plan");
         }
+        self.verify_secrets(stack, secrets)?;
         // A plan of a stack with no state yet binds to "no state": serial 0 on both sides.
         if self.lineage != lineage && !(self.serial == 0 && serial == 0) {
             bail!(
@@ -157,5 +196,40 @@ impl PlanFile {
             );
         }
         Ok(())
+    }
+
+    /// Each sensitive variable must have the value the plan was made with.
+    fn verify_secrets(&self, stack: &Stack, secrets: &Secrets) -> anyhow::Result<()> {
+        let mut problems = Vec::new();
+        for (name, variable) in stack.variables.iter().filter(|(_, v)| v.sensitive) {
+            let Some(pinned) = self.sensitive_variables.get(name) else {
+                problems.push(format!(
+                    "`{name}` is sensitive now and was not when the plan was made"
+                ));
+                continue;
+            };
+            if secrets.digest(&variable.value).to_string() == pinned.digest {
+                continue;
+            }
+            problems.push(if pinned.given && !variable.given {
+                format!("`{name}` was given when the plan was made and is not given now")
+            } else if !pinned.given && variable.given {
+                format!("`{name}` was left to its default when the plan was made and is given another value now")
+            } else {
+                format!("`{name}` has another value than the plan was made with")
+            });
+        }
+        for name in self.sensitive_variables.keys() {
+            if !stack.variables.get(name).is_some_and(|v| v.sensitive) {
+                problems.push(format!("`{name}` is no longer a sensitive variable"));
+            }
+        }
+        if problems.is_empty() {
+            return Ok(());
+        }
+        bail!(
+            "the plan was made with other values of its sensitive variables: {}. Nothing was changed; pass exactly the `--var`/`--var-file` values given to `cairn plan`, or make a new plan",
+            problems.join("; ")
+        )
     }
 }
