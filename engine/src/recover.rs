@@ -69,7 +69,9 @@ pub async fn recover(
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
         // Whole seconds are recorded: count from the end of the second it started in.
-        let settled_at = std::time::Duration::from_secs(started + 1) + settle;
+        // (Saturating: the time is read from a state file, which may say anything.)
+        let settled_at =
+            std::time::Duration::from_secs(started.saturating_add(1)).saturating_add(settle);
         if let Some(wait) = settled_at.checked_sub(now) {
             tokio::time::sleep(wait.min(settle + std::time::Duration::from_secs(1))).await;
         }

@@ -334,12 +334,13 @@ fn pretty_element(r: &ResourceRecord) -> Result<String, serde_json::Error> {
 
 /// The check every backend makes before writing `state` as the next version: the stored
 /// state (`current`: lineage and serial, `None` when nothing is stored) must be the one
-/// `state` was read from.
+/// `state` was read from. Returns the serial the next version takes; a serial that cannot
+/// grow (a state edited to the integer's maximum) is refused, never wrapped around.
 pub(crate) fn check_next(
     location: &str,
     current: Option<(&str, u64)>,
     state: &StateFile,
-) -> Result<(), StateError> {
+) -> Result<u64, StateError> {
     match current {
         Some((lineage, serial)) if lineage != state.lineage || serial != state.serial => {
             Err(StateError::Conflict {
@@ -349,7 +350,13 @@ pub(crate) fn check_next(
                 our_serial: state.serial,
             })
         }
-        _ => Ok(()),
+        _ => state
+            .serial
+            .checked_add(1)
+            .ok_or_else(|| StateError::SerialExhausted {
+                location: location.to_string(),
+                serial: state.serial,
+            }),
     }
 }
 

@@ -59,6 +59,9 @@ pub enum StateError {
         ours: String,
         our_serial: u64,
     },
+    /// The state's serial is at its maximum: no later version can be numbered.
+    #[error("the state in {location} has serial {serial}, the largest a serial can be, so no later version can be recorded; nothing was written. Write the state out with `cairn state pull FILE`, set its \"serial\" to a smaller number, and store it with `cairn state push FILE --force`")]
+    SerialExhausted { location: String, serial: u64 },
     #[error("{0}")]
     Unlock(String),
     /// A request to S3 failed: what was being done, where, and what S3 said.

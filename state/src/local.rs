@@ -106,12 +106,26 @@ impl LocalBackend {
             .ok_or_else(|| StateError::io("reading", &path, std::io::ErrorKind::NotFound.into()))
     }
 
+    /// `.cairn/` and its backups, owner only (an older cairn, or another tool making
+    /// `.cairn/artifacts` first, may have left them wider).
     fn ensure_dir(&self) -> Result<(), StateError> {
+        use std::os::unix::fs::PermissionsExt;
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(self.backups_dir())
-            .map_err(|e| StateError::io("creating", self.backups_dir(), e))
+            .map_err(|e| StateError::io("creating", self.backups_dir(), e))?;
+        for dir in [&self.dir, &self.backups_dir()] {
+            let mode = fs::metadata(dir)
+                .map_err(|e| StateError::io("reading", dir, e))?
+                .permissions()
+                .mode();
+            if mode & 0o077 != 0 {
+                fs::set_permissions(dir, fs::Permissions::from_mode(mode & 0o700))
+                    .map_err(|e| StateError::io("restricting", dir, e))?;
+            }
+        }
+        Ok(())
     }
 
     /// Reads the state; `None` when none was written yet.
@@ -155,7 +169,35 @@ impl LocalBackend {
     /// Takes the state lock for `operation`; fails at once if another process holds it.
     pub fn lock(&self, operation: &str) -> Result<LockGuard, StateError> {
         self.ensure_dir()?;
-        lock::acquire(&self.lock_path(), operation)
+        let guard = lock::acquire(&self.lock_path(), operation)?;
+        self.remove_leftovers();
+        Ok(guard)
+    }
+
+    /// Removes what an interrupted write left behind: temporary state files (only a holder
+    /// of the lock writes them, so under the lock none is in use) and temporary key files
+    /// older than a minute (a key file is written aside and linked into place at once).
+    fn remove_leftovers(&self) {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        let stale = std::time::Duration::from_secs(60);
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let old = || {
+                entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age > stale)
+            };
+            if name.starts_with("state.json.tmp-") || (name.starts_with("secret.key.tmp-") && old())
+            {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
     }
 
     /// Clears a lock whose holder died (see [`lock::force_unlock`]).
@@ -193,12 +235,13 @@ impl LocalBackend {
                 Some((s.lineage, s.serial))
             }
         };
-        check_next(
+        let next = check_next(
             &path.display().to_string(),
             current.as_ref().map(|(l, s)| (l.as_str(), *s)),
             state,
         )?;
-        state.serial += 1;
+        let started = state.serial;
+        state.serial = next;
         let rendered = match self.rendered.lock() {
             Ok(mut cache) => cache.render_changed(&path, state, changed),
             Err(_) => crate::format::render(&path, state),
@@ -206,7 +249,7 @@ impl LocalBackend {
         let text = match rendered {
             Ok(t) => t,
             Err(e) => {
-                state.serial -= 1;
+                state.serial = started;
                 return Err(e);
             }
         };
@@ -217,7 +260,7 @@ impl LocalBackend {
                 Ok(())
             }
             Err(e) => {
-                state.serial -= 1;
+                state.serial = started;
                 Err(e)
             }
         }
@@ -442,12 +485,159 @@ mod tests {
         let again = backend.lock("apply").expect("lock again after release");
         drop(again);
     }
+
+    #[test]
+    fn a_serial_at_its_maximum_is_refused_never_wrapped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path());
+        let mut s = StateFile::new("test");
+        backend.write(&mut s).expect("first write");
+        s.serial = u64::MAX;
+        // As a person would edit it: without the checksum line.
+        let edited = serde_json::to_string_pretty(&s).expect("json");
+        fs::write(backend.state_path(), &edited).expect("edit");
+        let fresh = LocalBackend::new(dir.path());
+        let mut read = fresh.read().expect("read").expect("some");
+        assert_eq!(read.serial, u64::MAX);
+        match fresh.write(&mut read) {
+            Err(e @ StateError::SerialExhausted { .. }) => {
+                assert!(e.to_string().contains("state push FILE --force"), "{e}");
+            }
+            other => panic!("expected SerialExhausted, got {other:?}"),
+        }
+        assert_eq!(read.serial, u64::MAX, "the serial is left as it was");
+        assert_eq!(
+            fs::read_to_string(backend.state_path()).expect("read"),
+            edited,
+            "nothing was written"
+        );
+    }
+
+    #[test]
+    fn the_next_lock_removes_what_an_interrupted_write_left() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = LocalBackend::new(dir.path());
+        let mut s = StateFile::new("test");
+        backend.write(&mut s).expect("write");
+        let cairn = dir.path().join(".cairn");
+        // A write killed before its rename, and a key file being made right now elsewhere.
+        fs::write(cairn.join("state.json.tmp-4242"), "{\"half").expect("leftover");
+        fs::write(cairn.join("secret.key.tmp-4243"), "fresh").expect("in use");
+        // An older cairn left the directory readable by others.
+        fs::set_permissions(&cairn, fs::Permissions::from_mode(0o755)).expect("chmod");
+        let guard = backend.lock("apply").expect("lock");
+        assert!(!cairn.join("state.json.tmp-4242").exists());
+        assert!(
+            cairn.join("secret.key.tmp-4243").exists(),
+            "a fresh key file may be in use by a plan"
+        );
+        let mode = fs::metadata(&cairn).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        drop(guard);
+        assert_eq!(
+            LocalBackend::new(dir.path()).read().expect("read"),
+            Some(s),
+            "the state itself is untouched"
+        );
+    }
 }
 
 #[cfg(test)]
 mod fuzz {
     use super::*;
     use proptest::prelude::*;
+    use serde_json::{json, Value as Json};
+
+    /// Any JSON value, numbers at and past every integer limit included.
+    fn any_json() -> impl Strategy<Value = Json> {
+        let leaf = prop_oneof![
+            Just(Json::Null),
+            any::<bool>().prop_map(Json::from),
+            any::<u64>().prop_map(Json::from),
+            any::<i64>().prop_map(Json::from),
+            any::<f64>().prop_map(|f| json!(f)),
+            prop_oneof![
+                Just(u64::MAX),
+                Just(u64::MAX - 1),
+                Just(u32::MAX as u64 + 1)
+            ]
+            .prop_map(Json::from),
+            "[a-z_.\\[\\]\"0-9-]{0,12}".prop_map(Json::from),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Json::Array),
+                prop::collection::btree_map("[a-z_]{1,16}", inner, 0..6)
+                    .prop_map(|m| Json::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// A state file with one of its fields replaced by `value`.
+    fn state_with(field: &str, value: Json) -> Json {
+        let mut s = json!({
+            "format_version": 1,
+            "lineage": "6f1c1d2e-0000-4000-8000-000000000000",
+            "serial": 3,
+            "cairn_version": "0.1.0",
+            "resources": [{
+                "address": "aws_vpc.main", "type": "aws_vpc", "id": "vpc-1",
+                "inputs": {"cidr_block": "10.0.0.0/16"}, "outputs": {"id": "vpc-1"},
+                "dependencies": []
+            }],
+            "pending": [{
+                "token": "t", "address": "aws_subnet.a", "operation": "create",
+                "started_unix": 1
+            }],
+            "outputs": {}
+        });
+        let path: Vec<&str> = field.split('.').collect();
+        let mut at = &mut s;
+        for (i, step) in path.iter().enumerate() {
+            let last = i + 1 == path.len();
+            at = match step.parse::<usize>() {
+                Ok(n) => &mut at[n],
+                Err(_) if last => {
+                    at[*step] = value;
+                    return s;
+                }
+                Err(_) => &mut at[*step],
+            };
+        }
+        *at = value;
+        s
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Whatever JSON a state file holds, reading it (and writing the next version of
+        /// what was read) ends in a state or an error, never a panic.
+        #[test]
+        fn any_json_reads_or_is_refused(
+            field in prop::sample::select(vec![
+                "format_version", "lineage", "serial", "resources", "resources.0",
+                "resources.0.inputs", "resources.0.dependencies", "resources.0.prevent_destroy",
+                "pending", "pending.0.started_unix", "pending.0.inputs", "outputs", "deposed",
+            ]),
+            value in any_json(),
+            whole in any::<bool>(),
+        ) {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let backend = LocalBackend::new(dir.path());
+            fs::create_dir_all(dir.path().join(".cairn")).expect("mkdir");
+            let text = if whole { value.to_string() } else { state_with(field, value).to_string() };
+            fs::write(backend.state_path(), text).expect("write");
+            if let Ok(Some(mut read)) = backend.read() {
+                let before = read.serial;
+                match backend.write(&mut read) {
+                    Ok(()) => prop_assert_eq!(read.serial, before + 1),
+                    Err(_) => prop_assert_eq!(read.serial, before),
+                }
+            }
+        }
+    }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]

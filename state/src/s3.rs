@@ -397,13 +397,13 @@ impl S3Backend {
                 ))
             }
         };
-        check_next(
+        let next = check_next(
             &location,
             current.as_ref().map(|(l, s)| (l.as_str(), *s)),
             state,
         )?;
         let started = state.serial;
-        state.serial += 1;
+        state.serial = next;
         let rendered = match self.rendered.lock() {
             Ok(mut cache) => cache.render_changed(&self.location_path(), state, changed),
             Err(_) => render(&self.location_path(), state),
