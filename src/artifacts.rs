@@ -159,11 +159,10 @@ fn build(path: &Path, skip: Option<&Path>, dir: &Path) -> anyhow::Result<String>
     let hash = code_sha256(&bytes);
     let target = artifact_path(dir, &hash).ok_or_else(|| anyhow!("bad hash {hash}"))?;
     if !target.exists() {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        crate::private::create_dir(dir)?;
         // Written aside and renamed, so that a zip is never seen half written.
         let partial = dir.join(format!(".{}.partial", std::process::id()));
-        std::fs::write(&partial, &bytes)
-            .with_context(|| format!("cannot write {}", partial.display()))?;
+        crate::private::write_file(&partial, &bytes)?;
         std::fs::rename(&partial, &target)
             .with_context(|| format!("cannot write {}", target.display()))?;
     }

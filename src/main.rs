@@ -7,6 +7,7 @@ mod diagnostics;
 mod fmt;
 mod import;
 mod planfile;
+mod private;
 mod render;
 mod secrets;
 mod statefile;
