@@ -936,6 +936,7 @@ mod block_tests {
             required: false,
             force_new: false,
             sensitive: false,
+            identifying: false,
             default: None,
             description: None,
         }

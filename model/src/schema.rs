@@ -4,8 +4,9 @@
 //! A provider defines a resource type once, as a configuration struct and an outputs struct
 //! deriving `serde` and `schemars::JsonSchema`. Field attributes carry the metadata:
 //! `#[schemars(extend("x-force-new" = true))]`, `extend("x-sensitive" = true)`,
-//! `extend("x-set" = true)` (order-insensitive list) and `extend("x-document" = true)` (a JSON
-//! document written as a table or a string). [`ResourceSchema::derive`] turns the two structs
+//! `extend("x-set" = true)` (order-insensitive list), `extend("x-document" = true)` (a JSON
+//! document written as a table or a string) and `extend("x-identifying" = true)` (AWS echoes
+//! the value into the resource's id, ARN or name, so it can never be secret). [`ResourceSchema::derive`] turns the two structs
 //! into the schema used for validation, `cairn schema`, normalisation and diffing.
 
 use std::collections::BTreeMap;
@@ -62,6 +63,9 @@ pub struct Attribute {
     /// A change of this attribute replaces the resource.
     pub force_new: bool,
     pub sensitive: bool,
+    /// AWS echoes the value into what it answers in clear — the resource's id, ARN or name
+    /// (`x-identifying`): a sensitive value may not flow into it.
+    pub identifying: bool,
     /// The value used when the configuration leaves the attribute out; `None` leaves it to AWS.
     pub default: Option<Value>,
     pub description: Option<String>,
@@ -346,6 +350,7 @@ fn convert(schema: &Json, ctx: &str) -> AttrType {
                             required: required.contains(&name.as_str()),
                             force_new: ext_bool(p, "x-force-new"),
                             sensitive: ext_bool(p, "x-sensitive"),
+                            identifying: ext_bool(p, "x-identifying"),
                             default: p
                                 .get("default")
                                 .filter(|d| !d.is_null())

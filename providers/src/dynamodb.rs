@@ -132,7 +132,7 @@ pub struct Recovery {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub name: String,
     /// `PAY_PER_REQUEST` or `PROVISIONED`.
     #[serde(default)]

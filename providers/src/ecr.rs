@@ -30,7 +30,7 @@ fn aes256() -> String {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub name: String,
     /// `MUTABLE` or `IMMUTABLE` (a tag, once pushed, cannot be moved).
     #[serde(default = "mutable")]

@@ -18,7 +18,7 @@ pub const TYPE: &str = "aws_cloudwatch_log_group";
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub name: String,
     /// Days to keep events (1, 3, 5, 7, 14, 30, 60, 90, ...); kept forever when not set.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -24,7 +24,7 @@ pub const TYPE: &str = "aws_s3_bucket";
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The globally unique bucket name.
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub bucket: String,
     /// Delete every object (and version) when the bucket is deleted; else a non-empty
     /// bucket cannot be deleted.

@@ -30,7 +30,7 @@ fn four_days() -> i32 {
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The queue's name; a FIFO queue's ends in `.fifo`.
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub name: String,
     /// First in, first out, exactly once.
     #[serde(default)]

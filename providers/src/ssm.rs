@@ -44,7 +44,7 @@ pub enum Tier {
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// e.g. `/app/prod/API_KEY`.
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub name: String,
     /// `String`, `StringList` or `SecureString`.
     #[serde(rename = "type")]

@@ -26,7 +26,7 @@ pub struct Config {
     #[schemars(extend("x-force-new" = true))]
     pub api_id: String,
     /// The stage's name: `$default` serves the API at its root.
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub name: String,
     /// Deploy every change of the API to this stage at once (HTTP APIs).
     #[serde(default)]

@@ -17,7 +17,7 @@ pub const TYPE: &str = "aws_cloudwatch_dashboard";
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub dashboard_name: String,
     /// The dashboard's body: `{ widgets = [...] }` as CloudWatch documents it (each widget's
     /// `type`, `x`, `y`, `width`, `height` and `properties`).

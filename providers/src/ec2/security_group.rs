@@ -26,7 +26,7 @@ fn managed_by_cairn() -> String {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub name: String,
     #[serde(default = "managed_by_cairn")]
     #[schemars(extend("x-force-new" = true))]

@@ -18,7 +18,7 @@ pub const TYPE: &str = "aws_ecs_cluster";
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub name: String,
     /// Cluster settings, e.g. `[{ name = "containerInsights", value = "enabled" }]`.
     #[serde(default)]

@@ -28,7 +28,7 @@ fn one() -> i32 {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub name: String,
     /// The cluster's ARN (or name).
     #[schemars(extend("x-force-new" = true))]

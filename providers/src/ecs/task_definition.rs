@@ -26,7 +26,7 @@ pub const TYPE: &str = "aws_ecs_task_definition";
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub family: String,
     /// CPU units, e.g. `"256"` (Fargate needs it).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -30,7 +30,7 @@ fn sixty() -> i32 {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub name: String,
     /// Internal (private addresses only) instead of internet-facing.
     #[serde(default)]

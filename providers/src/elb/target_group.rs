@@ -29,7 +29,7 @@ fn three_hundred() -> i32 {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-force-new" = true))]

@@ -25,7 +25,7 @@ fn enabled() -> String {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub name: String,
     /// The bus the rule listens on.
     #[serde(default = "default_bus")]

@@ -20,14 +20,14 @@ pub const TYPE: &str = "aws_cloudwatch_event_target";
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The rule's name.
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub rule: String,
     /// The bus of the rule.
     #[serde(default = "default_bus")]
     #[schemars(extend("x-force-new" = true))]
     pub event_bus_name: String,
     /// The target's id, unique among the rule's targets.
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub target_id: String,
     /// What receives the events: a Lambda function's, topic's, queue's, ... ARN.
     pub arn: String,

@@ -18,7 +18,7 @@ pub const TYPE: &str = "aws_iam_role_policy_attachment";
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The role's name.
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub role: String,
     #[schemars(extend("x-force-new" = true))]
     pub policy_arn: String,

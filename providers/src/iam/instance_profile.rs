@@ -22,10 +22,10 @@ fn root_path() -> String {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub name: String,
     #[serde(default = "root_path")]
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub path: String,
     /// The role's name (not its ARN); none leaves the profile empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]

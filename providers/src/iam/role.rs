@@ -29,10 +29,10 @@ fn one_hour() -> i32 {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub name: String,
     #[serde(default = "root_path")]
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub path: String,
     /// Who may assume the role (a trust policy document).
     #[schemars(extend("x-document" = true))]

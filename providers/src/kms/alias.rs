@@ -19,7 +19,7 @@ pub const TYPE: &str = "aws_kms_alias";
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// `alias/` followed by the name (`alias/aws/...` is AWS's).
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub name: String,
     /// The key's id or ARN.
     pub target_key_id: String,

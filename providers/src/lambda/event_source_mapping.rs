@@ -29,6 +29,7 @@ pub struct Config {
     #[schemars(extend("x-force-new" = true))]
     pub event_source_arn: String,
     /// The function's name or ARN.
+    #[schemars(extend("x-identifying" = true))]
     pub function_name: String,
     /// Records per invocation; AWS's default is 10 for SQS and 100 for streams.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -64,7 +64,7 @@ pub enum PackageType {
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub function_name: String,
     /// The ARN of the IAM role the function runs as.
     pub role: String,

@@ -21,7 +21,7 @@ pub const TYPE: &str = "aws_lambda_permission";
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The statement's id, unique in the function's policy.
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub statement_id: String,
     /// What is allowed, e.g. `lambda:InvokeFunction`.
     #[schemars(extend("x-force-new" = true))]

@@ -19,7 +19,7 @@ pub const TYPE: &str = "aws_db_instance";
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub identifier: String,
     /// `postgres`, `mysql`, `oracle-se2`, ...
     #[schemars(extend("x-force-new" = true))]

@@ -23,7 +23,7 @@ fn thirty() -> i32 {
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// e.g. `phoney/prod/credentials`.
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,

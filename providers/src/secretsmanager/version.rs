@@ -26,7 +26,7 @@ fn current() -> Vec<String> {
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The secret's ARN (or name).
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub secret_id: String,
     /// The value. A new value is a new version.
     #[schemars(extend("x-force-new" = true, "x-sensitive" = true))]
