@@ -97,11 +97,19 @@ fn stack_files(dir: &Path) -> Result<Vec<(PathBuf, String)>, Failure> {
         }
         let entries = std::fs::read_dir(&dir)
             .with_context(|| format!("cannot read the directory {}", dir.display()))?;
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
-            .collect();
+        let mut paths: Vec<PathBuf> = Vec::new();
+        for found in cairn_stacks::toml_files(&dir, entries) {
+            match found {
+                Ok(path) => paths.push(path),
+                // Formatting part of a stack would let `fmt --check` pass a stack that does
+                // not load: every file is read or the command stops.
+                Err(u) => {
+                    return Err(
+                        anyhow!("{}: {}\n  help: {}", u.path.display(), u.message, u.help).into(),
+                    )
+                }
+            }
+        }
         paths.sort();
         if paths.is_empty() && is_root {
             return Err(anyhow!("no *.toml files in {}", dir.display()).into());

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use cairn_model::{Address, Config, Value};
 
 pub use diagnostics::{closest, line_col, Diagnostic, Diagnostics, Label, Location};
-pub use load::{load, load_settings};
+pub use load::{load, load_settings, toml_files, Unreadable};
 pub use types::VARIABLE_TYPES;
 
 /// Values given to variables on the command line.
@@ -60,6 +60,8 @@ pub struct StackSettings {
 pub struct VariableValue {
     pub value: Value,
     pub sensitive: bool,
+    /// Given by `--var` or a var file, rather than the declaration's default.
+    pub given: bool,
 }
 
 /// A loaded, resolved and type-checked stack.

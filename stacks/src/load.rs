@@ -3,7 +3,7 @@
 
 mod expand;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -59,6 +59,7 @@ impl<'c> Loader<'c> {
             stack_name: String::new(),
             default_tags: BTreeMap::new(),
             spans: BTreeMap::new(),
+            identifying: BTreeMap::new(),
             visiting: Vec::new(),
             module_files: BTreeMap::new(),
             extra_files: Vec::new(),
@@ -161,6 +162,9 @@ struct Loader<'c> {
     default_tags: BTreeMap<String, String>,
     /// Where each resource (each instance) is declared.
     spans: BTreeMap<Address, (usize, Range<usize>)>,
+    /// Where each attribute that AWS echoes into ids and names (`identifying`) is written, to
+    /// refuse a sensitive value there once sensitivity has spread.
+    identifying: BTreeMap<(Address, String), (usize, Range<usize>)>,
     /// Canonical directories of the module calls being loaded, outermost first.
     visiting: Vec<PathBuf>,
     /// Each module directory's parsed files, read once however often it is called.
@@ -322,6 +326,7 @@ impl Loader<'_> {
         config.imports = self.imports(&decls.imports, &config);
         self.cycles(&config);
         spread_sensitivity(&mut config);
+        self.secrets_in_identifiers(&config);
 
         let locations = self
             .spans
@@ -395,11 +400,17 @@ impl Loader<'_> {
                 return None;
             }
         };
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
-            .collect();
+        // Every `*.toml` entry is read or reported (see [`toml_files`]).
+        let mut paths: Vec<PathBuf> = Vec::new();
+        for found in toml_files(dir, entries) {
+            match found {
+                Ok(path) => paths.push(path),
+                Err(unreadable) => {
+                    let file = self.add_file(display_path(&unreadable.path), String::new());
+                    self.error(file, &(0..0), unreadable.message, "", Some(unreadable.help));
+                }
+            }
+        }
         let var_files: Vec<PathBuf> = var_files
             .iter()
             .filter_map(|f| f.canonicalize().ok())
@@ -428,12 +439,50 @@ impl Loader<'_> {
                     }
                 }
                 Err(e) => {
+                    let unreadable = Unreadable::new(&path, &e);
                     let file = self.add_file(shown, String::new());
-                    self.error(file, &(0..0), format!("cannot read file: {e}"), "", None);
+                    self.error(file, &(0..0), unreadable.message, "", Some(unreadable.help));
                 }
             }
         }
         Some(roots)
+    }
+
+    /// Refuses a sensitive value in an attribute AWS echoes into the resource's id, ARN or
+    /// name: state, plans and progress would then show it in clear, whatever cairn redacts.
+    fn secrets_in_identifiers(&mut self, config: &Config) {
+        let mut reported = BTreeSet::new();
+        for r in &config.resources {
+            let Some(schema) = self.catalog.get(&r.address.rtype) else {
+                continue;
+            };
+            for name in &r.sensitive {
+                if !schema.inputs.get(name).is_some_and(|a| a.identifying) {
+                    continue;
+                }
+                let Some((file, span)) = self.identifying.get(&(r.address.clone(), name.clone()))
+                else {
+                    continue;
+                };
+                // Every instance of a for_each or module shares the span: one error.
+                if !reported.insert((*file, span.start)) {
+                    continue;
+                }
+                let (file, span) = (*file, span.clone());
+                self.error(
+                    file,
+                    &span,
+                    format!(
+                        "`{}`'s `{name}` is built from a sensitive value, and AWS puts `{name}` in the id, ARN or name it answers with",
+                        r.address
+                    ),
+                    "sensitive value here",
+                    Some(format!(
+                        "state, plans and apply's output would show it in clear: keep secrets out of `{name}` (put them in a sensitive attribute such as a value or password), or make the variable it comes from not sensitive if it is not a secret"
+                    )),
+                );
+            }
+        }
     }
 
     fn expect_table(&mut self, node: &Node, what: &str) -> bool {
@@ -666,6 +715,7 @@ impl Loader<'_> {
             let Some(decl) = declared.get(&d.name) else {
                 continue;
             };
+            let supplied = given.contains_key(&d.name);
             let node = given.get(&d.name).or(decl.default.as_ref());
             let Some(node) = node else {
                 if rejected.contains(&d.name) {
@@ -706,6 +756,7 @@ impl Loader<'_> {
                     VariableValue {
                         value,
                         sensitive: decl.sensitive,
+                        given: supplied,
                     },
                     decl.ty.clone(),
                 ),
@@ -924,6 +975,12 @@ impl Loader<'_> {
                         self.unknown_attribute(decl.file, e, schema);
                         continue;
                     };
+                    if attr.identifying {
+                        self.identifying.insert(
+                            (decl.address.clone(), name.to_string()),
+                            (decl.file, e.value.span.clone()),
+                        );
+                    }
                     self.tainted = false;
                     match self.expr(&e.value, &attr.ty, &this_scope) {
                         Some(x) => {
@@ -1946,4 +2003,80 @@ fn display_path(path: &Path) -> PathBuf {
         .ok()
         .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
         .unwrap_or_else(|| path.to_path_buf())
+}
+
+/// A `*.toml` entry of a stack or module directory that cannot be read.
+#[derive(Debug)]
+pub struct Unreadable {
+    pub path: PathBuf,
+    /// What is wrong, in words ("cannot read stack file: it is a symbolic link to ...").
+    pub message: String,
+    /// What to do about it.
+    pub help: String,
+}
+
+impl Unreadable {
+    fn new(path: &Path, e: &std::io::Error) -> Self {
+        let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        let consequence = "nothing is planned from a stack with a file missing: a plan would delete what that file declares";
+        let (message, help) = if link && e.kind() == std::io::ErrorKind::NotFound {
+            let to = std::fs::read_link(path)
+                .map(|t| t.display().to_string())
+                .unwrap_or_else(|_| "?".into());
+            (
+                format!(
+                    "cannot read stack file: it is a symbolic link to {to}, which does not exist"
+                ),
+                format!(
+                    "mount or restore the file it points to, or remove the link; {consequence}"
+                ),
+            )
+        } else if link {
+            // A loop reads as "too many levels of symbolic links".
+            (
+                format!("cannot read stack file (a symbolic link): {e}"),
+                format!("point the link at the real file, or remove it; {consequence}"),
+            )
+        } else {
+            (
+                format!("cannot read stack file: {e}"),
+                format!("make it readable, or move it out of the directory; {consequence}"),
+            )
+        };
+        Unreadable {
+            path: path.to_path_buf(),
+            message,
+            help,
+        }
+    }
+}
+
+/// The `*.toml` entries of a directory listing (not in order), each a path to read or the
+/// reason it cannot be: a symbolic link to nothing or in a loop, an entry that cannot be
+/// listed or examined. Directories named `*.toml` are not stack files and are left out.
+pub fn toml_files(dir: &Path, entries: std::fs::ReadDir) -> Vec<Result<PathBuf, Unreadable>> {
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                out.push(Err(Unreadable {
+                    path: dir.to_path_buf(),
+                    message: format!("cannot list the directory: {e}"),
+                    help: "make the directory readable".into(),
+                }));
+                continue;
+            }
+        };
+        let path = entry.path();
+        if path.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => out.push(Ok(path)),
+            Err(e) => out.push(Err(Unreadable::new(&path, &e))),
+        }
+    }
+    out
 }

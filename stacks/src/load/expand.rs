@@ -683,7 +683,11 @@ impl Loader<'_> {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        let dir = normalize(&base.join(src));
+        let mut dir = normalize(&base.join(src));
+        if dir.as_os_str().is_empty() {
+            // `source = "."` from a file given by a relative path.
+            dir = PathBuf::from(".");
+        }
         let canonical = match dir.canonicalize() {
             Ok(c) if c.is_dir() => c,
             Ok(_) => {
@@ -710,6 +714,16 @@ impl Loader<'_> {
             }
         };
         if self.visiting.contains(&canonical) {
+            let caller_dir = if base.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                base.as_path()
+            };
+            let help = if caller_dir.canonicalize().is_ok_and(|b| b == canonical) {
+                "the source is the directory of the file that calls it: a module is another directory of *.toml files (e.g. `source = \"./modules/network\"`); what belongs to this directory is declared here directly"
+            } else {
+                "a module cannot call a module that calls it"
+            };
             self.error(
                 source.value.file,
                 &source.value.span,
@@ -719,7 +733,7 @@ impl Loader<'_> {
                     dir.display()
                 ),
                 "recursive module",
-                Some("a module cannot call a module that calls it".into()),
+                Some(help.into()),
             );
             return None;
         }
