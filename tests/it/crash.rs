@@ -1,7 +1,8 @@
 //! Crash safety: cairn killed with SIGKILL at many points of an apply of `examples/spydor`
-//! (through a proxy that holds back the answers to mutating calls, so kills land between AWS
-//! doing something and cairn hearing of it), then applied again: AWS holds exactly one of
-//! each resource, state lists exactly the stack's resources, and no manual step is needed.
+//! (network and compute) and of `examples/seren` (serverless), through a proxy that holds
+//! back the answers to mutating calls, so kills land between AWS doing something and cairn
+//! hearing of it; then applied again: AWS holds exactly one of each resource, state lists
+//! exactly the stack's resources, and no manual step is needed.
 //!
 //! `CAIRN_KILL_POINTS=N` runs N kill points instead of the few CI runs.
 
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 use cairn_testkit::{Faults, Proxy};
 
 use crate::examples::upload_certificate;
-use crate::harness::{expect_code, Clients, World};
+use crate::harness::{expect_code, serverless_inventory, Clients, World};
 
 /// Kill points in a normal test run; `CAIRN_KILL_POINTS` asks for more.
 const KILL_POINTS: usize = 5;
@@ -190,11 +191,37 @@ fn state_list(w: &World) -> Vec<String> {
     run.stdout.lines().map(str::to_string).collect()
 }
 
-/// A fresh account: moto reset, no state, the certificate the listeners need.
-async fn fresh(w: &World, c: &Clients) {
+/// A fresh account: moto reset, no state (Lambda artifacts are made again by the next
+/// load), and for spydor the certificate its listeners need.
+async fn fresh(w: &World, c: &Clients, example: &str) {
     w.moto.reset();
     let _ = std::fs::remove_dir_all(w.path(".cairn"));
-    upload_certificate(c, "spydor").await;
+    if example == "spydor" {
+        upload_certificate(c, "spydor").await;
+    }
+}
+
+/// Everything of the network, compute and serverless types that exists.
+async fn everything(c: &Clients) -> BTreeMap<&'static str, usize> {
+    let mut n = inventory(c).await;
+    n.extend(serverless_inventory(c).await);
+    n
+}
+
+/// Every file under `.cairn` is the owner's only (files 0600, directories 0700).
+fn private_files(dir: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let path = entry.path();
+        let meta = std::fs::metadata(&path).expect("meta");
+        let mode = meta.permissions().mode() & 0o777;
+        if meta.is_dir() {
+            assert_eq!(mode, 0o700, "{}", path.display());
+            private_files(&path);
+        } else {
+            assert_eq!(mode, 0o600, "{}", path.display());
+        }
+    }
 }
 
 /// Starts `cairn apply --auto-approve` talking to AWS through `proxy`.
@@ -238,11 +265,22 @@ fn journal(w: &World) -> Vec<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn spydor_killed_mid_apply_recovers_with_exactly_one_of_each() {
+    killed_mid_apply_recovers("spydor", 35).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seren_killed_mid_apply_recovers_with_exactly_one_of_each() {
+    killed_mid_apply_recovers("seren", 32).await;
+}
+
+/// Kills `cairn apply` of `examples/<example>` (which has `resources` resources) at several
+/// points, applies again after each, and checks AWS and state hold exactly the stack.
+async fn killed_mid_apply_recovers(example: &str, resources: usize) {
     let points: usize = std::env::var("CAIRN_KILL_POINTS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(KILL_POINTS);
-    let w = World::example("spydor");
+    let w = World::example(example);
     let c = w.clients().await;
     let proxy = Proxy::start(&w.moto.endpoint());
     proxy.set(Faults {
@@ -252,18 +290,18 @@ async fn spydor_killed_mid_apply_recovers_with_exactly_one_of_each() {
 
     // The reference: one whole apply through the slow proxy, for its duration, the
     // addresses it records and what it leaves in AWS.
-    fresh(&w, &c).await;
+    fresh(&w, &c, example).await;
     let started = Instant::now();
     let status = spawn_apply(&w, &proxy).wait().expect("wait");
     let full = started.elapsed();
     assert!(status.success(), "the reference apply succeeds");
     let addresses = state_list(&w);
-    assert_eq!(addresses.len(), 35, "{addresses:?}");
-    let expected = inventory(&c).await;
+    assert_eq!(addresses.len(), resources, "{addresses:?}");
+    let expected = everything(&c).await;
 
     let mut mid_flight = 0;
     for k in 0..points {
-        fresh(&w, &c).await;
+        fresh(&w, &c, example).await;
         // Spread over the apply, with a per-point offset so kills land at varied moments.
         let at = full.mul_f64((k as f64 + 0.5) / points as f64);
         let mut child = spawn_apply(&w, &proxy);
@@ -305,15 +343,24 @@ async fn spydor_killed_mid_apply_recovers_with_exactly_one_of_each() {
             "kill {k} at {at:?}: state lists exactly the stack's resources"
         );
         assert_eq!(
-            inventory(&c).await,
+            everything(&c).await,
             expected,
             "kill {k} at {at:?} (journal {pending:?}): exactly one of each in AWS"
         );
         assert!(journal(&w).is_empty(), "the journal is empty again");
         let plan = w.cairn(&["plan", "--detailed-exitcode"]);
         assert_eq!(plan.code, 0, "kill {k}: nothing left to do: {plan:?}");
+        // Nothing an interrupted write left stays behind, and all of it is private.
+        let leftovers: Vec<String> = std::fs::read_dir(w.path(".cairn"))
+            .expect(".cairn")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".tmp-"))
+            .collect();
+        assert!(leftovers.is_empty(), "kill {k}: {leftovers:?}");
+        private_files(&w.path(".cairn"));
     }
-    eprintln!("{points} kill points, {mid_flight} with a create in flight");
+    eprintln!("{example}: {points} kill points, {mid_flight} with a create in flight");
     assert!(
         mid_flight > 0,
         "at least one kill landed while a create was in flight"

@@ -14,6 +14,7 @@ mod locking;
 mod modules;
 mod moved;
 mod refresh;
+mod reviewed;
 mod s3_backend;
 mod schema;
 mod sensitive;
