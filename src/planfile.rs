@@ -144,15 +144,22 @@ impl PlanFile {
     pub fn read(path: &Path) -> anyhow::Result<PlanFile> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        let file: PlanFile = serde_json::from_str(&text)
+        let json: serde_json::Value = serde_json::from_str(&text)
             .with_context(|| format!("{} is not a cairn plan file", path.display()))?;
-        if file.kind != KIND || file.format_version != VERSION {
+        if json.get("kind").and_then(|k| k.as_str()) != Some(KIND) {
+            bail!("{} is not a cairn plan file", path.display());
+        }
+        // Checked before the rest, so an older plan is named as such.
+        let version = json.get("format_version").and_then(|v| v.as_u64());
+        if version != Some(u64::from(VERSION)) {
             bail!(
-                "{} is not a cairn plan file of version {VERSION}",
-                path.display()
+                "{} is a cairn plan file of another version ({}), and this cairn applies plans of version {VERSION} only: make a new plan",
+                path.display(),
+                version.map_or_else(|| "unknown".to_string(), |v| v.to_string())
             );
         }
-        Ok(file)
+        serde_json::from_value(json)
+            .with_context(|| format!("{} is not a valid cairn plan file", path.display()))
     }
 
     /// Refuses a plan made by another cairn version, for another configuration or state, or
@@ -231,5 +238,82 @@ impl PlanFile {
             "the plan was made with other values of its sensitive variables: {}. Nothing was changed; pass exactly the `--var`/`--var-file` values given to `cairn plan`, or make a new plan",
             problems.join("; ")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_json() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<u64>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<f64>().prop_map(|f| serde_json::json!(f)),
+            ".{0,12}".prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+                prop::collection::btree_map(".{0,8}", inner, 0..4)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn valid() -> serde_json::Value {
+        serde_json::json!({
+            "kind": KIND, "format_version": VERSION, "cairn_version": "0.1.0",
+            "stack": "s", "destroy": false, "lineage": "l", "serial": 1,
+            "config_digest": "sha256:00", "variables": {},
+            "sensitive_variables": {"k": {"digest": "sensitive:hmac-sha256:00", "given": true}},
+            "refresh": true, "plan": {"changes": []}
+        })
+    }
+
+    fn read_text(text: &str) -> anyhow::Result<PlanFile> {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("p.plan");
+        std::fs::write(&path, text).expect("write");
+        PlanFile::read(&path)
+    }
+
+    #[test]
+    fn a_plan_without_pinned_secrets_is_refused() {
+        assert!(read_text(&valid().to_string()).is_ok());
+        let mut old = valid();
+        old["format_version"] = 1.into();
+        old.as_object_mut()
+            .expect("object")
+            .remove("sensitive_variables");
+        let err = read_text(&old.to_string()).expect_err("version 1");
+        assert!(err.to_string().contains("version 2"), "{err}");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Any JSON, whole or in one field of a plan file, reads or is refused: never a panic.
+        #[test]
+        fn any_json_reads_or_is_refused(
+            field in prop::sample::select(vec![
+                "kind", "format_version", "serial", "lineage", "variables",
+                "sensitive_variables", "plan", "destroy",
+            ]),
+            value in any_json(),
+            whole in any::<bool>(),
+        ) {
+            let text = if whole {
+                value.to_string()
+            } else {
+                let mut plan = valid();
+                plan[field] = value;
+                plan.to_string()
+            };
+            let _ = read_text(&text);
+        }
     }
 }

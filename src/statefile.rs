@@ -385,3 +385,72 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_json() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<u64>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<f64>().prop_map(|f| serde_json::json!(f)),
+            ".{0,12}".prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+                prop::collection::btree_map(".{0,8}", inner, 0..4)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Addresses as a damaged or hand-edited file may hold them.
+    fn any_address() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z_]{0,8}\\.[a-z_]{0,8}",
+            "(module\\.[a-z]{0,3}\\.){0,2}[a-z_]{1,6}\\.[a-z]{1,4}(\\[(\"[a-z\\]\\[\"]{0,3}\"|[0-9*]{0,3})\\]?)?",
+            ".{0,24}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Whatever a state file records, converting it for the engine ends in a state or an
+        /// error, never a panic; and what converts, converts back to the same records.
+        #[test]
+        fn any_records_convert_or_are_refused(
+            addresses in prop::collection::vec(any_address(), 1..4),
+            inputs in any_json(),
+            started in any::<u64>(),
+        ) {
+            let mut file = StateFile::new("test");
+            for a in &addresses {
+                file.resources.push(ResourceRecord {
+                    address: a.clone(),
+                    rtype: a.split('.').next().unwrap_or_default().to_string(),
+                    id: "id".into(),
+                    inputs: inputs.clone(),
+                    outputs: inputs.clone(),
+                    dependencies: addresses.clone(),
+                    prevent_destroy: false,
+                });
+                file.pending.push(PendingRecord {
+                    token: "t".into(),
+                    address: a.clone(),
+                    operation: "create".into(),
+                    started_unix: started,
+                    inputs: Some(inputs.clone()),
+                    dependencies: addresses.clone(),
+                    prevent_destroy: false,
+                });
+            }
+            let _ = to_engine(&file);
+        }
+    }
+}
