@@ -48,15 +48,10 @@ pub fn validate(dir: &Path, vars: &VarArgs) -> Outcome {
 /// Reads every resource in `state` from AWS; every failure listed.
 async fn refresh_all(provider: &dyn Provider, state: &State) -> Result<Refreshed, Failure> {
     refresh(provider, state).await.map_err(|errors| {
-        anyhow!(
-            "refresh failed:\n  {}",
-            errors
-                .iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("\n  ")
+        workspace::provider_failure(
+            "refresh failed",
+            errors.iter().map(|e| (e.to_string(), Some(&e.error))),
         )
-        .into()
     })
 }
 
@@ -80,7 +75,9 @@ async fn resolve_journal(
     let (state, recovered) =
         cairn_engine::recover(provider, &state, Some(&stack.name), RECOVERY_SETTLE)
             .await
-            .map_err(|e| anyhow!("{e}"))?;
+            .map_err(|e| {
+                workspace::provider_failure("recovery failed", [(e.to_string(), Some(&e.error))])
+            })?;
     if to_stdout {
         let paint = Painter {
             enabled: style::stdout_color(),
@@ -133,8 +130,16 @@ async fn make_plan(
         let imported = refresh_imports(provider, &stack.config, state)
             .await
             .map_err(|errors| {
-                let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-                anyhow!("[[import]] failed:\n  {}", shown.join("\n  "))
+                workspace::provider_failure(
+                    "[[import]] failed",
+                    errors.iter().map(|e| {
+                        let cause = match e {
+                            cairn_engine::ImportError::Read { error, .. } => Some(error),
+                            _ => None,
+                        };
+                        (e.to_string(), cause)
+                    }),
+                )
             })?;
         refreshed.extend(imported);
     }

@@ -6,6 +6,7 @@ mod commands;
 mod diagnostics;
 mod fmt;
 mod import;
+mod log;
 mod planfile;
 mod private;
 mod render;
@@ -230,6 +231,10 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
+    if let Err(message) = log::init() {
+        eprintln!("error: {message}");
+        return ExitCode::from(1);
+    }
     let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -63,6 +63,53 @@ impl Failure {
 
 pub type Outcome = Result<Exit, Failure>;
 
+/// The failure of a step that called AWS for many resources (`what`: "refresh failed"),
+/// each error with the resource it was for. A failure of the environment — no credentials,
+/// credentials AWS refuses, an expired session, AWS out of reach — is the same for every
+/// resource: it is said once, in plain words, with what to do, instead of once per resource.
+pub fn provider_failure<'a>(
+    what: &str,
+    errors: impl IntoIterator<Item = (String, Option<&'a cairn_engine::ProviderError>)>,
+) -> Failure {
+    let errors: Vec<(String, Option<&cairn_engine::ProviderError>)> = errors.into_iter().collect();
+    if let Some(api) = errors
+        .iter()
+        .filter_map(|(_, e)| e.and_then(|e| e.api()))
+        .find(|a| a.kind.is_environment())
+    {
+        return Failure::Error(anyhow::anyhow!("{}", environment(api)));
+    }
+    let shown: Vec<String> = errors.iter().map(|(context, _)| context.clone()).collect();
+    Failure::Error(anyhow::anyhow!("{what}:\n  {}", shown.join("\n  ")))
+}
+
+/// One or two lines on a failure of credentials or network, and what to do about it.
+fn environment(api: &cairn_engine::ApiError) -> String {
+    use cairn_engine::ErrorKind;
+    let code = api
+        .code
+        .as_deref()
+        .map(|c| format!(" ({c})"))
+        .unwrap_or_default();
+    match api.kind {
+        ErrorKind::Expired => format!(
+            "the AWS session has expired{code}: nothing was read or changed.\n  Renew it (`aws sso login`, or fresh temporary credentials) and run cairn again."
+        ),
+        ErrorKind::Unreachable => format!(
+            "AWS could not be reached ({}): nothing was read or changed.\n  Check the network, the region, and AWS_ENDPOINT_URL or `[provider.aws] endpoint` if you use an emulator.",
+            api.message.trim_start_matches("no answer from AWS: ")
+        ),
+        _ if api.code.is_none() => format!(
+            "{}: nothing was read or changed.\n  Give cairn credentials the standard AWS way: AWS_PROFILE (and `aws sso login`), AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or an instance or task role.",
+            api.message
+        ),
+        _ => format!(
+            "AWS does not accept these credentials{code}: {}. Nothing was read or changed.\n  Check AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (`aws sts get-caller-identity` shows whose they are).",
+            api.message
+        ),
+    }
+}
+
 /// Parses, resolves and type-checks the stack in `dir`, and zips the code of its Lambda
 /// functions (see `artifacts`).
 pub fn load_stack(dir: &Path, vars: &VarArgs) -> Result<Stack, Failure> {

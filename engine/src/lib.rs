@@ -9,7 +9,6 @@ pub mod graph;
 pub mod memory;
 pub mod moves;
 pub mod plan;
-pub mod provider;
 pub mod recover;
 pub mod refresh;
 pub mod state;
@@ -17,13 +16,15 @@ pub mod state;
 pub use apply::{
     apply, ApplyError, ApplyOptions, ApplyReport, Changed, Event, EventSink, Outcome, Step,
 };
+pub use cairn_model::provider::{
+    ApiError, ErrorKind, Observed, OpContext, OwnedResource, Provider, ProviderError, ReadRequest,
+};
 pub use graph::{CycleError, Graph};
 pub use moves::{apply_moves, plan_moves, MoveError, Renames};
 pub use plan::{
     detect_drift, plan, plan_with_secrets, redact_attributes, sensitive_attributes, Action,
     AttributeChange, Change, Drift, DriftStatus, OutputChange, Plan, PlanError, PlanMode, Redact,
 };
-pub use provider::{Observed, OpContext, OwnedResource, Provider, ProviderError, ReadRequest};
 pub use recover::{recover, RecoverError, Recovered, Resolution};
 pub use refresh::{refresh, refresh_imports, ImportError, RefreshError, Refreshed};
 pub use state::{OutputState, PendingOperation, ResourceState, State};

@@ -9,7 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use cairn_model::{Catalog, Value};
 
-use crate::provider::{Observed, OpContext, Provider, ProviderError, ReadRequest};
+use cairn_model::provider::{Observed, OpContext, Provider, ProviderError, ReadRequest};
 
 /// A provider whose cloud is a map, with a log of every call.
 pub struct MemoryProvider {
@@ -24,6 +24,8 @@ pub struct MemoryProvider {
     pub fail: Mutex<BTreeSet<String>>,
     /// How long each create/update/delete takes.
     pub delay: Duration,
+    /// How long the operations on these addresses take instead of `delay`.
+    pub delays: BTreeMap<String, Duration>,
     running: AtomicUsize,
     /// Most operations seen running at once.
     pub max_running: AtomicUsize,
@@ -39,6 +41,7 @@ impl MemoryProvider {
             log: Mutex::new(Vec::new()),
             fail: Mutex::new(BTreeSet::new()),
             delay: Duration::ZERO,
+            delays: BTreeMap::new(),
             running: AtomicUsize::new(0),
             max_running: AtomicUsize::new(0),
         }
@@ -84,8 +87,9 @@ impl MemoryProvider {
         self.note(format!("{op} {}", ctx.address));
         let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
         self.max_running.fetch_max(now, Ordering::SeqCst);
-        if !self.delay.is_zero() {
-            tokio::time::sleep(self.delay).await;
+        let delay = self.delays.get(&ctx.address).copied().unwrap_or(self.delay);
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
         }
         self.running.fetch_sub(1, Ordering::SeqCst);
         let failing = self

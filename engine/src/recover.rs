@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::provider::{OpContext, Provider, ProviderError};
 use crate::state::{PendingOperation, ResourceState, State};
+use cairn_model::provider::{OpContext, Provider, ProviderError};
 
 /// How one pending operation was resolved.
 #[derive(Clone, Debug, PartialEq)]

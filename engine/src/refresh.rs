@@ -7,8 +7,8 @@ use cairn_model::{Address, Config};
 use futures::future::join_all;
 
 use crate::moves;
-use crate::provider::{Provider, ProviderError, ReadRequest};
 use crate::state::{ResourceState, State};
+use cairn_model::provider::{Provider, ProviderError, ReadRequest};
 
 /// A type whose resources could not be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use cairn_model::{Address, Value};
 
-use crate::provider::Observed;
+use cairn_model::provider::Observed;
 
 /// One managed resource as last recorded.
 #[derive(Clone, Debug, PartialEq)]

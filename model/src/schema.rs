@@ -84,6 +84,8 @@ pub struct SchemaMeta {
     /// What `cairn import ADDR ID` (and an `[[import]]` block) takes as `ID` for this type,
     /// for people: e.g. "the VPC id (`vpc-…`)". Empty when the type cannot be imported.
     pub import_id: &'static str,
+    /// The CloudFormation type adopted as this type (`AWS::EC2::VPC`); empty when none is.
+    pub cloudformation: &'static str,
 }
 
 /// The schema of one resource type.
@@ -99,6 +101,8 @@ pub struct ResourceSchema {
     pub create_before_destroy: bool,
     /// The id an import takes (see [`SchemaMeta::import_id`]).
     pub import_id: String,
+    /// See [`SchemaMeta::cloudformation`].
+    pub cloudformation: String,
 }
 
 /// All resource types a provider offers, by type name.
@@ -160,6 +164,7 @@ impl ResourceSchema {
             stateful: meta.stateful,
             create_before_destroy: meta.create_before_destroy,
             import_id: meta.import_id.to_string(),
+            cloudformation: meta.cloudformation.to_string(),
         }
     }
 

@@ -6,14 +6,11 @@
 use aws_config::retry::RetryConfig;
 use aws_config::BehaviorVersion;
 use aws_sdk_cloudformation::types::TemplateStage;
-use cairn_engine::ProviderError;
+use cairn_model::ProviderError;
 use serde_json::{json, Map, Value as Json};
 
 use crate::common::{api, code};
-use crate::{
-    apigatewayv2, cloudwatch, dynamodb, ec2, ecr, ecs, efs, elb, events, iam, kms, lambda, logs,
-    rds, s3, secretsmanager, sqs, ssm, AwsSettings,
-};
+use crate::{ec2, events, AwsSettings};
 
 /// A CloudFormation stack as it stands.
 #[derive(Clone, Debug)]
@@ -266,62 +263,26 @@ pub enum Mapping {
     Unsupported,
 }
 
-/// The cairn counterpart of the CloudFormation type `cfn_type`.
+/// The cairn counterpart of the CloudFormation type `cfn_type`: the type whose `SchemaMeta`
+/// names it, or the resource it is folded into.
 pub fn mapping(cfn_type: &str) -> Mapping {
     let folded = |property, becomes| Mapping::Folded { property, becomes };
-    Mapping::Type(match cfn_type {
-        "AWS::EC2::VPC" => ec2::vpc::TYPE,
-        "AWS::EC2::Subnet" => ec2::subnet::TYPE,
-        "AWS::EC2::InternetGateway" => ec2::internet_gateway::TYPE,
-        "AWS::EC2::RouteTable" => ec2::route_table::TYPE,
-        "AWS::EC2::SubnetRouteTableAssociation" => ec2::route_table_association::TYPE,
-        "AWS::EC2::SecurityGroup" => ec2::security_group::TYPE,
-        "AWS::EC2::EIP" => ec2::eip::TYPE,
-        "AWS::EC2::NatGateway" => ec2::nat_gateway::TYPE,
-        "AWS::S3::Bucket" => s3::TYPE,
-        "AWS::IAM::Role" => iam::role::TYPE,
-        "AWS::IAM::ManagedPolicy" => iam::policy::TYPE,
-        "AWS::IAM::InstanceProfile" => iam::instance_profile::TYPE,
-        "AWS::Logs::LogGroup" => logs::TYPE,
-        "AWS::ECS::Cluster" => ecs::cluster::TYPE,
-        "AWS::ECS::TaskDefinition" => ecs::task_definition::TYPE,
-        "AWS::ECS::Service" => ecs::service::TYPE,
-        "AWS::ElasticLoadBalancingV2::LoadBalancer" => elb::lb::TYPE,
-        "AWS::ElasticLoadBalancingV2::TargetGroup" => elb::target_group::TYPE,
-        "AWS::ElasticLoadBalancingV2::Listener" => elb::listener::TYPE,
-        "AWS::ElasticLoadBalancingV2::ListenerRule" => elb::listener_rule::TYPE,
-        "AWS::EFS::FileSystem" => efs::file_system::TYPE,
-        "AWS::EFS::MountTarget" => efs::mount_target::TYPE,
-        "AWS::EFS::AccessPoint" => efs::access_point::TYPE,
-        "AWS::RDS::DBInstance" => rds::instance::TYPE,
-        "AWS::RDS::DBSubnetGroup" => rds::subnet_group::TYPE,
-        "AWS::DynamoDB::Table" => dynamodb::TYPE,
-        "AWS::SQS::Queue" => sqs::TYPE,
-        "AWS::KMS::Key" => kms::key::TYPE,
-        "AWS::KMS::Alias" => kms::alias::TYPE,
-        "AWS::SSM::Parameter" => ssm::TYPE,
-        "AWS::SecretsManager::Secret" => secretsmanager::secret::TYPE,
-        "AWS::Lambda::Function" => lambda::function::TYPE,
-        "AWS::Lambda::Permission" => lambda::permission::TYPE,
-        "AWS::Lambda::EventSourceMapping" => lambda::event_source_mapping::TYPE,
-        "AWS::ECR::Repository" => ecr::TYPE,
-        "AWS::CloudWatch::Alarm" => cloudwatch::alarm::TYPE,
-        "AWS::CloudWatch::Dashboard" => cloudwatch::dashboard::TYPE,
-        "AWS::Events::Rule" => events::rule::TYPE,
-        "AWS::ApiGatewayV2::Api" => apigatewayv2::api::TYPE,
-        "AWS::ApiGatewayV2::Stage" => apigatewayv2::stage::TYPE,
-        "AWS::ApiGatewayV2::Integration" => apigatewayv2::integration::TYPE,
-        "AWS::ApiGatewayV2::Route" => apigatewayv2::route::TYPE,
-        "AWS::EC2::VPCGatewayAttachment" => {
-            return folded("InternetGatewayId", "its `vpc_id`");
-        }
-        "AWS::EC2::Route" => return folded("RouteTableId", "one of its `route`s"),
-        "AWS::EC2::SecurityGroupIngress" => return folded("GroupId", "one of its `ingress` rules"),
-        "AWS::EC2::SecurityGroupEgress" => return folded("GroupId", "one of its `egress` rules"),
-        "AWS::IAM::Policy" => return folded("Roles", "one of its `inline_policy`s"),
-        "AWS::IAM::RolePolicy" => return folded("RoleName", "one of its `inline_policy`s"),
-        _ => return Mapping::Unsupported,
-    })
+    match cfn_type {
+        // Parts of another resource in cairn.
+        "AWS::EC2::VPCGatewayAttachment" => folded("InternetGatewayId", "its `vpc_id`"),
+        "AWS::EC2::Route" => folded("RouteTableId", "one of its `route`s"),
+        "AWS::EC2::SecurityGroupIngress" => folded("GroupId", "one of its `ingress` rules"),
+        "AWS::EC2::SecurityGroupEgress" => folded("GroupId", "one of its `egress` rules"),
+        "AWS::IAM::Policy" => folded("Roles", "one of its `inline_policy`s"),
+        "AWS::IAM::RolePolicy" => folded("RoleName", "one of its `inline_policy`s"),
+        _ => crate::shared_catalog()
+            .types
+            .values()
+            .find(|schema| schema.cloudformation == cfn_type)
+            .map_or(Mapping::Unsupported, |schema| {
+                Mapping::Type(schema.type_name.as_str())
+            }),
+    }
 }
 
 /// A cairn resource that CloudFormation keeps inside another one (an EventBridge rule's
@@ -400,8 +361,8 @@ impl StackReader {
         }
         let shared = loader.load().await;
         StackReader {
-            cfn: aws_sdk_cloudformation::Client::new(&shared),
-            ec2: aws_sdk_ec2::Client::new(&shared),
+            cfn: crate::client!(aws_sdk_cloudformation, &shared),
+            ec2: crate::client!(aws_sdk_ec2, &shared),
             region: shared
                 .region()
                 .map(|r| r.to_string())

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{ApiError, ErrorKind, Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, Value};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -65,18 +65,147 @@ pub fn message<E: ProvideErrorMetadata>(e: &E) -> String {
     e.message().unwrap_or_default().to_lowercase()
 }
 
-/// A final API error, with the operation, the resource and AWS's code and message.
-pub fn api<E: ProvideErrorMetadata + std::error::Error + 'static>(
-    op: &str,
-    what: &str,
-    e: E,
-) -> ProviderError {
-    let detail = match (e.code(), e.message()) {
-        (Some(c), Some(m)) => format!("{c}: {m}"),
-        (Some(c), None) => c.to_string(),
-        _ => aws_smithy_types::error::display::DisplayErrorContext(&e).to_string(),
+/// A final API error, with the operation, the resource, AWS's code, message and request id,
+/// and what kind of failure it is. A call that got no answer (no credentials, an endpoint
+/// that cannot be reached) is described in one line, never by the SDK's whole error chain.
+pub fn api<E>(op: &str, what: &str, e: E) -> ProviderError
+where
+    E: ProvideErrorMetadata + aws_types::request_id::RequestId + std::error::Error + 'static,
+{
+    let code = e.code().map(str::to_string);
+    let (kind, message) = match &code {
+        Some(c) => (kind_of_code(c), e.message().unwrap_or_default().to_string()),
+        None => unanswered(&e),
     };
-    ProviderError::Api(format!("{op} {what}: {detail}"))
+    ProviderError::Aws(Box::new(ApiError {
+        operation: op.to_string(),
+        resource: what.to_string(),
+        code,
+        message,
+        request_id: e.request_id().map(str::to_string),
+        kind,
+    }))
+}
+
+/// The kind of failure AWS's error code names.
+pub fn kind_of_code(code: &str) -> ErrorKind {
+    const CREDENTIALS: [&str; 9] = [
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "SignatureDoesNotMatch",
+        "AuthFailure",
+        "InvalidAccessKeyId",
+        "MissingAuthenticationToken",
+        "IncompleteSignature",
+        "InvalidSignatureException",
+        "InvalidToken",
+    ];
+    const EXPIRED: [&str; 4] = [
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "RequestExpired",
+        "TokenRefreshRequired",
+    ];
+    const DENIED: [&str; 5] = [
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "AuthorizationError",
+        "Forbidden",
+    ];
+    const THROTTLED: [&str; 7] = [
+        "Throttling",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "SlowDown",
+        "ProvisionedThroughputExceededException",
+        "RequestThrottled",
+    ];
+    if CREDENTIALS.contains(&code) {
+        ErrorKind::Credentials
+    } else if EXPIRED.contains(&code) {
+        ErrorKind::Expired
+    } else if DENIED.contains(&code) {
+        ErrorKind::Denied
+    } else if THROTTLED.contains(&code) {
+        ErrorKind::Throttled
+    } else if is_not_found(Some(code)) {
+        ErrorKind::NotFound
+    } else if [
+        "AlreadyExists",
+        "Conflict",
+        "InUse",
+        "DependencyViolation",
+        "Duplicate",
+        "State",
+    ]
+    .iter()
+    .any(|p| code.contains(p))
+    {
+        ErrorKind::Conflict
+    } else if code.starts_with("Invalid")
+        || [
+            "Validation",
+            "Malformed",
+            "BadRequest",
+            "Parameter",
+            "LimitExceeded",
+        ]
+        .iter()
+        .any(|p| code.contains(p))
+    {
+        ErrorKind::Invalid
+    } else {
+        ErrorKind::Other
+    }
+}
+
+/// What went wrong with a call that got no answer from AWS, in one line: the kind, and the
+/// innermost cause the SDK reports (the rest of its chain is the SDK's own plumbing).
+fn unanswered(e: &(dyn std::error::Error + 'static)) -> (ErrorKind, String) {
+    let mut chain = Vec::new();
+    let mut at: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = at {
+        chain.push(err.to_string());
+        at = err.source();
+    }
+    let all = chain.join(": ").to_lowercase();
+    let innermost = chain
+        .iter()
+        .rev()
+        .find(|m| !m.trim().is_empty())
+        .map(|m| one_line(m))
+        .unwrap_or_default();
+    if all.contains("credentials") {
+        let message = if all.contains("no credentials") || all.contains("loading credentials") {
+            "no AWS credentials were found".to_string()
+        } else {
+            format!("the AWS credentials could not be loaded: {innermost}")
+        };
+        (ErrorKind::Credentials, message)
+    } else if all.contains("dispatch failure")
+        || all.contains("timed out")
+        || all.contains("timeout")
+        || all.contains("connect")
+        || all.contains("dns")
+    {
+        (
+            ErrorKind::Unreachable,
+            format!("no answer from AWS: {innermost}"),
+        )
+    } else {
+        (ErrorKind::Other, innermost)
+    }
+}
+
+/// `text` on one line, at most 300 characters (an SDK's debug dump is not a message).
+fn one_line(text: &str) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(300) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None => line,
+    }
 }
 
 /// Whether an error code means the resource does not exist.
@@ -146,8 +275,8 @@ pub fn tag_changes(
 }
 
 /// A batched read's request for the one resource `id`.
-pub fn request(id: &str, prior_inputs: serde_json::Value) -> [cairn_engine::ReadRequest; 1] {
-    [cairn_engine::ReadRequest {
+pub fn request(id: &str, prior_inputs: serde_json::Value) -> [cairn_model::ReadRequest; 1] {
+    [cairn_model::ReadRequest {
         id: id.to_string(),
         prior_inputs,
     }]
@@ -193,7 +322,7 @@ where
 
 /// Polls `done` every few seconds until it says so, reporting progress, for at most `limit`.
 pub async fn wait_until<F, Fut>(
-    ctx: &cairn_engine::OpContext,
+    ctx: &cairn_model::OpContext,
     rtype: &str,
     id: &str,
     what: &str,
@@ -422,16 +551,16 @@ pub fn json_covers(want: &serde_json::Value, have: &serde_json::Value) -> bool {
 /// Reads each request with `read_one`, all at once, for types whose API has no batch read:
 /// each requested id to what exists, or `None`.
 pub async fn read_each<'a, F, Fut>(
-    requests: &'a [cairn_engine::ReadRequest],
+    requests: &'a [cairn_model::ReadRequest],
     read_one: F,
 ) -> Result<
-    std::collections::BTreeMap<String, Option<cairn_engine::Observed>>,
-    cairn_engine::ProviderError,
+    std::collections::BTreeMap<String, Option<cairn_model::Observed>>,
+    cairn_model::ProviderError,
 >
 where
-    F: Fn(&'a cairn_engine::ReadRequest) -> Fut,
+    F: Fn(&'a cairn_model::ReadRequest) -> Fut,
     Fut: std::future::Future<
-        Output = Result<Option<cairn_engine::Observed>, cairn_engine::ProviderError>,
+        Output = Result<Option<cairn_model::Observed>, cairn_model::ProviderError>,
     >,
 {
     let reads = requests.iter().map(|r| {

@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::{
     StreamSpecification, StreamViewType as SdkStreamViewType, TableDescription, TableStatus, Tag,
     TimeToLiveSpecification, TimeToLiveStatus, UpdateGlobalSecondaryIndexAction,
 };
-use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -188,6 +188,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            cloudformation: "AWS::DynamoDB::Table",
             stateful: true,
             import_id: IMPORT_ID,
             ..SchemaMeta::default()

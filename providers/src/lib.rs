@@ -3,6 +3,7 @@
 //! delete calls. The only crate that talks to AWS.
 
 pub mod apigatewayv2;
+mod calls;
 pub mod cloudformation;
 pub mod cloudwatch;
 mod common;
@@ -28,63 +29,85 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use aws_config::retry::RetryConfig;
 use aws_config::BehaviorVersion;
-use cairn_engine::{Observed, OpContext, OwnedResource, Provider, ProviderError, ReadRequest};
 use cairn_model::Catalog;
+use cairn_model::{Observed, OpContext, OwnedResource, Provider, ProviderError, ReadRequest};
+use tracing::Instrument;
+
+/// The registry: every resource type's module, once. The catalog (and so validation,
+/// `cairn schema`, docs/resources.md and CloudFormation adoption's mapping, from each
+/// type's `SchemaMeta`) and the dispatch of provider calls derive from this one list: a new
+/// type is its module, one line here and its conformance scenario.
+macro_rules! for_each_type {
+    ($callback:ident ! $args:tt) => {
+        $callback! { $args
+        ec2::vpc,
+        ec2::subnet,
+        ec2::internet_gateway,
+        ec2::route_table,
+        ec2::route_table_association,
+        ec2::security_group,
+        ec2::security_group_rule,
+        ec2::eip,
+        ec2::nat_gateway,
+        s3,
+        iam::role,
+        iam::policy,
+        iam::attachment,
+        iam::instance_profile,
+        logs,
+        efs::file_system,
+        efs::mount_target,
+        efs::access_point,
+        ecs::cluster,
+        ecs::task_definition,
+        ecs::service,
+        rds::subnet_group,
+        rds::instance,
+        elb::lb,
+        elb::target_group,
+        elb::listener,
+        elb::listener_rule,
+        lambda::function,
+        lambda::permission,
+        lambda::event_source_mapping,
+        ecr,
+        cloudwatch::alarm,
+        cloudwatch::dashboard,
+        events::rule,
+        events::target,
+        dynamodb,
+        sqs,
+        kms::key,
+        kms::alias,
+        ssm,
+        secretsmanager::secret,
+        secretsmanager::version,
+        apigatewayv2::api,
+        apigatewayv2::stage,
+        apigatewayv2::integration,
+        apigatewayv2::route,
+            }
+    };
+}
+
+/// The catalog of the registry's types.
+macro_rules! catalog_of {
+    (() $($($m:ident)::+),+ $(,)?) => {{
+        let mut c = Catalog::default();
+        $( c.insert($($m)::+::schema()); )+
+        c
+    }};
+}
 
 /// Every resource type cairn offers, with its schema. Needs no AWS access.
 pub fn catalog() -> Catalog {
-    let mut c = Catalog::default();
-    for schema in [
-        ec2::vpc::schema(),
-        ec2::subnet::schema(),
-        ec2::internet_gateway::schema(),
-        ec2::route_table::schema(),
-        ec2::route_table_association::schema(),
-        ec2::security_group::schema(),
-        ec2::security_group_rule::schema(),
-        ec2::eip::schema(),
-        ec2::nat_gateway::schema(),
-        s3::schema(),
-        iam::role::schema(),
-        iam::policy::schema(),
-        iam::attachment::schema(),
-        iam::instance_profile::schema(),
-        logs::schema(),
-        efs::file_system::schema(),
-        efs::mount_target::schema(),
-        efs::access_point::schema(),
-        ecs::cluster::schema(),
-        ecs::task_definition::schema(),
-        ecs::service::schema(),
-        rds::subnet_group::schema(),
-        rds::instance::schema(),
-        elb::lb::schema(),
-        elb::target_group::schema(),
-        elb::listener::schema(),
-        elb::listener_rule::schema(),
-        lambda::function::schema(),
-        lambda::permission::schema(),
-        lambda::event_source_mapping::schema(),
-        ecr::schema(),
-        cloudwatch::alarm::schema(),
-        cloudwatch::dashboard::schema(),
-        events::rule::schema(),
-        events::target::schema(),
-        dynamodb::schema(),
-        sqs::schema(),
-        kms::key::schema(),
-        kms::alias::schema(),
-        ssm::schema(),
-        secretsmanager::secret::schema(),
-        secretsmanager::version::schema(),
-        apigatewayv2::api::schema(),
-        apigatewayv2::stage::schema(),
-        apigatewayv2::integration::schema(),
-        apigatewayv2::route::schema(),
-    ] {
-        c.insert(schema);
-    }
-    c
+    for_each_type!(catalog_of!())
+}
+
+/// The catalog, made once (schemas are derived from the types' structs).
+pub fn shared_catalog() -> &'static Catalog {
+    static CATALOG: std::sync::LazyLock<Catalog> = std::sync::LazyLock::new(catalog);
+    &CATALOG
 }
 
 /// Where to reach AWS.
@@ -172,30 +195,31 @@ impl AwsProvider {
             || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
         let s3_config = aws_sdk_s3::config::Builder::from(&shared)
             .force_path_style(custom_endpoint)
+            .interceptor(calls::CallLog)
             .build();
         AwsProvider {
             aws: Aws {
-                ec2: aws_sdk_ec2::Client::new(&shared),
+                ec2: client!(aws_sdk_ec2, &shared),
                 s3: aws_sdk_s3::Client::from_conf(s3_config),
-                iam: aws_sdk_iam::Client::new(&shared),
-                logs: aws_sdk_cloudwatchlogs::Client::new(&shared),
-                efs: aws_sdk_efs::Client::new(&shared),
-                tagging: aws_sdk_resourcegroupstagging::Client::new(&shared),
-                ecs: aws_sdk_ecs::Client::new(&shared),
-                elb: aws_sdk_elasticloadbalancingv2::Client::new(&shared),
-                rds: aws_sdk_rds::Client::new(&shared),
-                lambda: aws_sdk_lambda::Client::new(&shared),
-                ecr: aws_sdk_ecr::Client::new(&shared),
-                cloudwatch: aws_sdk_cloudwatch::Client::new(&shared),
-                events: aws_sdk_eventbridge::Client::new(&shared),
+                iam: client!(aws_sdk_iam, &shared),
+                logs: client!(aws_sdk_cloudwatchlogs, &shared),
+                efs: client!(aws_sdk_efs, &shared),
+                tagging: client!(aws_sdk_resourcegroupstagging, &shared),
+                ecs: client!(aws_sdk_ecs, &shared),
+                elb: client!(aws_sdk_elasticloadbalancingv2, &shared),
+                rds: client!(aws_sdk_rds, &shared),
+                lambda: client!(aws_sdk_lambda, &shared),
+                ecr: client!(aws_sdk_ecr, &shared),
+                cloudwatch: client!(aws_sdk_cloudwatch, &shared),
+                events: client!(aws_sdk_eventbridge, &shared),
                 artifacts: settings.artifacts.clone(),
-                dynamodb: aws_sdk_dynamodb::Client::new(&shared),
-                sqs: aws_sdk_sqs::Client::new(&shared),
-                kms: aws_sdk_kms::Client::new(&shared),
-                ssm: aws_sdk_ssm::Client::new(&shared),
-                secretsmanager: aws_sdk_secretsmanager::Client::new(&shared),
-                apigateway: aws_sdk_apigatewayv2::Client::new(&shared),
-                sts: aws_sdk_sts::Client::new(&shared),
+                dynamodb: client!(aws_sdk_dynamodb, &shared),
+                sqs: client!(aws_sdk_sqs, &shared),
+                kms: client!(aws_sdk_kms, &shared),
+                ssm: client!(aws_sdk_ssm, &shared),
+                secretsmanager: client!(aws_sdk_secretsmanager, &shared),
+                apigateway: client!(aws_sdk_apigatewayv2, &shared),
+                sts: client!(aws_sdk_sts, &shared),
                 account: tokio::sync::OnceCell::new(),
                 region,
             },
@@ -203,6 +227,18 @@ impl AwsProvider {
         }
     }
 }
+
+/// A client of `$sdk` configured from `$shared`, its calls logged (see `calls`).
+macro_rules! client {
+    ($sdk:ident, $shared:expr) => {
+        $sdk::Client::from_conf(
+            $sdk::config::Builder::from($shared)
+                .interceptor($crate::calls::CallLog)
+                .build(),
+        )
+    };
+}
+pub(crate) use client;
 
 /// Attempts per AWS call (the first one included) for throttling, 5xx answers and dropped
 /// connections, with exponential backoff and jitter: `AWS_MAX_ATTEMPTS` (the SDKs' standard
@@ -215,58 +251,20 @@ fn max_attempts() -> u32 {
         .unwrap_or(8)
 }
 
-/// Calls `$op` of the module that implements `$rtype`.
-macro_rules! dispatch {
-    ($rtype:expr, $op:ident ( $($arg:expr),* )) => {
+/// Calls `$op` of the registry's module that implements `$rtype`.
+macro_rules! dispatch_to {
+    (($rtype:expr, $op:ident $args:tt) $($($m:ident)::+),+ $(,)?) => {
         match $rtype {
-            ec2::vpc::TYPE => ec2::vpc::$op($($arg),*).await,
-            ec2::subnet::TYPE => ec2::subnet::$op($($arg),*).await,
-            ec2::internet_gateway::TYPE => ec2::internet_gateway::$op($($arg),*).await,
-            ec2::route_table::TYPE => ec2::route_table::$op($($arg),*).await,
-            ec2::route_table_association::TYPE => ec2::route_table_association::$op($($arg),*).await,
-            ec2::security_group::TYPE => ec2::security_group::$op($($arg),*).await,
-            ec2::security_group_rule::TYPE => ec2::security_group_rule::$op($($arg),*).await,
-            ec2::eip::TYPE => ec2::eip::$op($($arg),*).await,
-            ec2::nat_gateway::TYPE => ec2::nat_gateway::$op($($arg),*).await,
-            s3::TYPE => s3::$op($($arg),*).await,
-            iam::role::TYPE => iam::role::$op($($arg),*).await,
-            iam::policy::TYPE => iam::policy::$op($($arg),*).await,
-            iam::attachment::TYPE => iam::attachment::$op($($arg),*).await,
-            iam::instance_profile::TYPE => iam::instance_profile::$op($($arg),*).await,
-            logs::TYPE => logs::$op($($arg),*).await,
-            efs::file_system::TYPE => efs::file_system::$op($($arg),*).await,
-            efs::mount_target::TYPE => efs::mount_target::$op($($arg),*).await,
-            efs::access_point::TYPE => efs::access_point::$op($($arg),*).await,
-            ecs::cluster::TYPE => ecs::cluster::$op($($arg),*).await,
-            ecs::task_definition::TYPE => ecs::task_definition::$op($($arg),*).await,
-            ecs::service::TYPE => ecs::service::$op($($arg),*).await,
-            rds::subnet_group::TYPE => rds::subnet_group::$op($($arg),*).await,
-            rds::instance::TYPE => rds::instance::$op($($arg),*).await,
-            elb::lb::TYPE => elb::lb::$op($($arg),*).await,
-            elb::target_group::TYPE => elb::target_group::$op($($arg),*).await,
-            elb::listener::TYPE => elb::listener::$op($($arg),*).await,
-            elb::listener_rule::TYPE => elb::listener_rule::$op($($arg),*).await,
-            lambda::function::TYPE => lambda::function::$op($($arg),*).await,
-            lambda::permission::TYPE => lambda::permission::$op($($arg),*).await,
-            lambda::event_source_mapping::TYPE => lambda::event_source_mapping::$op($($arg),*).await,
-            ecr::TYPE => ecr::$op($($arg),*).await,
-            cloudwatch::alarm::TYPE => cloudwatch::alarm::$op($($arg),*).await,
-            cloudwatch::dashboard::TYPE => cloudwatch::dashboard::$op($($arg),*).await,
-            events::rule::TYPE => events::rule::$op($($arg),*).await,
-            events::target::TYPE => events::target::$op($($arg),*).await,
-            dynamodb::TYPE => dynamodb::$op($($arg),*).await,
-            sqs::TYPE => sqs::$op($($arg),*).await,
-            kms::key::TYPE => kms::key::$op($($arg),*).await,
-            kms::alias::TYPE => kms::alias::$op($($arg),*).await,
-            ssm::TYPE => ssm::$op($($arg),*).await,
-            secretsmanager::secret::TYPE => secretsmanager::secret::$op($($arg),*).await,
-            secretsmanager::version::TYPE => secretsmanager::version::$op($($arg),*).await,
-            apigatewayv2::api::TYPE => apigatewayv2::api::$op($($arg),*).await,
-            apigatewayv2::stage::TYPE => apigatewayv2::stage::$op($($arg),*).await,
-            apigatewayv2::integration::TYPE => apigatewayv2::integration::$op($($arg),*).await,
-            apigatewayv2::route::TYPE => apigatewayv2::route::$op($($arg),*).await,
+            $( $($m)::+::TYPE => $($m)::+::$op $args .await, )+
             other => Err(ProviderError::UnknownType(other.to_string())),
         }
+    };
+}
+
+/// Calls `$op` of the module that implements `$rtype`.
+macro_rules! dispatch {
+    ($rtype:expr, $op:ident $args:tt) => {
+        for_each_type!(dispatch_to!($rtype, $op $args))
     };
 }
 
@@ -332,7 +330,10 @@ impl Provider for AwsProvider {
         rtype: &str,
         requests: &[ReadRequest],
     ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
-        dispatch!(rtype, read(&self.aws, requests))
+        let span = tracing::debug_span!("read", rtype, count = requests.len());
+        async { dispatch!(rtype, read(&self.aws, requests)) }
+            .instrument(span)
+            .await
     }
 
     async fn create(
@@ -342,7 +343,9 @@ impl Provider for AwsProvider {
         ctx: &OpContext,
     ) -> Result<Observed, ProviderError> {
         let config = self.owned(rtype, config, ctx, Operation::Create);
-        dispatch!(rtype, create(&self.aws, &config, ctx))
+        async { dispatch!(rtype, create(&self.aws, &config, ctx)) }
+            .instrument(tracing::debug_span!("create", address = %ctx.address))
+            .await
     }
 
     async fn update(
@@ -353,7 +356,9 @@ impl Provider for AwsProvider {
         ctx: &OpContext,
     ) -> Result<Observed, ProviderError> {
         let config = self.owned(rtype, config, ctx, Operation::Update);
-        dispatch!(rtype, update(&self.aws, prior, &config, ctx))
+        async { dispatch!(rtype, update(&self.aws, prior, &config, ctx)) }
+            .instrument(tracing::debug_span!("update", address = %ctx.address))
+            .await
     }
 
     /// Each type looks up what an interrupted create of `config` may have made: by ownership
@@ -364,7 +369,9 @@ impl Provider for AwsProvider {
         config: &serde_json::Value,
         ctx: &OpContext,
     ) -> Result<Vec<Observed>, ProviderError> {
-        dispatch!(rtype, find(&self.aws, config, ctx))
+        async { dispatch!(rtype, find(&self.aws, config, ctx)) }
+            .instrument(tracing::debug_span!("find", address = %ctx.address))
+            .await
     }
 
     async fn delete(
@@ -373,7 +380,9 @@ impl Provider for AwsProvider {
         prior: &Observed,
         ctx: &OpContext,
     ) -> Result<(), ProviderError> {
-        dispatch!(rtype, delete(&self.aws, prior, ctx))
+        async { dispatch!(rtype, delete(&self.aws, prior, ctx)) }
+            .instrument(tracing::debug_span!("delete", address = %ctx.address))
+            .await
     }
 
     /// Each type reads what its import id names (`SchemaMeta::import_id`, each module's
@@ -384,7 +393,9 @@ impl Provider for AwsProvider {
         rtype: &str,
         import_id: &str,
     ) -> Result<Option<Observed>, ProviderError> {
-        dispatch!(rtype, import(&self.aws, import_id))
+        async { dispatch!(rtype, import(&self.aws, import_id)) }
+            .instrument(tracing::debug_span!("import", rtype, id = import_id))
+            .await
     }
 
     /// One paged GetResources of the Resource Groups Tagging API for every type at once

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -41,6 +41,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            cloudformation: "AWS::Logs::LogGroup",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()
         },

@@ -9,7 +9,7 @@ use aws_sdk_s3::types::{
     ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
     Tag, Tagging, VersioningConfiguration,
 };
-use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -84,6 +84,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            cloudformation: "AWS::S3::Bucket",
             stateful: true,
             import_id: IMPORT_ID,
             ..SchemaMeta::default()
@@ -509,7 +510,9 @@ pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(),
         .unwrap_or(false);
     if force {
         match empty(aws, name).await {
-            Err(ProviderError::Api(m)) if m.contains("NoSuchBucket") => return Ok(()),
+            Err(e) if e.api().and_then(|a| a.code.as_deref()) == Some("NoSuchBucket") => {
+                return Ok(())
+            }
             other => other?,
         }
     }

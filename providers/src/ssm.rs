@@ -6,7 +6,7 @@ use aws_sdk_ssm::types::{
     ParameterMetadata, ParameterStringFilter, ParameterTier, ParameterType as SdkParameterType,
     ResourceTypeForTagging, Tag,
 };
-use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -78,6 +78,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            cloudformation: "AWS::SSM::Parameter",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()
         },

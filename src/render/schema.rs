@@ -26,6 +26,13 @@ pub fn text(schema: &ResourceSchema) -> String {
     for (name, attr) in &schema.outputs {
         let _ = writeln!(out, "  {name}  ({})", attr.ty.describe());
     }
+    if !schema.cloudformation.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nAdopted from CloudFormation's {} (cairn import --from-cloudformation).",
+            schema.cloudformation
+        );
+    }
     if !schema.import_id.is_empty() {
         let _ = writeln!(out, "\nImport: cairn import ADDRESS ID, where ID is");
         let _ = writeln!(out, "  {}", one_line(&schema.import_id));
@@ -124,6 +131,13 @@ pub fn markdown(catalog: &Catalog) -> String {
                 out,
                 "\n**Import**: `cairn import ADDRESS ID`, where `ID` is {}.",
                 one_line(&schema.import_id)
+            );
+        }
+        if !schema.cloudformation.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n**Adopted from CloudFormation** (`cairn import --from-cloudformation`): `{}`.",
+                schema.cloudformation
             );
         }
     }
@@ -595,6 +609,10 @@ mod tests {
         let vpc = text(catalog.get("aws_vpc").expect("aws_vpc"));
         assert!(
             vpc.ends_with("where ID is\n  the VPC id (`vpc-…`)\n"),
+            "{vpc}"
+        );
+        assert!(
+            vpc.contains("\nAdopted from CloudFormation's AWS::EC2::VPC (cairn import --from-cloudformation).\n"),
             "{vpc}"
         );
     }

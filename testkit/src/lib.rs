@@ -74,7 +74,7 @@ fn free_port() -> u16 {
 
 /// Environment for a process that should reach AWS at `endpoint` with moto's test
 /// credentials and region, never the machine's own.
-pub(crate) fn env_for(endpoint: String) -> Vec<(&'static str, String)> {
+pub fn env_for(endpoint: String) -> Vec<(&'static str, String)> {
     vec![
         ("AWS_ENDPOINT_URL", endpoint),
         ("AWS_ACCESS_KEY_ID", "testing".into()),

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_apigatewayv2::types::{Api, Cors as AwsCors, ProtocolType};
-use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -82,6 +82,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            cloudformation: "AWS::ApiGatewayV2::Api",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()
         },

@@ -8,7 +8,7 @@ pub mod stage;
 
 use std::collections::{BTreeMap, HashMap};
 
-use cairn_engine::{Observed, ProviderError, ReadRequest};
+use cairn_model::{Observed, ProviderError, ReadRequest};
 
 use crate::common::malformed;
 
@@ -177,7 +177,10 @@ where
 /// A delete's outcome: what is already gone is deleted.
 fn deleted<T, E>(op: &str, id: &str, result: Result<T, E>) -> Result<(), ProviderError>
 where
-    E: aws_sdk_apigatewayv2::error::ProvideErrorMetadata + std::error::Error + 'static,
+    E: aws_sdk_apigatewayv2::error::ProvideErrorMetadata
+        + aws_types::request_id::RequestId
+        + std::error::Error
+        + 'static,
 {
     match result {
         Ok(_) => Ok(()),

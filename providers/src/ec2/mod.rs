@@ -10,8 +10,8 @@ macro_rules! find_by_owner_tags {
         pub async fn find(
             aws: &crate::Aws,
             config: &serde_json::Value,
-            ctx: &cairn_engine::OpContext,
-        ) -> Result<Vec<cairn_engine::Observed>, cairn_engine::ProviderError> {
+            ctx: &cairn_model::OpContext,
+        ) -> Result<Vec<cairn_model::Observed>, cairn_model::ProviderError> {
             let found = aws
                 .ec2
                 .$describe()
@@ -48,7 +48,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use aws_sdk_ec2::Client;
-use cairn_engine::{OpContext, ProviderError};
+use cairn_model::{OpContext, ProviderError};
 
 use crate::common::{
     api, claim, code, retry, tag_changes, tags_can_tell, visible_tags, Claim, DELETE_PATIENCE,
@@ -205,7 +205,10 @@ pub async fn call_patiently<T, E, F, Fut>(
     op: F,
 ) -> Result<T, ProviderError>
 where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata
+        + aws_types::request_id::RequestId
+        + std::error::Error
+        + 'static,
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, E>>,
 {
@@ -227,7 +230,10 @@ pub async fn delete_patiently<E, F, Fut>(
     op: F,
 ) -> Result<(), ProviderError>
 where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata
+        + aws_types::request_id::RequestId
+        + std::error::Error
+        + 'static,
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<(), E>>,
 {

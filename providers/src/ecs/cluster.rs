@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName};
-use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -46,6 +46,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            cloudformation: "AWS::ECS::Cluster",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()
         },

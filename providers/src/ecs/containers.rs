@@ -5,7 +5,7 @@ use aws_sdk_ecs::types::{
     ContainerDefinition, HealthCheck, KeyValuePair, LogConfiguration, LogDriver, MountPoint,
     PortMapping, Secret, TransportProtocol,
 };
-use cairn_engine::ProviderError;
+use cairn_model::ProviderError;
 use serde_json::Value;
 
 const KNOWN: [&str; 16] = [

@@ -9,7 +9,7 @@ use aws_sdk_ecs::types::{
     EfsTransitEncryption, EfsVolumeConfiguration, NetworkMode, OsFamily, RuntimePlatform,
     TaskDefinitionField, TaskDefinitionStatus, Volume as AwsVolume,
 };
-use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -123,6 +123,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            cloudformation: "AWS::ECS::TaskDefinition",
             create_before_destroy: true,
             import_id: IMPORT_ID,
             ..SchemaMeta::default()

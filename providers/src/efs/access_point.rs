@@ -7,7 +7,7 @@ use aws_sdk_efs::types::{
     AccessPointDescription, CreationInfo as AwsCreationInfo, LifeCycleState,
     PosixUser as AwsPosixUser, RootDirectory as AwsRootDirectory,
 };
-use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -81,6 +81,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            cloudformation: "AWS::EFS::AccessPoint",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()
         },

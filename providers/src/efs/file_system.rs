@@ -7,7 +7,7 @@ use aws_sdk_efs::types::{
     LifeCycleState, LifecyclePolicy as AwsLifecyclePolicy, PerformanceMode, ThroughputMode,
     TransitionToIaRules, TransitionToPrimaryStorageClassRules,
 };
-use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -80,6 +80,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            cloudformation: "AWS::EFS::FileSystem",
             stateful: true,
             import_id: IMPORT_ID,
             ..SchemaMeta::default()

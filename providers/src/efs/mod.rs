@@ -7,7 +7,7 @@ pub mod mount_target;
 use std::collections::BTreeMap;
 
 use aws_sdk_efs::types::Tag;
-use cairn_engine::ProviderError;
+use cairn_model::ProviderError;
 
 use crate::common::{api, tag_changes};
 use crate::Aws;

@@ -7,7 +7,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
     Action as AwsAction, ActionTypeEnum, Certificate, FixedResponseActionConfig, Listener,
     ProtocolEnum, RedirectActionConfig, RedirectActionStatusCodeEnum,
 };
-use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -113,6 +113,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            cloudformation: "AWS::ElasticLoadBalancingV2::Listener",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()
         },

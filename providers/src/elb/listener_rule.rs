@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use aws_sdk_elasticloadbalancingv2::types::{
     HostHeaderConditionConfig, PathPatternConditionConfig, Rule, RuleCondition, RulePriorityPair,
 };
-use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -60,6 +60,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            cloudformation: "AWS::ElasticLoadBalancingV2::ListenerRule",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()
         },

@@ -9,7 +9,7 @@ pub mod target_group;
 use std::collections::BTreeMap;
 
 use aws_sdk_elasticloadbalancingv2::types::Tag;
-use cairn_engine::ProviderError;
+use cairn_model::ProviderError;
 
 use crate::common::{api, tag_changes, visible_tags};
 use crate::Aws;
@@ -89,7 +89,10 @@ pub async fn describe_each<T, E, F, Fut>(
 where
     F: Fn(Vec<String>) -> Fut,
     Fut: std::future::Future<Output = Result<Vec<T>, E>>,
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata
+        + aws_types::request_id::RequestId
+        + std::error::Error
+        + 'static,
 {
     let mut out = Vec::new();
     for batch in arns.chunks(per_call.max(1)) {
@@ -123,7 +126,10 @@ pub fn found_or_none<T, E>(
     what: &str,
 ) -> Result<Vec<T>, ProviderError>
 where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata
+        + aws_types::request_id::RequestId
+        + std::error::Error
+        + 'static,
 {
     match result {
         Ok(items) => Ok(items),

@@ -4,7 +4,7 @@
 pub mod rule;
 pub mod target;
 
-use cairn_engine::ProviderError;
+use cairn_model::ProviderError;
 
 /// The default event bus, which ids leave out.
 pub const DEFAULT_BUS: &str = "default";

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_eventbridge::types::RuleState;
-use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -58,6 +58,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            cloudformation: "AWS::Events::Rule",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()
         },

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_eventbridge::types::Target;
-use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -9,7 +9,7 @@ pub mod role;
 use std::collections::BTreeMap;
 
 use aws_sdk_iam::types::Tag;
-use cairn_engine::ProviderError;
+use cairn_model::ProviderError;
 
 /// A policy document as IAM returns it (URL-encoded JSON) → JSON.
 pub fn decode_document(raw: &str, what: &str) -> Result<serde_json::Value, ProviderError> {

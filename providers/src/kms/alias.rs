@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_kms::types::AliasListEntry;
-use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -38,6 +38,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            cloudformation: "AWS::KMS::Alias",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()
         },

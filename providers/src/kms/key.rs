@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_kms::types::{KeySpec as SdkKeySpec, KeyState, KeyUsageType};
-use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -112,6 +112,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            cloudformation: "AWS::KMS::Key",
             // What the key encrypted cannot be read once it is gone.
             stateful: true,
             import_id: IMPORT_ID,

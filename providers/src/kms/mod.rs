@@ -6,7 +6,7 @@ pub mod key;
 use std::collections::BTreeMap;
 
 use aws_sdk_kms::types::Tag;
-use cairn_engine::ProviderError;
+use cairn_model::ProviderError;
 
 use crate::common::{api, tag_changes, visible_tags};
 use crate::Aws;

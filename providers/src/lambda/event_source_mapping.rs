@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use aws_sdk_lambda::types::{
     EventSourceMappingConfiguration, EventSourcePosition, FunctionResponseType, ScalingConfig,
 };
-use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -74,6 +74,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            cloudformation: "AWS::Lambda::EventSourceMapping",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()
         },

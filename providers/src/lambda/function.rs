@@ -20,7 +20,7 @@ use aws_sdk_lambda::types::{
     TracingMode as SdkTracingMode,
 };
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -180,6 +180,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            cloudformation: "AWS::Lambda::Function",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()
         },

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
 use aws_sdk_secretsmanager::types::Tag;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use cairn_engine::ProviderError;
+use cairn_model::ProviderError;
 
 use crate::common::{api, code};
 use crate::Aws;

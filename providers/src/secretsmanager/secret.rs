@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use cairn_engine::{Observed, OpContext, ProviderError, ReadRequest};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
 use cairn_model::{ResourceSchema, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -49,6 +49,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            cloudformation: "AWS::SecretsManager::Secret",
             // Its values go with it (also those rotated or set outside cairn).
             stateful: true,
             import_id: IMPORT_ID,

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::Catalog;
 use async_trait::async_trait;
-use cairn_model::Catalog;
 
 /// What exists in the cloud for one resource, as the provider reads it.
 #[derive(Clone, Debug, PartialEq)]
@@ -59,6 +59,67 @@ impl std::fmt::Debug for OpContext {
     }
 }
 
+/// What kind of failure an AWS answer (or the lack of one) is: for the binary to word it,
+/// and to tell failures of one resource from failures of the whole environment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The resource (or something it names) does not exist.
+    NotFound,
+    /// Too many requests, still so after every retry.
+    Throttled,
+    /// The credentials are valid but not allowed to do this.
+    Denied,
+    /// AWS refused the request's values.
+    Invalid,
+    /// The resource's current state forbids it (in use, already exists, being changed).
+    Conflict,
+    /// No credentials, or credentials AWS does not accept.
+    Credentials,
+    /// The credentials' session token has expired.
+    Expired,
+    /// AWS (or the endpoint) could not be reached.
+    Unreachable,
+    Other,
+}
+
+impl ErrorKind {
+    /// Whether the failure is the environment's (credentials, network), the same for every
+    /// resource, rather than one resource's.
+    pub fn is_environment(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Credentials | ErrorKind::Expired | ErrorKind::Unreachable
+        )
+    }
+}
+
+/// A failed AWS call, as AWS answered it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    /// The API operation, e.g. `CreateVpc`.
+    pub operation: String,
+    /// What it was called for: the resource's id, name or address.
+    pub resource: String,
+    /// AWS's error code, e.g. `InvalidSubnet.Range`; `None` when no answer came.
+    pub code: Option<String>,
+    /// AWS's message, or what went wrong before an answer, in one line.
+    pub message: String,
+    /// The id AWS gave the request, for AWS support; `None` when no answer came.
+    pub request_id: Option<String>,
+    pub kind: ErrorKind,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: ", self.operation, self.resource)?;
+        match &self.code {
+            Some(code) if self.message.is_empty() => write!(f, "{code}"),
+            Some(code) => write!(f, "{code}: {}", self.message),
+            None => write!(f, "{}", self.message),
+        }
+    }
+}
+
 /// Why a provider operation failed.
 #[derive(Clone, Debug, thiserror::Error, PartialEq)]
 pub enum ProviderError {
@@ -66,10 +127,34 @@ pub enum ProviderError {
     UnknownType(String),
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
+    /// A failure described by the provider in words (an answer that makes no sense, a
+    /// resource left in a failed state).
     #[error("{0}")]
     Api(String),
+    /// A failed AWS call, with AWS's code and request id.
+    #[error("{0}")]
+    Aws(Box<ApiError>),
     #[error("timed out: {0}")]
     Timeout(String),
+}
+
+impl ProviderError {
+    /// The kind of failure, where AWS's answer (or its absence) tells it.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ProviderError::Aws(e) => e.kind,
+            ProviderError::InvalidConfig(_) => ErrorKind::Invalid,
+            _ => ErrorKind::Other,
+        }
+    }
+
+    /// The failed AWS call, when there was one.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            ProviderError::Aws(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 /// A resource that carries a stack's ownership tag, as the cloud lists it.
