@@ -63,6 +63,8 @@ pub async fn from_cloudformation(dir: &Path, stack_name: &str) -> Outcome {
     let adoption = adopt(&reader, provider.clone(), &stack).await;
     let cairn_name = stack_name_for(&stack.name);
     let text = render_file(&stack, &cairn_name, &region, &adoption);
+    // In `cairn fmt`'s layout, so that `cairn fmt --check` passes on an adopted stack.
+    let text = cairn_stacks::format::format(&text).unwrap_or(text);
 
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     refuse_existing(dir)?;
@@ -231,9 +233,54 @@ struct Adoption {
 }
 
 /// Decides what becomes of every resource of `stack`, reads those cairn adopts, and builds
-/// their configuration.
+/// their configuration, in seven phases.
 async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) -> Adoption {
-    // Template order first (what the author wrote), then anything only the stack lists.
+    // 1. What each resource maps to; the import ids of those cairn can adopt.
+    let (mut entries, to_import) = map_resources(reader, stack).await;
+    // 2. Read them, a few at a time, and record what was found.
+    let results = read_all(&provider, to_import).await;
+    let catalog = provider.catalog();
+    let adopted = record_reads(stack, catalog, &mut entries, results);
+    // 3. Folded resources belong to adopted parents, or are left out.
+    let owners = fold(stack, &mut entries, &adopted);
+    // 4. References: every string equal to exactly one other adopted resource's id or ARN.
+    let index = id_index(&adopted);
+    let (mut edges, bodies, withheld) = bodies_with_references(&adopted, catalog, &index);
+    // 5. The template's DependsOn, where references do not already order the two.
+    let depends_on = template_depends_on(stack, &owners, &mut edges);
+    // 6. Dependencies first, else in the template's order.
+    let order = topological(&edges);
+    // 7. Outputs whose value is an adopted resource's id or ARN.
+    let (outputs, outputs_left) = carried_outputs(&stack.outputs, &index, &adopted);
+    Adoption {
+        entries,
+        adopted,
+        bodies,
+        depends_on,
+        order,
+        withheld,
+        outputs,
+        outputs_left,
+    }
+}
+
+/// A resource to read: its entry, cairn type, import id, and for a part of the entry's
+/// resource (a rule's target), the part's name.
+type ToImport = (usize, &'static str, String, Option<String>);
+
+/// A read's result, with its position among the reads and what was read.
+type ReadResult = (
+    usize,
+    usize,
+    &'static str,
+    String,
+    Option<String>,
+    Result<Option<Observed>, cairn_engine::ProviderError>,
+);
+
+/// Phase 1: an entry per resource of the stack (template order first, what the author
+/// wrote, then anything only the stack lists) with what becomes of it, and what to read.
+async fn map_resources(reader: &StackReader, stack: &Stack) -> (Vec<Entry>, Vec<ToImport>) {
     let position = |logical: &str| {
         stack
             .template
@@ -244,12 +291,8 @@ async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) 
     };
     let mut resources: Vec<&StackResource> = stack.resources.iter().collect();
     resources.sort_by_key(|r| position(&r.logical_id));
-
-    // 1. What each resource maps to; the import ids of those cairn can adopt.
     let mut entries: Vec<Entry> = Vec::new();
-    // Entry, cairn type, import id, and for a part of the entry's resource (a rule's
-    // target), the part's name.
-    let mut to_import: Vec<(usize, &'static str, String, Option<String>)> = Vec::new();
+    let mut to_import: Vec<ToImport> = Vec::new();
     for r in resources {
         let fate = match cloudformation::mapping(&r.cfn_type) {
             Mapping::Unsupported => Fate::Unsupported,
@@ -291,8 +334,12 @@ async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) 
             fate,
         });
     }
+    (entries, to_import)
+}
 
-    // 2. Read them, a few at a time.
+/// Phase 2: reads every resource to import, [`CONCURRENT_READS`] at a time, in the order
+/// asked.
+async fn read_all(provider: &Arc<AwsProvider>, to_import: Vec<ToImport>) -> Vec<ReadResult> {
     let limit = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_READS));
     let mut reads = tokio::task::JoinSet::new();
     for (n, (at, cairn_type, import_id, part)) in to_import.into_iter().enumerate() {
@@ -313,10 +360,21 @@ async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) 
         }
     }
     results.sort_by_key(|r| r.0);
+    results
+}
+
+/// Phase 2, what was read: each entry adopted or left out (with why), and the parts of
+/// adopted resources beside them (a part that cannot be read is reported with its parent,
+/// which stays adopted: CloudFormation's copy of the part is untouched).
+fn record_reads(
+    stack: &Stack,
+    catalog: &Catalog,
+    entries: &mut [Entry],
+    results: Vec<ReadResult>,
+) -> Vec<Adopted> {
     // Parts after every entry: a part is adopted only beside its adopted parent.
     let (part_results, results): (Vec<_>, Vec<_>) =
         results.into_iter().partition(|r| r.4.is_some());
-    let catalog = provider.catalog();
     let mut adopted: Vec<Adopted> = Vec::new();
     let mut taken: BTreeSet<Address> = BTreeSet::new();
     for (_, at, cairn_type, import_id, _, got) in results {
@@ -355,13 +413,11 @@ async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) 
             Err(e) => Fate::LeftOut(format!("reading `{import_id}` failed: {e}")),
         };
     }
-    for e in &mut entries {
+    for e in entries.iter_mut() {
         if matches!(e.fate, Fate::Reading) {
             e.fate = Fate::LeftOut("reading it failed".into());
         }
     }
-    // Parts of adopted resources beside them; a part that cannot be read is reported with
-    // its parent (which stays adopted: CloudFormation's copy of the part is untouched).
     for (_, at, cairn_type, import_id, name, got) in part_results {
         let (Fate::Adopted(parent), Some(name)) = (&entries[at].fate, name) else {
             continue;
@@ -388,17 +444,40 @@ async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) 
             Err(e) => eprintln!("warning: reading `{import_id}` failed, not adopted: {e}"),
         }
     }
+    adopted
+}
 
-    // 3. Folded resources belong to adopted parents, or are left out.
-    let adopted_at: HashMap<String, usize> = entries
-        .iter()
-        .filter_map(|e| match e.fate {
-            Fate::Adopted(i) => Some((e.logical_id.clone(), i)),
-            _ => None,
-        })
-        .collect();
-    let mut folded_into: HashMap<String, Vec<usize>> = HashMap::new();
-    for e in &mut entries {
+/// Which adopted resources hold each logical id: itself when adopted, else the parents a
+/// folded resource was folded into.
+#[derive(Default)]
+struct Owners {
+    adopted_at: HashMap<String, usize>,
+    folded_into: HashMap<String, Vec<usize>>,
+}
+
+impl Owners {
+    fn of(&self, logical: &str) -> Vec<usize> {
+        match self.adopted_at.get(logical) {
+            Some(&i) => vec![i],
+            None => self.folded_into.get(logical).cloned().unwrap_or_default(),
+        }
+    }
+}
+
+/// Phase 3: each folded resource (a route, a rule, an inline policy) goes into its adopted
+/// parents, or is left out saying why.
+fn fold(stack: &Stack, entries: &mut [Entry], adopted: &[Adopted]) -> Owners {
+    let mut owners = Owners {
+        adopted_at: entries
+            .iter()
+            .filter_map(|e| match e.fate {
+                Fate::Adopted(i) => Some((e.logical_id.clone(), i)),
+                _ => None,
+            })
+            .collect(),
+        folded_into: HashMap::new(),
+    };
+    for e in entries.iter_mut() {
         let Mapping::Folded { property, becomes } = cloudformation::mapping(&e.cfn_type) else {
             continue;
         };
@@ -407,18 +486,15 @@ async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) 
             .resource(&e.logical_id)
             .map(|t| cloudformation::parents(t, property))
             .unwrap_or_default();
-        let owners: Option<Vec<usize>> = parents
+        let found: Option<Vec<usize>> = parents
             .iter()
-            .map(|p| adopted_at.get(p.as_str()).copied())
+            .map(|p| owners.adopted_at.get(p.as_str()).copied())
             .collect();
-        e.fate = match owners {
-            Some(owners) if !owners.is_empty() => {
-                folded_into.insert(e.logical_id.clone(), owners.clone());
+        e.fate = match found {
+            Some(found) if !found.is_empty() => {
+                owners.folded_into.insert(e.logical_id.clone(), found.clone());
                 Fate::Folded {
-                    into: owners
-                        .iter()
-                        .map(|&i| adopted[i].address.clone())
-                        .collect(),
+                    into: found.iter().map(|&i| adopted[i].address.clone()).collect(),
                     becomes,
                 }
             }
@@ -431,9 +507,15 @@ async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) 
             )),
         };
     }
+    owners
+}
 
-    // 4. References: every string equal to exactly one other adopted resource's id or ARN.
-    let mut index: HashMap<String, Vec<(usize, &'static str)>> = HashMap::new();
+/// Every adopted resource's id and ARN, to what it is of (a value may be several's).
+type IdIndex = HashMap<String, Vec<(usize, &'static str)>>;
+
+/// Phase 4, the index: each adopted resource's id, and its ARN where that differs.
+fn id_index(adopted: &[Adopted]) -> IdIndex {
+    let mut index: IdIndex = HashMap::new();
     for (i, a) in adopted.iter().enumerate() {
         index
             .entry(a.observed.id.clone())
@@ -445,6 +527,23 @@ async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) 
             }
         }
     }
+    index
+}
+
+/// Phase 4: each adopted resource's attributes as written, with every string that is
+/// exactly one other adopted resource's id or ARN made a reference to it (unless that would
+/// close a cycle); the dependency edges those references make; the attributes withheld as
+/// sensitive.
+#[allow(clippy::type_complexity)]
+fn bodies_with_references(
+    adopted: &[Adopted],
+    catalog: &Catalog,
+    index: &IdIndex,
+) -> (
+    Vec<BTreeSet<usize>>,
+    Vec<Vec<(String, Tv)>>,
+    Vec<Vec<String>>,
+) {
     let mut edges: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); adopted.len()];
     let mut bodies = Vec::new();
     let mut withheld = Vec::new();
@@ -466,20 +565,22 @@ async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) 
         bodies.push(body);
         withheld.push(secret);
     }
+    (edges, bodies, withheld)
+}
 
-    // 5. The template's DependsOn, where references do not already order the two.
-    let owners = |logical: &str| -> Vec<usize> {
-        match adopted_at.get(logical) {
-            Some(&i) => vec![i],
-            None => folded_into.get(logical).cloned().unwrap_or_default(),
-        }
-    };
-    let mut depends_on: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); adopted.len()];
+/// Phase 5: the template's `DependsOn` as `depends_on`, where references do not already
+/// order the two either way (added to `edges` too).
+fn template_depends_on(
+    stack: &Stack,
+    owners: &Owners,
+    edges: &mut [BTreeSet<usize>],
+) -> Vec<BTreeSet<usize>> {
+    let mut depends_on: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); edges.len()];
     for t in &stack.template.resources {
-        for from in owners(&t.logical_id) {
+        for from in owners.of(&t.logical_id) {
             for dep in &t.depends_on {
-                for to in owners(dep) {
-                    if from != to && !reaches(&edges, from, to) && !reaches(&edges, to, from) {
+                for to in owners.of(dep) {
+                    if from != to && !reaches(edges, from, to) && !reaches(edges, to, from) {
                         edges[from].insert(to);
                         depends_on[from].insert(to);
                     }
@@ -487,15 +588,21 @@ async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) 
             }
         }
     }
+    depends_on
+}
 
-    // 6. Dependencies first, else in the template's order.
-    let order = topological(&edges);
-
-    // 7. Outputs whose value is an adopted resource's id or ARN.
-    let mut outputs = Vec::new();
-    let mut outputs_left = Vec::new();
+/// Phase 7: the stack's outputs whose value is exactly one adopted resource's id or ARN, as
+/// (name in snake case, made unique; reference; value), and the keys of the others.
+#[allow(clippy::type_complexity)]
+fn carried_outputs(
+    outputs: &[cloudformation::StackOutput],
+    index: &IdIndex,
+    adopted: &[Adopted],
+) -> (Vec<(String, String, String)>, Vec<String>) {
+    let mut carried = Vec::new();
+    let mut left = Vec::new();
     let mut names: BTreeSet<String> = BTreeSet::new();
-    for o in &stack.outputs {
+    for o in outputs {
         match index.get(&o.value).map(Vec::as_slice) {
             Some([(j, attr)]) => {
                 let mut name = snake_case(&o.key);
@@ -505,26 +612,16 @@ async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) 
                     name = format!("{base}_{n}");
                     n += 1;
                 }
-                outputs.push((
+                carried.push((
                     name,
                     format!("${{{}.{attr}}}", adopted[*j].address),
                     o.value.clone(),
                 ));
             }
-            _ => outputs_left.push(o.key.clone()),
+            _ => left.push(o.key.clone()),
         }
     }
-
-    Adoption {
-        entries,
-        adopted,
-        bodies,
-        depends_on,
-        order,
-        withheld,
-        outputs,
-        outputs_left,
-    }
+    (carried, left)
 }
 
 /// A required input attribute that the stack file cannot set: the read did not give it, or
@@ -1117,6 +1214,107 @@ fn print_summary(dir: &Path, path: &Path, stack: &Stack, region: &str, adoption:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn adopted(address: &str, id: &str, arn: Option<&str>) -> Adopted {
+        Adopted {
+            logical_id: address.to_string(),
+            cfn_type: "AWS::EC2::VPC".into(),
+            address: address.parse().expect("address"),
+            observed: Observed {
+                id: id.into(),
+                inputs: serde_json::json!({}),
+                outputs: arn.map_or(serde_json::json!({}), |a| serde_json::json!({"arn": a})),
+            },
+            prevent_destroy: false,
+        }
+    }
+
+    fn output(key: &str, value: &str) -> cloudformation::StackOutput {
+        cloudformation::StackOutput {
+            key: key.into(),
+            value: value.into(),
+            description: None,
+        }
+    }
+
+    #[test]
+    fn outputs_naming_one_adopted_resource_become_references_with_unique_names() {
+        let adopted = [
+            adopted("aws_vpc.main", "vpc-1", None),
+            adopted("aws_s3_bucket.logs", "logs", Some("arn:aws:s3:::logs")),
+            // The same id twice: an output of it is ambiguous.
+            adopted("aws_sqs_queue.a", "shared", None),
+            adopted("aws_sqs_queue.b", "shared", None),
+        ];
+        let index = id_index(&adopted);
+        let (carried, left) = carried_outputs(
+            &[
+                output("VpcId", "vpc-1"),
+                output("vpc_id", "vpc-1"),
+                output("LogsArn", "arn:aws:s3:::logs"),
+                output("Queue", "shared"),
+                output("Endpoint", "https://example.com"),
+            ],
+            &index,
+            &adopted,
+        );
+        let expected = [
+            ("vpc_id", "${aws_vpc.main.id}"),
+            ("vpc_id_2", "${aws_vpc.main.id}"),
+            ("logs_arn", "${aws_s3_bucket.logs.arn}"),
+        ];
+        let carried: Vec<(&str, &str)> = carried
+            .iter()
+            .map(|(n, r, _)| (n.as_str(), r.as_str()))
+            .collect();
+        assert_eq!(carried, expected);
+        assert_eq!(left, ["Queue", "Endpoint"]);
+    }
+
+    #[test]
+    fn depends_on_is_kept_only_where_references_do_not_order_the_two() {
+        use cloudformation::{Template, TemplateResource};
+        let resource = |id: &str, deps: &[&str]| TemplateResource {
+            logical_id: id.into(),
+            cfn_type: "AWS::EC2::VPC".into(),
+            properties: serde_json::json!({}),
+            depends_on: deps.iter().map(|d| d.to_string()).collect(),
+            deletion_policy: None,
+        };
+        let stack = Stack {
+            name: "s".into(),
+            id: "arn".into(),
+            status: "CREATE_COMPLETE".into(),
+            description: None,
+            parameters: Vec::new(),
+            outputs: Vec::new(),
+            template: Template {
+                resources: vec![
+                    resource("A", &[]),
+                    resource("B", &["A"]),
+                    resource("C", &["A", "Route"]),
+                    resource("Route", &[]),
+                ],
+            },
+            resources: Vec::new(),
+        };
+        let owners = Owners {
+            adopted_at: [("A", 0), ("B", 1), ("C", 2)]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            // A folded route depends through its table, C here.
+            folded_into: [("Route".to_string(), vec![2])].into_iter().collect(),
+        };
+        // B already refers to A.
+        let mut edges = vec![BTreeSet::new(), BTreeSet::from([0]), BTreeSet::new()];
+        let depends_on = template_depends_on(&stack, &owners, &mut edges);
+        assert_eq!(
+            depends_on,
+            [BTreeSet::new(), BTreeSet::new(), BTreeSet::from([0])]
+        );
+        assert_eq!(edges[2], BTreeSet::from([0]));
+    }
 
     #[test]
     fn logical_ids_become_snake_case_names() {

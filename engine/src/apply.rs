@@ -11,8 +11,8 @@ use tokio::task::JoinSet;
 
 use crate::moves::{self, Renames};
 use crate::plan::{evaluate, lookup, Action, Change, Env, Plan};
-use crate::provider::{Observed, OpContext, Provider, ProviderError};
 use crate::state::{OutputState, PendingOperation, ResourceState, State};
+use cairn_model::provider::{Observed, OpContext, Provider, ProviderError};
 
 /// One step of a change: a replacement is a delete and a create.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -226,24 +226,11 @@ fn build_nodes(plan: &Plan) -> Result<Vec<Node>, ApplyError> {
         }
     }
     // Reject cycles (possible only with contradictory create_before_destroy settings).
-    let mut indegree: Vec<usize> = nodes.iter().map(|n| n.deps.len()).collect();
-    let mut ready: Vec<usize> = (0..nodes.len()).filter(|&i| indegree[i] == 0).collect();
-    let mut seen = 0;
-    while let Some(i) = ready.pop() {
-        seen += 1;
-        for (j, n) in nodes.iter().enumerate() {
-            if n.deps.contains(&i) {
-                indegree[j] -= 1;
-                if indegree[j] == 0 {
-                    ready.push(j);
-                }
-            }
-        }
-    }
-    if seen != nodes.len() {
-        let stuck: Vec<String> = (0..nodes.len())
-            .filter(|&i| indegree[i] > 0)
-            .map(|i| {
+    let cyclic = cyclic_steps(&nodes);
+    if !cyclic.is_empty() {
+        let stuck: Vec<String> = cyclic
+            .iter()
+            .map(|&i| {
                 format!(
                     "{} {}",
                     nodes[i].step.as_str(),
@@ -257,6 +244,26 @@ fn build_nodes(plan: &Plan) -> Result<Vec<Node>, ApplyError> {
         )));
     }
     Ok(nodes)
+}
+
+/// The steps that are part of a cycle of waits (petgraph's strongly connected components of
+/// more than one step, or a step waiting on itself), in order.
+fn cyclic_steps(nodes: &[Node]) -> Vec<usize> {
+    let mut graph = petgraph::graph::DiGraph::<usize, ()>::new();
+    let index: Vec<_> = (0..nodes.len()).map(|i| graph.add_node(i)).collect();
+    for (i, n) in nodes.iter().enumerate() {
+        for &d in &n.deps {
+            graph.add_edge(index[i], index[d], ());
+        }
+    }
+    let mut out: Vec<usize> = petgraph::algo::tarjan_scc(&graph)
+        .into_iter()
+        .filter(|scc| scc.len() > 1 || graph.contains_edge(scc[0], scc[0]))
+        .flatten()
+        .map(|n| graph[n])
+        .collect();
+    out.sort_unstable();
+    out
 }
 
 /// Inputs ready for the provider, or why not.
@@ -329,50 +336,120 @@ pub enum Changed<'a> {
     Resources(&'a BTreeSet<Address>),
 }
 
-/// Applies `plan`, starting from `state`, calling `record` with the whole state and what
-/// changed in it: before operations start (their intents, in the journal), and after every
-/// operation finishes, before the executor waits again. Operations that start or finish
-/// together share a write. Returns the final state and the outcome of every step; operation
-/// failures are outcomes, not errors.
-pub async fn apply(
-    plan: &Plan,
-    config: &Config,
-    mut state: State,
-    provider: Arc<dyn Provider>,
-    options: &ApplyOptions,
-    record: &mut (dyn FnMut(&State, Changed<'_>) -> Result<(), String> + Send),
+/// Which steps may run, and how each ended: the executor's bookkeeping of the step graph.
+struct Scheduler<'p> {
+    nodes: Vec<Node>,
+    changes: &'p [Change],
+    /// The steps that wait for each step.
+    dependents: Vec<Vec<usize>>,
+    /// How many of its dependencies each step still waits for.
+    waiting: Vec<usize>,
+    /// Steps whose dependencies have all finished, not started yet (the next one last).
+    ready: Vec<usize>,
+    outcomes: Vec<Option<Outcome>>,
     events: EventSink,
-) -> Result<ApplyReport, ApplyError> {
-    let nodes = build_nodes(plan)?;
-    let catalog = provider.catalog().clone();
-    let configs: BTreeMap<&Address, &ResourceConfig> =
-        config.resources.iter().map(|r| (&r.address, r)).collect();
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
-    for (i, n) in nodes.iter().enumerate() {
-        for &d in &n.deps {
-            dependents[d].push(i);
+}
+
+impl<'p> Scheduler<'p> {
+    fn new(plan: &'p Plan, events: EventSink) -> Result<Self, ApplyError> {
+        let nodes = build_nodes(plan)?;
+        let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+        for (i, n) in nodes.iter().enumerate() {
+            for &d in &n.deps {
+                dependents[d].push(i);
+            }
+        }
+        let waiting: Vec<usize> = nodes.iter().map(|n| n.deps.len()).collect();
+        let ready = (0..nodes.len())
+            .rev()
+            .filter(|&i| waiting[i] == 0)
+            .collect();
+        let outcomes = vec![None; nodes.len()];
+        Ok(Scheduler {
+            nodes,
+            changes: &plan.changes,
+            dependents,
+            waiting,
+            ready,
+            outcomes,
+            events,
+        })
+    }
+
+    fn change(&self, i: usize) -> &'p Change {
+        &self.changes[self.nodes[i].change]
+    }
+
+    fn step(&self, i: usize) -> Step {
+        self.nodes[i].step
+    }
+
+    /// Step `i` succeeded: what waited only for it may start.
+    fn done(&mut self, i: usize) {
+        self.outcomes[i] = Some(Outcome::Done);
+        for &d in &self.dependents[i] {
+            self.waiting[d] -= 1;
+            if self.waiting[d] == 0 && self.outcomes[d].is_none() {
+                self.ready.push(d);
+            }
         }
     }
-    let mut waiting: Vec<usize> = nodes.iter().map(|n| n.deps.len()).collect();
-    let mut ready: Vec<usize> = (0..nodes.len())
-        .rev()
-        .filter(|&i| waiting[i] == 0)
-        .collect();
-    let mut outcomes: Vec<Option<Outcome>> = vec![None; nodes.len()];
-    let mut running: JoinSet<(usize, Instant, Result<Option<Observed>, ProviderError>)> =
-        JoinSet::new();
-    let mut pending_tokens: BTreeMap<usize, String> = BTreeMap::new();
-    let parallelism = options.parallelism.max(1);
 
-    let interrupted = || {
-        options
-            .interrupt
-            .as_ref()
-            .is_some_and(|f| f.load(std::sync::atomic::Ordering::SeqCst))
-    };
-    // Renames (`[[moved]]`) and imported resources are recorded first, in the write that
-    // comes before any operation starts: a rename is one state write, and an imported
-    // resource is in state before anything changes it.
+    /// Step `i` failed with `error`: everything that waits for it, directly or not, is
+    /// skipped, and each is reported.
+    fn fail(&mut self, i: usize, elapsed: Duration, error: String) {
+        let address = self.change(i).address.clone();
+        (self.events)(Event::Failed {
+            address: address.clone(),
+            step: self.step(i),
+            elapsed,
+            error: error.clone(),
+        });
+        self.outcomes[i] = Some(Outcome::Failed(error));
+        let mut stack: Vec<usize> = self.dependents[i].clone();
+        while let Some(d) = stack.pop() {
+            if self.outcomes[d].is_some() {
+                continue;
+            }
+            self.outcomes[d] = Some(Outcome::Skipped {
+                because: address.clone(),
+            });
+            (self.events)(Event::Skipped {
+                address: self.change(d).address.clone(),
+                step: self.step(d),
+                because: address.clone(),
+            });
+            stack.extend(self.dependents[d].iter().copied());
+        }
+    }
+
+    /// How every step ended; those never started were interrupted, or could not run.
+    fn steps(&self, interrupted: bool) -> Vec<(Address, Step, Outcome)> {
+        (0..self.nodes.len())
+            .map(|i| {
+                let outcome = self.outcomes[i].clone().unwrap_or(if interrupted {
+                    Outcome::Interrupted
+                } else {
+                    Outcome::Failed("not run".into())
+                });
+                (self.change(i).address.clone(), self.step(i), outcome)
+            })
+            .collect()
+    }
+}
+
+/// An operation's result, as its task returns it: the step, when it started, and what the
+/// provider answered.
+type Finished = (usize, Instant, Result<Option<Observed>, ProviderError>);
+
+/// Records in `state`, before any operation starts, the renames of `[[moved]]` blocks and
+/// the resources `[[import]]` blocks bring in: a rename is one state write, and an imported
+/// resource is in state before anything changes it. Returns both, as the report lists them.
+fn record_moves_and_imports(
+    plan: &Plan,
+    configs: &BTreeMap<&Address, &ResourceConfig>,
+    state: &mut State,
+) -> (Vec<(Address, Address)>, Vec<Address>) {
     let renames: Renames = plan
         .changes
         .iter()
@@ -384,7 +461,7 @@ pub async fn apply(
         .map(|(a, b)| (a.clone(), b.clone()))
         .collect();
     if !renames.is_empty() {
-        state = moves::rename(&state, &renames);
+        *state = moves::rename(state, &renames);
     }
     let mut imported = Vec::new();
     for c in plan.changes.iter().filter(|c| c.import_id.is_some()) {
@@ -405,6 +482,154 @@ pub async fn apply(
         }
         imported.push(c.address.clone());
     }
+    (moved, imported)
+}
+
+/// What step `i` will ask of the provider, with the configuration evaluated against what
+/// exists now; `Ok(None)` when there is nothing to do (a delete of what was never recorded).
+fn work_for(
+    scheduler: &Scheduler<'_>,
+    i: usize,
+    config: Option<&ResourceConfig>,
+    catalog: &Catalog,
+    env: &Env,
+    state: &State,
+) -> Result<Option<Work>, String> {
+    let change = scheduler.change(i);
+    let step = scheduler.step(i);
+    match step {
+        Step::Create | Step::Update => {
+            let cfg = prepare(change, config, catalog, env)?;
+            if step == Step::Create {
+                return Ok(Some(Work::Create(cfg)));
+            }
+            let prior = state
+                .resources
+                .get(&change.address)
+                .map(ResourceState::observed)
+                .or_else(|| change.prior.as_ref().map(ResourceState::observed))
+                .ok_or("the resource is no longer in state")?;
+            Ok(Some(Work::Update(prior, cfg)))
+        }
+        Step::Delete => Ok(change.prior.as_ref().map(|p| Work::Delete(p.observed()))),
+    }
+}
+
+/// The journal entry of an operation about to start, with its unique token.
+fn intent(
+    change: &Change,
+    step: Step,
+    work: &Work,
+    config: Option<&ResourceConfig>,
+) -> PendingOperation {
+    let (inputs, dependencies, prevent_destroy) = match work {
+        Work::Create(cfg) => (
+            Some(Value::from_json(cfg.clone())),
+            config.map_or_else(|| change.dependencies.clone(), |r| r.dependencies()),
+            config.is_some_and(|r| r.lifecycle.prevent_destroy),
+        ),
+        _ => (None, Vec::new(), false),
+    };
+    PendingOperation {
+        token: uuid::Uuid::new_v4().to_string(),
+        address: change.address.clone(),
+        operation: step.as_str().into(),
+        started_unix: unix_now(),
+        inputs,
+        dependencies,
+        prevent_destroy,
+    }
+}
+
+/// Starts `work` for step `i` on a task of its own, reporting progress as events.
+fn spawn(
+    running: &mut JoinSet<Finished>,
+    scheduler: &Scheduler<'_>,
+    i: usize,
+    work: Work,
+    token: String,
+    provider: &Arc<dyn Provider>,
+    owner: Option<String>,
+) {
+    let address = scheduler.change(i).address.clone();
+    let step = scheduler.step(i);
+    (scheduler.events)(Event::Started {
+        address: address.clone(),
+        step,
+    });
+    let progress_events = scheduler.events.clone();
+    let progress_addr = address.clone();
+    let ctx = OpContext {
+        address: address.to_string(),
+        stack: owner,
+        token,
+        progress: Some(Arc::new(move |message| {
+            progress_events(Event::Progress {
+                address: progress_addr.clone(),
+                step,
+                message,
+            })
+        })),
+    };
+    let provider = provider.clone();
+    let rtype = address.rtype.clone();
+    running.spawn(async move {
+        let started = Instant::now();
+        let result = match work {
+            Work::Create(cfg) => provider.create(&rtype, &cfg, &ctx).await.map(Some),
+            Work::Update(prior, cfg) => provider.update(&rtype, &prior, &cfg, &ctx).await.map(Some),
+            Work::Delete(prior) => provider.delete(&rtype, &prior, &ctx).await.map(|_| None),
+        };
+        (i, started, result)
+    });
+}
+
+/// Outputs from what now exists; an output whose resources failed keeps its old value.
+fn record_outputs(config: &Config, env: &Env, state: &mut State) {
+    for (name, output) in &config.outputs {
+        if let Ok(value) = output.value.eval(&|r| lookup(env, r)) {
+            if value.is_known() {
+                state.outputs.insert(
+                    name.clone(),
+                    OutputState {
+                        value,
+                        sensitive: output.sensitive,
+                    },
+                );
+            }
+        }
+    }
+    state.outputs.retain(|k, _| config.outputs.contains_key(k));
+}
+
+/// Applies `plan`, starting from `state`, calling `record` with the whole state and what
+/// changed in it: before operations start (their intents, in the journal), and after every
+/// operation finishes, before the executor waits again. Operations that start or finish
+/// together share a write. Returns the final state and the outcome of every step; operation
+/// failures are outcomes, not errors.
+pub async fn apply(
+    plan: &Plan,
+    config: &Config,
+    mut state: State,
+    provider: Arc<dyn Provider>,
+    options: &ApplyOptions,
+    record: &mut (dyn FnMut(&State, Changed<'_>) -> Result<(), String> + Send),
+    events: EventSink,
+) -> Result<ApplyReport, ApplyError> {
+    let mut scheduler = Scheduler::new(plan, events.clone())?;
+    let catalog = provider.catalog().clone();
+    let configs: BTreeMap<&Address, &ResourceConfig> =
+        config.resources.iter().map(|r| (&r.address, r)).collect();
+    let mut running: JoinSet<Finished> = JoinSet::new();
+    let mut pending_tokens: BTreeMap<usize, String> = BTreeMap::new();
+    let parallelism = options.parallelism.max(1);
+    let interrupted = || {
+        options
+            .interrupt
+            .as_ref()
+            .is_some_and(|f| f.load(std::sync::atomic::Ordering::SeqCst))
+    };
+    let (moved, imported) = record_moves_and_imports(plan, &configs, &mut state);
     // What references see: kept up to date as operations finish, not rebuilt per step.
     let mut env = env_of(&state);
     // Whether state changed since it was last recorded, and which resources did.
@@ -424,122 +649,34 @@ pub async fn apply(
         // before any of them calls AWS.
         let mut starting = Vec::new();
         while running.len() + starting.len() < parallelism && !interrupted() {
-            let Some(i) = ready.pop() else { break };
-            let node = &nodes[i];
-            let change = &plan.changes[node.change];
-            let address = change.address.clone();
-            let work = match node.step {
-                Step::Create | Step::Update => {
-                    match prepare(change, configs.get(&address).copied(), &catalog, &env) {
-                        Ok(cfg) if node.step == Step::Create => Work::Create(cfg),
-                        Ok(cfg) => {
-                            let prior = state
-                                .resources
-                                .get(&address)
-                                .map(ResourceState::observed)
-                                .or_else(|| change.prior.as_ref().map(ResourceState::observed));
-                            match prior {
-                                Some(p) => Work::Update(p, cfg),
-                                None => {
-                                    fail(
-                                        i,
-                                        &nodes,
-                                        &plan.changes,
-                                        &dependents,
-                                        &mut outcomes,
-                                        &events,
-                                        Duration::ZERO,
-                                        "the resource is no longer in state".into(),
-                                    );
-                                    continue;
-                                }
-                            }
-                        }
-                        Err(e) => {
-                            fail(
-                                i,
-                                &nodes,
-                                &plan.changes,
-                                &dependents,
-                                &mut outcomes,
-                                &events,
-                                Duration::ZERO,
-                                e,
-                            );
-                            continue;
-                        }
-                    }
+            let Some(i) = scheduler.ready.pop() else {
+                break;
+            };
+            let change = scheduler.change(i);
+            let resource = configs.get(&change.address).copied();
+            let work = match work_for(&scheduler, i, resource, &catalog, &env, &state) {
+                Ok(Some(work)) => work,
+                Ok(None) => {
+                    scheduler.outcomes[i] = Some(Outcome::Done);
+                    continue;
                 }
-                Step::Delete => match &change.prior {
-                    Some(p) => Work::Delete(p.observed()),
-                    None => {
-                        outcomes[i] = Some(Outcome::Done);
-                        continue;
-                    }
-                },
+                Err(e) => {
+                    scheduler.fail(i, Duration::ZERO, e);
+                    continue;
+                }
             };
-            let token = uuid::Uuid::new_v4().to_string();
-            let (inputs, dependencies, prevent_destroy) = match (&work, configs.get(&address)) {
-                (Work::Create(cfg), resource) => (
-                    Some(Value::from_json(cfg.clone())),
-                    resource.map_or_else(|| change.dependencies.clone(), |r| r.dependencies()),
-                    resource.is_some_and(|r| r.lifecycle.prevent_destroy),
-                ),
-                _ => (None, Vec::new(), false),
-            };
-            state.pending.push(PendingOperation {
-                token: token.clone(),
-                address: address.clone(),
-                operation: node.step.as_str().into(),
-                started_unix: unix_now(),
-                inputs,
-                dependencies,
-                prevent_destroy,
-            });
-            pending_tokens.insert(i, token.clone());
-            starting.push((i, work, token));
+            let pending = intent(change, scheduler.step(i), &work, resource);
+            pending_tokens.insert(i, pending.token.clone());
+            starting.push((i, work, pending.token.clone()));
+            state.pending.push(pending);
         }
         if dirty || !starting.is_empty() {
             write(&state, &mut touched)?;
             dirty = false;
         }
         for (i, work, token) in starting {
-            let node = &nodes[i];
-            let address = plan.changes[node.change].address.clone();
-            events(Event::Started {
-                address: address.clone(),
-                step: node.step,
-            });
-            let step = node.step;
-            let progress_events = events.clone();
-            let progress_addr = address.clone();
-            let ctx = OpContext {
-                address: address.to_string(),
-                stack: options.owner.clone(),
-                token,
-                progress: Some(Arc::new(move |message| {
-                    progress_events(Event::Progress {
-                        address: progress_addr.clone(),
-                        step,
-                        message,
-                    })
-                })),
-            };
-            let provider = provider.clone();
-            let rtype = address.rtype.clone();
-            running.spawn(async move {
-                let started = Instant::now();
-                let result = match work {
-                    Work::Create(cfg) => provider.create(&rtype, &cfg, &ctx).await.map(Some),
-                    Work::Update(prior, cfg) => {
-                        provider.update(&rtype, &prior, &cfg, &ctx).await.map(Some)
-                    }
-                    Work::Delete(prior) => {
-                        provider.delete(&rtype, &prior, &ctx).await.map(|_| None)
-                    }
-                };
-                (i, started, result)
-            });
+            let owner = options.owner.clone();
+            spawn(&mut running, &scheduler, i, work, token, &provider, owner);
         }
 
         // Wait for one operation, then take every other one that has finished meanwhile:
@@ -552,20 +689,18 @@ pub async fn apply(
             finished.push(more);
         }
         for joined in finished {
-            let (i, started, result) = match joined {
-                Ok(r) => r,
-                Err(e) => return Err(ApplyError::Record(format!("an operation panicked: {e}"))),
-            };
+            let (i, started, result) =
+                joined.map_err(|e| ApplyError::Record(format!("an operation panicked: {e}")))?;
             dirty = true;
             let elapsed = started.elapsed();
-            let node = &nodes[i];
-            let change = &plan.changes[node.change];
+            let step = scheduler.step(i);
+            let change = scheduler.change(i);
             let address = change.address.clone();
             // A finished operation leaves the journal; so does a failed update or delete (the
             // next refresh shows what it did). A failed create stays: it may have made something
             // before failing, which the next run finds and adopts, or proves absent.
             if let Some(token) = pending_tokens.remove(&i) {
-                if result.is_ok() || node.step != Step::Create {
+                if result.is_ok() || step != Step::Create {
                     state.pending.retain(|p| p.token != token);
                 }
             }
@@ -574,122 +709,33 @@ pub async fn apply(
                     if let Some(t) = touched.as_mut() {
                         t.insert(address.clone());
                     }
-                    record_success(
-                        &mut state,
-                        change,
-                        node.step,
-                        observed.clone(),
-                        configs.get(&address).copied(),
-                    );
+                    let resource = configs.get(&address).copied();
+                    record_success(&mut state, change, step, observed.clone(), resource);
                     match state.resources.get(&address) {
                         Some(r) => env.insert(address.clone(), r.attributes()),
                         None => env.remove(&address),
                     };
                     events(Event::Finished {
                         address,
-                        step: node.step,
+                        step,
                         elapsed,
                         id: observed.map(|o| o.id),
                     });
-                    outcomes[i] = Some(Outcome::Done);
-                    for &d in &dependents[i] {
-                        waiting[d] -= 1;
-                        if waiting[d] == 0 && outcomes[d].is_none() {
-                            ready.push(d);
-                        }
-                    }
+                    scheduler.done(i);
                 }
-                Err(e) => {
-                    fail(
-                        i,
-                        &nodes,
-                        &plan.changes,
-                        &dependents,
-                        &mut outcomes,
-                        &events,
-                        elapsed,
-                        e.to_string(),
-                    );
-                }
+                Err(e) => scheduler.fail(i, elapsed, e.to_string()),
             }
         }
     }
-
-    // Outputs from what now exists; an output whose resources failed keeps its old value.
-    for (name, output) in &config.outputs {
-        if let Ok(value) = output.value.eval(&|r| lookup(&env, r)) {
-            if value.is_known() {
-                state.outputs.insert(
-                    name.clone(),
-                    OutputState {
-                        value,
-                        sensitive: output.sensitive,
-                    },
-                );
-            }
-        }
-    }
-    state.outputs.retain(|k, _| config.outputs.contains_key(k));
+    record_outputs(config, &env, &mut state);
     write(&state, &mut touched)?;
-
-    let steps = nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| {
-            (
-                plan.changes[n.change].address.clone(),
-                n.step,
-                outcomes[i].clone().unwrap_or(if interrupted() {
-                    Outcome::Interrupted
-                } else {
-                    Outcome::Failed("not run".into())
-                }),
-            )
-        })
-        .collect();
     Ok(ApplyReport {
         state,
-        steps,
+        steps: scheduler.steps(interrupted()),
         interrupted: interrupted(),
         moved,
         imported,
     })
-}
-
-#[allow(clippy::too_many_arguments)]
-fn fail(
-    i: usize,
-    nodes: &[Node],
-    changes: &[Change],
-    dependents: &[Vec<usize>],
-    outcomes: &mut [Option<Outcome>],
-    events: &EventSink,
-    elapsed: Duration,
-    error: String,
-) {
-    let address = changes[nodes[i].change].address.clone();
-    events(Event::Failed {
-        address: address.clone(),
-        step: nodes[i].step,
-        elapsed,
-        error: error.clone(),
-    });
-    outcomes[i] = Some(Outcome::Failed(error));
-    let mut stack: Vec<usize> = dependents[i].clone();
-    while let Some(d) = stack.pop() {
-        if outcomes[d].is_some() {
-            continue;
-        }
-        outcomes[d] = Some(Outcome::Skipped {
-            because: address.clone(),
-        });
-        events(Event::Skipped {
-            address: changes[nodes[d].change].address.clone(),
-            step: nodes[d].step,
-            because: address.clone(),
-        });
-        stack.extend(dependents[d].iter().copied());
-    }
 }
 
 fn record_success(
@@ -739,4 +785,31 @@ fn unix_now() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(deps: &[&[usize]], expected: &[usize]) {
+        let nodes: Vec<Node> = deps
+            .iter()
+            .map(|d| Node {
+                change: 0,
+                step: Step::Create,
+                deps: d.iter().copied().collect(),
+            })
+            .collect();
+        assert_eq!(cyclic_steps(&nodes), expected, "{deps:?}");
+    }
+
+    #[test]
+    fn only_the_steps_of_a_cycle_are_named() {
+        check(&[], &[]);
+        check(&[&[], &[0], &[0, 1]], &[]);
+        // 1 and 2 wait on each other; 3 waits on them without being part of the cycle.
+        check(&[&[], &[2], &[1], &[1]], &[1, 2]);
+        check(&[&[0]], &[0]);
+        check(&[&[2], &[0], &[1], &[]], &[0, 1, 2]);
+    }
 }

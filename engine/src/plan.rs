@@ -427,11 +427,6 @@ pub fn plan_with_secrets(
     mode: PlanMode,
     redact: Redact<'_>,
 ) -> Result<Plan, PlanError> {
-    let schema_of = |t: &str| {
-        catalog
-            .get(t)
-            .ok_or_else(|| PlanError::UnknownType(t.into()))
-    };
     // `[[moved]]` blocks: planned against state with its moves made, each moved resource's
     // change saying where from. Destroying deletes what is recorded, where it is recorded.
     let renames = match mode {
@@ -446,257 +441,298 @@ pub fn plan_with_secrets(
         moved_refreshed = rename_refreshed(refreshed, &renames);
         (&moved_prior, &moved_refreshed)
     };
-    let moved_from: BTreeMap<&Address, &Address> =
-        renames.iter().map(|(old, new)| (new, old)).collect();
-    let current = |a: &Address| -> Option<ResourceState> {
-        match refreshed.get(a) {
-            Some(r) => r.clone(),
-            None => prior.resources.get(a).cloned(),
-        }
+    let planning = Planning {
+        config,
+        prior,
+        refreshed,
+        catalog,
+        redact,
+        moved_from: renames.iter().map(|(old, new)| (new, old)).collect(),
+        configured: config.resources.iter().map(|r| (&r.address, r)).collect(),
     };
-
     let mut out = Plan {
         pending: prior.pending.clone(),
+        // Drift: what changed since the last apply.
+        drift: drift_of(config, prior, refreshed, catalog, redact)?,
         ..Plan::default()
     };
-
-    // Drift: what changed since the last apply.
-    out.drift = drift_of(config, prior, refreshed, catalog, redact)?;
-    let by_addr: BTreeMap<&Address, &ResourceConfig> =
-        config.resources.iter().map(|r| (&r.address, r)).collect();
-
-    // `[[import]]` blocks whose resource state does not record yet: planned against what
-    // refresh read for them, like a recorded resource.
-    let mut imports: BTreeMap<&Address, &str> = BTreeMap::new();
-    if mode == PlanMode::Normal {
-        for import in &config.imports {
-            if !by_addr.contains_key(&import.to) {
-                return Err(PlanError::Import {
-                    address: import.to.to_string(),
-                    message: "the resource is not in the configuration; declare it first".into(),
-                });
-            }
-            if prior.resources.contains_key(&import.to) {
-                continue; // imported already
-            }
-            match refreshed.get(&import.to) {
-                Some(Some(found)) => {
-                    let managed = prior
-                        .resources
-                        .values()
-                        .find(|r| r.address.rtype == import.to.rtype && r.id == found.id);
-                    if let Some(other) = managed {
-                        return Err(PlanError::Import {
-                            address: import.to.to_string(),
-                            message: format!(
-                                "{} is already managed as {}; one resource is managed at one address",
-                                import.id, other.address
-                            ),
-                        });
-                    }
-                }
-                Some(None) => {
-                    return Err(PlanError::Import {
-                        address: import.to.to_string(),
-                        message: format!(
-                            "no {} with import id {} exists",
-                            import.to.rtype, import.id
-                        ),
-                    })
-                }
-                None => {
-                    return Err(PlanError::Import {
-                        address: import.to.to_string(),
-                        message: format!(
-                            "{} was not read, and an import is planned against what exists: plan with refresh (not --refresh=false)",
-                            import.id
-                        ),
-                    })
-                }
-            }
-            imports.insert(&import.to, &import.id);
-        }
-    }
-
-    let order = Graph::new(config).order()?;
     let mut env: Env = BTreeMap::new();
     let mut prevented = Vec::new();
-
     if mode == PlanMode::Normal {
-        for addr in &order {
-            let resource = by_addr[addr];
-            let schema = schema_of(&addr.rtype)?;
-            let desired = evaluate(resource, schema, &env)?;
-            let secret = sensitive_attributes(schema, Some(resource));
-            let deps = resource.dependencies();
-            let base = Change {
-                address: addr.clone(),
-                action: Action::NoOp,
-                reason: None,
-                attributes: Vec::new(),
-                prior: None,
-                planned: Some(desired.clone()),
-                dependencies: deps,
-                create_before_destroy: resource.lifecycle.create_before_destroy
-                    || schema.create_before_destroy,
-                deposed: false,
-                stateful: schema.stateful,
-                moved_from: moved_from.get(addr).map(|a| (*a).clone()),
-                import_id: imports.get(addr).map(|id| id.to_string()),
-            };
-            let change = match current(addr) {
-                None => {
-                    let reason = if prior.resources.contains_key(addr) {
-                        "deleted outside cairn"
-                    } else {
-                        "new resource"
-                    };
-                    env.insert(addr.clone(), unknown_attributes(schema, &desired));
-                    let mut attributes = create_attributes(schema, &desired);
-                    mark_sensitive(&mut attributes, &secret);
-                    Change {
-                        action: Action::Create,
-                        reason: Some(reason.into()),
-                        attributes,
-                        ..base
-                    }
-                }
-                Some(now) => {
-                    let mut attrs = diff_inputs(
-                        schema,
-                        &redact_attributes(&desired, &secret, redact),
-                        &redact_attributes(&now.inputs, &secret, redact),
-                        &resource.lifecycle.ignore_changes,
-                    );
-                    mark_sensitive(&mut attrs, &secret);
-                    let forcing: Vec<String> = attrs
-                        .iter()
-                        .filter(|a| a.forces_replacement)
-                        .filter_map(|a| a.path.attribute().map(str::to_string))
-                        .collect::<BTreeSet<_>>()
-                        .into_iter()
-                        .collect();
-                    let (action, reason) = if !forcing.is_empty() {
-                        let verb = if forcing.len() == 1 {
-                            "forces"
-                        } else {
-                            "force"
-                        };
-                        (
-                            Action::Replace,
-                            Some(format!("{} {verb} replacement", forcing.join(", "))),
-                        )
-                    } else if !attrs.is_empty() {
-                        (Action::Update, None)
-                    } else {
-                        (Action::NoOp, None)
-                    };
-                    let seen = match action {
-                        Action::Replace => unknown_attributes(schema, &desired),
-                        _ => merge(&now.attributes(), &desired),
-                    };
-                    env.insert(addr.clone(), seen);
-                    if action == Action::Replace
-                        && (resource.lifecycle.prevent_destroy || now.prevent_destroy)
-                    {
-                        prevented.push((addr.clone(), action));
-                    }
-                    Change {
-                        action,
-                        reason,
-                        attributes: attrs,
-                        prior: Some(now),
-                        ..base
-                    }
-                }
-            };
+        let imports = planning.imports()?;
+        for addr in &Graph::new(config).order()? {
+            let change = planning.configured(addr, &imports, &mut env)?;
+            let now_prevented = change.prior.as_ref().is_some_and(|p| p.prevent_destroy)
+                || planning.configured[addr].lifecycle.prevent_destroy;
+            if change.action == Action::Replace && now_prevented {
+                prevented.push((addr.clone(), change.action));
+            }
             out.changes.push(change);
         }
     }
-
-    // Resources recorded but no longer configured (or everything, when destroying), and
-    // instances deposed by create_before_destroy: deleted, dependents first.
-    let mut gone: Vec<ResourceState> = prior
-        .resources
-        .values()
-        .filter(|r| mode == PlanMode::Destroy || !by_addr.contains_key(&r.address))
-        .cloned()
-        .collect();
-    gone.sort_by_key(|r| std::cmp::Reverse(depth(&r.address, prior)));
-    for recorded in gone {
-        let addr = recorded.address.clone();
-        let schema = schema_of(&addr.rtype)?;
-        let Some(now) = current(&addr) else {
-            continue; // already gone: nothing to delete; state is cleaned on apply
-        };
-        if now.prevent_destroy {
-            prevented.push((addr.clone(), Action::Delete));
+    for change in planning.deletes(mode)? {
+        if change.prior.as_ref().is_some_and(|p| p.prevent_destroy) && !change.deposed {
+            prevented.push((change.address.clone(), Action::Delete));
         }
-        out.changes.push(Change {
-            address: addr.clone(),
-            action: Action::Delete,
-            reason: Some(
-                if mode == PlanMode::Destroy {
-                    "destroy"
-                } else {
-                    "not in configuration"
-                }
-                .into(),
-            ),
-            attributes: delete_attributes(&now.inputs),
-            dependencies: now.dependencies.clone(),
-            prior: Some(now),
-            planned: None,
-            create_before_destroy: false,
-            deposed: false,
-            stateful: schema.stateful,
-            moved_from: moved_from.get(&addr).map(|a| (*a).clone()),
-            import_id: None,
-        });
-    }
-    for old in &prior.deposed {
-        let schema = schema_of(old.rtype())?;
-        out.changes.push(Change {
-            address: old.address.clone(),
-            action: Action::Delete,
-            reason: Some(format!(
-                "old instance {} left by create_before_destroy",
-                old.id
-            )),
-            attributes: delete_attributes(&old.inputs),
-            dependencies: old.dependencies.clone(),
-            prior: Some(old.clone()),
-            planned: None,
-            create_before_destroy: false,
-            deposed: true,
-            stateful: schema.stateful,
-            moved_from: None,
-            import_id: None,
-        });
+        out.changes.push(change);
     }
     if !prevented.is_empty() {
         return Err(PlanError::PreventDestroy(prevented));
     }
-
     if mode == PlanMode::Normal {
-        for (name, output) in &config.outputs {
+        out.outputs = planning.outputs(&env)?;
+    }
+    Ok(out)
+}
+
+/// What every phase of one plan works from.
+struct Planning<'a> {
+    config: &'a Config,
+    /// State with the `[[moved]]` renames made.
+    prior: &'a State,
+    refreshed: &'a BTreeMap<Address, Option<ResourceState>>,
+    catalog: &'a Catalog,
+    redact: Redact<'a>,
+    /// New address → the address state recorded it at.
+    moved_from: BTreeMap<&'a Address, &'a Address>,
+    configured: BTreeMap<&'a Address, &'a ResourceConfig>,
+}
+
+impl Change {
+    /// A change of `action` to the resource at `address`, with nothing else known yet: every
+    /// phase of the planner starts from this one constructor.
+    fn of(address: &Address, action: Action, schema: &ResourceSchema) -> Change {
+        Change {
+            address: address.clone(),
+            action,
+            reason: None,
+            attributes: Vec::new(),
+            prior: None,
+            planned: None,
+            dependencies: Vec::new(),
+            create_before_destroy: false,
+            deposed: false,
+            stateful: schema.stateful,
+            moved_from: None,
+            import_id: None,
+        }
+    }
+}
+
+impl<'a> Planning<'a> {
+    fn schema(&self, t: &str) -> Result<&'a ResourceSchema, PlanError> {
+        self.catalog
+            .get(t)
+            .ok_or_else(|| PlanError::UnknownType(t.into()))
+    }
+
+    /// What exists at `a`: as refreshed, else as recorded (a plan without refresh).
+    fn current(&self, a: &Address) -> Option<ResourceState> {
+        match self.refreshed.get(a) {
+            Some(r) => r.clone(),
+            None => self.prior.resources.get(a).cloned(),
+        }
+    }
+
+    /// `[[import]]` blocks whose resource state does not record yet, by address: planned
+    /// against what refresh read for them, like a recorded resource.
+    fn imports(&self) -> Result<BTreeMap<&'a Address, &'a str>, PlanError> {
+        let mut imports = BTreeMap::new();
+        for import in &self.config.imports {
+            let refused = |message: String| PlanError::Import {
+                address: import.to.to_string(),
+                message,
+            };
+            if !self.configured.contains_key(&import.to) {
+                return Err(refused(
+                    "the resource is not in the configuration; declare it first".into(),
+                ));
+            }
+            if self.prior.resources.contains_key(&import.to) {
+                continue; // imported already
+            }
+            match self.refreshed.get(&import.to) {
+                Some(Some(found)) => {
+                    let managed = self
+                        .prior
+                        .resources
+                        .values()
+                        .find(|r| r.address.rtype == import.to.rtype && r.id == found.id);
+                    if let Some(other) = managed {
+                        return Err(refused(format!(
+                            "{} is already managed as {}; one resource is managed at one address",
+                            import.id, other.address
+                        )));
+                    }
+                }
+                Some(None) => {
+                    return Err(refused(format!(
+                        "no {} with import id {} exists",
+                        import.to.rtype, import.id
+                    )))
+                }
+                None => {
+                    return Err(refused(format!(
+                        "{} was not read, and an import is planned against what exists: plan with refresh (not --refresh=false)",
+                        import.id
+                    )))
+                }
+            }
+            imports.insert(&import.to, import.id.as_str());
+        }
+        Ok(imports)
+    }
+
+    /// The change of the configured resource at `addr` (its dependencies planned before it,
+    /// their values in `env`), and what references to it see, added to `env`.
+    fn configured(
+        &self,
+        addr: &Address,
+        imports: &BTreeMap<&Address, &str>,
+        env: &mut Env,
+    ) -> Result<Change, PlanError> {
+        let resource = self.configured[addr];
+        let schema = self.schema(&addr.rtype)?;
+        let desired = evaluate(resource, schema, env)?;
+        let secret = sensitive_attributes(schema, Some(resource));
+        let base = Change {
+            planned: Some(desired.clone()),
+            dependencies: resource.dependencies(),
+            create_before_destroy: resource.lifecycle.create_before_destroy
+                || schema.create_before_destroy,
+            moved_from: self.moved_from.get(addr).map(|a| (*a).clone()),
+            import_id: imports.get(addr).map(|id| id.to_string()),
+            ..Change::of(addr, Action::NoOp, schema)
+        };
+        let Some(now) = self.current(addr) else {
+            let reason = if self.prior.resources.contains_key(addr) {
+                "deleted outside cairn"
+            } else {
+                "new resource"
+            };
+            env.insert(addr.clone(), unknown_attributes(schema, &desired));
+            let mut attributes = create_attributes(schema, &desired);
+            mark_sensitive(&mut attributes, &secret);
+            return Ok(Change {
+                action: Action::Create,
+                reason: Some(reason.into()),
+                attributes,
+                ..base
+            });
+        };
+        let mut attrs = diff_inputs(
+            schema,
+            &redact_attributes(&desired, &secret, self.redact),
+            &redact_attributes(&now.inputs, &secret, self.redact),
+            &resource.lifecycle.ignore_changes,
+        );
+        mark_sensitive(&mut attrs, &secret);
+        let forcing: Vec<String> = attrs
+            .iter()
+            .filter(|a| a.forces_replacement)
+            .filter_map(|a| a.path.attribute().map(str::to_string))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let (action, reason) = if !forcing.is_empty() {
+            let verb = if forcing.len() == 1 {
+                "forces"
+            } else {
+                "force"
+            };
+            (
+                Action::Replace,
+                Some(format!("{} {verb} replacement", forcing.join(", "))),
+            )
+        } else if !attrs.is_empty() {
+            (Action::Update, None)
+        } else {
+            (Action::NoOp, None)
+        };
+        let seen = match action {
+            Action::Replace => unknown_attributes(schema, &desired),
+            _ => merge(&now.attributes(), &desired),
+        };
+        env.insert(addr.clone(), seen);
+        Ok(Change {
+            action,
+            reason,
+            attributes: attrs,
+            prior: Some(now),
+            ..base
+        })
+    }
+
+    /// Deletes: resources recorded but no longer configured (or everything, when
+    /// destroying), dependents first, and instances deposed by create_before_destroy.
+    fn deletes(&self, mode: PlanMode) -> Result<Vec<Change>, PlanError> {
+        let mut out = Vec::new();
+        let mut gone: Vec<&ResourceState> = self
+            .prior
+            .resources
+            .values()
+            .filter(|r| mode == PlanMode::Destroy || !self.configured.contains_key(&r.address))
+            .collect();
+        gone.sort_by_key(|r| std::cmp::Reverse(depth(&r.address, self.prior)));
+        let reason = match mode {
+            PlanMode::Destroy => "destroy",
+            PlanMode::Normal => "not in configuration",
+        };
+        for recorded in gone {
+            let addr = &recorded.address;
+            let schema = self.schema(&addr.rtype)?;
+            let Some(now) = self.current(addr) else {
+                continue; // already gone: nothing to delete; state is cleaned on apply
+            };
+            out.push(Change {
+                reason: Some(reason.into()),
+                attributes: delete_attributes(&now.inputs),
+                dependencies: now.dependencies.clone(),
+                prior: Some(now),
+                moved_from: self.moved_from.get(addr).map(|a| (*a).clone()),
+                ..Change::of(addr, Action::Delete, schema)
+            });
+        }
+        for old in &self.prior.deposed {
+            let schema = self.schema(old.rtype())?;
+            out.push(Change {
+                reason: Some(format!(
+                    "old instance {} left by create_before_destroy",
+                    old.id
+                )),
+                attributes: delete_attributes(&old.inputs),
+                dependencies: old.dependencies.clone(),
+                prior: Some(old.clone()),
+                deposed: true,
+                ..Change::of(&old.address, Action::Delete, schema)
+            });
+        }
+        Ok(out)
+    }
+
+    /// Each output before (as recorded) and after (from `env`, the planned values).
+    fn outputs(&self, env: &Env) -> Result<BTreeMap<String, OutputChange>, PlanError> {
+        let mut out = BTreeMap::new();
+        for (name, output) in &self.config.outputs {
             let after =
                 output
                     .value
-                    .eval(&|r| lookup(&env, r))
+                    .eval(&|r| lookup(env, r))
                     .map_err(|message| PlanError::Eval {
                         address: format!("output.{name}"),
                         message,
                     })?;
-            let mut before = prior.outputs.get(name).map(|o| o.value.clone());
+            let mut before = self.prior.outputs.get(name).map(|o| o.value.clone());
             // A sensitive output is recorded as a digest: unchanged when the digests agree.
             if output.sensitive
                 && after.is_known()
-                && before.as_ref().is_some_and(|b| redact(b) == redact(&after))
+                && before
+                    .as_ref()
+                    .is_some_and(|b| (self.redact)(b) == (self.redact)(&after))
             {
                 before = Some(after.clone());
             }
-            out.outputs.insert(
+            out.insert(
                 name.clone(),
                 OutputChange {
                     before,
@@ -705,8 +741,8 @@ pub fn plan_with_secrets(
                 },
             );
         }
+        Ok(out)
     }
-    Ok(out)
 }
 
 /// Length of the longest chain of recorded dependencies below `addr` (for delete order in
@@ -961,6 +997,7 @@ mod block_tests {
             stateful: false,
             create_before_destroy: false,
             import_id: String::new(),
+            cloudformation: String::new(),
         }
     }
 

@@ -153,9 +153,11 @@ struct Loader<'c> {
     /// Every declared variable, with or without a value (errors for those without are
     /// reported once, at the declaration).
     declared_vars: Vec<String>,
-    /// Set while resolving one value when it takes anything from something sensitive.
+    /// Set while resolving one value when it takes anything from something sensitive: read
+    /// only by [`Loader::resolve`].
     tainted: bool,
-    /// The type of the last whole-string reference resolved (for locals and module inputs).
+    /// The type of the last whole-string reference resolved (for locals and module inputs):
+    /// read only by [`Loader::resolve`].
     last_type: Option<AttrType>,
     stack_name: String,
     /// `[provider.aws] default_tags`, merged into every taggable resource, in modules too.
@@ -173,6 +175,15 @@ struct Loader<'c> {
     extra_files: Vec<usize>,
     /// Loading a module's declarations (no [stack], [[moved]], ...).
     in_module: bool,
+}
+
+/// A value resolved by [`Loader::resolve`].
+struct Resolved {
+    expr: Expr,
+    /// For a whole reference (`"${x.y}"`), the type of what it refers to.
+    referenced: Option<AttrType>,
+    /// Something sensitive flowed into the value.
+    sensitive: bool,
 }
 
 /// A declared `[type.name]`.
@@ -981,11 +992,10 @@ impl Loader<'_> {
                             (decl.file, e.value.span.clone()),
                         );
                     }
-                    self.tainted = false;
-                    match self.expr(&e.value, &attr.ty, &this_scope) {
-                        Some(x) => {
-                            attributes.insert(name.to_string(), x);
-                            if self.tainted && !attr.sensitive {
+                    match self.resolve(&e.value, &attr.ty, &this_scope) {
+                        Some(r) => {
+                            attributes.insert(name.to_string(), r.expr);
+                            if r.sensitive && !attr.sensitive {
                                 sensitive.insert(name.to_string());
                             }
                         }
@@ -1172,7 +1182,24 @@ impl Loader<'_> {
         out
     }
 
-    fn output(&mut self, decl: &NamedDecl, scope: &Scope<'_>) -> Option<OutputConfig> {
+    /// `node` resolved as a value of type `ty` against `scope`, with what resolving found out
+    /// on the way (the type of a whole reference, whether anything sensitive flowed in).
+    /// The only reader of the `tainted` and `last_type` fields, which the resolution of
+    /// references sets deep inside; nested calls add their taint to the outer value's.
+    fn resolve(&mut self, node: &Node, ty: &AttrType, scope: &Scope<'_>) -> Option<Resolved> {
+        let outer = (std::mem::take(&mut self.tainted), self.last_type.take());
+        let expr = self.expr(node, ty, scope);
+        let resolved = expr.map(|expr| Resolved {
+            expr,
+            referenced: self.last_type.take(),
+            sensitive: self.tainted,
+        });
+        self.tainted |= outer.0;
+        self.last_type = outer.1;
+        resolved
+    }
+
+    fn output(&mut self, decl: &NamedDecl, scope: &Scope<'_>) -> Option<(OutputConfig, Option<AttrType>)> {
         self.only_keys(
             &decl.body,
             &["value", "sensitive", "description"],
@@ -1189,12 +1216,12 @@ impl Loader<'_> {
             );
             return None;
         };
-        self.tainted = false;
-        let value = self.expr(&e.value, &AttrType::Any, scope)?;
-        Some(OutputConfig {
-            value,
-            sensitive: sensitive || self.tainted,
-        })
+        let r = self.resolve(&e.value, &AttrType::Any, scope)?;
+        let output = OutputConfig {
+            value: r.expr,
+            sensitive: sensitive || r.sensitive,
+        };
+        Some((output, r.referenced))
     }
 
     fn cycles(&mut self, config: &Config) {

@@ -463,9 +463,8 @@ impl Loader<'_> {
                 modules: &modules,
                 ..second_pass
             };
-            self.last_type = None;
-            if let Some(o) = self.output(d, &scope) {
-                let ty = expr_type(&o.value, self.last_type.take(), AttrType::Any);
+            if let Some((o, referenced)) = self.output(d, &scope) {
+                let ty = expr_type(&o.value, referenced, AttrType::Any);
                 let binding = Binding {
                     expr: o.value,
                     ty,
@@ -479,14 +478,12 @@ impl Loader<'_> {
 
     /// A local's value and type.
     fn binding(&mut self, node: &Node, scope: &Scope<'_>) -> Option<Binding> {
-        self.tainted = false;
-        self.last_type = None;
-        let expr = self.expr(node, &AttrType::Any, scope)?;
-        let ty = expr_type(&expr, self.last_type.take(), AttrType::Any);
+        let r = self.resolve(node, &AttrType::Any, scope)?;
+        let ty = expr_type(&r.expr, r.referenced, AttrType::Any);
         Some(Binding {
-            expr,
+            expr: r.expr,
             ty,
-            sensitive: self.tainted,
+            sensitive: r.sensitive,
         })
     }
 
@@ -804,20 +801,18 @@ impl Loader<'_> {
             let (ty, sensitive) = self.variable_decl(v);
             match call.body.get(&v.name) {
                 Some(e) => {
-                    self.tainted = false;
-                    self.last_type = None;
-                    match self.expr(&e.value, &ty, scope) {
-                        Some(expr) => {
-                            let actual = match &expr {
-                                Expr::Ref(_) => self.last_type.take().unwrap_or_else(|| ty.clone()),
+                    match self.resolve(&e.value, &ty, scope) {
+                        Some(r) => {
+                            let actual = match &r.expr {
+                                Expr::Ref(_) => r.referenced.unwrap_or_else(|| ty.clone()),
                                 _ => ty.clone(),
                             };
                             out.insert(
                                 v.name.clone(),
                                 Binding {
-                                    expr,
+                                    expr: r.expr,
                                     ty: actual,
-                                    sensitive: sensitive || self.tainted,
+                                    sensitive: sensitive || r.sensitive,
                                 },
                             );
                         }
