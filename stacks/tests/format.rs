@@ -292,9 +292,6 @@ proptest! {
     #[test]
     fn formatting_keeps_the_meaning_and_is_stable(doc in document()) {
         prop_assume!(doc.parse::<toml::Table>().is_ok());
-        if std::env::var_os("SHOW_DOCS").is_some() {
-            println!("-----\n{doc}=====\n{}", format(&doc).unwrap_or_default());
-        }
         // `fmt` checks stability; `format` itself checks the meaning is kept.
         fmt(&doc);
     }
