@@ -492,6 +492,44 @@ async fn operations_start_as_soon_as_their_dependencies_finish_within_parallelis
     assert_eq!(max, 3, "parallelism bounds concurrent operations");
 }
 
+/// Not level by level: a subnet whose network was quick starts while another network, slow,
+/// is still being created.
+#[tokio::test]
+async fn an_operation_starts_when_its_own_dependencies_finish_not_its_levels() {
+    let mut provider = MemoryProvider::new(catalog());
+    provider.delay = Duration::from_millis(10);
+    provider
+        .delays
+        .insert("t_net.slow".into(), Duration::from_millis(300));
+    let mut run = Run::with(provider);
+    let cfg = config(vec![
+        net("slow", "10.0.0.0/16", &[]),
+        net("quick", "10.1.0.0/16", &[]),
+        sub("after_slow", "slow", "10.0.1.0/24"),
+        sub("after_quick", "quick", "10.1.1.0/24"),
+    ]);
+    let p = run.plan(&cfg, PlanMode::Normal).await;
+    assert!(run.apply_plan(&p, &cfg, 10).await.succeeded());
+    let at = |wanted: &dyn Fn(&Event) -> bool| run.events.iter().position(wanted).expect("event");
+    let slow_done =
+        at(&|e| matches!(e, Event::Finished { address, .. } if *address == addr("t_net.slow")));
+    let quick_done =
+        at(&|e| matches!(e, Event::Finished { address, .. } if *address == addr("t_net.quick")));
+    let dependent_started = at(
+        &|e| matches!(e, Event::Started { address, .. } if *address == addr("t_sub.after_quick")),
+    );
+    let other_started = at(
+        &|e| matches!(e, Event::Started { address, .. } if *address == addr("t_sub.after_slow")),
+    );
+    assert!(quick_done < dependent_started, "after its own dependency");
+    assert!(
+        dependent_started < slow_done,
+        "before the unrelated slow network finished: {:?}",
+        run.events
+    );
+    assert!(slow_done < other_started, "the other waits for its own");
+}
+
 #[tokio::test]
 async fn drift_is_detected_and_reverted_and_deleted_resources_recreated() {
     let mut run = Run::new();
@@ -550,6 +588,18 @@ async fn ignore_changes_hides_an_attribute() {
         .plan(&config(vec![n2]), PlanMode::Normal)
         .await
         .is_empty());
+    // An attribute that is not ignored still shows, without the ignored one.
+    let mut n3 = net("main", "10.9.0.0/16", &[("Name", "b")]);
+    n3.lifecycle.ignore_changes = vec!["tags".into()];
+    let p = run.plan(&config(vec![n3]), PlanMode::Normal).await;
+    check_actions(&p, &[("t_net.main", Action::Replace)]);
+    let change = p.change(&addr("t_net.main")).expect("change");
+    let paths: Vec<String> = change
+        .attributes
+        .iter()
+        .map(|a| a.path.to_string())
+        .collect();
+    assert_eq!(paths, ["cidr"], "tags stay ignored");
 }
 
 #[tokio::test]

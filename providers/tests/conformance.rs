@@ -8,8 +8,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, Once};
 
-use cairn_engine::{Observed, OpContext, Provider, ReadRequest};
 use cairn_model::Value;
+use cairn_model::{Observed, OpContext, Provider, ReadRequest};
 use cairn_providers::{catalog, AwsProvider, AwsSettings};
 use cairn_testkit::Moto;
 use serde_json::{json, Value as Json};
@@ -838,7 +838,7 @@ async fn imports_refuse_ids_in_the_wrong_format_and_find_nothing_for_absent_ones
         assert!(!format.is_empty(), "{rtype} documents no import id");
         for id in ids {
             match w.provider.import(rtype, id).await {
-                Err(cairn_engine::ProviderError::InvalidConfig(m)) => assert!(
+                Err(cairn_model::ProviderError::InvalidConfig(m)) => assert!(
                     m.contains(format.as_str()) && m.contains(&format!("`{id}`")),
                     "{rtype}: the refusal of `{id}` does not say the format: {m}"
                 ),
@@ -964,7 +964,7 @@ async fn imports_refuse_ids_in_the_wrong_format_and_find_nothing_for_absent_ones
         )
         .await;
     assert!(
-        matches!(&both, Err(cairn_engine::ProviderError::InvalidConfig(m)) if m.contains("descriptions")),
+        matches!(&both, Err(cairn_model::ProviderError::InvalidConfig(m)) if m.contains("descriptions")),
         "{both:?}"
     );
     // An import records the rule sets a group has, and leaves out an empty one (as a
@@ -1290,7 +1290,7 @@ async fn reads_are_batched_and_report_missing_ids() {
         .create("aws_vpc", &json!({"cidr": 1}), &ctx("bad"))
         .await;
     assert!(
-        matches!(bad, Err(cairn_engine::ProviderError::InvalidConfig(_))),
+        matches!(bad, Err(cairn_model::ProviderError::InvalidConfig(_))),
         "{bad:?}"
     );
 }
@@ -2055,7 +2055,7 @@ async fn table_and_queue_conform() {
         .delete("aws_dynamodb_table", &kept, &ctx("kept"))
         .await;
     assert!(
-        matches!(&refused, Err(cairn_engine::ProviderError::Api(m)) if m.contains("deletion_protection_enabled = false")),
+        matches!(&refused, Err(cairn_model::ProviderError::Api(m)) if m.contains("deletion_protection_enabled = false")),
         "{refused:?}"
     );
     delete(w, "aws_dynamodb_table", &table).await;
@@ -2324,8 +2324,9 @@ async fn keys_parameters_and_secrets_conform() {
     w.assert_looked_up(KEYS_SECRETS);
 }
 
-/// For every type: a change of each `*` attribute plans as a replacement, and a change of
-/// each other top-level attribute does not (so that it goes through the type's update).
+/// For every type: the planner plans a change of each `*` attribute as a replacement and a
+/// change of each other top-level attribute as an update (so that it goes through the
+/// type's update); which attributes are `*` is checked against the reviewed list above.
 #[test]
 fn force_new_attributes_replace_and_others_update() {
     use cairn_model::{AttrType, Value};
@@ -2360,6 +2361,43 @@ fn force_new_attributes_replace_and_others_update() {
         }
     }
     assert!(checked > 60, "only {checked} attributes checked");
+}
+
+/// Which attributes force a replacement, type by type (nested ones as `block.attr`), as a
+/// reviewed list (an insta snapshot) rather than the schema compared with itself: adding or
+/// dropping a `*` shows in review, to be held against the Terraform AWS provider's
+/// `ForceNew` and the update calls AWS has.
+#[test]
+fn force_new_attributes_are_the_reviewed_ones() {
+    use cairn_model::{AttrType, Attribute};
+    use std::collections::BTreeMap;
+    fn walk(fields: &BTreeMap<String, Attribute>, prefix: &str, out: &mut Vec<String>) {
+        for (name, a) in fields {
+            let path = format!("{prefix}{name}");
+            if a.force_new {
+                out.push(path.clone());
+            }
+            match &a.ty {
+                AttrType::Object(inner) => walk(inner, &format!("{path}."), out),
+                AttrType::List(t) | AttrType::Set(t) => {
+                    if let AttrType::Object(inner) = &**t {
+                        walk(inner, &format!("{path}[]."), out);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let listing: String = catalog()
+        .types
+        .values()
+        .map(|schema| {
+            let mut forced = Vec::new();
+            walk(&schema.inputs, "", &mut forced);
+            format!("{}: {}\n", schema.type_name, forced.join(", "))
+        })
+        .collect();
+    insta::assert_snapshot!(listing);
 }
 
 /// Where the Lambda scenario leaves the zips it uploads (one directory per test process).
@@ -2492,7 +2530,7 @@ async fn serverless_types_conform() {
         )
         .await;
     assert!(
-        matches!(&unstaged, Err(cairn_engine::ProviderError::InvalidConfig(m)) if m.contains("conf-other")),
+        matches!(&unstaged, Err(cairn_model::ProviderError::InvalidConfig(m)) if m.contains("conf-other")),
         "{unstaged:?}"
     );
 

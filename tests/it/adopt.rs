@@ -225,7 +225,7 @@ Resources:
 
 async fn cloudformation(w: &World) -> aws_sdk_cloudformation::Client {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(w.moto.endpoint())
+        .endpoint_url(w.moto().endpoint())
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_cloudformation::config::Credentials::new(
             "testing", "testing", None, None, "test",
@@ -296,7 +296,7 @@ async fn physical_id(w: &World, stack: &str, logical: &str) -> String {
 fn cairn_in(w: &World, dir: &Path, args: &[&str]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
     cmd.arg("-C").arg(dir).args(args);
-    for (k, v) in w.moto.env() {
+    for (k, v) in w.moto().env() {
         cmd.env(k, v);
     }
     let out = cmd
@@ -342,6 +342,8 @@ async fn an_adopted_stack_plans_no_changes_and_is_bound_to_what_cloudformation_m
 
     let adopted = w.cairn(&["import", "--from-cloudformation", "adopt-demo"]);
     expect_code(&adopted, 0);
+    // Written in `cairn fmt`'s layout.
+    expect_code(&w.cairn(&["fmt", "--check"]), 0);
     assert!(
         adopted.stdout.contains("Adopted 11 of the 16 resources"),
         "{adopted:?}"
@@ -516,6 +518,7 @@ async fn json_templates_adopt_and_missing_stacks_and_used_directories_are_refuse
         "{text}"
     );
     expect_code(&cairn_in(&w, &fresh, &["plan", "--detailed-exitcode"]), 0);
+    expect_code(&cairn_in(&w, &fresh, &["fmt", "--check"]), 0);
 
     // A directory with stack files is never written to.
     let used = w.dir.path().join("used");
@@ -544,6 +547,7 @@ async fn a_serverless_stack_is_adopted_with_its_rule_targets_and_plans_no_change
     create_stack(&w, "spawn-cfn", SERVERLESS, &[]).await;
     let adopted = w.cairn(&["import", "--from-cloudformation", "spawn-cfn"]);
     expect_code(&adopted, 0);
+    expect_code(&w.cairn(&["fmt", "--check"]), 0);
     assert!(
         adopted.stdout.contains("Adopted 9 of the 10 resources"),
         "{adopted:?}"

@@ -194,7 +194,7 @@ fn state_list(w: &World) -> Vec<String> {
 /// A fresh account: moto reset, no state (Lambda artifacts are made again by the next
 /// load), and for spydor the certificate its listeners need.
 async fn fresh(w: &World, c: &Clients, example: &str) {
-    w.moto.reset();
+    w.moto().reset();
     let _ = std::fs::remove_dir_all(w.path(".cairn"));
     if example == "spydor" {
         upload_certificate(c, "spydor").await;
@@ -282,7 +282,7 @@ async fn killed_mid_apply_recovers(example: &str, resources: usize) {
         .unwrap_or(KILL_POINTS);
     let w = World::example(example);
     let c = w.clients().await;
-    let proxy = Proxy::start(&w.moto.endpoint());
+    let proxy = Proxy::start(&w.moto().endpoint());
     proxy.set(Faults {
         mutating_latency: Duration::from_millis(150),
         ..Faults::default()

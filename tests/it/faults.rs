@@ -36,7 +36,7 @@ async fn spydor_converges_through_one_call_in_five_failing_with_no_duplicate() {
     let w = World::example("spydor");
     let c = w.clients().await;
     upload_certificate(&c, "spydor").await;
-    let proxy = Proxy::start(&w.moto.endpoint());
+    let proxy = Proxy::start(&w.moto().endpoint());
     proxy.set(Faults {
         fail_rate: 0.2,
         kinds: vec![
@@ -116,7 +116,7 @@ bucket = "faults-logs"
 #[tokio::test(flavor = "multi_thread")]
 async fn a_throttled_call_is_retried_a_bounded_number_of_times_then_fails_with_awss_message() {
     let w = World::files(&[("stack.toml", SMALL)]);
-    let proxy = Proxy::start(&w.moto.endpoint());
+    let proxy = Proxy::start(&w.moto().endpoint());
     proxy.set(Faults {
         always_fail: vec![("CreateSubnet".into(), FaultKind::Throttle)],
         ..Faults::default()
@@ -151,7 +151,7 @@ async fn a_throttled_call_is_retried_a_bounded_number_of_times_then_fails_with_a
 #[tokio::test(flavor = "multi_thread")]
 async fn a_permanent_error_fails_at_once_with_awss_message() {
     let w = World::files(&[("stack.toml", &SMALL.replace("10.0.1.0/24", "10.9.1.0/24"))]);
-    let proxy = Proxy::start(&w.moto.endpoint());
+    let proxy = Proxy::start(&w.moto().endpoint());
     let apply = cairn_via(&w, &proxy, &[], &["apply", "--auto-approve"]);
     expect_code(&apply, 1);
     assert!(

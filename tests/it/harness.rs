@@ -28,11 +28,16 @@ pub struct Clients {
     pub ecr: aws_sdk_ecr::Client,
 }
 
-/// A stack directory with its own moto server.
+/// A stack directory with its own moto server, started when first needed: a test that runs
+/// only commands that never call AWS starts none.
 pub struct World {
-    pub moto: Moto,
+    moto: std::sync::OnceLock<Moto>,
     pub dir: tempfile::TempDir,
 }
+
+/// Commands that never call AWS: run with an endpoint where nothing listens, so that a call
+/// would fail the test rather than start moto.
+const OFFLINE: [&str; 4] = ["validate", "fmt", "schema", "graph"];
 
 /// The output of one cairn run.
 pub struct Run {
@@ -66,6 +71,41 @@ impl Run {
     }
 }
 
+impl Run {
+    /// Checks the run — exit code, stdout, stderr — against the insta snapshot `name`, with
+    /// what differs from run to run replaced: the world's directory, temporary paths, AWS
+    /// ids, request ids, times and durations.
+    #[track_caller]
+    pub fn check_snapshot(&self, name: &str, w: &World) {
+        let dir = w.dir.path().display().to_string();
+        let text = format!(
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code,
+            self.stdout.replace(&dir, "<stack>"),
+            self.stderr.replace(&dir, "<stack>")
+        );
+        let mut settings = insta::Settings::clone_current();
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_snapshot_path("snapshots");
+        for (pattern, with) in [
+            (r"/tmp/[.A-Za-z0-9_-]+", "<tmp>"),
+            // A temporary directory's own name, as a relative path names it (same length).
+            (r"\.tmp[A-Za-z0-9]{6}", ".tmpXXXXXX"),
+            (
+                r"\b(vpc|subnet|sg|igw|rtb|rtbassoc|eipalloc|nat|fs|fsmt|fsap)-[0-9a-f]{8,17}\b",
+                "<$1-id>",
+            ),
+            (r#"request_id="[^"]*""#, r#"request_id="<request-id>""#),
+            (r"\d{4}-\d\d-\d\dT[0-9:.]+Z", "<time>"),
+            (r"\b\d+(\.\d+)?(ms|s)\b", "<duration>"),
+            (r"elapsed_ms=\d+", "elapsed_ms=<ms>"),
+        ] {
+            settings.add_filter(pattern, with);
+        }
+        settings.bind(|| insta::assert_snapshot!(name.to_string(), text));
+    }
+}
+
 impl std::fmt::Debug for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -87,21 +127,35 @@ impl World {
         let dir = tempfile::tempdir().expect("tempdir");
         copy_example(&examples_dir().join(name), dir.path());
         World {
-            moto: Moto::start(),
+            moto: std::sync::OnceLock::new(),
             dir,
         }
     }
 
-    /// A stack made of the given files, without moto.
+    /// A stack made of the given files.
     pub fn files(files: &[(&str, &str)]) -> World {
         let dir = tempfile::tempdir().expect("tempdir");
         for (name, text) in files {
             std::fs::write(dir.path().join(name), text).expect("write");
         }
         World {
-            moto: Moto::start(),
+            moto: std::sync::OnceLock::new(),
             dir,
         }
+    }
+
+    /// This world's moto server (started on first use).
+    pub fn moto(&self) -> &Moto {
+        self.moto.get_or_init(Moto::start)
+    }
+
+    /// The environment of a cairn run: moto's, or for a command in [`OFFLINE`] a dead
+    /// endpoint (port 9, discard) with the same fake credentials.
+    fn aws_env(&self, args: &[&str]) -> Vec<(&'static str, String)> {
+        if args.first().is_some_and(|a| OFFLINE.contains(a)) && self.moto.get().is_none() {
+            return cairn_testkit::env_for("http://127.0.0.1:9".to_string());
+        }
+        self.moto().env()
     }
 
     pub fn path(&self, file: &str) -> PathBuf {
@@ -112,10 +166,33 @@ impl World {
     pub fn cairn(&self, args: &[&str]) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
         cmd.arg("-C").arg(self.dir.path()).args(args);
-        for (k, v) in self.moto.env() {
+        for (k, v) in self.aws_env(args) {
             cmd.env(k, v);
         }
         cmd.env("NO_COLOR", "1").env_remove("AWS_PROFILE");
+        let out: Output = cmd.output().expect("run cairn");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// [`World::cairn`] with the environment changed: each `(name, Some(value))` set, each
+    /// `(name, None)` removed.
+    pub fn cairn_env(&self, args: &[&str], env: &[(&str, Option<&str>)]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
+        cmd.arg("-C").arg(self.dir.path()).args(args);
+        for (k, v) in self.aws_env(args) {
+            cmd.env(k, v);
+        }
+        cmd.env("NO_COLOR", "1").env_remove("AWS_PROFILE");
+        for (k, v) in env {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
         let out: Output = cmd.output().expect("run cairn");
         Run {
             code: out.status.code().unwrap_or(-1),
@@ -138,7 +215,7 @@ impl World {
 
     async fn sdk_config(&self) -> aws_config::SdkConfig {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(self.moto.endpoint())
+            .endpoint_url(self.moto().endpoint())
             .region(aws_config::Region::new("us-east-1"))
             .credentials_provider(aws_sdk_ec2::config::Credentials::new(
                 "testing", "testing", None, None, "test",

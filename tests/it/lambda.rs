@@ -69,7 +69,7 @@ async fn code_changes_show_as_updates_of_the_source_code_hash_only() {
 
     // What was uploaded is the zip cairn left in .cairn/artifacts.
     let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(w.moto.endpoint())
+        .endpoint_url(w.moto().endpoint())
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_ec2::config::Credentials::new(
             "testing", "testing", None, None, "test",

@@ -3,11 +3,13 @@
 mod adopt;
 mod crash;
 mod drift;
+mod environment;
 mod examples;
 mod faults;
 mod fmt;
 mod harness;
 mod import;
+mod invariants;
 mod lambda;
 mod lifecycle;
 mod locking;

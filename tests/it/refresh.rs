@@ -22,23 +22,23 @@ fn refreshing_two_hundred_resources_takes_a_handful_of_calls() {
     expect_code(&apply, 0);
     assert!(apply.stdout.contains("201 created"), "{apply:?}");
 
-    let before = w.moto.request_count();
+    let before = w.moto().request_count();
     let plan = w.cairn(&["plan", "--detailed-exitcode"]);
     expect_code(&plan, 0);
-    let plan_calls = w.moto.request_count() - before;
+    let plan_calls = w.moto().request_count() - before;
     assert!(
         plan_calls <= 10,
         "plan refreshed 201 resources with {plan_calls} calls"
     );
 
-    let before = w.moto.request_count();
+    let before = w.moto().request_count();
     let drift = w.cairn(&["drift"]);
     expect_code(&drift, 0);
-    let drift_calls = w.moto.request_count() - before;
+    let drift_calls = w.moto().request_count() - before;
     assert!(
         drift_calls <= 10,
         "drift took {drift_calls} calls: {:#?}",
-        &w.moto.requests()[before..]
+        &w.moto().requests()[before..]
     );
     eprintln!("refresh of 201 resources: plan {plan_calls} calls, drift {drift_calls} calls");
 }

@@ -119,7 +119,7 @@ async fn wait_for_lock(s3: &aws_sdk_s3::Client) {
 async fn two_runners_share_one_s3_state_and_one_lock() {
     let w = World::files(&[("stack.toml", STACK), ("backend.toml", BACKEND)]);
     let s3 = state_bucket(&w).await;
-    let proxy = Proxy::start(&w.moto.endpoint());
+    let proxy = Proxy::start(&w.moto().endpoint());
     proxy.set(Faults {
         mutating_latency: Duration::from_millis(400),
         ..Faults::default()
