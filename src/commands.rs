@@ -439,15 +439,34 @@ async fn execute(
         print_outputs(&report.state, paint);
         Ok(Exit::Ok)
     } else {
-        let failed = report.count(|o| matches!(o, StepOutcome::Failed(_)));
+        let not_run =
+            |o: &StepOutcome| matches!(o, StepOutcome::Failed(e) if e.message == "not run");
+        let failed = report.count(|o| matches!(o, StepOutcome::Failed(_)) && !not_run(o));
         let skipped = report.count(|o| matches!(o, StepOutcome::Skipped { .. }));
+        let not_started = match report.count(not_run) {
+            0 => String::new(),
+            n => format!(" {n} not started,"),
+        };
         eprintln!(
             "{}",
             paint.red(&format!(
-                "Apply failed: {failed} operation(s) failed, {skipped} skipped because of them, {} done. State records every finished operation.",
+                "Apply failed: {failed} operation(s) failed,{not_started} {skipped} skipped because of them, {} done. State records every finished operation.",
                 report.count(|o| *o == StepOutcome::Done)
             ))
         );
+        // Credentials or network: the same for every operation, said once (the executor
+        // started nothing after it).
+        let environment = report.steps.iter().find_map(|(_, _, o)| match o {
+            StepOutcome::Failed(e) if e.is_environment() => e.cause.as_ref()?.api(),
+            _ => None,
+        });
+        if let Some(api) = environment {
+            eprintln!(
+                "error: {}",
+                workspace::environment(api, "no further operation was started")
+            );
+            return Ok(Exit::Error);
+        }
         for (address, step, outcome) in &report.steps {
             if let StepOutcome::Failed(e) = outcome {
                 eprintln!("  {address} ({}): {e}", step.as_str());

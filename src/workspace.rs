@@ -77,14 +77,18 @@ pub fn provider_failure<'a>(
         .filter_map(|(_, e)| e.and_then(|e| e.api()))
         .find(|a| a.kind.is_environment())
     {
-        return Failure::Error(anyhow::anyhow!("{}", environment(api)));
+        return Failure::Error(anyhow::anyhow!(
+            "{}",
+            environment(api, "nothing was read or changed")
+        ));
     }
     let shown: Vec<String> = errors.iter().map(|(context, _)| context.clone()).collect();
     Failure::Error(anyhow::anyhow!("{what}:\n  {}", shown.join("\n  ")))
 }
 
 /// One or two lines on a failure of credentials or network, and what to do about it.
-fn environment(api: &cairn_engine::ApiError) -> String {
+/// `consequence` says what the failure left undone ("nothing was read or changed").
+pub fn environment(api: &cairn_engine::ApiError, consequence: &str) -> String {
     use cairn_engine::ErrorKind;
     let code = api
         .code
@@ -93,18 +97,18 @@ fn environment(api: &cairn_engine::ApiError) -> String {
         .unwrap_or_default();
     match api.kind {
         ErrorKind::Expired => format!(
-            "the AWS session has expired{code}: nothing was read or changed.\n  Renew it (`aws sso login`, or fresh temporary credentials) and run cairn again."
+            "the AWS session has expired{code}: {consequence}.\n  Renew it (`aws sso login`, or fresh temporary credentials) and run cairn again."
         ),
         ErrorKind::Unreachable => format!(
-            "AWS could not be reached ({}): nothing was read or changed.\n  Check the network, the region, and AWS_ENDPOINT_URL or `[provider.aws] endpoint` if you use an emulator.",
+            "AWS could not be reached ({}): {consequence}.\n  Check the network, the region, and AWS_ENDPOINT_URL or `[provider.aws] endpoint` if you use an emulator.",
             api.message.trim_start_matches("no answer from AWS: ")
         ),
         _ if api.code.is_none() => format!(
-            "{}: nothing was read or changed.\n  Give cairn credentials the standard AWS way: AWS_PROFILE (and `aws sso login`), AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or an instance or task role.",
+            "{}: {consequence}.\n  Give cairn credentials the standard AWS way: AWS_PROFILE (and `aws sso login`), AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or an instance or task role.",
             api.message
         ),
         _ => format!(
-            "AWS does not accept these credentials{code}: {}. Nothing was read or changed.\n  Check AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (`aws sts get-caller-identity` shows whose they are).",
+            "AWS does not accept these credentials{code}: {}; {consequence}.\n  Check AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (`aws sts get-caller-identity` shows whose they are).",
             api.message
         ),
     }

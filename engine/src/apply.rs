@@ -65,11 +65,50 @@ pub enum Event {
     },
 }
 
+/// Why a step failed: in words, and the provider's error when the provider failed it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepError {
+    pub message: String,
+    pub cause: Option<ProviderError>,
+}
+
+impl StepError {
+    fn said(message: impl Into<String>) -> Self {
+        StepError {
+            message: message.into(),
+            cause: None,
+        }
+    }
+
+    /// The failure is the environment's (credentials, network): every other operation
+    /// would fail the same way.
+    pub fn is_environment(&self) -> bool {
+        self.cause
+            .as_ref()
+            .is_some_and(|c| c.kind().is_environment())
+    }
+}
+
+impl std::fmt::Display for StepError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<ProviderError> for StepError {
+    fn from(e: ProviderError) -> Self {
+        StepError {
+            message: e.to_string(),
+            cause: Some(e),
+        }
+    }
+}
+
 /// How one step ended.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
     Done,
-    Failed(String),
+    Failed(StepError),
     Skipped {
         because: Address,
     },
@@ -397,13 +436,13 @@ impl<'p> Scheduler<'p> {
 
     /// Step `i` failed with `error`: everything that waits for it, directly or not, is
     /// skipped, and each is reported.
-    fn fail(&mut self, i: usize, elapsed: Duration, error: String) {
+    fn fail(&mut self, i: usize, elapsed: Duration, error: StepError) {
         let address = self.change(i).address.clone();
         (self.events)(Event::Failed {
             address: address.clone(),
             step: self.step(i),
             elapsed,
-            error: error.clone(),
+            error: error.message.clone(),
         });
         self.outcomes[i] = Some(Outcome::Failed(error));
         let mut stack: Vec<usize> = self.dependents[i].clone();
@@ -430,7 +469,7 @@ impl<'p> Scheduler<'p> {
                 let outcome = self.outcomes[i].clone().unwrap_or(if interrupted {
                     Outcome::Interrupted
                 } else {
-                    Outcome::Failed("not run".into())
+                    Outcome::Failed(StepError::said("not run"))
                 });
                 (self.change(i).address.clone(), self.step(i), outcome)
             })
@@ -630,6 +669,7 @@ pub async fn apply(
             .is_some_and(|f| f.load(std::sync::atomic::Ordering::SeqCst))
     };
     let (moved, imported) = record_moves_and_imports(plan, &configs, &mut state);
+    let mut environment_failed = false;
     // What references see: kept up to date as operations finish, not rebuilt per step.
     let mut env = env_of(&state);
     // Whether state changed since it was last recorded, and which resources did.
@@ -648,7 +688,8 @@ pub async fn apply(
         // Operations that may start now: their intents are recorded together, in one write,
         // before any of them calls AWS.
         let mut starting = Vec::new();
-        while running.len() + starting.len() < parallelism && !interrupted() {
+        while running.len() + starting.len() < parallelism && !interrupted() && !environment_failed
+        {
             let Some(i) = scheduler.ready.pop() else {
                 break;
             };
@@ -661,7 +702,7 @@ pub async fn apply(
                     continue;
                 }
                 Err(e) => {
-                    scheduler.fail(i, Duration::ZERO, e);
+                    scheduler.fail(i, Duration::ZERO, StepError::said(e));
                     continue;
                 }
             };
@@ -723,7 +764,13 @@ pub async fn apply(
                     });
                     scheduler.done(i);
                 }
-                Err(e) => scheduler.fail(i, elapsed, e.to_string()),
+                Err(e) => {
+                    let error = StepError::from(e);
+                    // Without credentials or network, every other operation would fail
+                    // the same way: none is started (those running finish).
+                    environment_failed |= error.is_environment();
+                    scheduler.fail(i, elapsed, error);
+                }
             }
         }
     }

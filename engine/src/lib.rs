@@ -15,6 +15,7 @@ pub mod state;
 
 pub use apply::{
     apply, ApplyError, ApplyOptions, ApplyReport, Changed, Event, EventSink, Outcome, Step,
+    StepError,
 };
 pub use cairn_model::provider::{
     ApiError, ErrorKind, Observed, OpContext, OwnedResource, Provider, ProviderError, ReadRequest,

@@ -442,7 +442,9 @@ async fn failure_stops_dependents_only() {
             .map(|(_, _, o)| o.clone())
             .expect("step")
     };
-    assert!(matches!(outcome("t_net.bad"), Outcome::Failed(ref e) if e.contains("injected")));
+    assert!(
+        matches!(outcome("t_net.bad"), Outcome::Failed(ref e) if e.message.contains("injected"))
+    );
     assert_eq!(
         outcome("t_sub.under_bad"),
         Outcome::Skipped {

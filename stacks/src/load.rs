@@ -1199,7 +1199,11 @@ impl Loader<'_> {
         resolved
     }
 
-    fn output(&mut self, decl: &NamedDecl, scope: &Scope<'_>) -> Option<(OutputConfig, Option<AttrType>)> {
+    fn output(
+        &mut self,
+        decl: &NamedDecl,
+        scope: &Scope<'_>,
+    ) -> Option<(OutputConfig, Option<AttrType>)> {
         self.only_keys(
             &decl.body,
             &["value", "sensitive", "description"],

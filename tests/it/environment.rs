@@ -61,6 +61,40 @@ fn a_plan_without_credentials_says_so_once() {
 }
 
 #[test]
+fn an_apply_without_credentials_stops_at_the_first_failure() {
+    let w = World::files(&[("main.toml", STACK)]);
+    let home = tempfile::tempdir().expect("home");
+    let nowhere = home.path().join("none");
+    let nowhere = nowhere.to_str().expect("path");
+    let var = format!("api_key={SECRET}");
+    // A new stack: nothing to refresh, so the first call is a create.
+    let run = w.cairn_env(
+        &[
+            "apply",
+            "--auto-approve",
+            "--parallelism",
+            "1",
+            "--var",
+            &var,
+        ],
+        &[
+            ("AWS_ACCESS_KEY_ID", None),
+            ("AWS_SECRET_ACCESS_KEY", None),
+            ("AWS_SESSION_TOKEN", None),
+            ("HOME", home.path().to_str()),
+            ("AWS_CONFIG_FILE", Some(nowhere)),
+            ("AWS_SHARED_CREDENTIALS_FILE", Some(nowhere)),
+            ("AWS_EC2_METADATA_DISABLED", Some("true")),
+        ],
+    );
+    // One operation tried and failed, the rest not started, the reason said once.
+    let stderr_errors = run.stderr.matches("no AWS credentials were found").count();
+    assert_eq!(stderr_errors, 1, "{run:?}");
+    assert_eq!(run.stdout.matches(" failed ").count(), 1, "{run:?}");
+    run.check_snapshot("apply_without_credentials", &w);
+}
+
+#[test]
 fn an_unreachable_endpoint_is_said_once() {
     let w = applied();
     let var = format!("api_key={SECRET}");

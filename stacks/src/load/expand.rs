@@ -800,25 +800,23 @@ impl Loader<'_> {
         for v in variables {
             let (ty, sensitive) = self.variable_decl(v);
             match call.body.get(&v.name) {
-                Some(e) => {
-                    match self.resolve(&e.value, &ty, scope) {
-                        Some(r) => {
-                            let actual = match &r.expr {
-                                Expr::Ref(_) => r.referenced.unwrap_or_else(|| ty.clone()),
-                                _ => ty.clone(),
-                            };
-                            out.insert(
-                                v.name.clone(),
-                                Binding {
-                                    expr: r.expr,
-                                    ty: actual,
-                                    sensitive: sensitive || r.sensitive,
-                                },
-                            );
-                        }
-                        None => ok = false,
+                Some(e) => match self.resolve(&e.value, &ty, scope) {
+                    Some(r) => {
+                        let actual = match &r.expr {
+                            Expr::Ref(_) => r.referenced.unwrap_or_else(|| ty.clone()),
+                            _ => ty.clone(),
+                        };
+                        out.insert(
+                            v.name.clone(),
+                            Binding {
+                                expr: r.expr,
+                                ty: actual,
+                                sensitive: sensitive || r.sensitive,
+                            },
+                        );
                     }
-                }
+                    None => ok = false,
+                },
                 None => match v.body.get("default") {
                     Some(d) => {
                         let value = literal_value(&d.value);
