@@ -5,6 +5,8 @@ mod artifacts;
 mod commands;
 mod diagnostics;
 mod fmt;
+#[cfg(test)]
+mod fuzzing;
 mod import;
 mod log;
 mod planfile;

@@ -30,6 +30,21 @@ value = "${var.api_key}"
 
 const SECRET: &str = "s3cr3t-Zq9-never-logged";
 
+/// An environment with no AWS credentials anywhere: none in variables, no profile files
+/// (`home` stands for the user's home), no instance metadata.
+fn without_credentials(home: &tempfile::TempDir) -> Vec<(&'static str, Option<String>)> {
+    let nowhere = home.path().join("none").display().to_string();
+    vec![
+        ("AWS_ACCESS_KEY_ID", None),
+        ("AWS_SECRET_ACCESS_KEY", None),
+        ("AWS_SESSION_TOKEN", None),
+        ("HOME", Some(home.path().display().to_string())),
+        ("AWS_CONFIG_FILE", Some(nowhere.clone())),
+        ("AWS_SHARED_CREDENTIALS_FILE", Some(nowhere)),
+        ("AWS_EC2_METADATA_DISABLED", Some("true".into())),
+    ]
+}
+
 fn applied() -> World {
     let w = World::files(&[("main.toml", STACK)]);
     let var = format!("api_key={SECRET}");
@@ -41,21 +56,8 @@ fn applied() -> World {
 fn a_plan_without_credentials_says_so_once() {
     let w = applied();
     let home = tempfile::tempdir().expect("home");
-    let nowhere = home.path().join("none");
-    let nowhere = nowhere.to_str().expect("path");
     let var = format!("api_key={SECRET}");
-    let run = w.cairn_env(
-        &["plan", "--var", &var],
-        &[
-            ("AWS_ACCESS_KEY_ID", None),
-            ("AWS_SECRET_ACCESS_KEY", None),
-            ("AWS_SESSION_TOKEN", None),
-            ("HOME", home.path().to_str()),
-            ("AWS_CONFIG_FILE", Some(nowhere)),
-            ("AWS_SHARED_CREDENTIALS_FILE", Some(nowhere)),
-            ("AWS_EC2_METADATA_DISABLED", Some("true")),
-        ],
-    );
+    let run = w.cairn_env(&["plan", "--var", &var], &without_credentials(&home));
     // One short error for four resources of four types, saying what to do.
     run.check_snapshot("plan_without_credentials", &w);
 }
@@ -64,8 +66,6 @@ fn a_plan_without_credentials_says_so_once() {
 fn an_apply_without_credentials_stops_at_the_first_failure() {
     let w = World::files(&[("main.toml", STACK)]);
     let home = tempfile::tempdir().expect("home");
-    let nowhere = home.path().join("none");
-    let nowhere = nowhere.to_str().expect("path");
     let var = format!("api_key={SECRET}");
     // A new stack: nothing to refresh, so the first call is a create.
     let run = w.cairn_env(
@@ -77,15 +77,7 @@ fn an_apply_without_credentials_stops_at_the_first_failure() {
             "--var",
             &var,
         ],
-        &[
-            ("AWS_ACCESS_KEY_ID", None),
-            ("AWS_SECRET_ACCESS_KEY", None),
-            ("AWS_SESSION_TOKEN", None),
-            ("HOME", home.path().to_str()),
-            ("AWS_CONFIG_FILE", Some(nowhere)),
-            ("AWS_SHARED_CREDENTIALS_FILE", Some(nowhere)),
-            ("AWS_EC2_METADATA_DISABLED", Some("true")),
-        ],
+        &without_credentials(&home),
     );
     // One operation tried and failed, the rest not started, the reason said once.
     let stderr_errors = run.stderr.matches("no AWS credentials were found").count();

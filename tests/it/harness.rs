@@ -180,7 +180,11 @@ impl World {
 
     /// [`World::cairn`] with the environment changed: each `(name, Some(value))` set, each
     /// `(name, None)` removed.
-    pub fn cairn_env(&self, args: &[&str], env: &[(&str, Option<&str>)]) -> Run {
+    pub fn cairn_env<V: AsRef<std::ffi::OsStr>>(
+        &self,
+        args: &[&str],
+        env: &[(&str, Option<V>)],
+    ) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
         cmd.arg("-C").arg(self.dir.path()).args(args);
         for (k, v) in self.aws_env(args) {
