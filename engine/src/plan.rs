@@ -998,6 +998,7 @@ mod block_tests {
             create_before_destroy: false,
             import_id: String::new(),
             cloudformation: String::new(),
+            found_by: Default::default(),
         }
     }
 

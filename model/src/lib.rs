@@ -18,5 +18,5 @@ pub use expr::{Expr, Part, Reference};
 pub use provider::{
     ApiError, ErrorKind, Observed, OpContext, OwnedResource, Provider, ProviderError, ReadRequest,
 };
-pub use schema::{AttrType, Attribute, Catalog, ResourceSchema, SchemaMeta};
+pub use schema::{AttrType, Attribute, Catalog, FoundBy, ResourceSchema, SchemaMeta};
 pub use value::{Path, PathSeg, Value};

@@ -71,6 +71,19 @@ pub struct Attribute {
     pub description: Option<String>,
 }
 
+/// How what an interrupted create made is found again (`Provider::find`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FoundBy {
+    /// By the ownership tags (`cairn:stack`, `cairn:address`, `cairn:token`) given at create.
+    #[default]
+    Tags,
+    /// By what the create's idempotency token made (a secret version's id).
+    Token,
+    /// By these attributes, which no two resources share: a unique name (`["name"]`) or a
+    /// natural key (`["subnet_id", "route_table_id"]`).
+    Key(&'static [&'static str]),
+}
+
 /// Extra facts about a resource type that are not in its structs.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SchemaMeta {
@@ -86,6 +99,8 @@ pub struct SchemaMeta {
     pub import_id: &'static str,
     /// The CloudFormation type adopted as this type (`AWS::EC2::VPC`); empty when none is.
     pub cloudformation: &'static str,
+    /// How an interrupted create of this type is found again.
+    pub found_by: FoundBy,
 }
 
 /// The schema of one resource type.
@@ -103,6 +118,8 @@ pub struct ResourceSchema {
     pub import_id: String,
     /// See [`SchemaMeta::cloudformation`].
     pub cloudformation: String,
+    /// See [`SchemaMeta::found_by`].
+    pub found_by: FoundBy,
 }
 
 /// All resource types a provider offers, by type name.
@@ -165,6 +182,7 @@ impl ResourceSchema {
             create_before_destroy: meta.create_before_destroy,
             import_id: meta.import_id.to_string(),
             cloudformation: meta.cloudformation.to_string(),
+            found_by: meta.found_by,
         }
     }
 

@@ -84,6 +84,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["bucket"]),
             cloudformation: "AWS::S3::Bucket",
             stateful: true,
             import_id: IMPORT_ID,

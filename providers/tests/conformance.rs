@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, Once};
 
-use cairn_model::Value;
+use cairn_model::{FoundBy, Value};
 use cairn_model::{Observed, OpContext, Provider, ReadRequest};
 use cairn_providers::{catalog, AwsProvider, AwsSettings};
 use cairn_testkit::Moto;
@@ -192,81 +192,91 @@ const SCENARIOS: &[&[&str]] = &[
 ];
 
 /// Whether the lookup of `rtype` goes by ownership tags (or the token create passed) rather
-/// than by a unique name or natural key.
+/// than by a unique name or natural key, as the type declares (`SchemaMeta::found_by`).
 fn found_by_tags(rtype: &str) -> bool {
-    matches!(
-        rtype,
-        "aws_vpc"
-            | "aws_subnet"
-            | "aws_internet_gateway"
-            | "aws_route_table"
-            | "aws_eip"
-            | "aws_nat_gateway"
-            | "aws_efs_file_system"
-            | "aws_efs_access_point"
-            | "aws_ecs_task_definition"
-            | "aws_kms_key"
-            | "aws_apigatewayv2_api"
-    )
+    catalog().get(rtype).expect(rtype).found_by == FoundBy::Tags
+}
+
+/// Another value of a key attribute, of the same form: an AWS id stays a well-formed id of
+/// the same kind, an ARN an ARN, a URL a URL, a route key a route key, a number a number.
+fn another(value: &Json) -> Json {
+    if let Some(n) = value.as_i64() {
+        return json!(n + 1000);
+    }
+    let s = value.as_str().unwrap_or_default();
+    let is_id = s.split_once('-').is_some_and(|(kind, hex)| {
+        kind.chars().all(|c| c.is_ascii_lowercase())
+            && hex.len() >= 8
+            && hex.chars().all(|c| c.is_ascii_hexdigit())
+    });
+    match s {
+        _ if is_id => json!(format!(
+            "{}-0000000000000000f",
+            s.split('-').next().unwrap_or("")
+        )),
+        _ if s.starts_with("https://") => json!("https://absent.example"),
+        _ if s.contains(' ') => json!("GET /absent"),
+        _ => json!(format!("{s}-absent")),
+    }
 }
 
 /// How each type's lookup tells resources apart, as a configuration and context for which a
 /// lookup must find nothing although what the test created exists: another address (and
-/// token) for types found by ownership tags, another name or natural key for the others.
+/// token) for types found by ownership tags or token, another value of the last attribute
+/// of the unique name or natural key the type declares for the others.
 fn elsewhere(rtype: &str, config: &Json, op: &OpContext) -> (Json, OpContext) {
     let mut config = config.clone();
     let mut op = op.clone();
-    let mut set = |key: &str, value: Json| config[key] = value;
-    match rtype {
-        _ if found_by_tags(rtype) => op = ctx(&format!("{}_other", op.address)),
-        // Found by the version id its create's token gave.
-        "aws_secretsmanager_secret_version" => op = ctx(&format!("{}_other", op.address)),
-        "aws_security_group"
-        | "aws_iam_role"
-        | "aws_iam_instance_profile"
-        | "aws_iam_policy"
-        | "aws_cloudwatch_log_group"
-        | "aws_ecs_cluster"
-        | "aws_ecs_service"
-        | "aws_lb"
-        | "aws_lb_target_group"
-        | "aws_db_subnet_group"
-        | "aws_dynamodb_table"
-        | "aws_sqs_queue"
-        | "aws_secretsmanager_secret" => set("name", json!("absent")),
-        "aws_ssm_parameter" => set("name", json!("/absent")),
-        "aws_kms_alias" => set("name", json!("alias/absent")),
-        "aws_s3_bucket" => set("bucket", json!("absent-bucket")),
-        "aws_db_instance" => set("identifier", json!("absent")),
-        "aws_route_table_association" => set("route_table_id", json!("rtb-0000000000000000f")),
-        "aws_security_group_rule" => {
-            set("from_port", json!(9999));
-            set("to_port", json!(9999));
+    match catalog().get(rtype).expect(rtype).found_by {
+        FoundBy::Tags | FoundBy::Token => op = ctx(&format!("{}_other", op.address)),
+        FoundBy::Key(attributes) => {
+            let last = attributes.last().expect("a key has attributes");
+            config[*last] = another(&config[*last]);
         }
-        "aws_iam_role_policy_attachment" => set(
-            "policy_arn",
-            json!("arn:aws:iam::aws:policy/ReadOnlyAccess"),
-        ),
-        "aws_efs_mount_target" => set("subnet_id", json!("subnet-0000000000000000f")),
-        "aws_lb_listener" => set("port", json!(8081)),
-        "aws_lb_listener_rule" => set("priority", json!(999)),
-        "aws_lambda_function" => set("function_name", json!("absent")),
-        "aws_lambda_permission" => set("statement_id", json!("absent")),
-        "aws_lambda_event_source_mapping" => set(
-            "event_source_arn",
-            json!("arn:aws:sqs:us-east-1:123456789012:absent"),
-        ),
-        "aws_ecr_repository" => set("name", json!("absent")),
-        "aws_cloudwatch_metric_alarm" => set("alarm_name", json!("absent")),
-        "aws_cloudwatch_dashboard" => set("dashboard_name", json!("absent")),
-        "aws_cloudwatch_event_rule" => set("name", json!("absent")),
-        "aws_cloudwatch_event_target" => set("target_id", json!("absent")),
-        "aws_apigatewayv2_stage" => set("name", json!("absent")),
-        "aws_apigatewayv2_integration" => set("integration_uri", json!("https://absent.example")),
-        "aws_apigatewayv2_route" => set("route_key", json!("GET /absent")),
-        other => panic!("{other}: no lookup check; add it here"),
     }
     (config, op)
+}
+
+/// The attributes a type declares as its unique name or natural key are its inputs.
+#[test]
+fn declared_keys_are_attributes() {
+    for schema in catalog().types.values() {
+        if let FoundBy::Key(attributes) = schema.found_by {
+            assert!(!attributes.is_empty(), "{}", schema.type_name);
+            for a in attributes {
+                assert!(schema.inputs.contains_key(*a), "{}.{a}", schema.type_name);
+            }
+        }
+    }
+}
+
+#[test]
+fn another_key_value_keeps_its_form() {
+    for (value, expected) in [
+        (
+            json!("rtb-0123456789abcdef0"),
+            json!("rtb-0000000000000000f"),
+        ),
+        (json!("subnet-0a1b2c3d"), json!("subnet-0000000000000000f")),
+        (
+            json!("alias/seren-credentials"),
+            json!("alias/seren-credentials-absent"),
+        ),
+        (json!("/app/api-key"), json!("/app/api-key-absent")),
+        (
+            json!("arn:aws:sqs:us-east-1:123456789012:q"),
+            json!("arn:aws:sqs:us-east-1:123456789012:q-absent"),
+        ),
+        (
+            json!("https://example.com/x"),
+            json!("https://absent.example"),
+        ),
+        (json!("GET /jobs"), json!("GET /absent")),
+        (json!("web-api"), json!("web-api-absent")),
+        (json!(8080), json!(9080)),
+    ] {
+        assert_eq!(another(&value), expected, "{value}");
+    }
 }
 
 /// The lookup after an interrupted create, right after `created` was created from `config`

@@ -26,6 +26,11 @@ pub fn text(schema: &ResourceSchema) -> String {
     for (name, attr) in &schema.outputs {
         let _ = writeln!(out, "  {name}  ({})", attr.ty.describe());
     }
+    let _ = writeln!(
+        out,
+        "\nAfter an interrupted create, found again {}.",
+        found_by(schema.found_by, "")
+    );
     if !schema.cloudformation.is_empty() {
         let _ = writeln!(
             out,
@@ -38,6 +43,33 @@ pub fn text(schema: &ResourceSchema) -> String {
         let _ = writeln!(out, "  {}", one_line(&schema.import_id));
     }
     out
+}
+
+/// How a type is found after an interrupted create, in words; attribute names between
+/// `quote`s.
+fn found_by(how: cairn_model::FoundBy, quote: &str) -> String {
+    use cairn_model::FoundBy;
+    match how {
+        FoundBy::Tags => "by the ownership tags its create gave it".into(),
+        FoundBy::Token => "by the idempotency token its create passed".into(),
+        FoundBy::Key(attributes) => {
+            let names: Vec<String> = attributes
+                .iter()
+                .map(|a| format!("{quote}{a}{quote}"))
+                .collect();
+            let list = match names.split_last() {
+                Some((last, [])) => last.clone(),
+                Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+                None => String::new(),
+            };
+            let what = if attributes.len() == 1 {
+                "unique name"
+            } else {
+                "natural key"
+            };
+            format!("by its {what}, {list}")
+        }
+    }
 }
 
 fn fields_text(out: &mut String, fields: &BTreeMap<String, Attribute>, depth: usize) {
@@ -140,6 +172,11 @@ pub fn markdown(catalog: &Catalog) -> String {
                 schema.cloudformation
             );
         }
+        let _ = writeln!(
+            out,
+            "\n**After an interrupted create**, found again {}.",
+            found_by(schema.found_by, "`")
+        );
     }
     out
 }

@@ -60,6 +60,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["api_id", "integration_uri"]),
             cloudformation: "AWS::ApiGatewayV2::Integration",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()

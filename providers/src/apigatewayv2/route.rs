@@ -55,6 +55,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["api_id", "route_key"]),
             cloudformation: "AWS::ApiGatewayV2::Route",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()

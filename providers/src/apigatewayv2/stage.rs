@@ -85,6 +85,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["api_id", "name"]),
             cloudformation: "AWS::ApiGatewayV2::Stage",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()

@@ -97,6 +97,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["alarm_name"]),
             cloudformation: "AWS::CloudWatch::Alarm",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()

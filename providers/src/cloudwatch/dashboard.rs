@@ -36,6 +36,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["dashboard_name"]),
             cloudformation: "AWS::CloudWatch::Dashboard",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()

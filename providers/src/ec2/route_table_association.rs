@@ -33,6 +33,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["subnet_id", "route_table_id"]),
             cloudformation: "AWS::EC2::SubnetRouteTableAssociation",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()

@@ -78,6 +78,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["vpc_id", "name"]),
             cloudformation: "AWS::EC2::SecurityGroup",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()

@@ -61,6 +61,15 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&[
+                "security_group_id",
+                "type",
+                "protocol",
+                "cidr_blocks",
+                "source_security_group_id",
+                "from_port",
+                "to_port",
+            ]),
             import_id: IMPORT_ID,
             ..SchemaMeta::default()
         },

@@ -88,6 +88,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["cluster", "name"]),
             cloudformation: "AWS::ECS::Service",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()

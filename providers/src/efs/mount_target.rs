@@ -44,6 +44,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["file_system_id", "subnet_id"]),
             cloudformation: "AWS::EFS::MountTarget",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()

@@ -70,6 +70,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["name"]),
             cloudformation: "AWS::ElasticLoadBalancingV2::LoadBalancer",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()

@@ -113,6 +113,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["load_balancer_arn", "port"]),
             cloudformation: "AWS::ElasticLoadBalancingV2::Listener",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()

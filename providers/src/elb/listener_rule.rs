@@ -60,6 +60,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["listener_arn", "priority"]),
             cloudformation: "AWS::ElasticLoadBalancingV2::ListenerRule",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()

@@ -93,6 +93,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["name"]),
             cloudformation: "AWS::ElasticLoadBalancingV2::TargetGroup",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()

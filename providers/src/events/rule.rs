@@ -58,6 +58,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["event_bus_name", "name"]),
             cloudformation: "AWS::Events::Rule",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()

@@ -54,6 +54,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["rule", "target_id"]),
             import_id: IMPORT_ID,
             ..SchemaMeta::default()
         },

@@ -34,6 +34,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["role", "policy_arn"]),
             import_id: IMPORT_ID,
             ..SchemaMeta::default()
         },

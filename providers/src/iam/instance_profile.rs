@@ -47,6 +47,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["name"]),
             cloudformation: "AWS::IAM::InstanceProfile",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()

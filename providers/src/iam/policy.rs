@@ -53,6 +53,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["name"]),
             cloudformation: "AWS::IAM::ManagedPolicy",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()

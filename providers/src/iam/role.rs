@@ -76,6 +76,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["name"]),
             cloudformation: "AWS::IAM::Role",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()

@@ -38,6 +38,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["name"]),
             cloudformation: "AWS::KMS::Alias",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()

@@ -74,6 +74,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["function_name", "event_source_arn"]),
             cloudformation: "AWS::Lambda::EventSourceMapping",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()

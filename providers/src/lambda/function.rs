@@ -180,6 +180,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["function_name"]),
             cloudformation: "AWS::Lambda::Function",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()

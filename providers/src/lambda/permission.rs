@@ -56,6 +56,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["function_name", "statement_id"]),
             cloudformation: "AWS::Lambda::Permission",
             import_id: IMPORT_ID,
             ..SchemaMeta::default()

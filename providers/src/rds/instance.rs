@@ -100,6 +100,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["identifier"]),
             cloudformation: "AWS::RDS::DBInstance",
             stateful: true,
             import_id: IMPORT_ID,

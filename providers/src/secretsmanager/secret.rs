@@ -49,6 +49,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Key(&["name"]),
             cloudformation: "AWS::SecretsManager::Secret",
             // Its values go with it (also those rotated or set outside cairn).
             stateful: true,

@@ -51,6 +51,7 @@ pub fn schema() -> ResourceSchema {
     ResourceSchema::derive::<Config, Outputs>(
         TYPE,
         SchemaMeta {
+            found_by: cairn_model::FoundBy::Token,
             import_id: IMPORT_ID,
             ..SchemaMeta::default()
         },
