@@ -973,6 +973,7 @@ mod block_tests {
             force_new: false,
             sensitive: false,
             identifying: false,
+            not_in_aws: false,
             default: None,
             description: None,
         }

@@ -6,7 +6,8 @@
 //! `#[schemars(extend("x-force-new" = true))]`, `extend("x-sensitive" = true)`,
 //! `extend("x-set" = true)` (order-insensitive list), `extend("x-document" = true)` (a JSON
 //! document written as a table or a string) and `extend("x-identifying" = true)` (AWS echoes
-//! the value into the resource's id, ARN or name, so it can never be secret). [`ResourceSchema::derive`] turns the two structs
+//! the value into the resource's id, ARN or name, so it can never be secret) and
+//! `extend("x-not-in-aws" = true)` (cairn's own setting, which AWS does not keep). [`ResourceSchema::derive`] turns the two structs
 //! into the schema used for validation, `cairn schema`, normalisation and diffing.
 
 use std::collections::BTreeMap;
@@ -66,6 +67,10 @@ pub struct Attribute {
     /// AWS echoes the value into what it answers in clear — the resource's id, ARN or name
     /// (`x-identifying`): a sensitive value may not flow into it.
     pub identifying: bool,
+    /// cairn's own setting, which AWS does not keep (`x-not-in-aws`: how to delete, where
+    /// the code comes from, a password AWS never returns): a read or an import cannot know
+    /// it, so the configuration's value stands.
+    pub not_in_aws: bool,
     /// The value used when the configuration leaves the attribute out; `None` leaves it to AWS.
     pub default: Option<Value>,
     pub description: Option<String>,
@@ -374,6 +379,7 @@ fn convert(schema: &Json, ctx: &str) -> AttrType {
                             force_new: ext_bool(p, "x-force-new"),
                             sensitive: ext_bool(p, "x-sensitive"),
                             identifying: ext_bool(p, "x-identifying"),
+                            not_in_aws: ext_bool(p, "x-not-in-aws"),
                             default: p
                                 .get("default")
                                 .filter(|d| !d.is_null())

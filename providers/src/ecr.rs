@@ -45,6 +45,7 @@ pub struct Config {
     /// Delete the repository with the images in it; else a repository with images cannot be
     /// deleted. Kept by cairn: ECR does not know it.
     #[serde(default)]
+    #[schemars(extend("x-not-in-aws" = true))]
     pub force_delete: bool,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,

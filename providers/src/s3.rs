@@ -29,6 +29,7 @@ pub struct Config {
     /// Delete every object (and version) when the bucket is deleted; else a non-empty
     /// bucket cannot be deleted.
     #[serde(default)]
+    #[schemars(extend("x-not-in-aws" = true))]
     pub force_destroy: bool,
     /// Keep every version of every object.
     #[serde(default)]

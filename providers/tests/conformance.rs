@@ -398,25 +398,16 @@ fn import_ids(rtype: &str, o: &Observed) -> Vec<String> {
     }
 }
 
-/// Attributes of cairn's own that AWS does not keep: an import cannot know them and shows
-/// them as not set.
-const NOT_IN_AWS: &[(&str, &str)] = &[
-    ("aws_lambda_function", "source"),
-    ("aws_ecr_repository", "force_delete"),
-    ("aws_s3_bucket", "force_destroy"),
-    ("aws_db_instance", "skip_final_snapshot"),
-    ("aws_db_instance", "password"),
-    ("aws_kms_key", "deletion_window_in_days"),
-    ("aws_secretsmanager_secret", "recovery_window_in_days"),
-];
-
 /// What an import of `created` reads: `created`, with the attributes AWS does not keep as
 /// not set.
 fn as_imported(rtype: &str, created: &Observed) -> Observed {
     let mut o = created.clone();
     if let Some(inputs) = o.inputs.as_object_mut() {
-        for (_, attr) in NOT_IN_AWS.iter().filter(|(t, _)| *t == rtype) {
-            inputs.remove(*attr);
+        // Attributes of cairn's own that AWS does not keep (`x-not-in-aws`): an import
+        // cannot know them and shows them as not set.
+        let schema = catalog().get(rtype).cloned().expect(rtype);
+        for (name, _) in schema.inputs.iter().filter(|(_, a)| a.not_in_aws) {
+            inputs.remove(name);
         }
     }
     o.inputs = normalized(rtype, &o.inputs);

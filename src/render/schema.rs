@@ -87,6 +87,12 @@ fn fields_text(out: &mut String, fields: &BTreeMap<String, Attribute>, depth: us
         if a.sensitive {
             notes.push("sensitive".into());
         }
+        if a.identifying {
+            notes.push("in the id AWS answers with: never secret".into());
+        }
+        if a.not_in_aws {
+            notes.push("cairn's own: AWS does not keep it".into());
+        }
         let star = if a.force_new { "*" } else { "" };
         let _ = writeln!(out, "{pad}{name}{star}  ({})", notes.join(", "));
         if let Some(d) = &a.description {
@@ -188,6 +194,14 @@ fn fields_markdown(out: &mut String, fields: &BTreeMap<String, Attribute>, prefi
         let mut description = a.description.as_deref().map(one_line).unwrap_or_default();
         if a.sensitive {
             description = format!("(sensitive) {description}");
+        }
+        if a.identifying {
+            description = format!(
+                "{description} AWS puts it in the resource's id, ARN or name: never a secret."
+            );
+        }
+        if a.not_in_aws {
+            description = format!("{description} cairn's own setting: AWS does not keep it, so an import or a read cannot know it.");
         }
         let _ = writeln!(
             out,

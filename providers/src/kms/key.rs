@@ -90,6 +90,7 @@ pub struct Config {
     /// Days (7 to 30) between a delete and the key's end: a delete schedules it, and the
     /// key reads as gone from then on.
     #[serde(default = "thirty")]
+    #[schemars(extend("x-not-in-aws" = true))]
     pub deletion_window_in_days: i32,
     /// The key policy. When not set, AWS's default policy (the account may use the key
     /// through IAM) applies and is not reported as drift.

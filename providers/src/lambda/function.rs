@@ -86,6 +86,7 @@ pub struct Config {
     /// files give the same zip); a `.zip` file is taken as it is. Kept by cairn: Lambda does
     /// not know paths.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-not-in-aws" = true))]
     pub source: Option<String>,
     /// The base64 SHA-256 of the zip (Lambda's `CodeSha256`). cairn computes it from `source`
     /// before planning: a change of code shows as a change of this attribute.

@@ -57,7 +57,7 @@ pub struct Config {
     pub manage_master_user_password: Option<bool>,
     /// The master password (when RDS does not manage it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("x-sensitive" = true))]
+    #[schemars(extend("x-sensitive" = true, "x-not-in-aws" = true))]
     pub password: Option<String>,
     /// The database created with the instance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -70,6 +70,7 @@ pub struct Config {
     pub backup_retention_period: Option<i32>,
     /// Delete without a final snapshot (else one named `<identifier>-final` is taken).
     #[serde(default)]
+    #[schemars(extend("x-not-in-aws" = true))]
     pub skip_final_snapshot: bool,
     #[serde(default)]
     pub deletion_protection: bool,

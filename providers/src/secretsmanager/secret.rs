@@ -33,6 +33,7 @@ pub struct Config {
     /// Days (7 to 30) a deleted secret can still be restored, during which its name stays
     /// taken; 0 deletes it at once, without recovery.
     #[serde(default = "thirty")]
+    #[schemars(extend("x-not-in-aws" = true))]
     pub recovery_window_in_days: i32,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
