@@ -804,18 +804,31 @@ pub async fn update(
     let old: Config = parse(TYPE, &prior.inputs)?;
     let new: Config = parse(TYPE, config)?;
     let name = &new.name;
-    let mode = new.billing_mode;
-    let kept: Vec<&Index> = new
-        .global_secondary_index
-        .iter()
-        .filter(|n| {
-            old.global_secondary_index
-                .iter()
-                .any(|o| shape(o) == shape(n))
-        })
-        .collect();
-    // Indexes gone or redefined go first, one per call (a table that becomes
-    // provisioned needs capacity for every index it keeps, and only for those).
+    drop_indexes(aws, &old, &new, ctx).await?;
+    change_billing(aws, &old, &new, ctx).await?;
+    change_indexes(aws, &old, &new, ctx).await?;
+    change_stream(aws, &old, &new, ctx).await?;
+    change_settings(aws, &old, &new, ctx).await?;
+    let arn = prior
+        .outputs
+        .get("arn")
+        .and_then(|a| a.as_str())
+        .unwrap_or_default();
+    change_tags(aws, arn, &old, &new).await?;
+    read_one(aws, name, config)
+        .await?
+        .ok_or_else(|| ProviderError::Api(format!("DynamoDB table {name} no longer exists")))
+}
+
+/// Indexes gone or redefined go first, one per call (a table that becomes provisioned needs
+/// capacity for every index it keeps, and only for those).
+async fn drop_indexes(
+    aws: &Aws,
+    old: &Config,
+    new: &Config,
+    ctx: &OpContext,
+) -> Result<(), ProviderError> {
+    let name = &new.name;
     for o in &old.global_secondary_index {
         if new
             .global_secondary_index
@@ -837,8 +850,32 @@ pub async fn update(
         })
         .await?;
     }
-    // Billing mode and table capacity; indexes that stay get their capacity in the same
-    // call (AWS needs it when the table becomes provisioned).
+    Ok(())
+}
+
+/// The indexes of `new` that `old` has in the same shape.
+fn kept_indexes<'a>(old: &Config, new: &'a Config) -> Vec<&'a Index> {
+    new.global_secondary_index
+        .iter()
+        .filter(|n| {
+            old.global_secondary_index
+                .iter()
+                .any(|o| shape(o) == shape(n))
+        })
+        .collect()
+}
+
+/// Billing mode and table capacity; indexes that stay get their capacity in the same call
+/// (AWS needs it when the table becomes provisioned).
+async fn change_billing(
+    aws: &Aws,
+    old: &Config,
+    new: &Config,
+    ctx: &OpContext,
+) -> Result<(), ProviderError> {
+    let name = &new.name;
+    let mode = new.billing_mode;
+    let kept = kept_indexes(old, new);
     if old.billing_mode != mode
         || (mode == BillingMode::Provisioned
             && (old.read_capacity, old.write_capacity) != (new.read_capacity, new.write_capacity))
@@ -870,7 +907,19 @@ pub async fn update(
         })
         .await?;
     }
-    let definitions = attribute_definitions(&new)?;
+    Ok(())
+}
+
+/// Kept indexes whose capacity changed, and new or redefined indexes, one per call.
+async fn change_indexes(
+    aws: &Aws,
+    old: &Config,
+    new: &Config,
+    ctx: &OpContext,
+) -> Result<(), ProviderError> {
+    let name = &new.name;
+    let mode = new.billing_mode;
+    let definitions = attribute_definitions(new)?;
     for n in &new.global_secondary_index {
         let what = format!("global_secondary_index {}", n.name);
         if old
@@ -923,6 +972,17 @@ pub async fn update(
         })
         .await?;
     }
+    Ok(())
+}
+
+/// The stream: a new view type needs the stream off first.
+async fn change_stream(
+    aws: &Aws,
+    old: &Config,
+    new: &Config,
+    ctx: &OpContext,
+) -> Result<(), ProviderError> {
+    let name = &new.name;
     if (old.stream_enabled, old.stream_view_type) != (new.stream_enabled, new.stream_view_type) {
         // A new view type needs the stream off first.
         if old.stream_enabled && new.stream_enabled {
@@ -935,12 +995,23 @@ pub async fn update(
             })
             .await?;
         }
-        let spec = stream_spec(&new)?;
+        let spec = stream_spec(new)?;
         update_table(aws, name, "stream", ctx, |b| {
             b.stream_specification(spec.clone())
         })
         .await?;
     }
+    Ok(())
+}
+
+/// Deletion protection, encryption, time to live and point-in-time recovery.
+async fn change_settings(
+    aws: &Aws,
+    old: &Config,
+    new: &Config,
+    ctx: &OpContext,
+) -> Result<(), ProviderError> {
+    let name = &new.name;
     if old.deletion_protection_enabled != new.deletion_protection_enabled {
         let on = new.deletion_protection_enabled;
         update_table(aws, name, "deletion protection", ctx, |b| {
@@ -969,11 +1040,17 @@ pub async fn update(
             set_recovery(aws, name, p.enabled).await?;
         }
     }
-    let arn = prior
-        .outputs
-        .get("arn")
-        .and_then(|a| a.as_str())
-        .unwrap_or_default();
+    Ok(())
+}
+
+/// Tags removed, then tags added or changed.
+async fn change_tags(
+    aws: &Aws,
+    arn: &str,
+    old: &Config,
+    new: &Config,
+) -> Result<(), ProviderError> {
+    let name = &new.name;
     let (removed, set) = tag_changes(&old.tags, &new.tags);
     if !removed.is_empty() {
         aws.dynamodb
@@ -993,9 +1070,7 @@ pub async fn update(
             .await
             .map_err(|e| api("TagResource", name, e.into_service_error()))?;
     }
-    read_one(aws, name, config)
-        .await?
-        .ok_or_else(|| ProviderError::Api(format!("DynamoDB table {name} no longer exists")))
+    Ok(())
 }
 
 /// Refuses while deletion protection is on; waits until the table is gone.
