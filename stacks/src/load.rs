@@ -177,6 +177,13 @@ struct Loader<'c> {
     in_module: bool,
 }
 
+/// A `[variable.NAME]` as declared.
+struct DeclaredVariable {
+    ty: AttrType,
+    sensitive: bool,
+    default: Option<Node>,
+}
+
 /// A value resolved by [`Loader::resolve`].
 struct Resolved {
     expr: Expr,
@@ -570,157 +577,17 @@ impl Loader<'_> {
         }
     }
 
+    /// Every declared variable with a value: given (var files, then `--var`, later wins) or
+    /// its default, checked against its type; with the type, for references.
     fn variables(
         &mut self,
         decls: &[NamedDecl],
         inputs: &VarInputs,
         command_line: usize,
     ) -> BTreeMap<String, (VariableValue, AttrType)> {
-        struct Declared {
-            ty: AttrType,
-            sensitive: bool,
-            default: Option<Node>,
-        }
-        let mut declared: BTreeMap<String, Declared> = BTreeMap::new();
-        for d in decls {
-            self.only_keys(
-                &d.body,
-                &["type", "default", "sensitive", "description"],
-                "a variable",
-            );
-            let ty = match d.body.get("type") {
-                None => AttrType::Any,
-                Some(e) => match e.value.as_str().and_then(types::variable_type) {
-                    Some(t) => t,
-                    None => {
-                        let got = e.value.as_str().unwrap_or_default();
-                        let help = suggestion(got, types::VARIABLE_TYPES);
-                        self.error(
-                            d.file,
-                            &e.value.span,
-                            "invalid variable type",
-                            format!("one of {}", types::VARIABLE_TYPES.join(", ")),
-                            help,
-                        );
-                        AttrType::Any
-                    }
-                },
-            };
-            let sensitive = self.bool_key(&d.body, "sensitive").unwrap_or(false);
-            let default = d.body.get("default").map(|e| e.value.clone());
-            declared.insert(
-                d.name.clone(),
-                Declared {
-                    ty,
-                    sensitive,
-                    default,
-                },
-            );
-        }
-        let names: Vec<String> = declared.keys().cloned().collect();
-        self.declared_vars = names.clone();
-        let unknown_var = |l: &mut Self, file: usize, span: &Range<usize>, name: &str| {
-            let help = suggestion(name, names.iter().map(String::as_str));
-            l.error(
-                file,
-                span,
-                format!("no variable named `{name}` is declared"),
-                "unknown variable",
-                help.or_else(|| Some(format!("declare it with [variable.{name}]"))),
-            );
-        };
-
-        // Values from files, then from --var (later wins).
-        let mut given: BTreeMap<String, Node> = BTreeMap::new();
-        // Variables given a value that was rejected: not also reported as missing.
-        let mut rejected: Vec<String> = Vec::new();
-        for (i, path) in inputs.files.iter().enumerate() {
-            let line = inputs.assignments.len() + i;
-            let text = match std::fs::read_to_string(path) {
-                Ok(t) => t,
-                Err(e) => {
-                    let span = self.command_line_span(command_line, line);
-                    self.error(
-                        command_line,
-                        &span,
-                        format!("cannot read variable file {}: {e}", path.display()),
-                        "this file",
-                        None,
-                    );
-                    continue;
-                }
-            };
-            let file = self.add_file(display_path(path), text);
-            let root = match syntax::parse_file(file, &self.files[file].1) {
-                Ok(r) => r,
-                Err(e) => {
-                    self.error(file, &e.span, "invalid TOML", e.message, None);
-                    continue;
-                }
-            };
-            for e in root.entries().unwrap_or_default() {
-                if declared.contains_key(&e.key) {
-                    given.insert(e.key.clone(), e.value.clone());
-                } else {
-                    unknown_var(self, file, &e.key_span, &e.key);
-                }
-            }
-        }
-        for (i, a) in inputs.assignments.iter().enumerate() {
-            let span = self.command_line_span(command_line, i);
-            let Some((name, raw)) = a.split_once('=') else {
-                self.error(command_line, &span, "a --var is NAME=VALUE", "no `=`", None);
-                continue;
-            };
-            let name = name.trim();
-            let Some(d) = declared.get(name) else {
-                unknown_var(self, command_line, &span, name);
-                continue;
-            };
-            let kind = match &d.ty {
-                AttrType::String => Ok(NodeKind::Str(raw.to_string())),
-                AttrType::Number => raw
-                    .trim()
-                    .parse::<i64>()
-                    .map(NodeKind::Int)
-                    .or_else(|_| raw.trim().parse::<f64>().map(NodeKind::Float))
-                    .map_err(|_| format!("`{raw}` is not a number")),
-                AttrType::Bool => raw
-                    .trim()
-                    .parse::<bool>()
-                    .map(NodeKind::Bool)
-                    .map_err(|_| format!("`{raw}` is not true or false")),
-                AttrType::List(_) | AttrType::Map(_) => syntax::parse_value(raw)
-                    .map(|n| n.kind)
-                    .map_err(|e| format!("not a TOML {}: {e}", article(&d.ty))),
-                _ => Ok(syntax::parse_value(raw)
-                    .map(|n| n.kind)
-                    .unwrap_or_else(|_| NodeKind::Str(raw.to_string()))),
-            };
-            match kind {
-                Ok(kind) => {
-                    given.insert(
-                        name.to_string(),
-                        Node {
-                            file: command_line,
-                            span: span.clone(),
-                            kind,
-                        },
-                    );
-                }
-                Err(message) => {
-                    rejected.push(name.to_string());
-                    self.error(
-                        command_line,
-                        &span,
-                        format!("invalid value for variable `{name}`"),
-                        message,
-                        None,
-                    )
-                }
-            }
-        }
-
+        let declared = self.declared_variables(decls);
+        self.declared_vars = declared.keys().cloned().collect();
+        let (given, rejected) = self.given_values(&declared, inputs, command_line);
         let mut out = BTreeMap::new();
         for d in decls {
             let Some(decl) = declared.get(&d.name) else {
@@ -774,6 +641,161 @@ impl Loader<'_> {
             );
         }
         out
+    }
+
+    /// Each `[variable.NAME]`: its type, sensitivity and default.
+    fn declared_variables(&mut self, decls: &[NamedDecl]) -> BTreeMap<String, DeclaredVariable> {
+        let mut declared: BTreeMap<String, DeclaredVariable> = BTreeMap::new();
+        for d in decls {
+            self.only_keys(
+                &d.body,
+                &["type", "default", "sensitive", "description"],
+                "a variable",
+            );
+            let ty = match d.body.get("type") {
+                None => AttrType::Any,
+                Some(e) => match e.value.as_str().and_then(types::variable_type) {
+                    Some(t) => t,
+                    None => {
+                        let got = e.value.as_str().unwrap_or_default();
+                        let help = suggestion(got, types::VARIABLE_TYPES);
+                        self.error(
+                            d.file,
+                            &e.value.span,
+                            "invalid variable type",
+                            format!("one of {}", types::VARIABLE_TYPES.join(", ")),
+                            help,
+                        );
+                        AttrType::Any
+                    }
+                },
+            };
+            let sensitive = self.bool_key(&d.body, "sensitive").unwrap_or(false);
+            let default = d.body.get("default").map(|e| e.value.clone());
+            declared.insert(
+                d.name.clone(),
+                DeclaredVariable {
+                    ty,
+                    sensitive,
+                    default,
+                },
+            );
+        }
+        declared
+    }
+
+    /// Values from var files, then from `--var` (later wins), as nodes located where they
+    /// were written; and the variables given a value that was rejected (not also reported
+    /// as missing).
+    fn given_values(
+        &mut self,
+        declared: &BTreeMap<String, DeclaredVariable>,
+        inputs: &VarInputs,
+        command_line: usize,
+    ) -> (BTreeMap<String, Node>, Vec<String>) {
+        let mut given: BTreeMap<String, Node> = BTreeMap::new();
+        // Variables given a value that was rejected: not also reported as missing.
+        let mut rejected: Vec<String> = Vec::new();
+        for (i, path) in inputs.files.iter().enumerate() {
+            let line = inputs.assignments.len() + i;
+            let text = match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => {
+                    let span = self.command_line_span(command_line, line);
+                    self.error(
+                        command_line,
+                        &span,
+                        format!("cannot read variable file {}: {e}", path.display()),
+                        "this file",
+                        None,
+                    );
+                    continue;
+                }
+            };
+            let file = self.add_file(display_path(path), text);
+            let root = match syntax::parse_file(file, &self.files[file].1) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.error(file, &e.span, "invalid TOML", e.message, None);
+                    continue;
+                }
+            };
+            for e in root.entries().unwrap_or_default() {
+                if declared.contains_key(&e.key) {
+                    given.insert(e.key.clone(), e.value.clone());
+                } else {
+                    self.unknown_variable(file, &e.key_span, &e.key);
+                }
+            }
+        }
+        for (i, a) in inputs.assignments.iter().enumerate() {
+            let span = self.command_line_span(command_line, i);
+            let Some((name, raw)) = a.split_once('=') else {
+                self.error(command_line, &span, "a --var is NAME=VALUE", "no `=`", None);
+                continue;
+            };
+            let name = name.trim();
+            let Some(d) = declared.get(name) else {
+                self.unknown_variable(command_line, &span, name);
+                continue;
+            };
+            let kind = match &d.ty {
+                AttrType::String => Ok(NodeKind::Str(raw.to_string())),
+                AttrType::Number => raw
+                    .trim()
+                    .parse::<i64>()
+                    .map(NodeKind::Int)
+                    .or_else(|_| raw.trim().parse::<f64>().map(NodeKind::Float))
+                    .map_err(|_| format!("`{raw}` is not a number")),
+                AttrType::Bool => raw
+                    .trim()
+                    .parse::<bool>()
+                    .map(NodeKind::Bool)
+                    .map_err(|_| format!("`{raw}` is not true or false")),
+                AttrType::List(_) | AttrType::Map(_) => syntax::parse_value(raw)
+                    .map(|n| n.kind)
+                    .map_err(|e| format!("not a TOML {}: {e}", article(&d.ty))),
+                _ => Ok(syntax::parse_value(raw)
+                    .map(|n| n.kind)
+                    .unwrap_or_else(|_| NodeKind::Str(raw.to_string()))),
+            };
+            match kind {
+                Ok(kind) => {
+                    given.insert(
+                        name.to_string(),
+                        Node {
+                            file: command_line,
+                            span: span.clone(),
+                            kind,
+                        },
+                    );
+                }
+                Err(message) => {
+                    rejected.push(name.to_string());
+                    self.error(
+                        command_line,
+                        &span,
+                        format!("invalid value for variable `{name}`"),
+                        message,
+                        None,
+                    )
+                }
+            }
+        }
+
+        (given, rejected)
+    }
+
+    /// A value given for a variable nobody declared.
+    fn unknown_variable(&mut self, file: usize, span: &Range<usize>, name: &str) {
+        let help = suggestion(name, self.declared_vars.iter().map(String::as_str));
+        self.error(
+            file,
+            span,
+            format!("no variable named `{name}` is declared"),
+            "unknown variable",
+            help.or_else(|| Some(format!("declare it with [variable.{name}]"))),
+        );
     }
 
     fn bool_key(&mut self, table: &Node, key: &str) -> Option<bool> {
