@@ -177,6 +177,26 @@ struct Loader<'c> {
     in_module: bool,
 }
 
+/// Where a reference is written and its steps (`var`, `name`, `[0]`, ...), for the
+/// functions that resolve each kind.
+struct RefAt<'t> {
+    file: usize,
+    /// Of the reference inside its string.
+    span: Range<usize>,
+    text: &'t str,
+    steps: Vec<Step>,
+}
+
+impl RefAt<'_> {
+    /// The `i`th step, when it is a name.
+    fn name(&self, i: usize) -> Option<&str> {
+        match self.steps.get(i) {
+            Some(Step::Name(n)) => Some(n.as_str()),
+            _ => None,
+        }
+    }
+}
+
 /// A `[variable.NAME]` as declared.
 struct DeclaredVariable {
     ty: AttrType,
@@ -1610,204 +1630,49 @@ impl Loader<'_> {
             }
         };
         let steps = self.resolve_steps(node, steps, range, scope)?;
-        let name_at = |i: usize| match steps.get(i) {
-            Some(Step::Name(n)) => Some(n.as_str()),
-            _ => None,
+        let at = RefAt {
+            file,
+            span,
+            text,
+            steps,
         };
-        let Some(root) = name_at(0) else {
+        let Some(root) = at.name(0) else {
             self.error(
                 file,
-                &span,
+                &at.span,
                 "invalid reference",
                 "expected a name first",
                 None,
             );
             return None;
         };
-        // The value of a binding (variable, local, module output, each.value) below `path`.
-        let bound = |l: &mut Self, b: &Binding, rest: &[Step]| -> Option<(Expr, AttrType)> {
-            if b.sensitive {
-                l.tainted = true;
-            }
-            if rest.iter().any(|s| matches!(s, Step::Splat)) {
-                l.error(
-                    file,
-                    &span,
-                    "`[*]` applies to a resource with `for_each`",
-                    "here",
-                    None,
-                );
-                return None;
-            }
-            let path: Vec<PathSeg> = rest.iter().filter_map(expand::path_seg).collect();
-            let Some(value) = descend(&b.expr, &path) else {
-                l.error(
-                    file,
-                    &span,
-                    format!("`{text}` does not exist in the value"),
-                    "no such element",
-                    None,
-                );
-                return None;
-            };
-            let ty = if path.is_empty() {
-                b.ty.clone()
-            } else {
-                AttrType::Any
-            };
-            Some((value, ty))
-        };
         match root {
-            "var" => {
-                let Some(name) = name_at(1) else {
-                    self.error(file, &span, "expected `var.<name>`", "here", None);
-                    return None;
-                };
-                let Some(b) = scope.variables.get(name) else {
-                    if self.declared_vars.iter().any(|d| d == name) {
-                        // Declared without a value: reported at the declaration.
-                        return None;
-                    }
-                    let declared = self.declared_vars.clone();
-                    let help = suggestion(name, declared.iter().map(String::as_str));
-                    self.error(
-                        file,
-                        &span,
-                        format!("no variable named `{name}` is declared"),
-                        "unknown variable",
-                        help.or_else(|| Some(format!("declare it with [variable.{name}]"))),
-                    );
-                    return None;
-                };
-                bound(self, b, &steps[2..])
-            }
-            "local" => {
-                let Some(name) = name_at(1) else {
-                    self.error(file, &span, "expected `local.<name>`", "here", None);
-                    return None;
-                };
-                let Some(b) = scope.locals.get(name) else {
-                    if scope.declared_locals.iter().any(|d| d == name) {
-                        // Failed where it is declared, or part of a reported cycle.
-                        return None;
-                    }
-                    let help = suggestion(name, scope.declared_locals.iter().map(String::as_str));
-                    self.error(
-                        file,
-                        &span,
-                        format!("no local named `{name}` is declared"),
-                        "unknown local",
-                        help.or_else(|| Some(format!("declare it in [locals]: {name} = ..."))),
-                    );
-                    return None;
-                };
-                bound(self, b, &steps[2..])
-            }
-            "each" => {
-                let Some((key, value)) = scope.each else {
-                    self.error(
-                        file,
-                        &span,
-                        "`each` is only available in a resource with `for_each`",
-                        "no for_each here",
-                        None,
-                    );
-                    return None;
-                };
-                match name_at(1) {
-                    Some("key") if steps.len() == 2 => {
-                        Some((Expr::Value(Value::string(key)), AttrType::String))
-                    }
-                    Some("value") => {
-                        let b = Binding {
-                            expr: value.clone(),
-                            ty: AttrType::Any,
-                            sensitive: false,
-                        };
-                        bound(self, &b, &steps[2..])
-                    }
-                    _ => {
-                        self.error(
-                            file,
-                            &span,
-                            "`each` has `each.key` and `each.value`",
-                            "here",
-                            None,
-                        );
-                        None
-                    }
-                }
-            }
-            "module" => {
-                let (Some(name), Some(output)) = (name_at(1), name_at(2)) else {
-                    self.error(
-                        file,
-                        &span,
-                        "expected `module.<name>.<output>`",
-                        "here",
-                        None,
-                    );
-                    return None;
-                };
-                if !scope.keys_known {
-                    // Module outputs are not known while `for_each` keys are worked out.
-                    let placeholder = Address::new("module", name);
-                    return Some((
-                        Expr::Ref(cairn_model::Reference {
-                            address: placeholder,
-                            path: Vec::new(),
-                        }),
-                        AttrType::Any,
-                    ));
-                }
-                let Some(view) = scope.modules.get(name) else {
-                    let names: Vec<&str> = scope.modules.keys().map(String::as_str).collect();
-                    let help = suggestion(name, names.iter().copied());
-                    self.error(
-                        file,
-                        &span,
-                        format!("no module named `{name}` is called here"),
-                        "unknown module",
-                        help.or_else(|| Some(format!("call it with [module.{name}]"))),
-                    );
-                    return None;
-                };
-                if view.failed {
-                    return None;
-                }
-                let Some(b) = view.outputs.get(output) else {
-                    let names: Vec<&str> = view.outputs.keys().map(String::as_str).collect();
-                    let help = suggestion(output, names.iter().copied()).or_else(|| {
-                        Some(format!("module `{name}` has outputs: {}", names.join(", ")))
-                    });
-                    self.error(
-                        file,
-                        &span,
-                        format!("module `{name}` has no output `{output}`"),
-                        "unknown output",
-                        help,
-                    );
-                    return None;
-                };
-                let b = b.clone();
-                bound(self, &b, &steps[3..])
-            }
+            "var" => self.var_reference(&at, scope),
+            "local" => self.local_reference(&at, scope),
+            "each" => self.each_reference(&at, scope),
+            "module" => self.module_reference(&at, scope),
             "stack" => {
-                if name_at(1) == Some("name") && steps.len() == 2 {
+                if at.name(1) == Some("name") && at.steps.len() == 2 {
                     Some((
                         Expr::Value(Value::string(scope.stack_name)),
                         AttrType::String,
                     ))
                 } else {
-                    self.error(file, &span, "`stack` has only `stack.name`", "here", None);
+                    self.error(
+                        file,
+                        &at.span,
+                        "`stack` has only `stack.name`",
+                        "here",
+                        None,
+                    );
                     None
                 }
             }
-            "self" => self.self_reference(node, &span, &steps, scope),
+            "self" => self.self_reference(node, &at.span, &at.steps, scope),
             "count" | "data" | "path" => {
                 self.error(
                     file,
-                    &span,
+                    &at.span,
                     format!("`{root}.` references are not supported by this version of cairn"),
                     "not supported yet",
                     Some("repeat resources with `for_each`".into()),
@@ -1815,10 +1680,10 @@ impl Loader<'_> {
                 None
             }
             rtype => {
-                let Some(name) = name_at(1) else {
+                let Some(name) = at.name(1) else {
                     self.error(
                         file,
-                        &span,
+                        &at.span,
                         format!("`{text}` is not a reference"),
                         "expected `<type>.<name>.<attribute>`",
                         Some("references are `var.<name>`, `local.<name>`, `each.key`, `each.value`, `module.<name>.<output>`, `stack.name`, `self.<attribute>` or `<type>.<name>.<attribute>`".into()),
@@ -1831,9 +1696,176 @@ impl Loader<'_> {
                     name: name.to_string(),
                     key: None,
                 };
-                self.resource_reference(node, &span, text, bare, &steps[2..], scope)
+                self.resource_reference(node, &at.span, text, bare, &at.steps[2..], scope)
             }
         }
+    }
+
+    /// The value of a binding (variable, local, module output, each.value) below `rest`.
+    fn bound(&mut self, at: &RefAt<'_>, b: &Binding, rest: &[Step]) -> Option<(Expr, AttrType)> {
+        if b.sensitive {
+            self.tainted = true;
+        }
+        if rest.iter().any(|s| matches!(s, Step::Splat)) {
+            self.error(
+                at.file,
+                &at.span,
+                "`[*]` applies to a resource with `for_each`",
+                "here",
+                None,
+            );
+            return None;
+        }
+        let path: Vec<PathSeg> = rest.iter().filter_map(expand::path_seg).collect();
+        let Some(value) = descend(&b.expr, &path) else {
+            self.error(
+                at.file,
+                &at.span,
+                format!("`{}` does not exist in the value", at.text),
+                "no such element",
+                None,
+            );
+            return None;
+        };
+        let ty = if path.is_empty() {
+            b.ty.clone()
+        } else {
+            AttrType::Any
+        };
+        Some((value, ty))
+    }
+
+    /// `var.<name>...`
+    fn var_reference(&mut self, at: &RefAt<'_>, scope: &Scope<'_>) -> Option<(Expr, AttrType)> {
+        let Some(name) = at.name(1) else {
+            self.error(at.file, &at.span, "expected `var.<name>`", "here", None);
+            return None;
+        };
+        let Some(b) = scope.variables.get(name) else {
+            if self.declared_vars.iter().any(|d| d == name) {
+                // Declared without a value: reported at the declaration.
+                return None;
+            }
+            self.unknown_variable(at.file, &at.span, name);
+            return None;
+        };
+        self.bound(at, b, &at.steps[2..])
+    }
+
+    /// `local.<name>...`
+    fn local_reference(&mut self, at: &RefAt<'_>, scope: &Scope<'_>) -> Option<(Expr, AttrType)> {
+        let Some(name) = at.name(1) else {
+            self.error(at.file, &at.span, "expected `local.<name>`", "here", None);
+            return None;
+        };
+        let Some(b) = scope.locals.get(name) else {
+            if scope.declared_locals.iter().any(|d| d == name) {
+                // Failed where it is declared, or part of a reported cycle.
+                return None;
+            }
+            let help = suggestion(name, scope.declared_locals.iter().map(String::as_str));
+            self.error(
+                at.file,
+                &at.span,
+                format!("no local named `{name}` is declared"),
+                "unknown local",
+                help.or_else(|| Some(format!("declare it in [locals]: {name} = ..."))),
+            );
+            return None;
+        };
+        self.bound(at, b, &at.steps[2..])
+    }
+
+    /// `each.key`, `each.value...`
+    fn each_reference(&mut self, at: &RefAt<'_>, scope: &Scope<'_>) -> Option<(Expr, AttrType)> {
+        let Some((key, value)) = scope.each else {
+            self.error(
+                at.file,
+                &at.span,
+                "`each` is only available in a resource with `for_each`",
+                "no for_each here",
+                None,
+            );
+            return None;
+        };
+        match at.name(1) {
+            Some("key") if at.steps.len() == 2 => {
+                Some((Expr::Value(Value::string(key)), AttrType::String))
+            }
+            Some("value") => {
+                let b = Binding {
+                    expr: value.clone(),
+                    ty: AttrType::Any,
+                    sensitive: false,
+                };
+                self.bound(at, &b, &at.steps[2..])
+            }
+            _ => {
+                self.error(
+                    at.file,
+                    &at.span,
+                    "`each` has `each.key` and `each.value`",
+                    "here",
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// `module.<name>.<output>...`
+    fn module_reference(&mut self, at: &RefAt<'_>, scope: &Scope<'_>) -> Option<(Expr, AttrType)> {
+        let (Some(name), Some(output)) = (at.name(1), at.name(2)) else {
+            self.error(
+                at.file,
+                &at.span,
+                "expected `module.<name>.<output>`",
+                "here",
+                None,
+            );
+            return None;
+        };
+        if !scope.keys_known {
+            // Module outputs are not known while `for_each` keys are worked out.
+            let placeholder = Address::new("module", name);
+            return Some((
+                Expr::Ref(cairn_model::Reference {
+                    address: placeholder,
+                    path: Vec::new(),
+                }),
+                AttrType::Any,
+            ));
+        }
+        let Some(view) = scope.modules.get(name) else {
+            let names: Vec<&str> = scope.modules.keys().map(String::as_str).collect();
+            let help = suggestion(name, names.iter().copied());
+            self.error(
+                at.file,
+                &at.span,
+                format!("no module named `{name}` is called here"),
+                "unknown module",
+                help.or_else(|| Some(format!("call it with [module.{name}]"))),
+            );
+            return None;
+        };
+        if view.failed {
+            return None;
+        }
+        let Some(b) = view.outputs.get(output) else {
+            let names: Vec<&str> = view.outputs.keys().map(String::as_str).collect();
+            let help = suggestion(output, names.iter().copied())
+                .or_else(|| Some(format!("module `{name}` has outputs: {}", names.join(", "))));
+            self.error(
+                at.file,
+                &at.span,
+                format!("module `{name}` has no output `{output}`"),
+                "unknown output",
+                help,
+            );
+            return None;
+        };
+        let b = b.clone();
+        self.bound(at, &b, &at.steps[3..])
     }
 
     fn self_reference(
