@@ -15,8 +15,11 @@ use super::{
     literal_value, valid_name, Loader, NamedDecl, ResourceDecl, Scope, NO_BINDINGS, NO_MODULES,
 };
 use crate::diagnostics::{suggestion, Diagnostic};
-use crate::syntax::{self, Node, NodeKind, Piece, Step};
+use crate::syntax::{self, Entry, Node, NodeKind, Piece, Step};
 use crate::types;
+
+/// Where each name of a stack (or module) was first defined.
+type Seen = BTreeMap<String, (usize, Range<usize>)>;
 
 /// A name's value as references see it: a variable, a local, `each.value`, a module output.
 #[derive(Clone, Debug)]
@@ -84,28 +87,12 @@ impl Loader<'_> {
     /// module may not hold.
     pub(super) fn declarations(&mut self, roots: &[Node], prefix: &[String]) -> Decls {
         let in_module = !prefix.is_empty() || self.in_module;
-        let mut seen: BTreeMap<String, (usize, Range<usize>)> = BTreeMap::new();
+        let mut seen = Seen::new();
         let mut d = Decls::default();
         for root in roots {
             let file = root.file;
             for entry in root.entries().unwrap_or_default() {
                 let key = entry.key.as_str();
-                let mut unique = |l: &mut Self, id: String, span: &Range<usize>| -> bool {
-                    if let Some((f0, s0)) = seen.get(&id) {
-                        let first = l.label(*f0, s0, "first defined here");
-                        let primary = l.label(file, span, "defined again here");
-                        l.diags.push(Diagnostic {
-                            message: format!("`{id}` is defined twice"),
-                            primary,
-                            secondary: vec![first],
-                            help: Some("each name may be defined once per stack".into()),
-                        });
-                        false
-                    } else {
-                        seen.insert(id, (file, span.clone()));
-                        true
-                    }
-                };
                 match key {
                     "stack" | "backend" | "provider" if in_module => {
                         self.error(
@@ -131,7 +118,7 @@ impl Loader<'_> {
                         if !self.expect_table(&entry.value, key) {
                             continue;
                         }
-                        if unique(self, key.to_string(), &entry.key_span) {
+                        if self.unique(&mut seen, file, key.to_string(), &entry.key_span) {
                             if key == "stack" {
                                 d.stack_table =
                                     Some((file, entry.key_span.clone(), entry.value.clone()));
@@ -140,148 +127,190 @@ impl Loader<'_> {
                             }
                         }
                     }
-                    "moved" | "import" => {
-                        let NodeKind::Array(items) = &entry.value.kind else {
-                            self.error(
-                                file,
-                                &entry.key_span,
-                                format!("`{key}` is a list of tables: write [[{key}]]"),
-                                "not [[...]]",
-                                None,
-                            );
-                            continue;
-                        };
-                        for item in items {
-                            if self.expect_table(item, &format!("a [[{key}]] block")) {
-                                if key == "moved" {
-                                    d.moved.push(item.clone());
-                                } else {
-                                    d.imports.push(item.clone());
-                                }
-                            }
-                        }
-                    }
-                    "locals" => {
-                        if !self.expect_table(&entry.value, "[locals]") {
-                            continue;
-                        }
-                        for e in entry.value.entries().unwrap_or_default() {
-                            if !valid_name(&e.key) {
-                                self.error(
-                                    file,
-                                    &e.key_span,
-                                    format!("invalid local name `{}`", e.key),
-                                    "letters, digits, `_` and `-`, not starting with a digit",
-                                    None,
-                                );
-                                continue;
-                            }
-                            if unique(self, format!("local.{}", e.key), &e.key_span) {
-                                d.locals.push(NamedDecl {
-                                    name: e.key.clone(),
-                                    file,
-                                    span: e.key_span.clone(),
-                                    body: e.value.clone(),
-                                });
-                            }
-                        }
-                    }
+                    "moved" | "import" => self.blocks(file, entry, &mut d),
+                    "locals" => self.locals_table(file, entry, &mut seen, &mut d),
                     "provider" | "variable" | "output" | "module" => {
-                        if !self.expect_table(&entry.value, key) {
-                            continue;
-                        }
-                        for e in entry.value.entries().unwrap_or_default() {
-                            let what = match key {
-                                "provider" => "a provider",
-                                "module" => "a module call",
-                                _ => "a table",
-                            };
-                            if !self.expect_table(&e.value, what) {
-                                continue;
-                            }
-                            if key == "module" && !valid_name(&e.key) {
-                                self.error(
-                                    file,
-                                    &e.key_span,
-                                    format!("invalid module name `{}`", e.key),
-                                    "letters, digits, `_` and `-`, not starting with a digit",
-                                    None,
-                                );
-                                continue;
-                            }
-                            if !unique(self, format!("{key}.{}", e.key), &e.key_span) {
-                                continue;
-                            }
-                            let decl = NamedDecl {
-                                name: e.key.clone(),
-                                file,
-                                span: e.key_span.clone(),
-                                body: e.value.clone(),
-                            };
-                            match key {
-                                "provider" => d.providers.push(decl),
-                                "variable" => d.variables.push(decl),
-                                "module" => d.modules.push(decl),
-                                _ => d.outputs.push(decl),
-                            }
-                        }
+                        self.named_tables(file, entry, &mut seen, &mut d)
                     }
-                    rtype => {
-                        if self.catalog.get(rtype).is_none() {
-                            let names = self
-                                .catalog
-                                .types
-                                .keys()
-                                .map(String::as_str)
-                                .chain(super::RESERVED);
-                            let help = suggestion(rtype, names);
-                            self.error(
-                                file,
-                                &entry.key_span,
-                                format!("unknown resource type `{rtype}`"),
-                                "not a resource type",
-                                help,
-                            );
-                            continue;
-                        }
-                        if !self.expect_table(&entry.value, "a table of resources") {
-                            continue;
-                        }
-                        for e in entry.value.entries().unwrap_or_default() {
-                            if !valid_name(&e.key) {
-                                self.error(
-                                    file,
-                                    &e.key_span,
-                                    format!("invalid resource name `{}`", e.key),
-                                    "letters, digits, `_` and `-`, not starting with a digit",
-                                    None,
-                                );
-                                continue;
-                            }
-                            if !self.expect_table(&e.value, "a resource") {
-                                continue;
-                            }
-                            let address = Address {
-                                module: prefix.to_vec(),
-                                rtype: rtype.to_string(),
-                                name: e.key.clone(),
-                                key: None,
-                            };
-                            let id = format!("{rtype}.{}", e.key);
-                            if unique(self, id, &e.key_span) {
-                                d.resources.push(ResourceDecl {
-                                    address,
-                                    file,
-                                    span: e.key_span.clone(),
-                                    body: e.value.clone(),
-                                });
-                            }
-                        }
-                    }
+                    rtype => self.resource_table(file, rtype, entry, prefix, &mut seen, &mut d),
                 }
             }
         }
         d
+    }
+
+    /// Whether `id` is defined here for the first time; else reports it with both places.
+    fn unique(&mut self, seen: &mut Seen, file: usize, id: String, span: &Range<usize>) -> bool {
+        if let Some((f0, s0)) = seen.get(&id) {
+            let first = self.label(*f0, s0, "first defined here");
+            let primary = self.label(file, span, "defined again here");
+            self.diags.push(Diagnostic {
+                message: format!("`{id}` is defined twice"),
+                primary,
+                secondary: vec![first],
+                help: Some("each name may be defined once per stack".into()),
+            });
+            false
+        } else {
+            seen.insert(id, (file, span.clone()));
+            true
+        }
+    }
+
+    /// `[[moved]]` and `[[import]]` blocks.
+    fn blocks(&mut self, file: usize, entry: &Entry, d: &mut Decls) {
+        let key = entry.key.as_str();
+        let NodeKind::Array(items) = &entry.value.kind else {
+            self.error(
+                file,
+                &entry.key_span,
+                format!("`{key}` is a list of tables: write [[{key}]]"),
+                "not [[...]]",
+                None,
+            );
+            return;
+        };
+        for item in items {
+            if self.expect_table(item, &format!("a [[{key}]] block")) {
+                if key == "moved" {
+                    d.moved.push(item.clone());
+                } else {
+                    d.imports.push(item.clone());
+                }
+            }
+        }
+    }
+
+    /// `[locals]`: each a named declaration.
+    fn locals_table(&mut self, file: usize, entry: &Entry, seen: &mut Seen, d: &mut Decls) {
+        if !self.expect_table(&entry.value, "[locals]") {
+            return;
+        }
+        for e in entry.value.entries().unwrap_or_default() {
+            if !valid_name(&e.key) {
+                self.error(
+                    file,
+                    &e.key_span,
+                    format!("invalid local name `{}`", e.key),
+                    "letters, digits, `_` and `-`, not starting with a digit",
+                    None,
+                );
+                continue;
+            }
+            if self.unique(seen, file, format!("local.{}", e.key), &e.key_span) {
+                d.locals.push(NamedDecl {
+                    name: e.key.clone(),
+                    file,
+                    span: e.key_span.clone(),
+                    body: e.value.clone(),
+                });
+            }
+        }
+    }
+
+    /// `[provider.X]`, `[variable.X]`, `[output.X]` and `[module.X]`.
+    fn named_tables(&mut self, file: usize, entry: &Entry, seen: &mut Seen, d: &mut Decls) {
+        let key = entry.key.as_str();
+        if !self.expect_table(&entry.value, key) {
+            return;
+        }
+        for e in entry.value.entries().unwrap_or_default() {
+            let what = match key {
+                "provider" => "a provider",
+                "module" => "a module call",
+                _ => "a table",
+            };
+            if !self.expect_table(&e.value, what) {
+                continue;
+            }
+            if key == "module" && !valid_name(&e.key) {
+                self.error(
+                    file,
+                    &e.key_span,
+                    format!("invalid module name `{}`", e.key),
+                    "letters, digits, `_` and `-`, not starting with a digit",
+                    None,
+                );
+                continue;
+            }
+            if !self.unique(seen, file, format!("{key}.{}", e.key), &e.key_span) {
+                continue;
+            }
+            let decl = NamedDecl {
+                name: e.key.clone(),
+                file,
+                span: e.key_span.clone(),
+                body: e.value.clone(),
+            };
+            match key {
+                "provider" => d.providers.push(decl),
+                "variable" => d.variables.push(decl),
+                "module" => d.modules.push(decl),
+                _ => d.outputs.push(decl),
+            }
+        }
+    }
+
+    /// `[<type>.<name>]` of a type in the catalog.
+    fn resource_table(
+        &mut self,
+        file: usize,
+        rtype: &str,
+        entry: &Entry,
+        prefix: &[String],
+        seen: &mut Seen,
+        d: &mut Decls,
+    ) {
+        if self.catalog.get(rtype).is_none() {
+            let names = self
+                .catalog
+                .types
+                .keys()
+                .map(String::as_str)
+                .chain(super::RESERVED);
+            let help = suggestion(rtype, names);
+            self.error(
+                file,
+                &entry.key_span,
+                format!("unknown resource type `{rtype}`"),
+                "not a resource type",
+                help,
+            );
+            return;
+        }
+        if !self.expect_table(&entry.value, "a table of resources") {
+            return;
+        }
+        for e in entry.value.entries().unwrap_or_default() {
+            if !valid_name(&e.key) {
+                self.error(
+                    file,
+                    &e.key_span,
+                    format!("invalid resource name `{}`", e.key),
+                    "letters, digits, `_` and `-`, not starting with a digit",
+                    None,
+                );
+                continue;
+            }
+            if !self.expect_table(&e.value, "a resource") {
+                continue;
+            }
+            let address = Address {
+                module: prefix.to_vec(),
+                rtype: rtype.to_string(),
+                name: e.key.clone(),
+                key: None,
+            };
+            let id = format!("{rtype}.{}", e.key);
+            if self.unique(seen, file, id, &e.key_span) {
+                d.resources.push(ResourceDecl {
+                    address,
+                    file,
+                    span: e.key_span.clone(),
+                    body: e.value.clone(),
+                });
+            }
+        }
     }
 
     /// Expands the declarations of the root or of one module call (`prefix`): locals,
