@@ -82,6 +82,35 @@ enum Named {
 /// Keys a resource's `for_each` makes, with each instance's `each.value`.
 type Instances = Vec<(String, Expr)>;
 
+/// Every declared resource with the keys its `for_each` makes (`None`: no `for_each`; a
+/// failed one is marked failed, so references to it are not reported again).
+fn known_resources(
+    decls: &Decls,
+    instances: &BTreeMap<Address, Option<Instances>>,
+) -> BTreeMap<Address, Declared> {
+    decls
+        .resources
+        .iter()
+        .map(|r| {
+            let declared = match instances.get(&r.address) {
+                None => Declared {
+                    keys: None,
+                    failed: false,
+                },
+                Some(None) => Declared {
+                    keys: Some(Vec::new()),
+                    failed: true,
+                },
+                Some(Some(list)) => Declared {
+                    keys: Some(list.iter().map(|(k, _)| k.clone()).collect()),
+                    failed: false,
+                },
+            };
+            (r.address.clone(), declared)
+        })
+        .collect()
+}
+
 impl Loader<'_> {
     /// Splits parsed files into declarations, reporting duplicates at both places and what a
     /// module may not hold.
@@ -325,9 +354,7 @@ impl Loader<'_> {
         let local_names: Vec<String> = decls.locals.iter().map(|d| d.name.clone()).collect();
         let order = self.evaluation_order(decls);
 
-        // First pass: the keys of every `for_each`, which must be known before any resource
-        // is (locals are evaluated with every resource declared but no instance known yet;
-        // what this pass reports, the second reports again where it still holds).
+        // First pass: the keys of every `for_each` (see `for_each_keys`).
         let bare: BTreeMap<Address, Declared> = decls
             .resources
             .iter()
@@ -351,54 +378,8 @@ impl Loader<'_> {
             each: None,
             this: None,
         };
-        let reported = self.diags.len();
-        let mut locals = BTreeMap::new();
-        for item in &order {
-            if let Named::Local(i) = *item {
-                let d = &decls.locals[i];
-                let scope = Scope {
-                    locals: &locals,
-                    ..first_pass
-                };
-                if let Some(b) = self.binding(&d.body, &scope) {
-                    locals.insert(d.name.clone(), b);
-                }
-            }
-        }
-        self.diags.truncate(reported);
-        let mut instances: BTreeMap<Address, Option<Instances>> = BTreeMap::new();
-        for r in &decls.resources {
-            let Some(e) = r.body.get("for_each") else {
-                continue;
-            };
-            let scope = Scope {
-                locals: &locals,
-                ..first_pass
-            };
-            let keys = self.for_each(&e.value, &scope);
-            instances.insert(r.address.clone(), keys);
-        }
-        let known: BTreeMap<Address, Declared> = decls
-            .resources
-            .iter()
-            .map(|r| {
-                let declared = match instances.get(&r.address) {
-                    None => Declared {
-                        keys: None,
-                        failed: false,
-                    },
-                    Some(None) => Declared {
-                        keys: Some(Vec::new()),
-                        failed: true,
-                    },
-                    Some(Some(list)) => Declared {
-                        keys: Some(list.iter().map(|(k, _)| k.clone()).collect()),
-                        failed: false,
-                    },
-                };
-                (r.address.clone(), declared)
-            })
-            .collect();
+        let instances = self.for_each_keys(decls, &order, first_pass);
+        let known = known_resources(decls, &instances);
 
         // Second pass: locals and module calls in dependency order, then resources.
         let second_pass = Scope {
@@ -446,19 +427,73 @@ impl Loader<'_> {
                 ..ModuleView::default()
             });
         }
-        let default_tags = self.default_tags.clone();
+        let scope = Scope {
+            locals: &locals,
+            modules: &modules,
+            ..second_pass
+        };
+        let resources = self.resources_of(decls, &instances, &scope);
+        out.resources.extend(resources);
+        out.outputs = self.outputs_of(decls, &scope);
+        out
+    }
+
+    /// The first pass: the keys of every `for_each`, which must be known before any resource
+    /// is (locals are evaluated with every resource declared but no instance known yet; what
+    /// this pass reports, the second reports again where it still holds). `None` for a
+    /// `for_each` that failed.
+    fn for_each_keys(
+        &mut self,
+        decls: &Decls,
+        order: &[Named],
+        first_pass: Scope<'_>,
+    ) -> BTreeMap<Address, Option<Instances>> {
+        let reported = self.diags.len();
+        let mut locals = BTreeMap::new();
+        for item in order {
+            if let Named::Local(i) = *item {
+                let d = &decls.locals[i];
+                let scope = Scope {
+                    locals: &locals,
+                    ..first_pass
+                };
+                if let Some(b) = self.binding(&d.body, &scope) {
+                    locals.insert(d.name.clone(), b);
+                }
+            }
+        }
+        self.diags.truncate(reported);
+        let mut instances = BTreeMap::new();
         for r in &decls.resources {
+            let Some(e) = r.body.get("for_each") else {
+                continue;
+            };
             let scope = Scope {
                 locals: &locals,
-                modules: &modules,
-                ..second_pass
+                ..first_pass
             };
+            let keys = self.for_each(&e.value, &scope);
+            instances.insert(r.address.clone(), keys);
+        }
+        instances
+    }
+
+    /// Every resource (every `for_each` instance) of `decls`, resolved in `scope`.
+    fn resources_of(
+        &mut self,
+        decls: &Decls,
+        instances: &BTreeMap<Address, Option<Instances>>,
+        scope: &Scope<'_>,
+    ) -> Vec<ResourceConfig> {
+        let mut out = Vec::new();
+        let default_tags = self.default_tags.clone();
+        for r in &decls.resources {
             match instances.get(&r.address) {
                 None => {
-                    if let Some(c) = self.resource(r, &scope, &default_tags) {
+                    if let Some(c) = self.resource(r, scope, &default_tags) {
                         self.spans
                             .insert(c.address.clone(), (r.file, r.span.clone()));
-                        out.resources.push(c);
+                        out.push(c);
                     }
                 }
                 Some(None) => {}
@@ -475,31 +510,36 @@ impl Loader<'_> {
                         };
                         let scope = Scope {
                             each: Some((key.as_str(), value)),
-                            ..scope
+                            ..*scope
                         };
                         if let Some(c) = self.resource(&decl, &scope, &default_tags) {
                             self.spans
                                 .insert(c.address.clone(), (r.file, r.span.clone()));
-                            out.resources.push(c);
+                            out.push(c);
                         }
                     }
                 }
             }
         }
+        out
+    }
+
+    /// The outputs of `decls`, each with its sensitivity.
+    fn outputs_of(
+        &mut self,
+        decls: &Decls,
+        scope: &Scope<'_>,
+    ) -> BTreeMap<String, (Binding, bool)> {
+        let mut out = BTreeMap::new();
         for d in &decls.outputs {
-            let scope = Scope {
-                locals: &locals,
-                modules: &modules,
-                ..second_pass
-            };
-            if let Some((o, referenced)) = self.output(d, &scope) {
+            if let Some((o, referenced)) = self.output(d, scope) {
                 let ty = expr_type(&o.value, referenced, AttrType::Any);
                 let binding = Binding {
                     expr: o.value,
                     ty,
                     sensitive: o.sensitive,
                 };
-                out.outputs.insert(d.name.clone(), (binding, o.sensitive));
+                out.insert(d.name.clone(), (binding, o.sensitive));
             }
         }
         out
