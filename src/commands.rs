@@ -439,11 +439,9 @@ async fn execute(
         print_outputs(&report.state, paint);
         Ok(Exit::Ok)
     } else {
-        let not_run =
-            |o: &StepOutcome| matches!(o, StepOutcome::Failed(e) if e.message == "not run");
-        let failed = report.count(|o| matches!(o, StepOutcome::Failed(_)) && !not_run(o));
+        let failed = report.count(|o| matches!(o, StepOutcome::Failed(_)));
         let skipped = report.count(|o| matches!(o, StepOutcome::Skipped { .. }));
-        let not_started = match report.count(not_run) {
+        let not_started = match report.count(|o| *o == StepOutcome::NotRun) {
             0 => String::new(),
             n => format!(" {n} not started,"),
         };
@@ -468,8 +466,10 @@ async fn execute(
             return Ok(Exit::Error);
         }
         for (address, step, outcome) in &report.steps {
-            if let StepOutcome::Failed(e) = outcome {
-                eprintln!("  {address} ({}): {e}", step.as_str());
+            match outcome {
+                StepOutcome::Failed(e) => eprintln!("  {address} ({}): {e}", step.as_str()),
+                StepOutcome::NotRun => eprintln!("  {address} ({}): not started", step.as_str()),
+                _ => {}
             }
         }
         Ok(Exit::Error)

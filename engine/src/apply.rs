@@ -114,6 +114,9 @@ pub enum Outcome {
     },
     /// Not started: the apply was interrupted first.
     Interrupted,
+    /// Not started: the executor stopped starting operations (after a failure of the
+    /// environment — credentials, network — which every other operation would share).
+    NotRun,
 }
 
 /// The result of an apply.
@@ -462,14 +465,14 @@ impl<'p> Scheduler<'p> {
         }
     }
 
-    /// How every step ended; those never started were interrupted, or could not run.
+    /// How every step ended; those never started were interrupted, or not run.
     fn steps(&self, interrupted: bool) -> Vec<(Address, Step, Outcome)> {
         (0..self.nodes.len())
             .map(|i| {
                 let outcome = self.outcomes[i].clone().unwrap_or(if interrupted {
                     Outcome::Interrupted
                 } else {
-                    Outcome::Failed(StepError::said("not run"))
+                    Outcome::NotRun
                 });
                 (self.change(i).address.clone(), self.step(i), outcome)
             })
