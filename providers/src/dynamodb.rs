@@ -865,6 +865,24 @@ fn kept_indexes<'a>(old: &Config, new: &'a Config) -> Vec<&'a Index> {
         .collect()
 }
 
+/// The update that gives the existing index `index` its configured capacity under `mode`.
+fn capacity_update(
+    index: &Index,
+    mode: BillingMode,
+) -> Result<GlobalSecondaryIndexUpdate, ProviderError> {
+    let what = format!("global_secondary_index {}", index.name);
+    let capacity = throughput(&what, mode, index.read_capacity, index.write_capacity)?;
+    Ok(GlobalSecondaryIndexUpdate::builder()
+        .update(built(
+            &what,
+            UpdateGlobalSecondaryIndexAction::builder()
+                .index_name(&index.name)
+                .set_provisioned_throughput(capacity)
+                .build(),
+        )?)
+        .build())
+}
+
 /// Billing mode and table capacity; indexes that stay get their capacity in the same call
 /// (AWS needs it when the table becomes provisioned).
 async fn change_billing(
@@ -884,19 +902,7 @@ async fn change_billing(
         let mut updates = Vec::new();
         if old.billing_mode != mode && mode == BillingMode::Provisioned {
             for i in &kept {
-                let what = format!("global_secondary_index {}", i.name);
-                let capacity = throughput(&what, mode, i.read_capacity, i.write_capacity)?;
-                updates.push(
-                    GlobalSecondaryIndexUpdate::builder()
-                        .update(built(
-                            &what,
-                            UpdateGlobalSecondaryIndexAction::builder()
-                                .index_name(&i.name)
-                                .set_provisioned_throughput(capacity)
-                                .build(),
-                        )?)
-                        .build(),
-                );
+                updates.push(capacity_update(i, mode)?);
             }
         }
         let billing = sdk_billing(mode);
@@ -933,16 +939,7 @@ async fn change_indexes(
                 (o.read_capacity, o.write_capacity) != (n.read_capacity, n.write_capacity)
             });
             if mode == BillingMode::Provisioned && old.billing_mode == mode && changed {
-                let capacity = throughput(&what, mode, n.read_capacity, n.write_capacity)?;
-                let update = GlobalSecondaryIndexUpdate::builder()
-                    .update(built(
-                        &what,
-                        UpdateGlobalSecondaryIndexAction::builder()
-                            .index_name(&n.name)
-                            .set_provisioned_throughput(capacity)
-                            .build(),
-                    )?)
-                    .build();
+                let update = capacity_update(n, mode)?;
                 update_table(aws, name, &format!("index {} capacity", n.name), ctx, |b| {
                     b.global_secondary_index_updates(update.clone())
                 })
