@@ -186,6 +186,22 @@ impl Loader<'_> {
         }
     }
 
+    /// Whether `e`'s key is a valid name for a `what` (local, module, resource); else
+    /// reports it.
+    fn check_name(&mut self, file: usize, e: &Entry, what: &str) -> bool {
+        if valid_name(&e.key) {
+            return true;
+        }
+        self.error(
+            file,
+            &e.key_span,
+            format!("invalid {what} name `{}`", e.key),
+            "letters, digits, `_` and `-`, not starting with a digit",
+            None,
+        );
+        false
+    }
+
     /// `[[moved]]` and `[[import]]` blocks.
     fn blocks(&mut self, file: usize, entry: &Entry, d: &mut Decls) {
         let key = entry.key.as_str();
@@ -216,14 +232,7 @@ impl Loader<'_> {
             return;
         }
         for e in entry.value.entries().unwrap_or_default() {
-            if !valid_name(&e.key) {
-                self.error(
-                    file,
-                    &e.key_span,
-                    format!("invalid local name `{}`", e.key),
-                    "letters, digits, `_` and `-`, not starting with a digit",
-                    None,
-                );
+            if !self.check_name(file, e, "local") {
                 continue;
             }
             if self.unique(seen, file, format!("local.{}", e.key), &e.key_span) {
@@ -252,14 +261,7 @@ impl Loader<'_> {
             if !self.expect_table(&e.value, what) {
                 continue;
             }
-            if key == "module" && !valid_name(&e.key) {
-                self.error(
-                    file,
-                    &e.key_span,
-                    format!("invalid module name `{}`", e.key),
-                    "letters, digits, `_` and `-`, not starting with a digit",
-                    None,
-                );
+            if key == "module" && !self.check_name(file, e, "module") {
                 continue;
             }
             if !self.unique(seen, file, format!("{key}.{}", e.key), &e.key_span) {
@@ -311,14 +313,7 @@ impl Loader<'_> {
             return;
         }
         for e in entry.value.entries().unwrap_or_default() {
-            if !valid_name(&e.key) {
-                self.error(
-                    file,
-                    &e.key_span,
-                    format!("invalid resource name `{}`", e.key),
-                    "letters, digits, `_` and `-`, not starting with a digit",
-                    None,
-                );
+            if !self.check_name(file, e, "resource") {
                 continue;
             }
             if !self.expect_table(&e.value, "a resource") {
