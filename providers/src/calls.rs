@@ -61,8 +61,11 @@ impl Intercept for CallLog {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let n = cfg.load::<Attempts>().map_or(0, |a| a.0);
-        cfg.interceptor_state().store_put(Attempts(n + 1));
+        // Counted only for a call being logged (see `read_before_execution`).
+        if cfg.load::<Started>().is_some() {
+            let n = cfg.load::<Attempts>().map_or(0, |a| a.0);
+            cfg.interceptor_state().store_put(Attempts(n + 1));
+        }
         Ok(())
     }
 
