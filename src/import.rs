@@ -43,7 +43,7 @@ pub async fn import_cmd(dir: &Path, address: &str, id: &str, vars: &VarArgs) -> 
         )
         .into());
     };
-    let catalog = cairn_providers::catalog();
+    let catalog = cairn_providers::shared_catalog();
     let expected = catalog
         .get(&addr.rtype)
         .map(|s| s.import_id.clone())

@@ -117,12 +117,12 @@ pub fn environment(api: &cairn_engine::ApiError, consequence: &str) -> String {
 /// Parses, resolves and type-checks the stack in `dir`, and zips the code of its Lambda
 /// functions (see `artifacts`).
 pub fn load_stack(dir: &Path, vars: &VarArgs) -> Result<Stack, Failure> {
-    let catalog = cairn_providers::catalog();
+    let catalog = cairn_providers::shared_catalog();
     let inputs = VarInputs {
         assignments: vars.vars.clone(),
         files: vars.var_files.clone(),
     };
-    let mut stack = cairn_stacks::load(dir, &inputs, &catalog).map_err(Failure::Diagnostics)?;
+    let mut stack = cairn_stacks::load(dir, &inputs, catalog).map_err(Failure::Diagnostics)?;
     crate::artifacts::prepare(&mut stack)?;
     Ok(stack)
 }

@@ -223,7 +223,7 @@ impl AwsProvider {
                 account: tokio::sync::OnceCell::new(),
                 region,
             },
-            catalog: catalog(),
+            catalog: shared_catalog().clone(),
         }
     }
 }

@@ -10,7 +10,7 @@ use std::sync::{Mutex, Once};
 
 use cairn_model::{FoundBy, Value};
 use cairn_model::{Observed, OpContext, Provider, ReadRequest};
-use cairn_providers::{catalog, AwsProvider, AwsSettings};
+use cairn_providers::{catalog, shared_catalog, AwsProvider, AwsSettings};
 use cairn_testkit::Moto;
 use serde_json::{json, Value as Json};
 
@@ -194,7 +194,7 @@ const SCENARIOS: &[&[&str]] = &[
 /// Whether the lookup of `rtype` goes by ownership tags (or the token create passed) rather
 /// than by a unique name or natural key, as the type declares (`SchemaMeta::found_by`).
 fn found_by_tags(rtype: &str) -> bool {
-    catalog().get(rtype).expect(rtype).found_by == FoundBy::Tags
+    shared_catalog().get(rtype).expect(rtype).found_by == FoundBy::Tags
 }
 
 /// Another value of a key attribute, of the same form: an AWS id stays a well-formed id of
@@ -227,7 +227,7 @@ fn another(value: &Json) -> Json {
 fn elsewhere(rtype: &str, config: &Json, op: &OpContext) -> (Json, OpContext) {
     let mut config = config.clone();
     let mut op = op.clone();
-    match catalog().get(rtype).expect(rtype).found_by {
+    match shared_catalog().get(rtype).expect(rtype).found_by {
         FoundBy::Tags | FoundBy::Token => op = ctx(&format!("{}_other", op.address)),
         FoundBy::Key(attributes) => {
             let last = attributes.last().expect("a key has attributes");
@@ -405,7 +405,7 @@ fn as_imported(rtype: &str, created: &Observed) -> Observed {
     if let Some(inputs) = o.inputs.as_object_mut() {
         // Attributes of cairn's own that AWS does not keep (`x-not-in-aws`): an import
         // cannot know them and shows them as not set.
-        let schema = catalog().get(rtype).cloned().expect(rtype);
+        let schema = shared_catalog().get(rtype).expect(rtype);
         for (name, _) in schema.inputs.iter().filter(|(_, a)| a.not_in_aws) {
             inputs.remove(name);
         }
@@ -430,8 +430,7 @@ async fn assert_imports(w: &World, rtype: &str, created: &Observed) {
 
 /// The normalised configuration, as the engine hands it to the provider.
 fn normalized(rtype: &str, config: &Json) -> Json {
-    let cat = catalog();
-    let schema = cat.get(rtype).expect("type in catalog");
+    let schema = shared_catalog().get(rtype).expect("type in catalog");
     schema
         .normalize(&Value::from_json(config.clone()))
         .to_json_lossy()
