@@ -90,7 +90,7 @@ pub enum FoundBy {
 }
 
 /// Extra facts about a resource type that are not in its structs.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct SchemaMeta {
     /// Holds data that a delete loses (database, file system, bucket): deletes and
     /// replacements are warned about.
@@ -106,6 +106,25 @@ pub struct SchemaMeta {
     pub cloudformation: &'static str,
     /// How an interrupted create of this type is found again.
     pub found_by: FoundBy,
+}
+
+impl SchemaMeta {
+    /// No facts beyond the structs: stateless, replaced delete-first, not importable, no
+    /// CloudFormation type, found by ownership tags. A constant, for `..SchemaMeta::DEFAULT`
+    /// in a type's constant facts.
+    pub const DEFAULT: SchemaMeta = SchemaMeta {
+        stateful: false,
+        create_before_destroy: false,
+        import_id: "",
+        cloudformation: "",
+        found_by: FoundBy::Tags,
+    };
+}
+
+impl Default for SchemaMeta {
+    fn default() -> Self {
+        SchemaMeta::DEFAULT
+    }
 }
 
 /// The schema of one resource type.

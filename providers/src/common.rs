@@ -133,7 +133,7 @@ pub fn kind_of_code(code: &str) -> ErrorKind {
     } else if is_not_found(Some(code)) {
         ErrorKind::NotFound
     } else if [
-        "AlreadyExists",
+        "Already",
         "Conflict",
         "InUse",
         "DependencyViolation",
@@ -210,7 +210,12 @@ fn one_line(text: &str) -> String {
 
 /// Whether an error code means the resource does not exist.
 pub fn is_not_found(code: Option<&str>) -> bool {
-    code.is_some_and(|c| c.contains("NotFound") || c.starts_with("NoSuch") || c == "NotFound")
+    code.is_some_and(|c| {
+        c.contains("NotFound")
+            || c.starts_with("NoSuch")
+            || c.contains("NonExistent")
+            || c.contains("DoesNotExist")
+    })
 }
 
 /// Runs `op` until it succeeds, fails with an error `retryable` does not accept, or `limit`
@@ -427,7 +432,7 @@ pub fn tags_can_tell(rtype: &str, ctx: &OpContext) -> Result<(), ProviderError> 
 /// order of `ids`: what `find` returns once it knows the ids.
 pub async fn read_found<F, Fut>(
     ids: Vec<String>,
-    config: &serde_json::Value,
+    config: &impl Serialize,
     read: F,
 ) -> Result<Vec<Observed>, ProviderError>
 where
@@ -437,6 +442,7 @@ where
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    let config = serde_json::to_value(config).unwrap_or(serde_json::Value::Null);
     let requests = ids
         .iter()
         .map(|id| ReadRequest {
@@ -599,6 +605,30 @@ mod tests {
         let (removed, set) = tag_changes(&old, &new);
         assert_eq!(removed, vec!["a".to_string()]);
         assert_eq!(set.len(), 2);
+    }
+
+    #[test]
+    fn error_codes_name_their_kind() {
+        let check = |code: &str, kind: ErrorKind| assert_eq!(kind_of_code(code), kind, "{code}");
+        for code in [
+            "InvalidVpcID.NotFound",
+            "NoSuchBucket",
+            "NoSuchEntity",
+            "ResourceNotFoundException",
+            "AWS.SimpleQueueService.NonExistentQueue",
+            "QueueDoesNotExist",
+        ] {
+            check(code, ErrorKind::NotFound);
+        }
+        check("ExpiredToken", ErrorKind::Expired);
+        check("InvalidClientTokenId", ErrorKind::Credentials);
+        check("AccessDenied", ErrorKind::Denied);
+        check("ThrottlingException", ErrorKind::Throttled);
+        check("DependencyViolation", ErrorKind::Conflict);
+        check("BucketAlreadyOwnedByYou", ErrorKind::Conflict);
+        check("InvalidSubnet.Range", ErrorKind::Invalid);
+        check("ValidationError", ErrorKind::Invalid);
+        check("InternalFailure", ErrorKind::Other);
     }
 
     #[test]

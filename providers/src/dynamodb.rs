@@ -14,14 +14,12 @@ use aws_sdk_dynamodb::types::{
     StreamSpecification, StreamViewType as SdkStreamViewType, TableDescription, TableStatus, Tag,
     TimeToLiveSpecification, TimeToLiveStatus, UpdateGlobalSecondaryIndexAction,
 };
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::common::{
-    api, code, observed, parse, read_found, retry, tag_changes, visible_tags, wait_until,
-};
+use crate::common::{api, code, retry, tag_changes, visible_tags, wait_until};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_dynamodb_table";
@@ -182,19 +180,6 @@ pub struct Outputs {
     pub arn: String,
     /// The stream's ARN, while the stream is on.
     pub stream_arn: Option<String>,
-}
-
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["name"]),
-            cloudformation: "AWS::DynamoDB::Table",
-            stateful: true,
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
 }
 
 /// How `cairn import` names one: the table name.
@@ -589,16 +574,11 @@ async fn read_one(
         arn,
         stream_arn: stream.and(t.latest_stream_arn()).map(str::to_string),
     };
-    Ok(Some(observed(&schema(), &config.name, &config, &outputs)))
-}
-
-/// DescribeTable, DescribeTimeToLive, DescribeContinuousBackups and ListTagsOfResource per
-/// table, tables in parallel (DynamoDB has no batch describe).
-pub async fn read(
-    aws: &Aws,
-    requests: &[ReadRequest],
-) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
-    crate::common::read_each(requests, |r| read_one(aws, &r.id, &r.prior_inputs)).await
+    Ok(Some(AwsDynamodbTable::observed(
+        &config.name,
+        &config,
+        &outputs,
+    )))
 }
 
 /// Waits until the table and every index on it are active (after a create or an update).
@@ -715,69 +695,142 @@ async fn change_ttl(
     }
 }
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let name = &c.name;
-    let indexes = c
-        .global_secondary_index
-        .iter()
-        .map(|i| index(c.billing_mode, i))
-        .collect::<Result<Vec<_>, _>>()?;
-    aws.dynamodb
-        .create_table()
-        .table_name(name)
-        .billing_mode(sdk_billing(c.billing_mode))
-        .set_provisioned_throughput(throughput(
-            "table",
-            c.billing_mode,
-            c.read_capacity,
-            c.write_capacity,
-        )?)
-        .set_attribute_definitions(Some(attribute_definitions(&c)?))
-        .set_key_schema(Some(key_schema(&c.hash_key, c.range_key.as_deref())?))
-        .set_global_secondary_indexes((!indexes.is_empty()).then_some(indexes))
-        .set_sse_specification(
-            c.server_side_encryption
-                .as_ref()
-                .filter(|e| e.enabled)
-                .map(sse_spec),
+/// The `aws_dynamodb_table` resource type.
+pub struct AwsDynamodbTable;
+
+impl Resource for AwsDynamodbTable {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["name"]),
+        cloudformation: "AWS::DynamoDB::Table",
+        stateful: true,
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["", "two words"],
+        absent: Some("absent"),
+    };
+
+    /// DescribeTable, DescribeTimeToLive, DescribeContinuousBackups and ListTagsOfResource per
+    /// table, tables in parallel (DynamoDB has no batch describe).
+    async fn read_one(aws: &Aws, request: &ReadRequest) -> Answer<Option<Observed>> {
+        read_one(aws, &request.id, &request.prior_inputs).await
+    }
+
+    async fn create(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Observed> {
+        let name = &c.name;
+        let indexes = c
+            .global_secondary_index
+            .iter()
+            .map(|i| index(c.billing_mode, i))
+            .collect::<Result<Vec<_>, _>>()?;
+        aws.dynamodb
+            .create_table()
+            .table_name(name)
+            .billing_mode(sdk_billing(c.billing_mode))
+            .set_provisioned_throughput(throughput(
+                "table",
+                c.billing_mode,
+                c.read_capacity,
+                c.write_capacity,
+            )?)
+            .set_attribute_definitions(Some(attribute_definitions(c)?))
+            .set_key_schema(Some(key_schema(&c.hash_key, c.range_key.as_deref())?))
+            .set_global_secondary_indexes((!indexes.is_empty()).then_some(indexes))
+            .set_sse_specification(
+                c.server_side_encryption
+                    .as_ref()
+                    .filter(|e| e.enabled)
+                    .map(sse_spec),
+            )
+            .set_stream_specification(c.stream_enabled.then(|| stream_spec(c)).transpose()?)
+            .deletion_protection_enabled(c.deletion_protection_enabled)
+            .set_tags(Some(dynamo_tags(&c.tags)?).filter(|t| !t.is_empty()))
+            .send()
+            .await
+            .map_err(|e| api("CreateTable", name, e.into_service_error()))?;
+        wait_active(aws, name, ctx).await?;
+        if let Some(t) = c.ttl.as_ref().filter(|t| t.enabled) {
+            set_ttl(aws, name, &t.attribute_name, true).await?;
+        }
+        if c.point_in_time_recovery.as_ref().is_some_and(|p| p.enabled) {
+            set_recovery(aws, name, true).await?;
+        }
+        let config = serde_json::to_value(c).unwrap_or(serde_json::Value::Null);
+        read_one(aws, name, &config).await?.ok_or_else(|| {
+            ProviderError::Api(format!("DynamoDB table {name} vanished after create"))
+        })
+    }
+
+    /// Billing mode and capacity, indexes (one created or deleted per UpdateTable, as AWS
+    /// allows), stream, deletion protection and encryption with UpdateTable; time to live with
+    /// UpdateTimeToLive; point-in-time recovery with UpdateContinuousBackups; tags. A block the
+    /// configuration leaves out is left as it is.
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let name = &new.name;
+        drop_indexes(aws, old, new, ctx).await?;
+        change_billing(aws, old, new, ctx).await?;
+        change_indexes(aws, old, new, ctx).await?;
+        change_stream(aws, old, new, ctx).await?;
+        change_settings(aws, old, new, ctx).await?;
+        let arn = prior
+            .outputs
+            .get("arn")
+            .and_then(|a| a.as_str())
+            .unwrap_or_default();
+        change_tags(aws, arn, old, new).await?;
+        let config = serde_json::to_value(new).unwrap_or(serde_json::Value::Null);
+        read_one(aws, name, &config)
+            .await?
+            .ok_or_else(|| ProviderError::Api(format!("DynamoDB table {name} no longer exists")))
+    }
+
+    /// Refuses while deletion protection is on; waits until the table is gone.
+    async fn delete(aws: &Aws, prior: &Observed, ctx: &OpContext) -> Answer<()> {
+        let name = &prior.id;
+        let sent = retry(
+            PATIENCE,
+            |e: &aws_sdk_dynamodb::operation::delete_table::DeleteTableError| {
+                code(e) == Some("ResourceInUseException")
+            },
+            || async {
+                aws.dynamodb
+                    .delete_table()
+                    .table_name(name)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.into_service_error())
+            },
         )
-        .set_stream_specification(c.stream_enabled.then(|| stream_spec(&c)).transpose()?)
-        .deletion_protection_enabled(c.deletion_protection_enabled)
-        .set_tags(Some(dynamo_tags(&c.tags)?).filter(|t| !t.is_empty()))
-        .send()
+        .await;
+        if let Err(e) = sent {
+            if gone(code(&e)) {
+                return Ok(());
+            }
+            let protected = crate::common::message(&e).contains("protect")
+                || code(&e).is_some_and(|c| c.contains("DeletionProtect"));
+            if protected {
+                return Err(ProviderError::Api(format!(
+                    "DeleteTable {name}: deletion protection is on; set deletion_protection_enabled = false and apply first"
+                )));
+            }
+            return Err(api("DeleteTable", name, e));
+        }
+        wait_until(ctx, TYPE, name, "deleted", PATIENCE, || async {
+            Ok(describe(aws, name).await?.is_none())
+        })
         .await
-        .map_err(|e| api("CreateTable", name, e.into_service_error()))?;
-    wait_active(aws, name, ctx).await?;
-    if let Some(t) = c.ttl.as_ref().filter(|t| t.enabled) {
-        set_ttl(aws, name, &t.attribute_name, true).await?;
     }
-    if c.point_in_time_recovery.as_ref().is_some_and(|p| p.enabled) {
-        set_recovery(aws, name, true).await?;
-    }
-    read_one(aws, name, config)
-        .await?
-        .ok_or_else(|| ProviderError::Api(format!("DynamoDB table {name} vanished after create")))
-}
-
-/// By its unique name.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    read_found(vec![c.name], config, |r| async move { read(aws, &r).await }).await
-}
-
-/// By its name.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
-    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
 }
 
 /// An index's definition apart from its capacity (which UpdateTable changes in place).
@@ -789,35 +842,6 @@ fn shape(i: &Index) -> (&str, &str, Option<&str>, ProjectionType, &[String]) {
         i.projection_type,
         &i.non_key_attributes,
     )
-}
-
-/// Billing mode and capacity, indexes (one created or deleted per UpdateTable, as AWS
-/// allows), stream, deletion protection and encryption with UpdateTable; time to live with
-/// UpdateTimeToLive; point-in-time recovery with UpdateContinuousBackups; tags. A block the
-/// configuration leaves out is left as it is.
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let name = &new.name;
-    drop_indexes(aws, &old, &new, ctx).await?;
-    change_billing(aws, &old, &new, ctx).await?;
-    change_indexes(aws, &old, &new, ctx).await?;
-    change_stream(aws, &old, &new, ctx).await?;
-    change_settings(aws, &old, &new, ctx).await?;
-    let arn = prior
-        .outputs
-        .get("arn")
-        .and_then(|a| a.as_str())
-        .unwrap_or_default();
-    change_tags(aws, arn, &old, &new).await?;
-    read_one(aws, name, config)
-        .await?
-        .ok_or_else(|| ProviderError::Api(format!("DynamoDB table {name} no longer exists")))
 }
 
 /// Indexes gone or redefined go first, one per call (a table that becomes provisioned needs
@@ -1070,51 +1094,13 @@ async fn change_tags(
     Ok(())
 }
 
-/// Refuses while deletion protection is on; waits until the table is gone.
-pub async fn delete(aws: &Aws, prior: &Observed, ctx: &OpContext) -> Result<(), ProviderError> {
-    let name = &prior.id;
-    let sent = retry(
-        PATIENCE,
-        |e: &aws_sdk_dynamodb::operation::delete_table::DeleteTableError| {
-            code(e) == Some("ResourceInUseException")
-        },
-        || async {
-            aws.dynamodb
-                .delete_table()
-                .table_name(name)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| e.into_service_error())
-        },
-    )
-    .await;
-    if let Err(e) = sent {
-        if gone(code(&e)) {
-            return Ok(());
-        }
-        let protected = crate::common::message(&e).contains("protect")
-            || code(&e).is_some_and(|c| c.contains("DeletionProtect"));
-        if protected {
-            return Err(ProviderError::Api(format!(
-                "DeleteTable {name}: deletion protection is on; set deletion_protection_enabled = false and apply first"
-            )));
-        }
-        return Err(api("DeleteTable", name, e));
-    }
-    wait_until(ctx, TYPE, name, "deleted", PATIENCE, || async {
-        Ok(describe(aws, name).await?.is_none())
-    })
-    .await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn schema_has_the_seeds_attributes() {
-        let s = schema();
+        let s = AwsDynamodbTable::schema();
         assert!(s.stateful);
         for a in ["name", "hash_key", "range_key"] {
             assert!(s.inputs[a].force_new, "{a}");

@@ -6,14 +6,12 @@ use aws_sdk_ecr::types::{
     EncryptionConfiguration, EncryptionType, ImageScanningConfiguration, ImageTagMutability,
     Repository, Tag,
 };
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::common::{
-    api, code, is_not_found, observed, parse, read_back, read_found, tag_changes, visible_tags,
-};
+use crate::common::{api, code, is_not_found, read_back, tag_changes, visible_tags};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_ecr_repository";
@@ -82,19 +80,6 @@ pub struct Outputs {
     pub registry_id: String,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["name"]),
-            cloudformation: "AWS::ECR::Repository",
-            stateful: true,
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 /// How `cairn import` names one: the repository name.
 pub const IMPORT_ID: &str = "the repository name";
 
@@ -127,7 +112,7 @@ async fn describe(aws: &Aws, names: &[String]) -> Result<Vec<Repository>, Provid
 /// DescribeRepositories for up to 100 names at a time; when one of them is missing (ECR then
 /// answers for none), one call per name of that batch, in parallel. Tags per repository, in
 /// parallel.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -199,7 +184,7 @@ async fn view(aws: &Aws, repo: &Repository, force_delete: bool) -> Result<Observ
         repository_url: repo.repository_uri().unwrap_or_default().to_string(),
         registry_id: repo.registry_id().unwrap_or_default().to_string(),
     };
-    Ok(observed(&schema(), name, &config, &outputs))
+    Ok(AwsEcrRepository::observed(name, &config, &outputs))
 }
 
 async fn read_one(
@@ -211,12 +196,6 @@ async fn read_one(
     Ok(crate::common::only(name, read(aws, &request).await?))
 }
 
-/// By its name. `force_delete` reads as not set (ECR does not know it).
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
-    read_one(aws, import_id, &serde_json::Value::Null).await
-}
-
 fn ecr_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, ProviderError> {
     tags.iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
@@ -224,141 +203,150 @@ fn ecr_tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, ProviderError> 
         .map_err(|e| ProviderError::InvalidConfig(format!("{TYPE}: {e}")))
 }
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let encryption = match &c.encryption_configuration {
-        Some(e) => Some(
-            EncryptionConfiguration::builder()
-                .encryption_type(EncryptionType::from(e.encryption_type.as_str()))
-                .set_kms_key(e.kms_key.clone())
-                .build()
-                .map_err(|e| ProviderError::InvalidConfig(format!("{TYPE} {}: {e}", c.name)))?,
-        ),
-        None => None,
+/// The `aws_ecr_repository` resource type.
+pub struct AwsEcrRepository;
+
+impl Resource for AwsEcrRepository {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["name"]),
+        cloudformation: "AWS::ECR::Repository",
+        stateful: true,
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
     };
-    aws.ecr
-        .create_repository()
-        .repository_name(&c.name)
-        .image_tag_mutability(ImageTagMutability::from(c.image_tag_mutability.as_str()))
-        .set_image_scanning_configuration(c.image_scanning_configuration.as_ref().map(|s| {
-            ImageScanningConfiguration::builder()
-                .scan_on_push(s.scan_on_push)
-                .build()
-        }))
-        .set_encryption_configuration(encryption)
-        .set_tags(Some(ecr_tags(&c.tags)?).filter(|t| !t.is_empty()))
-        .send()
-        .await
-        .map_err(|e| api("CreateRepository", &c.name, e.into_service_error()))?;
-    read_back(TYPE, &c.name, || read_one(aws, &c.name, config)).await
-}
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &[""],
+        absent: Some("absent"),
+    };
 
-/// By its unique name.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    read_found(vec![c.name], config, |r| async move { read(aws, &r).await }).await
-}
-
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let name = &prior.id;
-    if old.image_tag_mutability != new.image_tag_mutability {
-        aws.ecr
-            .put_image_tag_mutability()
-            .repository_name(name)
-            .image_tag_mutability(ImageTagMutability::from(new.image_tag_mutability.as_str()))
-            .send()
-            .await
-            .map_err(|e| api("PutImageTagMutability", name, e.into_service_error()))?;
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
     }
-    let scan = |c: &Config| {
-        c.image_scanning_configuration
-            .as_ref()
-            .map(|s| s.scan_on_push)
-    };
-    if scan(&old) != scan(&new) {
+
+    /// By its name. `force_delete` reads as not set (ECR does not know it).
+    async fn import(aws: &Aws, import_id: &str) -> Answer<Option<Observed>> {
+        crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+        read_one(aws, import_id, &serde_json::Value::Null).await
+    }
+
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let encryption = match &c.encryption_configuration {
+            Some(e) => Some(
+                EncryptionConfiguration::builder()
+                    .encryption_type(EncryptionType::from(e.encryption_type.as_str()))
+                    .set_kms_key(e.kms_key.clone())
+                    .build()
+                    .map_err(|e| ProviderError::InvalidConfig(format!("{TYPE} {}: {e}", c.name)))?,
+            ),
+            None => None,
+        };
         aws.ecr
-            .put_image_scanning_configuration()
-            .repository_name(name)
-            .image_scanning_configuration(
+            .create_repository()
+            .repository_name(&c.name)
+            .image_tag_mutability(ImageTagMutability::from(c.image_tag_mutability.as_str()))
+            .set_image_scanning_configuration(c.image_scanning_configuration.as_ref().map(|s| {
                 ImageScanningConfiguration::builder()
-                    .scan_on_push(scan(&new).unwrap_or(false))
-                    .build(),
-            )
+                    .scan_on_push(s.scan_on_push)
+                    .build()
+            }))
+            .set_encryption_configuration(encryption)
+            .set_tags(Some(ecr_tags(&c.tags)?).filter(|t| !t.is_empty()))
             .send()
             .await
-            .map_err(|e| {
-                api(
-                    "PutImageScanningConfiguration",
-                    name,
-                    e.into_service_error(),
-                )
-            })?;
+            .map_err(|e| api("CreateRepository", &c.name, e.into_service_error()))?;
+        let config = serde_json::to_value(c).unwrap_or(serde_json::Value::Null);
+        read_back(TYPE, &c.name, || read_one(aws, &c.name, &config)).await
     }
-    let arn = prior
-        .outputs
-        .get("arn")
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or_default();
-    let (removed, set) = tag_changes(&old.tags, &new.tags);
-    if !removed.is_empty() {
-        aws.ecr
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| api("UntagResource", name, e.into_service_error()))?;
-    }
-    if !set.is_empty() {
-        aws.ecr
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(ecr_tags(&set)?))
-            .send()
-            .await
-            .map_err(|e| api("TagResource", name, e.into_service_error()))?;
-    }
-    read_back(TYPE, name, || read_one(aws, name, config)).await
-}
 
-/// With its images when `force_delete` says so.
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let force = prior
-        .inputs
-        .get("force_delete")
-        .and_then(serde_json::Value::as_bool)
-        .unwrap_or(false);
-    match aws
-        .ecr
-        .delete_repository()
-        .repository_name(&prior.id)
-        .force(force)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = e.into_service_error();
-            if missing(code(&e)) {
-                Ok(())
-            } else {
-                Err(api("DeleteRepository", &prior.id, e))
-            }
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let name = &prior.id;
+        if old.image_tag_mutability != new.image_tag_mutability {
+            aws.ecr
+                .put_image_tag_mutability()
+                .repository_name(name)
+                .image_tag_mutability(ImageTagMutability::from(new.image_tag_mutability.as_str()))
+                .send()
+                .await
+                .map_err(|e| api("PutImageTagMutability", name, e.into_service_error()))?;
         }
+        let scan = |c: &Config| {
+            c.image_scanning_configuration
+                .as_ref()
+                .map(|s| s.scan_on_push)
+        };
+        if scan(old) != scan(new) {
+            aws.ecr
+                .put_image_scanning_configuration()
+                .repository_name(name)
+                .image_scanning_configuration(
+                    ImageScanningConfiguration::builder()
+                        .scan_on_push(scan(new).unwrap_or(false))
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|e| {
+                    api(
+                        "PutImageScanningConfiguration",
+                        name,
+                        e.into_service_error(),
+                    )
+                })?;
+        }
+        let arn = prior
+            .outputs
+            .get("arn")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
+        let (removed, set) = tag_changes(&old.tags, &new.tags);
+        if !removed.is_empty() {
+            aws.ecr
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(|e| api("UntagResource", name, e.into_service_error()))?;
+        }
+        if !set.is_empty() {
+            aws.ecr
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(ecr_tags(&set)?))
+                .send()
+                .await
+                .map_err(|e| api("TagResource", name, e.into_service_error()))?;
+        }
+        let config = serde_json::to_value(new).unwrap_or(serde_json::Value::Null);
+        read_back(TYPE, name, || read_one(aws, name, &config)).await
+    }
+
+    /// With its images when `force_delete` says so.
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let force = prior
+            .inputs
+            .get("force_delete")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false);
+        aws.ecr
+            .delete_repository()
+            .repository_name(&prior.id)
+            .force(force)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api("DeleteRepository", &prior.id, e.into_service_error()))
     }
 }

@@ -19,6 +19,7 @@ pub mod kms;
 pub mod lambda;
 pub mod logs;
 pub mod rds;
+pub mod resource;
 pub mod s3;
 pub mod secretsmanager;
 pub mod sqs;
@@ -31,6 +32,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::BehaviorVersion;
 use cairn_model::Catalog;
 use cairn_model::{Observed, OpContext, OwnedResource, Provider, ProviderError, ReadRequest};
+use resource::Resource;
 use tracing::Instrument;
 
 /// The registry: every resource type's module, once. The catalog (and so validation,
@@ -40,52 +42,52 @@ use tracing::Instrument;
 macro_rules! for_each_type {
     ($callback:ident ! $args:tt) => {
         $callback! { $args
-        ec2::vpc,
-        ec2::subnet,
-        ec2::internet_gateway,
-        ec2::route_table,
-        ec2::route_table_association,
-        ec2::security_group,
-        ec2::security_group_rule,
-        ec2::eip,
-        ec2::nat_gateway,
-        s3,
-        iam::role,
-        iam::policy,
-        iam::attachment,
-        iam::instance_profile,
-        logs,
-        efs::file_system,
-        efs::mount_target,
-        efs::access_point,
-        ecs::cluster,
-        ecs::task_definition,
-        ecs::service,
-        rds::subnet_group,
-        rds::instance,
-        elb::lb,
-        elb::target_group,
-        elb::listener,
-        elb::listener_rule,
-        lambda::function,
-        lambda::permission,
-        lambda::event_source_mapping,
-        ecr,
-        cloudwatch::alarm,
-        cloudwatch::dashboard,
-        events::rule,
-        events::target,
-        dynamodb,
-        sqs,
-        kms::key,
-        kms::alias,
-        ssm,
-        secretsmanager::secret,
-        secretsmanager::version,
-        apigatewayv2::api,
-        apigatewayv2::stage,
-        apigatewayv2::integration,
-        apigatewayv2::route,
+        ec2::vpc::AwsVpc,
+        ec2::subnet::AwsSubnet,
+        ec2::internet_gateway::AwsInternetGateway,
+        ec2::route_table::AwsRouteTable,
+        ec2::route_table_association::AwsRouteTableAssociation,
+        ec2::security_group::AwsSecurityGroup,
+        ec2::security_group_rule::AwsSecurityGroupRule,
+        ec2::eip::AwsEip,
+        ec2::nat_gateway::AwsNatGateway,
+        s3::AwsS3Bucket,
+        iam::role::AwsIamRole,
+        iam::policy::AwsIamPolicy,
+        iam::attachment::AwsIamRolePolicyAttachment,
+        iam::instance_profile::AwsIamInstanceProfile,
+        logs::AwsCloudwatchLogGroup,
+        efs::file_system::AwsEfsFileSystem,
+        efs::mount_target::AwsEfsMountTarget,
+        efs::access_point::AwsEfsAccessPoint,
+        ecs::cluster::AwsEcsCluster,
+        ecs::task_definition::AwsEcsTaskDefinition,
+        ecs::service::AwsEcsService,
+        rds::subnet_group::AwsDbSubnetGroup,
+        rds::instance::AwsDbInstance,
+        elb::lb::AwsLb,
+        elb::target_group::AwsLbTargetGroup,
+        elb::listener::AwsLbListener,
+        elb::listener_rule::AwsLbListenerRule,
+        lambda::function::AwsLambdaFunction,
+        lambda::permission::AwsLambdaPermission,
+        lambda::event_source_mapping::AwsLambdaEventSourceMapping,
+        ecr::AwsEcrRepository,
+        cloudwatch::alarm::AwsCloudwatchMetricAlarm,
+        cloudwatch::dashboard::AwsCloudwatchDashboard,
+        events::rule::AwsCloudwatchEventRule,
+        events::target::AwsCloudwatchEventTarget,
+        dynamodb::AwsDynamodbTable,
+        sqs::AwsSqsQueue,
+        kms::key::AwsKmsKey,
+        kms::alias::AwsKmsAlias,
+        ssm::AwsSsmParameter,
+        secretsmanager::secret::AwsSecretsmanagerSecret,
+        secretsmanager::version::AwsSecretsmanagerSecretVersion,
+        apigatewayv2::api::AwsApigatewayv2Api,
+        apigatewayv2::stage::AwsApigatewayv2Stage,
+        apigatewayv2::integration::AwsApigatewayv2Integration,
+        apigatewayv2::route::AwsApigatewayv2Route,
             }
     };
 }
@@ -94,7 +96,7 @@ macro_rules! for_each_type {
 macro_rules! catalog_of {
     (() $($($m:ident)::+),+ $(,)?) => {{
         let mut c = Catalog::default();
-        $( c.insert($($m)::+::schema()); )+
+        $( c.insert(<$($m)::+ as Resource>::schema()); )+
         c
     }};
 }
@@ -108,6 +110,38 @@ pub fn catalog() -> Catalog {
 pub fn shared_catalog() -> &'static Catalog {
     static CATALOG: std::sync::LazyLock<Catalog> = std::sync::LazyLock::new(catalog);
     &CATALOG
+}
+
+/// Calls `R::import_ids` for the registry's type named `$rtype`.
+macro_rules! import_ids_of {
+    (($rtype:expr, $o:expr) $($($m:ident)::+),+ $(,)?) => {
+        match $rtype {
+            $( t if t == <$($m)::+ as Resource>::TYPE => <$($m)::+ as Resource>::import_ids($o), )+
+            _ => Vec::new(),
+        }
+    };
+}
+
+/// The import ids that name `o`, a resource of `rtype`: in the format the type documents
+/// (`ResourceSchema::import_id`) first, then the other forms its import accepts. Empty for
+/// a type not in the catalog.
+pub fn import_ids(rtype: &str, o: &Observed) -> Vec<String> {
+    for_each_type!(import_ids_of!(rtype, o))
+}
+
+/// Calls `R::IMPORT_CHECKS` for the registry's type named `$rtype`.
+macro_rules! import_checks_of {
+    (($rtype:expr) $($($m:ident)::+),+ $(,)?) => {
+        match $rtype {
+            $( t if t == <$($m)::+ as Resource>::TYPE => Some(<$($m)::+ as Resource>::IMPORT_CHECKS), )+
+            _ => None,
+        }
+    };
+}
+
+/// The import ids that show the format of `rtype`'s (see `Resource::IMPORT_CHECKS`).
+pub fn import_checks(rtype: &str) -> Option<resource::ImportChecks> {
+    for_each_type!(import_checks_of!(rtype))
 }
 
 /// Where to reach AWS.
@@ -251,17 +285,17 @@ fn max_attempts() -> u32 {
         .unwrap_or(8)
 }
 
-/// Calls `$op` of the registry's module that implements `$rtype`.
+/// Calls `resource::$op` for the registry's type named `$rtype`.
 macro_rules! dispatch_to {
     (($rtype:expr, $op:ident $args:tt) $($($m:ident)::+),+ $(,)?) => {
         match $rtype {
-            $( $($m)::+::TYPE => $($m)::+::$op $args .await, )+
+            $( t if t == <$($m)::+ as Resource>::TYPE => resource::$op::<$($m)::+> $args .await, )+
             other => Err(ProviderError::UnknownType(other.to_string())),
         }
     };
 }
 
-/// Calls `$op` of the module that implements `$rtype`.
+/// Calls `resource::$op` for the type named `$rtype`.
 macro_rules! dispatch {
     ($rtype:expr, $op:ident $args:tt) => {
         for_each_type!(dispatch_to!($rtype, $op $args))

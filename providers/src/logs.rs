@@ -2,14 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::common::{
-    api, code, is_not_found, observed, parse, read_back, read_found, tag_changes, visible_tags,
-};
+use crate::common::{api, read_back, tag_changes, visible_tags};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_cloudwatch_log_group";
@@ -35,26 +33,6 @@ pub struct Outputs {
     /// The group's name.
     pub id: String,
     pub arn: String,
-}
-
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["name"]),
-            cloudformation: "AWS::Logs::LogGroup",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
-/// One DescribeLogGroups per group (by name prefix), in parallel.
-pub async fn read(
-    aws: &Aws,
-    requests: &[ReadRequest],
-) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
-    crate::common::read_each(requests, |r| read_one(aws, &r.id)).await
 }
 
 fn arn(aws: &Aws, owner: &str, name: &str) -> String {
@@ -104,7 +82,9 @@ async fn read_one(aws: &Aws, name: &str) -> Result<Option<Observed>, ProviderErr
         id: name.to_string(),
         arn: group_arn,
     };
-    Ok(Some(observed(&schema(), name, &config, &outputs)))
+    Ok(Some(AwsCloudwatchLogGroup::observed(
+        name, &config, &outputs,
+    )))
 }
 
 async fn set_retention(aws: &Aws, name: &str, days: Option<i32>) -> Result<(), ProviderError> {
@@ -131,115 +111,110 @@ async fn set_retention(aws: &Aws, name: &str, days: Option<i32>) -> Result<(), P
 /// How `cairn import` names one: the log group name.
 pub const IMPORT_ID: &str = "the log group name";
 
-/// By its name.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
-    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
-}
+pub struct AwsCloudwatchLogGroup;
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    aws.logs
-        .create_log_group()
-        .log_group_name(&c.name)
-        .set_kms_key_id(c.kms_key_id.clone())
-        .set_tags((!c.tags.is_empty()).then(|| c.tags.clone().into_iter().collect()))
-        .send()
-        .await
-        .map_err(|e| api("CreateLogGroup", &c.name, e.into_service_error()))?;
-    if c.retention_in_days.is_some() {
-        set_retention(aws, &c.name, c.retention_in_days).await?;
-    }
-    read_back(TYPE, &c.name, || read_one(aws, &c.name)).await
-}
+impl Resource for AwsCloudwatchLogGroup {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["name"]),
+        cloudformation: "AWS::Logs::LogGroup",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &[""],
+        absent: None,
+    };
 
-/// By its unique name.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    read_found(vec![c.name], config, |r| async move { read(aws, &r).await }).await
-}
+    /// One DescribeLogGroups (by name prefix) and one ListTagsLogGroup.
+    async fn read_one(aws: &Aws, request: &ReadRequest) -> Answer<Option<Observed>> {
+        read_one(aws, &request.id).await
+    }
 
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let name = &new.name;
-    if old.retention_in_days != new.retention_in_days {
-        set_retention(aws, name, new.retention_in_days).await?;
-    }
-    if old.kms_key_id != new.kms_key_id {
-        match &new.kms_key_id {
-            Some(k) => aws
-                .logs
-                .associate_kms_key()
-                .log_group_name(name)
-                .kms_key_id(k)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| api("AssociateKmsKey", name, e.into_service_error()))?,
-            None => aws
-                .logs
-                .disassociate_kms_key()
-                .log_group_name(name)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| api("DisassociateKmsKey", name, e.into_service_error()))?,
-        }
-    }
-    let (removed, set) = tag_changes(&old.tags, &new.tags);
-    #[allow(deprecated)]
-    if !removed.is_empty() {
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
         aws.logs
-            .untag_log_group()
-            .log_group_name(name)
-            .set_tags(Some(removed))
+            .create_log_group()
+            .log_group_name(&c.name)
+            .set_kms_key_id(c.kms_key_id.clone())
+            .set_tags((!c.tags.is_empty()).then(|| c.tags.clone().into_iter().collect()))
             .send()
             .await
-            .map_err(|e| api("UntagLogGroup", name, e.into_service_error()))?;
+            .map_err(|e| api("CreateLogGroup", &c.name, e.into_service_error()))?;
+        if c.retention_in_days.is_some() {
+            set_retention(aws, &c.name, c.retention_in_days).await?;
+        }
+        read_back(TYPE, &c.name, || read_one(aws, &c.name)).await
     }
-    #[allow(deprecated)]
-    if !set.is_empty() {
+
+    async fn update(
+        aws: &Aws,
+        _prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let name = &new.name;
+        if old.retention_in_days != new.retention_in_days {
+            set_retention(aws, name, new.retention_in_days).await?;
+        }
+        if old.kms_key_id != new.kms_key_id {
+            set_kms_key(aws, name, new.kms_key_id.as_deref()).await?;
+        }
+        let (removed, set) = tag_changes(&old.tags, &new.tags);
+        #[allow(deprecated)]
+        if !removed.is_empty() {
+            aws.logs
+                .untag_log_group()
+                .log_group_name(name)
+                .set_tags(Some(removed))
+                .send()
+                .await
+                .map_err(|e| api("UntagLogGroup", name, e.into_service_error()))?;
+        }
+        #[allow(deprecated)]
+        if !set.is_empty() {
+            aws.logs
+                .tag_log_group()
+                .log_group_name(name)
+                .set_tags(Some(set.into_iter().collect()))
+                .send()
+                .await
+                .map_err(|e| api("TagLogGroup", name, e.into_service_error()))?;
+        }
+        read_back(TYPE, name, || read_one(aws, name)).await
+    }
+
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
         aws.logs
-            .tag_log_group()
-            .log_group_name(name)
-            .set_tags(Some(set.into_iter().collect()))
+            .delete_log_group()
+            .log_group_name(&prior.id)
             .send()
             .await
-            .map_err(|e| api("TagLogGroup", name, e.into_service_error()))?;
+            .map(|_| ())
+            .map_err(|e| api("DeleteLogGroup", &prior.id, e.into_service_error()))
     }
-    read_back(TYPE, name, || read_one(aws, name)).await
 }
 
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    match aws
-        .logs
-        .delete_log_group()
-        .log_group_name(&prior.id)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = e.into_service_error();
-            if is_not_found(code(&e)) {
-                Ok(())
-            } else {
-                Err(api("DeleteLogGroup", &prior.id, e))
-            }
-        }
+async fn set_kms_key(aws: &Aws, name: &str, key: Option<&str>) -> Answer<()> {
+    match key {
+        Some(k) => aws
+            .logs
+            .associate_kms_key()
+            .log_group_name(name)
+            .kms_key_id(k)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api("AssociateKmsKey", name, e.into_service_error())),
+        None => aws
+            .logs
+            .disassociate_kms_key()
+            .log_group_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api("DisassociateKmsKey", name, e.into_service_error())),
     }
 }

@@ -9,12 +9,12 @@ use aws_sdk_s3::types::{
     ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
     Tag, Tagging, VersioningConfiguration,
 };
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::common::{api, code, observed, parse, read_back, retry, visible_tags, DELETE_PATIENCE};
+use crate::common::{api, code, read_back, retry, visible_tags, DELETE_PATIENCE};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_s3_bucket";
@@ -79,38 +79,6 @@ pub struct Outputs {
     pub arn: String,
     pub bucket_domain_name: String,
     pub bucket_regional_domain_name: String,
-}
-
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["bucket"]),
-            cloudformation: "AWS::S3::Bucket",
-            stateful: true,
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
-/// S3 has no batch read: one bucket's calls run in sequence, buckets in parallel.
-pub async fn read(
-    aws: &Aws,
-    requests: &[ReadRequest],
-) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
-    let reads = requests.iter().map(|r| async move {
-        let force_destroy = r
-            .prior_inputs
-            .get("force_destroy")
-            .and_then(serde_json::Value::as_bool)
-            .unwrap_or(false);
-        read_bucket(aws, &r.id, force_destroy)
-            .await
-            .map(|o| (r.id.clone(), o))
-    });
-    let found = futures::future::try_join_all(reads).await?;
-    Ok(found.into_iter().collect())
 }
 
 fn missing(c: Option<&str>, also: &[&str]) -> bool {
@@ -227,7 +195,7 @@ async fn read_bucket(
         bucket_domain_name: format!("{name}.s3.amazonaws.com"),
         bucket_regional_domain_name: format!("{name}.s3.{}.amazonaws.com", aws.region),
     };
-    Ok(Some(observed(&schema(), name, &config, &outputs)))
+    Ok(Some(AwsS3Bucket::observed(name, &config, &outputs)))
 }
 
 /// Applies every setting of `new` that differs from `old` (`None`: a new bucket).
@@ -366,77 +334,6 @@ async fn apply_settings(
     }
     Ok(())
 }
-/// How `cairn import` names one: the bucket name.
-pub const IMPORT_ID: &str = "the bucket name";
-
-/// By its name.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
-    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
-}
-
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let mut req = aws.s3.create_bucket().bucket(&c.bucket);
-    if aws.region != "us-east-1" {
-        req = req.create_bucket_configuration(
-            CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::from(aws.region.as_str()))
-                .build(),
-        );
-    }
-    req.send()
-        .await
-        .map_err(|e| api("CreateBucket", &c.bucket, e.into_service_error()))?;
-    apply_settings(aws, None, &c).await?;
-    read_back(TYPE, &c.bucket, || {
-        read_bucket(aws, &c.bucket, c.force_destroy)
-    })
-    .await
-}
-
-/// By its globally unique name (the create tags the bucket only after making it). A bucket of
-/// that name in another region cannot be what this create made (AWS answers with a
-/// redirect); one this account may not look at is an error, since it may be its own.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    if let Err(e) = aws.s3.head_bucket().bucket(&c.bucket).send().await {
-        let status = e.raw_response().map(|r| r.status().as_u16());
-        let e = e.into_service_error();
-        if e.is_not_found() || missing(code(&e), &[]) || status == Some(301) {
-            return Ok(Vec::new());
-        }
-        return Err(api("HeadBucket", &c.bucket, e));
-    }
-    Ok(read_bucket(aws, &c.bucket, c.force_destroy)
-        .await?
-        .into_iter()
-        .collect())
-}
-
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    apply_settings(aws, Some(&old), &new).await?;
-    read_back(TYPE, &new.bucket, || {
-        read_bucket(aws, &new.bucket, new.force_destroy)
-    })
-    .await
-}
-
 /// Deletes every object version and delete marker (force_destroy).
 async fn empty(aws: &Aws, name: &str) -> Result<(), ProviderError> {
     loop {
@@ -503,44 +400,123 @@ async fn empty(aws: &Aws, name: &str) -> Result<(), ProviderError> {
     }
 }
 
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let name = &prior.id;
-    let force = prior
-        .inputs
-        .get("force_destroy")
-        .and_then(serde_json::Value::as_bool)
-        .unwrap_or(false);
-    if force {
-        match empty(aws, name).await {
-            Err(e) if e.api().and_then(|a| a.code.as_deref()) == Some("NoSuchBucket") => {
-                return Ok(())
-            }
-            other => other?,
-        }
+/// How `cairn import` names one: the bucket name.
+pub const IMPORT_ID: &str = "the bucket name";
+
+/// The `aws_s3_bucket` resource type.
+pub struct AwsS3Bucket;
+
+impl Resource for AwsS3Bucket {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["bucket"]),
+        cloudformation: "AWS::S3::Bucket",
+        stateful: true,
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["", "two words"],
+        absent: None,
+    };
+
+    /// S3 has no batch read: one bucket's calls run in sequence, buckets in parallel.
+    async fn read_one(aws: &Aws, r: &ReadRequest) -> Answer<Option<Observed>> {
+        let force_destroy = r
+            .prior_inputs
+            .get("force_destroy")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false);
+        read_bucket(aws, &r.id, force_destroy).await
     }
-    let result = retry(
-        DELETE_PATIENCE,
-        // Objects still being written by the emptying above.
-        |e: &aws_sdk_s3::operation::delete_bucket::DeleteBucketError| {
-            force && code(e) == Some("BucketNotEmpty")
-        },
-        || async {
-            aws.s3
-                .delete_bucket()
-                .bucket(name)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| e.into_service_error())
-        },
-    )
-    .await;
-    match result {
-        Ok(()) => Ok(()),
-        Err(e) if missing(code(&e), &[]) => Ok(()),
-        Err(e) if code(&e) == Some("BucketNotEmpty") => Err(ProviderError::Api(format!(
-            "DeleteBucket {name}: the bucket is not empty; set force_destroy = true (and apply) to delete its objects with it"
-        ))),
-        Err(e) => Err(api("DeleteBucket", name, e)),
+
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let mut req = aws.s3.create_bucket().bucket(&c.bucket);
+        if aws.region != "us-east-1" {
+            req = req.create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::from(aws.region.as_str()))
+                    .build(),
+            );
+        }
+        req.send()
+            .await
+            .map_err(|e| api("CreateBucket", &c.bucket, e.into_service_error()))?;
+        apply_settings(aws, None, c).await?;
+        read_back(TYPE, &c.bucket, || {
+            read_bucket(aws, &c.bucket, c.force_destroy)
+        })
+        .await
+    }
+
+    /// By its globally unique name (the create tags the bucket only after making it). A
+    /// bucket of that name in another region cannot be what this create made (AWS answers
+    /// with a redirect); one this account may not look at is an error, since it may be its
+    /// own.
+    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
+        if let Err(e) = aws.s3.head_bucket().bucket(&c.bucket).send().await {
+            let status = e.raw_response().map(|r| r.status().as_u16());
+            let e = e.into_service_error();
+            if e.is_not_found() || missing(code(&e), &[]) || status == Some(301) {
+                return Ok(Vec::new());
+            }
+            return Err(api("HeadBucket", &c.bucket, e));
+        }
+        Ok(read_bucket(aws, &c.bucket, c.force_destroy)
+            .await?
+            .into_iter()
+            .collect())
+    }
+
+    async fn update(
+        aws: &Aws,
+        _prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        apply_settings(aws, Some(old), new).await?;
+        read_back(TYPE, &new.bucket, || {
+            read_bucket(aws, &new.bucket, new.force_destroy)
+        })
+        .await
+    }
+
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let name = &prior.id;
+        let force = prior
+            .inputs
+            .get("force_destroy")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false);
+        if force {
+            empty(aws, name).await?;
+        }
+        let result = retry(
+            DELETE_PATIENCE,
+            // Objects still being written by the emptying above.
+            |e: &aws_sdk_s3::operation::delete_bucket::DeleteBucketError| {
+                force && code(e) == Some("BucketNotEmpty")
+            },
+            || async {
+                aws.s3
+                    .delete_bucket()
+                    .bucket(name)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.into_service_error())
+            },
+        )
+        .await;
+        match result {
+            Ok(()) => Ok(()),
+            Err(e) if code(&e) == Some("BucketNotEmpty") => Err(ProviderError::Api(format!(
+                "DeleteBucket {name}: the bucket is not empty; set force_destroy = true (and apply) to delete its objects with it"
+            ))),
+            Err(e) => Err(api("DeleteBucket", name, e)),
+        }
     }
 }

@@ -5,14 +5,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use aws_sdk_sqs::types::QueueAttributeName as Attr;
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::common::{
-    api, code, observed, parse, read_back, read_found, retry, tag_changes, visible_tags,
-};
+use crate::common::{api, code, read_back, read_found, retry, tag_changes, visible_tags};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_sqs_queue";
@@ -78,19 +76,6 @@ pub struct Outputs {
     pub id: String,
     pub arn: String,
     pub url: String,
-}
-
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["name"]),
-            cloudformation: "AWS::SQS::Queue",
-            stateful: true,
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
 }
 
 /// How `cairn import` names one: its URL (or its name).
@@ -263,16 +248,7 @@ async fn read_one(
         arn,
         url: url.to_string(),
     };
-    Ok(Some(observed(&schema(), url, &config, &outputs)))
-}
-
-/// GetQueueAttributes and ListQueueTags per queue, queues in parallel (SQS has no batch
-/// read).
-pub async fn read(
-    aws: &Aws,
-    requests: &[ReadRequest],
-) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
-    crate::common::read_each(requests, |r| read_one(aws, &r.id, &r.prior_inputs)).await
+    Ok(Some(AwsSqsQueue::observed(url, &config, &outputs)))
 }
 
 /// The URL of the queue named `name`, if there is one.
@@ -290,149 +266,177 @@ async fn url_of(aws: &Aws, name: &str) -> Result<Option<String>, ProviderError> 
     }
 }
 
-/// Creates the queue with every attribute and tag in one call; a name freed less than a
-/// minute ago is retried until SQS takes it again. CreateQueue answers with the existing
-/// queue of the name when its attributes match: that queue is refused rather than taken
-/// over.
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    if let Some(url) = url_of(aws, &c.name).await? {
-        return Err(ProviderError::Api(format!(
-            "CreateQueue {}: a queue of this name already exists ({url}); bring it under management with `cairn import`",
-            c.name
-        )));
+/// The `aws_sqs_queue` resource type.
+pub struct AwsSqsQueue;
+
+impl Resource for AwsSqsQueue {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["name"]),
+        cloudformation: "AWS::SQS::Queue",
+        stateful: true,
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["", "arn:aws:sqs:us-east-1:123456789012:jobs"],
+        absent: Some("absent"),
+    };
+
+    /// GetQueueAttributes and ListQueueTags per queue, queues in parallel (SQS has no batch
+    /// read).
+    async fn read_one(aws: &Aws, request: &ReadRequest) -> Answer<Option<Observed>> {
+        read_one(aws, &request.id, &request.prior_inputs).await
     }
-    let mut attrs = attributes(&c);
-    if c.redrive_policy.is_none() {
-        attrs.remove(&Attr::RedrivePolicy);
+
+    /// Creates the queue with every attribute and tag in one call; a name freed less than a
+    /// minute ago is retried until SQS takes it again. CreateQueue answers with the existing
+    /// queue of the name when its attributes match: that queue is refused rather than taken
+    /// over.
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        if let Some(url) = url_of(aws, &c.name).await? {
+            return Err(ProviderError::Api(format!(
+                "CreateQueue {}: a queue of this name already exists ({url}); bring it under management with `cairn import`",
+                c.name
+            )));
+        }
+        let mut attrs = attributes(c);
+        if c.redrive_policy.is_none() {
+            attrs.remove(&Attr::RedrivePolicy);
+        }
+        if c.fifo_queue {
+            attrs.insert(Attr::FifoQueue, "true".into());
+        }
+        let attrs: HashMap<Attr, String> = attrs.into_iter().collect();
+        let tags: HashMap<String, String> = c.tags.clone().into_iter().collect();
+        let url = retry(
+            Duration::from_secs(90),
+            |e: &aws_sdk_sqs::operation::create_queue::CreateQueueError| deleted_recently(code(e)),
+            || async {
+                aws.sqs
+                    .create_queue()
+                    .queue_name(&c.name)
+                    .set_attributes(Some(attrs.clone()))
+                    .set_tags((!tags.is_empty()).then(|| tags.clone()))
+                    .send()
+                    .await
+                    .map_err(|e| e.into_service_error())
+            },
+        )
+        .await
+        .map_err(|e| api("CreateQueue", &c.name, e))?
+        .queue_url()
+        .unwrap_or_default()
+        .to_string();
+        let config = serde_json::to_value(c).unwrap_or(serde_json::Value::Null);
+        read_back(TYPE, &url, || read_one(aws, &url, &config)).await
     }
-    if c.fifo_queue {
-        attrs.insert(Attr::FifoQueue, "true".into());
+
+    /// By its unique name.
+    async fn find(aws: &Aws, config: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let Some(url) = url_of(aws, &config.name).await? else {
+            return Ok(Vec::new());
+        };
+        read_found(
+            vec![url],
+            config,
+            |r| async move { Self::read(aws, &r).await },
+        )
+        .await
     }
-    let attrs: HashMap<Attr, String> = attrs.into_iter().collect();
-    let tags: HashMap<String, String> = c.tags.clone().into_iter().collect();
-    let url = retry(
-        Duration::from_secs(90),
-        |e: &aws_sdk_sqs::operation::create_queue::CreateQueueError| deleted_recently(code(e)),
-        || async {
+
+    /// By its URL, or by its name.
+    async fn import(aws: &Aws, import_id: &str) -> Answer<Option<Observed>> {
+        crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+        let url = if import_id.contains("://") {
+            import_id.to_string()
+        } else if import_id.starts_with("arn:") || import_id.contains('/') {
+            return Err(crate::common::malformed(
+                TYPE,
+                import_id,
+                "it is neither a URL nor a queue name",
+                IMPORT_ID,
+            ));
+        } else {
+            match url_of(aws, import_id).await? {
+                Some(u) => u,
+                None => return Ok(None),
+            }
+        };
+        crate::common::import_read(&url, |r| async move { Self::read(aws, &r).await }).await
+    }
+
+    /// SetQueueAttributes with what changed (a removed redrive policy or KMS key set to empty);
+    /// tags with TagQueue and UntagQueue.
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let url = &prior.id;
+        let before = attributes(old);
+        let mut changed: HashMap<Attr, String> = attributes(new)
+            .into_iter()
+            .filter(|(k, v)| before.get(k) != Some(v))
+            .collect();
+        if old.kms_master_key_id.is_some() && new.kms_master_key_id.is_none() {
+            changed.insert(Attr::KmsMasterKeyId, String::new());
+        }
+        if !changed.is_empty() {
             aws.sqs
-                .create_queue()
-                .queue_name(&c.name)
-                .set_attributes(Some(attrs.clone()))
-                .set_tags((!tags.is_empty()).then(|| tags.clone()))
+                .set_queue_attributes()
+                .queue_url(url)
+                .set_attributes(Some(changed))
                 .send()
                 .await
-                .map_err(|e| e.into_service_error())
-        },
-    )
-    .await
-    .map_err(|e| api("CreateQueue", &c.name, e))?
-    .queue_url()
-    .unwrap_or_default()
-    .to_string();
-    read_back(TYPE, &url, || read_one(aws, &url, config)).await
-}
-
-/// By its unique name.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let Some(url) = url_of(aws, &c.name).await? else {
-        return Ok(Vec::new());
-    };
-    read_found(vec![url], config, |r| async move { read(aws, &r).await }).await
-}
-
-/// By its URL, or by its name.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
-    let url = if import_id.contains("://") {
-        import_id.to_string()
-    } else if import_id.starts_with("arn:") || import_id.contains('/') {
-        return Err(crate::common::malformed(
-            TYPE,
-            import_id,
-            "it is neither a URL nor a queue name",
-            IMPORT_ID,
-        ));
-    } else {
-        match url_of(aws, import_id).await? {
-            Some(u) => u,
-            None => return Ok(None),
+                .map_err(|e| api("SetQueueAttributes", url, e.into_service_error()))?;
         }
-    };
-    crate::common::import_read(&url, |r| async move { read(aws, &r).await }).await
-}
+        let (removed, set) = tag_changes(&old.tags, &new.tags);
+        if !removed.is_empty() {
+            aws.sqs
+                .untag_queue()
+                .queue_url(url)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(|e| api("UntagQueue", url, e.into_service_error()))?;
+        }
+        if !set.is_empty() {
+            aws.sqs
+                .tag_queue()
+                .queue_url(url)
+                .set_tags(Some(set.into_iter().collect()))
+                .send()
+                .await
+                .map_err(|e| api("TagQueue", url, e.into_service_error()))?;
+        }
+        let config = serde_json::to_value(new).unwrap_or(serde_json::Value::Null);
+        read_back(TYPE, url, || read_one(aws, url, &config)).await
+    }
 
-/// SetQueueAttributes with what changed (a removed redrive policy or KMS key set to empty);
-/// tags with TagQueue and UntagQueue.
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let url = &prior.id;
-    let before = attributes(&old);
-    let mut changed: HashMap<Attr, String> = attributes(&new)
-        .into_iter()
-        .filter(|(k, v)| before.get(k) != Some(v))
-        .collect();
-    if old.kms_master_key_id.is_some() && new.kms_master_key_id.is_none() {
-        changed.insert(Attr::KmsMasterKeyId, String::new());
-    }
-    if !changed.is_empty() {
-        aws.sqs
-            .set_queue_attributes()
-            .queue_url(url)
-            .set_attributes(Some(changed))
-            .send()
-            .await
-            .map_err(|e| api("SetQueueAttributes", url, e.into_service_error()))?;
-    }
-    let (removed, set) = tag_changes(&old.tags, &new.tags);
-    if !removed.is_empty() {
-        aws.sqs
-            .untag_queue()
-            .queue_url(url)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| api("UntagQueue", url, e.into_service_error()))?;
-    }
-    if !set.is_empty() {
-        aws.sqs
-            .tag_queue()
-            .queue_url(url)
-            .set_tags(Some(set.into_iter().collect()))
-            .send()
-            .await
-            .map_err(|e| api("TagQueue", url, e.into_service_error()))?;
-    }
-    read_back(TYPE, url, || read_one(aws, url, config)).await
-}
-
-/// Deletes the queue and the messages in it.
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    match aws.sqs.delete_queue().queue_url(&prior.id).send().await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = e.into_service_error();
-            if gone(code(&e)) {
-                Ok(())
-            } else {
-                Err(api("DeleteQueue", &prior.id, e))
+    /// Deletes the queue and the messages in it.
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        match aws.sqs.delete_queue().queue_url(&prior.id).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let e = e.into_service_error();
+                if gone(code(&e)) {
+                    Ok(())
+                } else {
+                    Err(api("DeleteQueue", &prior.id, e))
+                }
             }
         }
+    }
+
+    /// Its URL, then its name.
+    fn import_ids(o: &Observed) -> Vec<String> {
+        let name = o.inputs["name"].as_str().unwrap_or_default().to_string();
+        vec![o.id.clone(), name]
     }
 }
 

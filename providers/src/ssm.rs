@@ -6,14 +6,12 @@ use aws_sdk_ssm::types::{
     ParameterMetadata, ParameterStringFilter, ParameterTier, ParameterType as SdkParameterType,
     ResourceTypeForTagging, Tag,
 };
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::common::{
-    api, code, from_wire, observed, parse, read_back, read_found, tag_changes, visible_tags, wire,
-};
+use crate::common::{api, from_wire, parse, read_back, tag_changes, visible_tags, wire};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_ssm_parameter";
@@ -72,18 +70,6 @@ pub struct Outputs {
     pub arn: String,
     /// Each change of the value, type, description, key or tier makes a new version.
     pub version: i64,
-}
-
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["name"]),
-            cloudformation: "AWS::SSM::Parameter",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
 }
 
 /// How `cairn import` names one: its name.
@@ -153,13 +139,12 @@ async fn metadata(
 
 /// Ten names at a time: GetParameters (decrypted) and DescribeParameters for the values and
 /// settings; ListTagsForResource per parameter, in parallel (SSM has no batch for tags).
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
     let mut out: BTreeMap<String, Option<Observed>> =
         requests.iter().map(|r| (r.id.clone(), None)).collect();
-    let schema = schema();
     for batch in requests.chunks(BATCH) {
         let names: Vec<String> = batch.iter().map(|r| r.id.clone()).collect();
         let (got, meta) = futures::try_join!(
@@ -220,7 +205,7 @@ pub async fn read(
             };
             out.insert(
                 name.clone(),
-                Some(observed(&schema, &name, &config, &outputs)),
+                Some(AwsSsmParameter::observed(&name, &config, &outputs)),
             );
         }
     }
@@ -266,95 +251,97 @@ async fn put(aws: &Aws, c: &Config, overwrite: bool) -> Result<(), ProviderError
         .map_err(|e| api("PutParameter", &c.name, e.into_service_error()))
 }
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    put(aws, &c, false).await?;
-    read_back(TYPE, &c.name, || read_one(aws, &c.name, config)).await
-}
+/// The `aws_ssm_parameter` resource type.
+pub struct AwsSsmParameter;
 
-/// By its unique name.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    read_found(vec![c.name], config, |r| async move { read(aws, &r).await }).await
-}
-
-/// By its name.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
-    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
-}
-
-/// The value and settings with PutParameter (overwrite) when any differs from what exists
-/// now (state keeps only a digest of the value, so it is compared with the parameter
-/// itself); tags with AddTagsToResource and RemoveTagsFromResource.
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let name = &prior.id;
-    let now: Option<Config> = match read_one(aws, name, config).await? {
-        Some(o) => Some(parse(TYPE, &o.inputs)?),
-        None => None,
+impl Resource for AwsSsmParameter {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["name"]),
+        cloudformation: "AWS::SSM::Parameter",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
     };
-    let differs = now.as_ref().is_none_or(|n| {
-        n.value != new.value
-            || n.kind != new.kind
-            || n.description != new.description
-            || n.tier != new.tier
-            || (new.kind == ParameterType::SecureString
-                && new.key_id.is_some()
-                && n.key_id != new.key_id)
-    });
-    if differs {
-        put(aws, &new, true).await?;
-    }
-    let (removed, set) = tag_changes(&old.tags, &new.tags);
-    if !removed.is_empty() {
-        aws.ssm
-            .remove_tags_from_resource()
-            .resource_type(ResourceTypeForTagging::Parameter)
-            .resource_id(name)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| api("RemoveTagsFromResource", name, e.into_service_error()))?;
-    }
-    if !set.is_empty() {
-        aws.ssm
-            .add_tags_to_resource()
-            .resource_type(ResourceTypeForTagging::Parameter)
-            .resource_id(name)
-            .set_tags(Some(ssm_tags(&set)?))
-            .send()
-            .await
-            .map_err(|e| api("AddTagsToResource", name, e.into_service_error()))?;
-    }
-    read_back(TYPE, name, || read_one(aws, name, config)).await
-}
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["", "two words"],
+        absent: Some("/absent"),
+    };
 
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    match aws.ssm.delete_parameter().name(&prior.id).send().await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = e.into_service_error();
-            if code(&e) == Some("ParameterNotFound") {
-                Ok(())
-            } else {
-                Err(api("DeleteParameter", &prior.id, e))
-            }
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
+    }
+
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        put(aws, c, false).await?;
+        let config = serde_json::to_value(c).unwrap_or(serde_json::Value::Null);
+        read_back(TYPE, &c.name, || read_one(aws, &c.name, &config)).await
+    }
+
+    /// The value and settings with PutParameter (overwrite) when any differs from what exists
+    /// now (state keeps only a digest of the value, so it is compared with the parameter
+    /// itself); tags with AddTagsToResource and RemoveTagsFromResource.
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let name = &prior.id;
+        let config = serde_json::to_value(new).unwrap_or(serde_json::Value::Null);
+        let now: Option<Config> = match read_one(aws, name, &config).await? {
+            Some(o) => Some(parse(TYPE, &o.inputs)?),
+            None => None,
+        };
+        let differs = now.as_ref().is_none_or(|n| {
+            n.value != new.value
+                || n.kind != new.kind
+                || n.description != new.description
+                || n.tier != new.tier
+                || (new.kind == ParameterType::SecureString
+                    && new.key_id.is_some()
+                    && n.key_id != new.key_id)
+        });
+        if differs {
+            put(aws, new, true).await?;
         }
+        let (removed, set) = tag_changes(&old.tags, &new.tags);
+        if !removed.is_empty() {
+            aws.ssm
+                .remove_tags_from_resource()
+                .resource_type(ResourceTypeForTagging::Parameter)
+                .resource_id(name)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(|e| api("RemoveTagsFromResource", name, e.into_service_error()))?;
+        }
+        if !set.is_empty() {
+            aws.ssm
+                .add_tags_to_resource()
+                .resource_type(ResourceTypeForTagging::Parameter)
+                .resource_id(name)
+                .set_tags(Some(ssm_tags(&set)?))
+                .send()
+                .await
+                .map_err(|e| api("AddTagsToResource", name, e.into_service_error()))?;
+        }
+        read_back(TYPE, name, || read_one(aws, name, &config)).await
+    }
+
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        aws.ssm
+            .delete_parameter()
+            .name(&prior.id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api("DeleteParameter", &prior.id, e.into_service_error()))
     }
 }
 
@@ -364,7 +351,7 @@ mod tests {
 
     #[test]
     fn the_value_is_always_sensitive() {
-        let s = schema();
+        let s = AwsSsmParameter::schema();
         assert!(s.inputs["value"].sensitive);
         assert!(s.inputs["name"].force_new);
         assert!(!s.inputs["type"].force_new);

@@ -331,73 +331,6 @@ impl World {
     }
 }
 
-/// The ids `cairn import` takes for `o` (of `rtype`): in the format the type documents
-/// (`SchemaMeta::import_id`) first, then the other forms it accepts.
-fn import_ids(rtype: &str, o: &Observed) -> Vec<String> {
-    let input = |k: &str| o.inputs[k].as_str().unwrap_or_default().to_string();
-    match rtype {
-        "aws_route_table_association" => vec![
-            format!("{}/{}", input("subnet_id"), input("route_table_id")),
-            o.id.clone(),
-        ],
-        "aws_security_group_rule" => {
-            let group = input("security_group_id");
-            let protocol = match input("protocol").as_str() {
-                "-1" => "all".to_string(),
-                p => p.to_string(),
-            };
-            let mut sources: Vec<String> = o.inputs["cidr_blocks"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|c| c.as_str().map(str::to_string))
-                .collect();
-            match o
-                .inputs
-                .get("source_security_group_id")
-                .and_then(Json::as_str)
-            {
-                Some(g) if g == group => sources.push("self".into()),
-                Some(g) => sources.push(g.into()),
-                None => {}
-            }
-            vec![format!(
-                "{group}_{}_{protocol}_{}_{}_{}",
-                input("type"),
-                o.inputs["from_port"],
-                o.inputs["to_port"],
-                sources.join("_")
-            )]
-        }
-        "aws_ecs_cluster" => vec![input("name"), o.id.clone()],
-        "aws_apigatewayv2_stage" | "aws_apigatewayv2_integration" | "aws_apigatewayv2_route" => {
-            vec![format!("{}/{}", input("api_id"), o.id)]
-        }
-        "aws_sqs_queue" | "aws_secretsmanager_secret" => vec![o.id.clone(), input("name")],
-        "aws_kms_key" => vec![
-            o.id.clone(),
-            o.outputs["arn"].as_str().unwrap_or_default().to_string(),
-        ],
-        "aws_ecs_service" => {
-            let cluster = input("cluster");
-            let cluster = cluster.rsplit('/').next().unwrap_or_default();
-            vec![format!("{cluster}/{}", input("name")), o.id.clone()]
-        }
-        "aws_ecs_task_definition" => vec![
-            o.id.clone(),
-            format!("{}:{}", input("family"), o.outputs["revision"]),
-        ],
-        "aws_eip" => vec![
-            o.id.clone(),
-            o.outputs["public_ip"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-        ],
-        _ => vec![o.id.clone()],
-    }
-}
-
 /// What an import of `created` reads: `created`, with the attributes AWS does not keep as
 /// not set.
 fn as_imported(rtype: &str, created: &Observed) -> Observed {
@@ -418,7 +351,7 @@ fn as_imported(rtype: &str, created: &Observed) -> Observed {
 /// returned.
 async fn assert_imports(w: &World, rtype: &str, created: &Observed) {
     let want = as_imported(rtype, created);
-    for id in import_ids(rtype, created) {
+    for id in cairn_providers::import_ids(rtype, created) {
         let got = w
             .provider
             .import(rtype, &id)
@@ -547,7 +480,7 @@ async fn delete(w: &World, rtype: &str, obs: &Observed) {
             .unwrap_or_else(|e| panic!("find {rtype}: {e}"));
         assert_eq!(found, vec![], "{rtype}: find after delete");
         w.looked_up.lock().expect("lock").insert(rtype.to_string());
-        for id in import_ids(rtype, obs) {
+        for id in cairn_providers::import_ids(rtype, obs) {
             let got = w
                 .provider
                 .import(rtype, &id)
@@ -662,181 +595,15 @@ async fn imports_refuse_ids_in_the_wrong_format_and_find_nothing_for_absent_ones
     let owned = world().await;
     let w = &owned;
     let cat = catalog();
-    let group_rule = |rest: &str| format!("sg-0123456789abcdef0_{rest}");
-    let mut malformed: Vec<(&str, Vec<String>)> = vec![
-        (
-            "aws_vpc",
-            vec!["subnet-0123".into(), "vpc-".into(), "".into()],
-        ),
-        ("aws_subnet", vec!["vpc-0123".into()]),
-        ("aws_internet_gateway", vec!["vpc-0123".into()]),
-        ("aws_route_table", vec!["rtbassoc-0123".into()]),
-        (
-            "aws_route_table_association",
-            vec![
-                "subnet-0123".into(),
-                "subnet-0123/rtb-0123/x".into(),
-                "igw-0123/rtb-0123".into(),
-                "subnet-0123/igw-0123".into(),
-            ],
-        ),
-        ("aws_security_group", vec!["sg".into(), "vpc-0123".into()]),
-        (
-            "aws_security_group_rule",
-            vec![
-                group_rule("ingress_tcp_80_80"),
-                group_rule("sideways_tcp_80_80_0.0.0.0/0"),
-                group_rule("ingress_gre_80_80_0.0.0.0/0"),
-                group_rule("ingress_tcp_http_80_0.0.0.0/0"),
-                group_rule("ingress_tcp_90_80_0.0.0.0/0"),
-                group_rule("ingress_tcp_80_80_2001:db8::/32"),
-                group_rule("ingress_tcp_80_80_pl-0123"),
-                group_rule("ingress_tcp_80_80_sg-1_self"),
-                group_rule("ingress_tcp_80_80_10.0.0.0"),
-                "vpc-0123_ingress_tcp_80_80_0.0.0.0/0".into(),
-                "sg-0123".into(),
-            ],
-        ),
-        ("aws_eip", vec!["1.2.3".into(), "eipalloc-".into()]),
-        ("aws_nat_gateway", vec!["igw-0123".into()]),
-        ("aws_s3_bucket", vec!["".into(), "two words".into()]),
-        ("aws_iam_role", vec!["two words".into()]),
-        (
-            "aws_iam_instance_profile",
-            vec![
-                "".into(),
-                "arn:aws:iam::123456789012:instance-profile/workers".into(),
-            ],
-        ),
-        (
-            "aws_iam_policy",
-            vec!["read".into(), "arn:aws:iam::123456789012:role/read".into()],
-        ),
-        (
-            "aws_iam_role_policy_attachment",
-            vec!["task-exec".into(), "task-exec/ReadOnlyAccess".into()],
-        ),
-        ("aws_cloudwatch_log_group", vec!["".into()]),
-        ("aws_efs_file_system", vec!["fsmt-0123".into()]),
-        ("aws_efs_mount_target", vec!["fs-0123".into()]),
-        ("aws_efs_access_point", vec!["fs-0123".into()]),
-        (
-            "aws_ecs_cluster",
-            vec!["arn:aws:ecs:us-east-1:123456789012:service/apps/web".into()],
-        ),
-        (
-            "aws_ecs_task_definition",
-            vec!["web".into(), "web:latest".into()],
-        ),
-        (
-            "aws_ecs_service",
-            vec![
-                "web".into(),
-                "apps/web/x".into(),
-                "arn:aws:ecs:us-east-1:123456789012:service/web".into(),
-            ],
-        ),
-        ("aws_db_subnet_group", vec!["".into()]),
-        ("aws_db_instance", vec!["my db".into()]),
-        (
-            "aws_lb",
-            vec![
-                "web".into(),
-                "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app/0123".into(),
-            ],
-        ),
-        ("aws_lb_target_group", vec!["app".into()]),
-        ("aws_dynamodb_table", vec!["".into(), "two words".into()]),
-        (
-            "aws_sqs_queue",
-            vec!["".into(), "arn:aws:sqs:us-east-1:123456789012:jobs".into()],
-        ),
-        (
-            "aws_kms_key",
-            vec![
-                "alias/app".into(),
-                "arn:aws:kms:us-east-1:123456789012:alias/app".into(),
-            ],
-        ),
-        ("aws_kms_alias", vec!["app".into(), "alias/".into()]),
-        ("aws_ssm_parameter", vec!["".into(), "two words".into()]),
-        (
-            "aws_secretsmanager_secret",
-            vec![
-                "".into(),
-                "arn:aws:kms:us-east-1:123456789012:key/0123".into(),
-            ],
-        ),
-        (
-            "aws_secretsmanager_secret_version",
-            vec![
-                "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf".into(),
-                "a|b|c".into(),
-                "|0123".into(),
-            ],
-        ),
-        (
-            "aws_lb_listener",
-            vec![
-                "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/0123"
-                    .into(),
-            ],
-        ),
-        (
-            "aws_lb_listener_rule",
-            vec![
-                "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/0123/4567"
-                    .into(),
-            ],
-        ),
-    ];
-    malformed.extend([
-        ("aws_lambda_function", vec!["".into(), "my function".into()]),
-        (
-            "aws_lambda_permission",
-            vec![
-                "api".into(),
-                "api/".into(),
-                "/allow".into(),
-                "api:/allow".into(),
-            ],
-        ),
-        (
-            "aws_lambda_event_source_mapping",
-            vec!["".into(), "not-a-uuid".into(), "provisioner/queue".into()],
-        ),
-        ("aws_ecr_repository", vec!["".into()]),
-        ("aws_cloudwatch_metric_alarm", vec!["".into()]),
-        (
-            "aws_cloudwatch_dashboard",
-            vec!["".into(), "two words".into()],
-        ),
-        (
-            "aws_cloudwatch_event_rule",
-            vec!["orders/".into(), "/nightly".into()],
-        ),
-        (
-            "aws_cloudwatch_event_target",
-            vec!["nightly".into(), "nightly/".into()],
-        ),
-        ("aws_apigatewayv2_api", vec!["".into(), "two words".into()]),
-        (
-            "aws_apigatewayv2_stage",
-            vec!["abc".into(), "abc/".into(), "/$default".into()],
-        ),
-        (
-            "aws_apigatewayv2_integration",
-            vec!["abc".into(), "abc/def/ghi".into()],
-        ),
-        ("aws_apigatewayv2_route", vec!["abc".into(), "/def".into()]),
-    ]);
-    let covered: BTreeSet<String> = malformed.iter().map(|(t, _)| t.to_string()).collect();
-    let all: BTreeSet<String> = cat.types.keys().cloned().collect();
-    assert_eq!(covered, all, "every type has a malformed import id checked");
-    for (rtype, ids) in &malformed {
+    for rtype in cat.types.keys() {
         let format = &cat.get(rtype).expect("type in catalog").import_id;
         assert!(!format.is_empty(), "{rtype} documents no import id");
-        for id in ids {
+        let checks = cairn_providers::import_checks(rtype).expect("a registered type");
+        assert!(
+            !checks.malformed.is_empty(),
+            "{rtype} shows no import id its import refuses"
+        );
+        for id in checks.malformed {
             match w.provider.import(rtype, id).await {
                 Err(cairn_model::ProviderError::InvalidConfig(m)) => assert!(
                     m.contains(format.as_str()) && m.contains(&format!("`{id}`")),
@@ -845,69 +612,14 @@ async fn imports_refuse_ids_in_the_wrong_format_and_find_nothing_for_absent_ones
                 other => panic!("{rtype}: import `{id}` is not refused: {other:?}"),
             }
         }
-    }
-    let absent = [
-        ("aws_vpc", "vpc-0000000000000000f".to_string()),
-        ("aws_lambda_function", "absent".into()),
-        ("aws_lambda_permission", "absent/allow".into()),
-        (
-            "aws_lambda_event_source_mapping",
-            "00000000-0000-4000-8000-000000000000".into(),
-        ),
-        ("aws_ecr_repository", "absent".into()),
-        ("aws_apigatewayv2_api", "absentid".into()),
-        ("aws_apigatewayv2_stage", "absentid/$default".into()),
-        ("aws_apigatewayv2_integration", "absentid/abcdefg".into()),
-        ("aws_apigatewayv2_route", "absentid/abcdefg".into()),
-        ("aws_cloudwatch_metric_alarm", "absent".into()),
-        ("aws_cloudwatch_dashboard", "absent".into()),
-        ("aws_cloudwatch_event_rule", "orders/absent".into()),
-        ("aws_cloudwatch_event_target", "absent/t".into()),
-        ("aws_security_group", "sg-0000000000000000f".into()),
-        (
-            "aws_security_group_rule",
-            "sg-0000000000000000f_ingress_tcp_80_80_0.0.0.0/0".into(),
-        ),
-        (
-            "aws_route_table_association",
-            "subnet-0000000000000000f/rtb-0000000000000000f".into(),
-        ),
-        ("aws_eip", "203.0.113.9".into()),
-        ("aws_iam_role", "absent".into()),
-        ("aws_iam_instance_profile", "absent".into()),
-        (
-            "aws_iam_role_policy_attachment",
-            "absent/arn:aws:iam::aws:policy/ReadOnlyAccess".into(),
-        ),
-        ("aws_ecs_cluster", "absent".into()),
-        ("aws_ecs_service", "absent/absent".into()),
-        ("aws_ecs_task_definition", "absent:1".into()),
-        ("aws_efs_mount_target", "fsmt-0000000f".into()),
-        ("aws_dynamodb_table", "absent".into()),
-        ("aws_sqs_queue", "absent".into()),
-        (
-            "aws_kms_key",
-            "0000abcd-12ab-34cd-56ef-1234567890ab".into(),
-        ),
-        ("aws_kms_alias", "alias/absent".into()),
-        ("aws_ssm_parameter", "/absent".into()),
-        ("aws_secretsmanager_secret", "absent".into()),
-        (
-            "aws_secretsmanager_secret_version",
-            "arn:aws:secretsmanager:us-east-1:123456789012:secret:absent-AbCdEf|00000000-0000-4000-8000-000000000000".into(),
-        ),
-        (
-            "aws_lb",
-            "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/absent/0123456789abcdef".into(),
-        ),
-    ];
-    for (rtype, id) in absent {
-        let got = w
-            .provider
-            .import(rtype, &id)
-            .await
-            .unwrap_or_else(|e| panic!("import {rtype} {id}: {e}"));
-        assert_eq!(got, None, "{rtype}: import {id}");
+        if let Some(id) = checks.absent {
+            let got = w
+                .provider
+                .import(rtype, id)
+                .await
+                .unwrap_or_else(|e| panic!("import {rtype} {id}: {e}"));
+            assert_eq!(got, None, "{rtype}: import {id}");
+        }
     }
     // A rule's sources share one description; sources AWS describes differently are two
     // rules, which one import cannot take.

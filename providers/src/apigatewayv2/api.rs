@@ -3,16 +3,13 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_apigatewayv2::types::{Api, Cors as AwsCors, ProtocolType};
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{arn, deleted, execution_arn, retag, tag_map, visible};
-use crate::common::{
-    api as api_error, claim, claimed, code, expect_name, import_read, is_not_found, observed,
-    parse, tags_can_tell,
-};
+use super::{arn, execution_arn, retag, tag_map, visible};
+use crate::common::{api as api_error, claim, claimed, code, is_not_found, tags_can_tell};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_apigatewayv2_api";
@@ -78,17 +75,6 @@ pub struct Outputs {
     pub execution_arn: String,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            cloudformation: "AWS::ApiGatewayV2::Api",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 /// How `cairn import` names one: the API id.
 pub const IMPORT_ID: &str = "the API id";
 
@@ -114,7 +100,7 @@ async fn all(aws: &Aws) -> Result<Vec<Api>, ProviderError> {
 }
 
 /// One GetApis listing (paged) answers for every API at once.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -175,7 +161,7 @@ fn view(aws: &Aws, account: &str, a: &Api) -> Option<Observed> {
             .unwrap_or_else(|| format!("{scheme}://{id}.execute-api.{}.amazonaws.com", aws.region)),
         execution_arn: execution_arn(&aws.region, account, id),
     };
-    Some(observed(&schema(), id, &config, &outputs))
+    Some(AwsApigatewayv2Api::observed(id, &config, &outputs))
 }
 
 async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError> {
@@ -204,12 +190,6 @@ async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError
     Ok(view(aws, &account, &api))
 }
 
-/// By its id.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    expect_name(TYPE, import_id, IMPORT_ID)?;
-    import_read(import_id, |r| async move { read(aws, &r).await }).await
-}
-
 fn aws_cors(c: &Cors) -> AwsCors {
     let set = |l: &Vec<String>| (!l.is_empty()).then(|| l.clone());
     AwsCors::builder()
@@ -222,92 +202,106 @@ fn aws_cors(c: &Cors) -> AwsCors {
         .build()
 }
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let made = aws
-        .apigateway
-        .create_api()
-        .name(&c.name)
-        .protocol_type(ProtocolType::from(c.protocol_type.as_str()))
-        .set_description(c.description.clone())
-        .set_route_selection_expression(c.route_selection_expression.clone())
-        .disable_execute_api_endpoint(c.disable_execute_api_endpoint)
-        .set_cors_configuration(c.cors_configuration.as_ref().map(aws_cors))
-        .set_tags(tag_map(&c.tags))
-        .send()
-        .await
-        .map_err(|e| api_error("CreateApi", &c.name, e.into_service_error()))?;
-    let id = made.api_id().unwrap_or_default().to_string();
-    crate::common::read_back(TYPE, &id, || read_one(aws, &id)).await
-}
+/// The `aws_apigatewayv2_api` resource type.
+pub struct AwsApigatewayv2Api;
 
-/// By the ownership tags the create put on it (API names need not be unique).
-pub async fn find(
-    aws: &Aws,
-    _config: &serde_json::Value,
-    ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    tags_can_tell(TYPE, ctx)?;
-    let apis = all(aws).await?;
-    let ids = claimed(apis.iter().map(|a| {
-        let tags = a.tags().into_iter().flatten();
-        (
-            a.api_id(),
-            claim(tags.map(|(k, v)| (k.as_str(), v.as_str())), ctx),
-        )
-    }));
-    let account = aws.account().await?;
-    Ok(ids
-        .iter()
-        .filter_map(|id| apis.iter().find(|a| a.api_id() == Some(id.as_str())))
-        .filter_map(|a| view(aws, &account, a))
-        .collect())
-}
+impl Resource for AwsApigatewayv2Api {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        cloudformation: "AWS::ApiGatewayV2::Api",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["", "two words"],
+        absent: Some("absentid"),
+    };
 
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let id = &prior.id;
-    if new.cors_configuration.is_none() && old.cors_configuration.is_some() {
-        aws.apigateway
-            .delete_cors_configuration()
-            .api_id(id)
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
+    }
+
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let made = aws
+            .apigateway
+            .create_api()
+            .name(&c.name)
+            .protocol_type(ProtocolType::from(c.protocol_type.as_str()))
+            .set_description(c.description.clone())
+            .set_route_selection_expression(c.route_selection_expression.clone())
+            .disable_execute_api_endpoint(c.disable_execute_api_endpoint)
+            .set_cors_configuration(c.cors_configuration.as_ref().map(aws_cors))
+            .set_tags(tag_map(&c.tags))
             .send()
             .await
-            .map_err(|e| api_error("DeleteCorsConfiguration", id, e.into_service_error()))?;
+            .map_err(|e| api_error("CreateApi", &c.name, e.into_service_error()))?;
+        let id = made.api_id().unwrap_or_default().to_string();
+        crate::common::read_back(TYPE, &id, || read_one(aws, &id)).await
     }
-    aws.apigateway
-        .update_api()
-        .api_id(id)
-        .name(&new.name)
-        .description(new.description.clone().unwrap_or_default())
-        .set_route_selection_expression(new.route_selection_expression.clone())
-        .disable_execute_api_endpoint(new.disable_execute_api_endpoint)
-        .set_cors_configuration(new.cors_configuration.as_ref().map(aws_cors))
-        .send()
-        .await
-        .map_err(|e| api_error("UpdateApi", id, e.into_service_error()))?;
-    retag(aws, &arn(&aws.region, id), &old.tags, &new.tags).await?;
-    crate::common::read_back(TYPE, id, || read_one(aws, id)).await
-}
 
-/// Deletes the API with everything in it (stages, integrations, routes).
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let result = aws
-        .apigateway
-        .delete_api()
-        .api_id(&prior.id)
-        .send()
-        .await
-        .map_err(|e| e.into_service_error());
-    deleted("DeleteApi", &prior.id, result)
+    /// By the ownership tags the create put on it (API names need not be unique).
+    async fn find(aws: &Aws, _config: &Config, ctx: &OpContext) -> Answer<Vec<Observed>> {
+        tags_can_tell(TYPE, ctx)?;
+        let apis = all(aws).await?;
+        let ids = claimed(apis.iter().map(|a| {
+            let tags = a.tags().into_iter().flatten();
+            (
+                a.api_id(),
+                claim(tags.map(|(k, v)| (k.as_str(), v.as_str())), ctx),
+            )
+        }));
+        let account = aws.account().await?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| apis.iter().find(|a| a.api_id() == Some(id.as_str())))
+            .filter_map(|a| view(aws, &account, a))
+            .collect())
+    }
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let id = &prior.id;
+        if new.cors_configuration.is_none() && old.cors_configuration.is_some() {
+            aws.apigateway
+                .delete_cors_configuration()
+                .api_id(id)
+                .send()
+                .await
+                .map_err(|e| api_error("DeleteCorsConfiguration", id, e.into_service_error()))?;
+        }
+        aws.apigateway
+            .update_api()
+            .api_id(id)
+            .name(&new.name)
+            .description(new.description.clone().unwrap_or_default())
+            .set_route_selection_expression(new.route_selection_expression.clone())
+            .disable_execute_api_endpoint(new.disable_execute_api_endpoint)
+            .set_cors_configuration(new.cors_configuration.as_ref().map(aws_cors))
+            .send()
+            .await
+            .map_err(|e| api_error("UpdateApi", id, e.into_service_error()))?;
+        retag(aws, &arn(&aws.region, id), &old.tags, &new.tags).await?;
+        crate::common::read_back(TYPE, id, || read_one(aws, id)).await
+    }
+
+    /// Deletes the API with everything in it (stages, integrations, routes).
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        aws.apigateway
+            .delete_api()
+            .api_id(&prior.id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api_error("DeleteApi", &prior.id, e.into_service_error()))
+    }
 }

@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_apigatewayv2::types::{ConnectionType, Integration, IntegrationType};
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{api_of, deleted, list_under_api, read_under_api, split_import};
-use crate::common::{api, observed, parse, read_back};
+use super::{api_of, list_under_api, read_under_api, split_import};
+use crate::common::{api, parse, read_back};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_apigatewayv2_integration";
@@ -56,18 +56,6 @@ pub struct Outputs {
     pub id: String,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["api_id", "integration_uri"]),
-            cloudformation: "AWS::ApiGatewayV2::Integration",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 /// How `cairn import` names one: `<api_id>/<integration id>` (Terraform's format).
 pub const IMPORT_ID: &str = "`<api_id>/<integration id>`";
 
@@ -81,7 +69,7 @@ async fn integrations(aws: &Aws, api_id: &str) -> Result<Vec<Integration>, Provi
 }
 
 /// One GetIntegrations per API, in parallel: each answers for every integration of that API.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -114,7 +102,7 @@ fn view(api_id: &str, i: &Integration) -> Observed {
         description: text(i.description()),
     };
     let outputs = Outputs { id: id.to_string() };
-    observed(&schema(), id, &config, &outputs)
+    AwsApigatewayv2Integration::observed(id, &config, &outputs)
 }
 
 async fn read_one(aws: &Aws, api_id: &str, id: &str) -> Result<Option<Observed>, ProviderError> {
@@ -123,96 +111,117 @@ async fn read_one(aws: &Aws, api_id: &str, id: &str) -> Result<Option<Observed>,
     Ok(crate::common::only(id, read(aws, &request).await?))
 }
 
-/// By `<api_id>/<integration id>`.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    let (api_id, id) = split_import(TYPE, import_id, IMPORT_ID)?;
-    read_one(aws, api_id, id).await
-}
+/// The `aws_apigatewayv2_integration` resource type.
+pub struct AwsApigatewayv2Integration;
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let made = aws
-        .apigateway
-        .create_integration()
-        .api_id(&c.api_id)
-        .integration_type(IntegrationType::from(c.integration_type.as_str()))
-        .set_integration_uri(c.integration_uri.clone())
-        .set_integration_method(c.integration_method.clone())
-        .set_payload_format_version(c.payload_format_version.clone())
-        .set_connection_type(c.connection_type.as_deref().map(ConnectionType::from))
-        .set_connection_id(c.connection_id.clone())
-        .set_credentials_arn(c.credentials_arn.clone())
-        .set_timeout_in_millis(c.timeout_milliseconds)
-        .set_description(c.description.clone())
-        .send()
-        .await
-        .map_err(|e| api("CreateIntegration", &c.api_id, e.into_service_error()))?;
-    let id = made.integration_id().unwrap_or_default().to_string();
-    read_back(TYPE, &id, || read_one(aws, &c.api_id, &id)).await
-}
-
-/// Integrations have neither tags nor names: the API's integrations that are what `config`
-/// describes (same type, target and method) are what an interrupted create may have made.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let key = |o: &Config| {
-        (
-            o.integration_type.clone(),
-            o.integration_uri.clone(),
-            o.integration_method.clone(),
-        )
+impl Resource for AwsApigatewayv2Integration {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["api_id", "integration_uri"]),
+        cloudformation: "AWS::ApiGatewayV2::Integration",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
     };
-    Ok(integrations(aws, &c.api_id)
-        .await?
-        .iter()
-        .map(|i| view(&c.api_id, i))
-        .filter(|o| parse::<Config>(TYPE, &o.inputs).is_ok_and(|found| key(&found) == key(&c)))
-        .collect())
-}
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["abc", "abc/def/ghi"],
+        absent: Some("absentid/abcdefg"),
+    };
 
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let id = &prior.id;
-    aws.apigateway
-        .update_integration()
-        .api_id(&c.api_id)
-        .integration_id(id)
-        .set_integration_uri(c.integration_uri.clone())
-        .set_integration_method(c.integration_method.clone())
-        .set_payload_format_version(c.payload_format_version.clone())
-        .set_connection_type(c.connection_type.as_deref().map(ConnectionType::from))
-        .set_connection_id(c.connection_id.clone())
-        .set_credentials_arn(c.credentials_arn.clone())
-        .set_timeout_in_millis(c.timeout_milliseconds)
-        .description(c.description.clone().unwrap_or_default())
-        .send()
-        .await
-        .map_err(|e| api("UpdateIntegration", id, e.into_service_error()))?;
-    read_back(TYPE, id, || read_one(aws, &c.api_id, id)).await
-}
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
+    }
 
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let api_id = api_of(TYPE, &prior.id, &prior.inputs)?;
-    let result = aws
-        .apigateway
-        .delete_integration()
-        .api_id(&api_id)
-        .integration_id(&prior.id)
-        .send()
-        .await
-        .map_err(|e| e.into_service_error());
-    deleted("DeleteIntegration", &prior.id, result)
+    /// By `<api_id>/<integration id>`.
+    async fn import(aws: &Aws, import_id: &str) -> Answer<Option<Observed>> {
+        let (api_id, id) = split_import(TYPE, import_id, IMPORT_ID)?;
+        read_one(aws, api_id, id).await
+    }
+
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let made = aws
+            .apigateway
+            .create_integration()
+            .api_id(&c.api_id)
+            .integration_type(IntegrationType::from(c.integration_type.as_str()))
+            .set_integration_uri(c.integration_uri.clone())
+            .set_integration_method(c.integration_method.clone())
+            .set_payload_format_version(c.payload_format_version.clone())
+            .set_connection_type(c.connection_type.as_deref().map(ConnectionType::from))
+            .set_connection_id(c.connection_id.clone())
+            .set_credentials_arn(c.credentials_arn.clone())
+            .set_timeout_in_millis(c.timeout_milliseconds)
+            .set_description(c.description.clone())
+            .send()
+            .await
+            .map_err(|e| api("CreateIntegration", &c.api_id, e.into_service_error()))?;
+        let id = made.integration_id().unwrap_or_default().to_string();
+        read_back(TYPE, &id, || read_one(aws, &c.api_id, &id)).await
+    }
+
+    /// Integrations have neither tags nor names: the API's integrations that are what `config`
+    /// describes (same type, target and method) are what an interrupted create may have made.
+    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let key = |o: &Config| {
+            (
+                o.integration_type.clone(),
+                o.integration_uri.clone(),
+                o.integration_method.clone(),
+            )
+        };
+        Ok(integrations(aws, &c.api_id)
+            .await?
+            .iter()
+            .map(|i| view(&c.api_id, i))
+            .filter(|o| parse::<Config>(TYPE, &o.inputs).is_ok_and(|found| key(&found) == key(c)))
+            .collect())
+    }
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        _old: &Config,
+        c: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let id = &prior.id;
+        aws.apigateway
+            .update_integration()
+            .api_id(&c.api_id)
+            .integration_id(id)
+            .set_integration_uri(c.integration_uri.clone())
+            .set_integration_method(c.integration_method.clone())
+            .set_payload_format_version(c.payload_format_version.clone())
+            .set_connection_type(c.connection_type.as_deref().map(ConnectionType::from))
+            .set_connection_id(c.connection_id.clone())
+            .set_credentials_arn(c.credentials_arn.clone())
+            .set_timeout_in_millis(c.timeout_milliseconds)
+            .description(c.description.clone().unwrap_or_default())
+            .send()
+            .await
+            .map_err(|e| api("UpdateIntegration", id, e.into_service_error()))?;
+        read_back(TYPE, id, || read_one(aws, &c.api_id, id)).await
+    }
+
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let api_id = api_of(TYPE, &prior.id, &prior.inputs)?;
+        aws.apigateway
+            .delete_integration()
+            .api_id(&api_id)
+            .integration_id(&prior.id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api("DeleteIntegration", &prior.id, e.into_service_error()))
+    }
+
+    /// `<api_id>/<id>`.
+    fn import_ids(o: &Observed) -> Vec<String> {
+        let api_id = o.inputs["api_id"].as_str().unwrap_or_default();
+        vec![format!("{api_id}/{}", o.id)]
+    }
 }

@@ -173,18 +173,3 @@ where
     }
     Ok(out)
 }
-
-/// A delete's outcome: what is already gone is deleted.
-fn deleted<T, E>(op: &str, id: &str, result: Result<T, E>) -> Result<(), ProviderError>
-where
-    E: aws_sdk_apigatewayv2::error::ProvideErrorMetadata
-        + aws_types::request_id::RequestId
-        + std::error::Error
-        + 'static,
-{
-    match result {
-        Ok(_) => Ok(()),
-        Err(e) if crate::common::is_not_found(crate::common::code(&e)) => Ok(()),
-        Err(e) => Err(crate::common::api(op, id, e)),
-    }
-}

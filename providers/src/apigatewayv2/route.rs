@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_apigatewayv2::types::{AuthorizationType, Route};
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{api_of, deleted, list_under_api, read_under_api, split_import};
-use crate::common::{api, observed, parse, read_back};
+use super::{api_of, list_under_api, read_under_api, split_import};
+use crate::common::{api, read_back};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_apigatewayv2_route";
@@ -51,18 +51,6 @@ pub struct Outputs {
     pub id: String,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["api_id", "route_key"]),
-            cloudformation: "AWS::ApiGatewayV2::Route",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 /// How `cairn import` names one: `<api_id>/<route id>` (Terraform's format).
 pub const IMPORT_ID: &str = "`<api_id>/<route id>`";
 
@@ -76,7 +64,7 @@ async fn routes(aws: &Aws, api_id: &str) -> Result<Vec<Route>, ProviderError> {
 }
 
 /// One GetRoutes per API, in parallel: each answers for every route of that API.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -106,7 +94,7 @@ fn view(api_id: &str, r: &Route) -> Observed {
         operation_name: text(r.operation_name()),
     };
     let outputs = Outputs { id: id.to_string() };
-    observed(&schema(), id, &config, &outputs)
+    AwsApigatewayv2Route::observed(id, &config, &outputs)
 }
 
 async fn read_one(aws: &Aws, api_id: &str, id: &str) -> Result<Option<Observed>, ProviderError> {
@@ -115,83 +103,104 @@ async fn read_one(aws: &Aws, api_id: &str, id: &str) -> Result<Option<Observed>,
     Ok(crate::common::only(id, read(aws, &request).await?))
 }
 
-/// By `<api_id>/<route id>`.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    let (api_id, id) = split_import(TYPE, import_id, IMPORT_ID)?;
-    read_one(aws, api_id, id).await
-}
+/// The `aws_apigatewayv2_route` resource type.
+pub struct AwsApigatewayv2Route;
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let made = aws
-        .apigateway
-        .create_route()
-        .api_id(&c.api_id)
-        .route_key(&c.route_key)
-        .set_target(c.target.clone())
-        .authorization_type(AuthorizationType::from(c.authorization_type.as_str()))
-        .set_authorizer_id(c.authorizer_id.clone())
-        .api_key_required(c.api_key_required)
-        .set_operation_name(c.operation_name.clone())
-        .send()
-        .await
-        .map_err(|e| api("CreateRoute", &c.route_key, e.into_service_error()))?;
-    let id = made.route_id().unwrap_or_default().to_string();
-    read_back(TYPE, &id, || read_one(aws, &c.api_id, &id)).await
-}
+impl Resource for AwsApigatewayv2Route {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["api_id", "route_key"]),
+        cloudformation: "AWS::ApiGatewayV2::Route",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["abc", "/def"],
+        absent: Some("absentid/abcdefg"),
+    };
 
-/// By its natural key: a route key is unique within its API.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    Ok(routes(aws, &c.api_id)
-        .await?
-        .iter()
-        .filter(|r| r.route_key() == Some(c.route_key.as_str()))
-        .map(|r| view(&c.api_id, r))
-        .collect())
-}
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
+    }
 
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let id = &prior.id;
-    aws.apigateway
-        .update_route()
-        .api_id(&c.api_id)
-        .route_id(id)
-        .route_key(&c.route_key)
-        .target(c.target.clone().unwrap_or_default())
-        .authorization_type(AuthorizationType::from(c.authorization_type.as_str()))
-        .set_authorizer_id(c.authorizer_id.clone())
-        .api_key_required(c.api_key_required)
-        .set_operation_name(c.operation_name.clone())
-        .send()
-        .await
-        .map_err(|e| api("UpdateRoute", id, e.into_service_error()))?;
-    read_back(TYPE, id, || read_one(aws, &c.api_id, id)).await
-}
+    /// By `<api_id>/<route id>`.
+    async fn import(aws: &Aws, import_id: &str) -> Answer<Option<Observed>> {
+        let (api_id, id) = split_import(TYPE, import_id, IMPORT_ID)?;
+        read_one(aws, api_id, id).await
+    }
 
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let api_id = api_of(TYPE, &prior.id, &prior.inputs)?;
-    let result = aws
-        .apigateway
-        .delete_route()
-        .api_id(&api_id)
-        .route_id(&prior.id)
-        .send()
-        .await
-        .map_err(|e| e.into_service_error());
-    deleted("DeleteRoute", &prior.id, result)
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let made = aws
+            .apigateway
+            .create_route()
+            .api_id(&c.api_id)
+            .route_key(&c.route_key)
+            .set_target(c.target.clone())
+            .authorization_type(AuthorizationType::from(c.authorization_type.as_str()))
+            .set_authorizer_id(c.authorizer_id.clone())
+            .api_key_required(c.api_key_required)
+            .set_operation_name(c.operation_name.clone())
+            .send()
+            .await
+            .map_err(|e| api("CreateRoute", &c.route_key, e.into_service_error()))?;
+        let id = made.route_id().unwrap_or_default().to_string();
+        read_back(TYPE, &id, || read_one(aws, &c.api_id, &id)).await
+    }
+
+    /// By its natural key: a route key is unique within its API.
+    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
+        Ok(routes(aws, &c.api_id)
+            .await?
+            .iter()
+            .filter(|r| r.route_key() == Some(c.route_key.as_str()))
+            .map(|r| view(&c.api_id, r))
+            .collect())
+    }
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        _old: &Config,
+        c: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let id = &prior.id;
+        aws.apigateway
+            .update_route()
+            .api_id(&c.api_id)
+            .route_id(id)
+            .route_key(&c.route_key)
+            .target(c.target.clone().unwrap_or_default())
+            .authorization_type(AuthorizationType::from(c.authorization_type.as_str()))
+            .set_authorizer_id(c.authorizer_id.clone())
+            .api_key_required(c.api_key_required)
+            .set_operation_name(c.operation_name.clone())
+            .send()
+            .await
+            .map_err(|e| api("UpdateRoute", id, e.into_service_error()))?;
+        read_back(TYPE, id, || read_one(aws, &c.api_id, id)).await
+    }
+
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let api_id = api_of(TYPE, &prior.id, &prior.inputs)?;
+        aws.apigateway
+            .delete_route()
+            .api_id(&api_id)
+            .route_id(&prior.id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api("DeleteRoute", &prior.id, e.into_service_error()))
+    }
+
+    /// `<api_id>/<id>`.
+    fn import_ids(o: &Observed) -> Vec<String> {
+        let api_id = o.inputs["api_id"].as_str().unwrap_or_default();
+        vec![format!("{api_id}/{}", o.id)]
+    }
 }

@@ -4,16 +4,16 @@
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_apigatewayv2::types::{AccessLogSettings, RouteSettings, Stage};
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    api_of, arn, deleted, execution_arn, list_under_api, read_under_api, retag, split_import,
-    tag_map, visible,
+    api_of, arn, execution_arn, list_under_api, read_under_api, retag, split_import, tag_map,
+    visible,
 };
-use crate::common::{api, observed, parse, read_back};
+use crate::common::{api, read_back};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_apigatewayv2_stage";
@@ -81,18 +81,6 @@ pub struct Outputs {
     pub execution_arn: String,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["api_id", "name"]),
-            cloudformation: "AWS::ApiGatewayV2::Stage",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 /// How `cairn import` names one: `<api_id>/<name>` (Terraform's format).
 pub const IMPORT_ID: &str = "`<api_id>/<stage name>`";
 
@@ -106,7 +94,7 @@ async fn stages(aws: &Aws, api_id: &str) -> Result<Vec<Stage>, ProviderError> {
 }
 
 /// One GetStages per API, in parallel: each answers for every stage of that API.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -168,7 +156,7 @@ fn view(aws: &Aws, account: &str, api_id: &str, s: &Stage) -> Observed {
         },
         execution_arn: format!("{}/{name}", execution_arn(&aws.region, account, api_id)),
     };
-    observed(&schema(), name, &config, &outputs)
+    AwsApigatewayv2Stage::observed(name, &config, &outputs)
 }
 
 impl RouteDefaults {
@@ -185,12 +173,6 @@ async fn read_one(aws: &Aws, api_id: &str, name: &str) -> Result<Option<Observed
     let prior = serde_json::json!({ "api_id": api_id });
     let request = crate::common::request(name, prior);
     Ok(crate::common::only(name, read(aws, &request).await?))
-}
-
-/// By `<api_id>/<name>`.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    let (api_id, name) = split_import(TYPE, import_id, IMPORT_ID)?;
-    read_one(aws, api_id, name).await
 }
 
 fn route_settings(c: &Config) -> RouteSettings {
@@ -221,96 +203,124 @@ fn variables(c: &Config) -> HashMap<String, String> {
         .collect()
 }
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    aws.apigateway
-        .create_stage()
-        .api_id(&c.api_id)
-        .stage_name(&c.name)
-        .auto_deploy(c.auto_deploy)
-        .set_description(c.description.clone())
-        .default_route_settings(route_settings(&c))
-        .set_access_log_settings(access_log(&c))
-        .set_stage_variables(Some(variables(&c)).filter(|v| !v.is_empty()))
-        .set_tags(tag_map(&c.tags))
-        .send()
-        .await
-        .map_err(|e| api("CreateStage", &c.name, e.into_service_error()))?;
-    read_back(TYPE, &c.name, || read_one(aws, &c.api_id, &c.name)).await
-}
+/// The `aws_apigatewayv2_stage` resource type.
+pub struct AwsApigatewayv2Stage;
 
-/// By its natural key: the API and the stage name.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    Ok(read_one(aws, &c.api_id, &c.name)
-        .await?
-        .into_iter()
-        .collect())
-}
-
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let comparable = |c: &Config| {
-        let mut c = c.clone();
-        c.tags.clear();
-        serde_json::to_value(c).unwrap_or_default()
+impl Resource for AwsApigatewayv2Stage {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["api_id", "name"]),
+        cloudformation: "AWS::ApiGatewayV2::Stage",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
     };
-    if comparable(&old) != comparable(&new) {
-        // Stage variables absent from the request are kept: a removed one is set to nothing.
-        let mut vars = variables(&new);
-        for k in old.stage_variables.keys() {
-            vars.entry(k.clone()).or_default();
-        }
-        if old.access_log_settings.is_some() && new.access_log_settings.is_none() {
-            aws.apigateway
-                .delete_access_log_settings()
-                .api_id(&new.api_id)
-                .stage_name(&new.name)
-                .send()
-                .await
-                .map_err(|e| api("DeleteAccessLogSettings", &new.name, e.into_service_error()))?;
-        }
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["abc", "abc/", "/$default"],
+        absent: Some("absentid/$default"),
+    };
+
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
+    }
+
+    /// By `<api_id>/<name>`.
+    async fn import(aws: &Aws, import_id: &str) -> Answer<Option<Observed>> {
+        let (api_id, name) = split_import(TYPE, import_id, IMPORT_ID)?;
+        read_one(aws, api_id, name).await
+    }
+
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
         aws.apigateway
-            .update_stage()
-            .api_id(&new.api_id)
-            .stage_name(&new.name)
-            .auto_deploy(new.auto_deploy)
-            .description(new.description.clone().unwrap_or_default())
-            .default_route_settings(route_settings(&new))
-            .set_access_log_settings(access_log(&new))
-            .set_stage_variables(Some(vars).filter(|v| !v.is_empty()))
+            .create_stage()
+            .api_id(&c.api_id)
+            .stage_name(&c.name)
+            .auto_deploy(c.auto_deploy)
+            .set_description(c.description.clone())
+            .default_route_settings(route_settings(c))
+            .set_access_log_settings(access_log(c))
+            .set_stage_variables(Some(variables(c)).filter(|v| !v.is_empty()))
+            .set_tags(tag_map(&c.tags))
             .send()
             .await
-            .map_err(|e| api("UpdateStage", &new.name, e.into_service_error()))?;
+            .map_err(|e| api("CreateStage", &c.name, e.into_service_error()))?;
+        read_back(TYPE, &c.name, || read_one(aws, &c.api_id, &c.name)).await
     }
-    let stage_arn = arn(&aws.region, &format!("{}/stages/{}", new.api_id, new.name));
-    retag(aws, &stage_arn, &old.tags, &new.tags).await?;
-    read_back(TYPE, &new.name, || read_one(aws, &new.api_id, &new.name)).await
-}
 
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let api_id = api_of(TYPE, &prior.id, &prior.inputs)?;
-    let result = aws
-        .apigateway
-        .delete_stage()
-        .api_id(&api_id)
-        .stage_name(&prior.id)
-        .send()
-        .await
-        .map_err(|e| e.into_service_error());
-    deleted("DeleteStage", &prior.id, result)
+    /// By its natural key: the API and the stage name.
+    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
+        Ok(read_one(aws, &c.api_id, &c.name)
+            .await?
+            .into_iter()
+            .collect())
+    }
+
+    async fn update(
+        aws: &Aws,
+        _prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let comparable = |c: &Config| {
+            let mut c = c.clone();
+            c.tags.clear();
+            serde_json::to_value(c).unwrap_or_default()
+        };
+        if comparable(old) != comparable(new) {
+            // Stage variables absent from the request are kept: a removed one is set to nothing.
+            let mut vars = variables(new);
+            for k in old.stage_variables.keys() {
+                vars.entry(k.clone()).or_default();
+            }
+            if old.access_log_settings.is_some() && new.access_log_settings.is_none() {
+                aws.apigateway
+                    .delete_access_log_settings()
+                    .api_id(&new.api_id)
+                    .stage_name(&new.name)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        api("DeleteAccessLogSettings", &new.name, e.into_service_error())
+                    })?;
+            }
+            aws.apigateway
+                .update_stage()
+                .api_id(&new.api_id)
+                .stage_name(&new.name)
+                .auto_deploy(new.auto_deploy)
+                .description(new.description.clone().unwrap_or_default())
+                .default_route_settings(route_settings(new))
+                .set_access_log_settings(access_log(new))
+                .set_stage_variables(Some(vars).filter(|v| !v.is_empty()))
+                .send()
+                .await
+                .map_err(|e| api("UpdateStage", &new.name, e.into_service_error()))?;
+        }
+        let stage_arn = arn(&aws.region, &format!("{}/stages/{}", new.api_id, new.name));
+        retag(aws, &stage_arn, &old.tags, &new.tags).await?;
+        read_back(TYPE, &new.name, || read_one(aws, &new.api_id, &new.name)).await
+    }
+
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let api_id = api_of(TYPE, &prior.id, &prior.inputs)?;
+        aws.apigateway
+            .delete_stage()
+            .api_id(&api_id)
+            .stage_name(&prior.id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api("DeleteStage", &prior.id, e.into_service_error()))
+    }
+
+    /// `<api_id>/<id>`.
+    fn import_ids(o: &Observed) -> Vec<String> {
+        let api_id = o.inputs["api_id"].as_str().unwrap_or_default();
+        vec![format!("{api_id}/{}", o.id)]
+    }
 }

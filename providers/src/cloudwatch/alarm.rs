@@ -6,14 +6,12 @@ use std::collections::BTreeMap;
 use aws_sdk_cloudwatch::types::{
     AlarmType, ComparisonOperator, Dimension, MetricAlarm, StandardUnit, Statistic, Tag,
 };
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::common::{
-    api, code, is_not_found, observed, parse, read_back, read_found, tag_changes, visible_tags,
-};
+use crate::common::{api, read_back, tag_changes, visible_tags};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_cloudwatch_metric_alarm";
@@ -93,23 +91,11 @@ pub struct Outputs {
     pub arn: String,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["alarm_name"]),
-            cloudformation: "AWS::CloudWatch::Alarm",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 /// How `cairn import` names one: the alarm name.
 pub const IMPORT_ID: &str = "the alarm name";
 
 /// DescribeAlarms for up to 100 names at a time (paged); tags per alarm, in parallel.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -191,18 +177,12 @@ async fn view(aws: &Aws, a: &MetricAlarm) -> Result<Observed, ProviderError> {
         id: name.to_string(),
         arn: arn.to_string(),
     };
-    Ok(observed(&schema(), name, &config, &outputs))
+    Ok(AwsCloudwatchMetricAlarm::observed(name, &config, &outputs))
 }
 
 async fn read_one(aws: &Aws, name: &str) -> Result<Option<Observed>, ProviderError> {
     let request = crate::common::request(name, serde_json::Value::Null);
     Ok(crate::common::only(name, read(aws, &request).await?))
-}
-
-/// By its name.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
-    read_one(aws, import_id).await
 }
 
 fn cloudwatch_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
@@ -246,91 +226,88 @@ async fn put(aws: &Aws, c: &Config, tags: bool) -> Result<(), ProviderError> {
         .map_err(|e| api("PutMetricAlarm", &c.alarm_name, e.into_service_error()))
 }
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    put(aws, &c, true).await?;
-    read_back(TYPE, &c.alarm_name, || read_one(aws, &c.alarm_name)).await
-}
+/// The `aws_cloudwatch_metric_alarm` resource type.
+pub struct AwsCloudwatchMetricAlarm;
 
-/// By its unique name.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    read_found(vec![c.alarm_name], config, |r| async move {
-        read(aws, &r).await
-    })
-    .await
-}
-
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let name = &prior.id;
-    let settings = |c: &Config| {
-        let mut v = serde_json::to_value(c).unwrap_or_default();
-        if let Some(m) = v.as_object_mut() {
-            m.remove("tags");
-        }
-        v
+impl Resource for AwsCloudwatchMetricAlarm {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["alarm_name"]),
+        cloudformation: "AWS::CloudWatch::Alarm",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
     };
-    if settings(&old) != settings(&new) {
-        put(aws, &new, false).await?;
-    }
-    let arn = prior
-        .outputs
-        .get("arn")
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or_default();
-    let (removed, set) = tag_changes(&old.tags, &new.tags);
-    if !removed.is_empty() {
-        aws.cloudwatch
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| api("UntagResource", name, e.into_service_error()))?;
-    }
-    if !set.is_empty() {
-        aws.cloudwatch
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(cloudwatch_tags(&set)))
-            .send()
-            .await
-            .map_err(|e| api("TagResource", name, e.into_service_error()))?;
-    }
-    read_back(TYPE, name, || read_one(aws, name)).await
-}
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &[""],
+        absent: Some("absent"),
+    };
 
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    match aws
-        .cloudwatch
-        .delete_alarms()
-        .alarm_names(&prior.id)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = e.into_service_error();
-            if is_not_found(code(&e)) {
-                Ok(())
-            } else {
-                Err(api("DeleteAlarms", &prior.id, e))
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
+    }
+
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        put(aws, c, true).await?;
+        read_back(TYPE, &c.alarm_name, || read_one(aws, &c.alarm_name)).await
+    }
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let name = &prior.id;
+        let settings = |c: &Config| {
+            let mut v = serde_json::to_value(c).unwrap_or_default();
+            if let Some(m) = v.as_object_mut() {
+                m.remove("tags");
             }
+            v
+        };
+        if settings(old) != settings(new) {
+            put(aws, new, false).await?;
         }
+        let arn = prior
+            .outputs
+            .get("arn")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
+        let (removed, set) = tag_changes(&old.tags, &new.tags);
+        if !removed.is_empty() {
+            aws.cloudwatch
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(|e| api("UntagResource", name, e.into_service_error()))?;
+        }
+        if !set.is_empty() {
+            aws.cloudwatch
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(cloudwatch_tags(&set)))
+                .send()
+                .await
+                .map_err(|e| api("TagResource", name, e.into_service_error()))?;
+        }
+        read_back(TYPE, name, || read_one(aws, name)).await
+    }
+
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        aws.cloudwatch
+            .delete_alarms()
+            .alarm_names(&prior.id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api("DeleteAlarms", &prior.id, e.into_service_error()))
     }
 }

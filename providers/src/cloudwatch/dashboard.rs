@@ -1,14 +1,12 @@
 //! `aws_cloudwatch_dashboard`: a CloudWatch dashboard, its widgets given as a document (a
 //! TOML table or a JSON string).
 
-use std::collections::BTreeMap;
-
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::common::{api, code, is_not_found, observed, parse, read_back, read_found};
+use crate::common::{api, code, is_not_found, read_back};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_cloudwatch_dashboard";
@@ -32,28 +30,8 @@ pub struct Outputs {
     pub dashboard_arn: String,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["dashboard_name"]),
-            cloudformation: "AWS::CloudWatch::Dashboard",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 /// How `cairn import` names one: the dashboard name.
 pub const IMPORT_ID: &str = "the dashboard name";
-
-/// CloudWatch lists dashboards without their bodies: one GetDashboard each, in parallel.
-pub async fn read(
-    aws: &Aws,
-    requests: &[ReadRequest],
-) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
-    crate::common::read_each(requests, |r| read_one(aws, &r.id)).await
-}
 
 async fn read_one(aws: &Aws, name: &str) -> Result<Option<Observed>, ProviderError> {
     let got = match aws
@@ -83,13 +61,9 @@ async fn read_one(aws: &Aws, name: &str) -> Result<Option<Observed>, ProviderErr
         id: name.to_string(),
         dashboard_arn: got.dashboard_arn().unwrap_or_default().to_string(),
     };
-    Ok(Some(observed(&schema(), name, &config, &outputs)))
-}
-
-/// By its name.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
-    read_one(aws, import_id).await
+    Ok(Some(AwsCloudwatchDashboard::observed(
+        name, &config, &outputs,
+    )))
 }
 
 /// PutDashboard creates and replaces alike.
@@ -124,58 +98,54 @@ async fn put(aws: &Aws, c: &Config) -> Result<(), ProviderError> {
     }
 }
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    put(aws, &c).await?;
-    read_back(TYPE, &c.dashboard_name, || read_one(aws, &c.dashboard_name)).await
-}
+/// The `aws_cloudwatch_dashboard` resource type.
+pub struct AwsCloudwatchDashboard;
 
-/// By its unique name.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    read_found(vec![c.dashboard_name], config, |r| async move {
-        read(aws, &r).await
-    })
-    .await
-}
+impl Resource for AwsCloudwatchDashboard {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["dashboard_name"]),
+        cloudformation: "AWS::CloudWatch::Dashboard",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["", "two words"],
+        absent: Some("absent"),
+    };
 
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    put(aws, &c).await?;
-    read_back(TYPE, &prior.id, || read_one(aws, &prior.id)).await
-}
+    /// CloudWatch lists dashboards without their bodies: one GetDashboard each, in parallel.
+    async fn read_one(aws: &Aws, request: &ReadRequest) -> Answer<Option<Observed>> {
+        read_one(aws, &request.id).await
+    }
 
-/// A dashboard already gone (CloudWatch answers `ResourceNotFound`) is no error.
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let name = &prior.id;
-    match aws
-        .cloudwatch
-        .delete_dashboards()
-        .dashboard_names(name)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = e.into_service_error();
-            if is_not_found(code(&e)) {
-                Ok(())
-            } else {
-                Err(api("DeleteDashboards", name, e))
-            }
-        }
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        put(aws, c).await?;
+        read_back(TYPE, &c.dashboard_name, || read_one(aws, &c.dashboard_name)).await
+    }
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        _old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        put(aws, new).await?;
+        read_back(TYPE, &prior.id, || read_one(aws, &prior.id)).await
+    }
+
+    /// A dashboard already gone (CloudWatch answers `ResourceNotFound`) is no error.
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let name = &prior.id;
+        aws.cloudwatch
+            .delete_dashboards()
+            .dashboard_names(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api("DeleteDashboards", name, e.into_service_error()))
     }
 }

@@ -3,13 +3,13 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{DomainType, ResourceType};
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{claim_of, delete_patiently, filter, owner_filters, tag_spec, tags_of, update_tags};
-use crate::common::{api, claimed, observed, only, parse, read_back, read_found, request};
+use crate::common::{api, claimed, only, read_back, read_found, request};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_eip";
@@ -39,19 +39,8 @@ pub struct Outputs {
     pub arn: String,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            cloudformation: "AWS::EC2::EIP",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 /// One DescribeAddresses for all.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -68,7 +57,6 @@ pub async fn read(
         .send()
         .await
         .map_err(|e| api("DescribeAddresses", &ids.join(","), e.into_service_error()))?;
-    let schema = schema();
     for a in found.addresses() {
         let Some(id) = a.allocation_id() else {
             continue;
@@ -88,7 +76,7 @@ pub async fn read(
         };
         out.insert(
             id.to_string(),
-            Some(observed(&schema, id, &config, &outputs)),
+            Some(AwsEip::observed(id, &config, &outputs)),
         );
     }
     Ok(out)
@@ -103,96 +91,123 @@ async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError
 /// How `cairn import` names one: the allocation id (`eipalloc-…`) or the public address.
 pub const IMPORT_ID: &str = "the allocation id (`eipalloc-…`) or the public IPv4 address";
 
-/// By its allocation id, or by its public address (one DescribeAddresses filtered by it).
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    if import_id.parse::<std::net::Ipv4Addr>().is_err() {
-        crate::common::expect_prefix(TYPE, import_id, "eipalloc-", IMPORT_ID)?;
-        return crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await;
-    }
-    let found = aws
-        .ec2
-        .describe_addresses()
-        .filters(filter("public-ip", [import_id]))
-        .send()
-        .await
-        .map_err(|e| api("DescribeAddresses", import_id, e.into_service_error()))?;
-    let Some(id) = found
-        .addresses()
-        .iter()
-        .find(|a| a.public_ip() == Some(import_id))
-        .and_then(|a| a.allocation_id())
-    else {
-        return Ok(None);
+/// The `aws_eip` resource type.
+pub struct AwsEip;
+
+impl Resource for AwsEip {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        cloudformation: "AWS::EC2::EIP",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
     };
-    read_one(aws, id).await
-}
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["1.2.3", "eipalloc-"],
+        absent: Some("203.0.113.9"),
+    };
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let r = aws
-        .ec2
-        .allocate_address()
-        .domain(DomainType::from(c.domain.as_str()))
-        .set_tag_specifications(tag_spec(ResourceType::ElasticIp, &c.tags).map(|t| vec![t]))
-        .send()
-        .await
-        .map_err(|e| api("AllocateAddress", "", e.into_service_error()))?;
-    let id = r
-        .allocation_id()
-        .ok_or_else(|| ProviderError::Api("AllocateAddress returned no allocation id".into()))?
-        .to_string();
-    read_back(TYPE, &id, || read_one(aws, &id)).await
-}
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
+    }
 
-/// By ownership tags: one DescribeAddresses filtered by them.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let found = aws
-        .ec2
-        .describe_addresses()
-        .set_filters(Some(owner_filters(TYPE, ctx)?))
-        .send()
-        .await
-        .map_err(|e| api("DescribeAddresses", &ctx.address, e.into_service_error()))?;
-    let ids = claimed(
-        found
-            .addresses()
-            .iter()
-            .map(|a| (a.allocation_id(), claim_of(a.tags(), ctx))),
-    );
-    read_found(ids, config, |r| async move { read(aws, &r).await }).await
-}
-
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    update_tags(&aws.ec2, &prior.id, &old.tags, &new.tags).await?;
-    read_back(TYPE, &prior.id, || read_one(aws, &prior.id)).await
-}
-
-/// Waits while the address is still associated (a NAT gateway being deleted holds it).
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let id = &prior.id;
-    delete_patiently("ReleaseAddress", id, || async {
-        aws.ec2
-            .release_address()
-            .allocation_id(id)
+    /// By its allocation id, or by its public address (one DescribeAddresses filtered by it).
+    async fn import(aws: &Aws, import_id: &str) -> Answer<Option<Observed>> {
+        if import_id.parse::<std::net::Ipv4Addr>().is_err() {
+            crate::common::expect_prefix(TYPE, import_id, "eipalloc-", IMPORT_ID)?;
+            return crate::common::import_read(import_id, |r| async move { read(aws, &r).await })
+                .await;
+        }
+        let found = aws
+            .ec2
+            .describe_addresses()
+            .filters(filter("public-ip", [import_id]))
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| e.into_service_error())
-    })
-    .await
+            .map_err(|e| api("DescribeAddresses", import_id, e.into_service_error()))?;
+        let Some(id) = found
+            .addresses()
+            .iter()
+            .find(|a| a.public_ip() == Some(import_id))
+            .and_then(|a| a.allocation_id())
+        else {
+            return Ok(None);
+        };
+        read_one(aws, id).await
+    }
+
+    /// The allocation id, then the public address.
+    fn import_ids(o: &Observed) -> Vec<String> {
+        vec![
+            o.id.clone(),
+            o.outputs["public_ip"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        ]
+    }
+
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let r = aws
+            .ec2
+            .allocate_address()
+            .domain(DomainType::from(c.domain.as_str()))
+            .set_tag_specifications(tag_spec(ResourceType::ElasticIp, &c.tags).map(|t| vec![t]))
+            .send()
+            .await
+            .map_err(|e| api("AllocateAddress", "", e.into_service_error()))?;
+        let id = r
+            .allocation_id()
+            .ok_or_else(|| ProviderError::Api("AllocateAddress returned no allocation id".into()))?
+            .to_string();
+        read_back(TYPE, &id, || read_one(aws, &id)).await
+    }
+
+    /// By ownership tags: one DescribeAddresses filtered by them.
+    async fn find(aws: &Aws, config: &Config, ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let found = aws
+            .ec2
+            .describe_addresses()
+            .set_filters(Some(owner_filters(TYPE, ctx)?))
+            .send()
+            .await
+            .map_err(|e| api("DescribeAddresses", &ctx.address, e.into_service_error()))?;
+        let ids = claimed(
+            found
+                .addresses()
+                .iter()
+                .map(|a| (a.allocation_id(), claim_of(a.tags(), ctx))),
+        );
+        read_found(ids, config, |r| async move { read(aws, &r).await }).await
+    }
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        update_tags(&aws.ec2, &prior.id, &old.tags, &new.tags).await?;
+        read_back(TYPE, &prior.id, || read_one(aws, &prior.id)).await
+    }
+
+    /// Waits while the address is still associated (a NAT gateway being deleted holds it).
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let id = &prior.id;
+        delete_patiently("ReleaseAddress", id, || async {
+            aws.ec2
+                .release_address()
+                .allocation_id(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| e.into_service_error())
+        })
+        .await
+    }
 }

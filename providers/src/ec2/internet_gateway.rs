@@ -3,13 +3,13 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::ResourceType;
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{delete_patiently, filter, tag_spec, tags_of, update_tags};
-use crate::common::{api, observed, only, parse, read_back, request};
+use crate::common::{api, only, read_back, request};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_internet_gateway";
@@ -31,19 +31,8 @@ pub struct Outputs {
     pub arn: String,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            cloudformation: "AWS::EC2::InternetGateway",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 /// One DescribeInternetGateways (paged) for all.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -69,7 +58,6 @@ pub async fn read(
                 e.into_service_error(),
             )
         })?;
-    let schema = schema();
     for g in &gateways {
         let Some(id) = g.internet_gateway_id() else {
             continue;
@@ -91,7 +79,7 @@ pub async fn read(
         };
         out.insert(
             id.to_string(),
-            Some(observed(&schema, id, &config, &outputs)),
+            Some(AwsInternetGateway::observed(id, &config, &outputs)),
         );
     }
     Ok(out)
@@ -132,81 +120,100 @@ async fn detach(aws: &Aws, id: &str, vpc: &str) -> Result<(), ProviderError> {
 /// How `cairn import` names one: the internet gateway id (`igw-…`).
 pub const IMPORT_ID: &str = "the internet gateway id (`igw-…`)";
 
-/// By its id.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_prefix(TYPE, import_id, "igw-", IMPORT_ID)?;
-    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
-}
+/// The `aws_internet_gateway` resource type.
+pub struct AwsInternetGateway;
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let created = aws
-        .ec2
-        .create_internet_gateway()
-        .set_tag_specifications(tag_spec(ResourceType::InternetGateway, &c.tags).map(|t| vec![t]))
-        .send()
-        .await
-        .map_err(|e| api("CreateInternetGateway", "", e.into_service_error()))?;
-    let id = created
-        .internet_gateway()
-        .and_then(|g| g.internet_gateway_id())
-        .ok_or_else(|| ProviderError::Api("CreateInternetGateway returned no id".into()))?
-        .to_string();
-    if let Some(vpc) = &c.vpc_id {
-        attach(aws, &id, vpc).await?;
+impl Resource for AwsInternetGateway {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        cloudformation: "AWS::EC2::InternetGateway",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["vpc-0123"],
+        absent: None,
+    };
+
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
     }
-    read_back(TYPE, &id, || read_one(aws, &id)).await
-}
 
-find_by_owner_tags!(
-    describe_internet_gateways,
-    "DescribeInternetGateways",
-    internet_gateway_id
-);
-
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let id = &prior.id;
-    if old.vpc_id != new.vpc_id {
-        if let Some(vpc) = &old.vpc_id {
-            detach(aws, id, vpc).await?;
-        }
-        if let Some(vpc) = &new.vpc_id {
-            attach(aws, id, vpc).await?;
-        }
+    fn check_import_id(import_id: &str) -> Answer<()> {
+        crate::common::expect_prefix(TYPE, import_id, "igw-", IMPORT_ID)
     }
-    update_tags(&aws.ec2, id, &old.tags, &new.tags).await?;
-    read_back(TYPE, id, || read_one(aws, id)).await
-}
 
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let id = &prior.id;
-    // Detach from whatever it is attached to now, not only what was recorded.
-    if let Some(now) = read_one(aws, id).await? {
-        if let Some(vpc) = now.inputs.get("vpc_id").and_then(|v| v.as_str()) {
-            detach(aws, id, vpc).await?;
-        }
-    } else {
-        return Ok(());
-    }
-    delete_patiently("DeleteInternetGateway", id, || async {
-        aws.ec2
-            .delete_internet_gateway()
-            .internet_gateway_id(id)
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let created = aws
+            .ec2
+            .create_internet_gateway()
+            .set_tag_specifications(
+                tag_spec(ResourceType::InternetGateway, &c.tags).map(|t| vec![t]),
+            )
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| e.into_service_error())
-    })
-    .await
+            .map_err(|e| api("CreateInternetGateway", "", e.into_service_error()))?;
+        let id = created
+            .internet_gateway()
+            .and_then(|g| g.internet_gateway_id())
+            .ok_or_else(|| ProviderError::Api("CreateInternetGateway returned no id".into()))?
+            .to_string();
+        if let Some(vpc) = &c.vpc_id {
+            attach(aws, &id, vpc).await?;
+        }
+        read_back(TYPE, &id, || read_one(aws, &id)).await
+    }
+
+    find_by_owner_tags!(
+        describe_internet_gateways,
+        "DescribeInternetGateways",
+        internet_gateway_id
+    );
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let id = &prior.id;
+        if old.vpc_id != new.vpc_id {
+            if let Some(vpc) = &old.vpc_id {
+                detach(aws, id, vpc).await?;
+            }
+            if let Some(vpc) = &new.vpc_id {
+                attach(aws, id, vpc).await?;
+            }
+        }
+        update_tags(&aws.ec2, id, &old.tags, &new.tags).await?;
+        read_back(TYPE, id, || read_one(aws, id)).await
+    }
+
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let id = &prior.id;
+        // Detach from whatever it is attached to now, not only what was recorded.
+        if let Some(now) = read_one(aws, id).await? {
+            if let Some(vpc) = now.inputs.get("vpc_id").and_then(|v| v.as_str()) {
+                detach(aws, id, vpc).await?;
+            }
+        } else {
+            return Ok(());
+        }
+        delete_patiently("DeleteInternetGateway", id, || async {
+            aws.ec2
+                .delete_internet_gateway()
+                .internet_gateway_id(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| e.into_service_error())
+        })
+        .await
+    }
 }

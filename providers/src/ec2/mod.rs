@@ -1,17 +1,17 @@
 //! EC2 networking resource types and the helpers they share (filters, tags, deletes that wait
 //! for dependents, lookups by ownership tags).
 
-/// `pub async fn find` for an EC2 type found by its ownership tags alone: one paged
+/// `Resource::find` for an EC2 type found by its ownership tags alone: one paged
 /// `$describe` filtered by them (`owner_filters`), ranked by `claim_of`, read back with the
-/// module's own `read`.
+/// type's own `read`. Expands inside the type's `impl Resource`.
 macro_rules! find_by_owner_tags {
     ($describe:ident, $operation:literal, $id:ident) => {
         /// By ownership tags: one paged Describe filtered by them.
-        pub async fn find(
+        async fn find(
             aws: &crate::Aws,
-            config: &serde_json::Value,
+            config: &Config,
             ctx: &cairn_model::OpContext,
-        ) -> Result<Vec<cairn_model::Observed>, cairn_model::ProviderError> {
+        ) -> crate::resource::Answer<Vec<cairn_model::Observed>> {
             let found = aws
                 .ec2
                 .$describe()
@@ -29,7 +29,10 @@ macro_rules! find_by_owner_tags {
                     .iter()
                     .map(|r| (r.$id(), super::claim_of(r.tags(), ctx))),
             );
-            crate::common::read_found(ids, config, |r| async move { read(aws, &r).await }).await
+            crate::common::read_found(ids, config, |r| async move {
+                <Self as crate::resource::Resource>::read(aws, &r).await
+            })
+            .await
         }
     };
 }

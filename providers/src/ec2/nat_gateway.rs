@@ -4,13 +4,13 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_ec2::types::{ConnectivityType, NatGatewayState, ResourceType};
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{claim_of, filter, owner_filters, tag_spec, tags_of, update_tags};
-use crate::common::{api, claimed, observed, only, parse, read_found, request, wait_until};
+use crate::common::{api, claimed, only, read_found, request, wait_until};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_nat_gateway";
@@ -44,17 +44,6 @@ pub struct Outputs {
     pub public_ip: Option<String>,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            cloudformation: "AWS::EC2::NatGateway",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 /// Gateways by id with their state; deleted ones count as gone.
 async fn describe(
     aws: &Aws,
@@ -85,7 +74,7 @@ fn gone(state: Option<&NatGatewayState>) -> bool {
 }
 
 /// One DescribeNatGateways for all.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -95,7 +84,6 @@ pub async fn read(
     if ids.is_empty() {
         return Ok(out);
     }
-    let schema = schema();
     for g in describe(aws, &ids).await? {
         let Some(id) = g.nat_gateway_id() else {
             continue;
@@ -120,7 +108,7 @@ pub async fn read(
         };
         out.insert(
             id.to_string(),
-            Some(observed(&schema, id, &config, &outputs)),
+            Some(AwsNatGateway::observed(id, &config, &outputs)),
         );
     }
     Ok(out)
@@ -142,126 +130,137 @@ async fn state_of(aws: &Aws, id: &str) -> Result<Option<NatGatewayState>, Provid
 /// How `cairn import` names one: the NAT gateway id (`nat-…`).
 pub const IMPORT_ID: &str = "the NAT gateway id (`nat-…`)";
 
-/// By its id.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_prefix(TYPE, import_id, "nat-", IMPORT_ID)?;
-    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
-}
+/// The `aws_nat_gateway` resource type.
+pub struct AwsNatGateway;
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let r = aws
-        .ec2
-        .create_nat_gateway()
-        .subnet_id(&c.subnet_id)
-        .set_allocation_id(c.allocation_id.clone())
-        .connectivity_type(ConnectivityType::from(c.connectivity_type.as_str()))
-        .client_token(&ctx.token)
-        .set_tag_specifications(tag_spec(ResourceType::Natgateway, &c.tags).map(|t| vec![t]))
-        .send()
-        .await
-        .map_err(|e| api("CreateNatGateway", &c.subnet_id, e.into_service_error()))?;
-    let id = r
-        .nat_gateway()
-        .and_then(|g| g.nat_gateway_id())
-        .ok_or_else(|| ProviderError::Api("CreateNatGateway returned no id".into()))?
-        .to_string();
-    wait_until(
-        ctx,
-        TYPE,
-        &id,
-        "available",
-        Duration::from_secs(600),
-        || async {
-            match state_of(aws, &id).await? {
-                Some(NatGatewayState::Available) => Ok(true),
-                Some(NatGatewayState::Failed) => Err(ProviderError::Api(format!(
-                    "NAT gateway {id} failed to become available"
-                ))),
-                _ => Ok(false),
-            }
-        },
-    )
-    .await?;
-    read_one(aws, &id)
-        .await?
-        .ok_or_else(|| ProviderError::Api(format!("NAT gateway {id} vanished after create")))
-}
+impl Resource for AwsNatGateway {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        cloudformation: "AWS::EC2::NatGateway",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["igw-0123"],
+        absent: None,
+    };
 
-/// By ownership tags: one DescribeNatGateways in the configured subnet filtered by them. The
-/// tags are checked here too, since moto ignores tag filters on this call (and the client
-/// token create passes, so that cannot be relied on either). Gateways deleted, being deleted
-/// or failed do not count.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let found = aws
-        .ec2
-        .describe_nat_gateways()
-        .set_filter(Some(
-            [filter("subnet-id", [c.subnet_id.as_str()])]
-                .into_iter()
-                .chain(owner_filters(TYPE, ctx)?)
-                .collect(),
-        ))
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| api("DescribeNatGateways", &ctx.address, e.into_service_error()))?;
-    let ids = claimed(
-        found
-            .iter()
-            .filter(|g| !gone(g.state()))
-            .map(|g| (g.nat_gateway_id(), claim_of(g.tags(), ctx))),
-    );
-    read_found(ids, config, |r| async move { read(aws, &r).await }).await
-}
-
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    update_tags(&aws.ec2, &prior.id, &old.tags, &new.tags).await?;
-    read_one(aws, &prior.id)
-        .await?
-        .ok_or_else(|| ProviderError::Api(format!("NAT gateway {} no longer exists", prior.id)))
-}
-
-/// Deletes and waits until the gateway is gone, so its address and subnet can go next.
-pub async fn delete(aws: &Aws, prior: &Observed, ctx: &OpContext) -> Result<(), ProviderError> {
-    let id = &prior.id;
-    if let Err(e) = aws.ec2.delete_nat_gateway().nat_gateway_id(id).send().await {
-        let e = e.into_service_error();
-        if crate::common::is_not_found(crate::common::code(&e)) {
-            return Ok(());
-        }
-        return Err(api("DeleteNatGateway", id, e));
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
     }
-    wait_until(
-        ctx,
-        TYPE,
-        id,
-        "deleted",
-        Duration::from_secs(600),
-        || async {
-            Ok(matches!(
-                state_of(aws, id).await?,
-                None | Some(NatGatewayState::Deleted)
+
+    fn check_import_id(import_id: &str) -> Answer<()> {
+        crate::common::expect_prefix(TYPE, import_id, "nat-", IMPORT_ID)
+    }
+
+    async fn create(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Observed> {
+        let r = aws
+            .ec2
+            .create_nat_gateway()
+            .subnet_id(&c.subnet_id)
+            .set_allocation_id(c.allocation_id.clone())
+            .connectivity_type(ConnectivityType::from(c.connectivity_type.as_str()))
+            .client_token(&ctx.token)
+            .set_tag_specifications(tag_spec(ResourceType::Natgateway, &c.tags).map(|t| vec![t]))
+            .send()
+            .await
+            .map_err(|e| api("CreateNatGateway", &c.subnet_id, e.into_service_error()))?;
+        let id = r
+            .nat_gateway()
+            .and_then(|g| g.nat_gateway_id())
+            .ok_or_else(|| ProviderError::Api("CreateNatGateway returned no id".into()))?
+            .to_string();
+        wait_until(
+            ctx,
+            TYPE,
+            &id,
+            "available",
+            Duration::from_secs(600),
+            || async {
+                match state_of(aws, &id).await? {
+                    Some(NatGatewayState::Available) => Ok(true),
+                    Some(NatGatewayState::Failed) => Err(ProviderError::Api(format!(
+                        "NAT gateway {id} failed to become available"
+                    ))),
+                    _ => Ok(false),
+                }
+            },
+        )
+        .await?;
+        read_one(aws, &id)
+            .await?
+            .ok_or_else(|| ProviderError::Api(format!("NAT gateway {id} vanished after create")))
+    }
+
+    /// By ownership tags: one DescribeNatGateways in the configured subnet filtered by them.
+    /// The tags are checked here too, since moto ignores tag filters on this call (and the
+    /// client token create passes, so that cannot be relied on either). Gateways deleted,
+    /// being deleted or failed do not count.
+    async fn find(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let found = aws
+            .ec2
+            .describe_nat_gateways()
+            .set_filter(Some(
+                [filter("subnet-id", [c.subnet_id.as_str()])]
+                    .into_iter()
+                    .chain(owner_filters(TYPE, ctx)?)
+                    .collect(),
             ))
-        },
-    )
-    .await
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| api("DescribeNatGateways", &ctx.address, e.into_service_error()))?;
+        let ids = claimed(
+            found
+                .iter()
+                .filter(|g| !gone(g.state()))
+                .map(|g| (g.nat_gateway_id(), claim_of(g.tags(), ctx))),
+        );
+        read_found(ids, c, |r| async move { read(aws, &r).await }).await
+    }
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        update_tags(&aws.ec2, &prior.id, &old.tags, &new.tags).await?;
+        read_one(aws, &prior.id)
+            .await?
+            .ok_or_else(|| ProviderError::Api(format!("NAT gateway {} no longer exists", prior.id)))
+    }
+
+    /// Deletes and waits until the gateway is gone, so its address and subnet can go next.
+    async fn delete(aws: &Aws, prior: &Observed, ctx: &OpContext) -> Answer<()> {
+        let id = &prior.id;
+        aws.ec2
+            .delete_nat_gateway()
+            .nat_gateway_id(id)
+            .send()
+            .await
+            .map_err(|e| api("DeleteNatGateway", id, e.into_service_error()))?;
+        wait_until(
+            ctx,
+            TYPE,
+            id,
+            "deleted",
+            Duration::from_secs(600),
+            || async {
+                Ok(matches!(
+                    state_of(aws, id).await?,
+                    None | Some(NatGatewayState::Deleted)
+                ))
+            },
+        )
+        .await
+    }
 }

@@ -3,15 +3,15 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::ResourceType;
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
     call_patiently, created_tags, delete_patiently, filter, tag_spec, tags_of, update_tags,
 };
-use crate::common::{api, observed, only, parse, read_back, request};
+use crate::common::{api, only, parse, read_back, request};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_route_table";
@@ -50,19 +50,8 @@ pub struct Outputs {
     pub arn: String,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            cloudformation: "AWS::EC2::RouteTable",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 /// One DescribeRouteTables (paged) for all.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -88,7 +77,6 @@ pub async fn read(
                 e.into_service_error(),
             )
         })?;
-    let schema = schema();
     for t in &tables {
         let Some(id) = t.route_table_id() else {
             continue;
@@ -116,7 +104,7 @@ pub async fn read(
         };
         out.insert(
             id.to_string(),
-            Some(observed(&schema, id, &config, &outputs)),
+            Some(AwsRouteTable::observed(id, &config, &outputs)),
         );
     }
     Ok(out)
@@ -193,45 +181,6 @@ async fn sync_routes(
 /// How `cairn import` names one: the route table id (`rtb-…`).
 pub const IMPORT_ID: &str = "the route table id (`rtb-…`)";
 
-/// By its id.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_prefix(TYPE, import_id, "rtb-", IMPORT_ID)?;
-    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
-}
-
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let created = call_patiently("CreateRouteTable", &c.vpc_id, || {
-        aws.ec2
-            .create_route_table()
-            .vpc_id(&c.vpc_id)
-            .set_tag_specifications(tag_spec(ResourceType::RouteTable, &c.tags).map(|t| vec![t]))
-            .send()
-    })
-    .await?;
-    let table = created
-        .route_table()
-        .filter(|t| t.route_table_id().is_some())
-        .ok_or_else(|| ProviderError::Api("CreateRouteTable returned no id".into()))?;
-    let id = table.route_table_id().unwrap_or_default().to_string();
-    sync_routes(aws, &id, &[], &c.route).await?;
-    // The answer and the routes just made are the table as it is: no read back.
-    let now = Config {
-        vpc_id: table.vpc_id().unwrap_or(&c.vpc_id).to_string(),
-        route: c.route.clone(),
-        tags: created_tags(table.tags(), &c.tags),
-    };
-    let outputs = Outputs {
-        arn: arn(aws, table.owner_id(), &id),
-        id,
-    };
-    Ok(observed(&schema(), &outputs.id, &now, &outputs))
-}
-
 /// The ARN of route table `id` of account `owner`.
 fn arn(aws: &Aws, owner: Option<&str>, id: &str) -> String {
     format!(
@@ -241,40 +190,99 @@ fn arn(aws: &Aws, owner: Option<&str>, id: &str) -> String {
     )
 }
 
-find_by_owner_tags!(describe_route_tables, "DescribeRouteTables", route_table_id);
+/// The `aws_route_table` resource type.
+pub struct AwsRouteTable;
 
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let new: Config = parse(TYPE, config)?;
-    let id = &prior.id;
-    // Start from what the table has now, not from what was recorded.
-    let now = match read_one(aws, id).await? {
-        Some(o) => parse::<Config>(TYPE, &o.inputs)?,
-        None => {
-            return Err(ProviderError::Api(format!(
-                "route table {id} no longer exists"
-            )))
-        }
+impl Resource for AwsRouteTable {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        cloudformation: "AWS::EC2::RouteTable",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
     };
-    sync_routes(aws, id, &now.route, &new.route).await?;
-    update_tags(&aws.ec2, id, &now.tags, &new.tags).await?;
-    read_back(TYPE, id, || read_one(aws, id)).await
-}
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["rtbassoc-0123"],
+        absent: None,
+    };
 
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let id = &prior.id;
-    delete_patiently("DeleteRouteTable", id, || async {
-        aws.ec2
-            .delete_route_table()
-            .route_table_id(id)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| e.into_service_error())
-    })
-    .await
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
+    }
+
+    fn check_import_id(import_id: &str) -> Answer<()> {
+        crate::common::expect_prefix(TYPE, import_id, "rtb-", IMPORT_ID)
+    }
+
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let created = call_patiently("CreateRouteTable", &c.vpc_id, || {
+            aws.ec2
+                .create_route_table()
+                .vpc_id(&c.vpc_id)
+                .set_tag_specifications(
+                    tag_spec(ResourceType::RouteTable, &c.tags).map(|t| vec![t]),
+                )
+                .send()
+        })
+        .await?;
+        let table = created
+            .route_table()
+            .filter(|t| t.route_table_id().is_some())
+            .ok_or_else(|| ProviderError::Api("CreateRouteTable returned no id".into()))?;
+        let id = table.route_table_id().unwrap_or_default().to_string();
+        sync_routes(aws, &id, &[], &c.route).await?;
+        // The answer and the routes just made are the table as it is: no read back.
+        let now = Config {
+            vpc_id: table.vpc_id().unwrap_or(&c.vpc_id).to_string(),
+            route: c.route.clone(),
+            tags: created_tags(table.tags(), &c.tags),
+        };
+        let outputs = Outputs {
+            arn: arn(aws, table.owner_id(), &id),
+            id,
+        };
+        Ok(AwsRouteTable::observed(&outputs.id, &now, &outputs))
+    }
+
+    find_by_owner_tags!(describe_route_tables, "DescribeRouteTables", route_table_id);
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        _old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let id = &prior.id;
+        // Start from what the table has now, not from what was recorded.
+        let now = match read_one(aws, id).await? {
+            Some(o) => parse::<Config>(TYPE, &o.inputs)?,
+            None => {
+                return Err(ProviderError::Api(format!(
+                    "route table {id} no longer exists"
+                )))
+            }
+        };
+        sync_routes(aws, id, &now.route, &new.route).await?;
+        update_tags(&aws.ec2, id, &now.tags, &new.tags).await?;
+        read_back(TYPE, id, || read_one(aws, id)).await
+    }
+
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let id = &prior.id;
+        delete_patiently("DeleteRouteTable", id, || async {
+            aws.ec2
+                .delete_route_table()
+                .route_table_id(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| e.into_service_error())
+        })
+        .await
+    }
 }

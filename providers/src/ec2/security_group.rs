@@ -3,15 +3,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, SecurityGroup, UserIdGroupPair};
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
     call_patiently, created_tags, delete_patiently, filter, literal, tag_spec, tags_of, update_tags,
 };
-use crate::common::{api, observed, only, parse, read_back, read_found, request};
+use crate::common::{api, only, read_back, read_found, request};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_security_group";
@@ -72,18 +72,6 @@ pub struct Outputs {
     pub id: String,
     pub arn: String,
     pub owner_id: String,
-}
-
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["vpc_id", "name"]),
-            cloudformation: "AWS::EC2::SecurityGroup",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
 }
 
 /// Rules of a group as configured: permissions split by description, since AWS keeps a
@@ -221,7 +209,7 @@ fn observe(aws: &Aws, g: &SecurityGroup, shown: Shown) -> Option<Observed> {
         arn: format!("arn:aws:ec2:{}:{owner}:security-group/{id}", aws.region),
         owner_id: owner,
     };
-    Some(observed(&schema(), id, &config, &outputs))
+    Some(AwsSecurityGroup::observed(id, &config, &outputs))
 }
 
 /// Every requested group in one DescribeSecurityGroups (paged).
@@ -246,7 +234,7 @@ pub async fn describe(aws: &Aws, ids: &[String]) -> Result<Vec<SecurityGroup>, P
         })
 }
 
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -347,156 +335,181 @@ fn sorted(mut rules: Vec<Rule>) -> Vec<Rule> {
 /// How `cairn import` names one: the group id (`sg-…`).
 pub const IMPORT_ID: &str = "the security group id (`sg-…`)";
 
-/// By its id. Rule sets are recorded when not empty (an empty one reads as managed
-/// elsewhere, as when the configuration leaves it out).
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_prefix(TYPE, import_id, "sg-", IMPORT_ID)?;
-    Ok(describe(aws, &[import_id.to_string()])
-        .await?
-        .iter()
-        .find(|g| g.group_id() == Some(import_id))
-        .and_then(|g| observe(aws, g, Shown::NotEmpty)))
+/// A configuration as the recorded inputs a read is given (which rule sets it shows).
+fn as_recorded(c: &Config) -> serde_json::Value {
+    serde_json::to_value(c).unwrap_or(serde_json::Value::Null)
 }
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let created = call_patiently("CreateSecurityGroup", &c.name, || {
-        aws.ec2
-            .create_security_group()
-            .group_name(&c.name)
-            .description(&c.description)
-            .vpc_id(&c.vpc_id)
-            .set_tag_specifications(tag_spec(ResourceType::SecurityGroup, &c.tags).map(|t| vec![t]))
+/// The `aws_security_group` resource type.
+pub struct AwsSecurityGroup;
+
+impl Resource for AwsSecurityGroup {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["vpc_id", "name"]),
+        cloudformation: "AWS::EC2::SecurityGroup",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["sg", "vpc-0123"],
+        absent: Some("sg-0000000000000000f"),
+    };
+
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
+    }
+
+    /// By its id. Rule sets are recorded when not empty (an empty one reads as managed
+    /// elsewhere, as when the configuration leaves it out).
+    async fn import(aws: &Aws, import_id: &str) -> Answer<Option<Observed>> {
+        crate::common::expect_prefix(TYPE, import_id, "sg-", IMPORT_ID)?;
+        Ok(describe(aws, &[import_id.to_string()])
+            .await?
+            .iter()
+            .find(|g| g.group_id() == Some(import_id))
+            .and_then(|g| observe(aws, g, Shown::NotEmpty)))
+    }
+
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let created = call_patiently("CreateSecurityGroup", &c.name, || {
+            aws.ec2
+                .create_security_group()
+                .group_name(&c.name)
+                .description(&c.description)
+                .vpc_id(&c.vpc_id)
+                .set_tag_specifications(
+                    tag_spec(ResourceType::SecurityGroup, &c.tags).map(|t| vec![t]),
+                )
+                .send()
+        })
+        .await?;
+        let id = created
+            .group_id()
+            .ok_or_else(|| ProviderError::Api("CreateSecurityGroup returned no id".into()))?
+            .to_string();
+        // Replace AWS's default egress with what is configured.
+        if let Some(egress) = &c.egress {
+            let now = describe(aws, std::slice::from_ref(&id)).await?;
+            let default = now
+                .first()
+                .map(|g| rules_of(&id, g.ip_permissions_egress()))
+                .unwrap_or_default();
+            let (remove, add) = rule_diff(&default, &sorted(egress.clone()));
+            change_rules(aws, &id, true, false, &remove).await?;
+            change_rules(aws, &id, true, true, &add).await?;
+        }
+        if let Some(ingress) = &c.ingress {
+            change_rules(aws, &id, false, true, ingress).await?;
+        }
+        // The group is what was asked for, rules as AWS lists them: no read back, when the
+        // answer names the account (in the group's ARN).
+        let owner = created
+            .security_group_arn()
+            .and_then(|arn| arn.split(':').nth(4))
+            .filter(|o| !o.is_empty());
+        let Some(owner) = owner else {
+            let config = as_recorded(c);
+            return read_back(TYPE, &id, || read_one(aws, &id, &config)).await;
+        };
+        let as_listed = |rules: &Vec<Rule>| {
+            let perms: Vec<IpPermission> = rules.iter().map(|r| permission(&id, r)).collect();
+            rules_of(&id, &perms)
+        };
+        let now = Config {
+            ingress: c.ingress.as_ref().map(as_listed),
+            egress: c.egress.as_ref().map(as_listed),
+            tags: created_tags(created.tags(), &c.tags),
+            ..c.clone()
+        };
+        let outputs = Outputs {
+            arn: format!("arn:aws:ec2:{}:{owner}:security-group/{id}", aws.region),
+            owner_id: owner.to_string(),
+            id,
+        };
+        Ok(AwsSecurityGroup::observed(&outputs.id, &now, &outputs))
+    }
+
+    /// By its unique name in its VPC (so that a group is found whether or not its tags were
+    /// applied): one DescribeSecurityGroups filtered by both.
+    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let mut filters = vec![filter("vpc-id", [c.vpc_id.as_str()])];
+        if literal(&c.name) {
+            filters.push(filter("group-name", [c.name.as_str()]));
+        }
+        let groups = aws
+            .ec2
+            .describe_security_groups()
+            .set_filters(Some(filters))
+            .into_paginator()
+            .items()
             .send()
-    })
-    .await?;
-    let id = created
-        .group_id()
-        .ok_or_else(|| ProviderError::Api("CreateSecurityGroup returned no id".into()))?
-        .to_string();
-    // Replace AWS's default egress with what is configured.
-    if let Some(egress) = &c.egress {
-        let now = describe(aws, std::slice::from_ref(&id)).await?;
-        let default = now
-            .first()
-            .map(|g| rules_of(&id, g.ip_permissions_egress()))
-            .unwrap_or_default();
-        let (remove, add) = rule_diff(&default, &sorted(egress.clone()));
-        change_rules(aws, &id, true, false, &remove).await?;
-        change_rules(aws, &id, true, true, &add).await?;
-    }
-    if let Some(ingress) = &c.ingress {
-        change_rules(aws, &id, false, true, ingress).await?;
-    }
-    // The group is what was asked for, rules as AWS lists them: no read back, when the
-    // answer names the account (in the group's ARN).
-    let owner = created
-        .security_group_arn()
-        .and_then(|arn| arn.split(':').nth(4))
-        .filter(|o| !o.is_empty());
-    let Some(owner) = owner else {
-        return read_back(TYPE, &id, || read_one(aws, &id, config)).await;
-    };
-    let as_listed = |rules: &Vec<Rule>| {
-        let perms: Vec<IpPermission> = rules.iter().map(|r| permission(&id, r)).collect();
-        rules_of(&id, &perms)
-    };
-    let now = Config {
-        ingress: c.ingress.as_ref().map(as_listed),
-        egress: c.egress.as_ref().map(as_listed),
-        tags: created_tags(created.tags(), &c.tags),
-        ..c
-    };
-    let outputs = Outputs {
-        arn: format!("arn:aws:ec2:{}:{owner}:security-group/{id}", aws.region),
-        owner_id: owner.to_string(),
-        id,
-    };
-    Ok(observed(&schema(), &outputs.id, &now, &outputs))
-}
-
-/// By its unique name in its VPC (so that a group is found whether or not its tags were
-/// applied): one DescribeSecurityGroups filtered by both.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let mut filters = vec![filter("vpc-id", [c.vpc_id.as_str()])];
-    if literal(&c.name) {
-        filters.push(filter("group-name", [c.name.as_str()]));
-    }
-    let groups = aws
-        .ec2
-        .describe_security_groups()
-        .set_filters(Some(filters))
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| api("DescribeSecurityGroups", &c.name, e.into_service_error()))?;
-    let ids = groups
-        .iter()
-        .filter(|g| g.group_name() == Some(c.name.as_str()))
-        .filter(|g| g.vpc_id() == Some(c.vpc_id.as_str()))
-        .filter_map(|g| g.group_id().map(str::to_string))
-        .collect();
-    read_found(ids, config, |r| async move { read(aws, &r).await }).await
-}
-
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let new: Config = parse(TYPE, config)?;
-    let id = &prior.id;
-    let Some(now) = describe(aws, std::slice::from_ref(id))
-        .await?
-        .into_iter()
-        .next()
-    else {
-        return Err(ProviderError::Api(format!(
-            "security group {id} no longer exists"
-        )));
-    };
-    if let Some(ingress) = &new.ingress {
-        let (remove, add) = rule_diff(
-            &rules_of(id, now.ip_permissions()),
-            &sorted(ingress.clone()),
-        );
-        change_rules(aws, id, false, false, &remove).await?;
-        change_rules(aws, id, false, true, &add).await?;
-    }
-    if let Some(egress) = &new.egress {
-        let (remove, add) = rule_diff(
-            &rules_of(id, now.ip_permissions_egress()),
-            &sorted(egress.clone()),
-        );
-        change_rules(aws, id, true, false, &remove).await?;
-        change_rules(aws, id, true, true, &add).await?;
-    }
-    update_tags(&aws.ec2, id, &tags_of(now.tags()), &new.tags).await?;
-    read_back(TYPE, id, || read_one(aws, id, config)).await
-}
-
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let id = &prior.id;
-    delete_patiently("DeleteSecurityGroup", id, || async {
-        aws.ec2
-            .delete_security_group()
-            .group_id(id)
-            .send()
+            .collect::<Result<Vec<_>, _>>()
             .await
-            .map(|_| ())
-            .map_err(|e| e.into_service_error())
-    })
-    .await
+            .map_err(|e| api("DescribeSecurityGroups", &c.name, e.into_service_error()))?;
+        let ids = groups
+            .iter()
+            .filter(|g| g.group_name() == Some(c.name.as_str()))
+            .filter(|g| g.vpc_id() == Some(c.vpc_id.as_str()))
+            .filter_map(|g| g.group_id().map(str::to_string))
+            .collect();
+        read_found(ids, c, |r| async move { read(aws, &r).await }).await
+    }
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        _old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let id = &prior.id;
+        let Some(now) = describe(aws, std::slice::from_ref(id))
+            .await?
+            .into_iter()
+            .next()
+        else {
+            return Err(ProviderError::Api(format!(
+                "security group {id} no longer exists"
+            )));
+        };
+        if let Some(ingress) = &new.ingress {
+            let (remove, add) = rule_diff(
+                &rules_of(id, now.ip_permissions()),
+                &sorted(ingress.clone()),
+            );
+            change_rules(aws, id, false, false, &remove).await?;
+            change_rules(aws, id, false, true, &add).await?;
+        }
+        if let Some(egress) = &new.egress {
+            let (remove, add) = rule_diff(
+                &rules_of(id, now.ip_permissions_egress()),
+                &sorted(egress.clone()),
+            );
+            change_rules(aws, id, true, false, &remove).await?;
+            change_rules(aws, id, true, true, &add).await?;
+        }
+        update_tags(&aws.ec2, id, &tags_of(now.tags()), &new.tags).await?;
+        let config = as_recorded(new);
+        read_back(TYPE, id, || read_one(aws, id, &config)).await
+    }
+
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let id = &prior.id;
+        delete_patiently("DeleteSecurityGroup", id, || async {
+            aws.ec2
+                .delete_security_group()
+                .group_id(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| e.into_service_error())
+        })
+        .await
+    }
 }

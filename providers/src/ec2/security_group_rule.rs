@@ -3,14 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::security_group::{describe, permission, rules_of, Rule};
-use crate::common::{api, code, is_not_found, observed, parse, read_found};
+use crate::common::{api, parse, read_found};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_security_group_rule";
@@ -55,25 +55,6 @@ pub struct Config {
 pub struct Outputs {
     /// Derived from the rule's fields (AWS gives rules set this way no id of their own).
     pub id: String,
-}
-
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&[
-                "security_group_id",
-                "type",
-                "protocol",
-                "cidr_blocks",
-                "source_security_group_id",
-                "from_port",
-                "to_port",
-            ]),
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
 }
 
 impl Config {
@@ -128,7 +109,7 @@ fn covers(have: &Rule, want: &Rule) -> bool {
 }
 
 /// One DescribeSecurityGroups for all the groups the rules belong to.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -145,7 +126,6 @@ pub async fn read(
     groups.sort();
     groups.dedup();
     let found = describe(aws, &groups).await?;
-    let schema = schema();
     for (id, c) in wanted {
         let Some(g) = found
             .iter()
@@ -163,7 +143,10 @@ pub async fn read(
             .any(|have| covers(have, &want))
         {
             let outputs = Outputs { id: id.clone() };
-            out.insert(id.clone(), Some(observed(&schema, &id, &c, &outputs)));
+            out.insert(
+                id.clone(),
+                Some(AwsSecurityGroupRule::observed(&id, &c, &outputs)),
+            );
         }
     }
     Ok(out)
@@ -273,166 +256,216 @@ fn is_ipv4_cidr(s: &str) -> bool {
     })
 }
 
-/// By Terraform's form of id: one DescribeSecurityGroups of the group, and the rule that has
-/// every source named, with the description AWS keeps for them.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    let mut c = parse_import_id(import_id)?;
-    let found = describe(aws, std::slice::from_ref(&c.security_group_id)).await?;
-    let Some(g) = found
-        .iter()
-        .find(|g| g.group_id() == Some(c.security_group_id.as_str()))
-    else {
-        return Ok(None);
-    };
-    let perms = match c.kind {
-        Direction::Ingress => g.ip_permissions(),
-        Direction::Egress => g.ip_permissions_egress(),
-    };
-    let rules = rules_of(&c.security_group_id, perms);
-    let want = c.rule();
-    let same_ports = |have: &&Rule| {
-        have.protocol == want.protocol
-            && have.from_port == want.from_port
-            && have.to_port == want.to_port
-    };
-    // AWS keeps a description per source: one rule's sources share one.
-    let described = rules.iter().filter(same_ports).find(|have| {
-        covers(
-            have,
-            &Rule {
-                description: have.description.clone(),
-                ..want.clone()
-            },
-        )
-    });
-    let Some(have) = described else {
-        let every_source_there = want.cidr_blocks.iter().all(|cidr| {
-            rules
-                .iter()
-                .filter(same_ports)
-                .any(|r| r.cidr_blocks.contains(cidr))
-        }) && want.security_groups.iter().all(|sg| {
-            rules
-                .iter()
-                .filter(same_ports)
-                .any(|r| r.security_groups.contains(sg))
-        }) && (!want.self_
-            || rules.iter().filter(same_ports).any(|r| r.self_));
-        if every_source_there {
-            return Err(ProviderError::InvalidConfig(format!(
-                "{TYPE}: cannot import `{import_id}`: its sources have different descriptions \
-                 in AWS, so they are not one rule; import each source as its own rule"
-            )));
-        }
-        return Ok(None);
-    };
-    c.description = have.description.clone();
-    let id = c.id();
-    Ok(Some(observed(
-        &schema(),
-        &id,
-        &c,
-        &Outputs { id: id.clone() },
-    )))
-}
+/// The `aws_security_group_rule` resource type.
+pub struct AwsSecurityGroupRule;
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let id = c.id();
-    let perm = permission(&c.security_group_id, &c.rule());
-    let sg = &c.security_group_id;
-    match c.kind {
-        Direction::Ingress => aws
-            .ec2
-            .authorize_security_group_ingress()
-            .group_id(sg)
-            .ip_permissions(perm)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| api("AuthorizeSecurityGroupIngress", sg, e.into_service_error()))?,
-        Direction::Egress => aws
-            .ec2
-            .authorize_security_group_egress()
-            .group_id(sg)
-            .ip_permissions(perm)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| api("AuthorizeSecurityGroupEgress", sg, e.into_service_error()))?,
+impl Resource for AwsSecurityGroupRule {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&[
+            "security_group_id",
+            "type",
+            "protocol",
+            "cidr_blocks",
+            "source_security_group_id",
+            "from_port",
+            "to_port",
+        ]),
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &[
+            "sg-0123456789abcdef0_ingress_tcp_80_80",
+            "sg-0123456789abcdef0_sideways_tcp_80_80_0.0.0.0/0",
+            "sg-0123456789abcdef0_ingress_gre_80_80_0.0.0.0/0",
+            "sg-0123456789abcdef0_ingress_tcp_http_80_0.0.0.0/0",
+            "sg-0123456789abcdef0_ingress_tcp_90_80_0.0.0.0/0",
+            "sg-0123456789abcdef0_ingress_tcp_80_80_2001:db8::/32",
+            "sg-0123456789abcdef0_ingress_tcp_80_80_pl-0123",
+            "sg-0123456789abcdef0_ingress_tcp_80_80_sg-1_self",
+            "sg-0123456789abcdef0_ingress_tcp_80_80_10.0.0.0",
+            "vpc-0123_ingress_tcp_80_80_0.0.0.0/0",
+            "sg-0123",
+        ],
+        absent: Some("sg-0000000000000000f_ingress_tcp_80_80_0.0.0.0/0"),
+    };
+
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
     }
-    let outputs = Outputs { id: id.clone() };
-    Ok(observed(&schema(), &id, &c, &outputs))
-}
 
-/// By the rule itself: its id derives from its fields, and the read checks that the group
-/// has it.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    read_found(vec![c.id()], config, |r| async move { read(aws, &r).await }).await
-}
+    /// By Terraform's form of id: one DescribeSecurityGroups of the group, and the rule that
+    /// has every source named, with the description AWS keeps for them.
+    async fn import(aws: &Aws, import_id: &str) -> Answer<Option<Observed>> {
+        let mut c = parse_import_id(import_id)?;
+        let found = describe(aws, std::slice::from_ref(&c.security_group_id)).await?;
+        let Some(g) = found
+            .iter()
+            .find(|g| g.group_id() == Some(c.security_group_id.as_str()))
+        else {
+            return Ok(None);
+        };
+        let perms = match c.kind {
+            Direction::Ingress => g.ip_permissions(),
+            Direction::Egress => g.ip_permissions_egress(),
+        };
+        let rules = rules_of(&c.security_group_id, perms);
+        let want = c.rule();
+        let same_ports = |have: &&Rule| {
+            have.protocol == want.protocol
+                && have.from_port == want.from_port
+                && have.to_port == want.to_port
+        };
+        // AWS keeps a description per source: one rule's sources share one.
+        let described = rules.iter().filter(same_ports).find(|have| {
+            covers(
+                have,
+                &Rule {
+                    description: have.description.clone(),
+                    ..want.clone()
+                },
+            )
+        });
+        let Some(have) = described else {
+            let every_source_there = want.cidr_blocks.iter().all(|cidr| {
+                rules
+                    .iter()
+                    .filter(same_ports)
+                    .any(|r| r.cidr_blocks.contains(cidr))
+            }) && want.security_groups.iter().all(|sg| {
+                rules
+                    .iter()
+                    .filter(same_ports)
+                    .any(|r| r.security_groups.contains(sg))
+            }) && (!want.self_
+                || rules.iter().filter(same_ports).any(|r| r.self_));
+            if every_source_there {
+                return Err(ProviderError::InvalidConfig(format!(
+                    "{TYPE}: cannot import `{import_id}`: its sources have different descriptions \
+                     in AWS, so they are not one rule; import each source as its own rule"
+                )));
+            }
+            return Ok(None);
+        };
+        c.description = have.description.clone();
+        let id = c.id();
+        Ok(Some(AwsSecurityGroupRule::observed(
+            &id,
+            &c,
+            &Outputs { id: id.clone() },
+        )))
+    }
 
-/// Every attribute forces replacement: the engine never updates a rule in place.
-pub async fn update(
-    _aws: &Aws,
-    prior: &Observed,
-    _config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    Err(ProviderError::InvalidConfig(format!(
-        "{TYPE} {} cannot change in place; it is replaced",
-        prior.id
-    )))
-}
+    /// Terraform's form, from the rule's group, type, protocol, ports and sources.
+    fn import_ids(o: &Observed) -> Vec<String> {
+        let input = |k: &str| o.inputs[k].as_str().unwrap_or_default().to_string();
+        let group = input("security_group_id");
+        let protocol = match input("protocol").as_str() {
+            "-1" => "all".to_string(),
+            p => p.to_string(),
+        };
+        let mut sources: Vec<String> = o.inputs["cidr_blocks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.as_str().map(str::to_string))
+            .collect();
+        match o
+            .inputs
+            .get("source_security_group_id")
+            .and_then(serde_json::Value::as_str)
+        {
+            Some(g) if g == group => sources.push("self".into()),
+            Some(g) => sources.push(g.into()),
+            None => {}
+        }
+        vec![format!(
+            "{group}_{}_{protocol}_{}_{}_{}",
+            input("type"),
+            o.inputs["from_port"],
+            o.inputs["to_port"],
+            sources.join("_")
+        )]
+    }
 
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let c: Config = parse(TYPE, &prior.inputs)?;
-    let perm = permission(&c.security_group_id, &c.rule());
-    let sg = &c.security_group_id;
-    let result = match c.kind {
-        Direction::Ingress => aws
-            .ec2
-            .revoke_security_group_ingress()
-            .group_id(sg)
-            .ip_permissions(perm)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| e.into_service_error())
-            .map_err(|e| {
-                (
-                    code(&e).map(str::to_string),
-                    api("RevokeSecurityGroupIngress", sg, e),
-                )
-            }),
-        Direction::Egress => aws
-            .ec2
-            .revoke_security_group_egress()
-            .group_id(sg)
-            .ip_permissions(perm)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| e.into_service_error())
-            .map_err(|e| {
-                (
-                    code(&e).map(str::to_string),
-                    api("RevokeSecurityGroupEgress", sg, e),
-                )
-            }),
-    };
-    match result {
-        Ok(()) => Ok(()),
-        Err((c, _)) if is_not_found(c.as_deref()) => Ok(()),
-        Err((_, e)) => Err(e),
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let id = c.id();
+        let perm = permission(&c.security_group_id, &c.rule());
+        let sg = &c.security_group_id;
+        match c.kind {
+            Direction::Ingress => aws
+                .ec2
+                .authorize_security_group_ingress()
+                .group_id(sg)
+                .ip_permissions(perm)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| api("AuthorizeSecurityGroupIngress", sg, e.into_service_error()))?,
+            Direction::Egress => aws
+                .ec2
+                .authorize_security_group_egress()
+                .group_id(sg)
+                .ip_permissions(perm)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| api("AuthorizeSecurityGroupEgress", sg, e.into_service_error()))?,
+        }
+        let outputs = Outputs { id: id.clone() };
+        Ok(AwsSecurityGroupRule::observed(&id, c, &outputs))
+    }
+
+    /// By the rule itself: its id derives from its fields, and the read checks that the
+    /// group has it.
+    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
+        read_found(vec![c.id()], c, |r| async move { read(aws, &r).await }).await
+    }
+
+    /// Every attribute forces replacement: the engine never updates a rule in place.
+    async fn update(
+        _aws: &Aws,
+        prior: &Observed,
+        _old: &Config,
+        _new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        Err(ProviderError::InvalidConfig(format!(
+            "{TYPE} {} cannot change in place; it is replaced",
+            prior.id
+        )))
+    }
+
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let c: Config = parse(TYPE, &prior.inputs)?;
+        let perm = permission(&c.security_group_id, &c.rule());
+        let sg = &c.security_group_id;
+        match c.kind {
+            Direction::Ingress => aws
+                .ec2
+                .revoke_security_group_ingress()
+                .group_id(sg)
+                .ip_permissions(perm)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| api("RevokeSecurityGroupIngress", sg, e.into_service_error())),
+            Direction::Egress => aws
+                .ec2
+                .revoke_security_group_egress()
+                .group_id(sg)
+                .ip_permissions(perm)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| api("RevokeSecurityGroupEgress", sg, e.into_service_error())),
+        }
     }
 }
 

@@ -3,15 +3,15 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Subnet};
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
     call_patiently, created_tags, delete_patiently, filter, tag_spec, tags_of, update_tags,
 };
-use crate::common::{api, observed, only, parse, read_back, request};
+use crate::common::{api, only, read_back, request};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_subnet";
@@ -42,19 +42,8 @@ pub struct Outputs {
     pub arn: String,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            cloudformation: "AWS::EC2::Subnet",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 /// One DescribeSubnets (paged) for all requested subnets.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -109,7 +98,7 @@ fn observe(
         id: id.to_string(),
         arn,
     };
-    Some(observed(&schema(), id, &config, &outputs))
+    Some(AwsSubnet::observed(id, &config, &outputs))
 }
 
 async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError> {
@@ -132,73 +121,90 @@ async fn set_public_ip(aws: &Aws, id: &str, on: bool) -> Result<(), ProviderErro
 /// How `cairn import` names one: the subnet id (`subnet-…`).
 pub const IMPORT_ID: &str = "the subnet id (`subnet-…`)";
 
-/// By its id.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_prefix(TYPE, import_id, "subnet-", IMPORT_ID)?;
-    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
-}
+/// The `aws_subnet` resource type.
+pub struct AwsSubnet;
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let created = call_patiently("CreateSubnet", &c.cidr_block, || {
-        aws.ec2
-            .create_subnet()
-            .vpc_id(&c.vpc_id)
-            .cidr_block(&c.cidr_block)
-            .set_availability_zone(c.availability_zone.clone())
-            .set_tag_specifications(tag_spec(ResourceType::Subnet, &c.tags).map(|t| vec![t]))
-            .send()
-    })
-    .await?;
-    let subnet = created
-        .subnet()
-        .filter(|s| s.subnet_id().is_some())
-        .ok_or_else(|| ProviderError::Api("CreateSubnet returned no subnet id".into()))?;
-    let id = subnet.subnet_id().unwrap_or_default().to_string();
-    if c.map_public_ip_on_launch {
-        set_public_ip(aws, &id, true).await?;
+impl Resource for AwsSubnet {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        cloudformation: "AWS::EC2::Subnet",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["vpc-0123"],
+        absent: None,
+    };
+
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
     }
-    // The answer describes the subnet as created: no read back (dependents that do not see
-    // it yet retry, see `call_patiently`).
-    let tags = created_tags(subnet.tags(), &c.tags);
-    match observe(aws, subnet, &tags, Some(c.map_public_ip_on_launch)) {
-        Some(o) => Ok(o),
-        None => read_back(TYPE, &id, || read_one(aws, &id)).await,
+
+    fn check_import_id(import_id: &str) -> Answer<()> {
+        crate::common::expect_prefix(TYPE, import_id, "subnet-", IMPORT_ID)
     }
-}
 
-find_by_owner_tags!(describe_subnets, "DescribeSubnets", subnet_id);
-
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let id = &prior.id;
-    if old.map_public_ip_on_launch != new.map_public_ip_on_launch {
-        set_public_ip(aws, id, new.map_public_ip_on_launch).await?;
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let created = call_patiently("CreateSubnet", &c.cidr_block, || {
+            aws.ec2
+                .create_subnet()
+                .vpc_id(&c.vpc_id)
+                .cidr_block(&c.cidr_block)
+                .set_availability_zone(c.availability_zone.clone())
+                .set_tag_specifications(tag_spec(ResourceType::Subnet, &c.tags).map(|t| vec![t]))
+                .send()
+        })
+        .await?;
+        let subnet = created
+            .subnet()
+            .filter(|s| s.subnet_id().is_some())
+            .ok_or_else(|| ProviderError::Api("CreateSubnet returned no subnet id".into()))?;
+        let id = subnet.subnet_id().unwrap_or_default().to_string();
+        if c.map_public_ip_on_launch {
+            set_public_ip(aws, &id, true).await?;
+        }
+        // The answer describes the subnet as created: no read back (dependents that do not see
+        // it yet retry, see `call_patiently`).
+        let tags = created_tags(subnet.tags(), &c.tags);
+        match observe(aws, subnet, &tags, Some(c.map_public_ip_on_launch)) {
+            Some(o) => Ok(o),
+            None => read_back(TYPE, &id, || read_one(aws, &id)).await,
+        }
     }
-    update_tags(&aws.ec2, id, &old.tags, &new.tags).await?;
-    read_back(TYPE, id, || read_one(aws, id)).await
-}
 
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let id = &prior.id;
-    delete_patiently("DeleteSubnet", id, || async {
-        aws.ec2
-            .delete_subnet()
-            .subnet_id(id)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| e.into_service_error())
-    })
-    .await
+    find_by_owner_tags!(describe_subnets, "DescribeSubnets", subnet_id);
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let id = &prior.id;
+        if old.map_public_ip_on_launch != new.map_public_ip_on_launch {
+            set_public_ip(aws, id, new.map_public_ip_on_launch).await?;
+        }
+        update_tags(&aws.ec2, id, &old.tags, &new.tags).await?;
+        read_back(TYPE, id, || read_one(aws, id)).await
+    }
+
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let id = &prior.id;
+        delete_patiently("DeleteSubnet", id, || async {
+            aws.ec2
+                .delete_subnet()
+                .subnet_id(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| e.into_service_error())
+        })
+        .await
+    }
 }

@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 use aws_sdk_ec2::types::{
     AttributeBooleanValue, ResourceType, RouteTable, SecurityGroup, Tenancy, Vpc, VpcAttributeName,
 };
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{created_tags, delete_patiently, filter, tag_spec, tags_of, update_tags};
-use crate::common::{api, observed, only, parse, read_back, request};
+use crate::common::{api, only, read_back, request};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_vpc";
@@ -54,20 +54,9 @@ pub struct Outputs {
     pub main_route_table_id: Option<String>,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            cloudformation: "AWS::EC2::VPC",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 /// One DescribeVpcs for all, one DescribeSecurityGroups and one DescribeRouteTables for the
 /// defaults, and the two DNS attributes per VPC (AWS has no batch call for those), in parallel.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -195,7 +184,7 @@ fn observe(
             .find(|t| t.vpc_id() == Some(id))
             .and_then(|t| t.route_table_id().map(str::to_string)),
     };
-    Some(observed(&schema(), id, &config, &outputs))
+    Some(AwsVpc::observed(id, &config, &outputs))
 }
 
 async fn dns_attributes(aws: &Aws, id: &str) -> Result<(bool, bool), ProviderError> {
@@ -262,82 +251,99 @@ async fn set_dns(
 /// How `cairn import` names one: the VPC id (`vpc-…`).
 pub const IMPORT_ID: &str = "the VPC id (`vpc-…`)";
 
-/// By its id.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_prefix(TYPE, import_id, "vpc-", IMPORT_ID)?;
-    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
-}
+pub struct AwsVpc;
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let created = aws
-        .ec2
-        .create_vpc()
-        .cidr_block(&c.cidr_block)
-        .instance_tenancy(Tenancy::from(c.instance_tenancy.as_str()))
-        .set_tag_specifications(tag_spec(ResourceType::Vpc, &c.tags).map(|t| vec![t]))
-        .send()
-        .await
-        .map_err(|e| api("CreateVpc", &c.cidr_block, e.into_service_error()))?;
-    let vpc = created
-        .vpc()
-        .filter(|v| v.vpc_id().is_some())
-        .ok_or_else(|| ProviderError::Api("CreateVpc returned no VPC id".into()))?;
-    let id = vpc.vpc_id().unwrap_or_default().to_string();
-    set_dns(
-        aws,
-        &id,
-        (!c.enable_dns_support).then_some(false),
-        c.enable_dns_hostnames.then_some(true),
-    )
-    .await?;
-    // The answer, the DNS attributes just set and the defaults AWS made with the VPC are
-    // what a read would give; read back only if the defaults are not listed yet.
-    let (groups, tables) = defaults(aws, std::slice::from_ref(&id)).await?;
-    let dns = (c.enable_dns_support, c.enable_dns_hostnames);
-    let tags = created_tags(vpc.tags(), &c.tags);
-    match observe(aws, vpc, dns, &tags, &groups, &tables) {
-        Some(o) if !groups.is_empty() && !tables.is_empty() => Ok(o),
-        _ => read_back(TYPE, &id, || read_one(aws, &id)).await,
+impl Resource for AwsVpc {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        cloudformation: "AWS::EC2::VPC",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["subnet-0123", "vpc-", ""],
+        absent: Some("vpc-0000000000000000f"),
+    };
+
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
     }
-}
 
-find_by_owner_tags!(describe_vpcs, "DescribeVpcs", vpc_id);
+    fn check_import_id(import_id: &str) -> Answer<()> {
+        crate::common::expect_prefix(TYPE, import_id, "vpc-", IMPORT_ID)
+    }
 
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let id = &prior.id;
-    set_dns(
-        aws,
-        id,
-        (old.enable_dns_support != new.enable_dns_support).then_some(new.enable_dns_support),
-        (old.enable_dns_hostnames != new.enable_dns_hostnames).then_some(new.enable_dns_hostnames),
-    )
-    .await?;
-    update_tags(&aws.ec2, id, &old.tags, &new.tags).await?;
-    read_back(TYPE, id, || read_one(aws, id)).await
-}
-
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let id = &prior.id;
-    delete_patiently("DeleteVpc", id, || async {
-        aws.ec2
-            .delete_vpc()
-            .vpc_id(id)
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let created = aws
+            .ec2
+            .create_vpc()
+            .cidr_block(&c.cidr_block)
+            .instance_tenancy(Tenancy::from(c.instance_tenancy.as_str()))
+            .set_tag_specifications(tag_spec(ResourceType::Vpc, &c.tags).map(|t| vec![t]))
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| e.into_service_error())
-    })
-    .await
+            .map_err(|e| api("CreateVpc", &c.cidr_block, e.into_service_error()))?;
+        let vpc = created
+            .vpc()
+            .filter(|v| v.vpc_id().is_some())
+            .ok_or_else(|| ProviderError::Api("CreateVpc returned no VPC id".into()))?;
+        let id = vpc.vpc_id().unwrap_or_default().to_string();
+        set_dns(
+            aws,
+            &id,
+            (!c.enable_dns_support).then_some(false),
+            c.enable_dns_hostnames.then_some(true),
+        )
+        .await?;
+        // The answer, the DNS attributes just set and the defaults AWS made with the VPC are
+        // what a read would give; read back only if the defaults are not listed yet.
+        let (groups, tables) = defaults(aws, std::slice::from_ref(&id)).await?;
+        let dns = (c.enable_dns_support, c.enable_dns_hostnames);
+        let tags = created_tags(vpc.tags(), &c.tags);
+        match observe(aws, vpc, dns, &tags, &groups, &tables) {
+            Some(o) if !groups.is_empty() && !tables.is_empty() => Ok(o),
+            _ => read_back(TYPE, &id, || read_one(aws, &id)).await,
+        }
+    }
+
+    find_by_owner_tags!(describe_vpcs, "DescribeVpcs", vpc_id);
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let id = &prior.id;
+        set_dns(
+            aws,
+            id,
+            (old.enable_dns_support != new.enable_dns_support).then_some(new.enable_dns_support),
+            (old.enable_dns_hostnames != new.enable_dns_hostnames)
+                .then_some(new.enable_dns_hostnames),
+        )
+        .await?;
+        update_tags(&aws.ec2, id, &old.tags, &new.tags).await?;
+        read_back(TYPE, id, || read_one(aws, id)).await
+    }
+
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let id = &prior.id;
+        delete_patiently("DeleteVpc", id, || async {
+            aws.ec2
+                .delete_vpc()
+                .vpc_id(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| e.into_service_error())
+        })
+        .await
+    }
 }

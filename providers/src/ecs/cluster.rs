@@ -3,13 +3,13 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName};
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{ecs_tags, tags_of};
-use crate::common::{api, observed, only, parse, read_back, read_found, request, tag_changes};
+use crate::common::{api, only, read_back, read_found, request, tag_changes};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_ecs_cluster";
@@ -42,26 +42,13 @@ pub struct Outputs {
     pub arn: String,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["name"]),
-            cloudformation: "AWS::ECS::Cluster",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 /// One DescribeClusters for up to 100 clusters.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
     let mut out: BTreeMap<String, Option<Observed>> =
         requests.iter().map(|r| (r.id.clone(), None)).collect();
-    let schema = schema();
     for chunk in requests.chunks(100) {
         let ids: Vec<String> = chunk.iter().map(|r| r.id.clone()).collect();
         let got = aws
@@ -99,7 +86,7 @@ pub async fn read(
             };
             out.insert(
                 arn.to_string(),
-                Some(observed(&schema, arn, &config, &outputs)),
+                Some(AwsEcsCluster::observed(arn, &config, &outputs)),
             );
         }
     }
@@ -127,143 +114,160 @@ fn settings(c: &Config) -> Vec<ClusterSetting> {
 /// How `cairn import` names one: its name or its ARN.
 pub const IMPORT_ID: &str = "the cluster name (or its ARN)";
 
-/// By its ARN, or by its name (one DescribeClusters of the name for the ARN).
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    if import_id.starts_with("arn:") {
-        crate::common::expect_arn(TYPE, import_id, ":cluster/", IMPORT_ID)?;
-        return read_one(aws, import_id).await;
+/// The `aws_ecs_cluster` resource type.
+pub struct AwsEcsCluster;
+
+impl Resource for AwsEcsCluster {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["name"]),
+        cloudformation: "AWS::ECS::Cluster",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["arn:aws:ecs:us-east-1:123456789012:service/apps/web"],
+        absent: Some("absent"),
+    };
+
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
     }
-    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
-    let got = aws
-        .ecs
-        .describe_clusters()
-        .clusters(import_id)
-        .send()
-        .await
-        .map_err(|e| api("DescribeClusters", import_id, e.into_service_error()))?;
-    let arn = got
-        .clusters()
-        .iter()
-        .filter(|k| k.cluster_name() == Some(import_id) && k.status() != Some("INACTIVE"))
-        .find_map(|k| k.cluster_arn());
-    match arn {
-        Some(arn) => read_one(aws, arn).await,
-        None => Ok(None),
-    }
-}
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let r = aws
-        .ecs
-        .create_cluster()
-        .cluster_name(&c.name)
-        .set_settings(Some(settings(&c)).filter(|s| !s.is_empty()))
-        .set_tags(Some(ecs_tags(&c.tags)).filter(|t| !t.is_empty()))
-        .send()
-        .await
-        .map_err(|e| api("CreateCluster", &c.name, e.into_service_error()))?;
-    let arn = r
-        .cluster()
-        .and_then(|c| c.cluster_arn())
-        .ok_or_else(|| ProviderError::Api("CreateCluster returned no ARN".into()))?
-        .to_string();
-    read_back(TYPE, &arn, || read_one(aws, &arn)).await
-}
-
-/// By its unique name: one DescribeClusters of the name. An inactive (deleted) cluster does
-/// not count.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let got = aws
-        .ecs
-        .describe_clusters()
-        .clusters(&c.name)
-        .send()
-        .await
-        .map_err(|e| api("DescribeClusters", &c.name, e.into_service_error()))?;
-    let ids = got
-        .clusters()
-        .iter()
-        .filter(|k| k.cluster_name() == Some(c.name.as_str()) && k.status() != Some("INACTIVE"))
-        .filter_map(|k| k.cluster_arn().map(str::to_string))
-        .collect();
-    read_found(ids, config, |r| async move { read(aws, &r).await }).await
-}
-
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let arn = &prior.id;
-    if old.setting != new.setting && !new.setting.is_empty() {
-        aws.ecs
-            .update_cluster_settings()
-            .cluster(arn)
-            .set_settings(Some(settings(&new)))
+    /// By its ARN, or by its name (one DescribeClusters of the name for the ARN).
+    async fn import(aws: &Aws, import_id: &str) -> Answer<Option<Observed>> {
+        if import_id.starts_with("arn:") {
+            crate::common::expect_arn(TYPE, import_id, ":cluster/", IMPORT_ID)?;
+            return read_one(aws, import_id).await;
+        }
+        crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+        let got = aws
+            .ecs
+            .describe_clusters()
+            .clusters(import_id)
             .send()
             .await
-            .map_err(|e| api("UpdateClusterSettings", arn, e.into_service_error()))?;
+            .map_err(|e| api("DescribeClusters", import_id, e.into_service_error()))?;
+        let arn = got
+            .clusters()
+            .iter()
+            .filter(|k| k.cluster_name() == Some(import_id) && k.status() != Some("INACTIVE"))
+            .find_map(|k| k.cluster_arn());
+        match arn {
+            Some(arn) => read_one(aws, arn).await,
+            None => Ok(None),
+        }
     }
-    let (removed, set) = tag_changes(&old.tags, &new.tags);
-    if !removed.is_empty() {
-        aws.ecs
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| api("UntagResource", arn, e.into_service_error()))?;
-    }
-    if !set.is_empty() {
-        aws.ecs
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(ecs_tags(&set)))
-            .send()
-            .await
-            .map_err(|e| api("TagResource", arn, e.into_service_error()))?;
-    }
-    read_back(TYPE, arn, || read_one(aws, arn)).await
-}
 
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let arn = &prior.id;
-    let result = crate::common::retry(
-        crate::common::DELETE_PATIENCE,
-        // Services still draining.
-        |e: &aws_sdk_ecs::operation::delete_cluster::DeleteClusterError| {
-            matches!(
-                crate::common::code(e),
-                Some("ClusterContainsServicesException" | "ClusterContainsTasksException")
-            )
-        },
-        || async {
+    /// Its name, then its ARN (its id).
+    fn import_ids(o: &Observed) -> Vec<String> {
+        let name = o.inputs["name"].as_str().unwrap_or_default().to_string();
+        vec![name, o.id.clone()]
+    }
+
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let r = aws
+            .ecs
+            .create_cluster()
+            .cluster_name(&c.name)
+            .set_settings(Some(settings(c)).filter(|s| !s.is_empty()))
+            .set_tags(Some(ecs_tags(&c.tags)).filter(|t| !t.is_empty()))
+            .send()
+            .await
+            .map_err(|e| api("CreateCluster", &c.name, e.into_service_error()))?;
+        let arn = r
+            .cluster()
+            .and_then(|c| c.cluster_arn())
+            .ok_or_else(|| ProviderError::Api("CreateCluster returned no ARN".into()))?
+            .to_string();
+        read_back(TYPE, &arn, || read_one(aws, &arn)).await
+    }
+
+    /// By its unique name: one DescribeClusters of the name. An inactive (deleted) cluster does
+    /// not count.
+    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let got = aws
+            .ecs
+            .describe_clusters()
+            .clusters(&c.name)
+            .send()
+            .await
+            .map_err(|e| api("DescribeClusters", &c.name, e.into_service_error()))?;
+        let ids = got
+            .clusters()
+            .iter()
+            .filter(|k| k.cluster_name() == Some(c.name.as_str()) && k.status() != Some("INACTIVE"))
+            .filter_map(|k| k.cluster_arn().map(str::to_string))
+            .collect();
+        read_found(ids, c, |r| async move { Self::read(aws, &r).await }).await
+    }
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let arn = &prior.id;
+        if old.setting != new.setting && !new.setting.is_empty() {
             aws.ecs
-                .delete_cluster()
+                .update_cluster_settings()
                 .cluster(arn)
+                .set_settings(Some(settings(new)))
                 .send()
                 .await
-                .map(|_| ())
-                .map_err(|e| e.into_service_error())
-        },
-    )
-    .await;
-    match result {
-        Ok(()) => Ok(()),
-        Err(e) if crate::common::code(&e) == Some("ClusterNotFoundException") => Ok(()),
-        Err(e) => Err(api("DeleteCluster", arn, e)),
+                .map_err(|e| api("UpdateClusterSettings", arn, e.into_service_error()))?;
+        }
+        let (removed, set) = tag_changes(&old.tags, &new.tags);
+        if !removed.is_empty() {
+            aws.ecs
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(|e| api("UntagResource", arn, e.into_service_error()))?;
+        }
+        if !set.is_empty() {
+            aws.ecs
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(ecs_tags(&set)))
+                .send()
+                .await
+                .map_err(|e| api("TagResource", arn, e.into_service_error()))?;
+        }
+        read_back(TYPE, arn, || read_one(aws, arn)).await
+    }
+
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let arn = &prior.id;
+        crate::common::retry(
+            crate::common::DELETE_PATIENCE,
+            // Services still draining.
+            |e: &aws_sdk_ecs::operation::delete_cluster::DeleteClusterError| {
+                matches!(
+                    crate::common::code(e),
+                    Some("ClusterContainsServicesException" | "ClusterContainsTasksException")
+                )
+            },
+            || async {
+                aws.ecs
+                    .delete_cluster()
+                    .cluster(arn)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.into_service_error())
+            },
+        )
+        .await
+        .map_err(|e| api("DeleteCluster", arn, e))
     }
 }

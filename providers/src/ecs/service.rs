@@ -7,15 +7,13 @@ use std::time::Duration;
 use aws_sdk_ecs::types::{
     AssignPublicIp, AwsVpcConfiguration, LaunchType, LoadBalancer, NetworkConfiguration, Service,
 };
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{ecs_tags, tags_of};
-use crate::common::{
-    api, code, observed, only, parse, read_found, request, tag_changes, wait_until,
-};
+use crate::common::{api, code, only, read_found, request, tag_changes, wait_until};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_ecs_service";
@@ -84,18 +82,6 @@ pub struct Outputs {
     pub arn: String,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["cluster", "name"]),
-            cloudformation: "AWS::ECS::Service",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 /// `arn:aws:ecs:<region>:<account>:service/<cluster>/<name>` → the cluster's name.
 fn cluster_of(arn: &str) -> Option<String> {
     let tail = arn.split_once(":service/")?.1;
@@ -110,7 +96,7 @@ fn alive(s: &Service) -> bool {
 /// DescribeServices per cluster, 10 services per call. The cluster comes from the recorded
 /// inputs (as configured: a name or an ARN), else from the service's ARN; a service read
 /// without recorded inputs shows its cluster's ARN.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -206,54 +192,13 @@ fn observe(s: &Service, cluster: String) -> Option<Observed> {
         id: arn.to_string(),
         arn: arn.to_string(),
     };
-    Some(observed(&schema(), arn, &config, &outputs))
+    Some(AwsEcsService::observed(arn, &config, &outputs))
 }
 
 /// How `cairn import` names one: `<cluster name>/<service name>` (Terraform's form), or
 /// the service's ARN.
 pub const IMPORT_ID: &str =
     "`<cluster name>/<service name>` (Terraform's form), or the service ARN";
-
-/// By its cluster and name (or its ARN): one DescribeServices. The cluster is recorded as
-/// its ARN, as a reference to an `aws_ecs_cluster`'s `id` gives it.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
-    let (cluster, service) =
-        if import_id.starts_with("arn:") {
-            match cluster_of(import_id) {
-                Some(cluster) => (cluster, import_id.to_string()),
-                None => return Err(crate::common::malformed(
-                    TYPE,
-                    import_id,
-                    "it is not a service ARN that names its cluster (`…:service/<cluster>/<name>`)",
-                    IMPORT_ID,
-                )),
-            }
-        } else {
-            match import_id.split('/').collect::<Vec<_>>()[..] {
-                [cluster, service] if !cluster.is_empty() && !service.is_empty() => {
-                    (cluster.to_string(), service.to_string())
-                }
-                ref parts => {
-                    return Err(crate::common::malformed(
-                        TYPE,
-                        import_id,
-                        &format!("it has {} part(s) separated by `/`, not 2", parts.len()),
-                        IMPORT_ID,
-                    ))
-                }
-            }
-        };
-    let found = describe(aws, &cluster, std::slice::from_ref(&service)).await?;
-    let Some(s) = found
-        .iter()
-        .find(|s| s.service_name() == Some(service.as_str()) || s.service_arn() == Some(import_id))
-    else {
-        return Ok(None);
-    };
-    let shown = s.cluster_arn().map(str::to_string).unwrap_or(cluster);
-    Ok(observe(s, shown))
-}
 
 async fn read_one(aws: &Aws, arn: &str, cluster: &str) -> Result<Option<Observed>, ProviderError> {
     Ok(only(
@@ -294,192 +239,248 @@ fn settling(e: &aws_sdk_ecs::operation::create_service::CreateServiceError) -> b
         && e.to_string().to_lowercase().contains("unable to assume")
 }
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let network = network(&c)?;
-    let balancers: Vec<LoadBalancer> = c
-        .load_balancer
-        .iter()
-        .map(|l| {
-            LoadBalancer::builder()
-                .target_group_arn(&l.target_group_arn)
-                .container_name(&l.container_name)
-                .container_port(l.container_port)
-                .build()
-        })
-        .collect();
-    let r = crate::common::retry(Duration::from_secs(120), settling, || async {
-        aws.ecs
-            .create_service()
-            .service_name(&c.name)
-            .cluster(&c.cluster)
-            .task_definition(&c.task_definition)
-            .desired_count(c.desired_count)
-            .set_launch_type(c.launch_type.as_deref().map(LaunchType::from))
-            .set_platform_version(c.platform_version.clone())
-            .set_network_configuration(network.clone())
-            .set_load_balancers(Some(balancers.clone()).filter(|b| !b.is_empty()))
-            .set_health_check_grace_period_seconds(c.health_check_grace_period_seconds)
-            .set_tags(Some(ecs_tags(&c.tags)).filter(|t| !t.is_empty()))
-            .client_token(&ctx.token)
-            .send()
-            .await
-            .map_err(|e| e.into_service_error())
-    })
-    .await;
-    let r = r.map_err(|e| api("CreateService", &c.name, e))?;
-    let arn = r
-        .service()
-        .and_then(|s| s.service_arn())
-        .ok_or_else(|| ProviderError::Api("CreateService returned no ARN".into()))?
-        .to_string();
-    wait_until(
-        ctx,
-        TYPE,
-        &arn,
-        "active",
-        Duration::from_secs(600),
-        || async { Ok(read_one(aws, &arn, &c.cluster).await?.is_some()) },
-    )
-    .await?;
-    read_one(aws, &arn, &c.cluster)
-        .await?
-        .ok_or_else(|| ProviderError::Api(format!("service {arn} vanished after create")))
-}
+/// The `aws_ecs_service` resource type.
+pub struct AwsEcsService;
 
-/// By its name, unique in its cluster: one DescribeServices of the name. A service inactive
-/// or draining (being deleted) does not count.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let got = match aws
-        .ecs
-        .describe_services()
-        .cluster(&c.cluster)
-        .services(&c.name)
-        .send()
-        .await
-    {
-        Ok(g) => g,
-        Err(e) => {
-            let e = e.into_service_error();
-            if code(&e) == Some("ClusterNotFoundException") {
-                return Ok(Vec::new());
+impl Resource for AwsEcsService {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["cluster", "name"]),
+        cloudformation: "AWS::ECS::Service",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &[
+            "web",
+            "apps/web/x",
+            "arn:aws:ecs:us-east-1:123456789012:service/web",
+        ],
+        absent: Some("absent/absent"),
+    };
+
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
+    }
+
+    /// By its cluster and name (or its ARN): one DescribeServices. The cluster is recorded as
+    /// its ARN, as a reference to an `aws_ecs_cluster`'s `id` gives it.
+    async fn import(aws: &Aws, import_id: &str) -> Answer<Option<Observed>> {
+        crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+        let (cluster, service) = if import_id.starts_with("arn:") {
+            match cluster_of(import_id) {
+                Some(cluster) => (cluster, import_id.to_string()),
+                None => return Err(crate::common::malformed(
+                    TYPE,
+                    import_id,
+                    "it is not a service ARN that names its cluster (`…:service/<cluster>/<name>`)",
+                    IMPORT_ID,
+                )),
             }
-            return Err(api("DescribeServices", &c.name, e));
-        }
-    };
-    let ids = got
-        .services()
-        .iter()
-        .filter(|s| s.service_name() == Some(c.name.as_str()) && alive(s))
-        .filter_map(|s| s.service_arn().map(str::to_string))
-        .collect();
-    read_found(ids, config, |r| async move { read(aws, &r).await }).await
-}
+        } else {
+            match import_id.split('/').collect::<Vec<_>>()[..] {
+                [cluster, service] if !cluster.is_empty() && !service.is_empty() => {
+                    (cluster.to_string(), service.to_string())
+                }
+                ref parts => {
+                    return Err(crate::common::malformed(
+                        TYPE,
+                        import_id,
+                        &format!("it has {} part(s) separated by `/`, not 2", parts.len()),
+                        IMPORT_ID,
+                    ))
+                }
+            }
+        };
+        let found = describe(aws, &cluster, std::slice::from_ref(&service)).await?;
+        let Some(s) = found.iter().find(|s| {
+            s.service_name() == Some(service.as_str()) || s.service_arn() == Some(import_id)
+        }) else {
+            return Ok(None);
+        };
+        let shown = s.cluster_arn().map(str::to_string).unwrap_or(cluster);
+        Ok(observe(s, shown))
+    }
 
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let arn = &prior.id;
-    let settings = |c: &Config| {
-        (
-            c.task_definition.clone(),
-            c.desired_count,
-            c.platform_version.clone(),
-            c.network_configuration.clone(),
-            c.health_check_grace_period_seconds,
+    /// `<cluster name>/<service name>`, then its ARN (its id).
+    fn import_ids(o: &Observed) -> Vec<String> {
+        let input = |k: &str| o.inputs[k].as_str().unwrap_or_default().to_string();
+        let cluster = input("cluster");
+        let cluster = cluster.rsplit('/').next().unwrap_or_default();
+        vec![format!("{cluster}/{}", input("name")), o.id.clone()]
+    }
+
+    async fn create(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Observed> {
+        let network = network(c)?;
+        let balancers: Vec<LoadBalancer> = c
+            .load_balancer
+            .iter()
+            .map(|l| {
+                LoadBalancer::builder()
+                    .target_group_arn(&l.target_group_arn)
+                    .container_name(&l.container_name)
+                    .container_port(l.container_port)
+                    .build()
+            })
+            .collect();
+        let r = crate::common::retry(Duration::from_secs(120), settling, || async {
+            aws.ecs
+                .create_service()
+                .service_name(&c.name)
+                .cluster(&c.cluster)
+                .task_definition(&c.task_definition)
+                .desired_count(c.desired_count)
+                .set_launch_type(c.launch_type.as_deref().map(LaunchType::from))
+                .set_platform_version(c.platform_version.clone())
+                .set_network_configuration(network.clone())
+                .set_load_balancers(Some(balancers.clone()).filter(|b| !b.is_empty()))
+                .set_health_check_grace_period_seconds(c.health_check_grace_period_seconds)
+                .set_tags(Some(ecs_tags(&c.tags)).filter(|t| !t.is_empty()))
+                .client_token(&ctx.token)
+                .send()
+                .await
+                .map_err(|e| e.into_service_error())
+        })
+        .await;
+        let r = r.map_err(|e| api("CreateService", &c.name, e))?;
+        let arn = r
+            .service()
+            .and_then(|s| s.service_arn())
+            .ok_or_else(|| ProviderError::Api("CreateService returned no ARN".into()))?
+            .to_string();
+        wait_until(
+            ctx,
+            TYPE,
+            &arn,
+            "active",
+            Duration::from_secs(600),
+            || async { Ok(read_one(aws, &arn, &c.cluster).await?.is_some()) },
         )
-    };
-    if settings(&old) != settings(&new) {
-        aws.ecs
-            .update_service()
-            .cluster(&new.cluster)
-            .service(arn)
-            .task_definition(&new.task_definition)
-            .desired_count(new.desired_count)
-            .set_platform_version(new.platform_version.clone())
-            .set_network_configuration(network(&new)?)
-            .set_health_check_grace_period_seconds(new.health_check_grace_period_seconds)
-            .send()
-            .await
-            .map_err(|e| api("UpdateService", arn, e.into_service_error()))?;
+        .await?;
+        read_one(aws, &arn, &c.cluster)
+            .await?
+            .ok_or_else(|| ProviderError::Api(format!("service {arn} vanished after create")))
     }
-    let (removed, set) = tag_changes(&old.tags, &new.tags);
-    if !removed.is_empty() {
-        aws.ecs
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| api("UntagResource", arn, e.into_service_error()))?;
-    }
-    if !set.is_empty() {
-        aws.ecs
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(ecs_tags(&set)))
-            .send()
-            .await
-            .map_err(|e| api("TagResource", arn, e.into_service_error()))?;
-    }
-    read_one(aws, arn, &new.cluster)
-        .await?
-        .ok_or_else(|| ProviderError::Api(format!("service {arn} no longer exists")))
-}
 
-/// Scales to zero, deletes, and waits until the service is inactive so that its target
-/// groups and cluster can go next.
-pub async fn delete(aws: &Aws, prior: &Observed, ctx: &OpContext) -> Result<(), ProviderError> {
-    let arn = &prior.id;
-    let cluster = prior
-        .inputs
-        .get("cluster")
-        .and_then(|c| c.as_str())
-        .map(str::to_string)
-        .or_else(|| cluster_of(arn))
-        .unwrap_or_default();
-    if read_one(aws, arn, &cluster).await?.is_none() {
-        return Ok(());
+    /// By its name, unique in its cluster: one DescribeServices of the name. A service inactive
+    /// or draining (being deleted) does not count.
+    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let got = match aws
+            .ecs
+            .describe_services()
+            .cluster(&c.cluster)
+            .services(&c.name)
+            .send()
+            .await
+        {
+            Ok(g) => g,
+            Err(e) => {
+                let e = e.into_service_error();
+                if code(&e) == Some("ClusterNotFoundException") {
+                    return Ok(Vec::new());
+                }
+                return Err(api("DescribeServices", &c.name, e));
+            }
+        };
+        let ids = got
+            .services()
+            .iter()
+            .filter(|s| s.service_name() == Some(c.name.as_str()) && alive(s))
+            .filter_map(|s| s.service_arn().map(str::to_string))
+            .collect();
+        read_found(ids, c, |r| async move { Self::read(aws, &r).await }).await
     }
-    if let Err(e) = aws
-        .ecs
-        .delete_service()
-        .cluster(&cluster)
-        .service(arn)
-        .force(true)
-        .send()
-        .await
-    {
-        let e = e.into_service_error();
-        if matches!(
-            code(&e),
-            Some("ServiceNotFoundException" | "ClusterNotFoundException")
-        ) {
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let arn = &prior.id;
+        let settings = |c: &Config| {
+            (
+                c.task_definition.clone(),
+                c.desired_count,
+                c.platform_version.clone(),
+                c.network_configuration.clone(),
+                c.health_check_grace_period_seconds,
+            )
+        };
+        if settings(old) != settings(new) {
+            aws.ecs
+                .update_service()
+                .cluster(&new.cluster)
+                .service(arn)
+                .task_definition(&new.task_definition)
+                .desired_count(new.desired_count)
+                .set_platform_version(new.platform_version.clone())
+                .set_network_configuration(network(new)?)
+                .set_health_check_grace_period_seconds(new.health_check_grace_period_seconds)
+                .send()
+                .await
+                .map_err(|e| api("UpdateService", arn, e.into_service_error()))?;
+        }
+        let (removed, set) = tag_changes(&old.tags, &new.tags);
+        if !removed.is_empty() {
+            aws.ecs
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(|e| api("UntagResource", arn, e.into_service_error()))?;
+        }
+        if !set.is_empty() {
+            aws.ecs
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(ecs_tags(&set)))
+                .send()
+                .await
+                .map_err(|e| api("TagResource", arn, e.into_service_error()))?;
+        }
+        read_one(aws, arn, &new.cluster)
+            .await?
+            .ok_or_else(|| ProviderError::Api(format!("service {arn} no longer exists")))
+    }
+
+    /// Scales to zero, deletes, and waits until the service is inactive so that its target
+    /// groups and cluster can go next.
+    async fn delete(aws: &Aws, prior: &Observed, ctx: &OpContext) -> Answer<()> {
+        let arn = &prior.id;
+        let cluster = prior
+            .inputs
+            .get("cluster")
+            .and_then(|c| c.as_str())
+            .map(str::to_string)
+            .or_else(|| cluster_of(arn))
+            .unwrap_or_default();
+        if read_one(aws, arn, &cluster).await?.is_none() {
             return Ok(());
         }
-        return Err(api("DeleteService", arn, e));
+        aws.ecs
+            .delete_service()
+            .cluster(&cluster)
+            .service(arn)
+            .force(true)
+            .send()
+            .await
+            .map_err(|e| api("DeleteService", arn, e.into_service_error()))?;
+        wait_until(
+            ctx,
+            TYPE,
+            arn,
+            "inactive",
+            Duration::from_secs(900),
+            || async { Ok(read_one(aws, arn, &cluster).await?.is_none()) },
+        )
+        .await
     }
-    wait_until(
-        ctx,
-        TYPE,
-        arn,
-        "inactive",
-        Duration::from_secs(900),
-        || async { Ok(read_one(aws, arn, &cluster).await?.is_none()) },
-    )
-    .await
 }

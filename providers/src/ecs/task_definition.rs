@@ -9,15 +9,13 @@ use aws_sdk_ecs::types::{
     EfsTransitEncryption, EfsVolumeConfiguration, NetworkMode, OsFamily, RuntimePlatform,
     TaskDefinitionField, TaskDefinitionStatus, Volume as AwsVolume,
 };
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{ecs_tags, tags_of};
-use crate::common::{
-    api, claim, code, json_covers, observed, parse, tag_changes, tags_can_tell, Claim,
-};
+use crate::common::{api, claim, code, json_covers, tag_changes, tags_can_tell, Claim};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_ecs_task_definition";
@@ -119,34 +117,16 @@ pub struct Outputs {
     pub revision: i32,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            cloudformation: "AWS::ECS::TaskDefinition",
-            create_before_destroy: true,
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
-/// One DescribeTaskDefinition per revision, in parallel (ECS has no batch call for them).
-pub async fn read(
-    aws: &Aws,
-    requests: &[ReadRequest],
-) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
-    crate::common::read_each(requests, |r| read_one(aws, &r.id, &r.prior_inputs)).await
-}
-
+/// One revision, its container definitions compared with the `recorded` ones (see
+/// [`observe`]).
 async fn read_one(
     aws: &Aws,
     arn: &str,
-    prior: &serde_json::Value,
+    recorded: Option<&serde_json::Value>,
 ) -> Result<Option<Observed>, ProviderError> {
     Ok(describe(aws, arn)
         .await?
-        .and_then(|got| observe(&got, arn, prior)))
+        .and_then(|got| observe(&got, arn, recorded)))
 }
 
 /// One revision with its tags; `None` when there is no such revision.
@@ -173,11 +153,12 @@ async fn describe(
     }
 }
 
-/// The normalised view of a described revision; `None` when it is deregistered.
+/// The normalised view of a described revision; `None` when it is deregistered. `recorded`
+/// is the container definitions of the recorded inputs (or the configuration), if any.
 fn observe(
     got: &DescribeTaskDefinitionOutput,
     arn: &str,
-    prior: &serde_json::Value,
+    recorded: Option<&serde_json::Value>,
 ) -> Option<Observed> {
     let td = got.task_definition()?;
     if td.status().map(|s| s.as_str()) == Some("INACTIVE")
@@ -194,15 +175,14 @@ fn observe(
             .collect::<Vec<_>>(),
     )
     .unwrap_or_default();
-    let configured = prior
-        .get("container_definitions")
+    let configured = recorded
         .map(|d| match d {
             serde_json::Value::String(s) => serde_json::from_str(s).unwrap_or_default(),
             other => other.clone(),
         })
         .filter(|want| json_covers(want, &containers));
     // Without recorded definitions (an import), AWS's, less what says nothing.
-    let containers = match prior.get("container_definitions") {
+    let containers = match recorded {
         None => without_fillers(containers, td.network_mode() == Some(&NetworkMode::Awsvpc)),
         Some(_) => containers,
     };
@@ -251,7 +231,7 @@ fn observe(
         arn: arn.clone(),
         revision: td.revision(),
     };
-    Some(observed(&schema(), &arn, &config, &outputs))
+    Some(AwsEcsTaskDefinition::observed(&arn, &config, &outputs))
 }
 
 /// Container definitions as AWS returns them, less what it fills in for what was not set and
@@ -304,30 +284,6 @@ fn without_fillers(containers: serde_json::Value, awsvpc: bool) -> serde_json::V
 /// How `cairn import` names one: the revision's ARN, or `<family>:<revision>`.
 pub const IMPORT_ID: &str = "the task definition ARN, or `<family>:<revision>`";
 
-/// By its ARN or `family:revision`: one DescribeTaskDefinition. Container definitions are
-/// recorded as AWS has them, less what it fills in that says nothing (`without_fillers`).
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
-    let well_formed = if import_id.starts_with("arn:") {
-        family_of(import_id).is_some()
-    } else {
-        import_id
-            .rsplit_once(':')
-            .is_some_and(|(family, revision)| !family.is_empty() && revision.parse::<u32>().is_ok())
-    };
-    if !well_formed {
-        return Err(crate::common::malformed(
-            TYPE,
-            import_id,
-            "it names no revision",
-            IMPORT_ID,
-        ));
-    }
-    Ok(describe(aws, import_id)
-        .await?
-        .and_then(|got| observe(&got, import_id, &serde_json::Value::Null)))
-}
-
 /// `arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>` → the family.
 fn family_of(arn: &str) -> Option<&str> {
     let tail = arn.rsplit_once(":task-definition/")?.1;
@@ -336,54 +292,6 @@ fn family_of(arn: &str) -> Option<&str> {
 
 /// How many revisions `find` describes at once.
 const DESCRIBE_CONCURRENCY: usize = 8;
-
-/// By ownership tags (a revision has no unique name): the family's active revisions
-/// (ListTaskDefinitions, paged), each described with its tags, a few at a time.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    use futures::{StreamExt, TryStreamExt};
-    let c: Config = parse(TYPE, config)?;
-    tags_can_tell(TYPE, ctx)?;
-    let arns: Vec<String> = aws
-        .ecs
-        .list_task_definitions()
-        .family_prefix(&c.family)
-        .status(TaskDefinitionStatus::Active)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| api("ListTaskDefinitions", &c.family, e.into_service_error()))?
-        .into_iter()
-        // The family is a prefix there: keep the family's own revisions.
-        .filter(|a| family_of(a) == Some(c.family.as_str()))
-        .collect();
-    let described: Vec<Option<DescribeTaskDefinitionOutput>> = futures::stream::iter(arns.clone())
-        .map(|arn| async move { describe(aws, &arn).await })
-        .buffered(DESCRIBE_CONCURRENCY)
-        .try_collect()
-        .await?;
-    let mut found: Vec<(Claim, Observed)> = arns
-        .iter()
-        .zip(&described)
-        .filter_map(|(arn, got)| {
-            let got = got.as_ref()?;
-            let claimed = claim(
-                got.tags()
-                    .iter()
-                    .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))),
-                ctx,
-            )?;
-            Some((claimed, observe(got, arn, config)?))
-        })
-        .collect();
-    found.sort_by_key(|(c, _)| *c);
-    Ok(found.into_iter().map(|(_, o)| o).collect())
-}
 
 /// A container definition in ECS's JSON shape (camelCase keys, as written in the stack).
 fn container_json(c: &aws_sdk_ecs::types::ContainerDefinition) -> serde_json::Value {
@@ -503,109 +411,217 @@ fn volumes(c: &Config) -> Vec<AwsVolume> {
         .collect()
 }
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    // The containers go through the SDK's own JSON shape: parse them as RegisterTaskDefinition
-    // input would be, via a JSON round trip of each definition.
-    let containers = match &c.container_definitions {
-        serde_json::Value::String(s) => serde_json::from_str(s)
-            .map_err(|e| ProviderError::InvalidConfig(format!("container_definitions: {e}")))?,
-        other => other.clone(),
+/// The `aws_ecs_task_definition` resource type.
+pub struct AwsEcsTaskDefinition;
+
+impl Resource for AwsEcsTaskDefinition {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        cloudformation: "AWS::ECS::TaskDefinition",
+        create_before_destroy: true,
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
     };
-    let definitions = crate::ecs::containers::from_json(&containers)?;
-    let r = aws
-        .ecs
-        .register_task_definition()
-        .family(&c.family)
-        .set_cpu(c.cpu.clone())
-        .set_memory(c.memory.clone())
-        .set_network_mode(c.network_mode.as_deref().map(NetworkMode::from))
-        .set_requires_compatibilities(Some(
-            c.requires_compatibilities
-                .iter()
-                .map(|x| Compatibility::from(x.as_str()))
-                .collect(),
-        ))
-        .set_execution_role_arn(c.execution_role_arn.clone())
-        .set_task_role_arn(c.task_role_arn.clone())
-        .set_container_definitions(Some(definitions))
-        .set_volumes(Some(volumes(&c)).filter(|v| !v.is_empty()))
-        .set_runtime_platform(c.runtime_platform.as_ref().map(|p| {
-            RuntimePlatform::builder()
-                .set_operating_system_family(
-                    p.operating_system_family.as_deref().map(OsFamily::from),
-                )
-                .set_cpu_architecture(p.cpu_architecture.as_deref().map(CpuArchitecture::from))
-                .build()
-        }))
-        .set_tags(Some(ecs_tags(&c.tags)).filter(|t| !t.is_empty()))
-        .send()
-        .await
-        .map_err(|e| api("RegisterTaskDefinition", &c.family, e.into_service_error()))?;
-    let arn = r
-        .task_definition()
-        .and_then(|t| t.task_definition_arn())
-        .ok_or_else(|| ProviderError::Api("RegisterTaskDefinition returned no ARN".into()))?
-        .to_string();
-    read_one(aws, &arn, config)
-        .await?
-        .ok_or_else(|| ProviderError::Api(format!("task definition {arn} vanished after create")))
-}
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["web", "web:latest"],
+        absent: Some("absent:1"),
+    };
 
-/// Only tags change in place.
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let arn = &prior.id;
-    let (removed, set) = tag_changes(&old.tags, &new.tags);
-    if !removed.is_empty() {
-        aws.ecs
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(removed))
+    /// One DescribeTaskDefinition per revision, in parallel (ECS has no batch call for them).
+    async fn read_one(aws: &Aws, request: &ReadRequest) -> Answer<Option<Observed>> {
+        read_one(
+            aws,
+            &request.id,
+            request.prior_inputs.get("container_definitions"),
+        )
+        .await
+    }
+
+    /// An ARN with a revision, or `family:revision`.
+    fn check_import_id(import_id: &str) -> Answer<()> {
+        crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+        let well_formed = if import_id.starts_with("arn:") {
+            family_of(import_id).is_some()
+        } else {
+            import_id
+                .rsplit_once(':')
+                .is_some_and(|(family, revision)| {
+                    !family.is_empty() && revision.parse::<u32>().is_ok()
+                })
+        };
+        if !well_formed {
+            return Err(crate::common::malformed(
+                TYPE,
+                import_id,
+                "it names no revision",
+                IMPORT_ID,
+            ));
+        }
+        Ok(())
+    }
+
+    /// By its ARN or `family:revision`: one DescribeTaskDefinition. Container definitions are
+    /// recorded as AWS has them, less what it fills in that says nothing (`without_fillers`).
+    async fn import(aws: &Aws, import_id: &str) -> Answer<Option<Observed>> {
+        Self::check_import_id(import_id)?;
+        Ok(describe(aws, import_id)
+            .await?
+            .and_then(|got| observe(&got, import_id, None)))
+    }
+
+    /// Its ARN, then `family:revision`.
+    fn import_ids(o: &Observed) -> Vec<String> {
+        let family = o.inputs["family"].as_str().unwrap_or_default();
+        vec![o.id.clone(), format!("{family}:{}", o.outputs["revision"])]
+    }
+
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        // The containers go through the SDK's own JSON shape: parse them as
+        // RegisterTaskDefinition input would be, via a JSON round trip of each definition.
+        let containers = match &c.container_definitions {
+            serde_json::Value::String(s) => serde_json::from_str(s)
+                .map_err(|e| ProviderError::InvalidConfig(format!("container_definitions: {e}")))?,
+            other => other.clone(),
+        };
+        let definitions = crate::ecs::containers::from_json(&containers)?;
+        let r = aws
+            .ecs
+            .register_task_definition()
+            .family(&c.family)
+            .set_cpu(c.cpu.clone())
+            .set_memory(c.memory.clone())
+            .set_network_mode(c.network_mode.as_deref().map(NetworkMode::from))
+            .set_requires_compatibilities(Some(
+                c.requires_compatibilities
+                    .iter()
+                    .map(|x| Compatibility::from(x.as_str()))
+                    .collect(),
+            ))
+            .set_execution_role_arn(c.execution_role_arn.clone())
+            .set_task_role_arn(c.task_role_arn.clone())
+            .set_container_definitions(Some(definitions))
+            .set_volumes(Some(volumes(c)).filter(|v| !v.is_empty()))
+            .set_runtime_platform(c.runtime_platform.as_ref().map(|p| {
+                RuntimePlatform::builder()
+                    .set_operating_system_family(
+                        p.operating_system_family.as_deref().map(OsFamily::from),
+                    )
+                    .set_cpu_architecture(p.cpu_architecture.as_deref().map(CpuArchitecture::from))
+                    .build()
+            }))
+            .set_tags(Some(ecs_tags(&c.tags)).filter(|t| !t.is_empty()))
             .send()
             .await
-            .map_err(|e| api("UntagResource", arn, e.into_service_error()))?;
+            .map_err(|e| api("RegisterTaskDefinition", &c.family, e.into_service_error()))?;
+        let arn = r
+            .task_definition()
+            .and_then(|t| t.task_definition_arn())
+            .ok_or_else(|| ProviderError::Api("RegisterTaskDefinition returned no ARN".into()))?
+            .to_string();
+        read_one(aws, &arn, Some(&c.container_definitions))
+            .await?
+            .ok_or_else(|| {
+                ProviderError::Api(format!("task definition {arn} vanished after create"))
+            })
     }
-    if !set.is_empty() {
-        aws.ecs
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(ecs_tags(&set)))
+
+    /// By ownership tags (a revision has no unique name): the family's active revisions
+    /// (ListTaskDefinitions, paged), each described with its tags, a few at a time.
+    async fn find(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Vec<Observed>> {
+        use futures::{StreamExt, TryStreamExt};
+        tags_can_tell(TYPE, ctx)?;
+        let arns: Vec<String> = aws
+            .ecs
+            .list_task_definitions()
+            .family_prefix(&c.family)
+            .status(TaskDefinitionStatus::Active)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| api("ListTaskDefinitions", &c.family, e.into_service_error()))?
+            .into_iter()
+            // The family is a prefix there: keep the family's own revisions.
+            .filter(|a| family_of(a) == Some(c.family.as_str()))
+            .collect();
+        let described: Vec<Option<DescribeTaskDefinitionOutput>> =
+            futures::stream::iter(arns.clone())
+                .map(|arn| async move { describe(aws, &arn).await })
+                .buffered(DESCRIBE_CONCURRENCY)
+                .try_collect()
+                .await?;
+        let mut found: Vec<(Claim, Observed)> = arns
+            .iter()
+            .zip(&described)
+            .filter_map(|(arn, got)| {
+                let got = got.as_ref()?;
+                let claimed = claim(
+                    got.tags()
+                        .iter()
+                        .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))),
+                    ctx,
+                )?;
+                Some((claimed, observe(got, arn, Some(&c.container_definitions))?))
+            })
+            .collect();
+        found.sort_by_key(|(c, _)| *c);
+        Ok(found.into_iter().map(|(_, o)| o).collect())
+    }
+
+    /// Only tags change in place.
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let arn = &prior.id;
+        let (removed, set) = tag_changes(&old.tags, &new.tags);
+        if !removed.is_empty() {
+            aws.ecs
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(|e| api("UntagResource", arn, e.into_service_error()))?;
+        }
+        if !set.is_empty() {
+            aws.ecs
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(ecs_tags(&set)))
+                .send()
+                .await
+                .map_err(|e| api("TagResource", arn, e.into_service_error()))?;
+        }
+        read_one(aws, arn, Some(&new.container_definitions))
+            .await?
+            .ok_or_else(|| ProviderError::Api(format!("task definition {arn} no longer exists")))
+    }
+
+    /// Deregisters the revision (services already running it keep it).
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        match aws
+            .ecs
+            .deregister_task_definition()
+            .task_definition(&prior.id)
             .send()
             .await
-            .map_err(|e| api("TagResource", arn, e.into_service_error()))?;
-    }
-    read_one(aws, arn, config)
-        .await?
-        .ok_or_else(|| ProviderError::Api(format!("task definition {arn} no longer exists")))
-}
-
-/// Deregisters the revision (services already running it keep it).
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    match aws
-        .ecs
-        .deregister_task_definition()
-        .task_definition(&prior.id)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = e.into_service_error();
-            if code(&e) == Some("ClientException") || crate::common::is_not_found(code(&e)) {
-                Ok(())
-            } else {
-                Err(api("DeregisterTaskDefinition", &prior.id, e))
+        {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let e = e.into_service_error();
+                // ECS answers a revision it does not know so (not found is done anyway).
+                if code(&e) == Some("ClientException") {
+                    Ok(())
+                } else {
+                    Err(api("DeregisterTaskDefinition", &prior.id, e))
+                }
             }
         }
     }

@@ -7,15 +7,13 @@ use aws_sdk_efs::types::{
     AccessPointDescription, CreationInfo as AwsCreationInfo, LifeCycleState,
     PosixUser as AwsPosixUser, RootDirectory as AwsRootDirectory,
 };
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{efs_tags, update_tags};
-use crate::common::{
-    api, claim, code, observed, only, parse, request, tags_can_tell, visible_tags, Claim,
-};
+use crate::common::{api, claim, code, only, request, tags_can_tell, visible_tags, Claim};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_efs_access_point";
@@ -77,17 +75,6 @@ pub struct Outputs {
     pub arn: String,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            cloudformation: "AWS::EFS::AccessPoint",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 fn view(a: &AccessPointDescription) -> Config {
     Config {
         file_system_id: a.file_system_id().unwrap_or_default().to_string(),
@@ -109,7 +96,7 @@ fn view(a: &AccessPointDescription) -> Config {
 }
 
 /// One DescribeAccessPoints per file system (from the recorded inputs), in parallel.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -181,59 +168,7 @@ fn observe(a: &AccessPointDescription, id: &str) -> Observed {
         id: id.to_string(),
         arn: a.access_point_arn().unwrap_or_default().to_string(),
     };
-    observed(&schema(), id, &view(a), &outputs)
-}
-
-/// By the client token create passed (EFS keeps it with the access point) or by ownership
-/// tags, among the file system's access points (one DescribeAccessPoints, paged). Access
-/// points deleted or being deleted do not count.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    tags_can_tell(TYPE, ctx)?;
-    let listed = aws
-        .efs
-        .describe_access_points()
-        .file_system_id(&c.file_system_id)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await;
-    let points = match listed {
-        Ok(p) => p,
-        Err(e) => {
-            let e = e.into_service_error();
-            if code(&e) == Some("FileSystemNotFound") {
-                return Ok(Vec::new());
-            }
-            return Err(api("DescribeAccessPoints", &c.file_system_id, e));
-        }
-    };
-    let mut found: Vec<(Claim, Observed)> = points
-        .iter()
-        .filter(|a| {
-            !matches!(
-                a.life_cycle_state(),
-                Some(LifeCycleState::Deleted | LifeCycleState::Deleting)
-            )
-        })
-        .filter_map(|a| {
-            let id = a.access_point_id()?;
-            let by_token = !ctx.token.is_empty() && a.client_token() == Some(ctx.token.as_str());
-            let claimed = if by_token {
-                Claim::Token
-            } else {
-                claim(a.tags().iter().map(|t| (t.key(), t.value())), ctx)?
-            };
-            Some((claimed, observe(a, id)))
-        })
-        .collect();
-    found.sort_by_key(|(c, _)| *c);
-    Ok(found.into_iter().map(|(_, o)| o).collect())
+    AwsEfsAccessPoint::observed(id, &view(a), &outputs)
 }
 
 async fn read_one(aws: &Aws, id: &str, fs: &str) -> Result<Option<Observed>, ProviderError> {
@@ -249,112 +184,170 @@ async fn read_one(aws: &Aws, id: &str, fs: &str) -> Result<Option<Observed>, Pro
 /// How `cairn import` names one: the access point id (`fsap-…`).
 pub const IMPORT_ID: &str = "the access point id (`fsap-…`)";
 
-/// By its id (the read looks its file system up).
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_prefix(TYPE, import_id, "fsap-", IMPORT_ID)?;
-    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
-}
+/// The `aws_efs_access_point` resource type.
+pub struct AwsEfsAccessPoint;
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let posix = match &c.posix_user {
-        Some(p) => Some(
-            AwsPosixUser::builder()
-                .uid(p.uid)
-                .gid(p.gid)
-                .set_secondary_gids(Some(p.secondary_gids.clone()).filter(|g| !g.is_empty()))
-                .build()
-                .map_err(|e| ProviderError::InvalidConfig(e.to_string()))?,
-        ),
-        None => None,
+impl Resource for AwsEfsAccessPoint {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        cloudformation: "AWS::EFS::AccessPoint",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
     };
-    let root = match &c.root_directory {
-        Some(r) => {
-            let info = match &r.creation_info {
-                Some(i) => Some(
-                    AwsCreationInfo::builder()
-                        .owner_uid(i.owner_uid)
-                        .owner_gid(i.owner_gid)
-                        .permissions(&i.permissions)
-                        .build()
-                        .map_err(|e| ProviderError::InvalidConfig(e.to_string()))?,
-                ),
-                None => None,
-            };
-            Some(
-                AwsRootDirectory::builder()
-                    .path(&r.path)
-                    .set_creation_info(info)
-                    .build(),
-            )
-        }
-        None => None,
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["fs-0123"],
+        absent: None,
     };
-    let token = if ctx.token.is_empty() {
-        "cairn".to_string()
-    } else {
-        ctx.token.clone()
-    };
-    let r = aws
-        .efs
-        .create_access_point()
-        .client_token(token)
-        .file_system_id(&c.file_system_id)
-        .set_posix_user(posix)
-        .set_root_directory(root)
-        .set_tags(Some(efs_tags(&c.tags)?).filter(|t| !t.is_empty()))
-        .send()
-        .await
-        .map_err(|e| {
-            api(
-                "CreateAccessPoint",
-                &c.file_system_id,
-                e.into_service_error(),
-            )
-        })?;
-    let id = r
-        .access_point_id()
-        .ok_or_else(|| ProviderError::Api("CreateAccessPoint returned no id".into()))?
-        .to_string();
-    read_one(aws, &id, &c.file_system_id)
-        .await?
-        .ok_or_else(|| ProviderError::Api(format!("access point {id} vanished after create")))
-}
 
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    update_tags(aws, &prior.id, &old.tags, &new.tags).await?;
-    read_one(aws, &prior.id, &new.file_system_id)
-        .await?
-        .ok_or_else(|| ProviderError::Api(format!("access point {} no longer exists", prior.id)))
-}
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
+    }
 
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    match aws
-        .efs
-        .delete_access_point()
-        .access_point_id(&prior.id)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = e.into_service_error();
-            if code(&e) == Some("AccessPointNotFound") {
-                Ok(())
-            } else {
-                Err(api("DeleteAccessPoint", &prior.id, e))
+    /// By its id (the read looks its file system up).
+    fn check_import_id(import_id: &str) -> Answer<()> {
+        crate::common::expect_prefix(TYPE, import_id, "fsap-", IMPORT_ID)
+    }
+
+    async fn create(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Observed> {
+        let posix = match &c.posix_user {
+            Some(p) => Some(
+                AwsPosixUser::builder()
+                    .uid(p.uid)
+                    .gid(p.gid)
+                    .set_secondary_gids(Some(p.secondary_gids.clone()).filter(|g| !g.is_empty()))
+                    .build()
+                    .map_err(|e| ProviderError::InvalidConfig(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let root = match &c.root_directory {
+            Some(r) => {
+                let info = match &r.creation_info {
+                    Some(i) => Some(
+                        AwsCreationInfo::builder()
+                            .owner_uid(i.owner_uid)
+                            .owner_gid(i.owner_gid)
+                            .permissions(&i.permissions)
+                            .build()
+                            .map_err(|e| ProviderError::InvalidConfig(e.to_string()))?,
+                    ),
+                    None => None,
+                };
+                Some(
+                    AwsRootDirectory::builder()
+                        .path(&r.path)
+                        .set_creation_info(info)
+                        .build(),
+                )
             }
-        }
+            None => None,
+        };
+        let token = if ctx.token.is_empty() {
+            "cairn".to_string()
+        } else {
+            ctx.token.clone()
+        };
+        let r = aws
+            .efs
+            .create_access_point()
+            .client_token(token)
+            .file_system_id(&c.file_system_id)
+            .set_posix_user(posix)
+            .set_root_directory(root)
+            .set_tags(Some(efs_tags(&c.tags)?).filter(|t| !t.is_empty()))
+            .send()
+            .await
+            .map_err(|e| {
+                api(
+                    "CreateAccessPoint",
+                    &c.file_system_id,
+                    e.into_service_error(),
+                )
+            })?;
+        let id = r
+            .access_point_id()
+            .ok_or_else(|| ProviderError::Api("CreateAccessPoint returned no id".into()))?
+            .to_string();
+        read_one(aws, &id, &c.file_system_id)
+            .await?
+            .ok_or_else(|| ProviderError::Api(format!("access point {id} vanished after create")))
+    }
+
+    /// By the client token create passed (EFS keeps it with the access point) or by ownership
+    /// tags, among the file system's access points (one DescribeAccessPoints, paged). Access
+    /// points deleted or being deleted do not count.
+    async fn find(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Vec<Observed>> {
+        tags_can_tell(TYPE, ctx)?;
+        let listed = aws
+            .efs
+            .describe_access_points()
+            .file_system_id(&c.file_system_id)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await;
+        let points = match listed {
+            Ok(p) => p,
+            Err(e) => {
+                let e = e.into_service_error();
+                if code(&e) == Some("FileSystemNotFound") {
+                    return Ok(Vec::new());
+                }
+                return Err(api("DescribeAccessPoints", &c.file_system_id, e));
+            }
+        };
+        let mut found: Vec<(Claim, Observed)> = points
+            .iter()
+            .filter(|a| {
+                !matches!(
+                    a.life_cycle_state(),
+                    Some(LifeCycleState::Deleted | LifeCycleState::Deleting)
+                )
+            })
+            .filter_map(|a| {
+                let id = a.access_point_id()?;
+                let by_token =
+                    !ctx.token.is_empty() && a.client_token() == Some(ctx.token.as_str());
+                let claimed = if by_token {
+                    Claim::Token
+                } else {
+                    claim(a.tags().iter().map(|t| (t.key(), t.value())), ctx)?
+                };
+                Some((claimed, observe(a, id)))
+            })
+            .collect();
+        found.sort_by_key(|(c, _)| *c);
+        Ok(found.into_iter().map(|(_, o)| o).collect())
+    }
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        update_tags(aws, &prior.id, &old.tags, &new.tags).await?;
+        read_one(aws, &prior.id, &new.file_system_id)
+            .await?
+            .ok_or_else(|| {
+                ProviderError::Api(format!("access point {} no longer exists", prior.id))
+            })
+    }
+
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        aws.efs
+            .delete_access_point()
+            .access_point_id(&prior.id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api("DeleteAccessPoint", &prior.id, e.into_service_error()))
     }
 }

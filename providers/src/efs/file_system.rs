@@ -7,16 +7,16 @@ use aws_sdk_efs::types::{
     LifeCycleState, LifecyclePolicy as AwsLifecyclePolicy, PerformanceMode, ThroughputMode,
     TransitionToIaRules, TransitionToPrimaryStorageClassRules,
 };
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{efs_tags, update_tags};
 use crate::common::{
-    api, claim, claimed, code, observed, only, parse, read_found, request, retry, tags_can_tell,
-    visible_tags, wait_until, Claim, DELETE_PATIENCE,
+    api, claim, claimed, code, only, read_found, request, retry, tags_can_tell, visible_tags,
+    wait_until, Claim, DELETE_PATIENCE,
 };
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_efs_file_system";
@@ -76,18 +76,6 @@ pub struct Outputs {
     pub dns_name: String,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            cloudformation: "AWS::EFS::FileSystem",
-            stateful: true,
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 async fn lifecycle(aws: &Aws, id: &str) -> Result<Vec<LifecyclePolicy>, ProviderError> {
     let r = aws
         .efs
@@ -108,7 +96,7 @@ async fn lifecycle(aws: &Aws, id: &str) -> Result<Vec<LifecyclePolicy>, Provider
 }
 
 /// One DescribeFileSystems listing (paged) for all, then each one's lifecycle in parallel.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -139,7 +127,6 @@ pub async fn read(
     let policies =
         futures::future::try_join_all(wanted.iter().map(|f| lifecycle(aws, f.file_system_id())))
             .await?;
-    let schema = schema();
     for (f, lifecycle_policy) in wanted.into_iter().zip(policies) {
         let id = f.file_system_id();
         let config = Config {
@@ -167,7 +154,7 @@ pub async fn read(
         };
         out.insert(
             id.to_string(),
-            Some(observed(&schema, id, &config, &outputs)),
+            Some(AwsEfsFileSystem::observed(id, &config, &outputs)),
         );
     }
     Ok(out)
@@ -203,45 +190,6 @@ async fn state(aws: &Aws, id: &str) -> Result<Option<LifeCycleState>, ProviderEr
     }
 }
 
-/// By the creation token create passed (the operation's token, kept by EFS with the file
-/// system) or by ownership tags, from one DescribeFileSystems listing (paged). File systems
-/// deleted or being deleted do not count.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    tags_can_tell(TYPE, ctx)?;
-    let all = aws
-        .efs
-        .describe_file_systems()
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| api("DescribeFileSystems", &ctx.address, e.into_service_error()))?;
-    let ids = claimed(
-        all.iter()
-            .filter(|f| {
-                !matches!(
-                    f.life_cycle_state(),
-                    LifeCycleState::Deleted | LifeCycleState::Deleting
-                )
-            })
-            .map(|f| {
-                let by_token = !ctx.token.is_empty() && f.creation_token() == ctx.token;
-                let found = if by_token {
-                    Some(Claim::Token)
-                } else {
-                    claim(f.tags().iter().map(|t| (t.key(), t.value())), ctx)
-                };
-                (Some(f.file_system_id()), found)
-            }),
-    );
-    read_found(ids, config, |r| async move { read(aws, &r).await }).await
-}
-
 async fn put_lifecycle(
     aws: &Aws,
     id: &str,
@@ -272,120 +220,170 @@ async fn put_lifecycle(
 /// How `cairn import` names one: the file system id (`fs-…`).
 pub const IMPORT_ID: &str = "the file system id (`fs-…`)";
 
-/// By its id.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_prefix(TYPE, import_id, "fs-", IMPORT_ID)?;
-    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
-}
+/// The `aws_efs_file_system` resource type.
+pub struct AwsEfsFileSystem;
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let token = if ctx.token.is_empty() {
-        "cairn".to_string()
-    } else {
-        ctx.token.clone()
+impl Resource for AwsEfsFileSystem {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        cloudformation: "AWS::EFS::FileSystem",
+        stateful: true,
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
     };
-    let r = aws
-        .efs
-        .create_file_system()
-        .creation_token(token)
-        .encrypted(c.encrypted)
-        .set_kms_key_id(c.kms_key_id.clone())
-        .performance_mode(PerformanceMode::from(c.performance_mode.as_str()))
-        .throughput_mode(ThroughputMode::from(c.throughput_mode.as_str()))
-        .set_provisioned_throughput_in_mibps(c.provisioned_throughput_in_mibps)
-        .set_tags(Some(efs_tags(&c.tags)?).filter(|t| !t.is_empty()))
-        .send()
-        .await
-        .map_err(|e| api("CreateFileSystem", "", e.into_service_error()))?;
-    let id = r.file_system_id().to_string();
-    wait_until(
-        ctx,
-        TYPE,
-        &id,
-        "available",
-        Duration::from_secs(600),
-        || async { Ok(state(aws, &id).await? == Some(LifeCycleState::Available)) },
-    )
-    .await?;
-    if !c.lifecycle_policy.is_empty() {
-        put_lifecycle(aws, &id, &c.lifecycle_policy).await?;
-    }
-    read_one(aws, &id)
-        .await?
-        .ok_or_else(|| ProviderError::Api(format!("file system {id} vanished after create")))
-}
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["fsmt-0123"],
+        absent: None,
+    };
 
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let id = &prior.id;
-    if old.throughput_mode != new.throughput_mode
-        || old.provisioned_throughput_in_mibps != new.provisioned_throughput_in_mibps
-    {
-        aws.efs
-            .update_file_system()
-            .file_system_id(id)
-            .throughput_mode(ThroughputMode::from(new.throughput_mode.as_str()))
-            .set_provisioned_throughput_in_mibps(new.provisioned_throughput_in_mibps)
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
+    }
+
+    /// By its id.
+    fn check_import_id(import_id: &str) -> Answer<()> {
+        crate::common::expect_prefix(TYPE, import_id, "fs-", IMPORT_ID)
+    }
+
+    async fn create(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Observed> {
+        let token = if ctx.token.is_empty() {
+            "cairn".to_string()
+        } else {
+            ctx.token.clone()
+        };
+        let r = aws
+            .efs
+            .create_file_system()
+            .creation_token(token)
+            .encrypted(c.encrypted)
+            .set_kms_key_id(c.kms_key_id.clone())
+            .performance_mode(PerformanceMode::from(c.performance_mode.as_str()))
+            .throughput_mode(ThroughputMode::from(c.throughput_mode.as_str()))
+            .set_provisioned_throughput_in_mibps(c.provisioned_throughput_in_mibps)
+            .set_tags(Some(efs_tags(&c.tags)?).filter(|t| !t.is_empty()))
             .send()
             .await
-            .map_err(|e| api("UpdateFileSystem", id, e.into_service_error()))?;
+            .map_err(|e| api("CreateFileSystem", "", e.into_service_error()))?;
+        let id = r.file_system_id().to_string();
+        wait_until(
+            ctx,
+            TYPE,
+            &id,
+            "available",
+            Duration::from_secs(600),
+            || async { Ok(state(aws, &id).await? == Some(LifeCycleState::Available)) },
+        )
+        .await?;
+        if !c.lifecycle_policy.is_empty() {
+            put_lifecycle(aws, &id, &c.lifecycle_policy).await?;
+        }
+        read_one(aws, &id)
+            .await?
+            .ok_or_else(|| ProviderError::Api(format!("file system {id} vanished after create")))
     }
-    if old.lifecycle_policy != new.lifecycle_policy {
-        put_lifecycle(aws, id, &new.lifecycle_policy).await?;
-    }
-    update_tags(aws, id, &old.tags, &new.tags).await?;
-    read_one(aws, id)
-        .await?
-        .ok_or_else(|| ProviderError::Api(format!("file system {id} no longer exists")))
-}
 
-/// Waits out mount targets still being deleted, then until the file system is gone.
-pub async fn delete(aws: &Aws, prior: &Observed, ctx: &OpContext) -> Result<(), ProviderError> {
-    let id = &prior.id;
-    let result = retry(
-        DELETE_PATIENCE,
-        |e: &aws_sdk_efs::operation::delete_file_system::DeleteFileSystemError| {
-            code(e) == Some("FileSystemInUse")
-        },
-        || async {
+    /// By the creation token create passed (the operation's token, kept by EFS with the file
+    /// system) or by ownership tags, from one DescribeFileSystems listing (paged). File systems
+    /// deleted or being deleted do not count.
+    async fn find(aws: &Aws, config: &Config, ctx: &OpContext) -> Answer<Vec<Observed>> {
+        tags_can_tell(TYPE, ctx)?;
+        let all = aws
+            .efs
+            .describe_file_systems()
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| api("DescribeFileSystems", &ctx.address, e.into_service_error()))?;
+        let ids = claimed(
+            all.iter()
+                .filter(|f| {
+                    !matches!(
+                        f.life_cycle_state(),
+                        LifeCycleState::Deleted | LifeCycleState::Deleting
+                    )
+                })
+                .map(|f| {
+                    let by_token = !ctx.token.is_empty() && f.creation_token() == ctx.token;
+                    let found = if by_token {
+                        Some(Claim::Token)
+                    } else {
+                        claim(f.tags().iter().map(|t| (t.key(), t.value())), ctx)
+                    };
+                    (Some(f.file_system_id()), found)
+                }),
+        );
+        read_found(ids, config, |r| async move { Self::read(aws, &r).await }).await
+    }
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let id = &prior.id;
+        if old.throughput_mode != new.throughput_mode
+            || old.provisioned_throughput_in_mibps != new.provisioned_throughput_in_mibps
+        {
             aws.efs
-                .delete_file_system()
+                .update_file_system()
                 .file_system_id(id)
+                .throughput_mode(ThroughputMode::from(new.throughput_mode.as_str()))
+                .set_provisioned_throughput_in_mibps(new.provisioned_throughput_in_mibps)
                 .send()
                 .await
-                .map(|_| ())
-                .map_err(|e| e.into_service_error())
-        },
-    )
-    .await;
-    match result {
-        Ok(()) => {}
-        Err(e) if code(&e) == Some("FileSystemNotFound") => return Ok(()),
-        Err(e) => return Err(api("DeleteFileSystem", id, e)),
+                .map_err(|e| api("UpdateFileSystem", id, e.into_service_error()))?;
+        }
+        if old.lifecycle_policy != new.lifecycle_policy {
+            put_lifecycle(aws, id, &new.lifecycle_policy).await?;
+        }
+        update_tags(aws, id, &old.tags, &new.tags).await?;
+        read_one(aws, id)
+            .await?
+            .ok_or_else(|| ProviderError::Api(format!("file system {id} no longer exists")))
     }
-    wait_until(
-        ctx,
-        TYPE,
-        id,
-        "deleted",
-        Duration::from_secs(600),
-        || async {
-            Ok(matches!(
-                state(aws, id).await?,
-                None | Some(LifeCycleState::Deleted)
-            ))
-        },
-    )
-    .await
+
+    /// Waits out mount targets still being deleted, then until the file system is gone.
+    async fn delete(aws: &Aws, prior: &Observed, ctx: &OpContext) -> Answer<()> {
+        let id = &prior.id;
+        retry(
+            DELETE_PATIENCE,
+            |e: &aws_sdk_efs::operation::delete_file_system::DeleteFileSystemError| {
+                code(e) == Some("FileSystemInUse")
+            },
+            || async {
+                aws.efs
+                    .delete_file_system()
+                    .file_system_id(id)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.into_service_error())
+            },
+        )
+        .await
+        .map_err(|e| api("DeleteFileSystem", id, e))?;
+        wait_until(
+            ctx,
+            TYPE,
+            id,
+            "deleted",
+            Duration::from_secs(600),
+            || async {
+                Ok(matches!(
+                    state(aws, id).await?,
+                    None | Some(LifeCycleState::Deleted)
+                ))
+            },
+        )
+        .await
+    }
 }

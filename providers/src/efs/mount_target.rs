@@ -4,12 +4,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use aws_sdk_efs::types::{LifeCycleState, MountTargetDescription};
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::common::{api, code, observed, only, parse, read_found, request, wait_until};
+use crate::common::{api, code, only, read_found, request, wait_until};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_efs_mount_target";
@@ -38,18 +38,6 @@ pub struct Outputs {
     pub dns_name: String,
     pub network_interface_id: Option<String>,
     pub availability_zone_name: Option<String>,
-}
-
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["file_system_id", "subnet_id"]),
-            cloudformation: "AWS::EFS::MountTarget",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
 }
 
 fn alive(m: &MountTargetDescription) -> bool {
@@ -104,7 +92,7 @@ async fn by_file_system(aws: &Aws, fs: &str) -> Result<Vec<MountTargetDescriptio
 
 /// One DescribeMountTargets per file system (from the recorded inputs), then each target's
 /// security groups, in parallel.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -149,7 +137,6 @@ pub async fn read(
             })
     }))
     .await?;
-    let schema = schema();
     for (m, security_groups) in found.iter().zip(groups) {
         let id = m.mount_target_id();
         let config = Config {
@@ -166,7 +153,7 @@ pub async fn read(
         };
         out.insert(
             id.to_string(),
-            Some(observed(&schema, id, &config, &outputs)),
+            Some(AwsEfsMountTarget::observed(id, &config, &outputs)),
         );
     }
     Ok(out)
@@ -181,113 +168,121 @@ async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError
 /// How `cairn import` names one: the mount target id (`fsmt-…`).
 pub const IMPORT_ID: &str = "the mount target id (`fsmt-…`)";
 
-/// By its id (the read looks its file system up).
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_prefix(TYPE, import_id, "fsmt-", IMPORT_ID)?;
-    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
-}
+/// The `aws_efs_mount_target` resource type.
+pub struct AwsEfsMountTarget;
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let r = aws
-        .efs
-        .create_mount_target()
-        .file_system_id(&c.file_system_id)
-        .subnet_id(&c.subnet_id)
-        .set_security_groups(Some(c.security_groups.clone()).filter(|g| !g.is_empty()))
-        .set_ip_address(c.ip_address.clone())
-        .send()
-        .await
-        .map_err(|e| api("CreateMountTarget", &c.subnet_id, e.into_service_error()))?;
-    let id = r.mount_target_id().to_string();
-    wait_until(
-        ctx,
-        TYPE,
-        &id,
-        "available",
-        Duration::from_secs(600),
-        || async {
-            Ok(describe_one(aws, &id)
-                .await?
-                .is_some_and(|m| m.life_cycle_state() == &LifeCycleState::Available))
-        },
-    )
-    .await?;
-    read_one(aws, &id)
-        .await?
-        .ok_or_else(|| ProviderError::Api(format!("mount target {id} vanished after create")))
-}
+impl Resource for AwsEfsMountTarget {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["file_system_id", "subnet_id"]),
+        cloudformation: "AWS::EFS::MountTarget",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["fs-0123"],
+        absent: Some("fsmt-0000000f"),
+    };
 
-/// By its natural key: the file system's mount target in the subnet (at most one), from one
-/// DescribeMountTargets of the file system.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let ids = by_file_system(aws, &c.file_system_id)
-        .await?
-        .iter()
-        .filter(|m| m.subnet_id() == c.subnet_id && alive(m))
-        .map(|m| m.mount_target_id().to_string())
-        .collect();
-    read_found(ids, config, |r| async move { read(aws, &r).await }).await
-}
-
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let id = &prior.id;
-    aws.efs
-        .modify_mount_target_security_groups()
-        .mount_target_id(id)
-        .set_security_groups(Some(c.security_groups.clone()))
-        .send()
-        .await
-        .map_err(|e| {
-            api(
-                "ModifyMountTargetSecurityGroups",
-                id,
-                e.into_service_error(),
-            )
-        })?;
-    read_one(aws, id)
-        .await?
-        .ok_or_else(|| ProviderError::Api(format!("mount target {id} no longer exists")))
-}
-
-/// Deletes and waits until gone: the file system cannot be deleted before.
-pub async fn delete(aws: &Aws, prior: &Observed, ctx: &OpContext) -> Result<(), ProviderError> {
-    let id = &prior.id;
-    if let Err(e) = aws
-        .efs
-        .delete_mount_target()
-        .mount_target_id(id)
-        .send()
-        .await
-    {
-        let e = e.into_service_error();
-        if code(&e) == Some("MountTargetNotFound") {
-            return Ok(());
-        }
-        return Err(api("DeleteMountTarget", id, e));
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
     }
-    wait_until(
-        ctx,
-        TYPE,
-        id,
-        "deleted",
-        Duration::from_secs(600),
-        || async { Ok(describe_one(aws, id).await?.is_none_or(|m| !alive(&m))) },
-    )
-    .await
+
+    /// By its id (the read looks its file system up).
+    fn check_import_id(import_id: &str) -> Answer<()> {
+        crate::common::expect_prefix(TYPE, import_id, "fsmt-", IMPORT_ID)
+    }
+
+    async fn create(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Observed> {
+        let r = aws
+            .efs
+            .create_mount_target()
+            .file_system_id(&c.file_system_id)
+            .subnet_id(&c.subnet_id)
+            .set_security_groups(Some(c.security_groups.clone()).filter(|g| !g.is_empty()))
+            .set_ip_address(c.ip_address.clone())
+            .send()
+            .await
+            .map_err(|e| api("CreateMountTarget", &c.subnet_id, e.into_service_error()))?;
+        let id = r.mount_target_id().to_string();
+        wait_until(
+            ctx,
+            TYPE,
+            &id,
+            "available",
+            Duration::from_secs(600),
+            || async {
+                Ok(describe_one(aws, &id)
+                    .await?
+                    .is_some_and(|m| m.life_cycle_state() == &LifeCycleState::Available))
+            },
+        )
+        .await?;
+        read_one(aws, &id)
+            .await?
+            .ok_or_else(|| ProviderError::Api(format!("mount target {id} vanished after create")))
+    }
+
+    /// By its natural key: the file system's mount target in the subnet (at most one), from one
+    /// DescribeMountTargets of the file system.
+    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let ids = by_file_system(aws, &c.file_system_id)
+            .await?
+            .iter()
+            .filter(|m| m.subnet_id() == c.subnet_id && alive(m))
+            .map(|m| m.mount_target_id().to_string())
+            .collect();
+        read_found(ids, c, |r| async move { Self::read(aws, &r).await }).await
+    }
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        _old: &Config,
+        c: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let id = &prior.id;
+        aws.efs
+            .modify_mount_target_security_groups()
+            .mount_target_id(id)
+            .set_security_groups(Some(c.security_groups.clone()))
+            .send()
+            .await
+            .map_err(|e| {
+                api(
+                    "ModifyMountTargetSecurityGroups",
+                    id,
+                    e.into_service_error(),
+                )
+            })?;
+        read_one(aws, id)
+            .await?
+            .ok_or_else(|| ProviderError::Api(format!("mount target {id} no longer exists")))
+    }
+
+    /// Deletes and waits until gone: the file system cannot be deleted before.
+    async fn delete(aws: &Aws, prior: &Observed, ctx: &OpContext) -> Answer<()> {
+        let id = &prior.id;
+        aws.efs
+            .delete_mount_target()
+            .mount_target_id(id)
+            .send()
+            .await
+            .map_err(|e| api("DeleteMountTarget", id, e.into_service_error()))?;
+        wait_until(
+            ctx,
+            TYPE,
+            id,
+            "deleted",
+            Duration::from_secs(600),
+            || async { Ok(describe_one(aws, id).await?.is_none_or(|m| !alive(&m))) },
+        )
+        .await
+    }
 }

@@ -7,13 +7,13 @@ use aws_sdk_elasticloadbalancingv2::types::{
     LoadBalancer, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerStateEnum,
     LoadBalancerTypeEnum,
 };
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{describe_each, elb_tags, found_or_none, not_found, tags_of, update_tags};
-use crate::common::{api, code, observed, only, parse, read_found, request, wait_until};
+use super::{describe_each, elb_tags, found_or_none, tags_of, update_tags};
+use crate::common::{api, code, only, read_found, request, wait_until};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_lb";
@@ -66,18 +66,6 @@ pub struct Outputs {
     pub zone_id: String,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["name"]),
-            cloudformation: "AWS::ElasticLoadBalancingV2::LoadBalancer",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 async fn describe(aws: &Aws, arns: &[String]) -> Result<Vec<LoadBalancer>, ProviderError> {
     describe_each("DescribeLoadBalancers", arns, 20, |batch| async move {
         aws.elb
@@ -113,7 +101,7 @@ async fn attributes(aws: &Aws, arn: &str) -> Result<BTreeMap<String, String>, Pr
 
 /// DescribeLoadBalancers and DescribeTags 20 at a time; attributes per load balancer in
 /// parallel (AWS has no batch call for them).
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -130,7 +118,6 @@ pub async fn read(
         .collect();
     let tags = tags_of(aws, &arns).await?;
     let attrs = futures::future::try_join_all(arns.iter().map(|a| attributes(aws, a))).await?;
-    let schema = schema();
     for (l, attrs) in found.iter().zip(attrs) {
         let Some(arn) = l.load_balancer_arn() else {
             continue;
@@ -169,7 +156,7 @@ pub async fn read(
         };
         out.insert(
             arn.to_string(),
-            Some(observed(&schema, arn, &config, &outputs)),
+            Some(AwsLb::observed(arn, &config, &outputs)),
         );
     }
     Ok(out)
@@ -203,155 +190,171 @@ async fn set_attributes(aws: &Aws, arn: &str, c: &Config) -> Result<(), Provider
 /// How `cairn import` names one: the load balancer ARN.
 pub const IMPORT_ID: &str = "the load balancer ARN";
 
-/// By its ARN.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_arn(TYPE, import_id, ":loadbalancer/", IMPORT_ID)?;
-    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
-}
+/// The `aws_lb` resource type.
+pub struct AwsLb;
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let scheme = if c.internal {
-        LoadBalancerSchemeEnum::Internal
-    } else {
-        LoadBalancerSchemeEnum::InternetFacing
+impl Resource for AwsLb {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["name"]),
+        cloudformation: "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
     };
-    let r = aws
-        .elb
-        .create_load_balancer()
-        .name(&c.name)
-        .scheme(scheme)
-        .r#type(LoadBalancerTypeEnum::from(c.load_balancer_type.as_str()))
-        .set_subnets(Some(c.subnets.clone()))
-        .set_security_groups(Some(c.security_groups.clone()).filter(|g| !g.is_empty()))
-        .set_tags(Some(elb_tags(&c.tags)).filter(|t| !t.is_empty()))
-        .send()
-        .await
-        .map_err(|e| api("CreateLoadBalancer", &c.name, e.into_service_error()))?;
-    let arn = r
-        .load_balancers()
-        .first()
-        .and_then(|l| l.load_balancer_arn())
-        .ok_or_else(|| ProviderError::Api("CreateLoadBalancer returned no ARN".into()))?
-        .to_string();
-    set_attributes(aws, &arn, &c).await?;
-    wait_until(
-        ctx,
-        TYPE,
-        &arn,
-        "active",
-        Duration::from_secs(900),
-        || async {
-            let found = describe(aws, std::slice::from_ref(&arn)).await?;
-            Ok(found.first().is_some_and(|l| {
-                l.state().and_then(|s| s.code()) != Some(&LoadBalancerStateEnum::Provisioning)
-            }))
-        },
-    )
-    .await?;
-    read_one(aws, &arn)
-        .await?
-        .ok_or_else(|| ProviderError::Api(format!("load balancer {arn} vanished after create")))
-}
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &[
+            "web",
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app/0123",
+        ],
+        absent: Some(
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/absent/0123456789abcdef",
+        ),
+    };
 
-/// By its unique name: one DescribeLoadBalancers of the name.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let described = aws
-        .elb
-        .describe_load_balancers()
-        .names(&c.name)
-        .send()
-        .await;
-    let found = found_or_none(
-        described
-            .map(|r| r.load_balancers().to_vec())
-            .map_err(|e| e.into_service_error()),
-        "DescribeLoadBalancers",
-        &c.name,
-    )?;
-    let ids = found
-        .iter()
-        .filter(|l| l.load_balancer_name() == Some(c.name.as_str()))
-        .filter_map(|l| l.load_balancer_arn().map(str::to_string))
-        .collect();
-    read_found(ids, config, |r| async move { read(aws, &r).await }).await
-}
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
+    }
 
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let arn = &prior.id;
-    if old.security_groups != new.security_groups {
-        aws.elb
-            .set_security_groups()
-            .load_balancer_arn(arn)
-            .set_security_groups(Some(new.security_groups.clone()))
+    /// By its ARN.
+    fn check_import_id(import_id: &str) -> Answer<()> {
+        crate::common::expect_arn(TYPE, import_id, ":loadbalancer/", IMPORT_ID)
+    }
+
+    async fn create(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Observed> {
+        let scheme = if c.internal {
+            LoadBalancerSchemeEnum::Internal
+        } else {
+            LoadBalancerSchemeEnum::InternetFacing
+        };
+        let r = aws
+            .elb
+            .create_load_balancer()
+            .name(&c.name)
+            .scheme(scheme)
+            .r#type(LoadBalancerTypeEnum::from(c.load_balancer_type.as_str()))
+            .set_subnets(Some(c.subnets.clone()))
+            .set_security_groups(Some(c.security_groups.clone()).filter(|g| !g.is_empty()))
+            .set_tags(Some(elb_tags(&c.tags)).filter(|t| !t.is_empty()))
             .send()
             .await
-            .map_err(|e| api("SetSecurityGroups", arn, e.into_service_error()))?;
+            .map_err(|e| api("CreateLoadBalancer", &c.name, e.into_service_error()))?;
+        let arn = r
+            .load_balancers()
+            .first()
+            .and_then(|l| l.load_balancer_arn())
+            .ok_or_else(|| ProviderError::Api("CreateLoadBalancer returned no ARN".into()))?
+            .to_string();
+        set_attributes(aws, &arn, c).await?;
+        wait_until(
+            ctx,
+            TYPE,
+            &arn,
+            "active",
+            Duration::from_secs(900),
+            || async {
+                let found = describe(aws, std::slice::from_ref(&arn)).await?;
+                Ok(found.first().is_some_and(|l| {
+                    l.state().and_then(|s| s.code()) != Some(&LoadBalancerStateEnum::Provisioning)
+                }))
+            },
+        )
+        .await?;
+        read_one(aws, &arn)
+            .await?
+            .ok_or_else(|| ProviderError::Api(format!("load balancer {arn} vanished after create")))
     }
-    if old.subnets != new.subnets {
-        aws.elb
-            .set_subnets()
+
+    /// By its unique name: one DescribeLoadBalancers of the name.
+    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let described = aws
+            .elb
+            .describe_load_balancers()
+            .names(&c.name)
+            .send()
+            .await;
+        let found = found_or_none(
+            described
+                .map(|r| r.load_balancers().to_vec())
+                .map_err(|e| e.into_service_error()),
+            "DescribeLoadBalancers",
+            &c.name,
+        )?;
+        let ids = found
+            .iter()
+            .filter(|l| l.load_balancer_name() == Some(c.name.as_str()))
+            .filter_map(|l| l.load_balancer_arn().map(str::to_string))
+            .collect();
+        read_found(ids, c, |r| async move { read(aws, &r).await }).await
+    }
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let arn = &prior.id;
+        if old.security_groups != new.security_groups {
+            aws.elb
+                .set_security_groups()
+                .load_balancer_arn(arn)
+                .set_security_groups(Some(new.security_groups.clone()))
+                .send()
+                .await
+                .map_err(|e| api("SetSecurityGroups", arn, e.into_service_error()))?;
+        }
+        if old.subnets != new.subnets {
+            aws.elb
+                .set_subnets()
+                .load_balancer_arn(arn)
+                .set_subnets(Some(new.subnets.clone()))
+                .send()
+                .await
+                .map_err(|e| api("SetSubnets", arn, e.into_service_error()))?;
+        }
+        if old.idle_timeout != new.idle_timeout
+            || old.enable_deletion_protection != new.enable_deletion_protection
+        {
+            set_attributes(aws, arn, new).await?;
+        }
+        update_tags(aws, arn, &old.tags, &new.tags).await?;
+        read_one(aws, arn)
+            .await?
+            .ok_or_else(|| ProviderError::Api(format!("load balancer {arn} no longer exists")))
+    }
+
+    /// Refuses while deletion protection is on; waits until the load balancer is gone.
+    async fn delete(aws: &Aws, prior: &Observed, ctx: &OpContext) -> Answer<()> {
+        let arn = &prior.id;
+        if let Err(e) = aws
+            .elb
+            .delete_load_balancer()
             .load_balancer_arn(arn)
-            .set_subnets(Some(new.subnets.clone()))
             .send()
             .await
-            .map_err(|e| api("SetSubnets", arn, e.into_service_error()))?;
-    }
-    if old.idle_timeout != new.idle_timeout
-        || old.enable_deletion_protection != new.enable_deletion_protection
-    {
-        set_attributes(aws, arn, &new).await?;
-    }
-    update_tags(aws, arn, &old.tags, &new.tags).await?;
-    read_one(aws, arn)
-        .await?
-        .ok_or_else(|| ProviderError::Api(format!("load balancer {arn} no longer exists")))
-}
-
-/// Refuses while deletion protection is on; waits until the load balancer is gone.
-pub async fn delete(aws: &Aws, prior: &Observed, ctx: &OpContext) -> Result<(), ProviderError> {
-    let arn = &prior.id;
-    if let Err(e) = aws
-        .elb
-        .delete_load_balancer()
-        .load_balancer_arn(arn)
-        .send()
+        {
+            let e = e.into_service_error();
+            if code(&e) == Some("OperationNotPermitted") {
+                return Err(ProviderError::Api(format!(
+                    "DeleteLoadBalancer {arn}: deletion protection is on; set enable_deletion_protection = false and apply first"
+                )));
+            }
+            return Err(api("DeleteLoadBalancer", arn, e));
+        }
+        wait_until(
+            ctx,
+            TYPE,
+            arn,
+            "deleted",
+            Duration::from_secs(600),
+            || async { Ok(describe(aws, std::slice::from_ref(arn)).await?.is_empty()) },
+        )
         .await
-    {
-        let e = e.into_service_error();
-        if not_found(code(&e)) {
-            return Ok(());
-        }
-        if code(&e) == Some("OperationNotPermitted") {
-            return Err(ProviderError::Api(format!(
-                "DeleteLoadBalancer {arn}: deletion protection is on; set enable_deletion_protection = false and apply first"
-            )));
-        }
-        return Err(api("DeleteLoadBalancer", arn, e));
     }
-    wait_until(
-        ctx,
-        TYPE,
-        arn,
-        "deleted",
-        Duration::from_secs(600),
-        || async { Ok(describe(aws, std::slice::from_ref(arn)).await?.is_empty()) },
-    )
-    .await
 }

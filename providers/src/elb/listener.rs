@@ -7,13 +7,13 @@ use aws_sdk_elasticloadbalancingv2::types::{
     Action as AwsAction, ActionTypeEnum, Certificate, FixedResponseActionConfig, Listener,
     ProtocolEnum, RedirectActionConfig, RedirectActionStatusCodeEnum,
 };
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{describe_each, elb_tags, found_or_none, not_found, tags_of, update_tags};
-use crate::common::{api, code, observed, only, parse, read_back, read_found, request};
+use super::{describe_each, elb_tags, found_or_none, tags_of, update_tags};
+use crate::common::{api, only, read_back, read_found, request};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_lb_listener";
@@ -109,18 +109,6 @@ pub struct Outputs {
     pub arn: String,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["load_balancer_arn", "port"]),
-            cloudformation: "AWS::ElasticLoadBalancingV2::Listener",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 /// Actions as the ELB API takes them, in order.
 pub fn to_aws(actions: &[Action]) -> Vec<AwsAction> {
     actions
@@ -209,7 +197,7 @@ async fn describe(aws: &Aws, arns: &[String]) -> Result<Vec<Listener>, ProviderE
 }
 
 /// One DescribeListeners for all (one per listener only when some are gone), tags 20 at a time.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -225,7 +213,6 @@ pub async fn read(
         .filter_map(|l| l.listener_arn().map(str::to_string))
         .collect();
     let tags = tags_of(aws, &arns).await?;
-    let schema = schema();
     for l in &found {
         let Some(arn) = l.listener_arn() else {
             continue;
@@ -249,7 +236,7 @@ pub async fn read(
         };
         out.insert(
             arn.to_string(),
-            Some(observed(&schema, arn, &config, &outputs)),
+            Some(AwsLbListener::observed(arn, &config, &outputs)),
         );
     }
     Ok(out)
@@ -270,124 +257,130 @@ fn certificates(c: &Config) -> Option<Vec<Certificate>> {
 /// How `cairn import` names one: the listener ARN.
 pub const IMPORT_ID: &str = "the listener ARN";
 
-/// By its ARN.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_arn(TYPE, import_id, ":listener/", IMPORT_ID)?;
-    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
-}
+/// The `aws_lb_listener` resource type.
+pub struct AwsLbListener;
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let r = aws
-        .elb
-        .create_listener()
-        .load_balancer_arn(&c.load_balancer_arn)
-        .set_port(c.port)
-        .set_protocol(c.protocol.as_deref().map(ProtocolEnum::from))
-        .set_ssl_policy(c.ssl_policy.clone())
-        .set_certificates(certificates(&c))
-        .set_default_actions(Some(to_aws(&c.default_action)))
-        .set_tags(Some(elb_tags(&c.tags)).filter(|t| !t.is_empty()))
-        .send()
-        .await
-        .map_err(|e| {
-            api(
-                "CreateListener",
-                &c.load_balancer_arn,
-                e.into_service_error(),
-            )
-        })?;
-    let arn = r
-        .listeners()
-        .first()
-        .and_then(|l| l.listener_arn())
-        .ok_or_else(|| ProviderError::Api("CreateListener returned no ARN".into()))?
-        .to_string();
-    read_back(TYPE, &arn, || read_one(aws, &arn)).await
-}
-
-/// By its natural key: the load balancer's listener on the configured port (one
-/// DescribeListeners of the load balancer, paged).
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let listed = aws
-        .elb
-        .describe_listeners()
-        .load_balancer_arn(&c.load_balancer_arn)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await;
-    let listed = listed.map_err(|e| e.into_service_error());
-    let listeners = found_or_none(listed, "DescribeListeners", &c.load_balancer_arn)?;
-    let ids = listeners
-        .iter()
-        .filter(|l| l.port() == c.port)
-        .filter_map(|l| l.listener_arn().map(str::to_string))
-        .collect();
-    read_found(ids, config, |r| async move { read(aws, &r).await }).await
-}
-
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let arn = &prior.id;
-    let settings = |c: &Config| {
-        (
-            c.port,
-            c.protocol.clone(),
-            c.ssl_policy.clone(),
-            c.certificate_arn.clone(),
-            c.default_action.clone(),
-        )
+impl Resource for AwsLbListener {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["load_balancer_arn", "port"]),
+        cloudformation: "AWS::ElasticLoadBalancingV2::Listener",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
     };
-    if settings(&old) != settings(&new) {
-        aws.elb
-            .modify_listener()
-            .listener_arn(arn)
-            .set_port(new.port)
-            .set_protocol(new.protocol.as_deref().map(ProtocolEnum::from))
-            .set_ssl_policy(new.ssl_policy.clone())
-            .set_certificates(certificates(&new))
-            .set_default_actions(Some(to_aws(&new.default_action)))
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &[
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/0123",
+        ],
+        absent: None,
+    };
+
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
+    }
+
+    /// By its ARN.
+    fn check_import_id(import_id: &str) -> Answer<()> {
+        crate::common::expect_arn(TYPE, import_id, ":listener/", IMPORT_ID)
+    }
+
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let r = aws
+            .elb
+            .create_listener()
+            .load_balancer_arn(&c.load_balancer_arn)
+            .set_port(c.port)
+            .set_protocol(c.protocol.as_deref().map(ProtocolEnum::from))
+            .set_ssl_policy(c.ssl_policy.clone())
+            .set_certificates(certificates(c))
+            .set_default_actions(Some(to_aws(&c.default_action)))
+            .set_tags(Some(elb_tags(&c.tags)).filter(|t| !t.is_empty()))
             .send()
             .await
-            .map_err(|e| api("ModifyListener", arn, e.into_service_error()))?;
+            .map_err(|e| {
+                api(
+                    "CreateListener",
+                    &c.load_balancer_arn,
+                    e.into_service_error(),
+                )
+            })?;
+        let arn = r
+            .listeners()
+            .first()
+            .and_then(|l| l.listener_arn())
+            .ok_or_else(|| ProviderError::Api("CreateListener returned no ARN".into()))?
+            .to_string();
+        read_back(TYPE, &arn, || read_one(aws, &arn)).await
     }
-    update_tags(aws, arn, &old.tags, &new.tags).await?;
-    read_back(TYPE, arn, || read_one(aws, arn)).await
-}
 
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    match aws
-        .elb
-        .delete_listener()
-        .listener_arn(&prior.id)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = e.into_service_error();
-            if not_found(code(&e)) {
-                Ok(())
-            } else {
-                Err(api("DeleteListener", &prior.id, e))
-            }
+    /// By its natural key: the load balancer's listener on the configured port (one
+    /// DescribeListeners of the load balancer, paged).
+    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let listed = aws
+            .elb
+            .describe_listeners()
+            .load_balancer_arn(&c.load_balancer_arn)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await;
+        let listed = listed.map_err(|e| e.into_service_error());
+        let listeners = found_or_none(listed, "DescribeListeners", &c.load_balancer_arn)?;
+        let ids = listeners
+            .iter()
+            .filter(|l| l.port() == c.port)
+            .filter_map(|l| l.listener_arn().map(str::to_string))
+            .collect();
+        read_found(ids, c, |r| async move { read(aws, &r).await }).await
+    }
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let arn = &prior.id;
+        let settings = |c: &Config| {
+            (
+                c.port,
+                c.protocol.clone(),
+                c.ssl_policy.clone(),
+                c.certificate_arn.clone(),
+                c.default_action.clone(),
+            )
+        };
+        if settings(old) != settings(new) {
+            aws.elb
+                .modify_listener()
+                .listener_arn(arn)
+                .set_port(new.port)
+                .set_protocol(new.protocol.as_deref().map(ProtocolEnum::from))
+                .set_ssl_policy(new.ssl_policy.clone())
+                .set_certificates(certificates(new))
+                .set_default_actions(Some(to_aws(&new.default_action)))
+                .send()
+                .await
+                .map_err(|e| api("ModifyListener", arn, e.into_service_error()))?;
         }
+        update_tags(aws, arn, &old.tags, &new.tags).await?;
+        read_back(TYPE, arn, || read_one(aws, arn)).await
+    }
+
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        aws.elb
+            .delete_listener()
+            .listener_arn(&prior.id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api("DeleteListener", &prior.id, e.into_service_error()))
     }
 }

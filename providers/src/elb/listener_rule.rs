@@ -5,14 +5,14 @@ use std::collections::BTreeMap;
 use aws_sdk_elasticloadbalancingv2::types::{
     HostHeaderConditionConfig, PathPatternConditionConfig, Rule, RuleCondition, RulePriorityPair,
 };
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::listener::{from_aws, to_aws, Action};
-use super::{describe_each, elb_tags, found_or_none, not_found, tags_of, update_tags};
-use crate::common::{api, code, observed, only, parse, read_back, read_found, request};
+use super::{describe_each, elb_tags, found_or_none, tags_of, update_tags};
+use crate::common::{api, only, read_back, read_found, request};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_lb_listener_rule";
@@ -54,18 +54,6 @@ pub struct Outputs {
     /// The rule's ARN.
     pub id: String,
     pub arn: String,
-}
-
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["listener_arn", "priority"]),
-            cloudformation: "AWS::ElasticLoadBalancingV2::ListenerRule",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
 }
 
 fn conditions(c: &Config) -> Vec<RuleCondition> {
@@ -130,7 +118,7 @@ async fn describe(aws: &Aws, arns: &[String]) -> Result<Vec<Rule>, ProviderError
 }
 
 /// One DescribeRules for all; the listener of each rule comes from its recorded inputs.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -150,7 +138,6 @@ pub async fn read(
         .filter_map(|r| r.rule_arn().map(str::to_string))
         .collect();
     let tags = tags_of(aws, &arns).await?;
-    let schema = schema();
     for r in &found {
         let Some(arn) = r.rule_arn() else { continue };
         // A rule ARN holds its listener's: `...:listener-rule/app/<lb>/<id>/<listener>/<rule>`.
@@ -176,7 +163,7 @@ pub async fn read(
         };
         out.insert(
             arn.to_string(),
-            Some(observed(&schema, arn, &config, &outputs)),
+            Some(AwsLbListenerRule::observed(arn, &config, &outputs)),
         );
     }
     Ok(out)
@@ -195,112 +182,124 @@ async fn read_one(aws: &Aws, arn: &str, listener: &str) -> Result<Option<Observe
 /// How `cairn import` names one: the listener rule ARN.
 pub const IMPORT_ID: &str = "the listener rule ARN";
 
-/// By its ARN (which holds its listener's).
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_arn(TYPE, import_id, ":listener-rule/", IMPORT_ID)?;
-    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
-}
+/// The `aws_lb_listener_rule` resource type.
+pub struct AwsLbListenerRule;
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let r = aws
-        .elb
-        .create_rule()
-        .listener_arn(&c.listener_arn)
-        .priority(c.priority)
-        .set_conditions(Some(conditions(&c)))
-        .set_actions(Some(to_aws(&c.action)))
-        .set_tags(Some(elb_tags(&c.tags)).filter(|t| !t.is_empty()))
-        .send()
-        .await
-        .map_err(|e| api("CreateRule", &c.listener_arn, e.into_service_error()))?;
-    let arn = r
-        .rules()
-        .first()
-        .and_then(|r| r.rule_arn())
-        .ok_or_else(|| ProviderError::Api("CreateRule returned no ARN".into()))?
-        .to_string();
-    read_back(TYPE, &arn, || read_one(aws, &arn, &c.listener_arn)).await
-}
+impl Resource for AwsLbListenerRule {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["listener_arn", "priority"]),
+        cloudformation: "AWS::ElasticLoadBalancingV2::ListenerRule",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &[
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/0123/4567",
+        ],
+        absent: None,
+    };
 
-/// By its natural key: the listener's rule of the configured priority (priorities are
-/// unique per listener), from one DescribeRules of the listener (paged).
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let listed = aws
-        .elb
-        .describe_rules()
-        .listener_arn(&c.listener_arn)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await;
-    let listed = listed.map_err(|e| e.into_service_error());
-    let rules = found_or_none(listed, "DescribeRules", &c.listener_arn)?;
-    let priority = c.priority.to_string();
-    let ids = rules
-        .iter()
-        .filter(|r| r.priority() == Some(priority.as_str()))
-        .filter_map(|r| r.rule_arn().map(str::to_string))
-        .collect();
-    read_found(ids, config, |r| async move { read(aws, &r).await }).await
-}
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
+    }
 
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let arn = &prior.id;
-    if old.action != new.action || old.condition != new.condition {
-        aws.elb
-            .modify_rule()
-            .rule_arn(arn)
-            .set_conditions(Some(conditions(&new)))
-            .set_actions(Some(to_aws(&new.action)))
+    /// By its ARN (which holds its listener's).
+    fn check_import_id(import_id: &str) -> Answer<()> {
+        crate::common::expect_arn(TYPE, import_id, ":listener-rule/", IMPORT_ID)
+    }
+
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let r = aws
+            .elb
+            .create_rule()
+            .listener_arn(&c.listener_arn)
+            .priority(c.priority)
+            .set_conditions(Some(conditions(c)))
+            .set_actions(Some(to_aws(&c.action)))
+            .set_tags(Some(elb_tags(&c.tags)).filter(|t| !t.is_empty()))
             .send()
             .await
-            .map_err(|e| api("ModifyRule", arn, e.into_service_error()))?;
+            .map_err(|e| api("CreateRule", &c.listener_arn, e.into_service_error()))?;
+        let arn = r
+            .rules()
+            .first()
+            .and_then(|r| r.rule_arn())
+            .ok_or_else(|| ProviderError::Api("CreateRule returned no ARN".into()))?
+            .to_string();
+        read_back(TYPE, &arn, || read_one(aws, &arn, &c.listener_arn)).await
     }
-    if old.priority != new.priority {
-        aws.elb
-            .set_rule_priorities()
-            .rule_priorities(
-                RulePriorityPair::builder()
-                    .rule_arn(arn)
-                    .priority(new.priority)
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(|e| api("SetRulePriorities", arn, e.into_service_error()))?;
-    }
-    update_tags(aws, arn, &old.tags, &new.tags).await?;
-    read_back(TYPE, arn, || read_one(aws, arn, &new.listener_arn)).await
-}
 
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    match aws.elb.delete_rule().rule_arn(&prior.id).send().await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = e.into_service_error();
-            if not_found(code(&e)) {
-                Ok(())
-            } else {
-                Err(api("DeleteRule", &prior.id, e))
-            }
+    /// By its natural key: the listener's rule of the configured priority (priorities are
+    /// unique per listener), from one DescribeRules of the listener (paged).
+    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let listed = aws
+            .elb
+            .describe_rules()
+            .listener_arn(&c.listener_arn)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await;
+        let listed = listed.map_err(|e| e.into_service_error());
+        let rules = found_or_none(listed, "DescribeRules", &c.listener_arn)?;
+        let priority = c.priority.to_string();
+        let ids = rules
+            .iter()
+            .filter(|r| r.priority() == Some(priority.as_str()))
+            .filter_map(|r| r.rule_arn().map(str::to_string))
+            .collect();
+        read_found(ids, c, |r| async move { read(aws, &r).await }).await
+    }
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let arn = &prior.id;
+        if old.action != new.action || old.condition != new.condition {
+            aws.elb
+                .modify_rule()
+                .rule_arn(arn)
+                .set_conditions(Some(conditions(new)))
+                .set_actions(Some(to_aws(&new.action)))
+                .send()
+                .await
+                .map_err(|e| api("ModifyRule", arn, e.into_service_error()))?;
         }
+        if old.priority != new.priority {
+            aws.elb
+                .set_rule_priorities()
+                .rule_priorities(
+                    RulePriorityPair::builder()
+                        .rule_arn(arn)
+                        .priority(new.priority)
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|e| api("SetRulePriorities", arn, e.into_service_error()))?;
+        }
+        update_tags(aws, arn, &old.tags, &new.tags).await?;
+        read_back(TYPE, arn, || read_one(aws, arn, &new.listener_arn)).await
+    }
+
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        aws.elb
+            .delete_rule()
+            .rule_arn(&prior.id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api("DeleteRule", &prior.id, e.into_service_error()))
     }
 }

@@ -6,13 +6,13 @@ use std::time::Duration;
 use aws_sdk_elasticloadbalancingv2::types::{
     Matcher, ProtocolEnum, TargetGroup, TargetGroupAttribute, TargetTypeEnum,
 };
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{describe_each, elb_tags, found_or_none, not_found, tags_of, update_tags};
-use crate::common::{api, code, observed, only, parse, read_back, read_found, request, retry};
+use super::{describe_each, elb_tags, found_or_none, tags_of, update_tags};
+use crate::common::{api, code, only, read_back, read_found, request, retry};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_lb_target_group";
@@ -89,18 +89,6 @@ pub struct Outputs {
     pub arn_suffix: String,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["name"]),
-            cloudformation: "AWS::ElasticLoadBalancingV2::TargetGroup",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 async fn describe(aws: &Aws, arns: &[String]) -> Result<Vec<TargetGroup>, ProviderError> {
     describe_each("DescribeTargetGroups", arns, 20, |batch| async move {
         aws.elb
@@ -130,7 +118,7 @@ async fn deregistration_delay(aws: &Aws, arn: &str) -> Result<i32, ProviderError
 }
 
 /// DescribeTargetGroups and DescribeTags 20 at a time; attributes per group in parallel.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -148,7 +136,6 @@ pub async fn read(
     let tags = tags_of(aws, &arns).await?;
     let delays =
         futures::future::try_join_all(arns.iter().map(|a| deregistration_delay(aws, a))).await?;
-    let schema = schema();
     for (t, delay) in found.iter().zip(delays) {
         let Some(arn) = t.target_group_arn() else {
             continue;
@@ -183,7 +170,7 @@ pub async fn read(
         };
         out.insert(
             arn.to_string(),
-            Some(observed(&schema, arn, &config, &outputs)),
+            Some(AwsLbTargetGroup::observed(arn, &config, &outputs)),
         );
     }
     Ok(out)
@@ -214,102 +201,56 @@ async fn set_delay(aws: &Aws, arn: &str, seconds: i32) -> Result<(), ProviderErr
 /// How `cairn import` names one: the target group ARN.
 pub const IMPORT_ID: &str = "the target group ARN";
 
-/// By its ARN.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_arn(TYPE, import_id, ":targetgroup/", IMPORT_ID)?;
-    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
-}
+/// The `aws_lb_target_group` resource type.
+pub struct AwsLbTargetGroup;
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let hc = c.health_check.clone().unwrap_or(HealthCheck {
-        enabled: None,
-        path: None,
-        matcher: None,
-        interval: None,
-        timeout: None,
-        healthy_threshold: None,
-        unhealthy_threshold: None,
-        port: None,
-        protocol: None,
-    });
-    let r = aws
-        .elb
-        .create_target_group()
-        .name(&c.name)
-        .set_port(c.port)
-        .set_protocol(c.protocol.as_deref().map(ProtocolEnum::from))
-        .set_vpc_id(c.vpc_id.clone())
-        .target_type(TargetTypeEnum::from(c.target_type.as_str()))
-        .set_health_check_enabled(hc.enabled)
-        .set_health_check_path(hc.path.clone())
-        .set_matcher(
-            hc.matcher
-                .as_ref()
-                .map(|m| Matcher::builder().http_code(m).build()),
-        )
-        .set_health_check_interval_seconds(hc.interval)
-        .set_health_check_timeout_seconds(hc.timeout)
-        .set_healthy_threshold_count(hc.healthy_threshold)
-        .set_unhealthy_threshold_count(hc.unhealthy_threshold)
-        .set_health_check_port(hc.port.clone())
-        .set_health_check_protocol(hc.protocol.as_deref().map(ProtocolEnum::from))
-        .set_tags(Some(elb_tags(&c.tags)).filter(|t| !t.is_empty()))
-        .send()
-        .await
-        .map_err(|e| api("CreateTargetGroup", &c.name, e.into_service_error()))?;
-    let arn = r
-        .target_groups()
-        .first()
-        .and_then(|t| t.target_group_arn())
-        .ok_or_else(|| ProviderError::Api("CreateTargetGroup returned no ARN".into()))?
-        .to_string();
-    if c.deregistration_delay != 300 {
-        set_delay(aws, &arn, c.deregistration_delay).await?;
+impl Resource for AwsLbTargetGroup {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["name"]),
+        cloudformation: "AWS::ElasticLoadBalancingV2::TargetGroup",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["app"],
+        absent: None,
+    };
+
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
     }
-    read_back(TYPE, &arn, || read_one(aws, &arn)).await
-}
 
-/// By its unique name: one DescribeTargetGroups of the name.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let described = aws.elb.describe_target_groups().names(&c.name).send().await;
-    let found = found_or_none(
-        described
-            .map(|r| r.target_groups().to_vec())
-            .map_err(|e| e.into_service_error()),
-        "DescribeTargetGroups",
-        &c.name,
-    )?;
-    let ids = found
-        .iter()
-        .filter(|t| t.target_group_name() == Some(c.name.as_str()))
-        .filter_map(|t| t.target_group_arn().map(str::to_string))
-        .collect();
-    read_found(ids, config, |r| async move { read(aws, &r).await }).await
-}
+    /// By its ARN.
+    fn check_import_id(import_id: &str) -> Answer<()> {
+        crate::common::expect_arn(TYPE, import_id, ":targetgroup/", IMPORT_ID)
+    }
 
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let arn = &prior.id;
-    if let Some(hc) = &new.health_check {
-        aws.elb
-            .modify_target_group()
-            .target_group_arn(arn)
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let hc = c.health_check.clone().unwrap_or(HealthCheck {
+            enabled: None,
+            path: None,
+            matcher: None,
+            interval: None,
+            timeout: None,
+            healthy_threshold: None,
+            unhealthy_threshold: None,
+            port: None,
+            protocol: None,
+        });
+        let r = aws
+            .elb
+            .create_target_group()
+            .name(&c.name)
+            .set_port(c.port)
+            .set_protocol(c.protocol.as_deref().map(ProtocolEnum::from))
+            .set_vpc_id(c.vpc_id.clone())
+            .target_type(TargetTypeEnum::from(c.target_type.as_str()))
             .set_health_check_enabled(hc.enabled)
             .set_health_check_path(hc.path.clone())
             .set_matcher(
@@ -323,39 +264,95 @@ pub async fn update(
             .set_unhealthy_threshold_count(hc.unhealthy_threshold)
             .set_health_check_port(hc.port.clone())
             .set_health_check_protocol(hc.protocol.as_deref().map(ProtocolEnum::from))
+            .set_tags(Some(elb_tags(&c.tags)).filter(|t| !t.is_empty()))
             .send()
             .await
-            .map_err(|e| api("ModifyTargetGroup", arn, e.into_service_error()))?;
+            .map_err(|e| api("CreateTargetGroup", &c.name, e.into_service_error()))?;
+        let arn = r
+            .target_groups()
+            .first()
+            .and_then(|t| t.target_group_arn())
+            .ok_or_else(|| ProviderError::Api("CreateTargetGroup returned no ARN".into()))?
+            .to_string();
+        if c.deregistration_delay != 300 {
+            set_delay(aws, &arn, c.deregistration_delay).await?;
+        }
+        read_back(TYPE, &arn, || read_one(aws, &arn)).await
     }
-    if old.deregistration_delay != new.deregistration_delay {
-        set_delay(aws, arn, new.deregistration_delay).await?;
-    }
-    update_tags(aws, arn, &old.tags, &new.tags).await?;
-    read_back(TYPE, arn, || read_one(aws, arn)).await
-}
 
-/// Waits while a listener or service still uses the group.
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let arn = &prior.id;
-    let result = retry(
-        Duration::from_secs(300),
-        |e: &aws_sdk_elasticloadbalancingv2::operation::delete_target_group::DeleteTargetGroupError| {
-            code(e) == Some("ResourceInUse")
-        },
-        || async {
+    /// By its unique name: one DescribeTargetGroups of the name.
+    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let described = aws.elb.describe_target_groups().names(&c.name).send().await;
+        let found = found_or_none(
+            described
+                .map(|r| r.target_groups().to_vec())
+                .map_err(|e| e.into_service_error()),
+            "DescribeTargetGroups",
+            &c.name,
+        )?;
+        let ids = found
+            .iter()
+            .filter(|t| t.target_group_name() == Some(c.name.as_str()))
+            .filter_map(|t| t.target_group_arn().map(str::to_string))
+            .collect();
+        read_found(ids, c, |r| async move { read(aws, &r).await }).await
+    }
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let arn = &prior.id;
+        if let Some(hc) = &new.health_check {
             aws.elb
-                .delete_target_group()
+                .modify_target_group()
                 .target_group_arn(arn)
+                .set_health_check_enabled(hc.enabled)
+                .set_health_check_path(hc.path.clone())
+                .set_matcher(
+                    hc.matcher
+                        .as_ref()
+                        .map(|m| Matcher::builder().http_code(m).build()),
+                )
+                .set_health_check_interval_seconds(hc.interval)
+                .set_health_check_timeout_seconds(hc.timeout)
+                .set_healthy_threshold_count(hc.healthy_threshold)
+                .set_unhealthy_threshold_count(hc.unhealthy_threshold)
+                .set_health_check_port(hc.port.clone())
+                .set_health_check_protocol(hc.protocol.as_deref().map(ProtocolEnum::from))
                 .send()
                 .await
-                .map(|_| ())
-                .map_err(|e| e.into_service_error())
-        },
-    )
-    .await;
-    match result {
-        Ok(()) => Ok(()),
-        Err(e) if not_found(code(&e)) => Ok(()),
-        Err(e) => Err(api("DeleteTargetGroup", arn, e)),
+                .map_err(|e| api("ModifyTargetGroup", arn, e.into_service_error()))?;
+        }
+        if old.deregistration_delay != new.deregistration_delay {
+            set_delay(aws, arn, new.deregistration_delay).await?;
+        }
+        update_tags(aws, arn, &old.tags, &new.tags).await?;
+        read_back(TYPE, arn, || read_one(aws, arn)).await
+    }
+
+    /// Waits while a listener or service still uses the group.
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let arn = &prior.id;
+        retry(
+            Duration::from_secs(300),
+            |e: &aws_sdk_elasticloadbalancingv2::operation::delete_target_group::DeleteTargetGroupError| {
+                code(e) == Some("ResourceInUse")
+            },
+            || async {
+                aws.elb
+                    .delete_target_group()
+                    .target_group_arn(arn)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.into_service_error())
+            },
+        )
+        .await
+        .map_err(|e| api("DeleteTargetGroup", arn, e))
     }
 }

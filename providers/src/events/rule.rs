@@ -4,15 +4,13 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_eventbridge::types::RuleState;
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{default_bus, document, document_text, event_tags, on_bus, split_bus};
-use crate::common::{
-    api, code, is_not_found, observed, parse, read_back, read_found, tag_changes, visible_tags,
-};
+use crate::common::{api, code, is_not_found, read_back, read_found, tag_changes, visible_tags};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_cloudwatch_event_rule";
@@ -54,30 +52,9 @@ pub struct Outputs {
     pub arn: String,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["event_bus_name", "name"]),
-            cloudformation: "AWS::Events::Rule",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 /// How `cairn import` names one: as its id.
 pub const IMPORT_ID: &str =
     "the rule name, or `<event_bus_name>/<rule_name>` on a bus other than the default one";
-
-/// EventBridge has no batch read of rules by name: one DescribeRule (and its tags) per rule,
-/// in parallel.
-pub async fn read(
-    aws: &Aws,
-    requests: &[ReadRequest],
-) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
-    crate::common::read_each(requests, |r| read_one(aws, &r.id)).await
-}
 
 async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError> {
     let (bus, name) = split_bus(id);
@@ -128,22 +105,9 @@ async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError
         id: id.to_string(),
         arn,
     };
-    Ok(Some(observed(&schema(), id, &config, &outputs)))
-}
-
-/// By its name (and bus).
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
-    let (bus, name) = split_bus(import_id);
-    if bus.is_empty() || name.is_empty() {
-        return Err(crate::common::malformed(
-            TYPE,
-            import_id,
-            "its bus or its name is empty",
-            IMPORT_ID,
-        ));
-    }
-    read_one(aws, import_id).await
+    Ok(Some(AwsCloudwatchEventRule::observed(
+        id, &config, &outputs,
+    )))
 }
 
 /// PutRule sets every attribute of the rule (creating it when new), and its tags only when
@@ -169,94 +133,113 @@ async fn put(aws: &Aws, c: &Config, tags: bool) -> Result<(), ProviderError> {
         .map_err(|e| api("PutRule", &id, e.into_service_error()))
 }
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    put(aws, &c, true).await?;
-    let id = on_bus(&c.event_bus_name, &c.name);
-    read_back(TYPE, &id, || read_one(aws, &id)).await
-}
+/// The `aws_cloudwatch_event_rule` resource type.
+pub struct AwsCloudwatchEventRule;
 
-/// By its unique name on its bus.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let id = on_bus(&c.event_bus_name, &c.name);
-    read_found(vec![id], config, |r| async move { read(aws, &r).await }).await
-}
-
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let id = &prior.id;
-    let settings = |c: &Config| {
-        (
-            c.schedule_expression.clone(),
-            c.event_pattern.clone(),
-            c.description.clone(),
-            c.state.clone(),
-        )
+impl Resource for AwsCloudwatchEventRule {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["event_bus_name", "name"]),
+        cloudformation: "AWS::Events::Rule",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
     };
-    if settings(&old) != settings(&new) {
-        put(aws, &new, false).await?;
-    }
-    let arn = prior
-        .outputs
-        .get("arn")
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or_default();
-    let (removed, set) = tag_changes(&old.tags, &new.tags);
-    if !removed.is_empty() {
-        aws.events
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| api("UntagResource", id, e.into_service_error()))?;
-    }
-    if !set.is_empty() {
-        aws.events
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(event_tags(&set)?))
-            .send()
-            .await
-            .map_err(|e| api("TagResource", id, e.into_service_error()))?;
-    }
-    read_back(TYPE, id, || read_one(aws, id)).await
-}
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["orders/", "/nightly"],
+        absent: Some("orders/absent"),
+    };
 
-/// A rule with targets cannot be deleted: its targets (which refer to it) go first.
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let (bus, name) = split_bus(&prior.id);
-    match aws
-        .events
-        .delete_rule()
-        .name(name)
-        .event_bus_name(bus)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = e.into_service_error();
-            if is_not_found(code(&e)) {
-                Ok(())
-            } else {
-                Err(api("DeleteRule", &prior.id, e))
-            }
+    /// EventBridge has no batch read of rules by name: one DescribeRule (and its tags) per
+    /// rule, in parallel.
+    async fn read_one(aws: &Aws, request: &ReadRequest) -> Answer<Option<Observed>> {
+        read_one(aws, &request.id).await
+    }
+
+    /// By its name (and bus).
+    async fn import(aws: &Aws, import_id: &str) -> Answer<Option<Observed>> {
+        crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+        let (bus, name) = split_bus(import_id);
+        if bus.is_empty() || name.is_empty() {
+            return Err(crate::common::malformed(
+                TYPE,
+                import_id,
+                "its bus or its name is empty",
+                IMPORT_ID,
+            ));
         }
+        read_one(aws, import_id).await
+    }
+
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        put(aws, c, true).await?;
+        let id = on_bus(&c.event_bus_name, &c.name);
+        read_back(TYPE, &id, || read_one(aws, &id)).await
+    }
+
+    /// By its unique name on its bus.
+    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let id = on_bus(&c.event_bus_name, &c.name);
+        read_found(vec![id], c, |r| async move { Self::read(aws, &r).await }).await
+    }
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let id = &prior.id;
+        let settings = |c: &Config| {
+            (
+                c.schedule_expression.clone(),
+                c.event_pattern.clone(),
+                c.description.clone(),
+                c.state.clone(),
+            )
+        };
+        if settings(old) != settings(new) {
+            put(aws, new, false).await?;
+        }
+        let arn = prior
+            .outputs
+            .get("arn")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
+        let (removed, set) = tag_changes(&old.tags, &new.tags);
+        if !removed.is_empty() {
+            aws.events
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(|e| api("UntagResource", id, e.into_service_error()))?;
+        }
+        if !set.is_empty() {
+            aws.events
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(event_tags(&set)?))
+                .send()
+                .await
+                .map_err(|e| api("TagResource", id, e.into_service_error()))?;
+        }
+        read_back(TYPE, id, || read_one(aws, id)).await
+    }
+
+    /// A rule with targets cannot be deleted: its targets (which refer to it) go first.
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let (bus, name) = split_bus(&prior.id);
+        aws.events
+            .delete_rule()
+            .name(name)
+            .event_bus_name(bus)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api("DeleteRule", &prior.id, e.into_service_error()))
     }
 }

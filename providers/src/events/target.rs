@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_eventbridge::types::Target;
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{default_bus, document, document_text, on_bus, split_bus};
-use crate::common::{api, code, is_not_found, malformed, observed, parse, read_back};
+use crate::common::{api, code, is_not_found, malformed, read_back};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_cloudwatch_event_target";
@@ -48,17 +48,6 @@ pub struct Outputs {
     /// `<rule>/<target_id>`, or `<event_bus_name>/<rule>/<target_id>` on a bus other than the
     /// default one.
     pub id: String,
-}
-
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["rule", "target_id"]),
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
 }
 
 /// How `cairn import` names one: as its id (Terraform's format).
@@ -132,7 +121,7 @@ async fn targets(aws: &Aws, bus: &str, rule: &str) -> Result<Vec<Target>, Provid
 }
 
 /// One ListTargetsByRule per rule, in parallel: each answers for every target of that rule.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -180,26 +169,13 @@ fn view(key: &Key, t: &Target) -> Observed {
         role_arn: t.role_arn().filter(|r| !r.is_empty()).map(str::to_string),
     };
     let id = key.id();
-    observed(&schema(), &id, &config, &Outputs { id: id.clone() })
+    AwsCloudwatchEventTarget::observed(&id, &config, &Outputs { id: id.clone() })
 }
 
 async fn read_key(aws: &Aws, key: &Key) -> Result<Option<Observed>, ProviderError> {
     let id = key.id();
     let request = crate::common::request(&id, serde_json::Value::Null);
     Ok(crate::common::only(&id, read(aws, &request).await?))
-}
-
-/// By its id.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    let Some(key) = Key::parse(import_id) else {
-        return Err(malformed(
-            TYPE,
-            import_id,
-            "it is not a rule and a target id separated by `/`",
-            IMPORT_ID,
-        ));
-    };
-    read_key(aws, &key).await
 }
 
 /// PutTargets creates the target or replaces every attribute of it.
@@ -232,72 +208,91 @@ async fn put(aws: &Aws, c: &Config) -> Result<(), ProviderError> {
     Ok(())
 }
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    put(aws, &c).await?;
-    let key = Key::of(&c);
-    read_back(TYPE, &key.id(), || read_key(aws, &key)).await
-}
+/// The `aws_cloudwatch_event_target` resource type.
+pub struct AwsCloudwatchEventTarget;
 
-/// By its natural key: the bus, the rule and the target id.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    Ok(read_key(aws, &Key::of(&c)).await?.into_iter().collect())
-}
-
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    put(aws, &c).await?;
-    let key = Key::of(&c);
-    read_back(TYPE, &prior.id, || read_key(aws, &key)).await
-}
-
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let Some(key) = Key::parse(&prior.id) else {
-        return Err(ProviderError::Api(format!(
-            "{TYPE}: `{}` is not a target's id",
-            prior.id
-        )));
+impl Resource for AwsCloudwatchEventTarget {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["rule", "target_id"]),
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
     };
-    let removed = match aws
-        .events
-        .remove_targets()
-        .rule(&key.rule)
-        .event_bus_name(&key.bus)
-        .ids(&key.target)
-        .send()
-        .await
-    {
-        Ok(r) => r,
-        Err(e) => {
-            let e = e.into_service_error();
-            if is_not_found(code(&e)) {
-                return Ok(());
-            }
-            return Err(api("RemoveTargets", &prior.id, e));
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["nightly", "nightly/"],
+        absent: Some("absent/t"),
+    };
+
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
+    }
+
+    /// By its id.
+    async fn import(aws: &Aws, import_id: &str) -> Answer<Option<Observed>> {
+        let Some(key) = Key::parse(import_id) else {
+            return Err(malformed(
+                TYPE,
+                import_id,
+                "it is not a rule and a target id separated by `/`",
+                IMPORT_ID,
+            ));
+        };
+        read_key(aws, &key).await
+    }
+
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        put(aws, c).await?;
+        let key = Key::of(c);
+        read_back(TYPE, &key.id(), || read_key(aws, &key)).await
+    }
+
+    /// By its natural key: the bus, the rule and the target id.
+    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
+        Ok(read_key(aws, &Key::of(c)).await?.into_iter().collect())
+    }
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        _old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        put(aws, new).await?;
+        let key = Key::of(new);
+        read_back(TYPE, &prior.id, || read_key(aws, &key)).await
+    }
+
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let Some(key) = Key::parse(&prior.id) else {
+            return Err(ProviderError::Api(format!(
+                "{TYPE}: `{}` is not a target's id",
+                prior.id
+            )));
+        };
+        let removed = aws
+            .events
+            .remove_targets()
+            .rule(&key.rule)
+            .event_bus_name(&key.bus)
+            .ids(&key.target)
+            .send()
+            .await
+            .map_err(|e| api("RemoveTargets", &prior.id, e.into_service_error()))?;
+        match removed.failed_entries().first() {
+            Some(f) if !is_not_found(f.error_code()) => Err(ProviderError::Api(format!(
+                "RemoveTargets {}: {}: {}",
+                prior.id,
+                f.error_code().unwrap_or("failed"),
+                f.error_message().unwrap_or_default()
+            ))),
+            _ => Ok(()),
         }
-    };
-    match removed.failed_entries().first() {
-        Some(f) if !is_not_found(f.error_code()) => Err(ProviderError::Api(format!(
-            "RemoveTargets {}: {}: {}",
-            prior.id,
-            f.error_code().unwrap_or("failed"),
-            f.error_message().unwrap_or_default()
-        ))),
-        _ => Ok(()),
     }
 }
 

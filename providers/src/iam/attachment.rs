@@ -2,13 +2,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::no_such_entity;
-use crate::common::{api, code, observed, parse, read_found};
+use crate::common::{api, code, read_found};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_iam_role_policy_attachment";
@@ -30,17 +30,6 @@ pub struct Outputs {
     pub id: String,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["role", "policy_arn"]),
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 /// `<role>/<policy_arn>`.
 fn id_of(c: &Config) -> String {
     format!("{}/{}", c.role, c.policy_arn)
@@ -55,7 +44,7 @@ fn split(id: &str) -> Option<Config> {
 }
 
 /// One ListAttachedRolePolicies per distinct role, in parallel.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -95,14 +84,16 @@ pub async fn read(
     }))
     .await?;
     let attached: BTreeMap<String, Vec<String>> = lists.into_iter().collect();
-    let schema = schema();
     for (id, c) in wanted {
         if attached
             .get(&c.role)
             .is_some_and(|l| l.contains(&c.policy_arn))
         {
             let outputs = Outputs { id: id.clone() };
-            out.insert(id.clone(), Some(observed(&schema, &id, &c, &outputs)));
+            out.insert(
+                id.clone(),
+                Some(AwsIamRolePolicyAttachment::observed(&id, &c, &outputs)),
+            );
         }
     }
     Ok(out)
@@ -110,88 +101,91 @@ pub async fn read(
 /// How `cairn import` names one: `<role name>/<policy ARN>` (Terraform's form).
 pub const IMPORT_ID: &str = "`<role name>/<policy ARN>` (Terraform's form)";
 
-/// By the role and the policy: its id.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
-    match split(import_id) {
-        Some(c) if !c.role.is_empty() && c.policy_arn.starts_with("arn:") => {}
-        _ => {
-            return Err(crate::common::malformed(
+/// The `aws_iam_role_policy_attachment` resource type.
+pub struct AwsIamRolePolicyAttachment;
+
+impl Resource for AwsIamRolePolicyAttachment {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["role", "policy_arn"]),
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["task-exec", "task-exec/ReadOnlyAccess"],
+        absent: Some("absent/arn:aws:iam::aws:policy/ReadOnlyAccess"),
+    };
+
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
+    }
+
+    /// By the role and the policy: its id.
+    fn check_import_id(import_id: &str) -> Answer<()> {
+        crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+        match split(import_id) {
+            Some(c) if !c.role.is_empty() && c.policy_arn.starts_with("arn:") => Ok(()),
+            _ => Err(crate::common::malformed(
                 TYPE,
                 import_id,
                 "it is not a role name and a policy ARN separated by `/`",
                 IMPORT_ID,
-            ))
+            )),
         }
     }
-    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
-}
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    aws.iam
-        .attach_role_policy()
-        .role_name(&c.role)
-        .policy_arn(&c.policy_arn)
-        .send()
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        aws.iam
+            .attach_role_policy()
+            .role_name(&c.role)
+            .policy_arn(&c.policy_arn)
+            .send()
+            .await
+            .map_err(|e| api("AttachRolePolicy", &c.role, e.into_service_error()))?;
+        let id = id_of(c);
+        Ok(Self::observed(&id, c, &Outputs { id: id.clone() }))
+    }
+
+    /// By its natural key: the role's attached policies include the policy.
+    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
+        read_found(
+            vec![id_of(c)],
+            c,
+            |r| async move { Self::read(aws, &r).await },
+        )
         .await
-        .map_err(|e| api("AttachRolePolicy", &c.role, e.into_service_error()))?;
-    let id = id_of(&c);
-    Ok(observed(&schema(), &id, &c, &Outputs { id: id.clone() }))
-}
+    }
 
-/// By its natural key: the role's attached policies include the policy.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    read_found(
-        vec![id_of(&c)],
-        config,
-        |r| async move { read(aws, &r).await },
-    )
-    .await
-}
+    /// Both attributes force replacement: never called by the engine.
+    async fn update(
+        _aws: &Aws,
+        prior: &Observed,
+        _old: &Config,
+        _new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        Err(ProviderError::InvalidConfig(format!(
+            "{TYPE} {} cannot change in place; it is replaced",
+            prior.id
+        )))
+    }
 
-/// Both attributes force replacement: never called by the engine.
-pub async fn update(
-    _aws: &Aws,
-    prior: &Observed,
-    _config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    Err(ProviderError::InvalidConfig(format!(
-        "{TYPE} {} cannot change in place; it is replaced",
-        prior.id
-    )))
-}
-
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let Some(c) = split(&prior.id) else {
-        return Ok(());
-    };
-    match aws
-        .iam
-        .detach_role_policy()
-        .role_name(&c.role)
-        .policy_arn(&c.policy_arn)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = e.into_service_error();
-            if no_such_entity(code(&e)) {
-                Ok(())
-            } else {
-                Err(api("DetachRolePolicy", &prior.id, e))
-            }
-        }
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let Some(c) = split(&prior.id) else {
+            return Ok(());
+        };
+        aws.iam
+            .detach_role_policy()
+            .role_name(&c.role)
+            .policy_arn(&c.policy_arn)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api("DetachRolePolicy", &prior.id, e.into_service_error()))
     }
 }

@@ -3,13 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{iam_tags, no_such_entity};
-use crate::common::{api, code, observed, parse, read_back, read_found, tag_changes, visible_tags};
+use crate::common::{api, code, parse, read_back, tag_changes, visible_tags};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_iam_instance_profile";
@@ -43,28 +43,8 @@ pub struct Outputs {
     pub unique_id: String,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["name"]),
-            cloudformation: "AWS::IAM::InstanceProfile",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 /// How `cairn import` names one: its name.
 pub const IMPORT_ID: &str = "the instance profile name";
-
-/// IAM has no batch read of instance profiles: one GetInstanceProfile each, in parallel.
-pub async fn read(
-    aws: &Aws,
-    requests: &[ReadRequest],
-) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
-    crate::common::read_each(requests, |r| read_one(aws, &r.id)).await
-}
 
 async fn read_one(aws: &Aws, name: &str) -> Result<Option<Observed>, ProviderError> {
     let got = match aws
@@ -97,21 +77,9 @@ async fn read_one(aws: &Aws, name: &str) -> Result<Option<Observed>, ProviderErr
         arn: p.arn().to_string(),
         unique_id: p.instance_profile_id().to_string(),
     };
-    Ok(Some(observed(&schema(), name, &config, &outputs)))
-}
-
-/// By its name.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
-    if import_id.starts_with("arn:") {
-        return Err(crate::common::malformed(
-            TYPE,
-            import_id,
-            "it is an ARN",
-            IMPORT_ID,
-        ));
-    }
-    read_one(aws, import_id).await
+    Ok(Some(AwsIamInstanceProfile::observed(
+        name, &config, &outputs,
+    )))
 }
 
 async fn add_role(aws: &Aws, name: &str, role: &str) -> Result<(), ProviderError> {
@@ -147,105 +115,124 @@ async fn remove_role(aws: &Aws, name: &str, role: &str) -> Result<(), ProviderEr
     }
 }
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    aws.iam
-        .create_instance_profile()
-        .instance_profile_name(&c.name)
-        .path(&c.path)
-        .set_tags(Some(iam_tags(&c.tags)?).filter(|t| !t.is_empty()))
-        .send()
-        .await
-        .map_err(|e| api("CreateInstanceProfile", &c.name, e.into_service_error()))?;
-    if let Some(role) = &c.role {
-        add_role(aws, &c.name, role).await?;
-    }
-    read_back(TYPE, &c.name, || read_one(aws, &c.name)).await
-}
+/// The `aws_iam_instance_profile` resource type.
+pub struct AwsIamInstanceProfile;
 
-/// By its unique name.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    read_found(vec![c.name], config, |r| async move { read(aws, &r).await }).await
-}
-
-/// Swaps the role (out, then in: a profile holds one) and the tags.
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let new: Config = parse(TYPE, config)?;
-    let name = &prior.id;
-    let Some(now) = read_one(aws, name).await? else {
-        return Err(ProviderError::Api(format!(
-            "instance profile {name} no longer exists"
-        )));
+impl Resource for AwsIamInstanceProfile {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["name"]),
+        cloudformation: "AWS::IAM::InstanceProfile",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
     };
-    let now: Config = parse(TYPE, &now.inputs)?;
-    if now.role != new.role {
-        if let Some(old) = &now.role {
-            remove_role(aws, name, old).await?;
-        }
-        if let Some(role) = &new.role {
-            add_role(aws, name, role).await?;
-        }
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["", "arn:aws:iam::123456789012:instance-profile/workers"],
+        absent: Some("absent"),
+    };
+
+    /// IAM has no batch read of instance profiles: one GetInstanceProfile each, in parallel.
+    async fn read_one(aws: &Aws, request: &ReadRequest) -> Answer<Option<Observed>> {
+        read_one(aws, &request.id).await
     }
-    let (removed, set) = tag_changes(&now.tags, &new.tags);
-    if !removed.is_empty() {
+
+    /// A name, not an ARN.
+    fn check_import_id(import_id: &str) -> Answer<()> {
+        crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+        if import_id.starts_with("arn:") {
+            return Err(crate::common::malformed(
+                TYPE,
+                import_id,
+                "it is an ARN",
+                IMPORT_ID,
+            ));
+        }
+        Ok(())
+    }
+
+    /// By its name.
+    async fn import(aws: &Aws, import_id: &str) -> Answer<Option<Observed>> {
+        Self::check_import_id(import_id)?;
+        read_one(aws, import_id).await
+    }
+
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
         aws.iam
-            .untag_instance_profile()
-            .instance_profile_name(name)
-            .set_tag_keys(Some(removed))
+            .create_instance_profile()
+            .instance_profile_name(&c.name)
+            .path(&c.path)
+            .set_tags(Some(iam_tags(&c.tags)?).filter(|t| !t.is_empty()))
             .send()
             .await
-            .map_err(|e| api("UntagInstanceProfile", name, e.into_service_error()))?;
+            .map_err(|e| api("CreateInstanceProfile", &c.name, e.into_service_error()))?;
+        if let Some(role) = &c.role {
+            add_role(aws, &c.name, role).await?;
+        }
+        read_back(TYPE, &c.name, || read_one(aws, &c.name)).await
     }
-    if !set.is_empty() {
-        aws.iam
-            .tag_instance_profile()
-            .instance_profile_name(name)
-            .set_tags(Some(iam_tags(&set)?))
-            .send()
-            .await
-            .map_err(|e| api("TagInstanceProfile", name, e.into_service_error()))?;
-    }
-    read_back(TYPE, name, || read_one(aws, name)).await
-}
 
-/// Takes the role out first: IAM refuses to delete a profile that still holds one.
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let name = &prior.id;
-    let Some(now) = read_one(aws, name).await? else {
-        return Ok(());
-    };
-    if let Some(role) = now.inputs.get("role").and_then(serde_json::Value::as_str) {
-        remove_role(aws, name, role).await?;
-    }
-    match aws
-        .iam
-        .delete_instance_profile()
-        .instance_profile_name(name)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = e.into_service_error();
-            if no_such_entity(code(&e)) {
-                Ok(())
-            } else {
-                Err(api("DeleteInstanceProfile", name, e))
+    /// Swaps the role (out, then in: a profile holds one) and the tags.
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        _old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let name = &prior.id;
+        let Some(now) = read_one(aws, name).await? else {
+            return Err(ProviderError::Api(format!(
+                "instance profile {name} no longer exists"
+            )));
+        };
+        let now: Config = parse(TYPE, &now.inputs)?;
+        if now.role != new.role {
+            if let Some(old) = &now.role {
+                remove_role(aws, name, old).await?;
+            }
+            if let Some(role) = &new.role {
+                add_role(aws, name, role).await?;
             }
         }
+        let (removed, set) = tag_changes(&now.tags, &new.tags);
+        if !removed.is_empty() {
+            aws.iam
+                .untag_instance_profile()
+                .instance_profile_name(name)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(|e| api("UntagInstanceProfile", name, e.into_service_error()))?;
+        }
+        if !set.is_empty() {
+            aws.iam
+                .tag_instance_profile()
+                .instance_profile_name(name)
+                .set_tags(Some(iam_tags(&set)?))
+                .send()
+                .await
+                .map_err(|e| api("TagInstanceProfile", name, e.into_service_error()))?;
+        }
+        read_back(TYPE, name, || read_one(aws, name)).await
+    }
+
+    /// Takes the role out first: IAM refuses to delete a profile that still holds one.
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let name = &prior.id;
+        let Some(now) = read_one(aws, name).await? else {
+            return Ok(());
+        };
+        if let Some(role) = now.inputs.get("role").and_then(serde_json::Value::as_str) {
+            remove_role(aws, name, role).await?;
+        }
+        aws.iam
+            .delete_instance_profile()
+            .instance_profile_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api("DeleteInstanceProfile", name, e.into_service_error()))
     }
 }

@@ -5,15 +5,13 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_iam::types::PolicyScopeType;
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{decode_document, document_text, iam_tags, no_such_entity};
-use crate::common::{
-    api, code, observed, parse, read_back, read_found, retry, tag_changes, visible_tags,
-};
+use crate::common::{api, code, read_back, read_found, retry, tag_changes, visible_tags};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_iam_policy";
@@ -47,26 +45,6 @@ pub struct Outputs {
     pub id: String,
     pub arn: String,
     pub policy_id: String,
-}
-
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["name"]),
-            cloudformation: "AWS::IAM::ManagedPolicy",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
-/// One GetPolicy and GetPolicyVersion per policy, in parallel (IAM has no batch read).
-pub async fn read(
-    aws: &Aws,
-    requests: &[ReadRequest],
-) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
-    crate::common::read_each(requests, |r| read_one(aws, &r.id)).await
 }
 
 async fn read_one(aws: &Aws, arn: &str) -> Result<Option<Observed>, ProviderError> {
@@ -111,79 +89,151 @@ async fn read_one(aws: &Aws, arn: &str) -> Result<Option<Observed>, ProviderErro
         arn: arn.to_string(),
         policy_id: p.policy_id().unwrap_or_default().to_string(),
     };
-    Ok(Some(observed(&schema(), arn, &config, &outputs)))
+    Ok(Some(AwsIamPolicy::observed(arn, &config, &outputs)))
 }
 /// How `cairn import` names one: the policy ARN (`arn:aws:iam::…:policy/…`).
 pub const IMPORT_ID: &str = "the policy ARN (`arn:aws:iam::…:policy/…`)";
 
-/// By its ARN.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_arn(TYPE, import_id, ":policy/", IMPORT_ID)?;
-    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
-}
+/// The `aws_iam_policy` resource type.
+pub struct AwsIamPolicy;
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let r = aws
-        .iam
-        .create_policy()
-        .policy_name(&c.name)
-        .path(&c.path)
-        .set_description(c.description.clone())
-        .policy_document(document_text(&c.policy))
-        .set_tags(Some(iam_tags(&c.tags)?).filter(|t| !t.is_empty()))
-        .send()
-        .await
-        .map_err(|e| api("CreatePolicy", &c.name, e.into_service_error()))?;
-    let arn = r
-        .policy()
-        .and_then(|p| p.arn())
-        .ok_or_else(|| ProviderError::Api("CreatePolicy returned no ARN".into()))?
-        .to_string();
-    read_back(TYPE, &arn, || read_one(aws, &arn)).await
-}
+impl Resource for AwsIamPolicy {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["name"]),
+        cloudformation: "AWS::IAM::ManagedPolicy",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["read", "arn:aws:iam::123456789012:role/read"],
+        absent: None,
+    };
 
-/// By its name and path, unique in the account: the customer managed policies under the
-/// path (ListPolicies, paged), since the ARN needs the account id.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let policies = aws
-        .iam
-        .list_policies()
-        .scope(PolicyScopeType::Local)
-        .path_prefix(&c.path)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| api("ListPolicies", &c.name, e.into_service_error()))?;
-    let ids = policies
-        .iter()
-        .filter(|p| p.policy_name() == Some(c.name.as_str()) && p.path() == Some(c.path.as_str()))
-        .filter_map(|p| p.arn().map(str::to_string))
-        .collect();
-    read_found(ids, config, |r| async move { read(aws, &r).await }).await
-}
+    /// One GetPolicy and GetPolicyVersion per policy, in parallel (IAM has no batch read).
+    async fn read_one(aws: &Aws, request: &ReadRequest) -> Answer<Option<Observed>> {
+        read_one(aws, &request.id).await
+    }
 
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let arn = &prior.id;
-    if old.policy != new.policy {
+    /// By its ARN.
+    fn check_import_id(import_id: &str) -> Answer<()> {
+        crate::common::expect_arn(TYPE, import_id, ":policy/", IMPORT_ID)
+    }
+
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let r = aws
+            .iam
+            .create_policy()
+            .policy_name(&c.name)
+            .path(&c.path)
+            .set_description(c.description.clone())
+            .policy_document(document_text(&c.policy))
+            .set_tags(Some(iam_tags(&c.tags)?).filter(|t| !t.is_empty()))
+            .send()
+            .await
+            .map_err(|e| api("CreatePolicy", &c.name, e.into_service_error()))?;
+        let arn = r
+            .policy()
+            .and_then(|p| p.arn())
+            .ok_or_else(|| ProviderError::Api("CreatePolicy returned no ARN".into()))?
+            .to_string();
+        read_back(TYPE, &arn, || read_one(aws, &arn)).await
+    }
+
+    /// By its name and path, unique in the account: the customer managed policies under the
+    /// path (ListPolicies, paged), since the ARN needs the account id.
+    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let policies = aws
+            .iam
+            .list_policies()
+            .scope(PolicyScopeType::Local)
+            .path_prefix(&c.path)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| api("ListPolicies", &c.name, e.into_service_error()))?;
+        let ids = policies
+            .iter()
+            .filter(|p| {
+                p.policy_name() == Some(c.name.as_str()) && p.path() == Some(c.path.as_str())
+            })
+            .filter_map(|p| p.arn().map(str::to_string))
+            .collect();
+        read_found(ids, c, |r| async move { Self::read(aws, &r).await }).await
+    }
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let arn = &prior.id;
+        if old.policy != new.policy {
+            let versions = aws
+                .iam
+                .list_policy_versions()
+                .policy_arn(arn)
+                .send()
+                .await
+                .map_err(|e| api("ListPolicyVersions", arn, e.into_service_error()))?;
+            let mut old_versions: Vec<_> = versions
+                .versions()
+                .iter()
+                .filter(|v| !v.is_default_version())
+                .collect();
+            if versions.versions().len() >= 5 {
+                old_versions.sort_by_key(|v| v.create_date().map(|d| d.secs()));
+                if let Some(oldest) = old_versions.first().and_then(|v| v.version_id()) {
+                    aws.iam
+                        .delete_policy_version()
+                        .policy_arn(arn)
+                        .version_id(oldest)
+                        .send()
+                        .await
+                        .map_err(|e| api("DeletePolicyVersion", arn, e.into_service_error()))?;
+                }
+            }
+            aws.iam
+                .create_policy_version()
+                .policy_arn(arn)
+                .policy_document(document_text(&new.policy))
+                .set_as_default(true)
+                .send()
+                .await
+                .map_err(|e| api("CreatePolicyVersion", arn, e.into_service_error()))?;
+        }
+        let (removed, set) = tag_changes(&old.tags, &new.tags);
+        if !removed.is_empty() {
+            aws.iam
+                .untag_policy()
+                .policy_arn(arn)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(|e| api("UntagPolicy", arn, e.into_service_error()))?;
+        }
+        if !set.is_empty() {
+            aws.iam
+                .tag_policy()
+                .policy_arn(arn)
+                .set_tags(Some(iam_tags(&set)?))
+                .send()
+                .await
+                .map_err(|e| api("TagPolicy", arn, e.into_service_error()))?;
+        }
+        read_back(TYPE, arn, || read_one(aws, arn)).await
+    }
+
+    /// Deletes the non-default versions first (IAM requires it); waits out attachments that are
+    /// still being removed.
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let arn = &prior.id;
         let versions = aws
             .iam
             .list_policy_versions()
@@ -191,99 +241,37 @@ pub async fn update(
             .send()
             .await
             .map_err(|e| api("ListPolicyVersions", arn, e.into_service_error()))?;
-        let mut old_versions: Vec<_> = versions
+        for version in versions
             .versions()
             .iter()
             .filter(|v| !v.is_default_version())
-            .collect();
-        if versions.versions().len() >= 5 {
-            old_versions.sort_by_key(|v| v.create_date().map(|d| d.secs()));
-            if let Some(oldest) = old_versions.first().and_then(|v| v.version_id()) {
+        {
+            if let Some(id) = version.version_id() {
                 aws.iam
                     .delete_policy_version()
                     .policy_arn(arn)
-                    .version_id(oldest)
+                    .version_id(id)
                     .send()
                     .await
                     .map_err(|e| api("DeletePolicyVersion", arn, e.into_service_error()))?;
             }
         }
-        aws.iam
-            .create_policy_version()
-            .policy_arn(arn)
-            .policy_document(document_text(&new.policy))
-            .set_as_default(true)
-            .send()
-            .await
-            .map_err(|e| api("CreatePolicyVersion", arn, e.into_service_error()))?;
-    }
-    let (removed, set) = tag_changes(&old.tags, &new.tags);
-    if !removed.is_empty() {
-        aws.iam
-            .untag_policy()
-            .policy_arn(arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| api("UntagPolicy", arn, e.into_service_error()))?;
-    }
-    if !set.is_empty() {
-        aws.iam
-            .tag_policy()
-            .policy_arn(arn)
-            .set_tags(Some(iam_tags(&set)?))
-            .send()
-            .await
-            .map_err(|e| api("TagPolicy", arn, e.into_service_error()))?;
-    }
-    read_back(TYPE, arn, || read_one(aws, arn)).await
-}
-
-/// Deletes the non-default versions first (IAM requires it); waits out attachments that are
-/// still being removed.
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let arn = &prior.id;
-    match aws.iam.list_policy_versions().policy_arn(arn).send().await {
-        Ok(v) => {
-            for version in v.versions().iter().filter(|v| !v.is_default_version()) {
-                if let Some(id) = version.version_id() {
-                    aws.iam
-                        .delete_policy_version()
-                        .policy_arn(arn)
-                        .version_id(id)
-                        .send()
-                        .await
-                        .map_err(|e| api("DeletePolicyVersion", arn, e.into_service_error()))?;
-                }
-            }
-        }
-        Err(e) => {
-            let e = e.into_service_error();
-            if no_such_entity(code(&e)) {
-                return Ok(());
-            }
-            return Err(api("ListPolicyVersions", arn, e));
-        }
-    }
-    let result = retry(
-        Duration::from_secs(120),
-        |e: &aws_sdk_iam::operation::delete_policy::DeletePolicyError| {
-            code(e) == Some("DeleteConflict")
-        },
-        || async {
-            aws.iam
-                .delete_policy()
-                .policy_arn(arn)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| e.into_service_error())
-        },
-    )
-    .await;
-    match result {
-        Ok(()) => Ok(()),
-        Err(e) if no_such_entity(code(&e)) => Ok(()),
-        Err(e) => Err(api("DeletePolicy", arn, e)),
+        retry(
+            Duration::from_secs(120),
+            |e: &aws_sdk_iam::operation::delete_policy::DeletePolicyError| {
+                code(e) == Some("DeleteConflict")
+            },
+            || async {
+                aws.iam
+                    .delete_policy()
+                    .policy_arn(arn)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.into_service_error())
+            },
+        )
+        .await
+        .map_err(|e| api("DeletePolicy", arn, e))
     }
 }

@@ -4,15 +4,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{decode_document, document_text, iam_tags, no_such_entity};
-use crate::common::{
-    api, code, observed, parse, read_back, read_found, retry, tag_changes, visible_tags,
-};
+use crate::common::{api, code, parse, read_back, retry, tag_changes, visible_tags};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_iam_role";
@@ -70,26 +68,6 @@ pub struct Outputs {
     pub id: String,
     pub arn: String,
     pub unique_id: String,
-}
-
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["name"]),
-            cloudformation: "AWS::IAM::Role",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
-/// IAM has no batch read of roles: one GetRole (and its listings) per role, in parallel.
-pub async fn read(
-    aws: &Aws,
-    requests: &[ReadRequest],
-) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
-    crate::common::read_each(requests, |r| read_one(aws, &r.id, &r.prior_inputs)).await
 }
 
 async fn attached(aws: &Aws, name: &str) -> Result<Vec<String>, ProviderError> {
@@ -160,13 +138,6 @@ enum Shown<'a> {
 /// How `cairn import` names one: the role name.
 pub const IMPORT_ID: &str = "the role name";
 
-/// By its name. Managed policies and inline policies are recorded when there are some (an
-/// empty list reads as managed elsewhere, as when the configuration leaves it out).
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
-    read_role(aws, import_id, Shown::NotEmpty).await
-}
-
 async fn read_role(
     aws: &Aws,
     name: &str,
@@ -229,7 +200,7 @@ async fn read_role(
         arn: role.arn().to_string(),
         unique_id: role.role_id().to_string(),
     };
-    Ok(Some(observed(&schema(), name, &config, &outputs)))
+    Ok(Some(AwsIamRole::observed(name, &config, &outputs)))
 }
 
 /// Attaches and detaches managed policies, puts and deletes inline ones, to go from `old`
@@ -291,130 +262,152 @@ async fn sync_policies(
     Ok(())
 }
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    aws.iam
-        .create_role()
-        .role_name(&c.name)
-        .path(&c.path)
-        .assume_role_policy_document(document_text(&c.assume_role_policy))
-        .set_description(c.description.clone())
-        .max_session_duration(c.max_session_duration)
-        .set_tags(Some(iam_tags(&c.tags)?).filter(|t| !t.is_empty()))
-        .send()
-        .await
-        .map_err(|e| api("CreateRole", &c.name, e.into_service_error()))?;
-    let empty = Config {
-        managed_policy_arns: None,
-        inline_policy: None,
-        ..c.clone()
-    };
-    sync_policies(aws, &c.name, &empty, &c).await?;
-    read_back(TYPE, &c.name, || read_one(aws, &c.name, config)).await
-}
+/// The `aws_iam_role` resource type.
+pub struct AwsIamRole;
 
-/// By its unique name.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    read_found(vec![c.name], config, |r| async move { read(aws, &r).await }).await
-}
+impl Resource for AwsIamRole {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["name"]),
+        cloudformation: "AWS::IAM::Role",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["two words"],
+        absent: Some("absent"),
+    };
 
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let new: Config = parse(TYPE, config)?;
-    let name = &prior.id;
-    // Compare with what the role has now (attachments may have moved since the last read).
-    let now = match read_one(aws, name, config).await? {
-        Some(o) => parse::<Config>(TYPE, &o.inputs)?,
-        None => return Err(ProviderError::Api(format!("role {name} no longer exists"))),
-    };
-    if now.assume_role_policy != new.assume_role_policy {
-        aws.iam
-            .update_assume_role_policy()
-            .role_name(name)
-            .policy_document(document_text(&new.assume_role_policy))
-            .send()
-            .await
-            .map_err(|e| api("UpdateAssumeRolePolicy", name, e.into_service_error()))?;
+    /// IAM has no batch read of roles: one GetRole (and its listings) per role, in parallel.
+    async fn read_one(aws: &Aws, request: &ReadRequest) -> Answer<Option<Observed>> {
+        read_one(aws, &request.id, &request.prior_inputs).await
     }
-    if now.description != new.description || now.max_session_duration != new.max_session_duration {
-        aws.iam
-            .update_role()
-            .role_name(name)
-            .description(new.description.clone().unwrap_or_default())
-            .max_session_duration(new.max_session_duration)
-            .send()
-            .await
-            .map_err(|e| api("UpdateRole", name, e.into_service_error()))?;
-    }
-    let (removed, set) = tag_changes(&now.tags, &new.tags);
-    if !removed.is_empty() {
-        aws.iam
-            .untag_role()
-            .role_name(name)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| api("UntagRole", name, e.into_service_error()))?;
-    }
-    if !set.is_empty() {
-        aws.iam
-            .tag_role()
-            .role_name(name)
-            .set_tags(Some(iam_tags(&set)?))
-            .send()
-            .await
-            .map_err(|e| api("TagRole", name, e.into_service_error()))?;
-    }
-    sync_policies(aws, name, &now, &new).await?;
-    read_back(TYPE, name, || read_one(aws, name, config)).await
-}
 
-/// Detaches every managed policy and deletes every inline one first: IAM refuses to delete
-/// a role that still has them.
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let name = &prior.id;
-    let Some(now) = read_one(aws, name, &serde_json::Value::Null).await? else {
-        return Ok(());
-    };
-    let now: Config = parse(TYPE, &now.inputs)?;
-    let bare = Config {
-        managed_policy_arns: Some(Vec::new()),
-        inline_policy: Some(Vec::new()),
-        ..now.clone()
-    };
-    sync_policies(aws, name, &now, &bare).await?;
-    let result = retry(
-        Duration::from_secs(120),
-        |e: &aws_sdk_iam::operation::delete_role::DeleteRoleError| {
-            code(e) == Some("DeleteConflict")
-        },
-        || async {
+    /// By its name. Managed policies and inline policies are recorded when there are some (an
+    /// empty list reads as managed elsewhere, as when the configuration leaves it out).
+    async fn import(aws: &Aws, import_id: &str) -> Answer<Option<Observed>> {
+        crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+        read_role(aws, import_id, Shown::NotEmpty).await
+    }
+
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        aws.iam
+            .create_role()
+            .role_name(&c.name)
+            .path(&c.path)
+            .assume_role_policy_document(document_text(&c.assume_role_policy))
+            .set_description(c.description.clone())
+            .max_session_duration(c.max_session_duration)
+            .set_tags(Some(iam_tags(&c.tags)?).filter(|t| !t.is_empty()))
+            .send()
+            .await
+            .map_err(|e| api("CreateRole", &c.name, e.into_service_error()))?;
+        let empty = Config {
+            managed_policy_arns: None,
+            inline_policy: None,
+            ..c.clone()
+        };
+        sync_policies(aws, &c.name, &empty, c).await?;
+        let config = recorded(c);
+        read_back(TYPE, &c.name, || read_one(aws, &c.name, &config)).await
+    }
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        _old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let name = &prior.id;
+        let config = recorded(new);
+        // Compare with what the role has now (attachments may have moved since the last read).
+        let now = match read_one(aws, name, &config).await? {
+            Some(o) => parse::<Config>(TYPE, &o.inputs)?,
+            None => return Err(ProviderError::Api(format!("role {name} no longer exists"))),
+        };
+        if now.assume_role_policy != new.assume_role_policy {
             aws.iam
-                .delete_role()
+                .update_assume_role_policy()
                 .role_name(name)
+                .policy_document(document_text(&new.assume_role_policy))
                 .send()
                 .await
-                .map(|_| ())
-                .map_err(|e| e.into_service_error())
-        },
-    )
-    .await;
-    match result {
-        Ok(()) => Ok(()),
-        Err(e) if no_such_entity(code(&e)) => Ok(()),
-        Err(e) => Err(api("DeleteRole", name, e)),
+                .map_err(|e| api("UpdateAssumeRolePolicy", name, e.into_service_error()))?;
+        }
+        if now.description != new.description
+            || now.max_session_duration != new.max_session_duration
+        {
+            aws.iam
+                .update_role()
+                .role_name(name)
+                .description(new.description.clone().unwrap_or_default())
+                .max_session_duration(new.max_session_duration)
+                .send()
+                .await
+                .map_err(|e| api("UpdateRole", name, e.into_service_error()))?;
+        }
+        let (removed, set) = tag_changes(&now.tags, &new.tags);
+        if !removed.is_empty() {
+            aws.iam
+                .untag_role()
+                .role_name(name)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(|e| api("UntagRole", name, e.into_service_error()))?;
+        }
+        if !set.is_empty() {
+            aws.iam
+                .tag_role()
+                .role_name(name)
+                .set_tags(Some(iam_tags(&set)?))
+                .send()
+                .await
+                .map_err(|e| api("TagRole", name, e.into_service_error()))?;
+        }
+        sync_policies(aws, name, &now, new).await?;
+        read_back(TYPE, name, || read_one(aws, name, &config)).await
     }
+
+    /// Detaches every managed policy and deletes every inline one first: IAM refuses to delete
+    /// a role that still has them.
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let name = &prior.id;
+        let Some(now) = read_one(aws, name, &serde_json::Value::Null).await? else {
+            return Ok(());
+        };
+        let now: Config = parse(TYPE, &now.inputs)?;
+        let bare = Config {
+            managed_policy_arns: Some(Vec::new()),
+            inline_policy: Some(Vec::new()),
+            ..now.clone()
+        };
+        sync_policies(aws, name, &now, &bare).await?;
+        retry(
+            Duration::from_secs(120),
+            |e: &aws_sdk_iam::operation::delete_role::DeleteRoleError| {
+                code(e) == Some("DeleteConflict")
+            },
+            || async {
+                aws.iam
+                    .delete_role()
+                    .role_name(name)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.into_service_error())
+            },
+        )
+        .await
+        .map_err(|e| api("DeleteRole", name, e))
+    }
+}
+
+/// `c` as the recorded inputs a read after its create or update compares with: the policy
+/// lists it leaves out are managed elsewhere and not read.
+fn recorded(c: &Config) -> serde_json::Value {
+    serde_json::to_value(c).unwrap_or_default()
 }

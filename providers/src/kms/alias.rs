@@ -3,13 +3,13 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_kms::types::AliasListEntry;
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{key_id_of, not_found};
-use crate::common::{api, code, observed, parse, read_back, read_found};
+use super::key_id_of;
+use crate::common::{api, read_back};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_kms_alias";
@@ -32,18 +32,6 @@ pub struct Outputs {
     pub arn: String,
     /// The ARN of the key it names.
     pub target_key_arn: String,
-}
-
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["name"]),
-            cloudformation: "AWS::KMS::Alias",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
 }
 
 /// How `cairn import` names one: its name.
@@ -84,11 +72,11 @@ fn view(a: &AliasListEntry, prior: &serde_json::Value) -> Option<Observed> {
         arn: arn.to_string(),
         target_key_arn: key_arn,
     };
-    Some(observed(&schema(), name, &config, &outputs))
+    Some(AwsKmsAlias::observed(name, &config, &outputs))
 }
 
 /// One paged ListAliases for all.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -118,73 +106,80 @@ async fn read_one(
     Ok(read(aws, &request).await?.remove(name).flatten())
 }
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    if !c.name.starts_with("alias/") {
-        return Err(ProviderError::InvalidConfig(format!(
-            "{TYPE}: name `{}` does not start with `alias/`",
-            c.name
-        )));
+/// The `aws_kms_alias` resource type.
+pub struct AwsKmsAlias;
+
+impl Resource for AwsKmsAlias {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["name"]),
+        cloudformation: "AWS::KMS::Alias",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["app", "alias/"],
+        absent: Some("alias/absent"),
+    };
+
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
     }
-    aws.kms
-        .create_alias()
-        .alias_name(&c.name)
-        .target_key_id(&c.target_key_id)
-        .send()
-        .await
-        .map_err(|e| api("CreateAlias", &c.name, e.into_service_error()))?;
-    read_back(TYPE, &c.name, || read_one(aws, &c.name, config)).await
-}
 
-/// By its unique name.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    read_found(vec![c.name], config, |r| async move { read(aws, &r).await }).await
-}
-
-/// By its name.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_prefix(TYPE, import_id, "alias/", IMPORT_ID)?;
-    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
-}
-
-/// Points the alias at another key (UpdateAlias).
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let new: Config = parse(TYPE, config)?;
-    let name = &prior.id;
-    aws.kms
-        .update_alias()
-        .alias_name(name)
-        .target_key_id(&new.target_key_id)
-        .send()
-        .await
-        .map_err(|e| api("UpdateAlias", name, e.into_service_error()))?;
-    read_back(TYPE, name, || read_one(aws, name, config)).await
-}
-
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    match aws.kms.delete_alias().alias_name(&prior.id).send().await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = e.into_service_error();
-            if not_found(code(&e)) {
-                Ok(())
-            } else {
-                Err(api("DeleteAlias", &prior.id, e))
-            }
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        if !c.name.starts_with("alias/") {
+            return Err(ProviderError::InvalidConfig(format!(
+                "{TYPE}: name `{}` does not start with `alias/`",
+                c.name
+            )));
         }
+        aws.kms
+            .create_alias()
+            .alias_name(&c.name)
+            .target_key_id(&c.target_key_id)
+            .send()
+            .await
+            .map_err(|e| api("CreateAlias", &c.name, e.into_service_error()))?;
+        let config = serde_json::to_value(c).unwrap_or(serde_json::Value::Null);
+        read_back(TYPE, &c.name, || read_one(aws, &c.name, &config)).await
+    }
+
+    fn check_import_id(import_id: &str) -> Answer<()> {
+        crate::common::expect_prefix(TYPE, import_id, "alias/", IMPORT_ID)
+    }
+
+    /// Points the alias at another key (UpdateAlias).
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        _old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let name = &prior.id;
+        aws.kms
+            .update_alias()
+            .alias_name(name)
+            .target_key_id(&new.target_key_id)
+            .send()
+            .await
+            .map_err(|e| api("UpdateAlias", name, e.into_service_error()))?;
+        let config = serde_json::to_value(new).unwrap_or(serde_json::Value::Null);
+        read_back(TYPE, name, || read_one(aws, name, &config)).await
+    }
+
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        aws.kms
+            .delete_alias()
+            .alias_name(&prior.id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api("DeleteAlias", &prior.id, e.into_service_error()))
     }
 }

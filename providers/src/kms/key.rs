@@ -3,16 +3,15 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_kms::types::{KeySpec as SdkKeySpec, KeyState, KeyUsageType};
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{all_tags, key_id_of, kms_tags, not_found, tags_of, update_tags};
 use crate::common::{
-    api, claim, claimed, code, from_wire, observed, parse, read_back, read_found, tags_can_tell,
-    wire,
+    api, claim, claimed, code, from_wire, read_back, read_found, tags_can_tell, wire,
 };
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::{Aws, ADDRESS_TAG, OWNER_TAG, TOKEN_TAG};
 
 pub const TYPE: &str = "aws_kms_key";
@@ -107,19 +106,6 @@ pub struct Outputs {
     pub id: String,
     pub key_id: String,
     pub arn: String,
-}
-
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            cloudformation: "AWS::KMS::Key",
-            // What the key encrypted cannot be read once it is gone.
-            stateful: true,
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
 }
 
 /// How `cairn import` names one: its key id (or ARN).
@@ -256,245 +242,263 @@ async fn read_one(
         key_id: key_id.clone(),
         arn: m.arn().unwrap_or_default().to_string(),
     };
-    Ok(Some(observed(&schema(), &key_id, &config, &outputs)))
+    Ok(Some(AwsKmsKey::observed(&key_id, &config, &outputs)))
 }
 
-/// DescribeKey, GetKeyRotationStatus, GetKeyPolicy and ListResourceTags per key, keys in
-/// parallel (KMS has no batch describe). A key scheduled for deletion reads as gone.
-pub async fn read(
-    aws: &Aws,
-    requests: &[ReadRequest],
-) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
-    crate::common::read_each(requests, |r| read_one(aws, &r.id, &r.prior_inputs)).await
-}
+/// The `aws_kms_key` resource type.
+pub struct AwsKmsKey;
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let made = aws
-        .kms
-        .create_key()
-        .description(&c.description)
-        .key_usage(KeyUsageType::from(wire(&c.key_usage).as_str()))
-        .key_spec(SdkKeySpec::from(wire(&c.customer_master_key_spec).as_str()))
-        .set_policy(c.policy.as_ref().map(document_text))
-        .set_tags(Some(kms_tags(&c.tags)?).filter(|t| !t.is_empty()))
-        .send()
-        .await
-        .map_err(|e| api("CreateKey", "", e.into_service_error()))?;
-    let id = made
-        .key_metadata()
-        .map(|m| m.key_id().to_string())
-        .ok_or_else(|| ProviderError::Api("CreateKey returned no key".into()))?;
-    if c.enable_key_rotation {
-        aws.kms
-            .enable_key_rotation()
-            .key_id(&id)
-            .send()
-            .await
-            .map_err(|e| api("EnableKeyRotation", &id, e.into_service_error()))?;
-    }
-    if !c.is_enabled {
-        aws.kms
-            .disable_key()
-            .key_id(&id)
-            .send()
-            .await
-            .map_err(|e| api("DisableKey", &id, e.into_service_error()))?;
-    }
-    read_back(TYPE, &id, || read_one(aws, &id, config)).await
-}
-
-/// By ownership tags, through the Resource Groups Tagging API (one paged call, not one per
-/// key in the account); keys scheduled for deletion do not count.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    use aws_sdk_resourcegroupstagging::types::TagFilter;
-    tags_can_tell(TYPE, ctx)?;
-    let filters = match &ctx.stack {
-        Some(stack) => vec![
-            TagFilter::builder().key(OWNER_TAG).values(stack).build(),
-            TagFilter::builder()
-                .key(ADDRESS_TAG)
-                .values(&ctx.address)
-                .build(),
-        ],
-        None => vec![TagFilter::builder()
-            .key(TOKEN_TAG)
-            .values(&ctx.token)
-            .build()],
+impl Resource for AwsKmsKey {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        cloudformation: "AWS::KMS::Key",
+        // What the key encrypted cannot be read once it is gone.
+        stateful: true,
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
     };
-    let tagged = aws
-        .tagging
-        .get_resources()
-        .set_tag_filters(Some(filters))
-        .resource_type_filters("kms:key")
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| api("GetResources", &ctx.address, e.into_service_error()))?;
-    let ids = claimed(tagged.iter().map(|r| {
-        (
-            r.resource_arn().map(key_id_of),
-            claim(r.tags().iter().map(|t| (t.key(), t.value())), ctx),
-        )
-    }));
-    read_found(ids, config, |r| async move { read(aws, &r).await }).await
-}
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["alias/app", "arn:aws:kms:us-east-1:123456789012:alias/app"],
+        absent: Some("0000abcd-12ab-34cd-56ef-1234567890ab"),
+    };
 
-/// By its key id or ARN. `deletion_window_in_days` (not in AWS) reads as its default.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
-    let id = key_id_of(import_id);
-    if import_id.starts_with("alias/") || import_id.contains(":alias/") || id.contains(['/', ':']) {
-        return Err(crate::common::malformed(
-            TYPE,
-            import_id,
-            "it is not a key id or key ARN",
-            IMPORT_ID,
-        ));
+    /// DescribeKey, GetKeyRotationStatus, GetKeyPolicy and ListResourceTags per key, keys in
+    /// parallel (KMS has no batch describe). A key scheduled for deletion reads as gone.
+    async fn read_one(aws: &Aws, request: &ReadRequest) -> Answer<Option<Observed>> {
+        read_one(aws, &request.id, &request.prior_inputs).await
     }
-    crate::common::import_read(id, |r| async move { read(aws, &r).await }).await
-}
 
-/// Description, enabled state, rotation, policy (a policy no longer configured is left as
-/// it is) and tags, each with its own call.
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let id = &prior.id;
-    if old.description != new.description {
-        aws.kms
-            .update_key_description()
-            .key_id(id)
-            .description(&new.description)
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let made = aws
+            .kms
+            .create_key()
+            .description(&c.description)
+            .key_usage(KeyUsageType::from(wire(&c.key_usage).as_str()))
+            .key_spec(SdkKeySpec::from(wire(&c.customer_master_key_spec).as_str()))
+            .set_policy(c.policy.as_ref().map(document_text))
+            .set_tags(Some(kms_tags(&c.tags)?).filter(|t| !t.is_empty()))
             .send()
             .await
-            .map_err(|e| api("UpdateKeyDescription", id, e.into_service_error()))?;
-    }
-    // Rotation needs an enabled key: enable first, disable last.
-    if !old.is_enabled && new.is_enabled {
-        aws.kms
-            .enable_key()
-            .key_id(id)
-            .send()
-            .await
-            .map_err(|e| api("EnableKey", id, e.into_service_error()))?;
-    }
-    if old.enable_key_rotation != new.enable_key_rotation {
-        if new.enable_key_rotation {
+            .map_err(|e| api("CreateKey", "", e.into_service_error()))?;
+        let id = made
+            .key_metadata()
+            .map(|m| m.key_id().to_string())
+            .ok_or_else(|| ProviderError::Api("CreateKey returned no key".into()))?;
+        if c.enable_key_rotation {
             aws.kms
                 .enable_key_rotation()
-                .key_id(id)
+                .key_id(&id)
                 .send()
                 .await
-                .map_err(|e| api("EnableKeyRotation", id, e.into_service_error()))?;
-        } else {
-            aws.kms
-                .disable_key_rotation()
-                .key_id(id)
-                .send()
-                .await
-                .map_err(|e| api("DisableKeyRotation", id, e.into_service_error()))?;
+                .map_err(|e| api("EnableKeyRotation", &id, e.into_service_error()))?;
         }
-    }
-    if let Some(p) = &new.policy {
-        if old.policy.as_ref().map(parsed) != Some(parsed(p)) {
+        if !c.is_enabled {
             aws.kms
-                .put_key_policy()
-                .key_id(id)
-                .policy_name("default")
-                .policy(document_text(p))
+                .disable_key()
+                .key_id(&id)
                 .send()
                 .await
-                .map_err(|e| api("PutKeyPolicy", id, e.into_service_error()))?;
+                .map_err(|e| api("DisableKey", &id, e.into_service_error()))?;
         }
+        let config = serde_json::to_value(c).unwrap_or(serde_json::Value::Null);
+        read_back(TYPE, &id, || read_one(aws, &id, &config)).await
     }
-    update_tags(aws, id, &old.tags, &new.tags).await?;
-    if old.is_enabled && !new.is_enabled {
-        aws.kms
-            .disable_key()
-            .key_id(id)
-            .send()
-            .await
-            .map_err(|e| api("DisableKey", id, e.into_service_error()))?;
-    }
-    read_back(TYPE, id, || read_one(aws, id, config)).await
-}
 
-/// Schedules the key's deletion after `deletion_window_in_days` (AWS deletes no key at
-/// once). The ownership tags go first, so that a key waiting for its end is not listed as
-/// this stack's.
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let id = &prior.id;
-    let window = prior
-        .inputs
-        .get("deletion_window_in_days")
-        .and_then(|d| d.as_i64())
-        .and_then(|d| i32::try_from(d).ok())
-        .unwrap_or(30);
-    let owned: Vec<String> = match all_tags(aws, id).await {
-        Ok(pairs) => pairs
-            .into_iter()
-            .map(|(k, _)| k)
-            .filter(|k| [OWNER_TAG, ADDRESS_TAG, TOKEN_TAG].contains(&k.as_str()))
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    if !owned.is_empty() {
-        if let Err(e) = aws
+    /// By ownership tags, through the Resource Groups Tagging API (one paged call, not one per
+    /// key in the account); keys scheduled for deletion do not count.
+    async fn find(aws: &Aws, config: &Config, ctx: &OpContext) -> Answer<Vec<Observed>> {
+        use aws_sdk_resourcegroupstagging::types::TagFilter;
+        tags_can_tell(TYPE, ctx)?;
+        let filters = match &ctx.stack {
+            Some(stack) => vec![
+                TagFilter::builder().key(OWNER_TAG).values(stack).build(),
+                TagFilter::builder()
+                    .key(ADDRESS_TAG)
+                    .values(&ctx.address)
+                    .build(),
+            ],
+            None => vec![TagFilter::builder()
+                .key(TOKEN_TAG)
+                .values(&ctx.token)
+                .build()],
+        };
+        let tagged = aws
+            .tagging
+            .get_resources()
+            .set_tag_filters(Some(filters))
+            .resource_type_filters("kms:key")
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| api("GetResources", &ctx.address, e.into_service_error()))?;
+        let ids = claimed(tagged.iter().map(|r| {
+            (
+                r.resource_arn().map(key_id_of),
+                claim(r.tags().iter().map(|t| (t.key(), t.value())), ctx),
+            )
+        }));
+        read_found(ids, config, |r| async move { Self::read(aws, &r).await }).await
+    }
+
+    /// By its key id or ARN. `deletion_window_in_days` (not in AWS) reads as its default.
+    async fn import(aws: &Aws, import_id: &str) -> Answer<Option<Observed>> {
+        crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+        let id = key_id_of(import_id);
+        if import_id.starts_with("alias/")
+            || import_id.contains(":alias/")
+            || id.contains(['/', ':'])
+        {
+            return Err(crate::common::malformed(
+                TYPE,
+                import_id,
+                "it is not a key id or key ARN",
+                IMPORT_ID,
+            ));
+        }
+        crate::common::import_read(id, |r| async move { Self::read(aws, &r).await }).await
+    }
+
+    /// Description, enabled state, rotation, policy (a policy no longer configured is left as
+    /// it is) and tags, each with its own call.
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let id = &prior.id;
+        if old.description != new.description {
+            aws.kms
+                .update_key_description()
+                .key_id(id)
+                .description(&new.description)
+                .send()
+                .await
+                .map_err(|e| api("UpdateKeyDescription", id, e.into_service_error()))?;
+        }
+        // Rotation needs an enabled key: enable first, disable last.
+        if !old.is_enabled && new.is_enabled {
+            aws.kms
+                .enable_key()
+                .key_id(id)
+                .send()
+                .await
+                .map_err(|e| api("EnableKey", id, e.into_service_error()))?;
+        }
+        if old.enable_key_rotation != new.enable_key_rotation {
+            if new.enable_key_rotation {
+                aws.kms
+                    .enable_key_rotation()
+                    .key_id(id)
+                    .send()
+                    .await
+                    .map_err(|e| api("EnableKeyRotation", id, e.into_service_error()))?;
+            } else {
+                aws.kms
+                    .disable_key_rotation()
+                    .key_id(id)
+                    .send()
+                    .await
+                    .map_err(|e| api("DisableKeyRotation", id, e.into_service_error()))?;
+            }
+        }
+        if let Some(p) = &new.policy {
+            if old.policy.as_ref().map(parsed) != Some(parsed(p)) {
+                aws.kms
+                    .put_key_policy()
+                    .key_id(id)
+                    .policy_name("default")
+                    .policy(document_text(p))
+                    .send()
+                    .await
+                    .map_err(|e| api("PutKeyPolicy", id, e.into_service_error()))?;
+            }
+        }
+        update_tags(aws, id, &old.tags, &new.tags).await?;
+        if old.is_enabled && !new.is_enabled {
+            aws.kms
+                .disable_key()
+                .key_id(id)
+                .send()
+                .await
+                .map_err(|e| api("DisableKey", id, e.into_service_error()))?;
+        }
+        let config = serde_json::to_value(new).unwrap_or(serde_json::Value::Null);
+        read_back(TYPE, id, || read_one(aws, id, &config)).await
+    }
+
+    /// Schedules the key's deletion after `deletion_window_in_days` (AWS deletes no key at
+    /// once). The ownership tags go first, so that a key waiting for its end is not listed as
+    /// this stack's.
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let id = &prior.id;
+        let window = prior
+            .inputs
+            .get("deletion_window_in_days")
+            .and_then(|d| d.as_i64())
+            .and_then(|d| i32::try_from(d).ok())
+            .unwrap_or(30);
+        let owned: Vec<String> = match all_tags(aws, id).await {
+            Ok(pairs) => pairs
+                .into_iter()
+                .map(|(k, _)| k)
+                .filter(|k| [OWNER_TAG, ADDRESS_TAG, TOKEN_TAG].contains(&k.as_str()))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        if !owned.is_empty() {
+            if let Err(e) = aws
+                .kms
+                .untag_resource()
+                .key_id(id)
+                .set_tag_keys(Some(owned))
+                .send()
+                .await
+            {
+                let e = e.into_service_error();
+                if not_found(code(&e)) {
+                    return Ok(());
+                }
+                // A key already waiting for deletion takes no tag changes: nothing to do.
+                if code(&e) != Some("KMSInvalidStateException") {
+                    return Err(api("UntagResource", id, e));
+                }
+            }
+        }
+        match aws
             .kms
-            .untag_resource()
+            .schedule_key_deletion()
             .key_id(id)
-            .set_tag_keys(Some(owned))
+            .pending_window_in_days(window)
             .send()
             .await
         {
-            let e = e.into_service_error();
-            if not_found(code(&e)) {
-                return Ok(());
-            }
-            // A key already waiting for deletion takes no tag changes: nothing to do.
-            if code(&e) != Some("KMSInvalidStateException") {
-                return Err(api("UntagResource", id, e));
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let e = e.into_service_error();
+                match code(&e) {
+                    Some("NotFoundException") => Ok(()),
+                    // Already scheduled.
+                    Some("KMSInvalidStateException")
+                        if crate::common::message(&e).contains("pending") =>
+                    {
+                        Ok(())
+                    }
+                    _ => Err(api("ScheduleKeyDeletion", id, e)),
+                }
             }
         }
     }
-    match aws
-        .kms
-        .schedule_key_deletion()
-        .key_id(id)
-        .pending_window_in_days(window)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = e.into_service_error();
-            match code(&e) {
-                Some("NotFoundException") => Ok(()),
-                // Already scheduled.
-                Some("KMSInvalidStateException")
-                    if crate::common::message(&e).contains("pending") =>
-                {
-                    Ok(())
-                }
-                _ => Err(api("ScheduleKeyDeletion", id, e)),
-            }
-        }
+
+    /// Its key id, then its ARN.
+    fn import_ids(o: &Observed) -> Vec<String> {
+        let arn = o.outputs["arn"].as_str().unwrap_or_default().to_string();
+        vec![o.id.clone(), arn]
     }
 }
 
@@ -522,7 +526,7 @@ mod tests {
         assert_eq!(wire(&KeySpec::EccSecgP256k1), "ECC_SECG_P256K1");
         assert_eq!(wire(&KeyUsage::GenerateVerifyMac), "GENERATE_VERIFY_MAC");
         assert_eq!(from_wire::<KeySpec>("HMAC_256"), Some(KeySpec::Hmac256));
-        let s = schema();
+        let s = AwsKmsKey::schema();
         assert!(s.inputs["key_usage"].force_new);
         assert!(s.inputs["customer_master_key_spec"].force_new);
         assert!(!s.inputs["policy"].force_new);

@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 use aws_sdk_lambda::types::{
     EventSourceMappingConfiguration, EventSourcePosition, FunctionResponseType, ScalingConfig,
 };
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{busy, BUSY_PATIENCE};
-use crate::common::{api, code, expect_name, is_not_found, observed, parse, read_back, retry};
+use crate::common::{api, code, expect_name, is_not_found, read_back, retry};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_lambda_event_source_mapping";
@@ -70,18 +70,6 @@ pub struct Outputs {
     pub function_arn: String,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["function_name", "event_source_arn"]),
-            cloudformation: "AWS::Lambda::EventSourceMapping",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 /// How `cairn import` names one: the mapping's UUID.
 pub const IMPORT_ID: &str = "the mapping's UUID";
 
@@ -118,7 +106,7 @@ async fn all(
 }
 
 /// One listing (paged) answers for every mapping at once.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -199,7 +187,7 @@ fn view(m: &EventSourceMappingConfiguration, prior: Option<&serde_json::Value>) 
         arn: m.event_source_mapping_arn().unwrap_or_default().to_string(),
         function_arn: function_arn.to_string(),
     };
-    observed(&schema(), id, &config, &outputs)
+    AwsLambdaEventSourceMapping::observed(id, &config, &outputs)
 }
 
 async fn read_one(
@@ -234,20 +222,6 @@ async fn read_one(
     }
 }
 
-/// By its UUID. The function reads as its ARN.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    expect_name(TYPE, import_id, IMPORT_ID)?;
-    if !is_uuid(import_id) {
-        return Err(crate::common::malformed(
-            TYPE,
-            import_id,
-            "it is not a UUID",
-            IMPORT_ID,
-        ));
-    }
-    read_one(aws, import_id, None).await
-}
-
 /// `8-4-4-4-12` hexadecimal digits.
 fn is_uuid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
@@ -274,107 +248,138 @@ fn scaling(c: &Config) -> Option<ScalingConfig> {
     })
 }
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    // A role made moments ago may not yet let Lambda read the queue: retried like a busy
-    // function.
-    let made = retry(
-        BUSY_PATIENCE,
-        |e: &aws_sdk_lambda::operation::create_event_source_mapping::CreateEventSourceMappingError| {
-            busy(e) || (code(e) == Some("InvalidParameterValueException") && crate::common::message(e).contains("permission"))
-        },
-        || async {
-            aws.lambda
-                .create_event_source_mapping()
-                .event_source_arn(&c.event_source_arn)
-                .function_name(&c.function_name)
-                .set_batch_size(c.batch_size)
-                .set_maximum_batching_window_in_seconds(c.maximum_batching_window_in_seconds)
-                .enabled(c.enabled)
-                .set_starting_position(c.starting_position.as_deref().map(EventSourcePosition::from))
-                .set_function_response_types(response_types(&c))
-                .set_scaling_config(scaling(&c))
-                .send()
-                .await
-                .map_err(|e| e.into_service_error())
-        },
-    )
-    .await
-    .map_err(|e| api("CreateEventSourceMapping", &c.event_source_arn, e))?;
-    let id = made.uuid().unwrap_or_default().to_string();
-    read_back(TYPE, &id, || read_one(aws, &id, Some(config))).await
-}
+/// The `aws_lambda_event_source_mapping` resource type.
+pub struct AwsLambdaEventSourceMapping;
 
-/// By its natural key: the source and the function (Lambda polls a source once per function).
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    Ok(all(aws, Some(&c.function_name))
-        .await?
-        .iter()
-        .filter(|m| m.event_source_arn() == Some(c.event_source_arn.as_str()) && !gone(m))
-        .map(|m| view(m, Some(config)))
-        .collect())
-}
+impl Resource for AwsLambdaEventSourceMapping {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["function_name", "event_source_arn"]),
+        cloudformation: "AWS::Lambda::EventSourceMapping",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["", "not-a-uuid", "provisioner/queue"],
+        absent: Some("00000000-0000-4000-8000-000000000000"),
+    };
 
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let id = &prior.id;
-    retry(
-        BUSY_PATIENCE,
-        |e: &aws_sdk_lambda::operation::update_event_source_mapping::UpdateEventSourceMappingError| busy(e) || code(e) == Some("ResourceInUseException"),
-        || async {
-            aws.lambda
-                .update_event_source_mapping()
-                .uuid(id)
-                .function_name(&c.function_name)
-                .set_batch_size(c.batch_size)
-                .set_maximum_batching_window_in_seconds(c.maximum_batching_window_in_seconds)
-                .enabled(c.enabled)
-                .set_function_response_types(response_types(&c))
-                .set_scaling_config(scaling(&c))
-                .send()
-                .await
-                .map_err(|e| e.into_service_error())
-        },
-    )
-    .await
-    .map_err(|e| api("UpdateEventSourceMapping", id, e))?;
-    read_back(TYPE, id, || read_one(aws, id, Some(config))).await
-}
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
+    }
 
-/// Deletes the mapping; Lambda stops polling soon after (the mapping reads as gone while it
-/// is being deleted).
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let result = retry(
-        BUSY_PATIENCE,
-        |e: &aws_sdk_lambda::operation::delete_event_source_mapping::DeleteEventSourceMappingError| code(e) == Some("ResourceInUseException"),
-        || async {
-            aws.lambda
-                .delete_event_source_mapping()
-                .uuid(&prior.id)
-                .send()
-                .await
-                .map_err(|e| e.into_service_error())
-        },
-    )
-    .await;
-    match result {
-        Ok(_) => Ok(()),
-        Err(e) if is_not_found(code(&e)) => Ok(()),
-        Err(e) => Err(api("DeleteEventSourceMapping", &prior.id, e)),
+    /// By its UUID. The function reads as its ARN.
+    async fn import(aws: &Aws, import_id: &str) -> Answer<Option<Observed>> {
+        expect_name(TYPE, import_id, IMPORT_ID)?;
+        if !is_uuid(import_id) {
+            return Err(crate::common::malformed(
+                TYPE,
+                import_id,
+                "it is not a UUID",
+                IMPORT_ID,
+            ));
+        }
+        read_one(aws, import_id, None).await
+    }
+
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        // A role made moments ago may not yet let Lambda read the queue: retried like a busy
+        // function.
+        let made = retry(
+            BUSY_PATIENCE,
+            |e: &aws_sdk_lambda::operation::create_event_source_mapping::CreateEventSourceMappingError| {
+                busy(e) || (code(e) == Some("InvalidParameterValueException") && crate::common::message(e).contains("permission"))
+            },
+            || async {
+                aws.lambda
+                    .create_event_source_mapping()
+                    .event_source_arn(&c.event_source_arn)
+                    .function_name(&c.function_name)
+                    .set_batch_size(c.batch_size)
+                    .set_maximum_batching_window_in_seconds(c.maximum_batching_window_in_seconds)
+                    .enabled(c.enabled)
+                    .set_starting_position(c.starting_position.as_deref().map(EventSourcePosition::from))
+                    .set_function_response_types(response_types(c))
+                    .set_scaling_config(scaling(c))
+                    .send()
+                    .await
+                    .map_err(|e| e.into_service_error())
+            },
+        )
+        .await
+        .map_err(|e| api("CreateEventSourceMapping", &c.event_source_arn, e))?;
+        let id = made.uuid().unwrap_or_default().to_string();
+        let config = serde_json::to_value(c).unwrap_or(serde_json::Value::Null);
+        read_back(TYPE, &id, || read_one(aws, &id, Some(&config))).await
+    }
+
+    /// By its natural key: the source and the function (Lambda polls a source once per
+    /// function).
+    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let config = serde_json::to_value(c).unwrap_or(serde_json::Value::Null);
+        Ok(all(aws, Some(&c.function_name))
+            .await?
+            .iter()
+            .filter(|m| m.event_source_arn() == Some(c.event_source_arn.as_str()) && !gone(m))
+            .map(|m| view(m, Some(&config)))
+            .collect())
+    }
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        _old: &Config,
+        c: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let id = &prior.id;
+        retry(
+            BUSY_PATIENCE,
+            |e: &aws_sdk_lambda::operation::update_event_source_mapping::UpdateEventSourceMappingError| busy(e) || code(e) == Some("ResourceInUseException"),
+            || async {
+                aws.lambda
+                    .update_event_source_mapping()
+                    .uuid(id)
+                    .function_name(&c.function_name)
+                    .set_batch_size(c.batch_size)
+                    .set_maximum_batching_window_in_seconds(c.maximum_batching_window_in_seconds)
+                    .enabled(c.enabled)
+                    .set_function_response_types(response_types(c))
+                    .set_scaling_config(scaling(c))
+                    .send()
+                    .await
+                    .map_err(|e| e.into_service_error())
+            },
+        )
+        .await
+        .map_err(|e| api("UpdateEventSourceMapping", id, e))?;
+        let config = serde_json::to_value(c).unwrap_or(serde_json::Value::Null);
+        read_back(TYPE, id, || read_one(aws, id, Some(&config))).await
+    }
+
+    /// Deletes the mapping; Lambda stops polling soon after (the mapping reads as gone while
+    /// it is being deleted).
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        retry(
+            BUSY_PATIENCE,
+            |e: &aws_sdk_lambda::operation::delete_event_source_mapping::DeleteEventSourceMappingError| code(e) == Some("ResourceInUseException"),
+            || async {
+                aws.lambda
+                    .delete_event_source_mapping()
+                    .uuid(&prior.id)
+                    .send()
+                    .await
+                    .map_err(|e| e.into_service_error())
+            },
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| api("DeleteEventSourceMapping", &prior.id, e))
     }
 }
 

@@ -20,17 +20,16 @@ use aws_sdk_lambda::types::{
     TracingMode as SdkTracingMode,
 };
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
 
 use super::{busy, BUSY_PATIENCE};
 use crate::common::{
-    api, claim, code, is_not_found, observed, parse, read_back, read_found, retry, tag_changes,
-    visible_tags, wait_until, Claim,
+    api, claim, code, is_not_found, read_back, retry, tag_changes, visible_tags, wait_until, Claim,
 };
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_lambda_function";
@@ -177,18 +176,6 @@ pub struct Outputs {
     pub code_sha256: String,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["function_name"]),
-            cloudformation: "AWS::Lambda::Function",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
 /// The base64 SHA-256 of a zip: its `source_code_hash`, as Lambda computes `CodeSha256`.
 pub fn code_sha256(zip: &[u8]) -> String {
     aws_smithy_types::base64::encode(sha2::Sha256::digest(zip))
@@ -230,15 +217,6 @@ fn artifact(aws: &Aws, name: &str, hash: &str) -> Result<Vec<u8>, ProviderError>
         )));
     }
     Ok(bytes)
-}
-
-/// Lambda has no batch read of functions by name: one GetFunction (configuration, code and
-/// tags) per function, in parallel.
-pub async fn read(
-    aws: &Aws,
-    requests: &[ReadRequest],
-) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
-    crate::common::read_each(requests, |r| read_one(aws, &r.id, &r.prior_inputs)).await
 }
 
 /// The ARN API Gateway invokes a function by.
@@ -341,18 +319,11 @@ async fn read_one(
         last_modified: f.last_modified().unwrap_or_default().to_string(),
         code_sha256,
     };
-    Ok(Some(observed(&schema(), name, &config, &outputs)))
+    Ok(Some(AwsLambdaFunction::observed(name, &config, &outputs)))
 }
 
 /// How `cairn import` names one: the function name.
 pub const IMPORT_ID: &str = "the function name";
-
-/// By its name. `source` reads as not set (Lambda does not know paths): the next plan shows
-/// it added, and an update of the code only if the zip of `source` differs.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
-    read_one(aws, import_id, &serde_json::Value::Null).await
-}
 
 /// Waits until the function is no longer being created or updated (Lambda applies both
 /// asynchronously, and refuses further changes meanwhile); fails if that did not succeed.
@@ -436,57 +407,6 @@ fn package(aws: &Aws, c: &Config) -> Result<FunctionCode, ProviderError> {
     }
 }
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let name = &c.function_name;
-    let function_code = package(aws, &c)?;
-    let package_type = match c.package_type {
-        PackageType::Zip => SdkPackageType::Zip,
-        PackageType::Image => SdkPackageType::Image,
-    };
-    let created = retry(ROLE_PATIENCE, role_not_ready, || async {
-        aws.lambda
-            .create_function()
-            .function_name(name)
-            .role(&c.role)
-            .package_type(package_type.clone())
-            .code(function_code.clone())
-            .set_handler(c.handler.clone())
-            .set_runtime(c.runtime.as_deref().map(Runtime::from))
-            .timeout(c.timeout)
-            .memory_size(c.memory_size)
-            .set_architectures(Some(sdk_architectures(&c)))
-            .set_environment(
-                c.environment
-                    .as_ref()
-                    .map(|_| sdk_environment(&c.environment)),
-            )
-            .set_description(c.description.clone())
-            .set_tracing_config(c.tracing_config.as_ref().map(|t| t.mode.sdk()))
-            .set_tags((!c.tags.is_empty()).then(|| c.tags.clone().into_iter().collect()))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| e.into_service_error())
-    })
-    .await;
-    if let Err(e) = created {
-        // A create whose answer was lost and that the SDK sent again finds its own function.
-        if !(code(&e) == Some("ResourceConflictException") && made_by(aws, name, ctx).await?) {
-            return Err(api("CreateFunction", name, e));
-        }
-    }
-    wait_ready(aws, ctx, name).await?;
-    if c.reserved_concurrent_executions.is_some() {
-        set_concurrency(aws, name, c.reserved_concurrent_executions).await?;
-    }
-    read_back(TYPE, name, || read_one(aws, name, config)).await
-}
-
 /// Reserves `n` concurrent executions for the function, or none (back to the shared pool).
 async fn set_concurrency(aws: &Aws, name: &str, n: Option<i32>) -> Result<(), ProviderError> {
     match n {
@@ -520,150 +440,214 @@ async fn made_by(aws: &Aws, name: &str, ctx: &OpContext) -> Result<bool, Provide
     Ok(claim(tags.map(|(k, v)| (k.as_str(), v.as_str())), ctx) == Some(Claim::Token))
 }
 
-/// By its unique name.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    read_found(vec![c.function_name], config, |r| async move {
-        read(aws, &r).await
-    })
-    .await
-}
+/// The `aws_lambda_function` resource type.
+pub struct AwsLambdaFunction;
 
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let name = &prior.id;
-    let configuration = |c: &Config| {
-        (
-            c.role.clone(),
-            c.handler.clone(),
-            c.runtime.clone(),
-            c.timeout,
-            c.memory_size,
-            c.environment
-                .as_ref()
-                .map(|e| e.variables.clone())
-                .unwrap_or_default(),
-            c.description.clone().unwrap_or_default(),
-            c.tracing_mode(),
-        )
+impl Resource for AwsLambdaFunction {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["function_name"]),
+        cloudformation: "AWS::Lambda::Function",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
     };
-    if configuration(&old) != configuration(&new) {
-        wait_ready(aws, ctx, name).await?;
-        retry(
-            ROLE_PATIENCE.max(BUSY_PATIENCE),
-            |e: &aws_sdk_lambda::operation::update_function_configuration::UpdateFunctionConfigurationError| {
-                role_not_ready(e) || busy(e)
-            },
-            || async {
-                aws.lambda
-                    .update_function_configuration()
-                    .function_name(name)
-                    .role(&new.role)
-                    .set_handler(new.handler.clone())
-                    .set_runtime(new.runtime.as_deref().map(Runtime::from))
-                    .timeout(new.timeout)
-                    .memory_size(new.memory_size)
-                    .environment(sdk_environment(&new.environment))
-                    .description(new.description.clone().unwrap_or_default())
-                    .tracing_config(new.tracing_mode().sdk())
-                    .send()
-                    .await
-                    .map_err(|e| e.into_service_error())
-            },
-        )
-        .await
-        .map_err(|e| api("UpdateFunctionConfiguration", name, e))?;
-        wait_ready(aws, ctx, name).await?;
-    }
-    // Code the configuration leaves out (an imported function without `source`) stays.
-    let code_changed = match new.package_type {
-        PackageType::Zip => {
-            new.source_code_hash.is_some() && old.source_code_hash != new.source_code_hash
-        }
-        PackageType::Image => new.image_uri.is_some() && old.image_uri != new.image_uri,
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["", "my function"],
+        absent: Some("absent"),
     };
-    if code_changed || old.architectures != new.architectures {
-        let function_code = package(aws, &new)?;
-        wait_ready(aws, ctx, name).await?;
-        retry(
-            BUSY_PATIENCE,
-            |e: &aws_sdk_lambda::operation::update_function_code::UpdateFunctionCodeError| busy(e),
-            || async {
-                aws.lambda
-                    .update_function_code()
-                    .function_name(name)
-                    .set_zip_file(function_code.zip_file().cloned())
-                    .set_image_uri(function_code.image_uri().map(str::to_string))
-                    .set_architectures(Some(sdk_architectures(&new)))
-                    .send()
-                    .await
-                    .map_err(|e| e.into_service_error())
-            },
-        )
-        .await
-        .map_err(|e| api("UpdateFunctionCode", name, e))?;
-        wait_ready(aws, ctx, name).await?;
-    }
-    if old.reserved_concurrent_executions != new.reserved_concurrent_executions {
-        set_concurrency(aws, name, new.reserved_concurrent_executions).await?;
-    }
-    let arn = prior
-        .outputs
-        .get("arn")
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or(name);
-    let (removed, set) = tag_changes(&old.tags, &new.tags);
-    if !removed.is_empty() {
-        aws.lambda
-            .untag_resource()
-            .resource(arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| api("UntagResource", name, e.into_service_error()))?;
-    }
-    if !set.is_empty() {
-        aws.lambda
-            .tag_resource()
-            .resource(arn)
-            .set_tags(Some(set.into_iter().collect()))
-            .send()
-            .await
-            .map_err(|e| api("TagResource", name, e.into_service_error()))?;
-    }
-    read_back(TYPE, name, || read_one(aws, name, config)).await
-}
 
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let name = &prior.id;
-    let result = retry(
-        BUSY_PATIENCE,
-        |e: &aws_sdk_lambda::operation::delete_function::DeleteFunctionError| busy(e),
-        || async {
+    /// Lambda has no batch read of functions by name: one GetFunction (configuration, code
+    /// and tags) per function, in parallel.
+    async fn read_one(aws: &Aws, request: &ReadRequest) -> Answer<Option<Observed>> {
+        read_one(aws, &request.id, &request.prior_inputs).await
+    }
+
+    /// By its name. `source` reads as not set (Lambda does not know paths): the next plan
+    /// shows it added, and an update of the code only if the zip of `source` differs.
+    async fn import(aws: &Aws, import_id: &str) -> Answer<Option<Observed>> {
+        crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+        read_one(aws, import_id, &serde_json::Value::Null).await
+    }
+
+    async fn create(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Observed> {
+        let name = &c.function_name;
+        let function_code = package(aws, c)?;
+        let package_type = match c.package_type {
+            PackageType::Zip => SdkPackageType::Zip,
+            PackageType::Image => SdkPackageType::Image,
+        };
+        let created = retry(ROLE_PATIENCE, role_not_ready, || async {
             aws.lambda
-                .delete_function()
+                .create_function()
                 .function_name(name)
+                .role(&c.role)
+                .package_type(package_type.clone())
+                .code(function_code.clone())
+                .set_handler(c.handler.clone())
+                .set_runtime(c.runtime.as_deref().map(Runtime::from))
+                .timeout(c.timeout)
+                .memory_size(c.memory_size)
+                .set_architectures(Some(sdk_architectures(c)))
+                .set_environment(
+                    c.environment
+                        .as_ref()
+                        .map(|_| sdk_environment(&c.environment)),
+                )
+                .set_description(c.description.clone())
+                .set_tracing_config(c.tracing_config.as_ref().map(|t| t.mode.sdk()))
+                .set_tags((!c.tags.is_empty()).then(|| c.tags.clone().into_iter().collect()))
                 .send()
                 .await
                 .map(|_| ())
                 .map_err(|e| e.into_service_error())
-        },
-    )
-    .await;
-    match result {
-        Ok(()) => Ok(()),
-        Err(e) if is_not_found(code(&e)) => Ok(()),
-        Err(e) => Err(api("DeleteFunction", name, e)),
+        })
+        .await;
+        if let Err(e) = created {
+            // A create whose answer was lost and that the SDK sent again finds its own function.
+            if !(code(&e) == Some("ResourceConflictException") && made_by(aws, name, ctx).await?) {
+                return Err(api("CreateFunction", name, e));
+            }
+        }
+        wait_ready(aws, ctx, name).await?;
+        if c.reserved_concurrent_executions.is_some() {
+            set_concurrency(aws, name, c.reserved_concurrent_executions).await?;
+        }
+        let config = serde_json::to_value(c).unwrap_or(serde_json::Value::Null);
+        read_back(TYPE, name, || read_one(aws, name, &config)).await
+    }
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let name = &prior.id;
+        let configuration = |c: &Config| {
+            (
+                c.role.clone(),
+                c.handler.clone(),
+                c.runtime.clone(),
+                c.timeout,
+                c.memory_size,
+                c.environment
+                    .as_ref()
+                    .map(|e| e.variables.clone())
+                    .unwrap_or_default(),
+                c.description.clone().unwrap_or_default(),
+                c.tracing_mode(),
+            )
+        };
+        if configuration(old) != configuration(new) {
+            wait_ready(aws, ctx, name).await?;
+            retry(
+                ROLE_PATIENCE.max(BUSY_PATIENCE),
+                |e: &aws_sdk_lambda::operation::update_function_configuration::UpdateFunctionConfigurationError| {
+                    role_not_ready(e) || busy(e)
+                },
+                || async {
+                    aws.lambda
+                        .update_function_configuration()
+                        .function_name(name)
+                        .role(&new.role)
+                        .set_handler(new.handler.clone())
+                        .set_runtime(new.runtime.as_deref().map(Runtime::from))
+                        .timeout(new.timeout)
+                        .memory_size(new.memory_size)
+                        .environment(sdk_environment(&new.environment))
+                        .description(new.description.clone().unwrap_or_default())
+                        .tracing_config(new.tracing_mode().sdk())
+                        .send()
+                        .await
+                        .map_err(|e| e.into_service_error())
+                },
+            )
+            .await
+            .map_err(|e| api("UpdateFunctionConfiguration", name, e))?;
+            wait_ready(aws, ctx, name).await?;
+        }
+        // Code the configuration leaves out (an imported function without `source`) stays.
+        let code_changed = match new.package_type {
+            PackageType::Zip => {
+                new.source_code_hash.is_some() && old.source_code_hash != new.source_code_hash
+            }
+            PackageType::Image => new.image_uri.is_some() && old.image_uri != new.image_uri,
+        };
+        if code_changed || old.architectures != new.architectures {
+            let function_code = package(aws, new)?;
+            wait_ready(aws, ctx, name).await?;
+            retry(
+                BUSY_PATIENCE,
+                |e: &aws_sdk_lambda::operation::update_function_code::UpdateFunctionCodeError| {
+                    busy(e)
+                },
+                || async {
+                    aws.lambda
+                        .update_function_code()
+                        .function_name(name)
+                        .set_zip_file(function_code.zip_file().cloned())
+                        .set_image_uri(function_code.image_uri().map(str::to_string))
+                        .set_architectures(Some(sdk_architectures(new)))
+                        .send()
+                        .await
+                        .map_err(|e| e.into_service_error())
+                },
+            )
+            .await
+            .map_err(|e| api("UpdateFunctionCode", name, e))?;
+            wait_ready(aws, ctx, name).await?;
+        }
+        if old.reserved_concurrent_executions != new.reserved_concurrent_executions {
+            set_concurrency(aws, name, new.reserved_concurrent_executions).await?;
+        }
+        let arn = prior
+            .outputs
+            .get("arn")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or(name);
+        let (removed, set) = tag_changes(&old.tags, &new.tags);
+        if !removed.is_empty() {
+            aws.lambda
+                .untag_resource()
+                .resource(arn)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(|e| api("UntagResource", name, e.into_service_error()))?;
+        }
+        if !set.is_empty() {
+            aws.lambda
+                .tag_resource()
+                .resource(arn)
+                .set_tags(Some(set.into_iter().collect()))
+                .send()
+                .await
+                .map_err(|e| api("TagResource", name, e.into_service_error()))?;
+        }
+        let config = serde_json::to_value(new).unwrap_or(serde_json::Value::Null);
+        read_back(TYPE, name, || read_one(aws, name, &config)).await
+    }
+
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let name = &prior.id;
+        retry(
+            BUSY_PATIENCE,
+            |e: &aws_sdk_lambda::operation::delete_function::DeleteFunctionError| busy(e),
+            || async {
+                aws.lambda
+                    .delete_function()
+                    .function_name(name)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.into_service_error())
+            },
+        )
+        .await
+        .map_err(|e| api("DeleteFunction", name, e))
     }
 }
 

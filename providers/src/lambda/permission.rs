@@ -3,14 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use super::{busy, BUSY_PATIENCE};
-use crate::common::{api, code, is_not_found, malformed, observed, parse, read_back, retry};
+use crate::common::{api, code, is_not_found, malformed, read_back, retry};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_lambda_permission";
@@ -50,18 +50,6 @@ pub struct Config {
 pub struct Outputs {
     /// `<function_name>/<statement_id>`, or `<function_name>:<qualifier>/<statement_id>`.
     pub id: String,
-}
-
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["function_name", "statement_id"]),
-            cloudformation: "AWS::Lambda::Permission",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
 }
 
 /// How `cairn import` names one: as its id.
@@ -127,7 +115,7 @@ type Policy = (String, Option<String>);
 
 /// One GetPolicy per function (and qualifier), in parallel: each answers for every
 /// statement of that policy.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -258,7 +246,7 @@ fn view(key: &Key, s: &Json) -> Observed {
         qualifier: key.qualifier.clone(),
     };
     let id = key.id();
-    observed(&schema(), &id, &config, &Outputs { id: id.clone() })
+    AwsLambdaPermission::observed(&id, &config, &Outputs { id: id.clone() })
 }
 
 async fn read_key(aws: &Aws, key: &Key) -> Result<Option<Observed>, ProviderError> {
@@ -267,100 +255,113 @@ async fn read_key(aws: &Aws, key: &Key) -> Result<Option<Observed>, ProviderErro
     Ok(crate::common::only(&id, read(aws, &request).await?))
 }
 
-/// By its id.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    let Some(key) = Key::parse(import_id) else {
-        return Err(malformed(
-            TYPE,
-            import_id,
-            "it is not a function and a statement id separated by `/`",
-            IMPORT_ID,
-        ));
+/// The `aws_lambda_permission` resource type.
+pub struct AwsLambdaPermission;
+
+impl Resource for AwsLambdaPermission {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["function_name", "statement_id"]),
+        cloudformation: "AWS::Lambda::Permission",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
     };
-    read_key(aws, &key).await
-}
-
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let key = Key::of(&c);
-    let id = key.id();
-    retry(
-        BUSY_PATIENCE,
-        |e: &aws_sdk_lambda::operation::add_permission::AddPermissionError| busy(e),
-        || async {
-            aws.lambda
-                .add_permission()
-                .function_name(&c.function_name)
-                .statement_id(&c.statement_id)
-                .action(&c.action)
-                .principal(&c.principal)
-                .set_source_arn(c.source_arn.clone())
-                .set_source_account(c.source_account.clone())
-                .set_qualifier(c.qualifier.clone())
-                .send()
-                .await
-                .map_err(|e| e.into_service_error())
-        },
-    )
-    .await
-    .map_err(|e| api("AddPermission", &id, e))?;
-    read_back(TYPE, &id, || read_key(aws, &key)).await
-}
-
-/// By its natural key: the function, qualifier and statement id.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    Ok(read_key(aws, &Key::of(&c)).await?.into_iter().collect())
-}
-
-/// Nothing changes in place (every attribute forces replacement): what is there stands.
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    _config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let key = Key::parse(&prior.id).ok_or_else(|| {
-        ProviderError::Api(format!("{TYPE}: `{}` is not a permission's id", prior.id))
-    })?;
-    read_back(TYPE, &prior.id, || read_key(aws, &key)).await
-}
-
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let Some(key) = Key::parse(&prior.id) else {
-        return Err(ProviderError::Api(format!(
-            "{TYPE}: `{}` is not a permission's id",
-            prior.id
-        )));
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["api", "api/", "/allow", "api:/allow"],
+        absent: Some("absent/allow"),
     };
-    let result = retry(
-        BUSY_PATIENCE,
-        |e: &aws_sdk_lambda::operation::remove_permission::RemovePermissionError| busy(e),
-        || async {
-            aws.lambda
-                .remove_permission()
-                .function_name(&key.function)
-                .statement_id(&key.statement)
-                .set_qualifier(key.qualifier.clone())
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| e.into_service_error())
-        },
-    )
-    .await;
-    match result {
-        Ok(()) => Ok(()),
-        Err(e) if is_not_found(code(&e)) => Ok(()),
-        Err(e) => Err(api("RemovePermission", &prior.id, e)),
+
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
+    }
+
+    /// By its id.
+    async fn import(aws: &Aws, import_id: &str) -> Answer<Option<Observed>> {
+        let Some(key) = Key::parse(import_id) else {
+            return Err(malformed(
+                TYPE,
+                import_id,
+                "it is not a function and a statement id separated by `/`",
+                IMPORT_ID,
+            ));
+        };
+        read_key(aws, &key).await
+    }
+
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let key = Key::of(c);
+        let id = key.id();
+        retry(
+            BUSY_PATIENCE,
+            |e: &aws_sdk_lambda::operation::add_permission::AddPermissionError| busy(e),
+            || async {
+                aws.lambda
+                    .add_permission()
+                    .function_name(&c.function_name)
+                    .statement_id(&c.statement_id)
+                    .action(&c.action)
+                    .principal(&c.principal)
+                    .set_source_arn(c.source_arn.clone())
+                    .set_source_account(c.source_account.clone())
+                    .set_qualifier(c.qualifier.clone())
+                    .send()
+                    .await
+                    .map_err(|e| e.into_service_error())
+            },
+        )
+        .await
+        .map_err(|e| api("AddPermission", &id, e))?;
+        read_back(TYPE, &id, || read_key(aws, &key)).await
+    }
+
+    /// By its natural key: the function, qualifier and statement id.
+    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
+        Ok(read_key(aws, &Key::of(c)).await?.into_iter().collect())
+    }
+
+    /// Nothing changes in place (every attribute forces replacement): what is there stands.
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        _old: &Config,
+        _new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let key = Key::parse(&prior.id).ok_or_else(|| {
+            ProviderError::Api(format!("{TYPE}: `{}` is not a permission's id", prior.id))
+        })?;
+        read_back(TYPE, &prior.id, || read_key(aws, &key)).await
+    }
+
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let Some(key) = Key::parse(&prior.id) else {
+            return Err(ProviderError::Api(format!(
+                "{TYPE}: `{}` is not a permission's id",
+                prior.id
+            )));
+        };
+        retry(
+            BUSY_PATIENCE,
+            |e: &aws_sdk_lambda::operation::remove_permission::RemovePermissionError| busy(e),
+            || async {
+                aws.lambda
+                    .remove_permission()
+                    .function_name(&key.function)
+                    .statement_id(&key.statement)
+                    .set_qualifier(key.qualifier.clone())
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.into_service_error())
+            },
+        )
+        .await
+        .map_err(|e| api("RemovePermission", &prior.id, e))
     }
 }
 

@@ -4,13 +4,13 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_rds::types::DbInstance;
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{rds_tags, tags_of, update_tags};
-use crate::common::{api, code, observed, only, parse, read_found, request, wait_until};
+use crate::common::{api, code, only, request, wait_until};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_db_instance";
@@ -95,19 +95,6 @@ pub struct Outputs {
     pub port: Option<i32>,
     /// The Secrets Manager secret holding the master password, when RDS manages it.
     pub master_user_secret_arn: Option<String>,
-}
-
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["identifier"]),
-            cloudformation: "AWS::RDS::DBInstance",
-            stateful: true,
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
 }
 
 fn rds_filter(name: &str, values: Vec<String>) -> aws_sdk_rds::types::Filter {
@@ -196,7 +183,7 @@ fn alive(i: &DbInstance) -> bool {
 }
 
 /// One DescribeDBInstances (filtered by identifiers, paged) for all.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -210,7 +197,6 @@ pub async fn read(
         .iter()
         .map(|r| (r.id.as_str(), &r.prior_inputs))
         .collect();
-    let schema = schema();
     for i in describe(aws, &ids).await?.iter().filter(|i| alive(i)) {
         let Some(id) = i.db_instance_identifier() else {
             continue;
@@ -218,7 +204,7 @@ pub async fn read(
         let p = prior.get(id).copied().unwrap_or(&serde_json::Value::Null);
         out.insert(
             id.to_string(),
-            Some(observed(&schema, id, &view(i, p), &outputs(i))),
+            Some(AwsDbInstance::observed(id, &view(i, p), &outputs(i))),
         );
     }
     Ok(out)
@@ -261,187 +247,200 @@ async fn wait_available(aws: &Aws, id: &str, ctx: &OpContext) -> Result<(), Prov
 /// How `cairn import` names one: the DB instance identifier.
 pub const IMPORT_ID: &str = "the DB instance identifier";
 
-/// By its identifier. What AWS does not keep (`skip_final_snapshot`, `password`) reads as not set.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
-    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
-}
+/// The `aws_db_instance` resource type.
+pub struct AwsDbInstance;
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    aws.rds
-        .create_db_instance()
-        .db_instance_identifier(&c.identifier)
-        .engine(&c.engine)
-        .set_engine_version(c.engine_version.clone())
-        .db_instance_class(&c.instance_class)
-        .set_allocated_storage(c.allocated_storage)
-        .set_storage_type(c.storage_type.clone())
-        .storage_encrypted(c.storage_encrypted)
-        .set_kms_key_id(c.kms_key_id.clone())
-        .multi_az(c.multi_az)
-        .set_db_subnet_group_name(c.db_subnet_group_name.clone())
-        .set_vpc_security_group_ids(c.vpc_security_group_ids.clone())
-        .set_master_username(c.username.clone())
-        .set_manage_master_user_password(c.manage_master_user_password)
-        .set_master_user_password(c.password.clone())
-        .set_db_name(c.db_name.clone())
-        .set_port(c.port)
-        .set_backup_retention_period(c.backup_retention_period)
-        .deletion_protection(c.deletion_protection)
-        .publicly_accessible(c.publicly_accessible)
-        .set_license_model(c.license_model.clone())
-        .set_tags(Some(rds_tags(&c.tags)).filter(|t| !t.is_empty()))
-        .send()
-        .await
-        .map_err(|e| api("CreateDBInstance", &c.identifier, e.into_service_error()))?;
-    wait_available(aws, &c.identifier, ctx).await?;
-    read_one(aws, &c.identifier, config).await?.ok_or_else(|| {
-        ProviderError::Api(format!(
-            "DB instance {} vanished after create",
-            c.identifier
-        ))
-    })
-}
+impl Resource for AwsDbInstance {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["identifier"]),
+        cloudformation: "AWS::RDS::DBInstance",
+        stateful: true,
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["my db"],
+        absent: None,
+    };
 
-/// By its unique identifier; an instance being deleted does not count.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    read_found(vec![c.identifier], config, |r| async move {
-        read(aws, &r).await
-    })
-    .await
-}
+    // Found by its unique identifier (an instance being deleted does not count: the read
+    // leaves it out) and imported by it, as the defaults do. What AWS does not keep
+    // (`skip_final_snapshot`, `password`) reads as not set in an import.
 
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let id = &prior.id;
-    let changed = |f: fn(&Config) -> String| f(&old) != f(&new);
-    let mut m = aws
-        .rds
-        .modify_db_instance()
-        .db_instance_identifier(id)
-        .apply_immediately(true);
-    let mut any = false;
-    if changed(|c| c.instance_class.clone()) {
-        m = m.db_instance_class(&new.instance_class);
-        any = true;
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
     }
-    if changed(|c| format!("{:?}", c.engine_version)) {
-        m = m.set_engine_version(new.engine_version.clone());
-        any = true;
-    }
-    if changed(|c| format!("{:?}", c.allocated_storage)) {
-        m = m.set_allocated_storage(new.allocated_storage);
-        any = true;
-    }
-    if changed(|c| format!("{:?}", c.storage_type)) {
-        m = m.set_storage_type(new.storage_type.clone());
-        any = true;
-    }
-    if changed(|c| c.multi_az.to_string()) {
-        m = m.multi_az(new.multi_az);
-        any = true;
-    }
-    if changed(|c| format!("{:?}", c.vpc_security_group_ids)) {
-        m = m.set_vpc_security_group_ids(new.vpc_security_group_ids.clone());
-        any = true;
-    }
-    if changed(|c| format!("{:?}", c.manage_master_user_password)) {
-        m = m.set_manage_master_user_password(new.manage_master_user_password);
-        any = true;
-    }
-    if changed(|c| format!("{:?}", c.password)) {
-        m = m.set_master_user_password(new.password.clone());
-        any = true;
-    }
-    if changed(|c| format!("{:?}", c.port)) {
-        m = m.set_db_port_number(new.port);
-        any = true;
-    }
-    if changed(|c| format!("{:?}", c.backup_retention_period)) {
-        m = m.set_backup_retention_period(new.backup_retention_period);
-        any = true;
-    }
-    if changed(|c| c.deletion_protection.to_string()) {
-        m = m.deletion_protection(new.deletion_protection);
-        any = true;
-    }
-    if changed(|c| c.publicly_accessible.to_string()) {
-        m = m.publicly_accessible(new.publicly_accessible);
-        any = true;
-    }
-    if changed(|c| format!("{:?}", c.license_model)) {
-        m = m.set_license_model(new.license_model.clone());
-        any = true;
-    }
-    if any {
-        m.send()
+
+    async fn create(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Observed> {
+        aws.rds
+            .create_db_instance()
+            .db_instance_identifier(&c.identifier)
+            .engine(&c.engine)
+            .set_engine_version(c.engine_version.clone())
+            .db_instance_class(&c.instance_class)
+            .set_allocated_storage(c.allocated_storage)
+            .set_storage_type(c.storage_type.clone())
+            .storage_encrypted(c.storage_encrypted)
+            .set_kms_key_id(c.kms_key_id.clone())
+            .multi_az(c.multi_az)
+            .set_db_subnet_group_name(c.db_subnet_group_name.clone())
+            .set_vpc_security_group_ids(c.vpc_security_group_ids.clone())
+            .set_master_username(c.username.clone())
+            .set_manage_master_user_password(c.manage_master_user_password)
+            .set_master_user_password(c.password.clone())
+            .set_db_name(c.db_name.clone())
+            .set_port(c.port)
+            .set_backup_retention_period(c.backup_retention_period)
+            .deletion_protection(c.deletion_protection)
+            .publicly_accessible(c.publicly_accessible)
+            .set_license_model(c.license_model.clone())
+            .set_tags(Some(rds_tags(&c.tags)).filter(|t| !t.is_empty()))
+            .send()
             .await
-            .map_err(|e| api("ModifyDBInstance", id, e.into_service_error()))?;
-        wait_available(aws, id, ctx).await?;
+            .map_err(|e| api("CreateDBInstance", &c.identifier, e.into_service_error()))?;
+        wait_available(aws, &c.identifier, ctx).await?;
+        read_one(aws, &c.identifier, &recorded(c))
+            .await?
+            .ok_or_else(|| {
+                ProviderError::Api(format!(
+                    "DB instance {} vanished after create",
+                    c.identifier
+                ))
+            })
     }
-    let arn = prior
-        .outputs
-        .get("arn")
-        .and_then(|a| a.as_str())
-        .unwrap_or_default();
-    update_tags(aws, arn, &old.tags, &new.tags).await?;
-    read_one(aws, id, config)
-        .await?
-        .ok_or_else(|| ProviderError::Api(format!("DB instance {id} no longer exists")))
+
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let id = &prior.id;
+        let changed = |f: fn(&Config) -> String| f(old) != f(new);
+        let mut m = aws
+            .rds
+            .modify_db_instance()
+            .db_instance_identifier(id)
+            .apply_immediately(true);
+        let mut any = false;
+        if changed(|c| c.instance_class.clone()) {
+            m = m.db_instance_class(&new.instance_class);
+            any = true;
+        }
+        if changed(|c| format!("{:?}", c.engine_version)) {
+            m = m.set_engine_version(new.engine_version.clone());
+            any = true;
+        }
+        if changed(|c| format!("{:?}", c.allocated_storage)) {
+            m = m.set_allocated_storage(new.allocated_storage);
+            any = true;
+        }
+        if changed(|c| format!("{:?}", c.storage_type)) {
+            m = m.set_storage_type(new.storage_type.clone());
+            any = true;
+        }
+        if changed(|c| c.multi_az.to_string()) {
+            m = m.multi_az(new.multi_az);
+            any = true;
+        }
+        if changed(|c| format!("{:?}", c.vpc_security_group_ids)) {
+            m = m.set_vpc_security_group_ids(new.vpc_security_group_ids.clone());
+            any = true;
+        }
+        if changed(|c| format!("{:?}", c.manage_master_user_password)) {
+            m = m.set_manage_master_user_password(new.manage_master_user_password);
+            any = true;
+        }
+        if changed(|c| format!("{:?}", c.password)) {
+            m = m.set_master_user_password(new.password.clone());
+            any = true;
+        }
+        if changed(|c| format!("{:?}", c.port)) {
+            m = m.set_db_port_number(new.port);
+            any = true;
+        }
+        if changed(|c| format!("{:?}", c.backup_retention_period)) {
+            m = m.set_backup_retention_period(new.backup_retention_period);
+            any = true;
+        }
+        if changed(|c| c.deletion_protection.to_string()) {
+            m = m.deletion_protection(new.deletion_protection);
+            any = true;
+        }
+        if changed(|c| c.publicly_accessible.to_string()) {
+            m = m.publicly_accessible(new.publicly_accessible);
+            any = true;
+        }
+        if changed(|c| format!("{:?}", c.license_model)) {
+            m = m.set_license_model(new.license_model.clone());
+            any = true;
+        }
+        if any {
+            m.send()
+                .await
+                .map_err(|e| api("ModifyDBInstance", id, e.into_service_error()))?;
+            wait_available(aws, id, ctx).await?;
+        }
+        let arn = prior
+            .outputs
+            .get("arn")
+            .and_then(|a| a.as_str())
+            .unwrap_or_default();
+        update_tags(aws, arn, &old.tags, &new.tags).await?;
+        read_one(aws, id, &recorded(new))
+            .await?
+            .ok_or_else(|| ProviderError::Api(format!("DB instance {id} no longer exists")))
+    }
+
+    /// Takes a final snapshot unless `skip_final_snapshot`; refuses while deletion protection is
+    /// on; waits until the instance is gone so its subnet group can go next.
+    async fn delete(aws: &Aws, prior: &Observed, ctx: &OpContext) -> Answer<()> {
+        let id = &prior.id;
+        let skip = prior
+            .inputs
+            .get("skip_final_snapshot")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        let mut req = aws
+            .rds
+            .delete_db_instance()
+            .db_instance_identifier(id)
+            .skip_final_snapshot(skip);
+        if !skip {
+            req = req.final_db_snapshot_identifier(format!("{id}-final"));
+        }
+        if let Err(e) = req.send().await {
+            let e = e.into_service_error();
+            match code(&e) {
+                Some("InvalidParameterCombination") if e.to_string().contains("protection") => {
+                    return Err(ProviderError::Api(format!(
+                        "DeleteDBInstance {id}: deletion protection is on; set deletion_protection = false and apply first"
+                    )))
+                }
+                _ => return Err(api("DeleteDBInstance", id, e)),
+            }
+        }
+        wait_until(
+            ctx,
+            TYPE,
+            id,
+            "deleted",
+            Duration::from_secs(3600),
+            || async { Ok(status(aws, id).await?.is_none()) },
+        )
+        .await
+    }
 }
 
-/// Takes a final snapshot unless `skip_final_snapshot`; refuses while deletion protection is
-/// on; waits until the instance is gone so its subnet group can go next.
-pub async fn delete(aws: &Aws, prior: &Observed, ctx: &OpContext) -> Result<(), ProviderError> {
-    let id = &prior.id;
-    let skip = prior
-        .inputs
-        .get("skip_final_snapshot")
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false);
-    let mut req = aws
-        .rds
-        .delete_db_instance()
-        .db_instance_identifier(id)
-        .skip_final_snapshot(skip);
-    if !skip {
-        req = req.final_db_snapshot_identifier(format!("{id}-final"));
-    }
-    if let Err(e) = req.send().await {
-        let e = e.into_service_error();
-        match code(&e) {
-            Some("DBInstanceNotFound" | "DBInstanceNotFoundFault") => return Ok(()),
-            Some("InvalidParameterCombination") if e.to_string().contains("protection") => {
-                return Err(ProviderError::Api(format!(
-                    "DeleteDBInstance {id}: deletion protection is on; set deletion_protection = false and apply first"
-                )))
-            }
-            _ => return Err(api("DeleteDBInstance", id, e)),
-        }
-    }
-    wait_until(
-        ctx,
-        TYPE,
-        id,
-        "deleted",
-        Duration::from_secs(3600),
-        || async { Ok(status(aws, id).await?.is_none()) },
-    )
-    .await
+/// `c` as the recorded inputs a read after its create or update keeps what AWS does not
+/// return (`password`, `skip_final_snapshot`) from.
+fn recorded(c: &Config) -> serde_json::Value {
+    serde_json::to_value(c).unwrap_or_default()
 }

@@ -3,15 +3,13 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{rds_tags, update_tags};
-use crate::common::{
-    api, code, observed, only, parse, read_back, read_found, request, retry, visible_tags,
-};
+use crate::common::{api, code, only, read_back, request, retry, visible_tags};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_db_subnet_group";
@@ -42,24 +40,8 @@ pub struct Outputs {
     pub arn: String,
 }
 
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["name"]),
-            cloudformation: "AWS::RDS::DBSubnetGroup",
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
-}
-
-fn gone(c: Option<&str>) -> bool {
-    c == Some("DBSubnetGroupNotFoundFault")
-}
-
 /// One DescribeDBSubnetGroups listing (paged) for all, tags per group in parallel.
-pub async fn read(
+async fn read(
     aws: &Aws,
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
@@ -101,7 +83,6 @@ pub async fn read(
             .map_err(|e| api("ListTagsForResource", arn, e.into_service_error()))
     }))
     .await?;
-    let schema = schema();
     for (g, tags) in wanted.iter().zip(tags) {
         let Some(name) = g.db_subnet_group_name() else {
             continue;
@@ -125,7 +106,7 @@ pub async fn read(
         };
         out.insert(
             name.to_string(),
-            Some(observed(&schema, name, &config, &outputs)),
+            Some(AwsDbSubnetGroup::observed(name, &config, &outputs)),
         );
     }
     Ok(out)
@@ -140,89 +121,89 @@ async fn read_one(aws: &Aws, name: &str) -> Result<Option<Observed>, ProviderErr
 /// How `cairn import` names one: the DB subnet group name.
 pub const IMPORT_ID: &str = "the DB subnet group name";
 
-/// By its name.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
-    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
-}
+/// The `aws_db_subnet_group` resource type.
+pub struct AwsDbSubnetGroup;
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    aws.rds
-        .create_db_subnet_group()
-        .db_subnet_group_name(&c.name)
-        .db_subnet_group_description(&c.description)
-        .set_subnet_ids(Some(c.subnet_ids.clone()))
-        .set_tags(Some(rds_tags(&c.tags)).filter(|t| !t.is_empty()))
-        .send()
-        .await
-        .map_err(|e| api("CreateDBSubnetGroup", &c.name, e.into_service_error()))?;
-    read_back(TYPE, &c.name, || read_one(aws, &c.name)).await
-}
+impl Resource for AwsDbSubnetGroup {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["name"]),
+        cloudformation: "AWS::RDS::DBSubnetGroup",
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
+    };
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &[""],
+        absent: None,
+    };
 
-/// By its unique name.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    read_found(vec![c.name], config, |r| async move { read(aws, &r).await }).await
-}
+    async fn read(
+        aws: &Aws,
+        requests: &[ReadRequest],
+    ) -> Answer<BTreeMap<String, Option<Observed>>> {
+        read(aws, requests).await
+    }
 
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    if old.description != new.description || old.subnet_ids != new.subnet_ids {
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
         aws.rds
-            .modify_db_subnet_group()
-            .db_subnet_group_name(&new.name)
-            .db_subnet_group_description(&new.description)
-            .set_subnet_ids(Some(new.subnet_ids.clone()))
+            .create_db_subnet_group()
+            .db_subnet_group_name(&c.name)
+            .db_subnet_group_description(&c.description)
+            .set_subnet_ids(Some(c.subnet_ids.clone()))
+            .set_tags(Some(rds_tags(&c.tags)).filter(|t| !t.is_empty()))
             .send()
             .await
-            .map_err(|e| api("ModifyDBSubnetGroup", &new.name, e.into_service_error()))?;
+            .map_err(|e| api("CreateDBSubnetGroup", &c.name, e.into_service_error()))?;
+        read_back(TYPE, &c.name, || read_one(aws, &c.name)).await
     }
-    let arn = prior
-        .outputs
-        .get("arn")
-        .and_then(|a| a.as_str())
-        .unwrap_or_default();
-    update_tags(aws, arn, &old.tags, &new.tags).await?;
-    read_back(TYPE, &new.name, || read_one(aws, &new.name)).await
-}
 
-/// Waits while an instance being deleted still uses the group.
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let name = &prior.id;
-    let result = retry(
-        Duration::from_secs(900),
-        |e: &aws_sdk_rds::operation::delete_db_subnet_group::DeleteDBSubnetGroupError| {
-            code(e) == Some("InvalidDBSubnetGroupStateFault")
-        },
-        || async {
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        if old.description != new.description || old.subnet_ids != new.subnet_ids {
             aws.rds
-                .delete_db_subnet_group()
-                .db_subnet_group_name(name)
+                .modify_db_subnet_group()
+                .db_subnet_group_name(&new.name)
+                .db_subnet_group_description(&new.description)
+                .set_subnet_ids(Some(new.subnet_ids.clone()))
                 .send()
                 .await
-                .map(|_| ())
-                .map_err(|e| e.into_service_error())
-        },
-    )
-    .await;
-    match result {
-        Ok(()) => Ok(()),
-        Err(e) if gone(code(&e)) => Ok(()),
-        Err(e) => Err(api("DeleteDBSubnetGroup", name, e)),
+                .map_err(|e| api("ModifyDBSubnetGroup", &new.name, e.into_service_error()))?;
+        }
+        let arn = prior
+            .outputs
+            .get("arn")
+            .and_then(|a| a.as_str())
+            .unwrap_or_default();
+        update_tags(aws, arn, &old.tags, &new.tags).await?;
+        read_back(TYPE, &new.name, || read_one(aws, &new.name)).await
+    }
+
+    /// Waits while an instance being deleted still uses the group.
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let name = &prior.id;
+        retry(
+            Duration::from_secs(900),
+            |e: &aws_sdk_rds::operation::delete_db_subnet_group::DeleteDBSubnetGroupError| {
+                code(e) == Some("InvalidDBSubnetGroupStateFault")
+            },
+            || async {
+                aws.rds
+                    .delete_db_subnet_group()
+                    .db_subnet_group_name(name)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.into_service_error())
+            },
+        )
+        .await
+        .map_err(|e| api("DeleteDBSubnetGroup", name, e))
     }
 }

@@ -3,13 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{describe, marked_deleted, not_found, sm_tags};
-use crate::common::{api, code, observed, parse, read_back, read_found, tag_changes, visible_tags};
+use crate::common::{api, code, read_back, read_found, tag_changes, visible_tags};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::{Aws, ADDRESS_TAG, OWNER_TAG, TOKEN_TAG};
 
 pub const TYPE: &str = "aws_secretsmanager_secret";
@@ -44,20 +44,6 @@ pub struct Outputs {
     /// The secret's ARN.
     pub id: String,
     pub arn: String,
-}
-
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Key(&["name"]),
-            cloudformation: "AWS::SecretsManager::Secret",
-            // Its values go with it (also those rotated or set outside cairn).
-            stateful: true,
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
 }
 
 /// How `cairn import` names one: its ARN (or name).
@@ -96,175 +82,192 @@ async fn read_one(
         id: arn.clone(),
         arn: arn.clone(),
     };
-    Ok(Some(observed(&schema(), &arn, &config, &outputs)))
+    Ok(Some(AwsSecretsmanagerSecret::observed(
+        &arn, &config, &outputs,
+    )))
 }
 
-/// DescribeSecret per secret, in parallel (Secrets Manager's batch read returns values, not
-/// settings). A secret scheduled for deletion reads as gone.
-pub async fn read(
-    aws: &Aws,
-    requests: &[ReadRequest],
-) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
-    crate::common::read_each(requests, |r| read_one(aws, &r.id, &r.prior_inputs)).await
-}
+/// The `aws_secretsmanager_secret` resource type.
+pub struct AwsSecretsmanagerSecret;
 
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let made = aws
-        .secretsmanager
-        .create_secret()
-        .name(&c.name)
-        .set_description(c.description.clone())
-        .set_kms_key_id(c.kms_key_id.clone())
-        .set_tags(Some(sm_tags(&c.tags)).filter(|t| !t.is_empty()))
-        .send()
-        .await
-        .map_err(|e| {
-            let e = e.into_service_error();
-            if marked_deleted(&e) {
-                ProviderError::Api(format!(
-                    "CreateSecret {}: a secret of this name is scheduled for deletion; restore it (aws secretsmanager restore-secret) and import it, or delete it for good (--force-delete-without-recovery); recovery_window_in_days = 0 deletes without this wait",
-                    c.name
-                ))
-            } else {
-                api("CreateSecret", &c.name, e)
-            }
-        })?;
-    let arn = made.arn().unwrap_or_default().to_string();
-    read_back(TYPE, &arn, || read_one(aws, &arn, config)).await
-}
-
-/// By its unique name (among secrets not scheduled for deletion).
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let Some(d) = describe(aws, &c.name).await? else {
-        return Ok(Vec::new());
+impl Resource for AwsSecretsmanagerSecret {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Key(&["name"]),
+        cloudformation: "AWS::SecretsManager::Secret",
+        // Its values go with it (also those rotated or set outside cairn).
+        stateful: true,
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
     };
-    let Some(arn) = d.arn() else {
-        return Ok(Vec::new());
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &["", "arn:aws:kms:us-east-1:123456789012:key/0123"],
+        absent: Some("absent"),
     };
-    read_found(vec![arn.to_string()], config, |r| async move {
-        read(aws, &r).await
-    })
-    .await
-}
 
-/// By its ARN or name. `recovery_window_in_days` (not in AWS) reads as its default.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
-    if import_id.starts_with("arn:") && !import_id.contains(":secret:") {
-        return Err(crate::common::malformed(
-            TYPE,
-            import_id,
-            "it is not the ARN of a secret",
-            IMPORT_ID,
-        ));
+    /// DescribeSecret per secret, in parallel (Secrets Manager's batch read returns values, not
+    /// settings). A secret scheduled for deletion reads as gone.
+    async fn read_one(aws: &Aws, request: &ReadRequest) -> Answer<Option<Observed>> {
+        read_one(aws, &request.id, &request.prior_inputs).await
     }
-    let Some(d) = describe(aws, import_id).await? else {
-        return Ok(None);
-    };
-    let arn = d.arn().unwrap_or(import_id).to_string();
-    crate::common::import_read(&arn, |r| async move { read(aws, &r).await }).await
-}
 
-/// Description and key with UpdateSecret (which makes no new version without a value);
-/// tags with TagResource and UntagResource.
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let old: Config = parse(TYPE, &prior.inputs)?;
-    let new: Config = parse(TYPE, config)?;
-    let id = &prior.id;
-    let key_changed = new.kms_key_id.is_some() && old.kms_key_id != new.kms_key_id;
-    if old.description != new.description || key_changed {
-        aws.secretsmanager
-            .update_secret()
-            .secret_id(id)
-            .description(new.description.clone().unwrap_or_default())
-            .set_kms_key_id(new.kms_key_id.clone().filter(|_| key_changed))
-            .send()
-            .await
-            .map_err(|e| api("UpdateSecret", id, e.into_service_error()))?;
-    }
-    let (removed, set) = tag_changes(&old.tags, &new.tags);
-    if !removed.is_empty() {
-        aws.secretsmanager
-            .untag_resource()
-            .secret_id(id)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| api("UntagResource", id, e.into_service_error()))?;
-    }
-    if !set.is_empty() {
-        aws.secretsmanager
-            .tag_resource()
-            .secret_id(id)
-            .set_tags(Some(sm_tags(&set)))
-            .send()
-            .await
-            .map_err(|e| api("TagResource", id, e.into_service_error()))?;
-    }
-    read_back(TYPE, id, || read_one(aws, id, config)).await
-}
-
-/// Deletes the secret with its recovery window (0: at once, without recovery). A secret
-/// kept for recovery loses its ownership tags first, so that it is not listed as this
-/// stack's while it waits.
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let id = &prior.id;
-    let window = prior
-        .inputs
-        .get("recovery_window_in_days")
-        .and_then(|d| d.as_i64())
-        .unwrap_or(30);
-    let mut req = aws.secretsmanager.delete_secret().secret_id(id);
-    if window == 0 {
-        req = req.force_delete_without_recovery(true);
-    } else {
-        let owned = [OWNER_TAG, ADDRESS_TAG, TOKEN_TAG]
-            .map(String::from)
-            .to_vec();
-        if let Err(e) = aws
+    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let made = aws
             .secretsmanager
-            .untag_resource()
-            .secret_id(id)
-            .set_tag_keys(Some(owned))
+            .create_secret()
+            .name(&c.name)
+            .set_description(c.description.clone())
+            .set_kms_key_id(c.kms_key_id.clone())
+            .set_tags(Some(sm_tags(&c.tags)).filter(|t| !t.is_empty()))
             .send()
             .await
-        {
-            let e = e.into_service_error();
-            let c = code(&e);
-            if not_found(c) {
-                return Ok(());
-            }
-            if !marked_deleted(&e) {
-                return Err(api("UntagResource", id, e));
-            }
-        }
-        req = req.recovery_window_in_days(window);
+            .map_err(|e| {
+                let e = e.into_service_error();
+                if marked_deleted(&e) {
+                    ProviderError::Api(format!(
+                        "CreateSecret {}: a secret of this name is scheduled for deletion; restore it (aws secretsmanager restore-secret) and import it, or delete it for good (--force-delete-without-recovery); recovery_window_in_days = 0 deletes without this wait",
+                        c.name
+                    ))
+                } else {
+                    api("CreateSecret", &c.name, e)
+                }
+            })?;
+        let arn = made.arn().unwrap_or_default().to_string();
+        let config = serde_json::to_value(c).unwrap_or(serde_json::Value::Null);
+        read_back(TYPE, &arn, || read_one(aws, &arn, &config)).await
     }
-    match req.send().await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = e.into_service_error();
-            let c = code(&e);
-            if not_found(c) || marked_deleted(&e) {
-                Ok(())
-            } else {
-                Err(api("DeleteSecret", id, e))
+
+    /// By its unique name (among secrets not scheduled for deletion).
+    async fn find(aws: &Aws, config: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let Some(d) = describe(aws, &config.name).await? else {
+            return Ok(Vec::new());
+        };
+        let Some(arn) = d.arn() else {
+            return Ok(Vec::new());
+        };
+        read_found(vec![arn.to_string()], config, |r| async move {
+            Self::read(aws, &r).await
+        })
+        .await
+    }
+
+    /// By its ARN or name. `recovery_window_in_days` (not in AWS) reads as its default.
+    async fn import(aws: &Aws, import_id: &str) -> Answer<Option<Observed>> {
+        crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+        if import_id.starts_with("arn:") && !import_id.contains(":secret:") {
+            return Err(crate::common::malformed(
+                TYPE,
+                import_id,
+                "it is not the ARN of a secret",
+                IMPORT_ID,
+            ));
+        }
+        let Some(d) = describe(aws, import_id).await? else {
+            return Ok(None);
+        };
+        let arn = d.arn().unwrap_or(import_id).to_string();
+        crate::common::import_read(&arn, |r| async move { Self::read(aws, &r).await }).await
+    }
+
+    /// Description and key with UpdateSecret (which makes no new version without a value);
+    /// tags with TagResource and UntagResource.
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let id = &prior.id;
+        let key_changed = new.kms_key_id.is_some() && old.kms_key_id != new.kms_key_id;
+        if old.description != new.description || key_changed {
+            aws.secretsmanager
+                .update_secret()
+                .secret_id(id)
+                .description(new.description.clone().unwrap_or_default())
+                .set_kms_key_id(new.kms_key_id.clone().filter(|_| key_changed))
+                .send()
+                .await
+                .map_err(|e| api("UpdateSecret", id, e.into_service_error()))?;
+        }
+        let (removed, set) = tag_changes(&old.tags, &new.tags);
+        if !removed.is_empty() {
+            aws.secretsmanager
+                .untag_resource()
+                .secret_id(id)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(|e| api("UntagResource", id, e.into_service_error()))?;
+        }
+        if !set.is_empty() {
+            aws.secretsmanager
+                .tag_resource()
+                .secret_id(id)
+                .set_tags(Some(sm_tags(&set)))
+                .send()
+                .await
+                .map_err(|e| api("TagResource", id, e.into_service_error()))?;
+        }
+        let config = serde_json::to_value(new).unwrap_or(serde_json::Value::Null);
+        read_back(TYPE, id, || read_one(aws, id, &config)).await
+    }
+
+    /// Deletes the secret with its recovery window (0: at once, without recovery). A secret
+    /// kept for recovery loses its ownership tags first, so that it is not listed as this
+    /// stack's while it waits.
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let id = &prior.id;
+        let window = prior
+            .inputs
+            .get("recovery_window_in_days")
+            .and_then(|d| d.as_i64())
+            .unwrap_or(30);
+        let mut req = aws.secretsmanager.delete_secret().secret_id(id);
+        if window == 0 {
+            req = req.force_delete_without_recovery(true);
+        } else {
+            let owned = [OWNER_TAG, ADDRESS_TAG, TOKEN_TAG]
+                .map(String::from)
+                .to_vec();
+            if let Err(e) = aws
+                .secretsmanager
+                .untag_resource()
+                .secret_id(id)
+                .set_tag_keys(Some(owned))
+                .send()
+                .await
+            {
+                let e = e.into_service_error();
+                let c = code(&e);
+                if not_found(c) {
+                    return Ok(());
+                }
+                if !marked_deleted(&e) {
+                    return Err(api("UntagResource", id, e));
+                }
+            }
+            req = req.recovery_window_in_days(window);
+        }
+        match req.send().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let e = e.into_service_error();
+                let c = code(&e);
+                if not_found(c) || marked_deleted(&e) {
+                    Ok(())
+                } else {
+                    Err(api("DeleteSecret", id, e))
+                }
             }
         }
+    }
+
+    /// Its ARN, then its name.
+    fn import_ids(o: &Observed) -> Vec<String> {
+        let name = o.inputs["name"].as_str().unwrap_or_default().to_string();
+        vec![o.id.clone(), name]
     }
 }

@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use cairn_model::{Observed, OpContext, ProviderError, ReadRequest};
-use cairn_model::{ResourceSchema, SchemaMeta};
+use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, SchemaMeta};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{describe, marked_deleted, not_found};
-use crate::common::{api, code, observed, parse, read_back, read_found};
+use crate::common::{api, code, read_back, read_found};
+use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_secretsmanager_secret_version";
@@ -45,17 +45,6 @@ pub struct Outputs {
     /// The secret's ARN.
     pub arn: String,
     pub version_id: String,
-}
-
-pub fn schema() -> ResourceSchema {
-    ResourceSchema::derive::<Config, Outputs>(
-        TYPE,
-        SchemaMeta {
-            found_by: cairn_model::FoundBy::Token,
-            import_id: IMPORT_ID,
-            ..SchemaMeta::default()
-        },
-    )
 }
 
 /// How `cairn import` names one: the secret's ARN and the version id, as Terraform does.
@@ -120,87 +109,15 @@ async fn read_one(
         arn,
         version_id,
     };
-    Ok(Some(observed(&schema(), &id, &config, &outputs)))
-}
-
-/// GetSecretValue per version, in parallel (the batch read gives only current values).
-pub async fn read(
-    aws: &Aws,
-    requests: &[ReadRequest],
-) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
-    crate::common::read_each(requests, |r| read_one(aws, &r.id, &r.prior_inputs)).await
+    Ok(Some(AwsSecretsmanagerSecretVersion::observed(
+        &id, &config, &outputs,
+    )))
 }
 
 /// The version id a create with `ctx` asks for: its token, when Secrets Manager takes it
 /// (32 to 64 characters).
 fn version_for(ctx: &OpContext) -> Option<&str> {
     Some(ctx.token.as_str()).filter(|t| (32..=64).contains(&t.len()))
-}
-
-/// PutSecretValue with the operation's token as the version id (so that an interrupted
-/// create is found by it, and a retried one makes no second version).
-pub async fn create(
-    aws: &Aws,
-    config: &serde_json::Value,
-    ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let put = aws
-        .secretsmanager
-        .put_secret_value()
-        .secret_id(&c.secret_id)
-        .secret_string(&c.secret_string)
-        .set_client_request_token(version_for(ctx).map(str::to_string))
-        .set_version_stages(Some(c.version_stages.clone()))
-        .send()
-        .await
-        .map_err(|e| api("PutSecretValue", &c.secret_id, e.into_service_error()))?;
-    let id = format!(
-        "{}|{}",
-        put.arn().unwrap_or(&c.secret_id),
-        put.version_id().unwrap_or_default()
-    );
-    read_back(TYPE, &id, || read_one(aws, &id, config)).await
-}
-
-/// By the version id the create asked for (its token): exact, as Secrets Manager makes it
-/// the version's id.
-pub async fn find(
-    aws: &Aws,
-    config: &serde_json::Value,
-    ctx: &OpContext,
-) -> Result<Vec<Observed>, ProviderError> {
-    let c: Config = parse(TYPE, config)?;
-    let Some(version) = version_for(ctx) else {
-        return Err(ProviderError::InvalidConfig(format!(
-            "{TYPE} {}: an interrupted create is looked up by the version id its token gave, and it had no usable token",
-            ctx.address
-        )));
-    };
-    let Some(d) = describe(aws, &c.secret_id).await? else {
-        return Ok(Vec::new());
-    };
-    let Some(arn) = d.arn() else {
-        return Ok(Vec::new());
-    };
-    read_found(vec![format!("{arn}|{version}")], config, |r| async move {
-        read(aws, &r).await
-    })
-    .await
-}
-
-/// By `SECRET_ARN|VERSION_ID`.
-pub async fn import(aws: &Aws, import_id: &str) -> Result<Option<Observed>, ProviderError> {
-    crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
-    if split(import_id).is_none() {
-        return Err(crate::common::malformed(
-            TYPE,
-            import_id,
-            "it is not a secret ARN and a version id separated by `|`",
-            IMPORT_ID,
-        ));
-    }
-    crate::common::import_read(import_id, |r| async move { read(aws, &r).await }).await
 }
 
 /// The labels on each version of the secret `secret`.
@@ -267,43 +184,128 @@ async fn set_stages(
     Ok(())
 }
 
-/// Only the labels change in place.
-pub async fn update(
-    aws: &Aws,
-    prior: &Observed,
-    config: &serde_json::Value,
-    _ctx: &OpContext,
-) -> Result<Observed, ProviderError> {
-    let new: Config = parse(TYPE, config)?;
-    let id = &prior.id;
-    let Some((secret, version)) = split(id) else {
-        return Err(ProviderError::InvalidConfig(format!(
-            "{TYPE}: `{id}` is not of the form SECRET_ARN|VERSION_ID"
-        )));
-    };
-    set_stages(aws, secret, version, &new.version_stages).await?;
-    read_back(TYPE, id, || read_one(aws, id, config)).await
-}
+/// The `aws_secretsmanager_secret_version` resource type.
+pub struct AwsSecretsmanagerSecretVersion;
 
-/// Takes every label but `AWSCURRENT` off the version, which deprecates it (Secrets Manager
-/// removes deprecated versions itself). A current version stays the secret's value until
-/// another one replaces it or the secret is deleted.
-pub async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Result<(), ProviderError> {
-    let id = &prior.id;
-    let Some((secret, version)) = split(id) else {
-        return Ok(());
+impl Resource for AwsSecretsmanagerSecretVersion {
+    const TYPE: &'static str = TYPE;
+    type Config = Config;
+    type Outputs = Outputs;
+    const META: SchemaMeta = SchemaMeta {
+        found_by: FoundBy::Token,
+        import_id: IMPORT_ID,
+        ..SchemaMeta::DEFAULT
     };
-    let all = match describe(aws, secret).await? {
-        Some(d) => d
-            .version_ids_to_stages()
-            .and_then(|m| m.get(version).cloned())
-            .unwrap_or_default(),
-        None => return Ok(()),
+    const IMPORT_CHECKS: ImportChecks = ImportChecks {
+        malformed: &[
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
+            "a|b|c",
+            "|0123",
+        ],
+        absent: Some("arn:aws:secretsmanager:us-east-1:123456789012:secret:absent-AbCdEf|00000000-0000-4000-8000-000000000000"),
     };
-    for stage in all.iter().filter(|s| *s != CURRENT) {
-        move_stage(aws, secret, stage, None, Some(version)).await?;
+
+    /// GetSecretValue per version, in parallel (the batch read gives only current values).
+    async fn read_one(aws: &Aws, request: &ReadRequest) -> Answer<Option<Observed>> {
+        read_one(aws, &request.id, &request.prior_inputs).await
     }
-    Ok(())
+
+    /// PutSecretValue with the operation's token as the version id (so that an interrupted
+    /// create is found by it, and a retried one makes no second version).
+    async fn create(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Observed> {
+        let put = aws
+            .secretsmanager
+            .put_secret_value()
+            .secret_id(&c.secret_id)
+            .secret_string(&c.secret_string)
+            .set_client_request_token(version_for(ctx).map(str::to_string))
+            .set_version_stages(Some(c.version_stages.clone()))
+            .send()
+            .await
+            .map_err(|e| api("PutSecretValue", &c.secret_id, e.into_service_error()))?;
+        let id = format!(
+            "{}|{}",
+            put.arn().unwrap_or(&c.secret_id),
+            put.version_id().unwrap_or_default()
+        );
+        let config = serde_json::to_value(c).unwrap_or(serde_json::Value::Null);
+        read_back(TYPE, &id, || read_one(aws, &id, &config)).await
+    }
+
+    /// By the version id the create asked for (its token): exact, as Secrets Manager makes it
+    /// the version's id.
+    async fn find(aws: &Aws, config: &Config, ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let Some(version) = version_for(ctx) else {
+            return Err(ProviderError::InvalidConfig(format!(
+                "{TYPE} {}: an interrupted create is looked up by the version id its token gave, and it had no usable token",
+                ctx.address
+            )));
+        };
+        let Some(d) = describe(aws, &config.secret_id).await? else {
+            return Ok(Vec::new());
+        };
+        let Some(arn) = d.arn() else {
+            return Ok(Vec::new());
+        };
+        read_found(vec![format!("{arn}|{version}")], config, |r| async move {
+            Self::read(aws, &r).await
+        })
+        .await
+    }
+
+    /// `SECRET_ARN|VERSION_ID`.
+    fn check_import_id(import_id: &str) -> Answer<()> {
+        crate::common::expect_name(TYPE, import_id, IMPORT_ID)?;
+        if split(import_id).is_none() {
+            return Err(crate::common::malformed(
+                TYPE,
+                import_id,
+                "it is not a secret ARN and a version id separated by `|`",
+                IMPORT_ID,
+            ));
+        }
+        Ok(())
+    }
+
+    /// Only the labels change in place.
+    async fn update(
+        aws: &Aws,
+        prior: &Observed,
+        _old: &Config,
+        new: &Config,
+        _ctx: &OpContext,
+    ) -> Answer<Observed> {
+        let id = &prior.id;
+        let Some((secret, version)) = split(id) else {
+            return Err(ProviderError::InvalidConfig(format!(
+                "{TYPE}: `{id}` is not of the form SECRET_ARN|VERSION_ID"
+            )));
+        };
+        set_stages(aws, secret, version, &new.version_stages).await?;
+        let config = serde_json::to_value(new).unwrap_or(serde_json::Value::Null);
+        read_back(TYPE, id, || read_one(aws, id, &config)).await
+    }
+
+    /// Takes every label but `AWSCURRENT` off the version, which deprecates it (Secrets Manager
+    /// removes deprecated versions itself). A current version stays the secret's value until
+    /// another one replaces it or the secret is deleted.
+    async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
+        let id = &prior.id;
+        let Some((secret, version)) = split(id) else {
+            return Ok(());
+        };
+        let all = match describe(aws, secret).await? {
+            Some(d) => d
+                .version_ids_to_stages()
+                .and_then(|m| m.get(version).cloned())
+                .unwrap_or_default(),
+            None => return Ok(()),
+        };
+        for stage in all.iter().filter(|s| *s != CURRENT) {
+            move_stage(aws, secret, stage, None, Some(version)).await?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -319,7 +321,7 @@ mod tests {
         assert_eq!(split("arn-only"), None);
         assert_eq!(split("|v1"), None);
         assert_eq!(split("a|b|c"), None);
-        let s = schema();
+        let s = AwsSecretsmanagerSecretVersion::schema();
         assert!(s.inputs["secret_string"].sensitive);
         assert!(s.inputs["secret_string"].force_new);
         assert!(!s.inputs["version_stages"].force_new);
