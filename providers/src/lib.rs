@@ -79,6 +79,7 @@ macro_rules! for_each_type {
         events::target::AwsCloudwatchEventTarget,
         dynamodb::AwsDynamodbTable,
         sqs::AwsSqsQueue,
+        sqs::queue_policy::AwsSqsQueuePolicy,
         kms::key::AwsKmsKey,
         kms::alias::AwsKmsAlias,
         ssm::AwsSsmParameter,

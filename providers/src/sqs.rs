@@ -13,6 +13,8 @@ use crate::common::{api, code, read_back, read_found, retry, tag_changes, visibl
 use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
+pub mod queue_policy;
+
 pub const TYPE: &str = "aws_sqs_queue";
 
 fn thirty() -> i32 {

@@ -16,6 +16,10 @@ use serde_json::{json, Value as Json};
 
 static CREDENTIALS: Once = Once::new();
 
+/// A resource `conform` created: its type, and the configuration and context it was
+/// created with.
+type Created = (String, Json, OpContext);
+
 struct World {
     _moto: Moto,
     provider: AwsProvider,
@@ -32,9 +36,10 @@ struct World {
     kms: aws_sdk_kms::Client,
     ssm: aws_sdk_ssm::Client,
     secretsmanager: aws_sdk_secretsmanager::Client,
-    /// What `conform` created, by the id it ended with: the type, and the configuration and
+    /// What `conform` created, by its type and the id it ended with (a queue policy's id is
+    /// its queue's): the type, and the configuration and
     /// context of the create, for the lookup after delete.
-    created: Mutex<BTreeMap<String, (String, Json, OpContext)>>,
+    created: Mutex<BTreeMap<(String, String), Created>>,
     /// Types whose lookup was checked after create and after delete.
     looked_up: Mutex<BTreeSet<String>>,
     /// Types whose import was checked after create and after delete.
@@ -153,7 +158,11 @@ const LOAD_BALANCING: &[&str] = &[
 ];
 const ECS: &[&str] = &["aws_ecs_task_definition", "aws_ecs_service"];
 const DATABASE: &[&str] = &["aws_db_subnet_group", "aws_db_instance"];
-const TABLE_QUEUE: &[&str] = &["aws_dynamodb_table", "aws_sqs_queue"];
+const TABLE_QUEUE: &[&str] = &[
+    "aws_dynamodb_table",
+    "aws_sqs_queue",
+    "aws_sqs_queue_policy",
+];
 const KEYS_SECRETS: &[&str] = &[
     "aws_kms_key",
     "aws_kms_alias",
@@ -314,10 +323,16 @@ async fn assert_found(w: &World, rtype: &str, config: &Json, op: &OpContext, cre
 }
 
 impl World {
-    /// The token `conform` created `id` with.
-    fn token_of(&self, id: &str) -> String {
+    /// The token `conform` created `id`, of `rtype`, with.
+    fn token_of(&self, rtype: &str, id: &str) -> String {
         let created = self.created.lock().expect("lock");
-        created.get(id).expect("created by conform").2.token.clone()
+        let key = (rtype.to_string(), id.to_string());
+        created
+            .get(&key)
+            .expect("created by conform")
+            .2
+            .token
+            .clone()
     }
 
     /// Asserts that the lookups and the imports of exactly `types` were checked after create
@@ -453,10 +468,10 @@ where
         "{rtype}: out-of-band change not seen: {after:?}"
     );
     let last = after.unwrap_or(current);
-    w.created
-        .lock()
-        .expect("lock")
-        .insert(last.id.clone(), (rtype.to_string(), config_n, op));
+    w.created.lock().expect("lock").insert(
+        (rtype.to_string(), last.id.clone()),
+        (rtype.to_string(), config_n, op),
+    );
     last
 }
 
@@ -470,7 +485,11 @@ async fn delete(w: &World, rtype: &str, obs: &Observed) {
         None,
         "{rtype}: read after delete"
     );
-    let created = w.created.lock().expect("lock").remove(&obs.id);
+    let created = w
+        .created
+        .lock()
+        .expect("lock")
+        .remove(&(rtype.to_string(), obs.id.clone()));
     if let Some((created_type, config, op)) = created {
         assert_eq!(created_type, rtype);
         let found = w
@@ -783,7 +802,7 @@ async fn network_types_conform() {
         .collect();
     assert_eq!(
         tags.get("cairn:token").copied(),
-        Some(w.token_of(&vpc_id).as_str()),
+        Some(w.token_of("aws_vpc", &vpc_id).as_str()),
         "{tags:?}"
     );
     assert_eq!(tags.get("cairn:address").copied(), Some("aws_vpc.test"));
@@ -1733,6 +1752,33 @@ async fn table_and_queue_conform() {
         queue.inputs
     );
 
+    // The queue's access policy, kept apart from it.
+    let queue_arn = queue.outputs["arn"].as_str().expect("arn").to_string();
+    let allow = |sid: &str| {
+        json!({"Version": "2012-10-17", "Statement": [{"Sid": sid, "Effect": "Allow",
+            "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sqs:SendMessage",
+            "Resource": queue_arn}]})
+    };
+    let console = allow("console").to_string();
+    let policy = conform(
+        w,
+        "aws_sqs_queue_policy",
+        json!({"queue_url": queue.id, "policy": allow("s3")}),
+        Some(json!({"queue_url": queue.id, "policy": allow("sns").to_string()})),
+        |url| async move {
+            w.sqs
+                .set_queue_attributes()
+                .queue_url(&url)
+                .attributes(aws_sdk_sqs::types::QueueAttributeName::Policy, console)
+                .send()
+                .await
+                .expect("set policy");
+        },
+        |o| o.is_some_and(|o| o.inputs["policy"]["Statement"][0]["Sid"] == "console"),
+    )
+    .await;
+    delete(w, "aws_sqs_queue_policy", &policy).await;
+
     let fifo_config =
         json!({"name": "jobs.fifo", "fifo_queue": true, "content_based_deduplication": true});
     let fifo = w
@@ -1940,7 +1986,11 @@ async fn keys_parameters_and_secrets_conform() {
     .await;
     assert_eq!(
         version.id,
-        format!("{}|{}", secret.id, w.token_of(&version.id)),
+        format!(
+            "{}|{}",
+            secret.id,
+            w.token_of("aws_secretsmanager_secret_version", &version.id)
+        ),
         "the version id is the create's token"
     );
     // Making it current again moves AWSCURRENT back.
