@@ -279,15 +279,28 @@ pub fn json_schema(catalog: &Catalog) -> Json {
 
 /// The tables of the language that are not resources.
 fn language() -> Vec<(&'static str, Json)> {
-    let string = |description: &str| json!({ "type": "string", "description": description });
-    let named = |description: &str, body: Json| {
-        json!({
-            "description": description,
-            "type": "object",
-            "propertyNames": { "$ref": "#/definitions/name" },
-            "additionalProperties": body,
-        })
-    };
+    let mut tables = settings_tables();
+    tables.extend(declaration_tables());
+    tables
+}
+
+/// A string attribute's schema.
+fn string(description: &str) -> Json {
+    json!({ "type": "string", "description": description })
+}
+
+/// A table of named tables (`[variable.NAME]`, ...), each as `body`.
+fn named(description: &str, body: Json) -> Json {
+    json!({
+        "description": description,
+        "type": "object",
+        "propertyNames": { "$ref": "#/definitions/name" },
+        "additionalProperties": body,
+    })
+}
+
+/// The stack's settings: `[stack]`, `[provider.aws]`, `[backend]`.
+fn settings_tables() -> Vec<(&'static str, Json)> {
     let backend_keys = ["bucket", "key", "region", "endpoint", "kms_key_id"];
     vec![
         (
@@ -361,6 +374,13 @@ fn language() -> Vec<(&'static str, Json)> {
                 "x-taplo": { "initKeys": ["type"] },
             }),
         ),
+    ]
+}
+
+/// What a stack declares besides resources: variables, locals, outputs, modules, moves
+/// and imports.
+fn declaration_tables() -> Vec<(&'static str, Json)> {
+    vec![
         (
             "variable",
             named(

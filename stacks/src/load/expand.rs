@@ -39,6 +39,43 @@ pub(super) struct ModuleView {
     pub failed: bool,
 }
 
+/// Which instances of a resource a reference takes.
+enum Pick {
+    /// One: the instance of this key, or the resource without `for_each`.
+    One(Option<String>),
+    /// All of a `for_each` resource's instances (`[*]`).
+    All,
+}
+
+/// A reference to a `for_each` resource as a whole (or to one instance of it, without an
+/// attribute): a map of its instances by key, each a map of its attributes. While the keys
+/// are not known, the reference to the resource itself.
+fn whole_resource(
+    bare: &Address,
+    declared: &Declared,
+    pick: Pick,
+    keys_known: bool,
+) -> (Expr, AttrType) {
+    let at = |key: Option<String>| {
+        Expr::Ref(Reference {
+            address: Address {
+                key: key.map(InstanceKey::Str),
+                ..bare.clone()
+            },
+            path: Vec::new(),
+        })
+    };
+    match pick {
+        _ if !keys_known => (at(None), AttrType::Any),
+        Pick::One(Some(k)) => (at(Some(k)), AttrType::Any),
+        _ => {
+            let keys = declared.keys.clone().unwrap_or_default();
+            let map = keys.into_iter().map(|k| (k.clone(), at(Some(k)))).collect();
+            (Expr::Map(map), AttrType::Map(Box::new(AttrType::Any)))
+        }
+    }
+}
+
 /// A declared resource as references see it.
 #[derive(Clone, Debug)]
 pub(super) struct Declared {
@@ -1170,95 +1207,161 @@ impl Loader<'_> {
         if declared.failed {
             return None;
         }
-        enum Pick {
-            One(Option<String>),
-            All,
-        }
         let (pick, rest) = match rest.first() {
             Some(Step::Key(k)) => (Pick::One(Some(k.clone())), &rest[1..]),
             Some(Step::Index(i)) => (Pick::One(Some(i.to_string())), &rest[1..]),
             Some(Step::Splat) => (Pick::All, &rest[1..]),
             _ => (Pick::One(None), rest),
         };
-        if scope.keys_known {
-            match (&pick, &declared.keys) {
-                (Pick::One(Some(k)), None) => {
-                    self.error(
-                        file,
-                        span,
-                        format!("`{bare}` has no `for_each`: it has no instance [\"{k}\"]"),
-                        "not a for_each resource",
-                        Some(format!("refer to it as `${{{bare}.<attribute>}}`")),
-                    );
-                    return None;
-                }
-                (Pick::All, None) => {
-                    self.error(
-                        file,
-                        span,
-                        format!("`{bare}` has no `for_each`: `[*]` needs instances"),
-                        "not a for_each resource",
-                        Some(format!("refer to it as `${{{bare}.<attribute>}}`")),
-                    );
-                    return None;
-                }
-                (Pick::One(None), Some(keys)) if !rest.is_empty() => {
-                    let shown: Vec<String> = keys.iter().map(|k| format!("\"{k}\"")).collect();
-                    self.error(
-                        file,
-                        span,
-                        format!("`{bare}` has `for_each`: say which instance"),
-                        "instance missing",
-                        Some(format!(
-                            "`{bare}[KEY]` for one ({}), `{bare}[*]` for the list of all",
-                            shown.join(", ")
-                        )),
-                    );
-                    return None;
-                }
-                (Pick::One(Some(k)), Some(keys)) if !keys.contains(k) => {
-                    let help = suggestion(k, keys.iter().map(String::as_str)).or_else(|| {
-                        let shown: Vec<String> = keys.iter().map(|k| format!("\"{k}\"")).collect();
-                        Some(format!("its instances: {}", shown.join(", ")))
-                    });
-                    self.error(
-                        file,
-                        span,
-                        format!("`{bare}` has no instance [\"{k}\"]"),
-                        "no such instance",
-                        help,
-                    );
-                    return None;
-                }
-                _ => {}
-            }
+        if scope.keys_known && !self.instance_exists(file, span, &bare, declared, &pick, rest) {
+            return None;
         }
+        // A `for_each` resource as a whole: a map of its instances by key (each a map of
+        // its attributes), e.g. to pass to a module or to take `[each.key].id` from.
+        if rest.is_empty() && (declared.keys.is_some() || !scope.keys_known) {
+            return Some(whole_resource(&bare, declared, pick, scope.keys_known));
+        }
+        let (path, ty) = self.attribute_path(file, span, text, &bare, rest)?;
         let at = |key: Option<String>| Address {
             key: key.map(InstanceKey::Str),
             ..bare.clone()
         };
-        // A `for_each` resource as a whole: a map of its instances by key (each a map of
-        // its attributes), e.g. to pass to a module or to take `[each.key].id` from.
-        if rest.is_empty() && (declared.keys.is_some() || !scope.keys_known) {
-            let whole = |address: Address| {
-                Expr::Ref(Reference {
-                    address,
-                    path: Vec::new(),
-                })
-            };
-            return match pick {
-                _ if !scope.keys_known => Some((whole(bare.clone()), AttrType::Any)),
-                Pick::One(Some(k)) => Some((whole(at(Some(k))), AttrType::Any)),
-                _ => {
-                    let keys = declared.keys.clone().unwrap_or_default();
-                    let map = keys
-                        .into_iter()
-                        .map(|k| (k.clone(), whole(at(Some(k)))))
-                        .collect();
-                    Some((Expr::Map(map), AttrType::Map(Box::new(AttrType::Any))))
+        match pick {
+            Pick::One(key) => {
+                let address = at(key);
+                if scope.this.is_some_and(|(a, _, _)| a == &address) {
+                    self.error(
+                        file,
+                        span,
+                        format!("`{address}` refers to itself"),
+                        "self reference",
+                        Some("use `${self.<attribute>}` for the resource's own configured attributes".into()),
+                    );
+                    return None;
                 }
-            };
+                Some((Expr::Ref(Reference { address, path }), ty))
+            }
+            Pick::All if !scope.keys_known => Some((
+                Expr::Ref(Reference {
+                    address: bare,
+                    path,
+                }),
+                AttrType::List(Box::new(ty)),
+            )),
+            Pick::All => {
+                if scope.this.is_some_and(|(a, _, _)| {
+                    Address {
+                        key: None,
+                        ..a.clone()
+                    } == bare
+                }) {
+                    self.error(
+                        file,
+                        span,
+                        format!("`{text}` refers to the resource's own instances"),
+                        "self reference",
+                        None,
+                    );
+                    return None;
+                }
+                let items: Vec<Expr> = declared
+                    .keys
+                    .clone()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|k| {
+                        Expr::Ref(Reference {
+                            address: at(Some(k)),
+                            path: path.clone(),
+                        })
+                    })
+                    .collect();
+                let expr = if items.is_empty() {
+                    Expr::Value(Value::List(Vec::new()))
+                } else {
+                    Expr::List(items)
+                };
+                Some((expr, AttrType::List(Box::new(ty))))
+            }
         }
+    }
+
+    /// Whether the instance `pick` names exists, for a reference to `bare` followed by
+    /// `rest`: reports an instance key for a resource without `for_each`, a missing or
+    /// unknown key for one with it.
+    fn instance_exists(
+        &mut self,
+        file: usize,
+        span: &Range<usize>,
+        bare: &Address,
+        declared: &Declared,
+        pick: &Pick,
+        rest: &[Step],
+    ) -> bool {
+        match (pick, &declared.keys) {
+            (Pick::One(Some(k)), None) => {
+                self.error(
+                    file,
+                    span,
+                    format!("`{bare}` has no `for_each`: it has no instance [\"{k}\"]"),
+                    "not a for_each resource",
+                    Some(format!("refer to it as `${{{bare}.<attribute>}}`")),
+                );
+                false
+            }
+            (Pick::All, None) => {
+                self.error(
+                    file,
+                    span,
+                    format!("`{bare}` has no `for_each`: `[*]` needs instances"),
+                    "not a for_each resource",
+                    Some(format!("refer to it as `${{{bare}.<attribute>}}`")),
+                );
+                false
+            }
+            (Pick::One(None), Some(keys)) if !rest.is_empty() => {
+                let shown: Vec<String> = keys.iter().map(|k| format!("\"{k}\"")).collect();
+                self.error(
+                    file,
+                    span,
+                    format!("`{bare}` has `for_each`: say which instance"),
+                    "instance missing",
+                    Some(format!(
+                        "`{bare}[KEY]` for one ({}), `{bare}[*]` for the list of all",
+                        shown.join(", ")
+                    )),
+                );
+                false
+            }
+            (Pick::One(Some(k)), Some(keys)) if !keys.contains(k) => {
+                let help = suggestion(k, keys.iter().map(String::as_str)).or_else(|| {
+                    let shown: Vec<String> = keys.iter().map(|k| format!("\"{k}\"")).collect();
+                    Some(format!("its instances: {}", shown.join(", ")))
+                });
+                self.error(
+                    file,
+                    span,
+                    format!("`{bare}` has no instance [\"{k}\"]"),
+                    "no such instance",
+                    help,
+                );
+                false
+            }
+            _ => true,
+        }
+    }
+
+    /// The attribute path `rest` names on a resource of `bare`'s type, and the type of the
+    /// value there; reports a missing or unknown attribute. A sensitive attribute taints
+    /// the expression.
+    fn attribute_path(
+        &mut self,
+        file: usize,
+        span: &Range<usize>,
+        text: &str,
+        bare: &Address,
+        rest: &[Step],
+    ) -> Option<(Vec<PathSeg>, AttrType)> {
         let schema = self.catalog.get(&bare.rtype)?;
         let Some(Step::Name(attr)) = rest.first() else {
             self.error(
@@ -1292,62 +1395,7 @@ impl Loader<'_> {
         };
         let path: Vec<PathSeg> = rest.iter().filter_map(path_seg).collect();
         let ty = types::at_path(&attr_ty, &path[1..]).unwrap_or(AttrType::Any);
-        match pick {
-            Pick::One(key) => {
-                let address = at(key);
-                if scope.this.is_some_and(|(a, _, _)| a == &address) {
-                    self.error(
-                        file,
-                        span,
-                        format!("`{address}` refers to itself"),
-                        "self reference",
-                        Some("use `${self.<attribute>}` for the resource's own configured attributes".into()),
-                    );
-                    return None;
-                }
-                Some((Expr::Ref(Reference { address, path }), ty))
-            }
-            Pick::All if !scope.keys_known => Some((
-                Expr::Ref(Reference {
-                    address: bare,
-                    path,
-                }),
-                AttrType::List(Box::new(ty)),
-            )),
-            Pick::All => {
-                let keys = declared.keys.clone().unwrap_or_default();
-                if scope.this.is_some_and(|(a, _, _)| {
-                    Address {
-                        key: None,
-                        ..a.clone()
-                    } == bare
-                }) {
-                    self.error(
-                        file,
-                        span,
-                        format!("`{text}` refers to the resource's own instances"),
-                        "self reference",
-                        None,
-                    );
-                    return None;
-                }
-                let items: Vec<Expr> = keys
-                    .into_iter()
-                    .map(|k| {
-                        Expr::Ref(Reference {
-                            address: at(Some(k)),
-                            path: path.clone(),
-                        })
-                    })
-                    .collect();
-                let expr = if items.is_empty() {
-                    Expr::Value(Value::List(Vec::new()))
-                } else {
-                    Expr::List(items)
-                };
-                Some((expr, AttrType::List(Box::new(ty))))
-            }
-        }
+        Some((path, ty))
     }
 
     /// `depends_on = ["module.NAME"]`: every resource of that module call.
