@@ -484,9 +484,10 @@ impl<'p> Scheduler<'p> {
 /// provider answered.
 type Finished = (usize, Instant, Result<Option<Observed>, ProviderError>);
 
-/// Records in `state`, before any operation starts, the renames of `[[moved]]` blocks and
-/// the resources `[[import]]` blocks bring in: a rename is one state write, and an imported
-/// resource is in state before anything changes it. Returns both, as the report lists them.
+/// Records in `state`, before any operation starts, the renames of `[[moved]]` blocks,
+/// the resources `[[import]]` blocks bring in and the configured `prevent_destroy` of
+/// declared resources: a rename is one state write, and an imported resource is in state
+/// before anything changes it. Returns both, as the report lists them.
 fn record_moves_and_imports(
     plan: &Plan,
     configs: &BTreeMap<&Address, &ResourceConfig>,
@@ -504,6 +505,11 @@ fn record_moves_and_imports(
         .collect();
     if !renames.is_empty() {
         *state = moves::rename(state, &renames);
+    }
+    for (address, prevent_destroy) in &plan.protection {
+        if let Some(recorded) = state.resources.get_mut(address) {
+            recorded.prevent_destroy = *prevent_destroy;
+        }
     }
     let mut imported = Vec::new();
     for c in plan.changes.iter().filter(|c| c.import_id.is_some()) {
@@ -676,7 +682,7 @@ pub async fn apply(
     // What references see: kept up to date as operations finish, not rebuilt per step.
     let mut env = env_of(&state);
     // Whether state changed since it was last recorded, and which resources did.
-    let mut dirty = !moved.is_empty() || !imported.is_empty();
+    let mut dirty = !moved.is_empty() || !imported.is_empty() || !plan.protection.is_empty();
     let mut touched: Option<BTreeSet<Address>> = None;
     let mut write = |state: &State, touched: &mut Option<BTreeSet<Address>>| {
         let changed = match touched {

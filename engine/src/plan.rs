@@ -129,6 +129,10 @@ pub struct Plan {
     pub outputs: BTreeMap<String, OutputChange>,
     /// Operations of an earlier run that never finished.
     pub pending: Vec<crate::state::PendingOperation>,
+    /// Declared resources whose `lifecycle.prevent_destroy` in the configuration differs
+    /// from the one state recorded: the configuration's value, which apply records (in
+    /// state only) even when the resource itself does not change.
+    pub protection: BTreeMap<Address, bool>,
 }
 
 impl Plan {
@@ -160,7 +164,8 @@ impl Plan {
     /// True when applying would change nothing: no resource changes, renames or imports, no
     /// output changes.
     pub fn is_empty(&self) -> bool {
-        self.changes.iter().all(Change::is_noop)
+        self.protection.is_empty()
+            && self.changes.iter().all(Change::is_noop)
             && self
                 .outputs
                 .values()
@@ -462,16 +467,22 @@ pub fn plan_with_secrets(
         let imports = planning.imports()?;
         for addr in &Graph::new(config).order()? {
             let change = planning.configured(addr, &imports, &mut env)?;
-            let now_prevented = change.prior.as_ref().is_some_and(|p| p.prevent_destroy)
-                || planning.configured[addr].lifecycle.prevent_destroy;
-            if change.action == Action::Replace && now_prevented {
+            // A declared resource's protection is its configuration's, whatever state
+            // recorded: removing the line lifts it.
+            let protected = planning.configured[addr].lifecycle.prevent_destroy;
+            if change.action == Action::Replace && protected {
                 prevented.push((addr.clone(), change.action));
             }
             out.changes.push(change);
         }
     }
+    out.protection = planning.protection();
     for change in planning.deletes(mode)? {
-        if change.prior.as_ref().is_some_and(|p| p.prevent_destroy) && !change.deposed {
+        let protected = match planning.configured.get(&change.address) {
+            Some(declared) => declared.lifecycle.prevent_destroy,
+            None => change.prior.as_ref().is_some_and(|p| p.prevent_destroy),
+        };
+        if protected && !change.deposed {
             prevented.push((change.address.clone(), Action::Delete));
         }
         out.changes.push(change);
@@ -665,6 +676,20 @@ impl<'a> Planning<'a> {
 
     /// Deletes: resources recorded but no longer configured (or everything, when
     /// destroying), dependents first, and instances deposed by create_before_destroy.
+    /// The declared resources whose configured `prevent_destroy` is not the recorded one,
+    /// with the configured value.
+    fn protection(&self) -> BTreeMap<Address, bool> {
+        self.prior
+            .resources
+            .values()
+            .filter_map(|recorded| {
+                let declared = self.configured.get(&recorded.address)?;
+                let now = declared.lifecycle.prevent_destroy;
+                (now != recorded.prevent_destroy).then(|| (recorded.address.clone(), now))
+            })
+            .collect()
+    }
+
     fn deletes(&self, mode: PlanMode) -> Result<Vec<Change>, PlanError> {
         let mut out = Vec::new();
         let mut gone: Vec<&ResourceState> = self

@@ -629,6 +629,32 @@ async fn prevent_destroy_blocks_even_after_the_block_is_removed() {
     }
 }
 
+/// A declared resource's protection is its configuration's: removing the line lets
+/// destroy delete it at once, and any apply records the change (in state only), so that a
+/// later removal of the resource from the stack is not refused either.
+#[tokio::test]
+async fn protection_follows_the_configuration_and_any_apply_records_it() {
+    let mut run = Run::new();
+    let mut n = net("main", "10.0.0.0/16", &[]);
+    n.lifecycle.prevent_destroy = true;
+    run.converge(&config(vec![n])).await;
+    let main = addr("t_net.main");
+    assert!(run.state.resources[&main].prevent_destroy);
+    let lifted = config(vec![net("main", "10.0.0.0/16", &[])]);
+    let destroy = run.plan(&lifted, PlanMode::Destroy).await;
+    check_actions(&destroy, &[("t_net.main", Action::Delete)]);
+    // A plan with nothing to change but the protection is not empty, and says it.
+    let p = run.plan(&lifted, PlanMode::Normal).await;
+    assert!(p.changes.iter().all(|c| c.is_noop()));
+    assert_eq!(p.protection, BTreeMap::from([(main.clone(), false)]));
+    assert!(!p.is_empty());
+    assert!(run.apply_plan(&p, &lifted, 10).await.succeeded());
+    assert!(!run.state.resources[&main].prevent_destroy);
+    assert!(run.plan(&lifted, PlanMode::Normal).await.is_empty());
+    let removed = run.plan(&config(vec![]), PlanMode::Normal).await;
+    check_actions(&removed, &[("t_net.main", Action::Delete)]);
+}
+
 #[tokio::test]
 async fn outputs_are_planned_and_recorded() {
     let mut run = Run::new();

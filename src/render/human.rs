@@ -346,12 +346,37 @@ impl HumanRenderer<'_> {
                 "This plan reverts those changes to match the configuration.\n"
             );
         }
+        if !plan.protection.is_empty() {
+            let _ = writeln!(
+                out,
+                "{}\n",
+                p.bold("Protection (recorded in state; nothing changes in AWS):")
+            );
+            for (address, prevent_destroy) in &plan.protection {
+                let what = if *prevent_destroy {
+                    "deletes and replacements will be refused"
+                } else {
+                    "deletes and replacements are allowed again"
+                };
+                let _ = writeln!(
+                    out,
+                    "  {} {}: lifecycle.prevent_destroy = {} -> {prevent_destroy} ({what})",
+                    p.yellow("~"),
+                    p.bold(&address.to_string()),
+                    !prevent_destroy
+                );
+            }
+            out.push('\n');
+        }
         let changing: Vec<&Change> = plan.changes.iter().filter(|c| !c.is_noop()).collect();
         let outputs_changing: Vec<_> = plan
             .outputs
             .iter()
             .filter(|(_, o)| o.before.as_ref() != Some(&o.after))
             .collect();
+        if changing.is_empty() && outputs_changing.is_empty() && !plan.protection.is_empty() {
+            return out;
+        }
         if changing.is_empty() && outputs_changing.is_empty() {
             let _ = writeln!(
                 out,

@@ -94,7 +94,7 @@ pub fn plan(plan: &Plan, stack: &str) -> Json {
             )
         })
         .collect();
-    json!({
+    let mut out = json!({
         "format_version": PLAN_FORMAT_VERSION,
         "cairn_version": env!("CARGO_PKG_VERSION"),
         "stack": stack,
@@ -102,5 +102,16 @@ pub fn plan(plan: &Plan, stack: &str) -> Json {
         "drift": drift,
         "outputs": outputs,
         "summary": summary(plan),
-    })
+    });
+    // Only when there is some, so that plans without it keep their form.
+    if !plan.protection.is_empty() {
+        out["protection"] = plan
+            .protection
+            .iter()
+            .map(|(address, prevent_destroy)| {
+                json!({"address": address.to_string(), "prevent_destroy": prevent_destroy})
+            })
+            .collect();
+    }
+    out
 }

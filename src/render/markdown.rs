@@ -211,6 +211,13 @@ pub fn plan(plan: &Plan, stack: &str, catalog: &Catalog, limit: usize) -> String
             c.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
         ))
     }));
+    warnings.extend(plan.protection.iter().map(|(address, prevent_destroy)| {
+        if *prevent_destroy {
+            format!("> **Note:** `{address}` gains `lifecycle.prevent_destroy`: deletes and replacements will be refused.")
+        } else {
+            format!("> **Warning:** `{address}` loses `lifecycle.prevent_destroy`: it can be destroyed or replaced again.")
+        }
+    }));
     for w in &warnings {
         let _ = writeln!(out, "{w}");
     }

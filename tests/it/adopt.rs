@@ -469,6 +469,31 @@ async fn an_adopted_stack_plans_no_changes_and_is_bound_to_what_cloudformation_m
     assert!(std::fs::read_to_string(w.path("main.toml"))
         .expect("main.toml")
         .contains("retention_in_days = 30"));
+
+    // The bucket came with `DeletionPolicy: Retain`, so destroy refuses it; removing the
+    // line lifts the protection (the plan says so) and destroy then deletes everything.
+    let refused = w.cairn(&["destroy", "--auto-approve"]);
+    expect_code(&refused, 1);
+    assert!(
+        refused.stderr.contains("aws_s3_bucket.data_bucket")
+            && refused.stderr.contains("prevent_destroy"),
+        "{refused:?}"
+    );
+    w.edit(
+        "main.toml",
+        "lifecycle = { prevent_destroy = true } # DeletionPolicy: Retain\n",
+        "",
+    );
+    let plan = w.cairn(&["plan", "--detailed-exitcode"]);
+    expect_code(&plan, 2);
+    assert!(
+        plan.stdout
+            .contains("aws_s3_bucket.data_bucket: lifecycle.prevent_destroy = true -> false"),
+        "{plan:?}"
+    );
+    expect_code(&w.cairn(&["destroy", "--auto-approve"]), 0);
+    let left = w.cairn(&["state", "list"]);
+    assert!(left.stdout.trim().is_empty(), "{left:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
