@@ -7,6 +7,7 @@
 
 pub mod address;
 pub mod config;
+pub mod constraints;
 pub mod expr;
 pub mod provider;
 pub mod schema;
@@ -14,9 +15,10 @@ pub mod value;
 
 pub use address::{Address, AddressParseError, InstanceKey};
 pub use config::{Config, Import, Lifecycle, Move, OutputConfig, ResourceConfig};
+pub use constraints::{Constraints, Spelling};
 pub use expr::{Expr, Part, Reference};
 pub use provider::{
     ApiError, ErrorKind, Observed, OpContext, OwnedResource, Provider, ProviderError, ReadRequest,
 };
-pub use schema::{AttrType, Attribute, Catalog, FoundBy, ResourceSchema, SchemaMeta};
+pub use schema::{AttrType, Attribute, Catalog, FoundBy, ResourceSchema, Rule, SchemaMeta};
 pub use value::{Path, PathSeg, Value};

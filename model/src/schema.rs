@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde_json::Value as Json;
 
+use crate::constraints::{Constraints, Spelling};
 use crate::value::Value;
 
 /// The type of an attribute.
@@ -74,6 +75,10 @@ pub struct Attribute {
     /// The value used when the configuration leaves the attribute out; `None` leaves it to AWS.
     pub default: Option<Value>,
     pub description: Option<String>,
+    /// What values AWS accepts beyond the type (ranges, patterns, CIDR blocks, ...).
+    pub constraints: Constraints,
+    /// How AWS spells the values it accepts (`TCP` → `tcp`): normalisation respells.
+    pub spelling: Spelling,
 }
 
 /// How what an interrupted create made is found again (`Provider::find`).
@@ -144,6 +149,60 @@ pub struct ResourceSchema {
     pub cloudformation: String,
     /// See [`SchemaMeta::found_by`].
     pub found_by: FoundBy,
+    /// Attributes AWS requires together (see [`Rule`]).
+    pub rules: Vec<Rule>,
+}
+
+/// Attributes AWS requires when others have given values, declared on a configuration
+/// struct as `#[schemars(extend("x-rules" = [{"when": {"integration_type": "AWS_PROXY"},
+/// "require": ["payload_format_version"]}]))]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    /// The configured values that bring the rule in.
+    pub when: BTreeMap<String, Value>,
+    /// The attributes then required.
+    pub require: Vec<String>,
+}
+
+impl Rule {
+    /// The rules a configuration struct's JSON Schema declares.
+    fn all_of(schema: &Json) -> Vec<Rule> {
+        let Some(rules) = schema.get("x-rules").and_then(Json::as_array) else {
+            return Vec::new();
+        };
+        rules
+            .iter()
+            .map(|r| Rule {
+                when: r
+                    .get("when")
+                    .and_then(Json::as_object)
+                    .map(|m| {
+                        m.iter()
+                            .map(|(k, v)| (k.clone(), Value::from_json(v.clone())))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                require: r
+                    .get("require")
+                    .and_then(Json::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    /// `when` in words: `integration_type = "AWS_PROXY"`.
+    pub fn condition(&self) -> String {
+        self.when
+            .iter()
+            .map(|(k, v)| format!("{k} = {}", v.canonical_json()))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    }
 }
 
 /// All resource types a provider offers, by type name.
@@ -207,6 +266,7 @@ impl ResourceSchema {
             import_id: meta.import_id.to_string(),
             cloudformation: meta.cloudformation.to_string(),
             found_by: meta.found_by,
+            rules: Rule::all_of(config),
         }
     }
 
@@ -231,7 +291,8 @@ fn normalize_fields(fields: &BTreeMap<String, Attribute>, value: &Value) -> Valu
     for (name, attr) in fields {
         match m.get(name) {
             Some(v) if !v.is_null() => {
-                out.insert(name.clone(), normalize_value(&attr.ty, v));
+                let v = attr.spelling.respell(v);
+                out.insert(name.clone(), normalize_value(&attr.ty, &v));
             }
             _ => {
                 if let Some(d) = &attr.default {
@@ -351,7 +412,11 @@ fn convert(schema: &Json, ctx: &str) -> AttrType {
         }
         panic!("{ctx}: unsupported alternatives in schema: {schema}");
     }
-    if let Some(Json::Array(vals)) = obj.get("enum") {
+    // An `enum` of numbers is a number with allowed values (see `Constraints`).
+    if let Some(Json::Array(vals)) = obj
+        .get("enum")
+        .filter(|v| !v.as_array().is_some_and(|a| a.iter().all(Json::is_number)))
+    {
         let vals: Vec<String> = vals
             .iter()
             .filter_map(|v| v.as_str().map(str::to_string))
@@ -408,6 +473,8 @@ fn convert(schema: &Json, ctx: &str) -> AttrType {
                                 .get("description")
                                 .and_then(Json::as_str)
                                 .map(str::to_string),
+                            constraints: Constraints::of(p),
+                            spelling: Spelling::of(p),
                         };
                         (name.clone(), attr)
                     })

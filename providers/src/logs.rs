@@ -17,9 +17,11 @@ pub const TYPE: &str = "aws_cloudwatch_log_group";
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
+    #[schemars(length(min = 1, max = 512), regex(pattern = r"^[\.\-_/#A-Za-z0-9]+$"), extend("x-pattern-says" = "letters, digits and . - _ / #"))]
     pub name: String,
     /// Days to keep events (1, 3, 5, 7, 14, 30, 60, 90, ...); kept forever when not set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("enum" = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]))]
     pub retention_in_days: Option<i32>,
     /// KMS key ARN to encrypt the log data with.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -25,6 +25,7 @@ pub const TYPE: &str = "aws_s3_bucket";
 pub struct Config {
     /// The globally unique bucket name.
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
+    #[schemars(length(min = 3, max = 63), regex(pattern = r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$"), extend("x-pattern-says" = "lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit"))]
     pub bucket: String,
     /// Delete every object (and version) when the bucket is deleted; else a non-empty
     /// bucket cannot be deleted.

@@ -31,6 +31,7 @@ fn four_days() -> i32 {
 pub struct Config {
     /// The queue's name; a FIFO queue's ends in `.fifo`.
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
+    #[schemars(length(min = 1, max = 80), regex(pattern = r"^[A-Za-z0-9_-]+(\.fifo)?$"), extend("x-pattern-says" = "letters, digits, hyphens and underscores, and `.fifo` at the end of a FIFO queue's"))]
     pub name: String,
     /// First in, first out, exactly once.
     #[serde(default)]
@@ -41,18 +42,23 @@ pub struct Config {
     pub content_based_deduplication: Option<bool>,
     /// Seconds a received message stays hidden from other consumers (0 to 43200).
     #[serde(default = "thirty")]
+    #[schemars(range(min = 0, max = 43200))]
     pub visibility_timeout_seconds: i32,
     /// Seconds a message is kept (60 to 1209600).
     #[serde(default = "four_days")]
+    #[schemars(range(min = 60, max = 1209600))]
     pub message_retention_seconds: i32,
     /// Seconds each message is delayed before it can be received (0 to 900).
     #[serde(default)]
+    #[schemars(range(min = 0, max = 900))]
     pub delay_seconds: i32,
     /// The largest message in bytes (AWS's own default when not set).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1024, max = 1048576))]
     pub max_message_size: Option<i32>,
     /// Seconds a receive waits for a message (long polling, 0 to 20).
     #[serde(default)]
+    #[schemars(range(min = 0, max = 20))]
     pub receive_wait_time_seconds: i32,
     /// Where messages go after `maxReceiveCount` failed receives:
     /// `{ deadLetterTargetArn = "...", maxReceiveCount = 5 }`.

@@ -534,6 +534,54 @@ fn tag_is(key: &'static str, value: &'static str) -> impl Fn(Option<&Observed>) 
     move |o| o.is_some_and(|o| o.inputs["tags"][key] == value)
 }
 
+/// Every constraint a type declares refuses a value that breaks it (and so does `validate`,
+/// which checks the same constraints): none is declared and then never enforced.
+#[test]
+fn declared_constraints_refuse_what_breaks_them() {
+    fn walk(
+        rtype: &str,
+        prefix: &str,
+        fields: &BTreeMap<String, cairn_model::Attribute>,
+        checked: &mut usize,
+    ) {
+        for (name, a) in fields {
+            let path = format!("{prefix}{name}");
+            for (what, value) in a.constraints.violations() {
+                let refused = a.constraints.check(&value);
+                assert!(
+                    refused.is_err(),
+                    "{rtype}.{path}: {what} does not refuse {value:?}"
+                );
+                *checked += 1;
+            }
+            let inner = match &a.ty {
+                cairn_model::AttrType::Object(f) => Some(f),
+                cairn_model::AttrType::List(t) | cairn_model::AttrType::Set(t) => match &**t {
+                    cairn_model::AttrType::Object(f) => Some(f),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(f) = inner {
+                walk(rtype, &format!("{path}."), f, checked);
+            }
+        }
+    }
+    let mut checked = 0;
+    for (rtype, schema) in &shared_catalog().types {
+        walk(rtype, "", &schema.inputs, &mut checked);
+        for rule in &schema.rules {
+            for name in rule.when.keys().chain(&rule.require) {
+                assert!(
+                    schema.inputs.contains_key(name),
+                    "{rtype}: a rule names `{name}`, which is not an attribute"
+                );
+            }
+        }
+    }
+    assert!(checked >= 30, "only {checked} constraints checked");
+}
+
 #[test]
 fn every_type_is_looked_up() {
     let mut covered = BTreeSet::new();

@@ -42,6 +42,14 @@ pub fn text(schema: &ResourceSchema) -> String {
         let _ = writeln!(out, "\nImport: cairn import ADDRESS ID, where ID is");
         let _ = writeln!(out, "  {}", one_line(&schema.import_id));
     }
+    for rule in &schema.rules {
+        let _ = writeln!(
+            out,
+            "\nRequired together: {} when {}.",
+            rule.require.join(", "),
+            rule.condition()
+        );
+    }
     out
 }
 
@@ -93,6 +101,7 @@ fn fields_text(out: &mut String, fields: &BTreeMap<String, Attribute>, depth: us
         if a.not_in_aws {
             notes.push("cairn's own: AWS does not keep it".into());
         }
+        notes.extend(a.constraints.describe());
         let star = if a.force_new { "*" } else { "" };
         let _ = writeln!(out, "{pad}{name}{star}  ({})", notes.join(", "));
         if let Some(d) = &a.description {
@@ -183,8 +192,25 @@ pub fn markdown(catalog: &Catalog) -> String {
             "\n**After an interrupted create**, found again {}.",
             found_by(schema.found_by, "`")
         );
+        for rule in &schema.rules {
+            let _ = writeln!(
+                out,
+                "\n**Required together**: {} when `{}`.",
+                quoted(&rule.require),
+                rule.condition()
+            );
+        }
     }
     out
+}
+
+/// `` `a`, `b` ``.
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn fields_markdown(out: &mut String, fields: &BTreeMap<String, Attribute>, prefix: &str) {
@@ -202,6 +228,10 @@ fn fields_markdown(out: &mut String, fields: &BTreeMap<String, Attribute>, prefi
         }
         if a.not_in_aws {
             description = format!("{description} cairn's own setting: AWS does not keep it, so an import or a read cannot know it.");
+        }
+        let accepted = a.constraints.describe();
+        if !accepted.is_empty() {
+            description = format!("{description} Accepted: {}.", accepted.join("; "));
         }
         let _ = writeln!(
             out,
@@ -554,6 +584,25 @@ fn resource_json(schema: &ResourceSchema) -> Json {
         out["required"] = json!(required);
         out["x-taplo"] = json!({ "initKeys": required });
     }
+    // Attributes required together: `if` the values are these, `then` these are required.
+    let rules: Vec<Json> = schema
+        .rules
+        .iter()
+        .map(|rule| {
+            let when: Map<String, Json> = rule
+                .when
+                .iter()
+                .map(|(k, v)| (k.clone(), json!({ "const": v.to_json_lossy() })))
+                .collect();
+            json!({
+                "if": { "properties": when, "required": rule.when.keys().collect::<Vec<_>>() },
+                "then": { "required": rule.require },
+            })
+        })
+        .collect();
+    if !rules.is_empty() {
+        out["allOf"] = json!(rules);
+    }
     out
 }
 
@@ -607,8 +656,56 @@ fn attribute_json(a: &Attribute) -> Json {
     if let Some(d) = &a.default {
         out["default"] = d.to_json_lossy();
     }
+    constrain(&mut out, &a.constraints);
     out
 }
+
+/// `schema` (of an attribute, from `type_json`) with the attribute's constraints, so that
+/// editors flag what AWS would refuse: numbers and lengths where the value is one, the
+/// pattern (or CIDR form) as an alternative to a reference, for a list on its items.
+fn constrain(schema: &mut Json, c: &cairn_model::Constraints) {
+    if c.is_empty() {
+        return;
+    }
+    if schema.get("items").is_some() {
+        constrain(&mut schema["items"], c);
+        return;
+    }
+    if let Some(min) = c.minimum {
+        schema["minimum"] = json!(min);
+    }
+    if let Some(max) = c.maximum {
+        schema["maximum"] = json!(max);
+    }
+    if !c.allowed.is_empty() {
+        // A number from the set, or a string with a reference in it.
+        schema["anyOf"] = json!([
+            { "type": "number", "enum": c.allowed },
+            { "type": "string", "pattern": REFERENCE },
+        ]);
+    }
+    let pattern = match (&c.pattern, c.cidr) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(_)) => Some(CIDR.to_string()),
+        (None, None) => None,
+    };
+    if schema.get("type") == Some(&json!("string")) {
+        let mut own = json!({});
+        if let Some(min) = c.min_length {
+            own["minLength"] = json!(min);
+        }
+        if let Some(max) = c.max_length {
+            own["maxLength"] = json!(max);
+        }
+        if let Some(p) = pattern {
+            own["pattern"] = json!(p);
+        }
+        schema["anyOf"] = json!([own, { "pattern": r"\$\{" }]);
+    }
+}
+
+/// An IPv4 CIDR block, for editors (cairn checks the prefix limits itself).
+const CIDR: &str = r"^(\d{1,3}\.){3}\d{1,3}/\d{1,2}$";
 
 /// The schema of a value of type `ty`, or of a string with one reference standing for it.
 fn type_json(ty: &AttrType) -> Json {

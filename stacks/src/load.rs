@@ -8,7 +8,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use cairn_model::{
-    Address, AttrType, Catalog, Config, Expr, Lifecycle, OutputConfig, Part, PathSeg,
+    Address, AttrType, Attribute, Catalog, Config, Expr, Lifecycle, OutputConfig, Part, PathSeg,
     ResourceConfig, ResourceSchema, Value,
 };
 
@@ -60,6 +60,7 @@ impl<'c> Loader<'c> {
             default_tags: BTreeMap::new(),
             spans: BTreeMap::new(),
             identifying: BTreeMap::new(),
+            spread: BTreeMap::new(),
             visiting: Vec::new(),
             module_files: BTreeMap::new(),
             extra_files: Vec::new(),
@@ -167,6 +168,9 @@ struct Loader<'c> {
     /// Where each attribute that AWS echoes into ids and names (`identifying`) is written, to
     /// refuse a sensitive value there once sensitivity has spread.
     identifying: BTreeMap<(Address, String), (usize, Range<usize>)>,
+    /// Where each attribute whose ids must name resources spread over several values of
+    /// an attribute (`Constraints::spread`) is written, for the check across resources.
+    spread: BTreeMap<(Address, String), (usize, Range<usize>)>,
     /// Canonical directories of the module calls being loaded, outermost first.
     visiting: Vec<PathBuf>,
     /// Each module directory's parsed files, read once however often it is called.
@@ -365,6 +369,7 @@ impl Loader<'_> {
         self.cycles(&config);
         spread_sensitivity(&mut config);
         self.secrets_in_identifiers(&config);
+        self.spread_across(&config);
 
         let locations = self
             .spans
@@ -518,6 +523,66 @@ impl Loader<'_> {
                     Some(format!(
                         "state, plans and apply's output would show it in clear: keep secrets out of `{name}` (put them in a sensitive attribute such as a value or password), or make the variable it comes from not sensitive if it is not a secret"
                     )),
+                );
+            }
+        }
+    }
+
+    /// Refuses ids that must name resources spread over several values of an attribute
+    /// (a load balancer's subnets over two availability zones) when every value is known
+    /// and there are too few.
+    fn spread_across(&mut self, config: &Config) {
+        let by_address: BTreeMap<&Address, &ResourceConfig> =
+            config.resources.iter().map(|r| (&r.address, r)).collect();
+        let mut reported = BTreeSet::new();
+        for r in &config.resources {
+            let Some(schema) = self.catalog.get(&r.address.rtype) else {
+                continue;
+            };
+            for (name, attr) in &schema.inputs {
+                let Some((attribute, at_least)) = &attr.constraints.spread else {
+                    continue;
+                };
+                let Some(Expr::List(items)) = r.attributes.get(name) else {
+                    continue;
+                };
+                let values: Option<BTreeSet<String>> = items
+                    .iter()
+                    .map(|item| match item {
+                        Expr::Ref(reference) => {
+                            match by_address
+                                .get(&reference.address)?
+                                .attributes
+                                .get(attribute)
+                            {
+                                Some(Expr::Value(v)) => Some(v.canonical_json()),
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                let Some(values) = values.filter(|v| v.len() < *at_least) else {
+                    continue;
+                };
+                let key = (r.address.clone(), name.clone());
+                let Some((file, span)) = self.spread.get(&key).cloned() else {
+                    continue;
+                };
+                if !reported.insert((file, span.start)) {
+                    continue;
+                }
+                let shown: Vec<&str> = values.iter().map(String::as_str).collect();
+                self.error(
+                    file,
+                    &span,
+                    format!(
+                        "`{}`'s `{name}` must name resources with at least {at_least} different `{attribute}`; these all have {}",
+                        r.address,
+                        shown.join(", ")
+                    ),
+                    "AWS would refuse this",
+                    None,
                 );
             }
         }
@@ -1028,6 +1093,12 @@ impl Loader<'_> {
                         self.unknown_attribute(decl.file, e, schema);
                         continue;
                     };
+                    if attr.constraints.spread.is_some() {
+                        self.spread.insert(
+                            (decl.address.clone(), name.to_string()),
+                            (decl.file, e.value.span.clone()),
+                        );
+                    }
                     if attr.identifying {
                         self.identifying.insert(
                             (decl.address.clone(), name.to_string()),
@@ -1036,6 +1107,9 @@ impl Loader<'_> {
                     }
                     match self.resolve(&e.value, &attr.ty, &this_scope) {
                         Some(r) => {
+                            if !self.accepted(&e.value, name, attr, &r.expr) {
+                                ok = false;
+                            }
                             attributes.insert(name.to_string(), r.expr);
                             if r.sensitive && !attr.sensitive {
                                 sensitive.insert(name.to_string());
@@ -1044,6 +1118,29 @@ impl Loader<'_> {
                         None => ok = false,
                     }
                 }
+            }
+        }
+        for rule in &schema.rules {
+            let applies = rule
+                .when
+                .iter()
+                .all(|(k, want)| matches!(attributes.get(k), Some(Expr::Value(v)) if v == want));
+            if !applies {
+                continue;
+            }
+            for name in rule.require.iter().filter(|n| decl.body.get(n).is_none()) {
+                ok = false;
+                self.error(
+                    decl.file,
+                    &decl.span,
+                    format!(
+                        "`{}` needs `{name}` when {}",
+                        decl.address,
+                        rule.condition()
+                    ),
+                    format!("needs `{name}`"),
+                    schema.inputs.get(name).and_then(|a| a.description.clone()),
+                );
             }
         }
         for (name, attr) in &schema.inputs {
@@ -1086,6 +1183,27 @@ impl Loader<'_> {
             lifecycle,
             sensitive,
         })
+    }
+
+    /// Whether the value of attribute `name`, where known, is one AWS accepts (the
+    /// attribute's declared constraints); reports it at `node` when not.
+    fn accepted(&mut self, node: &Node, name: &str, attr: &Attribute, expr: &Expr) -> bool {
+        let Expr::Value(value) = expr else {
+            return true;
+        };
+        match attr.constraints.check(value) {
+            Ok(()) => true,
+            Err(message) => {
+                self.error(
+                    node.file,
+                    &node.span,
+                    format!("`{name}`: {message}"),
+                    "AWS would refuse this",
+                    None,
+                );
+                false
+            }
+        }
     }
 
     fn unknown_attribute(&mut self, file: usize, e: &Entry, schema: &ResourceSchema) {
@@ -1421,6 +1539,9 @@ impl Loader<'_> {
                     match fields.get(&e.key) {
                         Some(f) => match self.expr(&e.value, &f.ty, scope) {
                             Some(x) => {
+                                if !self.accepted(&e.value, &e.key, f, &x) {
+                                    ok = false;
+                                }
                                 out.insert(e.key.clone(), x);
                             }
                             None => ok = false,

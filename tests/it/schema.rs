@@ -59,7 +59,8 @@ fn one_type_shows_replacement_rules_and_outputs() {
     let run = w.cairn(&["schema", "aws_subnet"]);
     expect_code(&run, 0);
     assert!(
-        run.stdout.contains("cidr_block*  (string, required)"),
+        run.stdout
+            .contains("cidr_block*  (string, required, an IPv4 CIDR block, /16 to /28)"),
         "{run:?}"
     );
     assert!(

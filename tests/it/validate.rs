@@ -76,3 +76,65 @@ fn variables_from_flags_and_files() {
         .expect("cidr");
     assert_eq!(cidr["after"], "10.1.0.0/16");
 }
+
+/// Values AWS would refuse fail `validate`, each located at its attribute, all at once and
+/// before any AWS call (the world's endpoint answers nothing).
+#[test]
+fn values_aws_would_refuse_are_refused_by_validate() {
+    let w = World::files(&[(
+        "main.toml",
+        r#"[stack]
+name = "refused"
+
+[aws_vpc.main]
+cidr_block = "10.0.1.0/33"
+
+[aws_lb.web]
+name = "web"
+load_balancer_type = "aplication"
+subnets = ["subnet-1", "subnet-2"]
+
+[aws_subnet.a]
+vpc_id = "vpc-0123456789abcdef0"
+cidr_block = "10.0.1.0/24"
+availability_zone = "us-east-1a"
+
+[aws_subnet.b]
+vpc_id = "vpc-0123456789abcdef0"
+cidr_block = "10.0.2.0/24"
+availability_zone = "us-east-1a"
+
+[aws_lb.api]
+name = "api"
+subnets = ["${aws_subnet.a.id}", "${aws_subnet.b.id}"]
+
+[aws_cloudwatch_log_group.app]
+name = "/app"
+retention_in_days = 8
+
+[aws_security_group.web]
+name = "web"
+vpc_id = "${aws_vpc.main.id}"
+ingress = [{ protocol = "tcp", from_port = 443, to_port = 70000, cidr_blocks = ["0.0.0.0/0"] }]
+
+[aws_apigatewayv2_api.http]
+name = "http"
+protocol_type = "HTTP"
+
+[aws_apigatewayv2_integration.fn]
+api_id = "${aws_apigatewayv2_api.http.id}"
+integration_type = "AWS_PROXY"
+integration_uri = "arn:aws:lambda:us-east-1:123456789012:function:fn"
+
+[aws_s3_bucket.data]
+bucket = "My_Data"
+
+[aws_ecs_task_definition.app]
+family = "app"
+container_definitions = [{ name = "app", image = "nginx", portMapings = [{ containerPort = 80 }] }]
+"#,
+    )]);
+    let run = w.cairn(&["validate"]);
+    expect_code(&run, 1);
+    run.check_snapshot("validate_values_aws_would_refuse", &w);
+}

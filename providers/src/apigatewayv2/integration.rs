@@ -18,12 +18,14 @@ pub const TYPE: &str = "aws_apigatewayv2_integration";
 /// An integration of an API.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("x-rules" = [{"when": {"integration_type": "AWS_PROXY"}, "require": ["payload_format_version"]}]))]
 pub struct Config {
     /// The API's id.
     #[schemars(extend("x-force-new" = true))]
     pub api_id: String,
     /// `AWS_PROXY` (a Lambda function), `HTTP_PROXY`, `MOCK` (WebSocket APIs), `AWS` or `HTTP`.
     #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("enum" = ["AWS", "AWS_PROXY", "HTTP", "HTTP_PROXY", "MOCK"]))]
     pub integration_type: String,
     /// What is called: a Lambda function's ARN (or invoke ARN), or a URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -33,6 +35,7 @@ pub struct Config {
     pub integration_method: Option<String>,
     /// The event shape a Lambda function gets: `1.0` or `2.0` (HTTP APIs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("enum" = ["1.0", "2.0"]))]
     pub payload_format_version: Option<String>,
     /// `INTERNET` or `VPC_LINK`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -45,6 +48,7 @@ pub struct Config {
     pub credentials_arn: Option<String>,
     /// Milliseconds before API Gateway gives up (50 to 30000 for HTTP APIs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 50, max = 30000))]
     pub timeout_milliseconds: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,

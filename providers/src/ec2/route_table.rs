@@ -35,6 +35,7 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct Route {
     /// Destination, e.g. `0.0.0.0/0`.
+    #[schemars(extend("x-cidr" = [0, 32]))]
     pub cidr_block: String,
     /// An internet gateway.
     #[serde(default, skip_serializing_if = "Option::is_none")]

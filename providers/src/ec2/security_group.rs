@@ -50,11 +50,15 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     /// `tcp`, `udp`, `icmp` or `-1` (all).
+    #[schemars(extend("x-lowercase" = true, "x-aliases" = {"all": "-1", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}))]
     pub protocol: String,
+    #[schemars(range(min = -1, max = 65535))]
     pub from_port: i32,
+    #[schemars(range(min = -1, max = 65535))]
     pub to_port: i32,
     #[serde(default)]
     #[schemars(extend("x-set" = true))]
+    #[schemars(extend("x-cidr" = [0, 32]))]
     pub cidr_blocks: Vec<String>,
     /// Other security groups' ids.
     #[serde(default)]

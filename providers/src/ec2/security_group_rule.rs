@@ -34,13 +34,17 @@ pub struct Config {
     pub kind: Direction,
     /// `tcp`, `udp`, `icmp` or `-1` (all).
     #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-lowercase" = true, "x-aliases" = {"all": "-1", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}))]
     pub protocol: String,
     #[schemars(extend("x-force-new" = true))]
+    #[schemars(range(min = -1, max = 65535))]
     pub from_port: i32,
     #[schemars(extend("x-force-new" = true))]
+    #[schemars(range(min = -1, max = 65535))]
     pub to_port: i32,
     #[serde(default)]
     #[schemars(extend("x-force-new" = true, "x-set" = true))]
+    #[schemars(extend("x-cidr" = [0, 32]))]
     pub cidr_blocks: Vec<String>,
     /// The group allowed in (ingress) or out to (egress).
     #[serde(default, skip_serializing_if = "Option::is_none")]

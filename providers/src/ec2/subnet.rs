@@ -24,6 +24,7 @@ pub struct Config {
     pub vpc_id: String,
     /// The subnet's IPv4 network, inside the VPC's.
     #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-cidr" = [16, 28]))]
     pub cidr_block: String,
     /// Chosen by AWS when not set.
     #[serde(default, skip_serializing_if = "Option::is_none")]

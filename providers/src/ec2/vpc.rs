@@ -30,6 +30,7 @@ fn default_tenancy() -> String {
 pub struct Config {
     /// The IPv4 network of the VPC, e.g. `10.0.0.0/16`.
     #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-cidr" = [16, 28]))]
     pub cidr_block: String,
     /// Whether the Amazon DNS server resolves names in the VPC.
     #[serde(default = "yes")]

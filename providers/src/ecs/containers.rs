@@ -8,7 +8,9 @@ use aws_sdk_ecs::types::{
 use cairn_model::ProviderError;
 use serde_json::Value;
 
-const KNOWN: [&str; 16] = [
+/// The keys of a container definition cairn maps; the task definition's schema declares the
+/// same (`x-keys`), so `validate` refuses the others.
+pub(crate) const KNOWN: [&str; 16] = [
     "name",
     "image",
     "cpu",

@@ -50,6 +50,7 @@ pub struct Config {
     pub task_role_arn: Option<String>,
     /// The containers: a TOML array of tables or a JSON string, in ECS's JSON shape.
     #[schemars(extend("x-force-new" = true, "x-document" = true))]
+    #[schemars(extend("x-keys" = ["name", "image", "cpu", "memory", "memoryReservation", "essential", "command", "entryPoint", "workingDirectory", "user", "portMappings", "environment", "secrets", "mountPoints", "logConfiguration", "healthCheck"]))]
     pub container_definitions: serde_json::Value,
     #[serde(default)]
     #[schemars(extend("x-force-new" = true))]
@@ -631,6 +632,17 @@ impl Resource for AwsEcsTaskDefinition {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// `validate` refuses exactly the container keys apply would refuse.
+    #[test]
+    fn the_schema_declares_the_container_keys_cairn_maps() {
+        let schema = AwsEcsTaskDefinition::schema();
+        let declared = &schema.inputs["container_definitions"].constraints.keys;
+        assert_eq!(
+            declared,
+            &super::super::containers::KNOWN.map(String::from).to_vec()
+        );
+    }
 
     #[test]
     fn imports_leave_out_what_aws_fills_in_and_says_nothing() {

@@ -31,6 +31,7 @@ fn sixty() -> i32 {
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
+    #[schemars(length(min = 1, max = 32), regex(pattern = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$"), extend("x-pattern-says" = "letters, digits and hyphens, not starting or ending with a hyphen"))]
     pub name: String,
     /// Internal (private addresses only) instead of internet-facing.
     #[serde(default)]
@@ -39,12 +40,13 @@ pub struct Config {
     /// `application` or `network`.
     #[serde(default = "application")]
     #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("enum" = ["application", "network", "gateway"]))]
     pub load_balancer_type: String,
     #[serde(default)]
     #[schemars(extend("x-set" = true))]
     pub security_groups: Vec<String>,
     /// Subnets in at least two availability zones.
-    #[schemars(extend("x-set" = true))]
+    #[schemars(extend("x-set" = true, "x-spread" = {"attribute": "availability_zone", "at_least": 2}))]
     pub subnets: Vec<String>,
     /// Seconds a connection may stay idle.
     #[serde(default = "sixty")]

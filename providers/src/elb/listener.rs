@@ -25,6 +25,7 @@ pub struct Config {
     #[schemars(extend("x-force-new" = true))]
     pub load_balancer_arn: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65535))]
     pub port: Option<i32>,
     /// `HTTP`, `HTTPS`, `TCP`, `TLS`, ...
     #[serde(default, skip_serializing_if = "Option::is_none")]

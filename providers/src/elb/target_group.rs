@@ -30,9 +30,11 @@ fn three_hundred() -> i32 {
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
+    #[schemars(length(min = 1, max = 32), regex(pattern = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$"), extend("x-pattern-says" = "letters, digits and hyphens, not starting or ending with a hyphen"))]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-force-new" = true))]
+    #[schemars(range(min = 1, max = 65535))]
     pub port: Option<i32>,
     /// `HTTP`, `HTTPS`, `TCP`, ...
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -90,6 +90,7 @@ pub struct Config {
     /// key reads as gone from then on.
     #[serde(default = "thirty")]
     #[schemars(extend("x-not-in-aws" = true))]
+    #[schemars(range(min = 7, max = 30))]
     pub deletion_window_in_days: i32,
     /// The key policy. When not set, AWS's default policy (the account may use the key
     /// through IAM) applies and is not reported as drift.

@@ -64,6 +64,7 @@ pub enum PackageType {
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
+    #[schemars(length(min = 1, max = 64), regex(pattern = r"^[A-Za-z0-9_-]+$"), extend("x-pattern-says" = "letters, digits, hyphens and underscores"))]
     pub function_name: String,
     /// The ARN of the IAM role the function runs as.
     pub role: String,
@@ -93,9 +94,11 @@ pub struct Config {
     pub source_code_hash: Option<String>,
     /// Seconds an invocation may run (1 to 900).
     #[serde(default = "three")]
+    #[schemars(range(min = 1, max = 900))]
     pub timeout: i32,
     /// MB of memory (128 to 10240).
     #[serde(default = "one_hundred_twenty_eight")]
+    #[schemars(range(min = 128, max = 10240))]
     pub memory_size: i32,
     /// `["x86_64"]` or `["arm64"]`.
     #[serde(default = "x86_64")]
