@@ -39,7 +39,10 @@ pub async fn from_cloudformation(dir: &Path, stack_name: &str) -> Outcome {
     let stack = reader
         .read(stack_name)
         .await
-        .map_err(|e| anyhow!("cannot read the CloudFormation stack `{stack_name}`: {e}"))?
+        .map_err(|e| {
+            let e = one_line(&e.to_string());
+            anyhow!("cannot read the CloudFormation stack `{stack_name}`: {e}")
+        })?
         .ok_or_else(|| {
             anyhow!(
                 "there is no CloudFormation stack `{stack_name}` in {region} (is the name right, and the region? it comes from AWS_REGION or the profile)"
@@ -186,6 +189,9 @@ struct Adopted {
     observed: Observed,
     /// `DeletionPolicy: Retain` becomes `prevent_destroy`.
     prevent_destroy: bool,
+    /// What CloudFormation set for it that the stack does not carry, each with why
+    /// (`LocalSecondaryIndexes (cairn cannot represent it yet)`).
+    not_adopted: Vec<String>,
 }
 
 /// What became of one resource of the CloudFormation stack.
@@ -226,6 +232,9 @@ struct Adoption {
     order: Vec<usize>,
     /// Per adopted resource: attributes left out of the file because they are sensitive.
     withheld: Vec<Vec<String>>,
+    /// Per adopted resource: ids kept literal because a reference would close a cycle, as
+    /// `<id> is <address>'s <attribute>; a reference would form a cycle`.
+    cycles: Vec<Vec<String>>,
     /// Stack outputs carried over: name, reference, value.
     outputs: Vec<(String, String, String)>,
     /// Stack outputs not carried over (their value is no adopted resource's id or ARN).
@@ -240,12 +249,18 @@ async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) 
     // 2. Read them, a few at a time, and record what was found.
     let results = read_all(&provider, to_import).await;
     let catalog = provider.catalog();
-    let adopted = record_reads(stack, catalog, &mut entries, results);
+    let mut adopted = record_reads(stack, catalog, &mut entries, results);
     // 3. Folded resources belong to adopted parents, or are left out.
     let owners = fold(stack, &mut entries, &adopted);
+    note_folded_leftovers(stack, &entries, &mut adopted);
     // 4. References: every string equal to exactly one other adopted resource's id or ARN.
     let index = id_index(&adopted);
-    let (mut edges, bodies, withheld) = bodies_with_references(&adopted, catalog, &index);
+    let Bodies {
+        mut edges,
+        bodies,
+        withheld,
+        cycles,
+    } = bodies_with_references(&adopted, catalog, &index);
     // 5. The template's DependsOn, where references do not already order the two.
     let depends_on = template_depends_on(stack, &owners, &mut edges);
     // 6. Dependencies first, else in the template's order.
@@ -259,24 +274,27 @@ async fn adopt(reader: &StackReader, provider: Arc<AwsProvider>, stack: &Stack) 
         depends_on,
         order,
         withheld,
+        cycles,
         outputs,
         outputs_left,
     }
 }
 
-/// A resource to read: its entry, cairn type, import id, and for a part of the entry's
-/// resource (a rule's target), the part's name.
-type ToImport = (usize, &'static str, String, Option<String>);
+/// A resource to read.
+struct ToImport {
+    /// Its entry.
+    at: usize,
+    cairn_type: &'static str,
+    import_id: String,
+    /// For a part of the entry's resource (a rule's target), the part.
+    part: Option<cloudformation::Part>,
+}
 
-/// A read's result, with its position among the reads and what was read.
-type ReadResult = (
-    usize,
-    usize,
-    &'static str,
-    String,
-    Option<String>,
-    Result<Option<Observed>, cairn_engine::ProviderError>,
-);
+/// A read's result, with what was read.
+struct ReadResult {
+    read: ToImport,
+    got: Result<Option<Observed>, cairn_engine::ProviderError>,
+}
 
 /// Phase 1: an entry per resource of the stack (template order first, what the author
 /// wrote, then anything only the stack lists) with what becomes of it, and what to read.
@@ -315,15 +333,22 @@ async fn map_resources(reader: &StackReader, stack: &Stack) -> (Vec<Entry>, Vec<
                             .resource(&r.logical_id)
                             .map(|t| cloudformation::parts(t, &import_id))
                             .unwrap_or_default();
-                        to_import.push((entries.len(), cairn_type, import_id, None));
-                        to_import.extend(
-                            parts
-                                .into_iter()
-                                .map(|p| (entries.len(), p.cairn_type, p.import_id, Some(p.name))),
-                        );
+                        let at = entries.len();
+                        to_import.push(ToImport {
+                            at,
+                            cairn_type,
+                            import_id,
+                            part: None,
+                        });
+                        to_import.extend(parts.into_iter().map(|p| ToImport {
+                            at,
+                            cairn_type: p.cairn_type,
+                            import_id: p.import_id.clone(),
+                            part: Some(p),
+                        }));
                         Fate::Reading
                     }
-                    Err(why) => Fate::LeftOut(why),
+                    Err(why) => Fate::LeftOut(one_line(&why)),
                 },
             },
         };
@@ -342,13 +367,13 @@ async fn map_resources(reader: &StackReader, stack: &Stack) -> (Vec<Entry>, Vec<
 async fn read_all(provider: &Arc<AwsProvider>, to_import: Vec<ToImport>) -> Vec<ReadResult> {
     let limit = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_READS));
     let mut reads = tokio::task::JoinSet::new();
-    for (n, (at, cairn_type, import_id, part)) in to_import.into_iter().enumerate() {
+    for (n, read) in to_import.into_iter().enumerate() {
         let provider = provider.clone();
         let limit = limit.clone();
         reads.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            let got = provider.import(cairn_type, &import_id).await;
-            (n, at, cairn_type, import_id, part, got)
+            let got = provider.import(read.cairn_type, &read.import_id).await;
+            (n, ReadResult { read, got })
         });
     }
     let mut results = Vec::new();
@@ -356,16 +381,17 @@ async fn read_all(provider: &Arc<AwsProvider>, to_import: Vec<ToImport>) -> Vec<
         match done {
             Ok(r) => results.push(r),
             // A read that panicked: its resource stays `Reading`, and is left out below.
-            Err(e) => eprintln!("warning: a read failed: {e}"),
+            Err(e) => eprintln!("warning: a read failed: {}", one_line(&e.to_string())),
         }
     }
     results.sort_by_key(|r| r.0);
-    results
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Phase 2, what was read: each entry adopted or left out (with why), and the parts of
 /// adopted resources beside them (a part that cannot be read is reported with its parent,
-/// which stays adopted: CloudFormation's copy of the part is untouched).
+/// which stays adopted: CloudFormation's copy of the part is untouched). Each adopted resource
+/// notes what its template sets that cairn does not carry over.
 fn record_reads(
     stack: &Stack,
     catalog: &Catalog,
@@ -374,43 +400,53 @@ fn record_reads(
 ) -> Vec<Adopted> {
     // Parts after every entry: a part is adopted only beside its adopted parent.
     let (part_results, results): (Vec<_>, Vec<_>) =
-        results.into_iter().partition(|r| r.4.is_some());
+        results.into_iter().partition(|r| r.read.part.is_some());
     let mut adopted: Vec<Adopted> = Vec::new();
     let mut taken: BTreeSet<Address> = BTreeSet::new();
-    for (_, at, cairn_type, import_id, _, got) in results {
-        let entry = &mut entries[at];
+    for ReadResult { read, got } in results {
+        let entry = &mut entries[read.at];
+        let schema = catalog.get(read.cairn_type);
         entry.fate = match got {
-            Ok(Some(observed)) => match missing_required(catalog.get(cairn_type), &observed) {
+            Ok(Some(observed)) => match missing_required(schema, &observed) {
                 Some((missing, sensitive)) => Fate::LeftOut(format!(
-                    "its configuration must set `{missing}`, {}: write it into the stack (from a variable), then `cairn import {cairn_type}.{} {import_id}`",
+                    "its configuration must set `{missing}`, {}: write it into the stack (from a variable), then `cairn import {}.{} {}`",
                     if sensitive {
                         "which is sensitive and never written into a stack file"
                     } else {
                         "which AWS does not return"
                     },
-                    snake_case(&entry.logical_id)
+                    read.cairn_type,
+                    snake_case(&entry.logical_id),
+                    read.import_id
                 )),
                 None => {
-                    let address = unique_address(cairn_type, &entry.logical_id, &mut taken);
-                    let retain = stack
-                        .template
-                        .resource(&entry.logical_id)
-                        .and_then(|t| t.deletion_policy.as_deref())
+                    let template = stack.template.resource(&entry.logical_id);
+                    let retain = template.and_then(|t| t.deletion_policy.as_deref())
                         == Some("Retain");
                     adopted.push(Adopted {
                         logical_id: entry.logical_id.clone(),
                         cfn_type: entry.cfn_type.clone(),
-                        address,
+                        address: unique_address(read.cairn_type, &entry.logical_id, &mut taken),
                         observed,
                         prevent_destroy: retain,
+                        not_adopted: template
+                            .map(cloudformation::leftovers)
+                            .unwrap_or_default()
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect(),
                     });
                     Fate::Adopted(adopted.len() - 1)
                 }
             },
             Ok(None) => Fate::LeftOut(format!(
-                "`{import_id}` does not exist (deleted outside CloudFormation?)"
+                "`{}` does not exist (deleted outside CloudFormation?)",
+                read.import_id
             )),
-            Err(e) => Fate::LeftOut(format!("reading `{import_id}` failed: {e}")),
+            Err(e) => {
+                let e = one_line(&e.to_string());
+                Fate::LeftOut(format!("reading `{}` failed: {e}", read.import_id))
+            }
         };
     }
     for e in entries.iter_mut() {
@@ -418,33 +454,58 @@ fn record_reads(
             e.fate = Fate::LeftOut("reading it failed".into());
         }
     }
-    for (_, at, cairn_type, import_id, name, got) in part_results {
-        let (Fate::Adopted(parent), Some(name)) = (&entries[at].fate, name) else {
+    for ReadResult { read, got } in part_results {
+        let (Fate::Adopted(parent), Some(part)) = (&entries[read.at].fate, read.part) else {
             continue;
         };
-        let (logical_id, cfn_type, prevent_destroy) = {
-            let p = &adopted[*parent];
-            (p.logical_id.clone(), p.cfn_type.clone(), p.prevent_destroy)
-        };
+        let parent = *parent;
+        let name = &part.name;
+        let failed = |why: String| format!("its target `{name}` ({})", one_line(&why));
         match got {
             Ok(Some(observed)) => {
-                let address =
-                    unique_address(cairn_type, &format!("{logical_id}_{name}"), &mut taken);
+                let p = &adopted[parent];
+                let logical_id = p.logical_id.clone();
                 adopted.push(Adopted {
-                    cfn_type: format!("{cfn_type}, its target `{name}`"),
+                    cfn_type: format!("{}, its target `{name}`", p.cfn_type),
+                    address: unique_address(
+                        read.cairn_type,
+                        &format!("{logical_id}_{name}"),
+                        &mut taken,
+                    ),
                     logical_id,
-                    address,
                     observed,
-                    prevent_destroy,
+                    prevent_destroy: p.prevent_destroy,
+                    not_adopted: part.leftovers.iter().map(ToString::to_string).collect(),
                 });
             }
-            Ok(None) => eprintln!(
-                "warning: {logical_id} lists `{import_id}`, which does not exist: not adopted"
-            ),
-            Err(e) => eprintln!("warning: reading `{import_id}` failed, not adopted: {e}"),
+            Ok(None) => adopted[parent]
+                .not_adopted
+                .push(failed(format!("`{}` does not exist", read.import_id))),
+            Err(e) => adopted[parent]
+                .not_adopted
+                .push(failed(format!("reading `{}` failed: {e}", read.import_id))),
         }
     }
     adopted
+}
+
+/// Phase 3, what the folded resources set that cairn does not carry over, noted in each
+/// resource they were folded into (`AppFromLb's CidrIpv6 (...)`).
+fn note_folded_leftovers(stack: &Stack, entries: &[Entry], adopted: &mut [Adopted]) {
+    for e in entries {
+        let Fate::Folded { into, .. } = &e.fate else {
+            continue;
+        };
+        let Some(template) = stack.template.resource(&e.logical_id) else {
+            continue;
+        };
+        for leftover in cloudformation::leftovers(template) {
+            let note = format!("{}'s {leftover}", e.logical_id);
+            for a in adopted.iter_mut().filter(|a| into.contains(&a.address)) {
+                a.not_adopted.push(note.clone());
+            }
+        }
+    }
 }
 
 /// Which adopted resources hold each logical id: itself when adopted, else the parents a
@@ -530,42 +591,59 @@ fn id_index(adopted: &[Adopted]) -> IdIndex {
     index
 }
 
+/// Phase 4's result, per adopted resource (same index).
+struct Bodies {
+    /// What each refers to.
+    edges: Vec<BTreeSet<usize>>,
+    /// Its attributes, references in place.
+    bodies: Vec<Vec<(String, Tv)>>,
+    /// Its attributes withheld as sensitive.
+    withheld: Vec<Vec<String>>,
+    /// The ids it keeps literal because a reference would close a cycle, saying so.
+    cycles: Vec<Vec<String>>,
+}
+
 /// Phase 4: each adopted resource's attributes as written, with every string that is
-/// exactly one other adopted resource's id or ARN made a reference to it (unless that would
-/// close a cycle); the dependency edges those references make; the attributes withheld as
-/// sensitive.
-#[allow(clippy::type_complexity)]
-fn bodies_with_references(
-    adopted: &[Adopted],
-    catalog: &Catalog,
-    index: &IdIndex,
-) -> (
-    Vec<BTreeSet<usize>>,
-    Vec<Vec<(String, Tv)>>,
-    Vec<Vec<String>>,
-) {
+/// exactly one other adopted resource's id or ARN made a reference to it, unless that would
+/// close a cycle (the references of resources earlier in the template are kept, and the id
+/// that would close the cycle stays literal, noted); the dependency edges those references
+/// make; the attributes withheld as sensitive.
+fn bodies_with_references(adopted: &[Adopted], catalog: &Catalog, index: &IdIndex) -> Bodies {
     let mut edges: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); adopted.len()];
     let mut bodies = Vec::new();
     let mut withheld = Vec::new();
+    let mut cycles = Vec::new();
     for i in 0..adopted.len() {
         let schema = catalog.get(adopted[i].address.rtype.as_str());
-        let refer = |s: &str, edges: &mut Vec<BTreeSet<usize>>| -> Option<String> {
+        let mut kept: Vec<String> = Vec::new();
+        let (body, secret) = body_of(&adopted[i].observed.inputs, schema, &mut |s| {
             let [(j, attr)] = index.get(s)?.as_slice() else {
                 return None;
             };
-            if *j == i || reaches(edges, *j, i) {
+            let target = &adopted[*j].address;
+            if *j == i {
+                return None;
+            }
+            if reaches(&edges, *j, i) {
+                let note = format!("{s} is {target}'s {attr}; a reference would form a cycle");
+                if !kept.contains(&note) {
+                    kept.push(note);
+                }
                 return None;
             }
             edges[i].insert(*j);
-            Some(format!("${{{}.{attr}}}", adopted[*j].address))
-        };
-        let (body, secret) = body_of(&adopted[i].observed.inputs, schema, &mut |s| {
-            refer(s, &mut edges)
+            Some(format!("${{{target}.{attr}}}"))
         });
         bodies.push(body);
         withheld.push(secret);
+        cycles.push(kept);
     }
-    (edges, bodies, withheld)
+    Bodies {
+        edges,
+        bodies,
+        withheld,
+        cycles,
+    }
 }
 
 /// Phase 5: the template's `DependsOn` as `depends_on`, where references do not already
@@ -919,6 +997,20 @@ fn comment_text(s: &str) -> String {
     s.replace('\r', "").replace('\n', "\\n")
 }
 
+/// Longest explanation of a failure kept (in characters): a reason, not a dump.
+const REASON_CHARS: usize = 240;
+
+/// A failure's explanation in one line: whitespace runs (line breaks included) made one
+/// space, and cut after [`REASON_CHARS`] characters.
+fn one_line(s: &str) -> String {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    let line = words.join(" ");
+    match line.char_indices().nth(REASON_CHARS) {
+        Some((cut, _)) => format!("{}…", line[..cut].trim_end()),
+        None => line,
+    }
+}
+
 /// The stack file: a header naming the source stack, its parameters and what was not
 /// adopted; `[stack]`, `[provider.aws]`, the resources in dependency order, the outputs.
 fn render_file(stack: &Stack, cairn_name: &str, region: &str, adoption: &Adoption) -> String {
@@ -1005,49 +1097,7 @@ fn render_file(stack: &Stack, cairn_name: &str, region: &str, adoption: &Adoptio
     let _ = writeln!(out, "\n[stack]\nname = {}", quote(cairn_name, true));
     let _ = writeln!(out, "\n[provider.aws]\nregion = {}", quote(region, true));
     for &i in &adoption.order {
-        let a = &adoption.adopted[i];
-        let _ = writeln!(
-            out,
-            "\n# {} ({}): {}",
-            a.logical_id,
-            a.cfn_type,
-            comment_text(&a.observed.id)
-        );
-        let pinned_code = adoption.bodies[i]
-            .iter()
-            .any(|(k, _)| k == "source_code_hash")
-            && !adoption.bodies[i].iter().any(|(k, _)| k == "source");
-        if pinned_code {
-            let _ = writeln!(
-                out,
-                "# Its code stays as deployed (`source_code_hash`); to manage it here, set `source`\n# to the directory of the code and remove `source_code_hash`."
-            );
-        }
-        let _ = writeln!(out, "[{}.{}]", a.address.rtype, key(&a.address.name));
-        for (k, v) in &adoption.bodies[i] {
-            let head = format!("{} = ", key(k));
-            let _ = writeln!(out, "{head}{}", render(v, 0, head.len()));
-        }
-        for k in &adoption.withheld[i] {
-            let _ = writeln!(
-                out,
-                "# {k}: sensitive, not written here (set it from a sensitive variable)"
-            );
-        }
-        let deps = &adoption.depends_on[i];
-        if !deps.is_empty() {
-            let list: Vec<String> = deps
-                .iter()
-                .map(|&d| quote(&adoption.adopted[d].address.to_string(), true))
-                .collect();
-            let _ = writeln!(out, "depends_on = [{}]", list.join(", "));
-        }
-        if a.prevent_destroy {
-            let _ = writeln!(
-                out,
-                "lifecycle = {{ prevent_destroy = true }} # DeletionPolicy: Retain"
-            );
-        }
+        render_resource(&mut out, adoption, i);
     }
     for (name, reference, _) in &adoption.outputs {
         let _ = writeln!(
@@ -1058,6 +1108,60 @@ fn render_file(stack: &Stack, cairn_name: &str, region: &str, adoption: &Adoptio
         );
     }
     out
+}
+
+/// The adopted resource `i`: where it comes from and what it does not carry (comments), its
+/// table, the ids kept literal to avoid a cycle, `depends_on` and `lifecycle`.
+fn render_resource(out: &mut String, adoption: &Adoption, i: usize) {
+    let a = &adoption.adopted[i];
+    let _ = writeln!(
+        out,
+        "\n# {} ({}): {}",
+        a.logical_id,
+        a.cfn_type,
+        comment_text(&a.observed.id)
+    );
+    for note in &a.not_adopted {
+        let _ = writeln!(out, "# not adopted: {}", comment_text(note));
+    }
+    let pinned_code = adoption.bodies[i]
+        .iter()
+        .any(|(k, _)| k == "source_code_hash")
+        && !adoption.bodies[i].iter().any(|(k, _)| k == "source");
+    if pinned_code {
+        let _ = writeln!(
+            out,
+            "# Its code stays as deployed (`source_code_hash`); to manage it here, set `source`\n# to the directory of the code and remove `source_code_hash`."
+        );
+    }
+    let _ = writeln!(out, "[{}.{}]", a.address.rtype, key(&a.address.name));
+    for (k, v) in &adoption.bodies[i] {
+        let head = format!("{} = ", key(k));
+        let _ = writeln!(out, "{head}{}", render(v, 0, head.len()));
+    }
+    for k in &adoption.withheld[i] {
+        let _ = writeln!(
+            out,
+            "# {k}: sensitive, not written here (set it from a sensitive variable)"
+        );
+    }
+    for note in &adoption.cycles[i] {
+        let _ = writeln!(out, "# {}", comment_text(note));
+    }
+    let deps = &adoption.depends_on[i];
+    if !deps.is_empty() {
+        let list: Vec<String> = deps
+            .iter()
+            .map(|&d| quote(&adoption.adopted[d].address.to_string(), true))
+            .collect();
+        let _ = writeln!(out, "depends_on = [{}]", list.join(", "));
+    }
+    if a.prevent_destroy {
+        let _ = writeln!(
+            out,
+            "lifecycle = {{ prevent_destroy = true }} # DeletionPolicy: Retain"
+        );
+    }
 }
 
 fn join(addresses: &[Address]) -> String {
@@ -1191,6 +1295,7 @@ fn print_summary(dir: &Path, path: &Path, stack: &Stack, region: &str, adoption:
             println!("  - {} ({}): {why}", e.logical_id, e.cfn_type);
         }
     }
+    print_not_adopted(adoption);
     if !adoption.outputs.is_empty() || !adoption.outputs_left.is_empty() {
         println!(
             "\nOutputs: {} carried over{}.",
@@ -1211,6 +1316,23 @@ fn print_summary(dir: &Path, path: &Path, stack: &Stack, region: &str, adoption:
     );
 }
 
+/// What CloudFormation set on adopted resources that the stack does not carry.
+fn print_not_adopted(adoption: &Adoption) {
+    let count: usize = adoption.adopted.iter().map(|a| a.not_adopted.len()).sum();
+    if count == 0 {
+        return;
+    }
+    println!(
+        "\nNot adopted ({count}): set by CloudFormation and kept by AWS, but not in the cairn stack (a replacement would lose them):"
+    );
+    for &i in &adoption.order {
+        let a = &adoption.adopted[i];
+        for note in &a.not_adopted {
+            println!("  ! {} ({}): {note}", a.address, a.logical_id);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1226,6 +1348,7 @@ mod tests {
                 outputs: arn.map_or(serde_json::json!({}), |a| serde_json::json!({"arn": a})),
             },
             prevent_destroy: false,
+            not_adopted: Vec::new(),
         }
     }
 
@@ -1394,6 +1517,58 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn an_id_that_would_close_a_cycle_stays_literal_and_says_so() {
+        let group = |address: &str, id: &str, other: &str| {
+            let mut a = adopted(address, id, None);
+            a.observed.inputs = serde_json::json!({
+                "name": address,
+                "ingress": [{"protocol": "tcp", "from_port": 1, "to_port": 1, "security_groups": [other]}],
+            });
+            a
+        };
+        let adopted = [
+            group("aws_security_group.web", "sg-1", "sg-2"),
+            group("aws_security_group.db", "sg-2", "sg-1"),
+        ];
+        let index = id_index(&adopted);
+        let bodies = bodies_with_references(&adopted, cairn_providers::shared_catalog(), &index);
+        assert_eq!(bodies.edges, [BTreeSet::from([1]), BTreeSet::new()]);
+        assert!(bodies.cycles[0].is_empty());
+        assert_eq!(
+            bodies.cycles[1],
+            ["sg-1 is aws_security_group.web's id; a reference would form a cycle"]
+        );
+        let flat_body = |i: usize| {
+            bodies.bodies[i]
+                .iter()
+                .map(|(k, v)| format!("{k} = {}", flat(v)))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert!(
+            flat_body(0).contains(r#"security_groups = ["${aws_security_group.db.id}"]"#),
+            "{}",
+            flat_body(0)
+        );
+        assert!(
+            flat_body(1).contains(r#"security_groups = ["sg-1"]"#),
+            "{}",
+            flat_body(1)
+        );
+    }
+
+    #[test]
+    fn failures_are_explained_in_one_short_line() {
+        assert_eq!(
+            one_line("DescribeTable t: InternalError:\n  Traceback:\n\tline 1\r\n"),
+            "DescribeTable t: InternalError: Traceback: line 1"
+        );
+        let long = one_line(&"é ".repeat(400));
+        assert_eq!(long.chars().count(), REASON_CHARS);
+        assert!(long.ends_with('…') && !long.contains('\n'));
     }
 
     #[test]

@@ -1,7 +1,12 @@
 //! Reading an existing CloudFormation stack for adoption (`cairn import --from-cloudformation`):
 //! its status, parameters and outputs (DescribeStacks), its template (GetTemplate; JSON or YAML
 //! with the short-form tags `!Ref`, `!GetAtt`, `!Sub`, ...), its resources with their physical
-//! ids (ListStackResources), and how each resource maps to a cairn type and import id.
+//! ids (ListStackResources), how each resource maps to a cairn type and import id, and which
+//! of its properties cairn does not carry over (`properties`).
+
+mod properties;
+
+pub use properties::{leftovers, Leftover};
 
 use aws_config::retry::RetryConfig;
 use aws_config::BehaviorVersion;
@@ -294,6 +299,8 @@ pub struct Part {
     pub import_id: String,
     /// What tells it apart within its parent (a target's `Id`).
     pub name: String,
+    /// What the template sets for it that cairn does not carry over.
+    pub leftovers: Vec<Leftover>,
 }
 
 /// The parts of the template resource `resource` whose own import id is `import_id`.
@@ -305,11 +312,12 @@ pub fn parts(resource: &TemplateResource, import_id: &str) -> Vec<Part> {
             .map(|targets| {
                 targets
                     .iter()
-                    .filter_map(|t| t.get("Id").and_then(Json::as_str))
-                    .map(|id| Part {
+                    .filter_map(|t| Some((t.get("Id")?.as_str()?, t)))
+                    .map(|(id, t)| Part {
                         cairn_type: events::target::TYPE,
                         import_id: format!("{import_id}/{id}"),
                         name: id.to_string(),
+                        leftovers: properties::target_leftovers(t),
                     })
                     .collect()
             })
@@ -750,6 +758,7 @@ Resources:
                 cairn_type: "aws_cloudwatch_event_target",
                 import_id: "orders/nightly/sweep".into(),
                 name: "sweep".into(),
+                leftovers: Vec::new(),
             }]
         );
         assert_eq!(
