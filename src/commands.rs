@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Context};
 use cairn_engine::{
-    apply, plan_with_secrets, refresh, refresh_imports, ApplyOptions, Changed, Graph,
-    Outcome as StepOutcome, Plan, PlanMode, Provider, Refreshed, State,
+    apply, plan_scoped, refresh, refresh_imports, ApplyOptions, Changed, Graph,
+    Outcome as StepOutcome, Plan, PlanMode, Provider, Refreshed, Scope, State,
 };
 use cairn_model::Value;
 use cairn_stacks::Stack;
@@ -118,7 +118,7 @@ async fn make_plan(
     state: &State,
     provider: &dyn Provider,
     refresh_first: bool,
-    mode: PlanMode,
+    (mode, scope): (PlanMode, &Scope),
     secrets: &Secrets,
 ) -> Result<(Plan, Refreshed), Failure> {
     let mut refreshed = if refresh_first {
@@ -143,13 +143,14 @@ async fn make_plan(
             })?;
         refreshed.extend(imported);
     }
-    let p = plan_with_secrets(
+    let p = plan_scoped(
         &stack.config,
         state,
         &refreshed,
         provider.catalog(),
         mode,
         &|v: &Value| secrets.digest(v),
+        scope,
     )
     .map_err(|e| anyhow!("{e}"))?;
     Ok((p, refreshed))
@@ -179,7 +180,7 @@ pub async fn plan_cmd(
         &state,
         &*provider,
         args.refresh,
-        PlanMode::Normal,
+        (PlanMode::Normal, &args.scope()),
         &secrets,
     )
     .await?;
@@ -527,7 +528,7 @@ pub async fn apply_cmd(
     .await?;
     let catalog = provider.catalog().clone();
     let store = Store::new(&backend, &secrets);
-    let (mode, refresh_first) = match &saved {
+    let (mode, refresh_first, scope) = match &saved {
         Some(s) => (
             if s.destroy {
                 PlanMode::Destroy
@@ -535,11 +536,19 @@ pub async fn apply_cmd(
                 PlanMode::Normal
             },
             s.refresh,
+            json::scope(&s.plan)?,
         ),
-        None => (PlanMode::Normal, args.refresh),
+        None => (PlanMode::Normal, args.refresh, args.scope()),
     };
-    let (p, refreshed) =
-        make_plan(&stack, &state, &*provider, refresh_first, mode, &secrets).await?;
+    let (p, refreshed) = make_plan(
+        &stack,
+        &state,
+        &*provider,
+        refresh_first,
+        (mode, &scope),
+        &secrets,
+    )
+    .await?;
     if let Some(s) = &saved {
         let now = json::plan(&p, &stack.name);
         if let Some(reason) = differs(&s.plan, &now) {
@@ -629,6 +638,12 @@ fn differs(saved: &serde_json::Value, now: &serde_json::Value) -> Option<String>
 }
 
 pub async fn destroy_cmd(dir: &Path, args: &PlanArgs, auto_approve: bool) -> Outcome {
+    if !args.target.is_empty() || !args.replace.is_empty() {
+        return Err(anyhow!(
+            "destroy deletes everything the stack manages: --target and --replace do not apply; to delete one resource, remove it from the stack and apply"
+        )
+        .into());
+    }
     let stack = workspace::load_stack(dir, &args.vars)?;
     let Session {
         backend,
@@ -645,7 +660,7 @@ pub async fn destroy_cmd(dir: &Path, args: &PlanArgs, auto_approve: bool) -> Out
         &state,
         &*provider,
         args.refresh,
-        PlanMode::Destroy,
+        (PlanMode::Destroy, &Scope::default()),
         &secrets,
     )
     .await?;

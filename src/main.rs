@@ -55,6 +55,29 @@ pub struct PlanArgs {
     /// How many operations may run at once.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     pub parallelism: u16,
+    /// Plan only ADDR (all its instances when it has no key) and what it depends on: a
+    /// partial plan, for exceptional cases. Repeatable.
+    #[arg(long, value_name = "ADDR", value_parser = address)]
+    pub target: Vec<cairn_model::Address>,
+    /// Replace ADDR although nothing in its configuration forces it. Repeatable.
+    #[arg(long, value_name = "ADDR", value_parser = address)]
+    pub replace: Vec<cairn_model::Address>,
+}
+
+/// A resource address given on the command line.
+fn address(s: &str) -> Result<cairn_model::Address, String> {
+    s.parse::<cairn_model::Address>()
+        .map_err(|e| format!("{e} (e.g. aws_vpc.main or 'aws_subnet.app[\"a\"]')"))
+}
+
+impl PlanArgs {
+    /// What `--target` and `--replace` ask of the plan.
+    pub fn scope(&self) -> cairn_engine::Scope {
+        cairn_engine::Scope {
+            targets: self.target.clone(),
+            replace: self.replace.clone(),
+        }
+    }
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

@@ -23,8 +23,9 @@ pub use cairn_model::provider::{
 pub use graph::{CycleError, Graph};
 pub use moves::{apply_moves, plan_moves, MoveError, Renames};
 pub use plan::{
-    detect_drift, plan, plan_with_secrets, redact_attributes, sensitive_attributes, Action,
-    AttributeChange, Change, Drift, DriftStatus, OutputChange, Plan, PlanError, PlanMode, Redact,
+    detect_drift, plan, plan_scoped, plan_with_secrets, redact_attributes, sensitive_attributes,
+    Action, AttributeChange, Change, Drift, DriftStatus, OutputChange, Plan, PlanError, PlanMode,
+    Redact, Scope,
 };
 pub use recover::{recover, RecoverError, Recovered, Resolution};
 pub use refresh::{refresh, refresh_imports, ImportError, RefreshError, Refreshed};

@@ -133,6 +133,31 @@ pub struct Plan {
     /// from the one state recorded: the configuration's value, which apply records (in
     /// state only) even when the resource itself does not change.
     pub protection: BTreeMap<Address, bool>,
+    /// What the plan was limited to or told to replace (`--target`, `--replace`).
+    pub scope: Scope,
+}
+
+/// What a plan is limited to, and what it replaces although nothing forces it: Terraform's
+/// `-target` and `-replace`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Scope {
+    /// Only these resources (an address without an instance key takes all its instances)
+    /// and what they depend on: a partial plan. Empty: everything.
+    pub targets: Vec<Address>,
+    /// Replace these, as if an attribute forced it.
+    pub replace: Vec<Address>,
+}
+
+impl Scope {
+    /// Whether `address` is `target` or one of its instances.
+    fn names(target: &Address, address: &Address) -> bool {
+        target == address
+            || (target.key.is_none()
+                && Address {
+                    key: None,
+                    ..address.clone()
+                } == *target)
+    }
 }
 
 impl Plan {
@@ -202,6 +227,13 @@ pub enum PlanError {
     Move(#[from] MoveError),
     #[error("[[import]] to {address}: {message}")]
     Import { address: String, message: String },
+    /// A `--target` or `--replace` address that names nothing planned.
+    #[error("{flag} {address}: {why}")]
+    Scope {
+        flag: &'static str,
+        address: Box<Address>,
+        why: &'static str,
+    },
 }
 
 fn prevented_message(list: &[(Address, Action)]) -> String {
@@ -432,6 +464,28 @@ pub fn plan_with_secrets(
     mode: PlanMode,
     redact: Redact<'_>,
 ) -> Result<Plan, PlanError> {
+    plan_scoped(
+        config,
+        prior,
+        refreshed,
+        catalog,
+        mode,
+        redact,
+        &Scope::default(),
+    )
+}
+
+/// [`plan_with_secrets`], limited to `scope.targets` (and what they depend on) and
+/// replacing `scope.replace`.
+pub fn plan_scoped(
+    config: &Config,
+    prior: &State,
+    refreshed: &BTreeMap<Address, Option<ResourceState>>,
+    catalog: &Catalog,
+    mode: PlanMode,
+    redact: Redact<'_>,
+    scope: &Scope,
+) -> Result<Plan, PlanError> {
     // `[[moved]]` blocks: planned against state with its moves made, each moved resource's
     // change saying where from. Destroying deletes what is recorded, where it is recorded.
     let renames = match mode {
@@ -454,46 +508,96 @@ pub fn plan_with_secrets(
         redact,
         moved_from: renames.iter().map(|(old, new)| (new, old)).collect(),
         configured: config.resources.iter().map(|r| (&r.address, r)).collect(),
+        replace: &scope.replace,
     };
     let mut out = Plan {
         pending: prior.pending.clone(),
         // Drift: what changed since the last apply.
         drift: drift_of(config, prior, refreshed, catalog, redact)?,
+        scope: scope.clone(),
         ..Plan::default()
     };
     let mut env: Env = BTreeMap::new();
-    let mut prevented = Vec::new();
     if mode == PlanMode::Normal {
         let imports = planning.imports()?;
         for addr in &Graph::new(config).order()? {
-            let change = planning.configured(addr, &imports, &mut env)?;
-            // A declared resource's protection is its configuration's, whatever state
-            // recorded: removing the line lifts it.
-            let protected = planning.configured[addr].lifecycle.prevent_destroy;
-            if change.action == Action::Replace && protected {
-                prevented.push((addr.clone(), change.action));
-            }
-            out.changes.push(change);
+            out.changes
+                .push(planning.configured(addr, &imports, &mut env)?);
         }
     }
-    out.protection = planning.protection();
-    for change in planning.deletes(mode)? {
-        let protected = match planning.configured.get(&change.address) {
-            Some(declared) => declared.lifecycle.prevent_destroy,
-            None => change.prior.as_ref().is_some_and(|p| p.prevent_destroy),
-        };
-        if protected && !change.deposed {
-            prevented.push((change.address.clone(), Action::Delete));
+    out.changes.extend(planning.deletes(mode)?);
+    for address in &scope.replace {
+        let planned = out.changes.iter().find(|c| &c.address == address);
+        if planned.is_none_or(|c| c.action != Action::Replace) {
+            return Err(PlanError::Scope {
+                flag: "--replace",
+                address: Box::new(address.clone()),
+                why: "not a resource this plan keeps (it must be declared and recorded in state)",
+            });
         }
-        out.changes.push(change);
     }
+    if !scope.targets.is_empty() {
+        out.changes = targeted(out.changes, &scope.targets)?;
+    }
+    let prevented: Vec<(Address, Action)> = out
+        .changes
+        .iter()
+        .filter(|c| planning.protected(c))
+        .map(|c| (c.address.clone(), c.action))
+        .collect();
     if !prevented.is_empty() {
         return Err(PlanError::PreventDestroy(prevented));
     }
-    if mode == PlanMode::Normal {
+    out.protection = planning.protection();
+    // A partial plan changes no outputs: they may name what it leaves out.
+    if mode == PlanMode::Normal && scope.targets.is_empty() {
         out.outputs = planning.outputs(&env)?;
     }
     Ok(out)
+}
+
+/// The changes of `targets` and of everything they depend on, in their order; a target
+/// that names nothing is an error.
+fn targeted(changes: Vec<Change>, targets: &[Address]) -> Result<Vec<Change>, PlanError> {
+    let mut keep: BTreeSet<Address> = BTreeSet::new();
+    for target in targets {
+        let named: Vec<&Change> = changes
+            .iter()
+            .filter(|c| Scope::names(target, &c.address))
+            .collect();
+        if named.is_empty() {
+            return Err(PlanError::Scope {
+                flag: "--target",
+                address: Box::new(target.clone()),
+                why: "no such resource in the configuration or in state",
+            });
+        }
+        keep.extend(named.iter().map(|c| c.address.clone()));
+    }
+    // What the targets depend on, transitively (deletes depend on nothing they need).
+    let mut frontier: Vec<Address> = keep.iter().cloned().collect();
+    while let Some(address) = frontier.pop() {
+        let Some(change) = changes.iter().find(|c| c.address == address) else {
+            continue;
+        };
+        if change.action == Action::Delete {
+            continue;
+        }
+        for dependency in &change.dependencies {
+            for c in changes
+                .iter()
+                .filter(|c| Scope::names(dependency, &c.address))
+            {
+                if keep.insert(c.address.clone()) {
+                    frontier.push(c.address.clone());
+                }
+            }
+        }
+    }
+    Ok(changes
+        .into_iter()
+        .filter(|c| keep.contains(&c.address))
+        .collect())
 }
 
 /// What every phase of one plan works from.
@@ -507,6 +611,8 @@ struct Planning<'a> {
     /// New address → the address state recorded it at.
     moved_from: BTreeMap<&'a Address, &'a Address>,
     configured: BTreeMap<&'a Address, &'a ResourceConfig>,
+    /// Replaced although nothing forces it (`--replace`).
+    replace: &'a [Address],
 }
 
 impl Change {
@@ -655,6 +761,11 @@ impl<'a> Planning<'a> {
                 Action::Replace,
                 Some(format!("{} {verb} replacement", forcing.join(", "))),
             )
+        } else if self.replace.contains(addr) {
+            (
+                Action::Replace,
+                Some("replacement requested (--replace)".into()),
+            )
         } else if !attrs.is_empty() {
             (Action::Update, None)
         } else {
@@ -674,8 +785,17 @@ impl<'a> Planning<'a> {
         })
     }
 
-    /// Deletes: resources recorded but no longer configured (or everything, when
-    /// destroying), dependents first, and instances deposed by create_before_destroy.
+    /// Whether `change` deletes or replaces what `prevent_destroy` protects: for a declared
+    /// resource as its configuration says, whatever state recorded (removing the line lifts
+    /// it); for one no longer declared as it was last applied. Deposed instances are not.
+    fn protected(&self, change: &Change) -> bool {
+        let protected = match self.configured.get(&change.address) {
+            Some(declared) => declared.lifecycle.prevent_destroy,
+            None => change.prior.as_ref().is_some_and(|p| p.prevent_destroy),
+        };
+        protected && !change.deposed && matches!(change.action, Action::Replace | Action::Delete)
+    }
+
     /// The declared resources whose configured `prevent_destroy` is not the recorded one,
     /// with the configured value.
     fn protection(&self) -> BTreeMap<Address, bool> {
@@ -690,6 +810,8 @@ impl<'a> Planning<'a> {
             .collect()
     }
 
+    /// Deletes: resources recorded but no longer configured (or everything, when
+    /// destroying), dependents first, and instances deposed by create_before_destroy.
     fn deletes(&self, mode: PlanMode) -> Result<Vec<Change>, PlanError> {
         let mut out = Vec::new();
         let mut gone: Vec<&ResourceState> = self
@@ -1001,6 +1123,8 @@ mod block_tests {
             not_in_aws: false,
             default: None,
             description: None,
+            constraints: Default::default(),
+            spelling: Default::default(),
         }
     }
 
@@ -1025,6 +1149,7 @@ mod block_tests {
             import_id: String::new(),
             cloudformation: String::new(),
             found_by: Default::default(),
+            rules: Vec::new(),
         }
     }
 

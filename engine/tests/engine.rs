@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use cairn_engine::memory::MemoryProvider;
 use cairn_engine::{
-    apply, plan, recover, refresh, refresh_imports, Action, ApplyOptions, ApplyReport, Changed,
-    Event, Outcome, Plan, PlanMode, Provider, Resolution, State, Step,
+    apply, plan, plan_scoped, recover, refresh, refresh_imports, Action, ApplyOptions, ApplyReport,
+    Changed, Event, Outcome, Plan, PlanMode, Provider, Resolution, Scope, State, Step,
 };
 use cairn_model::{
     Address, Catalog, Config, Expr, Import, Lifecycle, Move, Part, PathSeg, Reference,
@@ -153,6 +153,24 @@ impl Run {
 
     async fn plan(&self, config: &Config, mode: PlanMode) -> Plan {
         self.try_plan(config, mode).await.expect("plan")
+    }
+
+    /// A plan limited or widened by `scope` (`--target`, `--replace`).
+    async fn plan_in(&self, config: &Config, scope: &Scope) -> Result<Plan, String> {
+        let refreshed = refresh(&*self.provider, &self.state)
+            .await
+            .expect("refresh");
+        let keep = |v: &Value| v.clone();
+        plan_scoped(
+            config,
+            &self.state,
+            &refreshed,
+            &catalog(),
+            PlanMode::Normal,
+            &keep,
+            scope,
+        )
+        .map_err(|e| e.to_string())
     }
 
     /// Refreshes (with what `[[import]]` blocks bring in) and plans.
@@ -653,6 +671,74 @@ async fn protection_follows_the_configuration_and_any_apply_records_it() {
     assert!(run.plan(&lifted, PlanMode::Normal).await.is_empty());
     let removed = run.plan(&config(vec![]), PlanMode::Normal).await;
     check_actions(&removed, &[("t_net.main", Action::Delete)]);
+}
+
+/// `--replace` replaces what nothing forces; `--target` limits the plan to its resources and
+/// what they depend on, and leaves the rest for the next full plan.
+#[tokio::test]
+async fn replace_and_target_scope_the_plan() {
+    let mut run = Run::new();
+    let cfg = config(vec![
+        net("main", "10.0.0.0/16", &[]),
+        sub("a", "main", "10.0.1.0/24"),
+        net("other", "10.9.0.0/16", &[]),
+    ]);
+    run.converge(&cfg).await;
+    let replace = |a: &str| Scope {
+        replace: vec![addr(a)],
+        ..Scope::default()
+    };
+    let p = run
+        .plan_in(&cfg, &replace("t_net.other"))
+        .await
+        .expect("plan");
+    check_actions(&p, &[("t_net.other", Action::Replace)]);
+    assert_eq!(
+        p.change(&addr("t_net.other"))
+            .and_then(|c| c.reason.clone())
+            .as_deref(),
+        Some("replacement requested (--replace)")
+    );
+    let unknown = run.plan_in(&cfg, &replace("t_net.nope")).await;
+    assert!(unknown.is_err_and(|e| e.contains("--replace t_net.nope")));
+
+    let changed = config(vec![
+        net("main", "10.0.0.0/16", &[("Env", "prod")]),
+        sub("a", "main", "10.0.2.0/24"),
+        net("other", "10.9.0.0/16", &[("Env", "prod")]),
+        net("extra", "10.8.0.0/16", &[]),
+    ]);
+    let targeted = Scope {
+        targets: vec![addr("t_sub.a")],
+        ..Scope::default()
+    };
+    let p = run.plan_in(&changed, &targeted).await.expect("plan");
+    let planned: Vec<String> = p.changes.iter().map(|c| c.address.to_string()).collect();
+    assert_eq!(
+        planned,
+        ["t_net.main", "t_sub.a"],
+        "the target and its dependency"
+    );
+    check_actions(
+        &p,
+        &[("t_net.main", Action::Update), ("t_sub.a", Action::Replace)],
+    );
+    assert_eq!(p.scope, targeted);
+    let nowhere = Scope {
+        targets: vec![addr("t_net.nope")],
+        ..Scope::default()
+    };
+    let unknown = run.plan_in(&changed, &nowhere).await;
+    assert!(unknown.is_err_and(|e| e.contains("--target t_net.nope")));
+    assert!(run.apply_plan(&p, &changed, 10).await.succeeded());
+    let rest = run.plan(&changed, PlanMode::Normal).await;
+    check_actions(
+        &rest,
+        &[
+            ("t_net.other", Action::Update),
+            ("t_net.extra", Action::Create),
+        ],
+    );
 }
 
 #[tokio::test]

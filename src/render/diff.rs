@@ -1,10 +1,10 @@
-//! Line diffs of documents (canonical JSON), shared by the human and Markdown formats: only
-//! the changed lines and a few lines of context around them.
+//! Line diffs of documents (canonical JSON) and multi-line text, shared by every plan format:
+//! only the changed lines and a few lines of context around them.
 
 use cairn_model::Value;
 
 /// One line of a document diff.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Line {
     /// Unchanged context.
     Same(String),
@@ -19,8 +19,12 @@ pub enum Line {
 /// Lines are compared without their trailing comma, so that adding an element at the end of
 /// a list is one added line, not the previous last line changed too.
 pub fn document(before: &Value, after: &Value) -> Vec<Line> {
-    let before = before.canonical_json();
-    let after = after.canonical_json();
+    lines(&before.canonical_json(), &after.canonical_json())
+}
+
+/// Changed lines of two texts (documents in canonical JSON, multi-line strings), with three
+/// lines of context; lines compared without a trailing comma.
+pub fn lines(before: &str, after: &str) -> Vec<Line> {
     let old: Vec<&str> = before.lines().collect();
     let new: Vec<&str> = after.lines().collect();
     let key = |l: &&str| l.trim_end_matches(',').to_string();

@@ -1,5 +1,6 @@
 //! The drift report (`cairn drift`) in the three formats: what exists against what was last
-//! applied, per resource, each attribute with its recorded and actual value.
+//! applied, per resource, each attribute with its recorded and actual value (nested values as
+//! structural diffs, as in plans).
 
 use std::fmt::Write;
 
@@ -7,10 +8,11 @@ use cairn_engine::{AttributeChange, Drift, DriftStatus, OwnedResource};
 use cairn_model::Value;
 use serde_json::{json, Value as Json};
 
+use crate::render::nested;
 use crate::style::Painter;
 
-/// Version of the JSON drift report.
-pub const DRIFT_FORMAT_VERSION: &str = "1.0";
+/// Version of the JSON drift report (1.1 added `attributes[].diff`).
+pub const DRIFT_FORMAT_VERSION: &str = "1.1";
 
 fn shown(v: &Option<Value>, sensitive: bool) -> String {
     match v {
@@ -60,6 +62,12 @@ pub fn human(
                     d.address
                 );
                 for a in &d.attributes {
+                    if let Some(delta) = structural(d, a) {
+                        let what = nested::header(&delta).unwrap_or_default();
+                        let _ = writeln!(out, "    {}: {what} (- recorded, + actual)", a.path);
+                        out.push_str(&nested::human_rows(&nested::rows(&delta), 8, &paint));
+                        continue;
+                    }
                     let _ = writeln!(
                         out,
                         "    {}: {} (recorded) -> {} (actual)",
@@ -92,18 +100,34 @@ pub fn human(
     out
 }
 
-fn attribute(a: &AttributeChange) -> Json {
+/// The structural diff of a nested value (recorded → actual), where one line does not show it.
+fn structural(d: &Drift, a: &AttributeChange) -> Option<nested::Delta> {
+    nested::of_change(
+        cairn_providers::shared_catalog(),
+        &d.address.rtype,
+        &a.path,
+        a.before.as_ref(),
+        a.after.as_ref(),
+        a.sensitive,
+    )
+}
+
+fn attribute(d: &Drift, a: &AttributeChange) -> Json {
     let v = |x: &Option<Value>| match x {
         _ if a.sensitive => Json::Null,
         None => Json::Null,
         Some(v) => v.to_json_lossy(),
     };
-    json!({
+    let mut out = json!({
         "path": a.path.to_string(),
         "recorded": v(&a.before),
         "actual": v(&a.after),
         "sensitive": a.sensitive,
-    })
+    });
+    if let Some(delta) = structural(d, a) {
+        out["diff"] = nested::to_json(&delta);
+    }
+    out
 }
 
 /// For machines (cron jobs, dashboards).
@@ -117,7 +141,7 @@ pub fn json(drift: &[Drift], unmanaged: &[OwnedResource], checked: usize, stack:
             "address": d.address.to_string(),
             "type": d.address.rtype,
             "status": status(d),
-            "attributes": d.attributes.iter().map(attribute).collect::<Vec<_>>(),
+            "attributes": d.attributes.iter().map(|a| attribute(d, a)).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "unmanaged": unmanaged.iter().map(|u| json!({
             "arn": u.arn,
@@ -172,6 +196,14 @@ pub fn markdown(
             d.address
         );
         for a in &d.attributes {
+            if let Some(delta) = structural(d, a) {
+                let what = nested::header(&delta).unwrap_or_default();
+                let _ = writeln!(out, "~ {} ({what})", a.path);
+                for line in nested::markdown_rows(&nested::rows(&delta)) {
+                    let _ = writeln!(out, "{line}");
+                }
+                continue;
+            }
             let _ = writeln!(out, "- {} = {}", a.path, shown(&a.before, a.sensitive));
             let _ = writeln!(out, "+ {} = {}", a.path, shown(&a.after, a.sensitive));
         }

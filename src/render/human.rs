@@ -1,12 +1,14 @@
-//! The human plan format: changes grouped by action with `+ ~ -/+ -` markers, attribute-level
-//! before → after, documents as line diffs of canonical JSON, warnings for stateful deletes.
+//! The human plan format: what to review first (data loss, ingress open to the internet, IAM
+//! wildcards, public buckets), then changes grouped by action with `+ ~ -/+ -` markers,
+//! attribute-level before → after, and nested values as structural diffs (lists element by
+//! element, documents as line diffs of canonical JSON).
 
 use std::fmt::Write;
 
 use cairn_engine::{Action, AttributeChange, Change, DriftStatus, Plan};
-use cairn_model::{AttrType, Catalog, Value};
+use cairn_model::{Catalog, Value};
 
-use crate::render::diff::Line;
+use crate::render::{nested, risk};
 use crate::style::Painter;
 
 /// Renders a plan for a terminal or a log.
@@ -86,13 +88,6 @@ fn scalar(v: &Value) -> String {
 }
 
 impl HumanRenderer<'_> {
-    fn attr_type(&self, change_type: &str, path: &cairn_model::Path) -> Option<AttrType> {
-        let schema = self.catalog.get(change_type)?;
-        let top = path.attribute()?;
-        let attr = schema.inputs.get(top)?;
-        (path.0.len() == 1).then(|| attr.ty.clone())
-    }
-
     /// Renders a value that may span lines, indented by `indent`.
     fn value(&self, v: &Value, indent: usize) -> String {
         match v {
@@ -142,7 +137,20 @@ impl HumanRenderer<'_> {
         } else {
             String::new()
         };
-        let is_doc = self.attr_type(rtype, &a.path) == Some(AttrType::Document);
+        let structural = nested::of_change(
+            self.catalog,
+            rtype,
+            &a.path,
+            a.before.as_ref(),
+            a.after.as_ref(),
+            a.sensitive,
+        );
+        if let Some(d) = structural {
+            let what = nested::header(&d).unwrap_or_default();
+            let _ = writeln!(out, "      {} {name}{pad} = {what}{forces}", p.yellow("~"));
+            out.push_str(&nested::human_rows(&nested::rows(&d), 10, p));
+            return;
+        }
         match (&a.before, &a.after) {
             (None, Some(after)) if action != Action::Update && action != Action::Replace => {
                 let _ = writeln!(
@@ -159,27 +167,6 @@ impl HumanRenderer<'_> {
                     p.red("-"),
                     shown(&a.before)
                 );
-            }
-            (Some(Value::Map(_) | Value::List(_)), Some(Value::Map(_) | Value::List(_)))
-                if is_doc && !a.sensitive =>
-            {
-                let (Some(b), Some(af)) = (&a.before, &a.after) else {
-                    return;
-                };
-                let _ = writeln!(
-                    out,
-                    "      {} {name}{pad} = document{forces}",
-                    p.yellow("~")
-                );
-                for line in crate::render::diff::document(b, af) {
-                    let text = match line {
-                        Line::Same(l) => format!("  {l}"),
-                        Line::Added(l) => p.green(&format!("+ {l}")),
-                        Line::Removed(l) => p.red(&format!("- {l}")),
-                        Line::Gap => p.dim("@@"),
-                    };
-                    let _ = writeln!(out, "          {text}");
-                }
             }
             (None, Some(_)) => {
                 let _ = writeln!(
@@ -261,49 +248,9 @@ impl HumanRenderer<'_> {
         out.push('\n');
     }
 
-    /// The whole plan.
-    pub fn plan(&self, plan: &Plan) -> String {
+    /// What changed outside cairn, which the plan reverts.
+    fn drift(&self, out: &mut String, plan: &Plan) {
         let p = &self.paint;
-        let mut out = String::new();
-        for c in &plan.changes {
-            if c.stateful && matches!(c.action, Action::Delete | Action::Replace) {
-                let _ = writeln!(
-                    out,
-                    "{} {} {} and the data it holds will be lost.",
-                    p.red(&p.bold("Warning:")),
-                    c.address,
-                    if c.action == Action::Delete {
-                        "will be destroyed"
-                    } else {
-                        "will be replaced"
-                    }
-                );
-            }
-        }
-        for c in &plan.changes {
-            if let (Some(id), Action::Replace) = (&c.import_id, c.action) {
-                let _ = writeln!(
-                    out,
-                    "{} {} will be imported ({id}) and then replaced{}: the existing resource {id} will be deleted.",
-                    p.red(&p.bold("Warning:")),
-                    c.address,
-                    c.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
-                );
-            }
-        }
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        for op in &plan.pending {
-            let _ = writeln!(
-                out,
-                "{} an earlier run started to {} {} and did not finish (token {}); a plan or apply that reads AWS resolves it.\n",
-                p.yellow(&p.bold("Warning:")),
-                op.operation,
-                op.address,
-                op.token
-            );
-        }
         if !plan.drift.is_empty() {
             let _ = writeln!(
                 out,
@@ -335,7 +282,7 @@ impl HumanRenderer<'_> {
                             .max()
                             .unwrap_or(0);
                         for a in &d.attributes {
-                            self.attribute(&mut out, &d.address.rtype, Action::Update, a, width);
+                            self.attribute(out, &d.address.rtype, Action::Update, a, width);
                         }
                     }
                 }
@@ -346,6 +293,11 @@ impl HumanRenderer<'_> {
                 "This plan reverts those changes to match the configuration.\n"
             );
         }
+    }
+
+    /// Protection gained or lost (recorded in state only).
+    fn protection(&self, out: &mut String, plan: &Plan) {
+        let p = &self.paint;
         if !plan.protection.is_empty() {
             let _ = writeln!(
                 out,
@@ -368,6 +320,54 @@ impl HumanRenderer<'_> {
             }
             out.push('\n');
         }
+    }
+
+    /// The whole plan.
+    pub fn plan(&self, plan: &Plan) -> String {
+        let p = &self.paint;
+        let mut out = String::new();
+        let risks = risk::risks(plan);
+        if !risks.is_empty() {
+            let _ = writeln!(out, "{}", p.red(&p.bold("Review before applying:")));
+            for r in &risks {
+                let _ = writeln!(out, "  {} {}", p.red("!"), r.sentence(|s| p.bold(s)));
+            }
+        }
+        for c in &plan.changes {
+            if let (Some(id), Action::Replace) = (&c.import_id, c.action) {
+                let _ = writeln!(
+                    out,
+                    "{} {} will be imported ({id}) and then replaced{}: the existing resource {id} will be deleted.",
+                    p.red(&p.bold("Warning:")),
+                    c.address,
+                    c.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
+                );
+            }
+        }
+        if !plan.scope.targets.is_empty() {
+            let targets: Vec<String> = plan.scope.targets.iter().map(|t| t.to_string()).collect();
+            let _ = writeln!(
+                out,
+                "{} a partial plan (--target {}): only these resources and what they depend on; the rest of the stack and its outputs are left as they are.",
+                p.yellow(&p.bold("Warning:")),
+                targets.join(", --target ")
+            );
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        for op in &plan.pending {
+            let _ = writeln!(
+                out,
+                "{} an earlier run started to {} {} and did not finish (token {}); a plan or apply that reads AWS resolves it.\n",
+                p.yellow(&p.bold("Warning:")),
+                op.operation,
+                op.address,
+                op.token
+            );
+        }
+        self.drift(&mut out, plan);
+        self.protection(&mut out, plan);
         let changing: Vec<&Change> = plan.changes.iter().filter(|c| !c.is_noop()).collect();
         let outputs_changing: Vec<_> = plan
             .outputs

@@ -1,12 +1,13 @@
-//! The Markdown plan format, for pull-request comments: a summary table, warnings first, then
-//! one collapsible section per resource with `diff` blocks; kept under a comment's size limit.
+//! The Markdown plan format, for pull-request comments: what to review first, a summary table,
+//! warnings, a Mermaid graph of the changes, then one collapsible section per resource with
+//! `diff` blocks (nested values as structural diffs); kept under a comment's size limit.
 
 use std::fmt::Write;
 
 use cairn_engine::{Action, AttributeChange, Change, Drift, DriftStatus, Plan};
-use cairn_model::{AttrType, Catalog, Value};
+use cairn_model::{Catalog, Value};
 
-use crate::render::diff::{self, Line};
+use crate::render::{mermaid, nested, risk};
 
 /// GitHub's limit on a comment's length.
 pub const COMMENT_LIMIT: usize = 65_536;
@@ -22,14 +23,6 @@ fn shown(v: &Option<Value>, sensitive: bool) -> String {
     }
 }
 
-fn is_document(catalog: &Catalog, rtype: &str, a: &AttributeChange) -> bool {
-    a.path.0.len() == 1
-        && a.path
-            .attribute()
-            .and_then(|top| catalog.get(rtype)?.inputs.get(top))
-            .is_some_and(|attr| attr.ty == AttrType::Document)
-}
-
 /// The `diff` block lines of one attribute change.
 fn attribute_lines(
     catalog: &Catalog,
@@ -43,22 +36,20 @@ fn attribute_lines(
     } else {
         ""
     };
+    if let Some(d) = nested::of_change(
+        catalog,
+        rtype,
+        &a.path,
+        a.before.as_ref(),
+        a.after.as_ref(),
+        a.sensitive,
+    ) {
+        let what = nested::header(&d).unwrap_or_default();
+        let mut out = vec![format!("~ {name} ({what}){forces}")];
+        out.extend(nested::markdown_rows(&nested::rows(&d)));
+        return out;
+    }
     match (&a.before, &a.after) {
-        (
-            Some(b @ (Value::Map(_) | Value::List(_))),
-            Some(af @ (Value::Map(_) | Value::List(_))),
-        ) if !a.sensitive && is_document(catalog, rtype, a) => {
-            let mut out = vec![format!("~ {name} (document){forces}")];
-            for line in diff::document(b, af) {
-                out.push(match line {
-                    Line::Same(l) => format!("  {l}"),
-                    Line::Added(l) => format!("+ {l}"),
-                    Line::Removed(l) => format!("- {l}"),
-                    Line::Gap => "  ...".into(),
-                });
-            }
-            out
-        }
         (None, Some(_)) => vec![format!(
             "+ {name} = {}{forces}",
             shown(&a.after, a.sensitive)
@@ -154,17 +145,11 @@ fn drift_section(catalog: &Catalog, d: &Drift) -> String {
     out
 }
 
-/// The plan as a pull-request comment, at most `limit` characters.
-pub fn plan(plan: &Plan, stack: &str, catalog: &Catalog, limit: usize) -> String {
-    let mut out = String::new();
+/// The table of counts per action; columns for renames and imports only when the plan has
+/// some.
+fn counts_table(plan: &Plan) -> String {
     let s = plan.summary();
     let n = |a| s.get(&a).copied().unwrap_or(0);
-    let _ = writeln!(out, "### cairn plan for `{stack}`\n");
-    if plan.is_empty() && plan.drift.is_empty() {
-        out.push_str("No changes: the infrastructure matches the configuration.\n");
-        return out;
-    }
-    // Columns for renames and imports only when the plan has some.
     let extra: Vec<(&str, usize)> = [("import", plan.imports()), ("move", plan.moves())]
         .into_iter()
         .filter(|(_, count)| *count > 0)
@@ -175,42 +160,62 @@ pub fn plan(plan: &Plan, stack: &str, catalog: &Catalog, limit: usize) -> String
         .iter()
         .map(|(_, count)| format!(" {count} |"))
         .collect();
-    let _ = writeln!(
-        out,
-        "| create | update | replace | destroy |{head}\n|---:|---:|---:|---:|{rule}"
-    );
-    let _ = writeln!(
-        out,
-        "| {} | {} | {} | {} |{counts}\n",
+    format!(
+        "| create | update | replace | destroy |{head}\n|---:|---:|---:|---:|{rule}\n| {} | {} | {} | {} |{counts}\n\n",
         n(Action::Create),
         n(Action::Update),
         n(Action::Replace),
         n(Action::Delete)
-    );
+    )
+}
+
+/// What a reviewer must not miss, as a list; at most `room` characters (the rest counted).
+fn risks_list(plan: &Plan, room: usize) -> String {
+    let risks = risk::risks(plan);
+    if risks.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("#### ⚠️ Review before applying\n\n");
+    for (i, r) in risks.iter().enumerate() {
+        let line = format!(
+            "- **{}:** {}\n",
+            r.kind.title(),
+            r.sentence(|s| format!("`{s}`"))
+        );
+        if out.len() + line.len() > room {
+            let _ = writeln!(
+                out,
+                "- … and {} more: `cairn plan --format json` lists them all (`risks`).",
+                risks.len() - i
+            );
+            break;
+        }
+        out.push_str(&line);
+    }
+    out.push('\n');
+    out
+}
+
+/// Imports that replace what they adopt, and protection gained or lost.
+fn warnings(plan: &Plan) -> String {
     let mut warnings: Vec<String> = plan
         .changes
         .iter()
-        .filter(|c| c.stateful && matches!(c.action, Action::Delete | Action::Replace))
-        .map(|c| {
-            format!(
-                "> **Warning:** `{}` {} and the data it holds will be lost.",
+        .filter_map(|c| {
+            let id = c.import_id.as_ref().filter(|_| c.action == Action::Replace)?;
+            Some(format!(
+                "> **Warning:** `{}` will be imported (`{id}`) and then replaced{}: the existing resource `{id}` will be deleted.",
                 c.address,
-                if c.action == Action::Delete {
-                    "will be destroyed"
-                } else {
-                    "will be replaced"
-                }
-            )
+                c.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
+            ))
         })
         .collect();
-    warnings.extend(plan.changes.iter().filter_map(|c| {
-        let id = c.import_id.as_ref().filter(|_| c.action == Action::Replace)?;
-        Some(format!(
-            "> **Warning:** `{}` will be imported (`{id}`) and then replaced{}: the existing resource `{id}` will be deleted.",
-            c.address,
-            c.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
-        ))
-    }));
+    if !plan.scope.targets.is_empty() {
+        warnings.push(format!(
+            "> **Warning:** a partial plan (`--target {}`): only these resources and what they depend on; the rest of the stack and its outputs are left as they are.",
+            listed(&plan.scope.targets)
+        ));
+    }
     warnings.extend(plan.protection.iter().map(|(address, prevent_destroy)| {
         if *prevent_destroy {
             format!("> **Note:** `{address}` gains `lifecycle.prevent_destroy`: deletes and replacements will be refused.")
@@ -218,33 +223,64 @@ pub fn plan(plan: &Plan, stack: &str, catalog: &Catalog, limit: usize) -> String
             format!("> **Warning:** `{address}` loses `lifecycle.prevent_destroy`: it can be destroyed or replaced again.")
         }
     }));
-    for w in &warnings {
-        let _ = writeln!(out, "{w}");
+    if warnings.is_empty() {
+        return String::new();
     }
-    if !warnings.is_empty() {
-        out.push('\n');
-    }
+    format!("{}\n\n", warnings.join("\n"))
+}
+
+/// The sections of drift and of changes, destroys and replacements first.
+fn sections(plan: &Plan, catalog: &Catalog) -> Vec<String> {
     let mut sections: Vec<String> = Vec::new();
     if !plan.drift.is_empty() {
         sections.push("#### Changed outside cairn\n\n".into());
         sections.extend(plan.drift.iter().map(|d| drift_section(catalog, d)));
         sections.push("\n".into());
     }
-    let changes: Vec<&Change> = plan.changes.iter().filter(|c| !c.is_noop()).collect();
+    let mut changes: Vec<&Change> = plan.changes.iter().filter(|c| !c.is_noop()).collect();
     if !changes.is_empty() {
         sections.push("#### Changes\n\n".into());
     }
-    // Destroys and replacements first: what a reviewer must not miss.
     let order = |a: Action| match a {
         Action::Delete => 0,
         Action::Replace => 1,
         Action::Update => 2,
         _ => 3,
     };
-    let mut sorted = changes.clone();
-    sorted.sort_by_key(|c| order(c.action));
-    sections.extend(sorted.iter().map(|c| section(catalog, c)));
+    changes.sort_by_key(|c| order(c.action));
+    sections.extend(changes.iter().map(|c| section(catalog, c)));
+    sections
+}
+
+/// The plan as a pull-request comment, at most `limit` characters: what to review first, the
+/// counts, a graph of the changes, then a section per resource. When it does not fit, the
+/// graph goes first, then the last sections.
+pub fn plan(plan: &Plan, stack: &str, catalog: &Catalog, limit: usize) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "### cairn plan for `{stack}`\n");
+    if plan.is_empty() && plan.drift.is_empty() {
+        out.push_str("No changes: the infrastructure matches the configuration.\n");
+        return out;
+    }
+    out.push_str(&risks_list(plan, limit / 4));
+    out.push_str(&counts_table(plan));
+    out.push_str(&warnings(plan));
+    let sections = sections(plan, catalog);
     let summary = format!("\n**{}**\n", crate::render::human::summary_line(plan));
+    let changing = plan.changes.iter().any(|c| !c.is_noop());
+    let graph = mermaid::graph(plan).map(|g| {
+        format!("<details><summary>Graph of the changes</summary>\n\n{g}\n</details>\n\n")
+    });
+    let all: usize = sections.iter().map(String::len).sum();
+    match graph {
+        Some(g) if out.len() + g.len() + all + summary.len() + RESERVE <= limit => {
+            out.push_str(&g)
+        }
+        _ if changing => out.push_str(
+            "> The graph of the changes is left out to stay within a comment's size; `cairn graph` draws the stack's.\n\n",
+        ),
+        _ => {}
+    }
     let budget = limit.saturating_sub(out.len() + summary.len() + RESERVE);
     let mut used = 0;
     let mut left_out = 0;
@@ -266,4 +302,13 @@ pub fn plan(plan: &Plan, stack: &str, catalog: &Catalog, limit: usize) -> String
     }
     out.push_str(&summary);
     out
+}
+
+/// Addresses as `a`, `b`.
+fn listed(addresses: &[cairn_model::Address]) -> String {
+    addresses
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("`, `--target ")
 }

@@ -48,7 +48,7 @@ async fn network_lifecycle() {
         "{run:?}"
     );
     let plan = w.cairn(&["plan", "--format", "json"]).plan_json();
-    assert_eq!(plan["format_version"], "1.1");
+    assert_eq!(plan["format_version"], "1.2");
     assert_eq!(plan["summary"]["create"], 8);
     for c in plan["changes"].as_array().expect("changes") {
         assert_eq!(c["action"], "create");
@@ -292,4 +292,151 @@ async fn apply_without_a_terminal_needs_approval() {
     expect_code(&run, 1);
     assert!(run.stderr.contains("--auto-approve"), "{run:?}");
     assert_eq!(w.cairn(&["state", "list"]).stdout, "");
+}
+
+/// Values written in a spelling AWS accepts but stores differently (a protocol `TCP`, `6` or
+/// `ALL`, a CIDR block with host bits) apply, then re-plan empty and drift nothing: no
+/// change that is not there, and nothing "changed outside cairn".
+#[tokio::test(flavor = "multi_thread")]
+async fn spellings_aws_accepts_re_plan_empty() {
+    let w = World::files(&[(
+        "main.toml",
+        r#"[stack]
+name = "spellings"
+
+[aws_vpc.main]
+cidr_block = "10.40.0.0/16"
+
+[aws_security_group.web]
+name = "web"
+vpc_id = "${aws_vpc.main.id}"
+ingress = [
+  { protocol = "TCP", from_port = 443, to_port = 443, cidr_blocks = ["10.40.7.9/16"] },
+  { protocol = "6", from_port = 80, to_port = 80, cidr_blocks = ["0.0.0.0/0"] },
+]
+egress = [{ protocol = "ALL", from_port = 0, to_port = 0, cidr_blocks = ["0.0.0.0/0"] }]
+
+[aws_security_group.db]
+name = "db"
+vpc_id = "${aws_vpc.main.id}"
+
+[aws_security_group_rule.db_from_office]
+type = "ingress"
+security_group_id = "${aws_security_group.db.id}"
+protocol = "Tcp"
+from_port = 5432
+to_port = 5432
+cidr_blocks = ["192.168.1.20/24"]
+"#,
+    )]);
+    expect_code(&w.cairn(&["apply", "--auto-approve"]), 0);
+    let again = w.cairn(&["plan", "--detailed-exitcode"]);
+    expect_code(&again, 0);
+    assert!(again.stdout.contains("No changes"), "{again:?}");
+    let drift = w.cairn(&["drift"]);
+    expect_code(&drift, 0);
+    expect_code(&w.cairn(&["destroy", "--auto-approve"]), 0);
+}
+
+/// The addresses and actions of a JSON plan's changes that do something.
+fn changing(plan: &serde_json::Value) -> Vec<(String, String)> {
+    actions(plan)
+        .into_iter()
+        .filter(|(_, action)| action != "no-op")
+        .collect()
+}
+
+/// `--replace` plans a replacement nothing forces; `--target` a partial plan of the target
+/// and what it depends on, which a saved plan keeps and applies exactly.
+#[tokio::test(flavor = "multi_thread")]
+async fn replace_and_target_plan_exactly_what_they_name() {
+    let stack = |tag: &str| {
+        format!(
+            r#"[stack]
+name = "scoped"
+
+[aws_vpc.main]
+cidr_block = "10.50.0.0/16"
+tags = {{ Env = "{tag}" }}
+
+[aws_subnet.a]
+vpc_id = "${{aws_vpc.main.id}}"
+cidr_block = "10.50.1.0/24"
+tags = {{ Env = "{tag}" }}
+
+[aws_vpc.other]
+cidr_block = "10.51.0.0/16"
+tags = {{ Env = "{tag}" }}
+"#
+        )
+    };
+    let w = World::files(&[("main.toml", &stack("one"))]);
+    expect_code(&w.cairn(&["apply", "--auto-approve"]), 0);
+
+    let replace = w.cairn(&["plan", "--replace", "aws_vpc.other", "--format", "json"]);
+    expect_code(&replace, 0);
+    let plan = replace.plan_json();
+    assert_eq!(
+        changing(&plan),
+        [("aws_vpc.other".to_string(), "replace".to_string())]
+    );
+    assert_eq!(plan["replace"], serde_json::json!(["aws_vpc.other"]));
+    let nothing = w.cairn(&["plan", "--replace", "aws_vpc.nope"]);
+    expect_code(&nothing, 1);
+    assert!(
+        nothing.stderr.contains("--replace aws_vpc.nope"),
+        "{nothing:?}"
+    );
+
+    std::fs::write(w.path("main.toml"), stack("two")).expect("write");
+    let saved = w.path("targeted.plan");
+    let saved = saved.to_str().expect("path");
+    let targeted = w.cairn(&[
+        "plan",
+        "--target",
+        "aws_subnet.a",
+        "--format",
+        "json",
+        "--out",
+        saved,
+    ]);
+    expect_code(&targeted, 0);
+    let plan = targeted.plan_json();
+    assert_eq!(
+        changing(&plan),
+        [
+            ("aws_vpc.main".to_string(), "update".to_string()),
+            ("aws_subnet.a".to_string(), "update".to_string())
+        ],
+        "the target and what it depends on, nothing else"
+    );
+    assert_eq!(plan["targets"], serde_json::json!(["aws_subnet.a"]));
+    let human = w.cairn(&["plan", "--target", "aws_subnet.a"]);
+    assert!(
+        human
+            .stdout
+            .contains("Warning: a partial plan (--target aws_subnet.a)"),
+        "{human:?}"
+    );
+    let markdown = w.cairn(&["plan", "--target", "aws_subnet.a", "--format", "markdown"]);
+    assert!(
+        markdown
+            .stdout
+            .contains("a partial plan (`--target aws_subnet.a`)"),
+        "{markdown:?}"
+    );
+    let nowhere = w.cairn(&["plan", "--target", "aws_subnet.nope"]);
+    expect_code(&nowhere, 1);
+    assert!(
+        nowhere.stderr.contains("--target aws_subnet.nope"),
+        "{nowhere:?}"
+    );
+    expect_code(&w.cairn(&["apply", saved]), 0);
+    let rest = w.cairn(&["plan", "--format", "json"]).plan_json();
+    assert_eq!(
+        changing(&rest),
+        [("aws_vpc.other".to_string(), "update".to_string())],
+        "what the partial plan left out"
+    );
+    expect_code(&w.cairn(&["destroy", "--auto-approve"]), 0);
 }

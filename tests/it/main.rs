@@ -16,6 +16,7 @@ mod locking;
 mod modules;
 mod moved;
 mod refresh;
+mod review;
 mod reviewed;
 mod s3_backend;
 mod schema;
