@@ -292,6 +292,9 @@ impl Constraints {
 pub struct Spelling {
     /// AWS stores the value in lower case (`x-lowercase`).
     pub lowercase: bool,
+    /// The value is AWS's in upper case, and cairn sends it so (`x-uppercase`: a load
+    /// balancer's protocols, which Terraform users may write `http`).
+    pub uppercase: bool,
     /// Other spellings AWS accepts for a value, to the one it stores (`x-aliases`),
     /// after lower-casing.
     pub aliases: Vec<(String, String)>,
@@ -305,6 +308,10 @@ impl Spelling {
         Spelling {
             lowercase: schema
                 .get("x-lowercase")
+                .and_then(Json::as_bool)
+                .unwrap_or(false),
+            uppercase: schema
+                .get("x-uppercase")
                 .and_then(Json::as_bool)
                 .unwrap_or(false),
             aliases: schema
@@ -335,6 +342,8 @@ impl Spelling {
     fn word(&self, s: &str) -> String {
         let mut out = if self.lowercase {
             s.to_lowercase()
+        } else if self.uppercase {
+            s.to_uppercase()
         } else {
             s.to_string()
         };
@@ -457,6 +466,11 @@ mod tests {
         assert_eq!(
             Spelling::of(&json!({})).respell(&Value::string("TCP")),
             Value::string("TCP")
+        );
+        let upper = Spelling::of(&json!({"x-uppercase": true}));
+        assert_eq!(
+            upper.respell(&Value::string("https")),
+            Value::string("HTTPS")
         );
     }
 

@@ -153,15 +153,28 @@ pub struct ResourceSchema {
     pub rules: Vec<Rule>,
 }
 
-/// Attributes AWS requires when others have given values, declared on a configuration
+/// The strings of a JSON array.
+fn names(list: Option<&Json>) -> Vec<String> {
+    list.and_then(Json::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Attributes AWS requires (or refuses) when others have given values, declared on a configuration
 /// struct as `#[schemars(extend("x-rules" = [{"when": {"integration_type": "AWS_PROXY"},
-/// "require": ["payload_format_version"]}]))]`.
+/// "require": ["payload_format_version"]}]))]` (or `"forbid": [...]`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rule {
     /// The configured values that bring the rule in.
     pub when: BTreeMap<String, Value>,
     /// The attributes then required.
     pub require: Vec<String>,
+    /// The attributes then not allowed.
+    pub forbid: Vec<String>,
 }
 
 impl Rule {
@@ -182,17 +195,18 @@ impl Rule {
                             .collect()
                     })
                     .unwrap_or_default(),
-                require: r
-                    .get("require")
-                    .and_then(Json::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|v| v.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                require: names(r.get("require")),
+                forbid: names(r.get("forbid")),
             })
             .collect()
+    }
+
+    /// Whether the rule applies to a resource whose known values `value` gives (a
+    /// configured value, else the attribute's default).
+    pub fn applies(&self, value: impl Fn(&str) -> Option<Value>) -> bool {
+        self.when
+            .iter()
+            .all(|(k, want)| value(k).is_some_and(|v| &v == want))
     }
 
     /// `when` in words: `integration_type = "AWS_PROXY"`.

@@ -28,6 +28,7 @@ fn four_days() -> i32 {
 /// An SQS queue.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("x-rules" = [{"when": {"fifo_queue": false}, "forbid": ["content_based_deduplication"]}]))]
 pub struct Config {
     /// The queue's name; a FIFO queue's ends in `.fifo`.
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]

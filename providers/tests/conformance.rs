@@ -417,6 +417,68 @@ async fn read(w: &World, rtype: &str, id: &str, prior: &Json) -> Option<Observed
     got.remove(id).expect("every requested id is answered")
 }
 
+/// `config` with each value whose spelling AWS normalises (`Spelling`) written another way
+/// AWS accepts: an alias (`all` for `-1`, `6` for `tcp`), the other case (`TCP`, `http`), host
+/// bits in a CIDR block (`10.0.0.1/16`). Planning compares such a configuration equal to what
+/// AWS answers, so conformance runs every scenario in them.
+fn other_spelling(rtype: &str, config: &Json) -> Json {
+    let schema = shared_catalog().get(rtype).expect("type in catalog");
+    respelled_fields(&schema.inputs, config)
+}
+
+fn respelled_fields(fields: &BTreeMap<String, cairn_model::Attribute>, config: &Json) -> Json {
+    use cairn_model::AttrType;
+    let Json::Object(m) = config else {
+        return config.clone();
+    };
+    m.iter()
+        .map(|(k, v)| {
+            let Some(a) = fields.get(k) else {
+                return (k.clone(), v.clone());
+            };
+            let v = match (&a.ty, v) {
+                (AttrType::Object(f), _) => respelled_fields(f, v),
+                (AttrType::List(t) | AttrType::Set(t), Json::Array(items)) => match &**t {
+                    AttrType::Object(f) => items.iter().map(|i| respelled_fields(f, i)).collect(),
+                    _ => respelled(&a.spelling, v),
+                },
+                _ => respelled(&a.spelling, v),
+            };
+            (k.clone(), v)
+        })
+        .collect()
+}
+
+fn respelled(spelling: &cairn_model::Spelling, v: &Json) -> Json {
+    match v {
+        Json::Array(items) => items.iter().map(|i| respelled(spelling, i)).collect(),
+        Json::String(text) => {
+            let mut out = spelling
+                .aliases
+                .iter()
+                .find(|(_, to)| to == text)
+                .map(|(alias, _)| alias.clone())
+                .unwrap_or_else(|| text.clone());
+            if spelling.lowercase {
+                out = out.to_uppercase();
+            } else if spelling.uppercase {
+                out = out.to_lowercase();
+            }
+            if spelling.cidr {
+                if let Some((address, prefix)) = out.split_once('/') {
+                    let host = address.parse::<std::net::Ipv4Addr>().ok();
+                    let prefix = prefix.parse::<u32>().ok().filter(|p| *p < 32);
+                    if let (Some(host), Some(prefix)) = (host, prefix) {
+                        out = format!("{}/{prefix}", std::net::Ipv4Addr::from(u32::from(host) | 1));
+                    }
+                }
+            }
+            Json::String(out)
+        }
+        other => other.clone(),
+    }
+}
+
 /// The conformance sequence for one type. `change` is applied with plain SDK calls and must
 /// be seen by the next read (`seen` checks it); `None` for `updated` skips the in-place update
 /// (types whose every attribute forces replacement).
@@ -432,6 +494,9 @@ where
     F: FnOnce(String) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
+    // Written in the other spellings AWS accepts: they must read back as configured.
+    let config = other_spelling(rtype, &config);
+    let updated = updated.map(|u| other_spelling(rtype, &u));
     let address = format!("{rtype}.test");
     let config_n = normalized(rtype, &config);
     let op = ctx(&address);
@@ -580,6 +645,39 @@ fn declared_constraints_refuse_what_breaks_them() {
         }
     }
     assert!(checked >= 30, "only {checked} constraints checked");
+}
+
+/// The other spellings `conform` writes its configurations in are other, and plan equal.
+#[test]
+fn other_spellings_differ_and_normalise_equal() {
+    let check = |rtype: &str, config: Json, want: Json| {
+        let other = other_spelling(rtype, &config);
+        assert_eq!(other, want, "{rtype}");
+        assert_eq!(
+            normalized(rtype, &other),
+            normalized(rtype, &config),
+            "{rtype}"
+        );
+    };
+    check(
+        "aws_security_group_rule",
+        json!({"type": "ingress", "security_group_id": "sg-1", "protocol": "tcp",
+               "from_port": 443, "to_port": 443, "cidr_blocks": ["10.0.0.0/16"]}),
+        json!({"type": "ingress", "security_group_id": "sg-1", "protocol": "6",
+               "from_port": 443, "to_port": 443, "cidr_blocks": ["10.0.0.1/16"]}),
+    );
+    check(
+        "aws_security_group",
+        json!({"name": "g", "vpc_id": "vpc-1", "egress": [{"protocol": "-1", "from_port": 0,
+               "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}]}),
+        json!({"name": "g", "vpc_id": "vpc-1", "egress": [{"protocol": "ALL", "from_port": 0,
+               "to_port": 0, "cidr_blocks": ["0.0.0.1/0"]}]}),
+    );
+    check(
+        "aws_lb_target_group",
+        json!({"name": "app", "port": 80, "protocol": "HTTP", "vpc_id": "vpc-1"}),
+        json!({"name": "app", "port": 80, "protocol": "http", "vpc_id": "vpc-1"}),
+    );
 }
 
 #[test]

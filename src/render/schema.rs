@@ -43,12 +43,22 @@ pub fn text(schema: &ResourceSchema) -> String {
         let _ = writeln!(out, "  {}", one_line(&schema.import_id));
     }
     for rule in &schema.rules {
-        let _ = writeln!(
-            out,
-            "\nRequired together: {} when {}.",
-            rule.require.join(", "),
-            rule.condition()
-        );
+        if !rule.require.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nRequired together: {} when {}.",
+                rule.require.join(", "),
+                rule.condition()
+            );
+        }
+        if !rule.forbid.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nNot allowed: {} when {}.",
+                rule.forbid.join(", "),
+                rule.condition()
+            );
+        }
     }
     out
 }
@@ -193,12 +203,22 @@ pub fn markdown(catalog: &Catalog) -> String {
             found_by(schema.found_by, "`")
         );
         for rule in &schema.rules {
-            let _ = writeln!(
-                out,
-                "\n**Required together**: {} when `{}`.",
-                quoted(&rule.require),
-                rule.condition()
-            );
+            if !rule.require.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "\n**Required together**: {} when `{}`.",
+                    quoted(&rule.require),
+                    rule.condition()
+                );
+            }
+            if !rule.forbid.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "\n**Not allowed**: {} when `{}`.",
+                    quoted(&rule.forbid),
+                    rule.condition()
+                );
+            }
         }
     }
     out
@@ -594,9 +614,18 @@ fn resource_json(schema: &ResourceSchema) -> Json {
                 .iter()
                 .map(|(k, v)| (k.clone(), json!({ "const": v.to_json_lossy() })))
                 .collect();
+            let forbidden: Vec<Json> = rule
+                .forbid
+                .iter()
+                .map(|name| json!({ "required": [name] }))
+                .collect();
+            let mut then = json!({ "required": rule.require });
+            if !forbidden.is_empty() {
+                then["not"] = json!({ "anyOf": forbidden });
+            }
             json!({
                 "if": { "properties": when, "required": rule.when.keys().collect::<Vec<_>>() },
-                "then": { "required": rule.require },
+                "then": then,
             })
         })
         .collect();

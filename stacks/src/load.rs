@@ -1121,11 +1121,12 @@ impl Loader<'_> {
             }
         }
         for rule in &schema.rules {
-            let applies = rule
-                .when
-                .iter()
-                .all(|(k, want)| matches!(attributes.get(k), Some(Expr::Value(v)) if v == want));
-            if !applies {
+            let known = |k: &str| match attributes.get(k) {
+                Some(Expr::Value(v)) => Some(v.clone()),
+                Some(_) => None,
+                None => schema.inputs.get(k).and_then(|a| a.default.clone()),
+            };
+            if !rule.applies(known) {
                 continue;
             }
             for name in rule.require.iter().filter(|n| decl.body.get(n).is_none()) {
@@ -1140,6 +1141,30 @@ impl Loader<'_> {
                     ),
                     format!("needs `{name}`"),
                     schema.inputs.get(name).and_then(|a| a.description.clone()),
+                );
+            }
+            for name in &rule.forbid {
+                let Some(e) = decl
+                    .body
+                    .entries()
+                    .unwrap_or_default()
+                    .iter()
+                    .find(|e| &e.key == name)
+                else {
+                    continue;
+                };
+                ok = false;
+                let (file, span) = (decl.file, e.key_span.clone());
+                self.error(
+                    file,
+                    &span,
+                    format!(
+                        "`{}` cannot have `{name}` when {}",
+                        decl.address,
+                        rule.condition()
+                    ),
+                    "AWS would refuse this",
+                    None,
                 );
             }
         }

@@ -129,6 +129,10 @@ integration_uri = "arn:aws:lambda:us-east-1:123456789012:function:fn"
 [aws_s3_bucket.data]
 bucket = "My_Data"
 
+[aws_sqs_queue.jobs]
+name = "jobs"
+content_based_deduplication = true
+
 [aws_ecs_task_definition.app]
 family = "app"
 container_definitions = [{ name = "app", image = "nginx", portMapings = [{ containerPort = 80 }] }]

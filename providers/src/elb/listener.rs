@@ -29,6 +29,7 @@ pub struct Config {
     pub port: Option<i32>,
     /// `HTTP`, `HTTPS`, `TCP`, `TLS`, ...
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-uppercase" = true))]
     pub protocol: Option<String>,
     /// TLS policy of an HTTPS listener.
     #[serde(default, skip_serializing_if = "Option::is_none")]

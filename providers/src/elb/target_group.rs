@@ -39,6 +39,7 @@ pub struct Config {
     /// `HTTP`, `HTTPS`, `TCP`, ...
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-uppercase" = true))]
     pub protocol: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-force-new" = true))]
@@ -79,6 +80,7 @@ pub struct HealthCheck {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-uppercase" = true))]
     pub protocol: Option<String>,
 }
 
