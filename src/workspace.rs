@@ -118,9 +118,19 @@ pub fn environment(api: &cairn_engine::ApiError, consequence: &str) -> String {
 /// functions (see `artifacts`).
 pub fn load_stack(dir: &Path, vars: &VarArgs) -> Result<Stack, Failure> {
     let catalog = cairn_providers::shared_catalog();
+    // `CAIRN_VAR_<NAME>`, by name (so that errors read the same on every run).
+    let mut environment: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(k, v)| {
+            let name = k.to_str()?.strip_prefix(cairn_stacks::ENV_PREFIX)?;
+            Some((name.to_string(), v.to_str()?.to_string()))
+        })
+        .filter(|(name, _)| !name.is_empty())
+        .collect();
+    environment.sort();
     let inputs = VarInputs {
         assignments: vars.vars.clone(),
         files: vars.var_files.clone(),
+        environment,
     };
     let mut stack = cairn_stacks::load(dir, &inputs, catalog).map_err(Failure::Diagnostics)?;
     crate::artifacts::prepare(&mut stack)?;

@@ -439,8 +439,9 @@ fn declaration_tables() -> Vec<(&'static str, Json)> {
                     "type": "object",
                     "properties": {
                         "type": {
-                            "description": "The type of the value (default: any).",
-                            "enum": cairn_stacks::VARIABLE_TYPES,
+                            "description": "The type of the value, a Terraform type expression: string, number, bool, any, list(T), set(T), map(T), object({ name = T, port = optional(T) }) (default: any).",
+                            "type": "string",
+                            "pattern": r"^\s*(string|number|bool|any|list|map|(list|set|map|object)\(.*\))\s*$",
                         },
                         "default": { "description": "The value when none is given." },
                         "sensitive": {

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use cairn_model::{Address, Config, Value};
 
 pub use diagnostics::{closest, line_col, Diagnostic, Diagnostics, Label, Location};
-pub use load::{load, load_settings, toml_files, Unreadable};
+pub use load::{load, load_settings, toml_files, Unreadable, ENV_PREFIX};
 pub use types::VARIABLE_TYPES;
 
 /// Values given to variables on the command line.
@@ -26,6 +26,10 @@ pub struct VarInputs {
     pub assignments: Vec<String>,
     /// `--var-file FILE` paths, in order (later ones win; `--var` beats them all).
     pub files: Vec<PathBuf>,
+    /// `CAIRN_VAR_<NAME>` environment variables, as (NAME, value): the lowest precedence;
+    /// names the stack does not declare are ignored. The binary reads the environment,
+    /// never this crate.
+    pub environment: Vec<(String, String)>,
 }
 
 /// `[provider.aws]`.

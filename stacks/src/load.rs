@@ -405,6 +405,9 @@ impl Loader<'_> {
         for f in &vars.files {
             text.push_str(&format!("--var-file {}\n", f.display()));
         }
+        for (name, value) in &vars.environment {
+            text.push_str(&format!("{ENV_PREFIX}{name}= {value}\n"));
+        }
         self.add_file(PathBuf::from(COMMAND_LINE), text)
     }
 
@@ -748,8 +751,13 @@ impl Loader<'_> {
                             d.file,
                             &e.value.span,
                             "invalid variable type",
-                            format!("one of {}", types::VARIABLE_TYPES.join(", ")),
-                            help,
+                            "not a type",
+                            help.or_else(|| {
+                                Some(format!(
+                                    "a type is built from {}",
+                                    types::VARIABLE_TYPES.join(", ")
+                                ))
+                            }),
                         );
                         AttrType::Any
                     }
@@ -813,6 +821,40 @@ impl Loader<'_> {
                 }
             }
         }
+        for (i, (name, raw)) in inputs.environment.iter().enumerate() {
+            // Lowest first: the environment, then var files, then --var (later ones win).
+            // A variable this stack does not declare is for another stack: not an error.
+            let Some(d) = declared.get(name.as_str()) else {
+                continue;
+            };
+            if given.contains_key(name) {
+                continue;
+            }
+            let line = inputs.assignments.len() + inputs.files.len() + i;
+            let span = self.command_line_span(command_line, line);
+            match assigned(&d.ty, raw) {
+                Ok(kind) => {
+                    given.insert(
+                        name.clone(),
+                        Node {
+                            file: command_line,
+                            span,
+                            kind,
+                        },
+                    );
+                }
+                Err(message) => {
+                    rejected.push(name.clone());
+                    self.error(
+                        command_line,
+                        &span,
+                        format!("invalid value for variable `{name}` (from {ENV_PREFIX}{name})"),
+                        message,
+                        None,
+                    )
+                }
+            }
+        }
         for (i, a) in inputs.assignments.iter().enumerate() {
             let span = self.command_line_span(command_line, i);
             let Some((name, raw)) = a.split_once('=') else {
@@ -824,26 +866,7 @@ impl Loader<'_> {
                 self.unknown_variable(command_line, &span, name);
                 continue;
             };
-            let kind = match &d.ty {
-                AttrType::String => Ok(NodeKind::Str(raw.to_string())),
-                AttrType::Number => raw
-                    .trim()
-                    .parse::<i64>()
-                    .map(NodeKind::Int)
-                    .or_else(|_| raw.trim().parse::<f64>().map(NodeKind::Float))
-                    .map_err(|_| format!("`{raw}` is not a number")),
-                AttrType::Bool => raw
-                    .trim()
-                    .parse::<bool>()
-                    .map(NodeKind::Bool)
-                    .map_err(|_| format!("`{raw}` is not true or false")),
-                AttrType::List(_) | AttrType::Map(_) => syntax::parse_value(raw)
-                    .map(|n| n.kind)
-                    .map_err(|e| format!("not a TOML {}: {e}", article(&d.ty))),
-                _ => Ok(syntax::parse_value(raw)
-                    .map(|n| n.kind)
-                    .unwrap_or_else(|_| NodeKind::Str(raw.to_string()))),
-            };
+            let kind = assigned(&d.ty, raw);
             match kind {
                 Ok(kind) => {
                     given.insert(
@@ -2300,7 +2323,7 @@ pub fn toml_files(dir: &Path, entries: std::fs::ReadDir) -> Vec<Result<PathBuf, 
             }
         };
         let path = entry.path();
-        if path.extension().is_none_or(|x| x != "toml") {
+        if path.extension().is_none_or(|x| x != "toml") || is_var_file(&path) {
             continue;
         }
         match std::fs::metadata(&path) {
@@ -2310,4 +2333,43 @@ pub fn toml_files(dir: &Path, entries: std::fs::ReadDir) -> Vec<Result<PathBuf, 
         }
     }
     out
+}
+
+/// The prefix of environment variables that give stack variables values
+/// (`CAIRN_VAR_env=prod`), as Terraform's `TF_VAR_`.
+pub const ENV_PREFIX: &str = "CAIRN_VAR_";
+
+/// The value a `--var NAME=RAW` (or `CAIRN_VAR_NAME=RAW`) gives a variable of type `ty`:
+/// strings as written, numbers and bools parsed, lists, sets, maps and objects as TOML.
+fn assigned(ty: &AttrType, raw: &str) -> Result<NodeKind, String> {
+    match ty {
+        AttrType::String => Ok(NodeKind::Str(raw.to_string())),
+        AttrType::Number => raw
+            .trim()
+            .parse::<i64>()
+            .map(NodeKind::Int)
+            .or_else(|_| raw.trim().parse::<f64>().map(NodeKind::Float))
+            .map_err(|_| format!("`{raw}` is not a number")),
+        AttrType::Bool => raw
+            .trim()
+            .parse::<bool>()
+            .map(NodeKind::Bool)
+            .map_err(|_| format!("`{raw}` is not true or false")),
+        AttrType::List(_) | AttrType::Set(_) | AttrType::Map(_) | AttrType::Object(_) => {
+            syntax::parse_value(raw)
+                .map(|n| n.kind)
+                .map_err(|e| format!("not a TOML {}: {e}", article(ty)))
+        }
+        _ => Ok(syntax::parse_value(raw)
+            .map(|n| n.kind)
+            .unwrap_or_else(|_| NodeKind::Str(raw.to_string()))),
+    }
+}
+
+/// Whether `path` is a variable file (`*.vars.toml`): values for `--var-file`, kept beside
+/// the stack but never read as part of it.
+pub fn is_var_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".vars.toml"))
 }

@@ -106,17 +106,168 @@ pub fn at_path(ty: &AttrType, path: &[PathSeg]) -> Option<AttrType> {
     at_path(&inner, rest)
 }
 
-/// A variable's declared `type`.
-pub fn variable_type(name: &str) -> Option<AttrType> {
-    Some(match name {
-        "string" => AttrType::String,
-        "number" => AttrType::Number,
-        "bool" => AttrType::Bool,
-        "list" => AttrType::List(Box::new(AttrType::Any)),
-        "map" => AttrType::Map(Box::new(AttrType::Any)),
-        "any" => AttrType::Any,
-        _ => return None,
-    })
+/// A variable's declared `type`, a Terraform type expression: `string`, `number`, `bool`,
+/// `any`, `list(T)`, `set(T)`, `map(T)`, `object({ name = T, port = optional(T) })`; bare
+/// `list` and `map` hold any value.
+pub fn variable_type(text: &str) -> Option<AttrType> {
+    let mut p = TypeParser { s: text, at: 0 };
+    let ty = p.ty().ok()?;
+    p.space();
+    (p.at == p.s.len()).then_some(ty)
 }
 
-pub const VARIABLE_TYPES: [&str; 6] = ["string", "number", "bool", "list", "map", "any"];
+/// A recursive-descent reader of type expressions.
+struct TypeParser<'a> {
+    s: &'a str,
+    at: usize,
+}
+
+impl TypeParser<'_> {
+    fn space(&mut self) {
+        while self.s[self.at..].starts_with(|c: char| c.is_whitespace() || c == ',') {
+            self.at += 1;
+        }
+    }
+
+    fn word(&mut self) -> &str {
+        self.space();
+        let start = self.at;
+        while self.s[self.at..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+            self.at += 1;
+        }
+        &self.s[start..self.at]
+    }
+
+    fn eat(&mut self, token: char) -> Result<(), ()> {
+        self.space();
+        if self.s[self.at..].starts_with(token) {
+            self.at += token.len_utf8();
+            Ok(())
+        } else {
+            Err(())
+        }
+    }
+
+    fn ty(&mut self) -> Result<AttrType, ()> {
+        let word = self.word().to_string();
+        let inner = |p: &mut Self| -> Result<AttrType, ()> {
+            p.eat('(')?;
+            let t = p.ty()?;
+            p.eat(')')?;
+            Ok(t)
+        };
+        let bare = |p: &mut Self| {
+            p.space();
+            !p.s[p.at..].starts_with('(')
+        };
+        Ok(match word.as_str() {
+            "string" => AttrType::String,
+            "number" => AttrType::Number,
+            "bool" => AttrType::Bool,
+            "any" => AttrType::Any,
+            "list" if bare(self) => AttrType::List(Box::new(AttrType::Any)),
+            "map" if bare(self) => AttrType::Map(Box::new(AttrType::Any)),
+            "list" => AttrType::List(Box::new(inner(self)?)),
+            "set" => AttrType::Set(Box::new(inner(self)?)),
+            "map" => AttrType::Map(Box::new(inner(self)?)),
+            "object" => {
+                self.eat('(')?;
+                self.eat('{')?;
+                let mut fields = std::collections::BTreeMap::new();
+                loop {
+                    self.space();
+                    if self.eat('}').is_ok() {
+                        break;
+                    }
+                    let name = self.word().to_string();
+                    if name.is_empty() {
+                        return Err(());
+                    }
+                    self.eat('=').or_else(|_| self.eat(':'))?;
+                    self.space();
+                    let optional = self.s[self.at..].starts_with("optional(");
+                    let ty = if optional {
+                        self.word();
+                        inner(self)?
+                    } else {
+                        self.ty()?
+                    };
+                    fields.insert(
+                        name,
+                        cairn_model::Attribute {
+                            ty,
+                            required: !optional,
+                            force_new: false,
+                            sensitive: false,
+                            identifying: false,
+                            not_in_aws: false,
+                            default: None,
+                            description: None,
+                            constraints: Default::default(),
+                            spelling: Default::default(),
+                        },
+                    );
+                }
+                self.eat(')')?;
+                AttrType::Object(fields)
+            }
+            _ => return Err(()),
+        })
+    }
+}
+
+/// The type names a variable's `type` is built from (for suggestions).
+pub const VARIABLE_TYPES: [&str; 9] = [
+    "string",
+    "number",
+    "bool",
+    "any",
+    "list(string)",
+    "set(string)",
+    "map(string)",
+    "object({ NAME = TYPE })",
+    "optional(TYPE)",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_expressions_read_as_terraform_writes_them() {
+        let check = |text: &str, want: Option<&str>| {
+            assert_eq!(
+                variable_type(text).map(|t| t.describe()).as_deref(),
+                want,
+                "{text}"
+            );
+        };
+        check("string", Some("string"));
+        check("list", Some("list of any value"));
+        check("list(string)", Some("list of string"));
+        check("set(number)", Some("set of number"));
+        check("map(list(string))", Some("map of list of string"));
+        check(
+            " object({ name = string, port = optional(number) }) ",
+            Some("block"),
+        );
+        check("list(object({name=string}))", Some("list of block"));
+        for bad in [
+            "strin",
+            "list(",
+            "list(string",
+            "object({ = string })",
+            "map(string) x",
+            "",
+        ] {
+            check(bad, None);
+        }
+        let Some(AttrType::Object(fields)) =
+            variable_type("object({ name = string, port = optional(number) })")
+        else {
+            panic!("an object");
+        };
+        assert!(fields["name"].required && !fields["port"].required);
+        assert_eq!(fields["port"].ty, AttrType::Number);
+    }
+}

@@ -109,7 +109,7 @@ fn load_files(files: &[(&str, &str)], vars: &[&str]) -> Result<Stack, String> {
     }
     let inputs = VarInputs {
         assignments: vars.iter().map(|s| s.to_string()).collect(),
-        files: Vec::new(),
+        ..VarInputs::default()
     };
     load(dir.path(), &inputs, &catalog()).map_err(|d| {
         // Paths are absolute temp paths: keep the file name only.

@@ -142,3 +142,91 @@ container_definitions = [{ name = "app", image = "nginx", portMapings = [{ conta
     expect_code(&run, 1);
     run.check_snapshot("validate_values_aws_would_refuse", &w);
 }
+
+/// Variables as Terraform users write them: type expressions, values from `CAIRN_VAR_*`
+/// (the lowest precedence; names the stack does not declare ignored), and `*.vars.toml`
+/// files beside the stack, which are never read as part of it.
+#[test]
+fn variables_take_type_expressions_environment_values_and_var_files() {
+    let w = World::files(&[
+        (
+            "main.toml",
+            r#"[stack]
+name = "vars"
+
+[variable.env]
+type = "string"
+
+[variable.zones]
+type = "list(string)"
+
+[variable.subnets]
+type = "map(object({ cidr = string, public = optional(bool) }))"
+
+[aws_vpc.main]
+cidr_block = "10.0.0.0/16"
+tags = { Env = "${var.env}" }
+
+[aws_subnet.app]
+for_each = "${var.subnets}"
+vpc_id = "${aws_vpc.main.id}"
+cidr_block = "${each.value.cidr}"
+"#,
+        ),
+        (
+            "prod.vars.toml",
+            "zones = [\"us-east-1a\", \"us-east-1b\"]\nsubnets = { a = { cidr = \"10.0.1.0/24\" }, b = { cidr = \"10.0.2.0/24\", public = true } }\n",
+        ),
+    ]);
+    let var_file = w.path("prod.vars.toml");
+    let var_file = var_file.to_str().expect("path");
+    let env = |pairs: &[(&str, &str)]| -> Vec<(String, Option<String>)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Some(v.to_string())))
+            .collect()
+    };
+    let run_with = |args: &[&str], vars: &[(&str, &str)]| {
+        let vars = env(vars);
+        let vars: Vec<(&str, Option<&str>)> = vars
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_deref()))
+            .collect();
+        w.cairn_env(args, &vars)
+    };
+    // The var file is not a stack file: without it the variables have no values.
+    let missing = run_with(&["validate"], &[("CAIRN_VAR_env", "prod")]);
+    expect_code(&missing, 1);
+    assert!(
+        missing.stderr.contains("variable `zones` has no value"),
+        "{missing:?}"
+    );
+    assert!(
+        !missing.stderr.contains("`env` has no value"),
+        "{missing:?}"
+    );
+    let ok = run_with(
+        &["validate", "--var-file", var_file],
+        &[("CAIRN_VAR_env", "prod"), ("CAIRN_VAR_elsewhere", "x")],
+    );
+    expect_code(&ok, 0);
+    // --var beats the environment; a value of the wrong shape is a located error.
+    let graph = run_with(
+        &["graph", "--var-file", var_file, "--var", "env=dev"],
+        &[("CAIRN_VAR_env", "prod")],
+    );
+    expect_code(&graph, 0);
+    assert!(graph.stdout.contains("aws_subnet.app"), "{graph:?}");
+    // Lists and objects from the environment are TOML; a value of the wrong shape is a
+    // located error.
+    let wrong = run_with(
+        &["validate"],
+        &[
+            ("CAIRN_VAR_env", "prod"),
+            ("CAIRN_VAR_zones", "[\"us-east-1a\"]"),
+            ("CAIRN_VAR_subnets", "{ a = { cdir = \"10.0.1.0/24\" } }"),
+        ],
+    );
+    expect_code(&wrong, 1);
+    wrong.check_snapshot("validate_variable_of_the_wrong_shape", &w);
+}
