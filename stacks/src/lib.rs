@@ -8,6 +8,7 @@ mod diagnostics;
 pub mod format;
 mod load;
 mod syntax;
+mod terraform;
 mod types;
 
 use std::collections::BTreeMap;

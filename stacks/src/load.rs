@@ -1270,7 +1270,9 @@ impl Loader<'_> {
             return;
         }
         let names = schema.inputs.keys().map(String::as_str).chain(META);
-        let help = suggestion(&e.key, names);
+        let help = crate::terraform::attribute(t, &e.key)
+            .map(str::to_string)
+            .or_else(|| suggestion(&e.key, names));
         self.error(
             file,
             &e.key_span,
@@ -1788,16 +1790,38 @@ impl Loader<'_> {
         let steps = match syntax::steps(text) {
             Ok(s) => s,
             Err(message) => {
-                self.error(
-                    file,
-                    &span,
-                    format!("invalid reference: {message}"),
-                    "here",
-                    None,
-                );
+                match crate::terraform::function_call(text) {
+                    Some(help) => self.error(
+                        file,
+                        &span,
+                        format!("`{text}` is a function call"),
+                        "not supported yet",
+                        Some(help),
+                    ),
+                    None => self.error(
+                        file,
+                        &span,
+                        format!("invalid reference: {message}"),
+                        "here",
+                        None,
+                    ),
+                }
                 return None;
             }
         };
+        if let Some(help) = syntax::steps(text).ok().and_then(|s| match s.first() {
+            Some(Step::Name(root)) => crate::terraform::reference_root(root),
+            _ => None,
+        }) {
+            self.error(
+                file,
+                &span,
+                format!("`{text}` is not a cairn reference"),
+                "not supported yet",
+                Some(help.to_string()),
+            );
+            return None;
+        }
         let steps = self.resolve_steps(node, steps, range, scope)?;
         let at = RefAt {
             file,

@@ -230,3 +230,39 @@ cidr_block = "${each.value.cidr}"
     expect_code(&wrong, 1);
     wrong.check_snapshot("validate_variable_of_the_wrong_shape", &w);
 }
+
+/// Terraform habits are answered with the cairn way, not a generic error.
+#[test]
+fn terraform_habits_get_the_cairn_way() {
+    let w = World::files(&[(
+        "main.toml",
+        r#"[stack]
+name = "habits"
+
+[variable.cidr]
+type = "string"
+default = "10.0.0.0/16"
+
+[aws_vpc.main]
+cidr_block = "${var.cidr}"
+tags = { Region = "${data.aws_region.current.name}" }
+
+[aws_subnet.a]
+vpc_id = "${aws_vpc.main.id}"
+cidr_block = "${cidrsubnet(var.cidr, 8, 1)}"
+
+[aws_iam_role_policy.read]
+role = "app"
+
+[aws_lambda_function.fn]
+function_name = "fn"
+role = "arn:aws:iam::123456789012:role/fn"
+handler = "index.handler"
+runtime = "python3.12"
+filename = "fn.zip"
+"#,
+    )]);
+    let run = w.cairn(&["validate"]);
+    expect_code(&run, 1);
+    run.check_snapshot("validate_terraform_habits", &w);
+}

@@ -336,7 +336,9 @@ impl Loader<'_> {
                 .keys()
                 .map(String::as_str)
                 .chain(super::RESERVED);
-            let help = suggestion(rtype, names);
+            let help = crate::terraform::resource_type(rtype)
+                .map(str::to_string)
+                .or_else(|| suggestion(rtype, names));
             self.error(
                 file,
                 &entry.key_span,

@@ -1,0 +1,86 @@
+//! What a Terraform user writes that cairn spells otherwise, or does not have yet, and the
+//! cairn way to say it: for diagnostics that answer a Terraform habit with cairn's form
+//! instead of a generic error.
+
+/// The cairn way for a Terraform resource type cairn does not have as such.
+pub fn resource_type(rtype: &str) -> Option<&'static str> {
+    Some(match rtype {
+        "aws_iam_role_policy" => "an inline policy is part of its role in cairn: the role's `inline_policy = [{ name = \"...\", policy = { ... } }]`",
+        "aws_route" => "routes are part of their table in cairn: `route = [{ cidr_block = \"0.0.0.0/0\", gateway_id = \"...\" }]` on `aws_route_table`",
+        "aws_security_group_ingress_rule" | "aws_vpc_security_group_ingress_rule" => {
+            "use `aws_security_group_rule` with `type = \"ingress\"`, or the group's `ingress` blocks"
+        }
+        "aws_security_group_egress_rule" | "aws_vpc_security_group_egress_rule" => {
+            "use `aws_security_group_rule` with `type = \"egress\"`, or the group's `egress` blocks"
+        }
+        "aws_alb" => "cairn spells it `aws_lb`",
+        "aws_alb_target_group" => "cairn spells it `aws_lb_target_group`",
+        "aws_alb_listener" => "cairn spells it `aws_lb_listener`",
+        "aws_alb_listener_rule" => "cairn spells it `aws_lb_listener_rule`",
+        "aws_s3_bucket_versioning" => "versioning is part of the bucket in cairn: `versioning = true` on `aws_s3_bucket`",
+        "aws_s3_bucket_policy" => "the policy is part of the bucket in cairn: `policy = { ... }` on `aws_s3_bucket`",
+        "aws_s3_bucket_public_access_block" => "the public access block is part of the bucket in cairn: `public_access_block = { ... }` on `aws_s3_bucket`",
+        "aws_s3_bucket_server_side_encryption_configuration" => "encryption is part of the bucket in cairn: `server_side_encryption = { sse_algorithm = \"aws:kms\" }` on `aws_s3_bucket`",
+        "aws_internet_gateway_attachment" => "the gateway's attachment is its `vpc_id` in cairn",
+        "aws_iam_policy_attachment" => "use `aws_iam_role_policy_attachment` (one role, one policy), or the role's `managed_policy_arns`",
+        _ => return None,
+    })
+}
+
+/// The cairn way for a Terraform attribute of `rtype` that cairn spells otherwise.
+pub fn attribute(rtype: &str, name: &str) -> Option<&'static str> {
+    Some(match (rtype, name) {
+        ("aws_lambda_function", "filename") => {
+            "cairn zips the code itself: `source = \"path/to/dir-or-file\"` (relative to the stack)"
+        }
+        ("aws_lambda_function", "s3_bucket" | "s3_key") => {
+            "cairn uploads the code itself: `source = \"path/to/dir-or-file\"`"
+        }
+        (_, "name_prefix" | "bucket_prefix") => {
+            "cairn does not generate names yet: give the full name (e.g. \"${stack.name}-web\")"
+        }
+        (_, "count") => "cairn has no `count` yet: use `for_each` with a list or map of keys",
+        (_, "provider") => "cairn has one AWS provider per stack for now (`[provider.aws]`)",
+        _ => return None,
+    })
+}
+
+/// The cairn way for a reference's root that Terraform has and cairn does not yet.
+pub fn reference_root(root: &str) -> Option<&'static str> {
+    Some(match root {
+        "data" => "data sources are not in cairn yet: pass the value as a variable (`${var.NAME}`) or reference a resource of this stack",
+        "count" => "cairn has no `count` yet: use `for_each` and `${each.key}`/`${each.value}`",
+        "path" => "cairn has no `path.*`: paths in a stack are relative to its directory",
+        "terraform" => "cairn has no `terraform.*`: `${stack.name}` names the stack",
+        _ => return None,
+    })
+}
+
+/// The cairn way for a function call (`cidrsubnet(...)`) inside `${...}`, which cairn's
+/// expressions do not have yet; `None` when `text` is not a call.
+pub fn function_call(text: &str) -> Option<String> {
+    let (name, _) = text.trim().split_once('(')?;
+    let name = name.trim();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return None;
+    }
+    Some(format!(
+        "functions are not in cairn's expressions yet (`{name}(...)`): compute the value into a variable or local, or write it out"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terraform_habits_get_the_cairn_way() {
+        assert!(resource_type("aws_iam_role_policy").is_some_and(|h| h.contains("inline_policy")));
+        assert!(resource_type("aws_vpc").is_none());
+        assert!(attribute("aws_lambda_function", "filename").is_some_and(|h| h.contains("source")));
+        assert!(reference_root("data").is_some_and(|h| h.contains("data sources")));
+        assert!(function_call("cidrsubnet(var.cidr, 8, 1)")
+            .is_some_and(|h| h.contains("`cidrsubnet(...)`")));
+        assert_eq!(function_call("aws_vpc.main.id"), None);
+    }
+}
