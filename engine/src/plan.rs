@@ -575,9 +575,10 @@ fn targeted(changes: Vec<Change>, targets: &[Address]) -> Result<Vec<Change>, Pl
         keep.extend(named.iter().map(|c| c.address.clone()));
     }
     // What the targets depend on, transitively (deletes depend on nothing they need).
+    let by_address: BTreeMap<&Address, &Change> = changes.iter().map(|c| (&c.address, c)).collect();
     let mut frontier: Vec<Address> = keep.iter().cloned().collect();
     while let Some(address) = frontier.pop() {
-        let Some(change) = changes.iter().find(|c| c.address == address) else {
+        let Some(change) = by_address.get(&address) else {
             continue;
         };
         if change.action == Action::Delete {

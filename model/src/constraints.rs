@@ -24,7 +24,7 @@ pub struct Constraints {
     /// The most characters of a string.
     pub max_length: Option<u64>,
     /// A regular expression the whole string must match.
-    pub pattern: Option<String>,
+    pub pattern: Option<Pattern>,
     /// What the pattern allows, in words (`x-pattern-says`), for messages.
     pub pattern_says: Option<String>,
     /// An IPv4 CIDR block, with its prefix length between these two (`x-cidr`).
@@ -70,7 +70,7 @@ impl Constraints {
             pattern: schema
                 .get("pattern")
                 .and_then(Json::as_str)
-                .map(str::to_string),
+                .map(Pattern::new),
             pattern_says: schema
                 .get("x-pattern-says")
                 .and_then(Json::as_str)
@@ -241,7 +241,7 @@ impl Constraints {
         if let Some(pattern) = &self.pattern {
             // A pattern that does not compile is a bug in a type's definition, caught by
             // the catalog's tests; it constrains nothing here.
-            if let Ok(re) = regex::Regex::new(pattern) {
+            if let Some(re) = &pattern.regex {
                 if !re.is_match(s) {
                     return Err(match &self.pattern_says {
                         Some(says) => format!("`{s}` is not valid here: {says}"),
@@ -281,6 +281,37 @@ impl Constraints {
             }
         }
         Ok(())
+    }
+}
+
+/// A regular expression a string must match, compiled once, when the schema is derived
+/// (the catalog is derived once per process), not for every value checked.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    /// The expression as declared.
+    pub source: String,
+    /// It compiled; `None` if it does not (see `Constraints::check`).
+    regex: Option<regex::Regex>,
+}
+
+impl Pattern {
+    fn new(source: &str) -> Pattern {
+        Pattern {
+            source: source.to_string(),
+            regex: regex::Regex::new(source).ok(),
+        }
+    }
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+impl std::fmt::Display for Pattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.source)
     }
 }
 

@@ -715,7 +715,7 @@ fn constrain(schema: &mut Json, c: &cairn_model::Constraints) {
         ]);
     }
     let pattern = match (&c.pattern, c.cidr) {
-        (Some(p), _) => Some(p.clone()),
+        (Some(p), _) => Some(p.source.clone()),
         (None, Some(_)) => Some(CIDR.to_string()),
         (None, None) => None,
     };

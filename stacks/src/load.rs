@@ -1809,10 +1809,10 @@ impl Loader<'_> {
                 return None;
             }
         };
-        if let Some(help) = syntax::steps(text).ok().and_then(|s| match s.first() {
+        if let Some(help) = match steps.first() {
             Some(Step::Name(root)) => crate::terraform::reference_root(root),
             _ => None,
-        }) {
+        } {
             self.error(
                 file,
                 &span,
