@@ -225,7 +225,6 @@ impl Resource for AwsApigatewayv2Integration {
 
     /// `<api_id>/<id>`.
     fn import_ids(o: &Observed) -> Vec<String> {
-        let api_id = o.inputs["api_id"].as_str().unwrap_or_default();
-        vec![format!("{api_id}/{}", o.id)]
+        super::child_import_ids(o)
     }
 }

@@ -26,6 +26,13 @@ fn api_of(rtype: &str, id: &str, prior: &serde_json::Value) -> Result<String, Pr
         })
 }
 
+/// The import id of a stage, integration or route: `API_ID/CHILD`, what `split_import`
+/// takes apart.
+fn child_import_ids(o: &cairn_model::Observed) -> Vec<String> {
+    let api_id = o.inputs["api_id"].as_str().unwrap_or_default();
+    vec![format!("{api_id}/{}", o.id)]
+}
+
 /// `API_ID/CHILD` (Terraform's import format of stages, integrations and routes).
 fn split_import<'a>(
     rtype: &str,

@@ -200,7 +200,6 @@ impl Resource for AwsApigatewayv2Route {
 
     /// `<api_id>/<id>`.
     fn import_ids(o: &Observed) -> Vec<String> {
-        let api_id = o.inputs["api_id"].as_str().unwrap_or_default();
-        vec![format!("{api_id}/{}", o.id)]
+        super::child_import_ids(o)
     }
 }
