@@ -9,6 +9,7 @@ pub mod address;
 pub mod config;
 pub mod constraints;
 pub mod expr;
+pub mod functions;
 pub mod provider;
 pub mod schema;
 pub mod value;
