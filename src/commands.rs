@@ -748,6 +748,48 @@ pub async fn output_cmd(dir: &Path, name: Option<&str>, as_json: bool) -> Outcom
     Ok(Exit::Ok)
 }
 
+/// `cairn eval EXPR`: an expression resolved in the stack, its references to resources
+/// taken from recorded state (unknown when a resource is not recorded yet).
+pub async fn eval_cmd(dir: &Path, expression: &str, vars: &VarArgs, as_json: bool) -> Outcome {
+    let (stack, probe) = workspace::evaluate(dir, vars, expression)?;
+    let state = if probe.value.references().is_empty() {
+        State::default()
+    } else {
+        let backend = workspace::backend(dir, Some(&stack)).await?;
+        workspace::read_state(&backend).await?.1
+    };
+    let value = probe
+        .value
+        .eval(&|r| {
+            Ok(match state.resources.get(&r.address) {
+                Some(recorded) => recorded
+                    .attributes()
+                    .get_path(&r.path)
+                    .unwrap_or(Value::Null),
+                None => Value::Unknown,
+            })
+        })
+        .map_err(|e| anyhow!("{expression}: {e}"))?;
+    let shown = if probe.sensitive {
+        serde_json::Value::String("(sensitive value)".into())
+    } else if !value.is_known() && !as_json {
+        serde_json::Value::String(match value {
+            Value::Unknown => "(known after apply)".into(),
+            partly => format!("{} (parts known after apply)", partly.to_json_lossy()),
+        })
+    } else {
+        value.to_json_lossy()
+    };
+    match (&shown, as_json) {
+        (serde_json::Value::String(s), false) => println!("{s}"),
+        _ => println!(
+            "{}",
+            serde_json::to_string_pretty(&shown).map_err(anyhow::Error::from)?
+        ),
+    }
+    Ok(Exit::Ok)
+}
+
 pub async fn state_list(dir: &Path) -> Outcome {
     for address in stored_state(dir).await?.resources.keys() {
         println!("{address}");
@@ -809,6 +851,30 @@ pub fn schema_cmd(rtype: Option<&str>, format: crate::SchemaFormat) -> Outcome {
     use crate::render::schema;
     let catalog = cairn_providers::catalog();
     match (rtype, format) {
+        (Some("functions"), crate::SchemaFormat::Markdown) => {
+            print!("{}", schema::functions_markdown())
+        }
+        (Some("functions"), crate::SchemaFormat::Json) => {
+            let all: serde_json::Map<String, serde_json::Value> = cairn_model::functions::names()
+                .into_iter()
+                .map(|n| {
+                    let signature = cairn_model::functions::signature(n).unwrap_or(n);
+                    (
+                        n.to_string(),
+                        serde_json::Value::String(signature.to_string()),
+                    )
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&all).map_err(anyhow::Error::from)?
+            );
+        }
+        (Some("functions"), crate::SchemaFormat::Text) => {
+            for n in cairn_model::functions::names() {
+                println!("{}", cairn_model::functions::signature(n).unwrap_or(n));
+            }
+        }
         (None, crate::SchemaFormat::Markdown) => print!("{}", schema::markdown(&catalog)),
         (None, crate::SchemaFormat::Json) => {
             let schema = schema::json_schema(&catalog);

@@ -140,6 +140,17 @@ enum Command {
         #[arg(long)]
         auto_approve: bool,
     },
+    /// Evaluate an expression (what goes inside `${...}`) against the stack and its state:
+    /// `cairn eval 'cidrsubnet(var.cidr, 8, 1)'`.
+    Eval {
+        /// The expression, e.g. `aws_vpc.main.id` or `merge(local.tags, { a = 1 })`.
+        expression: String,
+        #[command(flatten)]
+        vars: VarArgs,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show the stack's outputs.
     Output {
         /// Only this output.
@@ -162,7 +173,8 @@ enum Command {
     ForceUnlock { id: String },
     /// Describe a resource type (attributes, types, replacement, outputs), or list them all.
     Schema {
-        /// The type, e.g. `aws_vpc`; all types when left out.
+        /// The type, e.g. `aws_vpc`; all types when left out; `functions` for the
+        /// functions of expressions.
         #[arg(value_name = "TYPE")]
         rtype: Option<String>,
         /// `text` for a terminal, `markdown` for the generated reference (docs/resources.md),
@@ -299,6 +311,11 @@ async fn run(command: Command, dir: PathBuf) -> Exit {
         } => apply_cmd(&dir, &plan, plan_file.as_deref(), auto_approve).await,
         Command::Drift { vars, format } => drift_cmd(&dir, &vars, format).await,
         Command::Destroy { plan, auto_approve } => destroy_cmd(&dir, &plan, auto_approve).await,
+        Command::Eval {
+            expression,
+            vars,
+            json,
+        } => eval_cmd(&dir, &expression, &vars, json).await,
         Command::Output { name, json } => output_cmd(&dir, name.as_deref(), json).await,
         Command::State { command } => match command {
             StateCommand::List => state_list(&dir).await,

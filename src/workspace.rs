@@ -118,6 +118,25 @@ pub fn environment(api: &cairn_engine::ApiError, consequence: &str) -> String {
 /// functions (see `artifacts`).
 pub fn load_stack(dir: &Path, vars: &VarArgs) -> Result<Stack, Failure> {
     let catalog = cairn_providers::shared_catalog();
+    let inputs = var_inputs(vars);
+    let mut stack = cairn_stacks::load(dir, &inputs, catalog).map_err(Failure::Diagnostics)?;
+    crate::artifacts::prepare(&mut stack)?;
+    Ok(stack)
+}
+
+/// The stack in `dir` and `expression` resolved in it (`cairn eval`).
+pub fn evaluate(
+    dir: &Path,
+    vars: &VarArgs,
+    expression: &str,
+) -> Result<(Stack, cairn_model::OutputConfig), Failure> {
+    let catalog = cairn_providers::shared_catalog();
+    cairn_stacks::evaluate(dir, &var_inputs(vars), catalog, expression)
+        .map_err(Failure::Diagnostics)
+}
+
+/// Variable values from the command line and `CAIRN_VAR_<NAME>`.
+fn var_inputs(vars: &VarArgs) -> VarInputs {
     // `CAIRN_VAR_<NAME>`, by name (so that errors read the same on every run).
     let mut environment: Vec<(String, String)> = std::env::vars_os()
         .filter_map(|(k, v)| {
@@ -127,14 +146,11 @@ pub fn load_stack(dir: &Path, vars: &VarArgs) -> Result<Stack, Failure> {
         .filter(|(name, _)| !name.is_empty())
         .collect();
     environment.sort();
-    let inputs = VarInputs {
+    VarInputs {
         assignments: vars.vars.clone(),
         files: vars.var_files.clone(),
         environment,
-    };
-    let mut stack = cairn_stacks::load(dir, &inputs, catalog).map_err(Failure::Diagnostics)?;
-    crate::artifacts::prepare(&mut stack)?;
-    Ok(stack)
+    }
 }
 
 /// The state backend of the stack in `dir`: `[backend]` when the stack has one, else the

@@ -5,6 +5,7 @@
 //! This crate knows nothing of AWS SDKs, state or the engine; it reads files and nothing else.
 
 mod diagnostics;
+mod expression;
 pub mod format;
 mod load;
 mod syntax;
@@ -17,7 +18,7 @@ use std::path::PathBuf;
 use cairn_model::{Address, Config, Value};
 
 pub use diagnostics::{closest, line_col, Diagnostic, Diagnostics, Label, Location};
-pub use load::{load, load_settings, toml_files, Unreadable, ENV_PREFIX};
+pub use load::{evaluate, load, load_settings, toml_files, Unreadable, ENV_PREFIX};
 pub use types::VARIABLE_TYPES;
 
 /// Values given to variables on the command line.

@@ -1,7 +1,9 @@
 //! Loading a stack: files → declarations → variables → resolved, type-checked configuration.
 //! Every error is collected with its location; nothing stops at the first one.
 
+mod compute;
 mod expand;
+mod template;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -24,11 +26,34 @@ const RESERVED: [&str; 9] = [
     "stack", "provider", "backend", "variable", "output", "locals", "module", "moved", "import",
 ];
 /// Keys of a resource table that are not attributes.
-const META: [&str; 3] = ["depends_on", "lifecycle", "for_each"];
+const META: [&str; 4] = ["depends_on", "lifecycle", "for_each", "count"];
 const COMMAND_LINE: &str = "<command line>";
 
 /// Reads, resolves and type-checks the stack in `dir` against the resource types of
 /// `catalog`. Returns every error found, located, when there is any.
+/// The output name under which [`evaluate`] resolves its expression (no stack can declare
+/// it: output names are identifiers).
+const PROBE: &str = "<expression>";
+
+/// Loads the stack in `dir` like [`load`], and resolves `expression` (what is written
+/// inside `${...}`) in it, as an output of the stack would be: for `cairn eval`.
+pub fn evaluate(
+    dir: &Path,
+    vars: &VarInputs,
+    catalog: &Catalog,
+    expression: &str,
+) -> Result<(Stack, OutputConfig), Diagnostics> {
+    let mut loader = Loader::new(catalog);
+    loader.probe = Some(expression.to_string());
+    let stack = loader.run(dir, vars);
+    let mut stack = loader.finish(stack)?;
+    let probe = stack.config.outputs.remove(PROBE).unwrap_or(OutputConfig {
+        value: Expr::Value(Value::Null),
+        sensitive: false,
+    });
+    Ok((stack, probe))
+}
+
 pub fn load(dir: &Path, vars: &VarInputs, catalog: &Catalog) -> Result<Stack, Diagnostics> {
     let mut l = Loader::new(catalog);
     let stack = l.run(dir, vars);
@@ -55,6 +80,7 @@ impl<'c> Loader<'c> {
             diags: Vec::new(),
             declared_vars: Vec::new(),
             tainted: false,
+            probe: None,
             last_type: None,
             stack_name: String::new(),
             default_tags: BTreeMap::new(),
@@ -157,6 +183,8 @@ struct Loader<'c> {
     /// Set while resolving one value when it takes anything from something sensitive: read
     /// only by [`Loader::resolve`].
     tainted: bool,
+    /// An expression to resolve as if it were an output ([`evaluate`]).
+    probe: Option<String>,
     /// The type of the last whole-string reference resolved (for locals and module inputs):
     /// read only by [`Loader::resolve`].
     last_type: Option<AttrType>,
@@ -252,6 +280,8 @@ struct Scope<'a> {
     keys_known: bool,
     /// `each.key` and `each.value` inside a `for_each` resource.
     each: Option<(&'a str, &'a Expr)>,
+    /// `count.index` inside a `count` resource.
+    count: Option<u64>,
     /// The resource being resolved, for `self.*`.
     this: Option<(&'a Address, &'a ResourceSchema, &'a Node)>,
 }
@@ -272,6 +302,7 @@ impl<'a> Scope<'a> {
             resources: None,
             keys_known: true,
             each: None,
+            count: None,
             this: None,
         }
     }
@@ -322,7 +353,10 @@ impl Loader<'_> {
     fn run(&mut self, dir: &Path, vars: &VarInputs) -> Option<Stack> {
         let command_line = self.command_line(vars);
         let roots = self.read_dir(dir, &vars.files, command_line, &(0..0))?;
-        let decls = self.declarations(&roots, &[]);
+        let mut decls = self.declarations(&roots, &[]);
+        if let Some(expression) = self.probe.clone() {
+            decls.outputs.push(self.probe_output(&expression));
+        }
 
         let variables = self.variables(&decls.variables, vars, command_line);
         let name = self.stack_name(decls.stack_table.as_ref(), roots.first().map(|r| r.file));
@@ -397,6 +431,24 @@ impl Loader<'_> {
 
     /// A pseudo file holding the command line's `--var` and `--var-file` arguments, so that
     /// errors in them are located like any other.
+    /// The output that [`evaluate`]'s expression is resolved as, in a file of its own.
+    fn probe_output(&mut self, expression: &str) -> NamedDecl {
+        let quoted = toml::Value::String(format!("${{{expression}}}")).to_string();
+        let text = format!("value = {quoted}\n");
+        let file = self.add_file(PathBuf::from(PROBE), text.clone());
+        let body = syntax::parse_file(file, &text).unwrap_or(Node {
+            file,
+            span: 0..0,
+            kind: NodeKind::Table(Vec::new()),
+        });
+        NamedDecl {
+            name: PROBE.to_string(),
+            file,
+            span: 0..0,
+            body,
+        }
+    }
+
     fn command_line(&mut self, vars: &VarInputs) -> usize {
         let mut text = String::new();
         for a in &vars.assignments {
@@ -1109,7 +1161,7 @@ impl Loader<'_> {
             match e.key.as_str() {
                 "depends_on" => depends_on = self.depends_on(&e.value, scope),
                 "lifecycle" => lifecycle = self.lifecycle(&e.value, schema),
-                "for_each" => {}
+                "for_each" | "count" => {}
                 name => {
                     let Some(attr) = schema.inputs.get(name) else {
                         ok = false;
@@ -1334,7 +1386,7 @@ impl Loader<'_> {
                 }) if a.key.is_none() => {
                     // A `for_each` resource: every instance.
                     out.extend(keys.iter().map(|k| Address {
-                        key: Some(cairn_model::InstanceKey::Str(k.clone())),
+                        key: Some(k.clone()),
                         ..bare.clone()
                     }));
                 }
@@ -1538,6 +1590,10 @@ impl Loader<'_> {
             .unwrap_or("");
         let raw = text.get(node.span.clone()).unwrap_or("");
         if let Some(content) = node.as_str() {
+            if raw == content {
+                // A file that is itself the string (a template).
+                return node.span.start + range.start..node.span.start + range.end;
+            }
             let quoted = [format!("\"{content}\""), format!("'{content}'")];
             if quoted.iter().any(|q| q == raw) {
                 let start = node.span.start + 1;
@@ -1674,8 +1730,9 @@ impl Loader<'_> {
                 return None;
             }
         };
-        if let [Piece::Interp { text, range }] = pieces.as_slice() {
-            let (expr, actual) = self.reference(node, text, range, scope)?;
+        if let [Piece::Interp { text, start, range }] = pieces.as_slice() {
+            let (expr, actual) = self.interpolation(node, text, *start, range, scope)?;
+            let (expr, actual) = compute::converted(expr, actual, ty);
             self.last_type = Some(actual.clone());
             if let Expr::Value(v) = &expr {
                 if let Err(message) = types::check_value(ty, v) {
@@ -1718,8 +1775,9 @@ impl Loader<'_> {
         for piece in &pieces {
             match piece {
                 Piece::Literal(l) => parts.push(Part::Literal(l.clone())),
-                Piece::Interp { text, range } => {
-                    let Some((expr, actual)) = self.reference(node, text, range, scope) else {
+                Piece::Interp { text, start, range } => {
+                    let Some((expr, actual)) = self.interpolation(node, text, *start, range, scope)
+                    else {
                         ok = false;
                         continue;
                     };
@@ -1760,6 +1818,20 @@ impl Loader<'_> {
                             ok = false;
                             bad(self, "a list or map");
                         }
+                        computed => {
+                            if matches!(
+                                actual,
+                                AttrType::List(_)
+                                    | AttrType::Set(_)
+                                    | AttrType::Map(_)
+                                    | AttrType::Object(_)
+                            ) {
+                                ok = false;
+                                bad(self, &article(&actual));
+                            } else {
+                                parts.push(Part::Expr(Box::new(computed)));
+                            }
+                        }
                     }
                 }
             }
@@ -1790,22 +1862,13 @@ impl Loader<'_> {
         let steps = match syntax::steps(text) {
             Ok(s) => s,
             Err(message) => {
-                match crate::terraform::function_call(text) {
-                    Some(help) => self.error(
-                        file,
-                        &span,
-                        format!("`{text}` is a function call"),
-                        "not supported yet",
-                        Some(help),
-                    ),
-                    None => self.error(
-                        file,
-                        &span,
-                        format!("invalid reference: {message}"),
-                        "here",
-                        None,
-                    ),
-                }
+                self.error(
+                    file,
+                    &span,
+                    format!("invalid reference: {message}"),
+                    "here",
+                    None,
+                );
                 return None;
             }
         };
@@ -1862,16 +1925,49 @@ impl Loader<'_> {
                 }
             }
             "self" => self.self_reference(node, &at.span, &at.steps, scope),
-            "count" | "data" | "path" => {
-                self.error(
-                    file,
-                    &at.span,
-                    format!("`{root}.` references are not supported by this version of cairn"),
-                    "not supported yet",
-                    Some("repeat resources with `for_each`".into()),
-                );
-                None
-            }
+            "count" => match (at.name(1), scope.count) {
+                (Some("index"), Some(i)) if at.steps.len() == 2 => {
+                    Some((Expr::Value(Value::from(i as i64)), AttrType::Number))
+                }
+                (Some("index"), None) if at.steps.len() == 2 && !scope.keys_known => {
+                    Some((Expr::Value(Value::Unknown), AttrType::Number))
+                }
+                (Some("index"), None) if at.steps.len() == 2 => {
+                    self.error(
+                        file,
+                        &at.span,
+                        "`count.index` is only known in a resource with `count`",
+                        "here",
+                        None,
+                    );
+                    None
+                }
+                _ => {
+                    self.error(
+                        file,
+                        &at.span,
+                        "`count` has only `count.index`",
+                        "here",
+                        None,
+                    );
+                    None
+                }
+            },
+            "path" => match at.name(1) {
+                Some("module" | "root") if at.steps.len() == 2 => {
+                    Some((Expr::Value(Value::string(".")), AttrType::String))
+                }
+                _ => {
+                    self.error(
+                        file,
+                        &at.span,
+                        "`path` has `path.module` and `path.root`",
+                        "here",
+                        Some("paths in a stack are relative to the directory of the file that names them".into()),
+                    );
+                    None
+                }
+            },
             rtype => {
                 let Some(name) = at.name(1) else {
                     self.error(

@@ -128,12 +128,17 @@ fn node(file: usize, v: &Spanned<DeValue<'_>>) -> Node {
     }
 }
 
-/// One piece of a string: literal text, or the inside of a `${...}` with its byte range
-/// relative to the string's content.
+/// One piece of a string: literal text, or the inside of a `${...}` (trimmed) with the byte
+/// range of the whole `${...}` relative to the string's content.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Piece {
     Literal(String),
-    Interp { text: String, range: Range<usize> },
+    Interp {
+        text: String,
+        /// Where `text` starts in the string's content.
+        start: usize,
+        range: Range<usize>,
+    },
 }
 
 /// Splits a string into literal text and `${...}` interpolations; `$${` is a literal `${`.
@@ -147,17 +152,19 @@ pub fn template(s: &str) -> Result<Vec<Piece>, (String, Range<usize>)> {
             lit.push_str("${");
             i += 3;
         } else if rest.starts_with("${") {
-            let Some(end) = rest.find('}') else {
+            let Some(close) = crate::expression::closing_brace(s, i + 2) else {
                 return Err(("`${` without a closing `}`".into(), i..s.len()));
             };
             if !lit.is_empty() {
                 out.push(Piece::Literal(std::mem::take(&mut lit)));
             }
+            let inner = &s[i + 2..close - 1];
             out.push(Piece::Interp {
-                text: rest[2..end].trim().to_string(),
-                range: i..i + end + 1,
+                text: inner.trim().to_string(),
+                start: i + 2 + (inner.len() - inner.trim_start().len()),
+                range: i..close,
             });
-            i += end + 1;
+            i = close;
         } else {
             let ch = rest.chars().next().unwrap_or_default();
             lit.push(ch);
@@ -258,6 +265,7 @@ mod tests {
     fn interp(text: &str, range: Range<usize>) -> Piece {
         Piece::Interp {
             text: text.into(),
+            start: range.start + 2,
             range,
         }
     }

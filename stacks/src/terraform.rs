@@ -39,7 +39,6 @@ pub fn attribute(rtype: &str, name: &str) -> Option<&'static str> {
         (_, "name_prefix" | "bucket_prefix") => {
             "cairn does not generate names yet: give the full name (e.g. \"${stack.name}-web\")"
         }
-        (_, "count") => "cairn has no `count` yet: use `for_each` with a list or map of keys",
         (_, "provider") => "cairn has one AWS provider per stack for now (`[provider.aws]`)",
         _ => return None,
     })
@@ -49,24 +48,26 @@ pub fn attribute(rtype: &str, name: &str) -> Option<&'static str> {
 pub fn reference_root(root: &str) -> Option<&'static str> {
     Some(match root {
         "data" => "data sources are not in cairn yet: pass the value as a variable (`${var.NAME}`) or reference a resource of this stack",
-        "count" => "cairn has no `count` yet: use `for_each` and `${each.key}`/`${each.value}`",
-        "path" => "cairn has no `path.*`: paths in a stack are relative to its directory",
         "terraform" => "cairn has no `terraform.*`: `${stack.name}` names the stack",
         _ => return None,
     })
 }
 
-/// The cairn way for a function call (`cidrsubnet(...)`) inside `${...}`, which cairn's
-/// expressions do not have yet; `None` when `text` is not a call.
-pub fn function_call(text: &str) -> Option<String> {
-    let (name, _) = text.trim().split_once('(')?;
-    let name = name.trim();
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return None;
-    }
-    Some(format!(
-        "functions are not in cairn's expressions yet (`{name}(...)`): compute the value into a variable or local, or write it out"
-    ))
+/// The cairn way for a Terraform function cairn does not have.
+pub fn function(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "timestamp" | "uuid" | "uuidv5" | "bcrypt" | "plantimestamp" => {
+            "a value that changes on every plan would never let a plan be empty: pass it in as a variable"
+        }
+        "fileexists" | "fileset" | "abspath" | "dirname" | "basename" | "pathexpand" => {
+            "paths in a stack are relative to the directory of the file that names them: name the file itself"
+        }
+        "templatestring" => "write the template into a file beside the stack and use `templatefile`",
+        "yamlencode" | "yamldecode" | "csvdecode" => "cairn reads TOML and JSON: use `jsonencode`/`jsondecode`",
+        "sensitive" | "nonsensitive" => "mark the variable or output `sensitive = true`",
+        "type" => "`cairn eval` shows the value of an expression",
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -79,8 +80,7 @@ mod tests {
         assert!(resource_type("aws_vpc").is_none());
         assert!(attribute("aws_lambda_function", "filename").is_some_and(|h| h.contains("source")));
         assert!(reference_root("data").is_some_and(|h| h.contains("data sources")));
-        assert!(function_call("cidrsubnet(var.cidr, 8, 1)")
-            .is_some_and(|h| h.contains("`cidrsubnet(...)`")));
-        assert_eq!(function_call("aws_vpc.main.id"), None);
+        assert!(function("timestamp").is_some_and(|h| h.contains("variable")));
+        assert_eq!(function("cidrsubnet"), None);
     }
 }

@@ -238,7 +238,7 @@ fn every_error_at_once_with_locations_and_suggestions() {
         "{HEAD}[aws_vcp.x]\ncidr_block = \"10.0.0.0/16\"\n\n\
 [aws_vpc.main]\ncidr_blok = \"10.0.0.0/16\"\nenable_dns_support = \"yes\"\n\n\
 [aws_subnet.a]\nvpc_id = \"${{aws_vpc.mian.id}}\"\ncidr_block = \"${{var.cidr}}\"\n\n\
-[aws_subnet.b]\nvpc_id = \"${{aws_vpc.main.idd}}\"\ncidr_block = \"${{aws_vpc.main.enable_dns_support}}\"\nnope = 1\n\n\
+[aws_subnet.b]\nvpc_id = \"${{aws_vpc.main.idd}}\"\ncidr_block = \"${{aws_vpc.main.tags}}\"\nnope = 1\n\n\
 [aws_security_group.g]\nname = \"g\"\nvpc_id = \"${{aws_vpc.main.id}}\"\ningress = [{{ protocol = \"tcp\", from_port = 1, to_pot = 2 }}]\nlifecycle = {{ ignore_changes = [\"ingres\"] }}\ndepends_on = [\"aws_vpc.man\"]\n"
     );
     check_errors(
@@ -252,7 +252,7 @@ fn every_error_at_once_with_locations_and_suggestions() {
             "main.toml:12:11: reference to undeclared resource `aws_vpc.mian` (did you mean `aws_vpc.main`?)",
             "main.toml:13:15: no variable named `cidr` is declared",
             "main.toml:16:11: aws_vpc has no attribute `idd` (did you mean `id`?)",
-            "main.toml:17:15: expected a string, but `aws_vpc.main.enable_dns_support` is a bool",
+            "main.toml:17:15: expected a string, but `aws_vpc.main.tags` is a map of string",
             "main.toml:18:1: unknown attribute `nope` for aws_subnet",
             "main.toml:23:47: unknown attribute `to_pot` (did you mean `to_port`?)",
             "main.toml:23:12: missing required attribute `to_port`",
@@ -475,8 +475,21 @@ fn shown(e: &Expr) -> String {
             .map(|p| match p {
                 Part::Literal(l) => l.clone(),
                 Part::Ref(r) => reference(r),
+                Part::Expr(e) => format!("${{{}}}", shown(e)),
             })
             .collect(),
+        Expr::Call(name, args) => format!(
+            "{name}({})",
+            args.iter().map(shown).collect::<Vec<_>>().join(", ")
+        ),
+        Expr::Unary(op, e) => format!("{}{}", op.symbol(), shown(e)),
+        Expr::Binary(op, a, b) => format!("({} {} {})", shown(a), op.symbol(), shown(b)),
+        Expr::Conditional(c, t, e) => format!("({} ? {} : {})", shown(c), shown(t), shown(e)),
+        Expr::Index(b, k) => format!("{}[{}]", shown(b), shown(k)),
+        Expr::Try(options) => format!(
+            "try({})",
+            options.iter().map(shown).collect::<Vec<_>>().join(", ")
+        ),
         Expr::List(items) => format!(
             "[{}]",
             items.iter().map(shown).collect::<Vec<_>>().join(", ")
@@ -566,7 +579,7 @@ fn for_each_errors_say_why_and_what_to_do() {
             "main.toml:8:12: the keys of `for_each` must be known before anything is created",
             "main.toml:13:12: `for_each` lists \"x\" twice",
             "main.toml:18:12: `for_each` over a list takes a list of strings",
-            "main.toml:24:11: `aws_vpc.main` has no `for_each`: it has no instance [\"0\"]",
+            "main.toml:24:11: `aws_vpc.main` has no `for_each` or `count`: there is no `aws_vpc.main[\"0\"]`",
             "main.toml:26:14: `aws_subnet.d` has no instance [\"two\"]",
             "main.toml:26:50: `aws_subnet.d` has `for_each`: say which instance",
             "main.toml:29:15: `each` is only available in a resource with `for_each`",
@@ -782,6 +795,161 @@ fn moved_and_import_blocks_name_addresses() {
             "[[moved]] has no `to`",
             "main.toml:15:6: `aws_vpc.mian` is not in the configuration (did you mean `aws_vpc.main`?)",
             "[[import]] has no `id`",
+        ],
+    );
+}
+
+#[test]
+fn expressions_compute_what_is_known_and_wait_for_the_rest() {
+    let main = format!(
+        "{HEAD}[variable.cidr]\ntype = \"string\"\ndefault = \"10.0.0.0/16\"\n\n\
+[variable.env]\ntype = \"string\"\ndefault = \"prod\"\n\n\
+[locals]\ntags = {{ Team = \"web\" }}\nports = [80, 443]\n\n\
+[aws_vpc.main]\ncidr_block = \"${{var.cidr}}\"\ntags = \"${{merge(local.tags, {{ Env = upper(var.env) }})}}\"\n\n\
+[aws_subnet.a]\nvpc_id = \"${{aws_vpc.main.id}}\"\ncidr_block = \"${{cidrsubnet(var.cidr, 8, 1)}}\"\n\
+map_public_ip_on_launch = \"${{var.env == \\\"prod\\\" ? false : true}}\"\n\
+tags = {{ Name = \"${{format(\\\"%s-%02d\\\", var.env, 3)}}\", Vpc = \"id-${{upper(aws_vpc.main.id)}}\", Cidr = \"${{cidrsubnet(aws_vpc.main.cidr_block, 8, local.ports[0] / 40)}}\", Last = \"${{local.ports[length(local.ports) - 1]}}\", Pick = \"${{var.env != \\\"prod\\\" ? aws_vpc.main.id : \\\"none\\\"}}\", Tried = \"${{try(local.tags.Missing, \\\"fallback\\\")}}\", Can = \"${{can(local.tags.Missing)}}\", Path = \"${{path.module}}/x\" }}\n"
+    );
+    let stack = load_files(&[("main.toml", &main)], &[]).expect("loads");
+    let check = |address: &str, name: &str, expected: &str| {
+        assert_eq!(
+            shown(&attr(&stack, address, name)),
+            expected,
+            "{address}.{name}"
+        );
+    };
+    check(
+        "aws_vpc.main",
+        "tags",
+        "{\"Env\":\"PROD\",\"Team\":\"web\"}",
+    );
+    check("aws_subnet.a", "cidr_block", "\"10.0.1.0/24\"");
+    check("aws_subnet.a", "map_public_ip_on_launch", "false");
+    check(
+        "aws_subnet.a",
+        "tags",
+        "{Can: \"false\", Cidr: cidrsubnet(${aws_vpc.main.cidr_block}, 8, 2), Last: \"443\", Name: \"prod-03\", Path: \"./x\", Pick: \"none\", Tried: \"fallback\", Vpc: id-${upper(${aws_vpc.main.id})}}",
+    );
+}
+
+#[test]
+fn expression_errors_name_the_function_and_where() {
+    let main = format!(
+        "{HEAD}[variable.cidr]\ndefault = \"10.0.0.0/16\"\n\n\
+[aws_vpc.main]\ncidr_block = \"${{cidrsubnet(var.cidr, 8)}}\"\n\n\
+[aws_vpc.b]\ncidr_block = \"${{cidrsubnet(var.cidr, 8, 300)}}\"\n\n\
+[aws_vpc.c]\ncidr_block = \"${{nosuch(1)}}\"\ntags = {{ A = \"${{timestamp()}}\", B = \"${{1 + \\\"a\\\"}}\", C = \"${{var.cidr +}}\", D = \"${{count.index}}\", E = \"${{lenght(var.cidr)}}\" }}\n\n\
+[aws_vpc.d]\ncidr_block = \"${{split(\\\"/\\\", var.cidr)}}\"\n"
+    );
+    check_errors(
+        &[("main.toml", &main)],
+        &[],
+        &[
+            "main.toml:8:17: `cidrsubnet` takes 3 arguments, got 2 (the signature is `cidrsubnet(prefix string, newbits number, netnum number) → string`)",
+            "main.toml:11:17: prefix extension of 8 does not accommodate a subnet numbered 300",
+            "main.toml:14:17: there is no function `nosuch`",
+            "main.toml:15:17: there is no function `timestamp` (a value that changes on every plan",
+            "main.toml:15:36: right operand of `+`: expected a number, found the string \"a\"",
+            "main.toml:15:69: expected an expression, found the end",
+            "main.toml:15:78: `count.index` is only known in a resource with `count`",
+            "main.toml:15:102: there is no function `lenght` (did you mean `length`?)",
+            "main.toml:18:14: `${split(\"/\", var.cidr)}` does not fit here: expected a string, found a list",
+        ],
+    );
+}
+
+#[test]
+fn count_makes_numbered_instances() {
+    let main = format!(
+        "{HEAD}[variable.zones]\ntype = \"list(string)\"\ndefault = [\"a\", \"b\", \"c\"]\n\n\
+[variable.enabled]\ntype = \"bool\"\ndefault = true\n\n\
+[aws_subnet.s]\ncount = \"${{length(var.zones)}}\"\nvpc_id = \"v\"\ncidr_block = \"${{cidrsubnet(\\\"10.0.0.0/16\\\", 8, count.index)}}\"\ntags = {{ Zone = \"${{var.zones[count.index]}}\" }}\n\n\
+[aws_vpc.opt]\ncount = \"${{var.enabled ? 1 : 0}}\"\ncidr_block = \"10.1.0.0/16\"\ntags = {{ First = \"${{aws_subnet.s[0].id}}\", All = \"${{join(\\\",\\\", aws_subnet.s[*].id)}}\" }}\n\n\
+[aws_vpc.none]\ncount = 0\ncidr_block = \"10.2.0.0/16\"\n\n\
+[aws_s3_bucket.b]\nbucket = \"b\"\npolicy = {{ Vpcs = \"${{aws_vpc.none[*].id}}\", Subnets = \"${{aws_subnet.s}}\" }}\n"
+    );
+    let stack = load_files(&[("main.toml", &main)], &[]).expect("loads");
+    assert_eq!(
+        addresses(&stack),
+        "aws_s3_bucket.b\naws_subnet.s[0]\naws_subnet.s[1]\naws_subnet.s[2]\naws_vpc.opt[0]"
+    );
+    let check = |address: &str, name: &str, expected: &str| {
+        assert_eq!(
+            shown(&attr(&stack, address, name)),
+            expected,
+            "{address}.{name}"
+        );
+    };
+    check("aws_subnet.s[2]", "cidr_block", "\"10.0.2.0/24\"");
+    check("aws_subnet.s[1]", "tags", "{\"Zone\":\"b\"}");
+    check(
+        "aws_vpc.opt[0]",
+        "tags",
+        "{All: join(\",\", [${aws_subnet.s[0].id}, ${aws_subnet.s[1].id}, ${aws_subnet.s[2].id}]), First: ${aws_subnet.s[0].id}}",
+    );
+    check(
+        "aws_s3_bucket.b",
+        "policy",
+        "{Subnets: [${aws_subnet.s[0].}, ${aws_subnet.s[1].}, ${aws_subnet.s[2].}], Vpcs: []}",
+    );
+
+    let bad = format!(
+        "{HEAD}[aws_vpc.main]\ncidr_block = \"10.0.0.0/16\"\n\n\
+[aws_subnet.a]\ncount = \"${{aws_vpc.main.id}}\"\nvpc_id = \"v\"\ncidr_block = \"c\"\n\n\
+[aws_subnet.b]\ncount = 2\nfor_each = [\"x\"]\nvpc_id = \"v\"\ncidr_block = \"c\"\n\n\
+[aws_subnet.c]\ncount = -1\nvpc_id = \"v\"\ncidr_block = \"c\"\n\n\
+[aws_vpc.refs]\ncidr_block = \"${{aws_subnet.d[5].id}}\"\ntags = {{ A = \"${{aws_subnet.d[\\\"x\\\"].id}}\" }}\n\n\
+[aws_subnet.d]\ncount = 2\nvpc_id = \"${{aws_subnet.d.id}}\"\ncidr_block = \"c\"\n"
+    );
+    check_errors(
+        &[("main.toml", &bad)],
+        &[],
+        &[
+            "main.toml:8:9: `count` must be known before anything is created",
+            "main.toml:13:1: `aws_subnet.b` has both `for_each` and `count`",
+            "main.toml:19:9: `count` takes a whole number from 0 to 1000",
+            "main.toml:24:15: `aws_subnet.d` has no instance [5] (its instances: [0], [1])",
+            "main.toml:25:14: `aws_subnet.d` has no instance [\"x\"]",
+            "main.toml:29:11: `aws_subnet.d` has `count`: say which instance",
+        ],
+    );
+}
+
+#[test]
+fn templatefile_and_file_read_beside_the_stack() {
+    let main = format!(
+        "{HEAD}[variable.env]\ndefault = \"prod\"\n\n\
+[aws_vpc.main]\ncidr_block = \"10.0.0.0/16\"\n\n\
+[aws_s3_bucket.b]\nbucket = \"${{trimspace(file(\\\"name.txt\\\"))}}\"\npolicy = {{ Data = \"${{templatefile(\\\"boot.tpl\\\", {{ env = var.env, ports = [80, 443], vpc = aws_vpc.main.id }})}}\", Sum = \"${{filemd5(\\\"name.txt\\\")}}\" }}\n"
+    );
+    let template = "#!/bin/sh\necho ${upper(env)}\n%{ for p in ports ~}\nopen ${p}\n%{ endfor ~}\n%{ if env == \"prod\" }on ${vpc}%{ else }off%{ endif }\n";
+    let stack = load_files(
+        &[
+            ("main.toml", &main),
+            ("name.txt", "logs\n"),
+            ("boot.tpl", template),
+        ],
+        &[],
+    )
+    .expect("loads");
+    assert_eq!(
+        shown(&attr(&stack, "aws_s3_bucket.b", "bucket")),
+        "\"logs\""
+    );
+    assert_eq!(
+        shown(&attr(&stack, "aws_s3_bucket.b", "policy")),
+        "{Data: #!/bin/sh\necho PROD\nopen 80\nopen 443\non ${aws_vpc.main.id}\n, Sum: \"7755cd776caa84bc4f553a749c81ef5d\"}"
+    );
+
+    let bad = format!(
+        "{HEAD}[aws_s3_bucket.b]\nbucket = \"${{file(\\\"missing.txt\\\")}}\"\npolicy = {{ A = \"${{templatefile(\\\"t.tpl\\\", {{ a = 1 }})}}\" }}\n"
+    );
+    check_errors(
+        &[("main.toml", &bad), ("t.tpl", "x ${b}\n%{ for x in 3 }\n")],
+        &[],
+        &[
+            "main.toml:5:10: cannot read `missing.txt`",
+            "t.tpl:1:5: the template has no variable `b`",
         ],
     );
 }

@@ -11,6 +11,7 @@ mod harness;
 mod import;
 mod invariants;
 mod lambda;
+mod language;
 mod lifecycle;
 mod locking;
 mod modules;

@@ -24,6 +24,31 @@ fn the_reference_in_docs_is_the_generated_one() {
     }
 }
 
+#[test]
+fn the_function_reference_in_docs_is_the_generated_one() {
+    let w = World::files(&[]);
+    let run = w.cairn(&["schema", "functions", "--format", "markdown"]);
+    expect_code(&run, 0);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/functions.md");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == run.stdout,
+        "docs/functions.md is out of date: regenerate it with `cargo run -- schema functions --format markdown > docs/functions.md`"
+    );
+    for f in ["cidrsubnet", "jsonencode", "templatefile", "try", "merge"] {
+        assert!(run.stdout.contains(&format!("| `{f}` |")), "{f} missing");
+    }
+    let text = w.cairn(&["schema", "functions"]);
+    expect_code(&text, 0);
+    assert!(
+        text.stdout
+            .lines()
+            .any(|l| l.starts_with("cidrsubnet(prefix string, newbits number, netnum number)")),
+        "{}",
+        text.stdout
+    );
+}
+
 /// A reader that stops early (`cairn schema --format json | head -1`) ends cairn quietly, not
 /// with a panic. (The JSON Schema is larger than a pipe's buffer.)
 #[test]

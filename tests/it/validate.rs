@@ -250,6 +250,7 @@ tags = { Region = "${data.aws_region.current.name}" }
 [aws_subnet.a]
 vpc_id = "${aws_vpc.main.id}"
 cidr_block = "${cidrsubnet(var.cidr, 8, 1)}"
+tags = { Zones = '${join(",", [for z in ["a", "b"] : upper(z)])}', At = "${timestamp()}" }
 
 [aws_iam_role_policy.read]
 role = "app"

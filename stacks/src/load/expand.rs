@@ -41,8 +41,8 @@ pub(super) struct ModuleView {
 
 /// Which instances of a resource a reference takes.
 enum Pick {
-    /// One: the instance of this key, or the resource without `for_each`.
-    One(Option<String>),
+    /// One: the instance of this key, or the resource without `for_each` or `count`.
+    One(Option<InstanceKey>),
     /// All of a `for_each` resource's instances (`[*]`).
     All,
 }
@@ -56,10 +56,10 @@ fn whole_resource(
     pick: Pick,
     keys_known: bool,
 ) -> (Expr, AttrType) {
-    let at = |key: Option<String>| {
+    let at = |key: Option<InstanceKey>| {
         Expr::Ref(Reference {
             address: Address {
-                key: key.map(InstanceKey::Str),
+                key,
                 ..bare.clone()
             },
             path: Vec::new(),
@@ -68,9 +68,17 @@ fn whole_resource(
     match pick {
         _ if !keys_known => (at(None), AttrType::Any),
         Pick::One(Some(k)) => (at(Some(k)), AttrType::Any),
+        _ if declared.counted => {
+            let keys = declared.keys.clone().unwrap_or_default();
+            let list = keys.into_iter().map(|k| at(Some(k))).collect();
+            (Expr::List(list), AttrType::List(Box::new(AttrType::Any)))
+        }
         _ => {
             let keys = declared.keys.clone().unwrap_or_default();
-            let map = keys.into_iter().map(|k| (k.clone(), at(Some(k)))).collect();
+            let map = keys
+                .into_iter()
+                .map(|k| (key_text(&k), at(Some(k))))
+                .collect();
             (Expr::Map(map), AttrType::Map(Box::new(AttrType::Any)))
         }
     }
@@ -79,8 +87,10 @@ fn whole_resource(
 /// A declared resource as references see it.
 #[derive(Clone, Debug)]
 pub(super) struct Declared {
-    /// With `for_each`: its keys, in order.
-    pub keys: Option<Vec<String>>,
+    /// With `for_each` or `count`: its keys, in order.
+    pub keys: Option<Vec<InstanceKey>>,
+    /// Its instances come from `count` (keys are indexes; the whole resource is a list).
+    pub counted: bool,
     /// Its `for_each` had errors (reported there): references are not reported again.
     pub failed: bool,
 }
@@ -116,8 +126,25 @@ enum Named {
     Module(usize),
 }
 
-/// Keys a resource's `for_each` makes, with each instance's `each.value`.
-type Instances = Vec<(String, Expr)>;
+/// Keys a resource's `for_each` (or `count`) makes, with each instance's `each.value`
+/// (`count.index`).
+type Instances = Vec<(InstanceKey, Expr)>;
+
+/// An instance key as written in an address: `["a"]`, `[0]`.
+fn shown_key(k: &InstanceKey) -> String {
+    match k {
+        InstanceKey::Str(s) => format!("[{s:?}]"),
+        InstanceKey::Int(n) => format!("[{n}]"),
+    }
+}
+
+/// An instance key as a map key or in a message.
+pub(super) fn key_text(k: &InstanceKey) -> String {
+    match k {
+        InstanceKey::Str(s) => s.clone(),
+        InstanceKey::Int(n) => n.to_string(),
+    }
+}
 
 /// Every declared resource with the keys its `for_each` makes (`None`: no `for_each`; a
 /// failed one is marked failed, so references to it are not reported again).
@@ -129,17 +156,21 @@ fn known_resources(
         .resources
         .iter()
         .map(|r| {
+            let counted = r.body.get("count").is_some();
             let declared = match instances.get(&r.address) {
                 None => Declared {
                     keys: None,
+                    counted,
                     failed: false,
                 },
                 Some(None) => Declared {
                     keys: Some(Vec::new()),
+                    counted,
                     failed: true,
                 },
                 Some(Some(list)) => Declared {
                     keys: Some(list.iter().map(|(k, _)| k.clone()).collect()),
+                    counted,
                     failed: false,
                 },
             };
@@ -395,6 +426,7 @@ impl Loader<'_> {
             .map(|r| {
                 let declared = Declared {
                     keys: None,
+                    counted: false,
                     failed: false,
                 };
                 (r.address.clone(), declared)
@@ -410,6 +442,7 @@ impl Loader<'_> {
             resources: Some(&bare),
             keys_known: false,
             each: None,
+            count: None,
             this: None,
         };
         let instances = self.for_each_keys(decls, &order, first_pass);
@@ -499,14 +532,28 @@ impl Loader<'_> {
         self.diags.truncate(reported);
         let mut instances = BTreeMap::new();
         for r in &decls.resources {
-            let Some(e) = r.body.get("for_each") else {
-                continue;
-            };
             let scope = Scope {
                 locals: &locals,
                 ..first_pass
             };
-            let keys = self.for_each(&e.value, &scope);
+            let keys = match (r.body.get("for_each"), r.body.get("count")) {
+                (None, None) => continue,
+                (Some(e), None) => self.for_each(&e.value, &scope),
+                (None, Some(c)) => self.count(&c.value, &scope),
+                (Some(_), Some(c)) => {
+                    self.error(
+                        r.file,
+                        &c.key_span,
+                        format!("`{}` has both `for_each` and `count`", r.address),
+                        "one or the other",
+                        Some(
+                            "`count = N` makes instances [0]..[N-1]; `for_each` makes one per key"
+                                .into(),
+                        ),
+                    );
+                    None
+                }
+            };
             instances.insert(r.address.clone(), keys);
         }
         instances
@@ -535,16 +582,22 @@ impl Loader<'_> {
                     for (key, value) in list {
                         let decl = ResourceDecl {
                             address: Address {
-                                key: Some(InstanceKey::Str(key.clone())),
+                                key: Some(key.clone()),
                                 ..r.address.clone()
                             },
                             file: r.file,
                             span: r.span.clone(),
                             body: r.body.clone(),
                         };
-                        let scope = Scope {
-                            each: Some((key.as_str(), value)),
-                            ..*scope
+                        let scope = match key {
+                            InstanceKey::Str(k) => Scope {
+                                each: Some((k.as_str(), value)),
+                                ..*scope
+                            },
+                            InstanceKey::Int(i) => Scope {
+                                count: Some(*i),
+                                ..*scope
+                            },
                         };
                         if let Some(c) = self.resource(&decl, &scope, &default_tags) {
                             self.spans
@@ -616,7 +669,7 @@ impl Loader<'_> {
                     );
                     return None;
                 };
-                if out.iter().any(|(k, _)| k == &s) {
+                if out.iter().any(|(k, _)| *k == InstanceKey::Str(s.clone())) {
                     l.error(
                         node.file,
                         &node.span,
@@ -626,17 +679,23 @@ impl Loader<'_> {
                     );
                     return None;
                 }
-                out.push((s.clone(), Expr::Value(Value::String(s))));
+                out.push((InstanceKey::Str(s.clone()), Expr::Value(Value::String(s))));
             }
             // Instances are in key order, whatever the list's order.
             out.sort_by(|a, b| a.0.cmp(&b.0));
             Some(out)
         };
         match expr {
-            Expr::Value(Value::Map(m)) => {
-                Some(m.into_iter().map(|(k, v)| (k, Expr::Value(v))).collect())
-            }
-            Expr::Map(m) => Some(m.into_iter().collect()),
+            Expr::Value(Value::Map(m)) => Some(
+                m.into_iter()
+                    .map(|(k, v)| (InstanceKey::Str(k), Expr::Value(v)))
+                    .collect(),
+            ),
+            Expr::Map(m) => Some(
+                m.into_iter()
+                    .map(|(k, v)| (InstanceKey::Str(k), v))
+                    .collect(),
+            ),
             Expr::Value(Value::List(items)) => strings(self, items),
             Expr::List(items) => {
                 let mut values = Vec::new();
@@ -648,15 +707,58 @@ impl Loader<'_> {
                 }
                 strings(self, values)
             }
-            Expr::Value(Value::Unknown) | Expr::Ref(_) | Expr::Template(_) => {
-                unknown(self, "only known after apply")
-            }
-            Expr::Value(v) => {
+            Expr::Value(v) if v != Value::Unknown => {
                 self.error(
                     node.file,
                     &node.span,
                     "`for_each` takes a map or a list of strings",
                     format!("found {}", types::kind(&v)),
+                    None,
+                );
+                None
+            }
+            _ => unknown(self, "only known after apply"),
+        }
+    }
+
+    /// The instances `count` makes: `[0]` to `[count - 1]`, known while loading.
+    fn count(&mut self, node: &Node, scope: &Scope<'_>) -> Option<Instances> {
+        let expr = self.expr(node, &AttrType::Any, scope)?;
+        let n = match &expr {
+            Expr::Value(Value::Number(n)) => n.as_u64().or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                    .map(|f| f as u64)
+            }),
+            Expr::Value(Value::String(s)) => s.parse().ok(),
+            Expr::Value(Value::Unknown) | Expr::Value(_) => None,
+            _ => {
+                self.error(
+                    node.file,
+                    &node.span,
+                    "`count` must be known before anything is created",
+                    "only known after apply",
+                    Some("compute it from variables, locals and literals (`${var.enabled ? 1 : 0}`, `${length(var.zones)}`)".into()),
+                );
+                return None;
+            }
+        };
+        match n {
+            Some(n) if n <= 1000 => Some(
+                (0..n)
+                    .map(|i| (InstanceKey::Int(i), Expr::Value(Value::from(i as i64))))
+                    .collect(),
+            ),
+            _ => {
+                let found = match &expr {
+                    Expr::Value(v) => types::kind(v),
+                    _ => "an expression".into(),
+                };
+                self.error(
+                    node.file,
+                    &node.span,
+                    "`count` takes a whole number from 0 to 1000",
+                    format!("found {found}"),
                     None,
                 );
                 None
@@ -1210,8 +1312,11 @@ impl Loader<'_> {
             return None;
         }
         let (pick, rest) = match rest.first() {
-            Some(Step::Key(k)) => (Pick::One(Some(k.clone())), &rest[1..]),
-            Some(Step::Index(i)) => (Pick::One(Some(i.to_string())), &rest[1..]),
+            Some(Step::Key(k)) => (Pick::One(Some(InstanceKey::Str(k.clone()))), &rest[1..]),
+            Some(Step::Index(i)) if declared.counted => {
+                (Pick::One(Some(InstanceKey::Int(*i))), &rest[1..])
+            }
+            Some(Step::Index(i)) => (Pick::One(Some(InstanceKey::Str(i.to_string()))), &rest[1..]),
             Some(Step::Splat) => (Pick::All, &rest[1..]),
             _ => (Pick::One(None), rest),
         };
@@ -1224,8 +1329,8 @@ impl Loader<'_> {
             return Some(whole_resource(&bare, declared, pick, scope.keys_known));
         }
         let (path, ty) = self.attribute_path(file, span, text, &bare, rest)?;
-        let at = |key: Option<String>| Address {
-            key: key.map(InstanceKey::Str),
+        let at = |key: Option<InstanceKey>| Address {
+            key,
             ..bare.clone()
         };
         match pick {
@@ -1302,10 +1407,14 @@ impl Loader<'_> {
     ) -> bool {
         match (pick, &declared.keys) {
             (Pick::One(Some(k)), None) => {
+                let k = Address {
+                    key: Some(k.clone()),
+                    ..bare.clone()
+                };
                 self.error(
                     file,
                     span,
-                    format!("`{bare}` has no `for_each`: it has no instance [\"{k}\"]"),
+                    format!("`{bare}` has no `for_each` or `count`: there is no `{k}`"),
                     "not a for_each resource",
                     Some(format!("refer to it as `${{{bare}.<attribute>}}`")),
                 );
@@ -1315,18 +1424,23 @@ impl Loader<'_> {
                 self.error(
                     file,
                     span,
-                    format!("`{bare}` has no `for_each`: `[*]` needs instances"),
+                    format!("`{bare}` has no `for_each` or `count`: `[*]` needs instances"),
                     "not a for_each resource",
                     Some(format!("refer to it as `${{{bare}.<attribute>}}`")),
                 );
                 false
             }
             (Pick::One(None), Some(keys)) if !rest.is_empty() => {
-                let shown: Vec<String> = keys.iter().map(|k| format!("\"{k}\"")).collect();
+                let shown: Vec<String> = keys.iter().map(shown_key).collect();
+                let how = if declared.counted {
+                    "count"
+                } else {
+                    "for_each"
+                };
                 self.error(
                     file,
                     span,
-                    format!("`{bare}` has `for_each`: say which instance"),
+                    format!("`{bare}` has `{how}`: say which instance"),
                     "instance missing",
                     Some(format!(
                         "`{bare}[KEY]` for one ({}), `{bare}[*]` for the list of all",
@@ -1336,14 +1450,23 @@ impl Loader<'_> {
                 false
             }
             (Pick::One(Some(k)), Some(keys)) if !keys.contains(k) => {
-                let help = suggestion(k, keys.iter().map(String::as_str)).or_else(|| {
-                    let shown: Vec<String> = keys.iter().map(|k| format!("\"{k}\"")).collect();
-                    Some(format!("its instances: {}", shown.join(", ")))
+                let texts: Vec<String> = keys.iter().map(key_text).collect();
+                let similar = match declared.counted {
+                    true => None,
+                    false => suggestion(&key_text(k), texts.iter().map(String::as_str)),
+                };
+                let help = similar.or_else(|| {
+                    let shown: Vec<String> = keys.iter().map(shown_key).collect();
+                    Some(if shown.is_empty() {
+                        "it has no instances".to_string()
+                    } else {
+                        format!("its instances: {}", shown.join(", "))
+                    })
                 });
                 self.error(
                     file,
                     span,
-                    format!("`{bare}` has no instance [\"{k}\"]"),
+                    format!("`{bare}` has no instance {}", shown_key(k)),
                     "no such instance",
                     help,
                 );
@@ -1446,6 +1569,14 @@ pub(super) fn descend(expr: &Expr, path: &[PathSeg]) -> Option<Expr> {
             path: r.path.iter().chain(path).cloned().collect(),
         })),
         Expr::Template(_) => None,
+        // A computed value: indexed when it is known.
+        computed => Some(path.iter().fold(computed.clone(), |e, seg| {
+            let key = match seg {
+                PathSeg::Key(k) => Value::string(k.clone()),
+                PathSeg::Index(i) => Value::from(*i as i64),
+            };
+            Expr::Index(Box::new(e), Box::new(Expr::Value(key)))
+        })),
     }
 }
 
@@ -1466,9 +1597,15 @@ fn mentions(node: &Node, out: &mut BTreeSet<String>) {
                 return;
             };
             for p in pieces {
-                if let Piece::Interp { text, .. } = p {
+                let Piece::Interp { text, .. } = p else {
+                    continue;
+                };
+                let Ok(ast) = crate::expression::parse(&text) else {
+                    continue;
+                };
+                for reference in ast.references() {
                     // Also inside index brackets: `aws_x.y[local.k]`.
-                    for part in text.split(['[', ']']) {
+                    for part in reference.split(['[', ']']) {
                         if let Ok(steps) = syntax::steps(part.trim()) {
                             if let [Step::Name(root), Step::Name(name), ..] = steps.as_slice() {
                                 if root == "local" || root == "module" {
@@ -1510,10 +1647,11 @@ fn normalize(path: &Path) -> PathBuf {
 /// map, and a literal is `literal` (its value is checked where it is used).
 fn expr_type(expr: &Expr, referenced: Option<AttrType>, literal: AttrType) -> AttrType {
     match expr {
-        Expr::Ref(_) => referenced.unwrap_or(AttrType::Any),
         Expr::Template(_) => AttrType::String,
         Expr::List(_) => AttrType::List(Box::new(AttrType::Any)),
         Expr::Map(_) => AttrType::Map(Box::new(AttrType::Any)),
         Expr::Value(_) => literal,
+        // A reference or a computed value: what resolving it found.
+        _ => referenced.unwrap_or(AttrType::Any),
     }
 }
