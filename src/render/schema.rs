@@ -470,6 +470,23 @@ fn declaration_tables() -> Vec<(&'static str, Json)> {
                             "default": false,
                         },
                         "description": string("What the variable is for."),
+                        "validation": {
+                            "description": "Rules the value must follow: a false condition is an error with its message.",
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "condition": {
+                                        "description": "A bool expression over the variables, e.g. '${length(var.zones) > 0}'.",
+                                        "type": "string",
+                                        "pattern": REFERENCE,
+                                    },
+                                    "error_message": string("The error when the condition is false."),
+                                },
+                                "required": ["condition", "error_message"],
+                                "additionalProperties": false,
+                            },
+                        },
                     },
                     "additionalProperties": false,
                     "x-taplo": { "initKeys": ["type"] },

@@ -374,6 +374,7 @@ impl Loader<'_> {
             .collect();
         let stack_name = self.stack_name.clone();
         let scope = Scope::bare(&bindings, &stack_name);
+        self.validations(&decls.variables, &variables, &scope);
         let provider = self.provider(&decls.providers, &scope);
         let backend = decls
             .backend
@@ -784,12 +785,84 @@ impl Loader<'_> {
     }
 
     /// Each `[variable.NAME]`: its type, sensitivity and default.
+    /// Each variable's `validation = [{ condition = "${...}", error_message = "..." }]`: a
+    /// condition that is false is an error with its message, at the condition.
+    fn validations(
+        &mut self,
+        decls: &[NamedDecl],
+        values: &BTreeMap<String, (VariableValue, AttrType)>,
+        scope: &Scope<'_>,
+    ) {
+        for d in decls {
+            let (Some(rules), Some((value, _))) = (d.body.get("validation"), values.get(&d.name))
+            else {
+                continue;
+            };
+            let NodeKind::Array(items) = &rules.value.kind else {
+                self.error(
+                    d.file,
+                    &rules.value.span,
+                    "`validation` is a list of { condition = \"${...}\", error_message = \"...\" }",
+                    "not a list",
+                    None,
+                );
+                continue;
+            };
+            for rule in items {
+                if !self.expect_table(rule, "a validation rule") {
+                    continue;
+                }
+                self.only_keys(rule, &["condition", "error_message"], "a validation rule");
+                let (Some(condition), Some(message)) =
+                    (rule.get("condition"), rule.get("error_message"))
+                else {
+                    self.error(
+                        rule.file,
+                        &rule.span,
+                        "a validation rule needs `condition` and `error_message`",
+                        "here",
+                        Some("e.g. { condition = '${length(var.zones) > 0}', error_message = \"at least one zone\" }".into()),
+                    );
+                    continue;
+                };
+                let Some(expr) = self.expr(&condition.value, &AttrType::Bool, scope) else {
+                    continue;
+                };
+                let message = message.value.as_str().unwrap_or_default().to_string();
+                match expr {
+                    Expr::Value(Value::Bool(true)) => {}
+                    Expr::Value(Value::Bool(false)) => {
+                        let shown = if value.sensitive {
+                            "(sensitive)".to_string()
+                        } else {
+                            value.value.to_json_lossy().to_string()
+                        };
+                        self.error(
+                            condition.value.file,
+                            &condition.value.span,
+                            format!("invalid value for variable `{}`: {message}", d.name),
+                            format!("false for {shown}"),
+                            None,
+                        );
+                    }
+                    _ => self.error(
+                        condition.value.file,
+                        &condition.value.span,
+                        "a validation condition must be a bool known before anything is created",
+                        "not a known bool",
+                        None,
+                    ),
+                }
+            }
+        }
+    }
+
     fn declared_variables(&mut self, decls: &[NamedDecl]) -> BTreeMap<String, DeclaredVariable> {
         let mut declared: BTreeMap<String, DeclaredVariable> = BTreeMap::new();
         for d in decls {
             self.only_keys(
                 &d.body,
-                &["type", "default", "sensitive", "description"],
+                &["type", "default", "sensitive", "description", "validation"],
                 "a variable",
             );
             let ty = match d.body.get("type") {

@@ -953,3 +953,27 @@ fn templatefile_and_file_read_beside_the_stack() {
         ],
     );
 }
+
+#[test]
+fn variable_validation_reports_the_message_at_the_condition() {
+    let main = format!(
+        "{HEAD}[variable.zones]\ntype = \"list(string)\"\ndefault = []\nvalidation = [{{ condition = \"${{length(var.zones) > 0}}\", error_message = \"at least one zone\" }}]\n\n\
+[variable.env]\ndefault = \"dev\"\nvalidation = [\n  {{ condition = '${{contains([\"dev\", \"prod\"], var.env)}}', error_message = \"dev or prod\" }},\n  {{ condition = \"${{var.env}}\" }},\n]\n"
+    );
+    check_errors(
+        &[("main.toml", &main)],
+        &[],
+        &[
+            "main.toml:7:29: invalid value for variable `zones`: at least one zone",
+            "main.toml:13:3: a validation rule needs `condition` and `error_message`",
+        ],
+    );
+    check_errors(
+        &[("main.toml", &main)],
+        &["zones=[\"a\"]", "env=test"],
+        &[
+            "main.toml:12:17: invalid value for variable `env`: dev or prod",
+            "main.toml:13:3: a validation rule needs `condition` and `error_message`",
+        ],
+    );
+}
