@@ -163,11 +163,12 @@ pub async fn plan_cmd(
     detailed: bool,
     out: Option<&Path>,
 ) -> Outcome {
-    let stack = workspace::load_stack(dir, &args.vars)?;
+    let mut stack = workspace::load_stack(dir, &args.vars)?;
     let backend = workspace::backend(dir, Some(&stack)).await?;
     let secrets = workspace::secrets(&backend).await?;
     let (file, state) = workspace::read_state(&backend).await?;
     let provider = workspace::provider(&stack).await?;
+    workspace::read_data(&mut stack, &*provider).await?;
     // `--refresh=false` reads nothing from AWS: unfinished operations are then shown as
     // warnings, and resolved by the next run that refreshes (every apply does).
     let (state, _) = if args.refresh {
@@ -510,7 +511,7 @@ pub async fn apply_cmd(
         assignments.append(&mut vars.vars);
         vars.vars = assignments;
     }
-    let stack = workspace::load_stack(dir, &vars)?;
+    let mut stack = workspace::load_stack(dir, &vars)?;
     let Session {
         backend,
         secrets,
@@ -540,6 +541,9 @@ pub async fn apply_cmd(
         ),
         None => (PlanMode::Normal, args.refresh, args.scope()),
     };
+    if mode == PlanMode::Normal {
+        workspace::read_data(&mut stack, &*provider).await?;
+    }
     let (p, refreshed) = make_plan(
         &stack,
         &state,
@@ -751,7 +755,17 @@ pub async fn output_cmd(dir: &Path, name: Option<&str>, as_json: bool) -> Outcom
 /// `cairn eval EXPR`: an expression resolved in the stack, its references to resources
 /// taken from recorded state (unknown when a resource is not recorded yet).
 pub async fn eval_cmd(dir: &Path, expression: &str, vars: &VarArgs, as_json: bool) -> Outcome {
-    let (stack, probe) = workspace::evaluate(dir, vars, expression)?;
+    let (mut stack, mut probe) = workspace::evaluate(dir, vars, expression)?;
+    if probe
+        .value
+        .references()
+        .iter()
+        .any(|r| r.address.data_type().is_some())
+    {
+        let provider = workspace::provider(&stack).await?;
+        let values = workspace::read_data(&mut stack, &*provider).await?;
+        probe.value = cairn_engine::data::substitute_expr(&probe.value, &values);
+    }
     let state = if probe.value.references().is_empty() {
         State::default()
     } else {
@@ -875,6 +889,12 @@ pub fn schema_cmd(rtype: Option<&str>, format: crate::SchemaFormat) -> Outcome {
                 println!("{}", cairn_model::functions::signature(n).unwrap_or(n));
             }
         }
+        (Some("data"), _) => {
+            for (name, s) in &catalog.data {
+                let first = s.description.lines().next().unwrap_or_default();
+                println!("data.{name:27} {first}");
+            }
+        }
         (None, crate::SchemaFormat::Markdown) => print!("{}", schema::markdown(&catalog)),
         (None, crate::SchemaFormat::Json) => {
             let schema = schema::json_schema(&catalog);
@@ -896,7 +916,7 @@ pub fn schema_cmd(rtype: Option<&str>, format: crate::SchemaFormat) -> Outcome {
                     .map(|c| format!(" (did you mean `{c}`?)"))
                     .unwrap_or_default();
                 return Err(anyhow::anyhow!(
-                    "unknown resource type `{t}`{hint}; `cairn schema` lists them"
+                    "unknown resource type `{t}`{hint}; `cairn schema` lists them, `cairn schema data` the data sources"
                 )
                 .into());
             };

@@ -221,6 +221,59 @@ pub async fn secrets(backend: &Backend) -> Result<crate::secrets::Secrets, Failu
     Ok(crate::secrets::Secrets::from_key(key)?)
 }
 
+/// Reads the stack's data sources (`[data.<type>.<name>]`) and puts what they read in place
+/// of the references to them; a data source that cannot be read is an error located at
+/// its block. Returns the addresses read, for plans to show.
+pub async fn read_data(
+    stack: &mut Stack,
+    provider: &dyn cairn_engine::Provider,
+) -> Result<cairn_engine::DataValues, Failure> {
+    match cairn_engine::data::read(provider, &stack.config).await {
+        Ok(values) => {
+            stack.config = cairn_engine::data::substitute(&stack.config, &values);
+            Ok(values)
+        }
+        Err(errors) => {
+            if let Some(api) = errors
+                .iter()
+                .filter_map(|e| e.error.as_ref().and_then(|e| e.api()))
+                .find(|a| a.kind.is_environment())
+            {
+                return Err(Failure::Error(anyhow::anyhow!(
+                    "{}",
+                    environment(api, "nothing was read or changed")
+                )));
+            }
+            let items = errors
+                .iter()
+                .map(|e| {
+                    let location = stack.locations.get(&e.address).cloned().unwrap_or_else(|| {
+                        cairn_stacks::Location {
+                            file: stack.dir.clone(),
+                            line: 1,
+                            col: 1,
+                            span: 0..0,
+                        }
+                    });
+                    cairn_stacks::Diagnostic {
+                        message: format!("reading {}: {}", e.address, e.message),
+                        primary: cairn_stacks::Label {
+                            location,
+                            message: "this data source".into(),
+                        },
+                        secondary: Vec::new(),
+                        help: None,
+                    }
+                })
+                .collect();
+            Err(Failure::Diagnostics(Diagnostics {
+                items,
+                sources: stack.files.iter().cloned().collect(),
+            }))
+        }
+    }
+}
+
 /// The AWS provider configured by the stack (region, endpoint) and the standard AWS chain.
 pub async fn provider(stack: &Stack) -> Result<Arc<AwsProvider>, Failure> {
     let settings = AwsSettings {

@@ -5,6 +5,7 @@
 //! stream of events.
 
 pub mod apply;
+pub mod data;
 pub mod graph;
 pub mod memory;
 pub mod moves;
@@ -20,6 +21,7 @@ pub use apply::{
 pub use cairn_model::provider::{
     ApiError, ErrorKind, Observed, OpContext, OwnedResource, Provider, ProviderError, ReadRequest,
 };
+pub use data::{DataError, DataValues};
 pub use graph::{CycleError, Graph};
 pub use moves::{apply_moves, plan_moves, MoveError, Renames};
 pub use plan::{

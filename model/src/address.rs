@@ -23,6 +23,10 @@ pub struct Address {
     pub key: Option<InstanceKey>,
 }
 
+/// The prefix of a data source's type in its address: `data.aws_vpc.main` has the type
+/// `data.aws_vpc`.
+pub const DATA_PREFIX: &str = "data.";
+
 impl Address {
     pub fn new(rtype: impl Into<String>, name: impl Into<String>) -> Self {
         Address {
@@ -31,6 +35,16 @@ impl Address {
             name: name.into(),
             key: None,
         }
+    }
+
+    /// The address of the data source `[data.<dtype>.<name>]`.
+    pub fn data(dtype: &str, name: impl Into<String>) -> Self {
+        Address::new(format!("{DATA_PREFIX}{dtype}"), name)
+    }
+
+    /// For a data source, its type (`aws_vpc` of `data.aws_vpc.main`).
+    pub fn data_type(&self) -> Option<&str> {
+        self.rtype.strip_prefix(DATA_PREFIX)
     }
 }
 
@@ -95,7 +109,7 @@ impl FromStr for Address {
         let parts: Vec<&str> = body.split('.').collect();
         let mut module = Vec::new();
         let mut i = 0;
-        while parts.len() - i > 2 {
+        while parts.len() - i > 2 && !(parts.len() - i == 3 && parts[i] == "data") {
             if parts[i] != "module" {
                 return Err(err("expected `module.<name>.` before the resource type"));
             }
@@ -106,16 +120,23 @@ impl FromStr for Address {
             module.push(m.to_string());
             i += 2;
         }
-        if parts.len() - i != 2 {
+        let data = parts.len() - i == 3 && parts[i] == "data";
+        if data {
+            i += 1;
+        } else if parts.len() - i != 2 {
             return Err(err("expected `<type>.<name>`"));
         }
         let (rtype, name) = (parts[i], parts[i + 1]);
         if !is_ident(rtype) || !is_ident(name) {
             return Err(err("type and name are letters, digits, `_` and `-`"));
         }
+        let rtype = match data {
+            true => format!("{DATA_PREFIX}{rtype}"),
+            false => rtype.to_string(),
+        };
         Ok(Address {
             module,
-            rtype: rtype.to_string(),
+            rtype,
             name: name.to_string(),
             key,
         })
@@ -154,6 +175,19 @@ mod tests {
         check("aws_subnet.public[a]", Ok("aws_subnet.public[\"a\"]"));
         check("aws_subnet.public[3]", Ok("aws_subnet.public[3]"));
         check("module.net.aws_vpc.main", Ok("module.net.aws_vpc.main"));
+        check("data.aws_vpc.main", Ok("data.aws_vpc.main"));
+        check(
+            "module.net.data.aws_vpc.main",
+            Ok("module.net.data.aws_vpc.main"),
+        );
+        assert_eq!(
+            "data.aws_vpc.main"
+                .parse::<Address>()
+                .ok()
+                .as_ref()
+                .and_then(Address::data_type),
+            Some("aws_vpc")
+        );
         check("aws_vpc", Err(()));
         check("foo.aws_vpc.main", Err(()));
         check("aws_vpc.main[", Err(()));

@@ -76,6 +76,9 @@ pub struct Import {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Config {
     pub resources: Vec<ResourceConfig>,
+    /// `[data.<type>.<name>]` blocks: their arguments as `attributes`. Read before
+    /// planning; the engine puts what they read in place of the references to them.
+    pub data: Vec<ResourceConfig>,
     pub outputs: BTreeMap<String, OutputConfig>,
     /// `[[moved]]` blocks, in the order written.
     pub moves: Vec<Move>,

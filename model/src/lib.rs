@@ -14,7 +14,7 @@ pub mod provider;
 pub mod schema;
 pub mod value;
 
-pub use address::{Address, AddressParseError, InstanceKey};
+pub use address::{Address, AddressParseError, InstanceKey, DATA_PREFIX};
 pub use config::{Config, Import, Lifecycle, Move, OutputConfig, ResourceConfig};
 pub use constraints::{Constraints, Spelling};
 pub use expr::{Expr, Part, Reference};

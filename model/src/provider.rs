@@ -136,6 +136,9 @@ pub enum ProviderError {
     Aws(Box<ApiError>),
     #[error("timed out: {0}")]
     Timeout(String),
+    /// A data source found nothing, or several where it names one: what it looked for.
+    #[error("{0}")]
+    Lookup(String),
 }
 
 impl ProviderError {
@@ -239,6 +242,18 @@ pub trait Provider: Send + Sync {
         };
         let mut read = self.read(rtype, std::slice::from_ref(&request)).await?;
         Ok(read.remove(import_id).flatten())
+    }
+
+    /// Reads the data source `dtype` (`aws_vpc`, …) with its normalised arguments: its
+    /// attributes, a JSON object. Finding nothing, or several where the data source names
+    /// one, is an error (`ProviderError::Lookup`) that says what was looked for.
+    async fn read_data(
+        &self,
+        dtype: &str,
+        args: &serde_json::Value,
+    ) -> Result<serde_json::Value, ProviderError> {
+        let _ = args;
+        Err(ProviderError::UnknownType(format!("data.{dtype}")))
     }
 
     /// Everything that carries `stack`'s ownership tag, in a few paged calls. Providers that

@@ -219,18 +219,28 @@ impl Rule {
     }
 }
 
-/// All resource types a provider offers, by type name.
+/// All resource types and data sources a provider offers, by type name.
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
     pub types: BTreeMap<String, ResourceSchema>,
+    /// Data sources (`[data.<type>.<name>]`): `inputs` are their arguments, `outputs` what
+    /// they read.
+    pub data: BTreeMap<String, ResourceSchema>,
 }
 
 impl Catalog {
+    /// A resource type, or — for a type spelt `data.<type>` — a data source.
     pub fn get(&self, type_name: &str) -> Option<&ResourceSchema> {
-        self.types.get(type_name)
+        match type_name.strip_prefix(crate::address::DATA_PREFIX) {
+            Some(dtype) => self.data.get(dtype),
+            None => self.types.get(type_name),
+        }
     }
     pub fn insert(&mut self, schema: ResourceSchema) {
         self.types.insert(schema.type_name.clone(), schema);
+    }
+    pub fn insert_data(&mut self, schema: ResourceSchema) {
+        self.data.insert(schema.type_name.clone(), schema);
     }
 }
 

@@ -7,6 +7,7 @@ mod calls;
 pub mod cloudformation;
 pub mod cloudwatch;
 mod common;
+pub mod data;
 pub mod dynamodb;
 pub mod ec2;
 pub mod ecr;
@@ -102,9 +103,11 @@ macro_rules! catalog_of {
     }};
 }
 
-/// Every resource type cairn offers, with its schema. Needs no AWS access.
+/// Every resource type and data source cairn offers, with its schema. Needs no AWS access.
 pub fn catalog() -> Catalog {
-    for_each_type!(catalog_of!())
+    let mut catalog = for_each_type!(catalog_of!());
+    data::add_schemas(&mut catalog);
+    catalog
 }
 
 /// The catalog, made once (schemas are derived from the types' structs).
@@ -180,6 +183,8 @@ pub struct Aws {
     pub ssm: aws_sdk_ssm::Client,
     pub secretsmanager: aws_sdk_secretsmanager::Client,
     pub apigateway: aws_sdk_apigatewayv2::Client,
+    pub route53: aws_sdk_route53::Client,
+    pub acm: aws_sdk_acm::Client,
     pub sts: aws_sdk_sts::Client,
     /// The account's id, asked of STS once, when an ARN that names it is first needed.
     account: tokio::sync::OnceCell<String>,
@@ -254,6 +259,8 @@ impl AwsProvider {
                 ssm: client!(aws_sdk_ssm, &shared),
                 secretsmanager: client!(aws_sdk_secretsmanager, &shared),
                 apigateway: client!(aws_sdk_apigatewayv2, &shared),
+                route53: client!(aws_sdk_route53, &shared),
+                acm: client!(aws_sdk_acm, &shared),
                 sts: client!(aws_sdk_sts, &shared),
                 account: tokio::sync::OnceCell::new(),
                 region,
@@ -393,6 +400,16 @@ impl Provider for AwsProvider {
         let config = self.owned(rtype, config, ctx, Operation::Update);
         async { dispatch!(rtype, update(&self.aws, prior, &config, ctx)) }
             .instrument(tracing::debug_span!("update", address = %ctx.address))
+            .await
+    }
+
+    async fn read_data(
+        &self,
+        dtype: &str,
+        args: &serde_json::Value,
+    ) -> Result<serde_json::Value, ProviderError> {
+        async { data::read_data(&self.aws, dtype, args).await }
+            .instrument(tracing::debug_span!("read_data", dtype))
             .await
     }
 

@@ -160,6 +160,42 @@ pub fn functions_markdown() -> String {
     out
 }
 
+/// The data sources as Markdown, the last section of `docs/resources.md`.
+fn data_markdown(catalog: &Catalog) -> String {
+    let mut out = String::from(
+        "\n# Data sources\n\n\
+         `[data.TYPE.NAME]` tables, read while planning and never written to AWS; their\n\
+         attributes are `${data.TYPE.NAME.ATTRIBUTE}` (`cairn schema data.TYPE`). A data source\n\
+         that finds nothing, or several where it names one, is an error at its table.\n\n",
+    );
+    for name in catalog.data.keys() {
+        let _ = writeln!(out, "- [`data.{name}`](#data{name})");
+    }
+    for schema in catalog.data.values() {
+        let _ = writeln!(out, "\n## data.{}\n", schema.type_name);
+        if !schema.description.is_empty() {
+            let _ = writeln!(out, "{}\n", one_line(&schema.description));
+        }
+        let _ = writeln!(
+            out,
+            "| argument | type | required | default | description |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|");
+        fields_markdown(&mut out, &schema.inputs, "");
+        let _ = writeln!(out, "\n| attribute | type | description |");
+        let _ = writeln!(out, "|---|---|---|");
+        for (name, a) in &schema.outputs {
+            let _ = writeln!(
+                out,
+                "| `{name}` | {} | {} |",
+                a.ty.describe(),
+                a.description.as_deref().map(one_line).unwrap_or_default()
+            );
+        }
+    }
+    out
+}
+
 /// Every type as Markdown: the generated `docs/resources.md`.
 pub fn markdown(catalog: &Catalog) -> String {
     let mut out = String::from(
@@ -170,6 +206,7 @@ pub fn markdown(catalog: &Catalog) -> String {
     for name in catalog.types.keys() {
         let _ = writeln!(out, "- [`{name}`](#{name})");
     }
+    let _ = writeln!(out, "\nData sources: [below](#data-sources).");
     for schema in catalog.types.values() {
         let _ = writeln!(out, "\n## {}\n", schema.type_name);
         if !schema.description.is_empty() {
@@ -241,6 +278,7 @@ pub fn markdown(catalog: &Catalog) -> String {
             }
         }
     }
+    out.push_str(&data_markdown(catalog));
     out
 }
 
@@ -336,6 +374,29 @@ pub fn json_schema(catalog: &Catalog) -> Json {
         );
         definitions.insert(name.clone(), resource_json(schema));
     }
+    let mut data = Map::new();
+    for (name, schema) in &catalog.data {
+        let definition = format!("data.{name}");
+        data.insert(
+            name.clone(),
+            json!({
+                "description": one_line(&schema.description),
+                "type": "object",
+                "propertyNames": { "$ref": "#/definitions/name" },
+                "additionalProperties": { "$ref": format!("#/definitions/{definition}") },
+            }),
+        );
+        definitions.insert(definition, resource_json(schema));
+    }
+    properties.insert(
+        "data".into(),
+        json!({
+            "description": "Data sources: [data.TYPE.NAME], read while planning, used as ${data.TYPE.NAME.ATTRIBUTE}.",
+            "type": "object",
+            "properties": data,
+            "additionalProperties": false,
+        }),
+    );
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
         "title": "cairn stack file",

@@ -22,8 +22,9 @@ use crate::types::{self, article};
 use crate::{BackendSettings, ProviderSettings, Stack, StackSettings, VarInputs, VariableValue};
 
 /// Top-level tables that are not resource types.
-const RESERVED: [&str; 9] = [
+const RESERVED: [&str; 10] = [
     "stack", "provider", "backend", "variable", "output", "locals", "module", "moved", "import",
+    "data",
 ];
 /// Keys of a resource table that are not attributes.
 const META: [&str; 4] = ["depends_on", "lifecycle", "for_each", "count"];
@@ -399,6 +400,13 @@ impl Loader<'_> {
                 },
             );
         }
+        // Data sources were expanded like resources (instances, references, cycles): they go
+        // apart now, for the engine to read before planning.
+        let (data, resources) = std::mem::take(&mut config.resources)
+            .into_iter()
+            .partition(|r| r.address.data_type().is_some());
+        config.resources = resources;
+        config.data = data;
         config.moves = self.moves(&decls.moved, &config);
         config.imports = self.imports(&decls.imports, &config);
         self.cycles(&config);
@@ -1233,6 +1241,16 @@ impl Loader<'_> {
         for e in decl.body.entries().unwrap_or_default() {
             match e.key.as_str() {
                 "depends_on" => depends_on = self.depends_on(&e.value, scope),
+                "lifecycle" if decl.address.data_type().is_some() => {
+                    ok = false;
+                    self.error(
+                        decl.file,
+                        &e.key_span,
+                        "a data source has no `lifecycle`",
+                        "nothing to create, change or delete",
+                        None,
+                    );
+                }
                 "lifecycle" => lifecycle = self.lifecycle(&e.value, schema),
                 "for_each" | "count" => {}
                 name => {
@@ -1256,6 +1274,9 @@ impl Loader<'_> {
                     match self.resolve(&e.value, &attr.ty, &this_scope) {
                         Some(r) => {
                             if !self.accepted(&e.value, name, attr, &r.expr) {
+                                ok = false;
+                            }
+                            if !self.readable(&decl.address, &e.value, &r.expr) {
                                 ok = false;
                             }
                             attributes.insert(name.to_string(), r.expr);
@@ -1328,7 +1349,8 @@ impl Loader<'_> {
                 );
             }
         }
-        if schema.taggable() && !default_tags.is_empty() {
+        // A data source's `tags` say what to look for: default tags are not merged there.
+        if schema.taggable() && !default_tags.is_empty() && decl.address.data_type().is_none() {
             let defaults: BTreeMap<String, Expr> = default_tags
                 .iter()
                 .map(|(k, v)| (k.clone(), Expr::Value(Value::string(v.clone()))))
@@ -1377,6 +1399,37 @@ impl Loader<'_> {
                 false
             }
         }
+    }
+
+    /// Whether an argument of a data source that reads from AWS is known while planning: a
+    /// resource's attribute is not (a data source computed without AWS, such as
+    /// `aws_iam_policy_document`, may wait for apply).
+    fn readable(&mut self, address: &Address, node: &Node, expr: &Expr) -> bool {
+        let Some(dtype) = address.data_type() else {
+            return true;
+        };
+        let computed = format!("{}{dtype}", cairn_model::DATA_PREFIX);
+        if cairn_model::functions::signature(&computed).is_some() {
+            return true;
+        }
+        let Some(resource) = expr
+            .references()
+            .into_iter()
+            .find(|r| r.address.data_type().is_none())
+        else {
+            return true;
+        };
+        self.error(
+            node.file,
+            &node.span,
+            format!(
+                "`{address}` reads while planning, and `{}` is a resource of this stack, known only after apply",
+                resource.address
+            ),
+            "not known while planning",
+            Some("refer to the resource's attributes directly instead of reading it back".into()),
+        );
+        false
     }
 
     fn unknown_attribute(&mut self, file: usize, e: &Entry, schema: &ResourceSchema) {
@@ -1566,13 +1619,13 @@ impl Loader<'_> {
     fn cycles(&mut self, config: &Config) {
         use petgraph::graph::DiGraph;
         let mut g = DiGraph::<usize, ()>::new();
-        let index: BTreeMap<&Address, _> = config
-            .resources
+        let all: Vec<&ResourceConfig> = config.resources.iter().chain(&config.data).collect();
+        let index: BTreeMap<&Address, _> = all
             .iter()
             .enumerate()
             .map(|(i, r)| (&r.address, g.add_node(i)))
             .collect();
-        for r in &config.resources {
+        for r in &all {
             for d in r.dependencies() {
                 if let (Some(&from), Some(&to)) = (index.get(&r.address), index.get(&d)) {
                     g.add_edge(from, to, ());
@@ -1583,10 +1636,7 @@ impl Loader<'_> {
             if scc.len() < 2 {
                 continue;
             }
-            let mut members: Vec<&Address> = scc
-                .iter()
-                .map(|n| &config.resources[g[*n]].address)
-                .collect();
+            let mut members: Vec<&Address> = scc.iter().map(|n| &all[g[*n]].address).collect();
             members.sort();
             let spans = self.spans.clone();
             let loc_of = |a: &Address| spans.get(a);
@@ -1998,6 +2048,23 @@ impl Loader<'_> {
                 }
             }
             "self" => self.self_reference(node, &at.span, &at.steps, scope),
+            "data" => {
+                let (Some(dtype), Some(name)) = (at.name(1), at.name(2)) else {
+                    self.error(
+                        file,
+                        &at.span,
+                        format!("`{text}` is not a reference to a data source"),
+                        "expected `data.<type>.<name>.<attribute>`",
+                        None,
+                    );
+                    return None;
+                };
+                let bare = Address {
+                    module: scope.prefix.to_vec(),
+                    ..Address::data(dtype, name)
+                };
+                self.resource_reference(node, &at.span, text, bare, &at.steps[3..], scope)
+            }
             "count" => match (at.name(1), scope.count) {
                 (Some("index"), Some(i)) if at.steps.len() == 2 => {
                     Some((Expr::Value(Value::from(i as i64)), AttrType::Number))

@@ -47,7 +47,6 @@ pub fn attribute(rtype: &str, name: &str) -> Option<&'static str> {
 /// The cairn way for a reference's root that Terraform has and cairn does not yet.
 pub fn reference_root(root: &str) -> Option<&'static str> {
     Some(match root {
-        "data" => "data sources are not in cairn yet: pass the value as a variable (`${var.NAME}`) or reference a resource of this stack",
         "terraform" => "cairn has no `terraform.*`: `${stack.name}` names the stack",
         _ => return None,
     })
@@ -79,7 +78,7 @@ mod tests {
         assert!(resource_type("aws_iam_role_policy").is_some_and(|h| h.contains("inline_policy")));
         assert!(resource_type("aws_vpc").is_none());
         assert!(attribute("aws_lambda_function", "filename").is_some_and(|h| h.contains("source")));
-        assert!(reference_root("data").is_some_and(|h| h.contains("data sources")));
+        assert!(reference_root("terraform").is_some_and(|h| h.contains("stack.name")));
         assert!(function("timestamp").is_some_and(|h| h.contains("variable")));
         assert_eq!(function("cidrsubnet"), None);
     }

@@ -2,6 +2,7 @@
 
 mod adopt;
 mod crash;
+mod data;
 mod drift;
 mod environment;
 mod examples;

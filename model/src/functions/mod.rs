@@ -29,6 +29,7 @@ mod network;
 mod num;
 mod numeric;
 mod operators;
+mod policy;
 mod set;
 mod string;
 
@@ -120,9 +121,14 @@ pub fn signature(name: &str) -> Option<&'static str> {
     find_function(name).map(|f| f.signature)
 }
 
-/// Every function [`call`] knows (and those the loader evaluates), sorted.
+/// Every function [`call`] knows (and those the loader evaluates), sorted; not the internal
+/// ones, whose dotted names (`data.aws_iam_policy_document`) the parser never produces.
 pub fn names() -> Vec<&'static str> {
-    let mut out: Vec<&'static str> = FUNCTIONS.iter().map(Function::name).collect();
+    let mut out: Vec<&'static str> = FUNCTIONS
+        .iter()
+        .map(Function::name)
+        .filter(|n| !n.contains('.'))
+        .collect();
     out.sort_unstable();
     out
 }
@@ -230,6 +236,7 @@ static FUNCTIONS: &[Function] = &[
     f("compact(list list) → list", LIST, Exact(1), compact),
     f("concat(lists... list) → list", LIST, AtLeast(1), concat),
     f("contains(list list, value any) → bool", BOOL, Exact(2), contains),
+    f("data.aws_iam_policy_document(arguments map) → map", MAP, Exact(1), policy::aws_iam_policy_document),
     f("distinct(list list) → list", LIST, Exact(1), distinct),
     f("element(list list, index number) → any", ANY, Exact(2), element),
     f("endswith(string string, suffix string) → bool", BOOL, Exact(2), endswith),
@@ -670,7 +677,11 @@ mod tests {
             all.windows(2).all(|w| w[0] < w[1]),
             "names are sorted and unique"
         );
-        let table: Vec<&str> = FUNCTIONS.iter().map(Function::name).collect();
+        let table: Vec<&str> = FUNCTIONS
+            .iter()
+            .map(Function::name)
+            .filter(|n| !n.contains('.'))
+            .collect();
         assert_eq!(table, all, "the table is kept sorted");
         for name in &all {
             let sig = signature(name).unwrap_or_default();

@@ -229,6 +229,7 @@ impl Loader<'_> {
                     "provider" | "variable" | "output" | "module" => {
                         self.named_tables(file, entry, &mut seen, &mut d)
                     }
+                    "data" => self.data_tables(file, entry, prefix, &mut seen, &mut d),
                     rtype => self.resource_table(file, rtype, entry, prefix, &mut seen, &mut d),
                 }
             }
@@ -347,6 +348,40 @@ impl Loader<'_> {
                 "module" => d.modules.push(decl),
                 _ => d.outputs.push(decl),
             }
+        }
+    }
+
+    /// `[data.<type>.<name>]`: data sources, declared like resources under the type
+    /// `data.<type>`.
+    fn data_tables(
+        &mut self,
+        file: usize,
+        entry: &Entry,
+        prefix: &[String],
+        seen: &mut Seen,
+        d: &mut Decls,
+    ) {
+        if !self.expect_table(
+            &entry.value,
+            "a table of data sources ([data.<type>.<name>])",
+        ) {
+            return;
+        }
+        for e in entry.value.entries().unwrap_or_default() {
+            if self.catalog.data.contains_key(&e.key) {
+                let dtype = format!("{}{}", cairn_model::DATA_PREFIX, e.key);
+                self.resource_table(file, &dtype, e, prefix, seen, d);
+                continue;
+            }
+            let help = suggestion(&e.key, self.catalog.data.keys().map(String::as_str))
+                .or_else(|| Some("`cairn schema data` lists the data sources".into()));
+            self.error(
+                file,
+                &e.key_span,
+                format!("unknown data source `{}`", e.key),
+                "not a data source",
+                help,
+            );
         }
     }
 
