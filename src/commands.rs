@@ -863,7 +863,7 @@ pub async fn force_unlock(dir: &Path, id: &str) -> Outcome {
 /// `cairn schema [TYPE]`.
 pub fn schema_cmd(rtype: Option<&str>, format: crate::SchemaFormat) -> Outcome {
     use crate::render::schema;
-    let catalog = cairn_providers::catalog();
+    let catalog = workspace::catalog();
     match (rtype, format) {
         (Some("functions"), crate::SchemaFormat::Markdown) => {
             print!("{}", schema::functions_markdown())

@@ -13,6 +13,7 @@ mod planfile;
 mod private;
 mod render;
 mod secrets;
+mod stackref;
 mod statefile;
 mod style;
 mod workspace;

@@ -38,6 +38,15 @@ impl From<StateError> for Failure {
 }
 
 impl Failure {
+    /// The failure in words, on one or more lines (what `report` prints, without styling).
+    pub fn message(&self) -> String {
+        match self {
+            Failure::Diagnostics(d) => d.to_string(),
+            Failure::Locked(info) => format!("the state is locked: {info:?}"),
+            Failure::Error(e) => format!("{e:#}"),
+        }
+    }
+
     /// Prints the failure to stderr and returns the exit code.
     pub fn report(self) -> Exit {
         match self {
@@ -116,8 +125,19 @@ pub fn environment(api: &cairn_engine::ApiError, consequence: &str) -> String {
 
 /// Parses, resolves and type-checks the stack in `dir`, and zips the code of its Lambda
 /// functions (see `artifacts`).
+/// The catalog stacks are checked against: the AWS provider's resource types and data
+/// sources, and cairn's own `cairn_stack`.
+pub fn catalog() -> &'static cairn_model::Catalog {
+    static CATALOG: std::sync::LazyLock<cairn_model::Catalog> = std::sync::LazyLock::new(|| {
+        let mut c = cairn_providers::catalog();
+        c.insert_data(crate::stackref::schema());
+        c
+    });
+    &CATALOG
+}
+
 pub fn load_stack(dir: &Path, vars: &VarArgs) -> Result<Stack, Failure> {
-    let catalog = cairn_providers::shared_catalog();
+    let catalog = catalog();
     let inputs = var_inputs(vars);
     let mut stack = cairn_stacks::load(dir, &inputs, catalog).map_err(Failure::Diagnostics)?;
     crate::artifacts::prepare(&mut stack)?;
@@ -130,7 +150,7 @@ pub fn evaluate(
     vars: &VarArgs,
     expression: &str,
 ) -> Result<(Stack, cairn_model::OutputConfig), Failure> {
-    let catalog = cairn_providers::shared_catalog();
+    let catalog = catalog();
     cairn_stacks::evaluate(dir, &var_inputs(vars), catalog, expression)
         .map_err(Failure::Diagnostics)
 }
@@ -166,7 +186,7 @@ pub async fn backend(dir: &Path, stack: Option<&Stack>) -> Result<Backend, Failu
 
 /// The backend `settings` describe (checked by the stack language: known type, known keys,
 /// strings, required ones present), with the provider's region and endpoint as defaults.
-async fn backend_from(
+pub async fn backend_from(
     dir: &Path,
     settings: Option<&BackendSettings>,
     provider: Option<&ProviderSettings>,
@@ -228,7 +248,15 @@ pub async fn read_data(
     stack: &mut Stack,
     provider: &dyn cairn_engine::Provider,
 ) -> Result<cairn_engine::DataValues, Failure> {
-    match cairn_engine::data::read(provider, &stack.config).await {
+    let reader = crate::stackref::Reader {
+        provider,
+        dir: &stack.dir,
+        settings: &stack.provider,
+    };
+    let read = cairn_engine::data::read(&reader, &stack.config)
+        .await
+        .and_then(|values| stack_outputs_exist(&stack.config, &values).map(|()| values));
+    match read {
         Ok(values) => {
             stack.config = cairn_engine::data::substitute(&stack.config, &values);
             Ok(values)
@@ -271,6 +299,71 @@ pub async fn read_data(
                 sources: stack.files.iter().cloned().collect(),
             }))
         }
+    }
+}
+
+/// Every output of a `cairn_stack` that the configuration refers to exists in that stack and
+/// is not sensitive; else an error per missing output, at the data source.
+fn stack_outputs_exist(
+    config: &cairn_model::Config,
+    values: &cairn_engine::DataValues,
+) -> Result<(), Vec<cairn_engine::DataError>> {
+    use cairn_model::{Expr, PathSeg};
+    let mut wanted: std::collections::BTreeMap<&cairn_model::Address, Vec<(String, String)>> =
+        std::collections::BTreeMap::new();
+    let referring = config
+        .resources
+        .iter()
+        .chain(&config.data)
+        .flat_map(|r| {
+            r.attributes
+                .values()
+                .map(move |e| (r.address.to_string(), e))
+        })
+        .chain(
+            config
+                .outputs
+                .iter()
+                .map(|(k, o)| (format!("output.{k}"), &o.value)),
+        );
+    for (by, expr) in referring {
+        for r in expr.references() {
+            if r.address.data_type() != Some(crate::stackref::TYPE) {
+                continue;
+            }
+            if let [PathSeg::Key(outputs), PathSeg::Key(name), ..] = r.path.as_slice() {
+                if outputs == "outputs" {
+                    wanted
+                        .entry(&r.address)
+                        .or_default()
+                        .push((name.clone(), by.clone()));
+                }
+            }
+        }
+    }
+    let mut errors = Vec::new();
+    for (address, refs) in wanted {
+        let Some(Expr::Value(read)) = values.get(address) else {
+            continue;
+        };
+        let names: Vec<String> = refs.iter().map(|(n, _)| n.clone()).collect();
+        for (name, why) in crate::stackref::unreadable_outputs(read, &names) {
+            let by: Vec<&str> = refs
+                .iter()
+                .filter(|(n, _)| *n == name)
+                .map(|(_, b)| b.as_str())
+                .collect();
+            errors.push(cairn_engine::DataError {
+                address: address.clone(),
+                message: format!("{why}; used by {}", by.join(", ")),
+                error: None,
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
     }
 }
 

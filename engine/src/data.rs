@@ -33,8 +33,33 @@ pub struct DataError {
 /// What each data source stands for: a value read, or the expression that computes it.
 pub type DataValues = BTreeMap<Address, Expr>;
 
+/// What reads data sources: a provider, or the binary's reader that also knows data
+/// sources of its own (`cairn_stack`) and hands the rest to a provider.
+#[async_trait::async_trait]
+pub trait DataReader: Send + Sync {
+    async fn read_data(
+        &self,
+        dtype: &str,
+        args: &serde_json::Value,
+    ) -> Result<serde_json::Value, ProviderError>;
+}
+
+#[async_trait::async_trait]
+impl<P: Provider + ?Sized> DataReader for P {
+    async fn read_data(
+        &self,
+        dtype: &str,
+        args: &serde_json::Value,
+    ) -> Result<serde_json::Value, ProviderError> {
+        Provider::read_data(self, dtype, args).await
+    }
+}
+
 /// Reads every data source of `config`, in dependency order; every failure listed.
-pub async fn read(provider: &dyn Provider, config: &Config) -> Result<DataValues, Vec<DataError>> {
+pub async fn read(
+    provider: &dyn DataReader,
+    config: &Config,
+) -> Result<DataValues, Vec<DataError>> {
     if config.data.is_empty() {
         return Ok(DataValues::new());
     }
@@ -98,7 +123,7 @@ fn failed(errors: &[DataError], address: &Address) -> bool {
 
 /// One data source, the data sources it uses already read.
 async fn read_one(
-    provider: &dyn Provider,
+    provider: &dyn DataReader,
     data: &ResourceConfig,
     values: &DataValues,
 ) -> Result<Expr, DataError> {
@@ -148,7 +173,7 @@ async fn read_one(
         known.insert(k.clone(), v);
     }
     let json = Value::Map(known).to_json_lossy();
-    match provider.read_data(dtype, &json).await {
+    match DataReader::read_data(provider, dtype, &json).await {
         Ok(read) => Ok(Expr::Value(Value::from_json(read))),
         Err(e) => Err(fail(e.to_string(), Some(e))),
     }

@@ -150,3 +150,128 @@ async fn what_a_data_source_cannot_find_is_an_error_at_its_table() {
     std::fs::remove_file(w.path("lookups.toml")).expect("remove");
     expect_code(&w.cairn(&["destroy", "--auto-approve"]), 0);
 }
+
+const NETWORK: &str = r#"[stack]
+name = "net"
+
+[aws_vpc.main]
+cidr_block = "10.50.0.0/16"
+
+[aws_subnet.app]
+count = 2
+vpc_id = "${aws_vpc.main.id}"
+cidr_block = "${cidrsubnet(aws_vpc.main.cidr_block, 8, count.index)}"
+
+[output.vpc_id]
+value = "${aws_vpc.main.id}"
+
+[output.subnet_ids]
+value = "${aws_subnet.app[*].id}"
+
+[output.cidr]
+value = "${aws_vpc.main.cidr_block}"
+
+[output.secret]
+value = "${aws_vpc.main.id}"
+sensitive = true
+"#;
+
+const APP: &str = r#"[stack]
+name = "app"
+
+[data.cairn_stack.network]
+path = "../network"
+
+[aws_security_group.web]
+name = "web"
+vpc_id = "${data.cairn_stack.network.outputs.vpc_id}"
+ingress = [{ protocol = "tcp", from_port = 443, to_port = 443, cidr_blocks = ["${data.cairn_stack.network.outputs.cidr}"] }]
+
+[aws_subnet.extra]
+vpc_id = "${data.cairn_stack.network.outputs.vpc_id}"
+cidr_block = "${cidrsubnet(data.cairn_stack.network.outputs.cidr, 8, 10)}"
+tags = { Siblings = "${join(\",\", data.cairn_stack.network.outputs.subnet_ids)}" }
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stacks_joined_by_a_stack_reference_apply_replan_empty_and_destroy_in_order() {
+    let w = World::files(&[("network/main.toml", NETWORK), ("app/main.toml", APP)]);
+    // Before the network stack is applied there is nothing to read.
+    let early = w.cairn_in("app", &["plan"]);
+    expect_code(&early, 1);
+    assert!(
+        early.stderr.contains("has no state yet: apply it first"),
+        "{early:?}"
+    );
+
+    expect_code(&w.cairn_in("network", &["apply", "--auto-approve"]), 0);
+    // Read without the other stack's lock: a holder of the network's lock does not block.
+    let mut holder = crate::locking::hold_lock(&w.path("network"));
+    let apply = w.cairn_in("app", &["apply", "--auto-approve"]);
+    holder.kill().ok();
+    holder.wait().ok();
+    expect_code(&apply, 0);
+    expect_code(&w.cairn_in("app", &["plan", "--detailed-exitcode"]), 0);
+    expect_code(&w.cairn_in("network", &["plan", "--detailed-exitcode"]), 0);
+
+    let c = w.clients().await;
+    let groups = c
+        .ec2
+        .describe_security_groups()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("group-name")
+                .values("web")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("groups");
+    let vpc_out = w.cairn_in("network", &["output", "vpc_id"]);
+    assert_eq!(
+        groups.security_groups().first().and_then(|g| g.vpc_id()),
+        Some(vpc_out.stdout.trim()),
+        "the group is in the network stack's VPC"
+    );
+
+    // A missing output and a sensitive one: errors at the data source.
+    let app = w.path("app/main.toml");
+    let text = std::fs::read_to_string(&app).expect("read");
+    std::fs::write(
+        &app,
+        format!("{text}\n[output.oops]\nvalue = \"${{data.cairn_stack.network.outputs.vpc}}\"\n\n[output.peek]\nvalue = \"${{data.cairn_stack.network.outputs.secret}}\"\n"),
+    )
+    .expect("write");
+    let run = w.cairn_in("app", &["plan"]);
+    expect_code(&run, 1);
+    assert!(
+        run.stderr.contains("main.toml:4:19: reading data.cairn_stack.network: the stack has no output `vpc` (it has: cidr, secret, subnet_ids, vpc_id); used by output.oops"),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr
+            .contains("output `secret` is sensitive: cairn keeps only a digest of it in state"),
+        "{run:?}"
+    );
+    std::fs::write(&app, text).expect("write");
+
+    expect_code(&w.cairn_in("app", &["destroy", "--auto-approve"]), 0);
+    expect_code(&w.cairn_in("network", &["destroy", "--auto-approve"]), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stack_reference_reads_a_state_in_s3() {
+    let network = format!(
+        "{NETWORK}\n[backend]\ntype = \"s3\"\nbucket = \"acme-cairn-state\"\nkey = \"net/prod.json\"\n"
+    );
+    let app = "[stack]\nname = \"app\"\n\n[data.cairn_stack.network]\nbackend = { type = \"s3\", bucket = \"acme-cairn-state\", key = \"net/prod.json\" }\n\n[output.vpc]\nvalue = \"${data.cairn_stack.network.outputs.vpc_id}\"\n";
+    let w = World::files(&[("network/main.toml", &network), ("app/main.toml", app)]);
+    crate::s3_backend::state_bucket(&w).await;
+    expect_code(&w.cairn_in("network", &["apply", "--auto-approve"]), 0);
+    expect_code(&w.cairn_in("app", &["apply", "--auto-approve"]), 0);
+    let theirs = w.cairn_in("network", &["output", "vpc_id"]);
+    let ours = w.cairn_in("app", &["output", "vpc"]);
+    assert!(theirs.stdout.starts_with("vpc-"), "{theirs:?}");
+    assert_eq!(ours.stdout, theirs.stdout);
+    expect_code(&w.cairn_in("app", &["plan", "--detailed-exitcode"]), 0);
+}

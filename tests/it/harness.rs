@@ -136,7 +136,11 @@ impl World {
     pub fn files(files: &[(&str, &str)]) -> World {
         let dir = tempfile::tempdir().expect("tempdir");
         for (name, text) in files {
-            std::fs::write(dir.path().join(name), text).expect("write");
+            let path = dir.path().join(name);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).expect("mkdir");
+            }
+            std::fs::write(path, text).expect("write");
         }
         World {
             moto: std::sync::OnceLock::new(),
@@ -164,8 +168,13 @@ impl World {
 
     /// Runs `cairn -C <dir> <args>` pointed at this world's moto server.
     pub fn cairn(&self, args: &[&str]) -> Run {
+        self.cairn_in("", args)
+    }
+
+    /// Runs `cairn -C <dir>/<sub> <args>`: for worlds of several stacks.
+    pub fn cairn_in(&self, sub: &str, args: &[&str]) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
-        cmd.arg("-C").arg(self.dir.path()).args(args);
+        cmd.arg("-C").arg(self.dir.path().join(sub)).args(args);
         for (k, v) in self.aws_env(args) {
             cmd.env(k, v);
         }

@@ -8,8 +8,8 @@ use crate::harness::{expect_code, World};
 
 /// Starts a process that takes the state lock like cairn does (an OS file lock) and writes
 /// holder details, then sleeps.
-fn hold_lock(w: &World) -> std::process::Child {
-    let dir = w.path(".cairn");
+pub(crate) fn hold_lock(stack_dir: &std::path::Path) -> std::process::Child {
+    let dir = stack_dir.join(".cairn");
     std::fs::create_dir_all(&dir).expect("mkdir");
     let lock = dir.join("state.lock");
     let script = format!(
@@ -40,7 +40,7 @@ time.sleep(120)
 #[test]
 fn a_second_writer_fails_at_once_and_a_dead_holder_does_not_block() {
     let w = World::example("network");
-    let mut holder = hold_lock(&w);
+    let mut holder = hold_lock(&w.path(""));
 
     let started = Instant::now();
     let run = w.cairn(&["apply", "--auto-approve"]);

@@ -46,7 +46,7 @@ key = "net/prod.json"
 "#;
 
 /// Creates the state bucket (versioned, as the docs recommend).
-async fn state_bucket(w: &World) -> aws_sdk_s3::Client {
+pub(crate) async fn state_bucket(w: &World) -> aws_sdk_s3::Client {
     let s3 = w.s3().await;
     s3.create_bucket()
         .bucket(BUCKET)
