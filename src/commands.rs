@@ -895,9 +895,9 @@ pub fn schema_cmd(rtype: Option<&str>, format: crate::SchemaFormat) -> Outcome {
                 println!("data.{name:27} {first}");
             }
         }
-        (None, crate::SchemaFormat::Markdown) => print!("{}", schema::markdown(&catalog)),
+        (None, crate::SchemaFormat::Markdown) => print!("{}", schema::markdown(catalog)),
         (None, crate::SchemaFormat::Json) => {
-            let schema = schema::json_schema(&catalog);
+            let schema = schema::json_schema(catalog);
             println!(
                 "{}",
                 serde_json::to_string_pretty(&schema).map_err(anyhow::Error::from)?
