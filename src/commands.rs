@@ -168,7 +168,7 @@ pub async fn plan_cmd(
     let secrets = workspace::secrets(&backend).await?;
     let (file, state) = workspace::read_state(&backend).await?;
     let provider = workspace::provider(&stack).await?;
-    workspace::read_data(&mut stack, &*provider).await?;
+    let data = workspace::read_data(&mut stack, &*provider).await?;
     // `--refresh=false` reads nothing from AWS: unfinished operations are then shown as
     // warnings, and resolved by the next run that refreshes (every apply does).
     let (state, _) = if args.refresh {
@@ -176,7 +176,7 @@ pub async fn plan_cmd(
     } else {
         (state, false)
     };
-    let (p, _) = make_plan(
+    let (mut p, _) = make_plan(
         &stack,
         &state,
         &*provider,
@@ -185,6 +185,7 @@ pub async fn plan_cmd(
         &secrets,
     )
     .await?;
+    p.data = data.fed(&p);
     let plan_json = json::plan(&p, &stack.name);
     match format {
         Format::Human => print!("{}", human(&p, provider.catalog())),
@@ -307,7 +308,7 @@ pub(crate) struct Session {
     pub(crate) secrets: Secrets,
     pub(crate) file: StateFile,
     pub(crate) state: State,
-    pub(crate) provider: Arc<cairn_providers::AwsProvider>,
+    pub(crate) provider: Arc<crate::router::Providers>,
     /// Held until the command ends.
     pub(crate) lock: cairn_state::BackendLock,
 }
@@ -541,10 +542,11 @@ pub async fn apply_cmd(
         ),
         None => (PlanMode::Normal, args.refresh, args.scope()),
     };
-    if mode == PlanMode::Normal {
-        workspace::read_data(&mut stack, &*provider).await?;
-    }
-    let (p, refreshed) = make_plan(
+    let data = match mode {
+        PlanMode::Normal => Some(workspace::read_data(&mut stack, &*provider).await?),
+        PlanMode::Destroy => None,
+    };
+    let (mut p, refreshed) = make_plan(
         &stack,
         &state,
         &*provider,
@@ -553,6 +555,9 @@ pub async fn apply_cmd(
         &secrets,
     )
     .await?;
+    if let Some(data) = &data {
+        p.data = data.fed(&p);
+    }
     if let Some(s) = &saved {
         let now = json::plan(&p, &stack.name);
         if let Some(reason) = differs(&s.plan, &now) {
@@ -763,8 +768,8 @@ pub async fn eval_cmd(dir: &Path, expression: &str, vars: &VarArgs, as_json: boo
         .any(|r| r.address.data_type().is_some())
     {
         let provider = workspace::provider(&stack).await?;
-        let values = workspace::read_data(&mut stack, &*provider).await?;
-        probe.value = cairn_engine::data::substitute_expr(&probe.value, &values);
+        let read = workspace::read_data(&mut stack, &*provider).await?;
+        probe.value = cairn_engine::data::substitute_expr(&probe.value, &read.values);
     }
     let state = if probe.value.references().is_empty() {
         State::default()
@@ -921,6 +926,9 @@ pub fn schema_cmd(rtype: Option<&str>, format: crate::SchemaFormat) -> Outcome {
                 .into());
             };
             match format {
+                crate::SchemaFormat::Text if t.starts_with(cairn_model::DATA_PREFIX) => {
+                    print!("{}", schema::data_text(s))
+                }
                 crate::SchemaFormat::Text => print!("{}", schema::text(s)),
                 crate::SchemaFormat::Markdown => {
                     let mut one = cairn_model::Catalog::default();

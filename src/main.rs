@@ -12,6 +12,7 @@ mod log;
 mod planfile;
 mod private;
 mod render;
+mod router;
 mod secrets;
 mod stackref;
 mod statefile;

@@ -62,9 +62,10 @@ impl DataReader for Reader<'_> {
         &self,
         dtype: &str,
         args: &serde_json::Value,
+        provider: Option<&str>,
     ) -> Result<serde_json::Value, ProviderError> {
         if dtype != TYPE {
-            return self.provider.read_data(dtype, args).await;
+            return self.provider.read_data_in(dtype, args, provider).await;
         }
         let args: StackArgs = serde_json::from_value(args.clone())
             .map_err(|e| ProviderError::InvalidConfig(format!("data.{TYPE}: {e}")))?;

@@ -27,6 +27,7 @@ fn resource_from(r: &ResourceRecord) -> Result<ResourceState, String> {
             .map(|d| parse_address(d))
             .collect::<Result<_, _>>()?,
         prevent_destroy: r.prevent_destroy,
+        provider: r.provider.clone(),
     })
 }
 
@@ -40,6 +41,7 @@ fn resource_to(r: &ResourceState, inputs: &Value) -> ResourceRecord {
         outputs: r.outputs.to_json_lossy(),
         dependencies: r.dependencies.iter().map(|d| d.to_string()).collect(),
         prevent_destroy: r.prevent_destroy,
+        provider: r.provider.clone(),
     }
 }
 
@@ -71,6 +73,7 @@ pub fn to_engine(file: &StateFile) -> Result<State, String> {
                     .map(|d| parse_address(d))
                     .collect::<Result<_, _>>()?,
                 prevent_destroy: p.prevent_destroy,
+                provider: p.provider.clone(),
             })
         })
         .collect::<Result<_, String>>()?;
@@ -207,6 +210,7 @@ impl Recorder {
                     .map(|i| (redact.inputs)(&p.address, i).to_json_lossy()),
                 dependencies: p.dependencies.iter().map(|d| d.to_string()).collect(),
                 prevent_destroy: p.prevent_destroy,
+                provider: p.provider.clone(),
             })
             .collect();
         file.outputs = state
@@ -243,6 +247,7 @@ mod tests {
             outputs: Value::from_json(serde_json::json!({"id": id})),
             dependencies: vec![Address::new("aws_vpc", "main")],
             prevent_destroy: false,
+            provider: None,
         }
     }
 
@@ -422,6 +427,7 @@ mod fuzz {
                     outputs: inputs.clone(),
                     dependencies: addresses.clone(),
                     prevent_destroy: false,
+                    provider: None,
                 });
                 file.pending.push(PendingRecord {
                     token: "t".into(),
@@ -431,6 +437,7 @@ mod fuzz {
                     inputs: Some(inputs.clone()),
                     dependencies: addresses.clone(),
                     prevent_destroy: false,
+                    provider: None,
                 });
             }
             let _ = to_engine(&file);

@@ -1,13 +1,13 @@
 //! Loading what every command works on: the stack, its state backend, its recorded state and
 //! the AWS provider; and the failures a command can end with.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::anyhow;
 use cairn_engine::State;
 use cairn_model::Value;
-use cairn_providers::{AwsProvider, AwsSettings};
 use cairn_stacks::{BackendSettings, Diagnostics, ProviderSettings, Stack, VarInputs};
 use cairn_state::{Backend, LocalBackend, LockInfo, S3Backend, S3Settings, StateError, StateFile};
 
@@ -247,7 +247,7 @@ pub async fn secrets(backend: &Backend) -> Result<crate::secrets::Secrets, Failu
 pub async fn read_data(
     stack: &mut Stack,
     provider: &dyn cairn_engine::Provider,
-) -> Result<cairn_engine::DataValues, Failure> {
+) -> Result<DataRead, Failure> {
     let reader = crate::stackref::Reader {
         provider,
         dir: &stack.dir,
@@ -258,8 +258,9 @@ pub async fn read_data(
         .and_then(|values| stack_outputs_exist(&stack.config, &values).map(|()| values));
     match read {
         Ok(values) => {
+            let feeds = feeds(&stack.config);
             stack.config = cairn_engine::data::substitute(&stack.config, &values);
-            Ok(values)
+            Ok(DataRead { values, feeds })
         }
         Err(errors) => {
             if let Some(api) = errors
@@ -300,6 +301,73 @@ pub async fn read_data(
             }))
         }
     }
+}
+
+/// What reading a stack's data sources gave: their values, and for each the resources that
+/// use it.
+pub struct DataRead {
+    pub values: cairn_engine::DataValues,
+    pub feeds: BTreeMap<cairn_model::Address, Vec<cairn_model::Address>>,
+}
+
+impl DataRead {
+    /// The data sources that feed a change of `plan`, with the changes they feed: for the
+    /// plan to show.
+    pub fn fed(
+        &self,
+        plan: &cairn_engine::Plan,
+    ) -> Vec<(cairn_model::Address, Vec<cairn_model::Address>)> {
+        let changing: std::collections::BTreeSet<&cairn_model::Address> = plan
+            .changes
+            .iter()
+            .filter(|c| !c.is_noop())
+            .map(|c| &c.address)
+            .collect();
+        self.feeds
+            .iter()
+            .filter_map(|(data, users)| {
+                let fed: Vec<cairn_model::Address> = users
+                    .iter()
+                    .filter(|u| changing.contains(u))
+                    .cloned()
+                    .collect();
+                (!fed.is_empty()).then(|| (data.clone(), fed))
+            })
+            .collect()
+    }
+}
+
+/// For each data source, the resources whose configuration refers to it, directly or
+/// through other data sources.
+fn feeds(
+    config: &cairn_model::Config,
+) -> BTreeMap<cairn_model::Address, Vec<cairn_model::Address>> {
+    use cairn_model::Address;
+    use std::collections::BTreeSet;
+    let mut users: BTreeMap<Address, BTreeSet<Address>> = BTreeMap::new();
+    for r in config.resources.iter().chain(&config.data) {
+        for dep in r.dependencies() {
+            if dep.data_type().is_some() {
+                users.entry(dep).or_default().insert(r.address.clone());
+            }
+        }
+    }
+    let resources_of = |data: &Address| {
+        let mut seen = BTreeSet::new();
+        let mut found = BTreeSet::new();
+        let mut todo = vec![data.clone()];
+        while let Some(d) = todo.pop() {
+            for u in users.get(&d).into_iter().flatten() {
+                if u.data_type().is_none() {
+                    found.insert(u.clone());
+                } else if seen.insert(u.clone()) {
+                    todo.push(u.clone());
+                }
+            }
+        }
+        found.into_iter().collect::<Vec<Address>>()
+    };
+    users.keys().map(|d| (d.clone(), resources_of(d))).collect()
 }
 
 /// Every output of a `cairn_stack` that the configuration refers to exists in that stack and
@@ -367,12 +435,11 @@ fn stack_outputs_exist(
     }
 }
 
-/// The AWS provider configured by the stack (region, endpoint) and the standard AWS chain.
-pub async fn provider(stack: &Stack) -> Result<Arc<AwsProvider>, Failure> {
-    let settings = AwsSettings {
-        region: stack.provider.region.clone(),
-        endpoint: stack.provider.endpoint.clone(),
-        artifacts: Some(stack.dir.join(cairn_providers::lambda::function::ARTIFACTS)),
-    };
-    Ok(Arc::new(AwsProvider::new(settings).await))
+/// The AWS providers configured by the stack (`[provider.aws]` and its aliases: region,
+/// endpoint, profile, assumed role) over the standard AWS chain.
+pub async fn provider(stack: &Stack) -> Result<Arc<crate::router::Providers>, Failure> {
+    let artifacts = stack.dir.join(cairn_providers::lambda::function::ARTIFACTS);
+    Ok(Arc::new(
+        crate::router::Providers::new(&stack.provider, artifacts).await,
+    ))
 }

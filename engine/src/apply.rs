@@ -422,6 +422,20 @@ impl<'p> Scheduler<'p> {
         &self.changes[self.nodes[i].change]
     }
 
+    /// The provider configuration step `i` runs with: a delete where the resource was made,
+    /// the rest where the configuration says.
+    fn provider(&self, i: usize) -> Option<String> {
+        let change = self.change(i);
+        match self.step(i) {
+            Step::Delete => change
+                .prior
+                .as_ref()
+                .and_then(|p| p.provider.clone())
+                .or_else(|| change.provider.clone()),
+            _ => change.provider.clone(),
+        }
+    }
+
     fn step(&self, i: usize) -> Step {
         self.nodes[i].step
     }
@@ -570,6 +584,10 @@ fn intent(
     work: &Work,
     config: Option<&ResourceConfig>,
 ) -> PendingOperation {
+    let provider = match config {
+        Some(r) if step != Step::Delete => r.provider.clone(),
+        _ => change.prior.as_ref().and_then(|p| p.provider.clone()),
+    };
     let (inputs, dependencies, prevent_destroy) = match work {
         Work::Create(cfg) => (
             Some(Value::from_json(cfg.clone())),
@@ -586,6 +604,7 @@ fn intent(
         inputs,
         dependencies,
         prevent_destroy,
+        provider,
     }
 }
 
@@ -611,6 +630,7 @@ fn spawn(
         address: address.to_string(),
         stack: owner,
         token,
+        provider: scheduler.provider(i),
         progress: Some(Arc::new(move |message| {
             progress_events(Event::Progress {
                 address: progress_addr.clone(),
@@ -820,12 +840,21 @@ fn record_success(
             }
         }
         (_, Some(observed)) => {
-            let (dependencies, prevent_destroy) = match resource {
-                Some(r) => (r.dependencies(), r.lifecycle.prevent_destroy),
-                None => (change.dependencies.clone(), false),
+            let (dependencies, prevent_destroy, provider) = match resource {
+                Some(r) => (
+                    r.dependencies(),
+                    r.lifecycle.prevent_destroy,
+                    r.provider.clone(),
+                ),
+                None => (
+                    change.dependencies.clone(),
+                    false,
+                    change.prior.as_ref().and_then(|p| p.provider.clone()),
+                ),
             };
             let now =
-                ResourceState::recorded(address.clone(), observed, dependencies, prevent_destroy);
+                ResourceState::recorded(address.clone(), observed, dependencies, prevent_destroy)
+                    .on(provider);
             if step == Step::Create {
                 state.record_created(now);
             } else {

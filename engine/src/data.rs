@@ -37,10 +37,12 @@ pub type DataValues = BTreeMap<Address, Expr>;
 /// sources of its own (`cairn_stack`) and hands the rest to a provider.
 #[async_trait::async_trait]
 pub trait DataReader: Send + Sync {
+    /// Reads `dtype` with `args`, with the provider configuration `provider` (an alias).
     async fn read_data(
         &self,
         dtype: &str,
         args: &serde_json::Value,
+        provider: Option<&str>,
     ) -> Result<serde_json::Value, ProviderError>;
 }
 
@@ -50,8 +52,9 @@ impl<P: Provider + ?Sized> DataReader for P {
         &self,
         dtype: &str,
         args: &serde_json::Value,
+        provider: Option<&str>,
     ) -> Result<serde_json::Value, ProviderError> {
-        Provider::read_data(self, dtype, args).await
+        Provider::read_data_in(self, dtype, args, provider).await
     }
 }
 
@@ -173,7 +176,7 @@ async fn read_one(
         known.insert(k.clone(), v);
     }
     let json = Value::Map(known).to_json_lossy();
-    match DataReader::read_data(provider, dtype, &json).await {
+    match DataReader::read_data(provider, dtype, &json, data.provider.as_deref()).await {
         Ok(read) => Ok(Expr::Value(Value::from_json(read))),
         Err(e) => Err(fail(e.to_string(), Some(e))),
     }

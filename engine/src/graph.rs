@@ -100,6 +100,7 @@ mod tests {
             depends_on: vec![],
             lifecycle: Lifecycle::default(),
             sensitive: Default::default(),
+            provider: None,
         }
     }
 

@@ -195,6 +195,7 @@ mod tests {
                         outputs: Value::Null,
                         dependencies: deps.iter().map(|d| addr(d)).collect(),
                         prevent_destroy: false,
+                        provider: None,
                     };
                     (r.address.clone(), r)
                 })

@@ -77,6 +77,9 @@ pub struct Change {
     /// An `[[import]]` block brings the existing resource with this import id under
     /// management: apply records it in state first, then makes the change `action` says.
     pub import_id: Option<String>,
+    /// The alias of the provider configuration the change runs with (`None`:
+    /// `[provider.aws]`).
+    pub provider: Option<String>,
 }
 
 impl Change {
@@ -135,6 +138,9 @@ pub struct Plan {
     pub protection: BTreeMap<Address, bool>,
     /// What the plan was limited to or told to replace (`--target`, `--replace`).
     pub scope: Scope,
+    /// The data sources read while planning that feed a change, each with the changes it
+    /// feeds (filled in by whoever read them: the planner never reads).
+    pub data: Vec<(Address, Vec<Address>)>,
 }
 
 /// What a plan is limited to, and what it replaces although nothing forces it: Terraform's
@@ -526,6 +532,12 @@ pub fn plan_scoped(
         }
     }
     out.changes.extend(planning.deletes(mode)?);
+    // A delete runs where the resource was made.
+    for c in &mut out.changes {
+        if c.provider.is_none() && !planning.configured.contains_key(&c.address) {
+            c.provider = c.prior.as_ref().and_then(|p| p.provider.clone());
+        }
+    }
     for address in &scope.replace {
         let planned = out.changes.iter().find(|c| &c.address == address);
         if planned.is_none_or(|c| c.action != Action::Replace) {
@@ -633,6 +645,7 @@ impl Change {
             stateful: schema.stateful,
             moved_from: None,
             import_id: None,
+            provider: None,
         }
     }
 }
@@ -720,6 +733,7 @@ impl<'a> Planning<'a> {
                 || schema.create_before_destroy,
             moved_from: self.moved_from.get(addr).map(|a| (*a).clone()),
             import_id: imports.get(addr).map(|id| id.to_string()),
+            provider: resource.provider.clone(),
             ..Change::of(addr, Action::NoOp, schema)
         };
         let Some(now) = self.current(addr) else {
@@ -766,6 +780,19 @@ impl<'a> Planning<'a> {
             (
                 Action::Replace,
                 Some("replacement requested (--replace)".into()),
+            )
+        } else if now.provider != resource.provider {
+            let shown = |p: &Option<String>| match p {
+                Some(alias) => format!("aws.{alias}"),
+                None => "aws".to_string(),
+            };
+            (
+                Action::Replace,
+                Some(format!(
+                    "its provider changes from {} to {}",
+                    shown(&now.provider),
+                    shown(&resource.provider)
+                )),
             )
         } else if !attrs.is_empty() {
             (Action::Update, None)

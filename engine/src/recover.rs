@@ -90,6 +90,7 @@ pub async fn recover(
             stack: owner.map(str::to_string),
             token: op.token.clone(),
             progress: None,
+            provider: op.provider.clone(),
         };
         provider
             .find(&op.address.rtype, &config, &ctx)
@@ -136,12 +137,15 @@ pub async fn recover(
         let id = adopted.id.clone();
         // As if the create had been seen to finish (an old instance of a create-first
         // replacement is deposed).
-        out.record_created(ResourceState::recorded(
-            op.address.clone(),
-            adopted,
-            op.dependencies.clone(),
-            op.prevent_destroy,
-        ));
+        out.record_created(
+            ResourceState::recorded(
+                op.address.clone(),
+                adopted,
+                op.dependencies.clone(),
+                op.prevent_destroy,
+            )
+            .on(op.provider.clone()),
+        );
         recovered.push(Recovered {
             operation: op.clone(),
             resolution: Resolution::Adopted {

@@ -27,21 +27,26 @@ pub async fn refresh(
     provider: &dyn Provider,
     state: &State,
 ) -> Result<Refreshed, Vec<RefreshError>> {
-    let mut by_type: BTreeMap<&str, Vec<&ResourceState>> = BTreeMap::new();
+    let mut by_type: BTreeMap<(&str, Option<&str>), Vec<&ResourceState>> = BTreeMap::new();
     for r in state.resources.values() {
-        by_type.entry(r.rtype()).or_default().push(r);
+        by_type
+            .entry((r.rtype(), r.provider.as_deref()))
+            .or_default()
+            .push(r);
     }
-    let reads = by_type.iter().map(|(rtype, resources)| async move {
-        let requests: Vec<ReadRequest> = resources
-            .iter()
-            .map(|r| ReadRequest {
-                id: r.id.clone(),
-                prior_inputs: r.inputs.to_json_lossy(),
-            })
-            .collect();
-        let result = provider.read(rtype, &requests).await;
-        (*rtype, resources, result)
-    });
+    let reads = by_type
+        .iter()
+        .map(|((rtype, alias), resources)| async move {
+            let requests: Vec<ReadRequest> = resources
+                .iter()
+                .map(|r| ReadRequest {
+                    id: r.id.clone(),
+                    prior_inputs: r.inputs.to_json_lossy(),
+                })
+                .collect();
+            let result = provider.read_in(rtype, &requests, *alias).await;
+            (*rtype, resources, result)
+        });
     let mut out = BTreeMap::new();
     let mut errors = Vec::new();
     for (rtype, resources, result) in join_all(reads).await {
@@ -139,7 +144,9 @@ pub async fn refresh_imports(
         })
         .collect();
     let reads = wanted.into_iter().map(|(import, resource)| async move {
-        let read = provider.import(&import.to.rtype, &import.id).await;
+        let read = provider
+            .import_in(&import.to.rtype, &import.id, resource.provider.as_deref())
+            .await;
         (import, resource, read)
     });
     let mut out = Refreshed::new();
@@ -148,12 +155,15 @@ pub async fn refresh_imports(
             Ok(Some(observed)) => {
                 out.insert(
                     import.to.clone(),
-                    Some(ResourceState::recorded(
-                        import.to.clone(),
-                        observed,
-                        resource.dependencies(),
-                        resource.lifecycle.prevent_destroy,
-                    )),
+                    Some(
+                        ResourceState::recorded(
+                            import.to.clone(),
+                            observed,
+                            resource.dependencies(),
+                            resource.lifecycle.prevent_destroy,
+                        )
+                        .on(resource.provider.clone()),
+                    ),
                 );
             }
             Ok(None) => errors.push(ImportError::NotFound {

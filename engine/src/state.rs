@@ -19,6 +19,9 @@ pub struct ResourceState {
     pub dependencies: Vec<Address>,
     /// Kept from the configuration so that removing the resource's block cannot delete it.
     pub prevent_destroy: bool,
+    /// The alias of the provider configuration it was made with (`None`: `[provider.aws]`):
+    /// where it is read and deleted once its block is gone.
+    pub provider: Option<String>,
 }
 
 impl ResourceState {
@@ -62,7 +65,13 @@ impl ResourceState {
             outputs: Value::from_json(observed.outputs),
             dependencies,
             prevent_destroy,
+            provider: None,
         }
+    }
+
+    /// This record, made with the provider configuration `provider` (an alias).
+    pub fn on(self, provider: Option<String>) -> ResourceState {
+        ResourceState { provider, ..self }
     }
 
     /// This resource with what was just read from the cloud.
@@ -93,6 +102,8 @@ pub struct PendingOperation {
     pub dependencies: Vec<Address>,
     /// For a create: the configuration's `prevent_destroy`, recorded with it when adopted.
     pub prevent_destroy: bool,
+    /// The alias of the provider configuration the operation runs with.
+    pub provider: Option<String>,
 }
 
 /// A stack output as recorded after the last apply.

@@ -94,6 +94,7 @@ fn net(name: &str, cidr: &str, tags: &[(&str, &str)]) -> ResourceConfig {
         depends_on: vec![],
         lifecycle: Lifecycle::default(),
         sensitive: Default::default(),
+        provider: None,
     }
 }
 
@@ -117,6 +118,7 @@ fn sub(name: &str, net: &str, cidr: &str) -> ResourceConfig {
         depends_on: vec![],
         lifecycle: Lifecycle::default(),
         sensitive: Default::default(),
+        provider: None,
     }
 }
 

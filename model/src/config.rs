@@ -27,6 +27,9 @@ pub struct ResourceConfig {
     /// or a sensitive attribute of another resource), besides those the type's schema marks:
     /// never shown, and stored only as a keyed digest.
     pub sensitive: BTreeSet<String>,
+    /// `provider = "aws.<alias>"`: the alias of the provider configuration it is managed
+    /// with (`[provider.aws.<alias>]`); `None` for `[provider.aws]` itself.
+    pub provider: Option<String>,
 }
 
 impl ResourceConfig {

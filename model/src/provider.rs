@@ -39,6 +39,9 @@ pub struct OpContext {
     pub token: String,
     /// Progress callback for long waits (load balancer provisioning, ...).
     pub progress: Option<std::sync::Arc<dyn Fn(String) + Send + Sync>>,
+    /// The alias of the provider configuration to run with (`None`: the default one), for
+    /// a provider made of several (regions, accounts).
+    pub provider: Option<String>,
 }
 
 impl OpContext {
@@ -55,6 +58,7 @@ impl std::fmt::Debug for OpContext {
             .field("address", &self.address)
             .field("stack", &self.stack)
             .field("token", &self.token)
+            .field("provider", &self.provider)
             .finish_non_exhaustive()
     }
 }
@@ -187,6 +191,29 @@ pub trait Provider: Send + Sync {
         requests: &[ReadRequest],
     ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError>;
 
+    /// [`Provider::read`] with the provider configuration `provider` (an alias; `None`: the
+    /// default one). Providers of one configuration ignore it.
+    async fn read_in(
+        &self,
+        rtype: &str,
+        requests: &[ReadRequest],
+        provider: Option<&str>,
+    ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
+        let _ = provider;
+        self.read(rtype, requests).await
+    }
+
+    /// [`Provider::import`] with the provider configuration `provider`.
+    async fn import_in(
+        &self,
+        rtype: &str,
+        import_id: &str,
+        provider: Option<&str>,
+    ) -> Result<Option<Observed>, ProviderError> {
+        let _ = provider;
+        self.import(rtype, import_id).await
+    }
+
     /// Creates a resource from its normalised configuration and waits until it is usable.
     async fn create(
         &self,
@@ -254,6 +281,17 @@ pub trait Provider: Send + Sync {
     ) -> Result<serde_json::Value, ProviderError> {
         let _ = args;
         Err(ProviderError::UnknownType(format!("data.{dtype}")))
+    }
+
+    /// [`Provider::read_data`] with the provider configuration `provider` (an alias).
+    async fn read_data_in(
+        &self,
+        dtype: &str,
+        args: &serde_json::Value,
+        provider: Option<&str>,
+    ) -> Result<serde_json::Value, ProviderError> {
+        let _ = provider;
+        self.read_data(dtype, args).await
     }
 
     /// Everything that carries `stack`'s ownership tag, in a few paged calls. Providers that

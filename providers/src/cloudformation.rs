@@ -687,6 +687,7 @@ Resources:
             region: Some("us-east-1".into()),
             endpoint: Some("http://127.0.0.1:9".into()),
             artifacts: None,
+            ..AwsSettings::default()
         })
         .await;
         async fn id(

@@ -579,9 +579,325 @@ where
         .collect())
 }
 
+/// The prefix of the names cairn generates when a configuration gives neither a name nor a
+/// prefix of one. Terraform's AWS provider uses `terraform-` there (and `tf-` or `tf-lb-`
+/// where names may have only 32 characters); cairn uses `cairn-`, which with the unique
+/// suffix fits the shortest names (32 characters: load balancers, target groups).
+pub const DEFAULT_NAME_PREFIX: &str = "cairn-";
+
+/// The length of the unique part of a generated name, Terraform's `id.UniqueIDSuffixLength`:
+/// an 18-digit UTC timestamp (`YYYYMMDDHHMMSS` and four digits of the second) and an 8-digit
+/// hexadecimal counter.
+pub const UNIQUE_SUFFIX_LEN: usize = 26;
+
+/// A unique name that starts with `prefix`, in Terraform's format (`id.PrefixedUniqueId`):
+/// the prefix, the UTC time to a ten-thousandth of a second, and a counter of this process's
+/// generated names in 8 hex digits (so two names made in the same instant differ, and names
+/// sort in the order they were made). At most `max_len` characters: a prefix too long to
+/// leave room for the 26 characters of the unique part is cut (the attributes that take a
+/// prefix refuse such a one before it gets here, as Terraform's do), never the unique part.
+pub fn generated_name(prefix: &str, max_len: usize) -> String {
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let count = COUNTER
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        .wrapping_add(1);
+    let suffix = format!("{}{count:08x}", utc_digits(since_epoch));
+    let mut keep = max_len.saturating_sub(suffix.len()).min(prefix.len());
+    while !prefix.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    format!("{}{suffix}", &prefix[..keep])
+}
+
+/// `YYYYMMDDHHMMSS` and four digits of the second (cut, not rounded, as Go's
+/// `20060102150405.0000` formats them, without the dot) of a time since the Unix epoch, UTC.
+fn utc_digits(since_epoch: Duration) -> String {
+    let secs = since_epoch.as_secs();
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}{month:02}{day:02}{:02}{:02}{:02}{:04}",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60,
+        since_epoch.subsec_nanos() / 100_000
+    )
+}
+
+/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}
+
+/// The prefix a name was generated from, when it ends in a unique part (26 hex digits)
+/// followed by `suffix` (a FIFO queue's `.fifo`), and something comes before it: Terraform's
+/// `create.NamePrefixFromNameWithSuffix`.
+pub fn prefix_of_generated<'a>(name: &'a str, suffix: &str) -> Option<&'a str> {
+    let stem = name.strip_suffix(suffix)?;
+    let cut = stem.len().checked_sub(UNIQUE_SUFFIX_LEN)?;
+    if cut == 0 || !stem.is_char_boundary(cut) {
+        return None;
+    }
+    let (prefix, unique) = stem.split_at(cut);
+    unique
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit())
+        .then_some(prefix)
+}
+
+/// How a configuration names its resource: a name it gives, or the prefix of a name to
+/// generate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Named<'a> {
+    Given(&'a str),
+    Generated(&'a str),
+}
+
+/// A type whose name (or other unique id) a configuration may leave to cairn to generate, as
+/// Terraform's AWS provider does: the attribute of the name (`name`, `bucket`,
+/// `identifier`, `target_id`), the attribute of its prefix (`name_prefix`, ...), the prefix
+/// used when neither is given ([`DEFAULT_NAME_PREFIX`] where Terraform's is `terraform-`),
+/// and the longest name AWS takes.
+#[derive(Clone, Copy, Debug)]
+pub struct Naming {
+    pub rtype: &'static str,
+    pub name: &'static str,
+    /// Empty for a generated id that has no prefix attribute (an event target's).
+    pub prefix: &'static str,
+    pub default_prefix: &'static str,
+    pub max_len: usize,
+}
+
+impl Naming {
+    /// How `name` and `prefix`, as configured, name the resource: the name, else a name
+    /// generated from the prefix, else from the default prefix. Both given is refused: the
+    /// two attributes conflict, as in Terraform.
+    pub fn named<'a>(
+        &self,
+        name: Option<&'a str>,
+        prefix: Option<&'a str>,
+    ) -> Result<Named<'a>, ProviderError> {
+        match (name, prefix) {
+            (Some(_), Some(_)) => Err(ProviderError::InvalidConfig(format!(
+                "{}: `{}` and `{}` cannot both be given: `{}` generates the {} from the prefix",
+                self.rtype, self.name, self.prefix, self.prefix, self.name
+            ))),
+            (Some(n), None) => Ok(Named::Given(n)),
+            (None, Some(p)) => Ok(Named::Generated(p)),
+            (None, None) => Ok(Named::Generated(self.default_prefix)),
+        }
+    }
+
+    /// The name a create gives the resource (Terraform's `create.Name`).
+    pub fn create_name(
+        &self,
+        name: Option<&str>,
+        prefix: Option<&str>,
+    ) -> Result<String, ProviderError> {
+        self.create_name_with_suffix(name, prefix, "")
+    }
+
+    /// The name a create gives the resource, a generated one followed by `suffix` (a FIFO
+    /// queue's `.fifo`: Terraform's `create.NameWithSuffix`). A prefix that leaves no room
+    /// for the unique part within the longest name is refused.
+    pub fn create_name_with_suffix(
+        &self,
+        name: Option<&str>,
+        prefix: Option<&str>,
+        suffix: &str,
+    ) -> Result<String, ProviderError> {
+        match self.named(name, prefix)? {
+            Named::Given(n) => Ok(n.to_string()),
+            Named::Generated(p) => {
+                let room = self
+                    .max_len
+                    .saturating_sub(UNIQUE_SUFFIX_LEN + suffix.len());
+                if p.len() > room {
+                    return Err(ProviderError::InvalidConfig(format!(
+                        "{}: `{}` `{p}` is longer than {room} characters, which with the {UNIQUE_SUFFIX_LEN} of the generated part{} make the {} longest {}",
+                        self.rtype,
+                        self.prefix,
+                        if suffix.is_empty() { String::new() } else { format!(" and `{suffix}`") },
+                        self.max_len,
+                        self.name
+                    )));
+                }
+                Ok(format!(
+                    "{}{suffix}",
+                    generated_name(p, self.max_len - suffix.len())
+                ))
+            }
+        }
+    }
+
+    /// The prefix a read of the resource named `name` shows, so that it reads back as
+    /// configured: Terraform's `create.NamePrefixFromName`, unless the recorded inputs
+    /// (`prior`) gave the name itself and no prefix (a name that merely looks generated is
+    /// then the configured one). An import (no recorded inputs) shows it as Terraform's
+    /// does.
+    pub fn read_prefix(&self, name: &str, prior: &serde_json::Value) -> Option<String> {
+        self.read_prefix_with_suffix(name, "", prior)
+    }
+
+    /// [`Naming::read_prefix`] of a name generated with `suffix` after its unique part.
+    pub fn read_prefix_with_suffix(
+        &self,
+        name: &str,
+        suffix: &str,
+        prior: &serde_json::Value,
+    ) -> Option<String> {
+        let set = |k: &str| prior.get(k).is_some_and(|v| !v.is_null());
+        if set(self.name) && !set(self.prefix) {
+            return None;
+        }
+        prefix_of_generated(name, suffix).map(str::to_string)
+    }
+}
+
+/// Whether `name` is one generated from `prefix` (and then `suffix`), as what an interrupted
+/// create of a configuration with that prefix made is looked for.
+pub fn generated_from(name: &str, prefix: &str, suffix: &str) -> bool {
+    prefix_of_generated(name, suffix) == Some(prefix)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generated_names_keep_the_prefix_after_terraform_s_format() {
+        let name = generated_name("web-", 64);
+        assert!(name.starts_with("web-"), "{name}");
+        assert_eq!(name.len(), 4 + UNIQUE_SUFFIX_LEN, "{name}");
+        let unique = &name[4..];
+        assert!(unique[..18].bytes().all(|b| b.is_ascii_digit()), "{name}");
+        assert!(
+            unique[18..]
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+            "{name}"
+        );
+        assert!(unique.starts_with("20"), "{name}");
+        assert_eq!(prefix_of_generated(&name, ""), Some("web-"));
+        assert!(generated_from(&name, "web-", ""));
+        assert!(!generated_from(&name, "we", ""));
+        let fifo = format!("{}.fifo", generated_name("jobs-", 75));
+        assert_eq!(prefix_of_generated(&fifo, ".fifo"), Some("jobs-"));
+        assert_eq!(prefix_of_generated(&fifo, ""), None);
+        // A name that only looks generated has a prefix; one too short or not hex has none.
+        assert_eq!(prefix_of_generated("web", ""), None);
+        assert_eq!(prefix_of_generated("20240101000000000000000001", ""), None);
+        assert_eq!(
+            prefix_of_generated(&format!("x-{}g", "0".repeat(25)), ""),
+            None
+        );
+    }
+
+    #[test]
+    fn generated_names_fit_the_longest_name() {
+        // A target group's 32 characters hold the default prefix and the unique part.
+        let tg = generated_name(DEFAULT_NAME_PREFIX, 32);
+        assert_eq!(tg.len(), 32, "{tg}");
+        assert!(tg.starts_with(DEFAULT_NAME_PREFIX), "{tg}");
+        // A prefix that leaves no room is cut, never the unique part.
+        let cut = generated_name("a-much-too-long-prefix-", 32);
+        assert_eq!(cut.len(), 32, "{cut}");
+        assert!(cut.starts_with("a-much"), "{cut}");
+        assert_eq!(prefix_of_generated(&cut, ""), Some("a-much"));
+        assert_eq!(generated_name("é-long", 27).len(), 26);
+        assert_eq!(generated_name("p", 10).len(), 26);
+    }
+
+    #[test]
+    fn generated_names_are_unique() {
+        let names: std::collections::BTreeSet<String> =
+            (0..2000).map(|_| generated_name("p-", 64)).collect();
+        assert_eq!(names.len(), 2000);
+        // In the order they were made.
+        let (a, b) = (generated_name("p-", 64), generated_name("p-", 64));
+        assert!(a < b, "{a} {b}");
+    }
+
+    #[test]
+    fn utc_timestamps_are_terraform_s() {
+        assert_eq!(utc_digits(Duration::ZERO), "197001010000000000");
+        // 2000-02-29T12:34:56.78912Z: the fraction is cut to four digits.
+        assert_eq!(
+            utc_digits(Duration::new(951_827_696, 789_120_000)),
+            "200002291234567891"
+        );
+        assert_eq!(
+            utc_digits(Duration::from_secs(4_102_444_799)),
+            "209912312359590000"
+        );
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+    }
+
+    #[test]
+    fn names_are_given_or_generated_and_read_back_as_configured() {
+        use serde_json::json;
+        let n = Naming {
+            rtype: "aws_iam_role",
+            name: "name",
+            prefix: "name_prefix",
+            default_prefix: DEFAULT_NAME_PREFIX,
+            max_len: 64,
+        };
+        assert_eq!(n.named(Some("a"), None).ok(), Some(Named::Given("a")));
+        assert_eq!(n.named(None, Some("p-")).ok(), Some(Named::Generated("p-")));
+        assert_eq!(
+            n.named(None, None).ok(),
+            Some(Named::Generated(DEFAULT_NAME_PREFIX))
+        );
+        assert!(matches!(
+            n.named(Some("a"), Some("p-")),
+            Err(ProviderError::InvalidConfig(m)) if m.contains("`name` and `name_prefix`")
+        ));
+        assert_eq!(
+            n.create_name(Some("app"), None).ok().as_deref(),
+            Some("app")
+        );
+        let made = n.create_name(None, Some("app-")).expect("generated");
+        assert!(made.starts_with("app-") && made.len() == 30, "{made}");
+        assert!(n.create_name(None, Some(&"x".repeat(39))).is_err());
+        assert!(n.create_name(None, Some(&"x".repeat(38))).is_ok());
+        let fifo = n
+            .create_name_with_suffix(None, Some("q-"), ".fifo")
+            .expect("fifo");
+        assert!(fifo.ends_with(".fifo") && fifo.starts_with("q-"), "{fifo}");
+        assert!(n
+            .create_name_with_suffix(None, Some(&"x".repeat(38)), ".fifo")
+            .is_err());
+
+        // What a read shows: the prefix, when one was configured or generated, or on import.
+        assert_eq!(
+            n.read_prefix(&made, &json!({"name_prefix": "app-"}))
+                .as_deref(),
+            Some("app-")
+        );
+        assert_eq!(n.read_prefix(&made, &json!({})).as_deref(), Some("app-"));
+        assert_eq!(n.read_prefix(&made, &json!(null)).as_deref(), Some("app-"));
+        assert_eq!(
+            n.read_prefix(&made, &json!({"name": made, "name_prefix": "app-"}))
+                .as_deref(),
+            Some("app-")
+        );
+        // A configured name that looks generated stays a name.
+        assert_eq!(n.read_prefix(&made, &json!({"name": made})), None);
+        assert_eq!(n.read_prefix("app", &json!(null)), None);
+    }
 
     #[test]
     fn hidden_tags_and_changes() {
@@ -638,6 +954,7 @@ mod tests {
             stack: Some("prod".into()),
             token: "t1".into(),
             progress: None,
+            provider: None,
         };
         let tags = |token: Option<&'static str>| {
             let mut t = vec![("cairn:stack", "prod"), ("cairn:address", "aws_vpc.main")];

@@ -158,6 +158,19 @@ pub struct AwsSettings {
     /// Where the binary left the zips of Lambda functions' code (`<stack>/.cairn/artifacts`),
     /// by `source_code_hash` (see `lambda::function`).
     pub artifacts: Option<std::path::PathBuf>,
+    /// A profile of the AWS configuration files, else `AWS_PROFILE` or the default one.
+    pub profile: Option<String>,
+    /// A role to assume with the credentials found (STS AssumeRole).
+    pub assume_role: Option<AssumeRole>,
+}
+
+/// A role the provider assumes.
+#[derive(Clone, Debug, Default)]
+pub struct AssumeRole {
+    pub role_arn: String,
+    /// Else `cairn`.
+    pub session_name: Option<String>,
+    pub external_id: Option<String>,
 }
 
 /// The AWS clients the resource types call.
@@ -217,15 +230,33 @@ impl AwsProvider {
     /// Configures clients from `settings` and the standard AWS chain (environment, profile,
     /// instance role). Makes no call: credentials are resolved on first use.
     pub async fn new(settings: AwsSettings) -> AwsProvider {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(RetryConfig::standard().with_max_attempts(max_attempts()));
-        if let Some(r) = &settings.region {
-            loader = loader.region(aws_config::Region::new(r.clone()));
+        let loader = || {
+            let mut loader = aws_config::defaults(BehaviorVersion::latest())
+                .retry_config(RetryConfig::standard().with_max_attempts(max_attempts()));
+            if let Some(r) = &settings.region {
+                loader = loader.region(aws_config::Region::new(r.clone()));
+            }
+            if let Some(e) = &settings.endpoint {
+                loader = loader.endpoint_url(e.clone());
+            }
+            if let Some(p) = &settings.profile {
+                loader = loader.profile_name(p);
+            }
+            loader
+        };
+        let mut shared = loader().load().await;
+        if let Some(role) = &settings.assume_role {
+            // The role is assumed with the credentials the chain finds; its temporary
+            // credentials sign every call after (refreshed before they expire).
+            let mut assume = aws_config::sts::AssumeRoleProvider::builder(role.role_arn.clone())
+                .session_name(role.session_name.clone().unwrap_or_else(|| "cairn".into()))
+                .configure(&shared);
+            if let Some(id) = &role.external_id {
+                assume = assume.external_id(id.clone());
+            }
+            let credentials = assume.build().await;
+            shared = loader().credentials_provider(credentials).load().await;
         }
-        if let Some(e) = &settings.endpoint {
-            loader = loader.endpoint_url(e.clone());
-        }
-        let shared = loader.load().await;
         let region = shared
             .region()
             .map(|r| r.to_string())

@@ -6,19 +6,40 @@ use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, Sche
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::common::{api, read_back, tag_changes, visible_tags};
+use crate::common::{
+    api, claim, claimed, generated_from, read_back, read_found, tag_changes, tags_can_tell,
+    visible_tags, Named, Naming, DEFAULT_NAME_PREFIX,
+};
 use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_cloudwatch_log_group";
 
+/// How a log group's name is generated when the configuration leaves it out.
+const NAMING: Naming = Naming {
+    rtype: TYPE,
+    name: "name",
+    prefix: "name_prefix",
+    default_prefix: DEFAULT_NAME_PREFIX,
+    max_len: 512,
+};
+
 /// A CloudWatch Logs log group.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// The group's name; generated when left out (see `name_prefix`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     #[schemars(length(min = 1, max = 512), regex(pattern = r"^[\.\-_/#A-Za-z0-9]+$"), extend("x-pattern-says" = "letters, digits and . - _ / #"))]
-    pub name: String,
+    pub name: Option<String>,
+    /// A unique name is generated beginning with this prefix (followed by a UTC timestamp and
+    /// a counter, as Terraform's `name_prefix`); conflicts with `name`. With neither, the name
+    /// is generated from the prefix `cairn-` (Terraform's is `terraform-`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
+    #[schemars(length(min = 1, max = 483), regex(pattern = r"^[\.\-_/#A-Za-z0-9]+$"), extend("x-pattern-says" = "letters, digits and . - _ / #"))]
+    pub name_prefix: Option<String>,
     /// Days to keep events (1, 3, 5, 7, 14, 30, 60, 90, ...); kept forever when not set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("enum" = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]))]
@@ -41,7 +62,11 @@ fn arn(aws: &Aws, owner: &str, name: &str) -> String {
     format!("arn:aws:logs:{}:{owner}:log-group:{name}", aws.region)
 }
 
-async fn read_one(aws: &Aws, name: &str) -> Result<Option<Observed>, ProviderError> {
+async fn read_one(
+    aws: &Aws,
+    name: &str,
+    prior: &serde_json::Value,
+) -> Result<Option<Observed>, ProviderError> {
     let groups = aws
         .logs
         .describe_log_groups()
@@ -75,7 +100,8 @@ async fn read_one(aws: &Aws, name: &str) -> Result<Option<Observed>, ProviderErr
             .map(|(k, v)| (k.as_str(), v.as_str())),
     );
     let config = Config {
-        name: name.to_string(),
+        name: Some(name.to_string()),
+        name_prefix: NAMING.read_prefix(name, prior),
         retention_in_days: g.retention_in_days(),
         kms_key_id: g.kms_key_id().map(str::to_string),
         tags,
@@ -132,32 +158,82 @@ impl Resource for AwsCloudwatchLogGroup {
 
     /// One DescribeLogGroups (by name prefix) and one ListTagsLogGroup.
     async fn read_one(aws: &Aws, request: &ReadRequest) -> Answer<Option<Observed>> {
-        read_one(aws, &request.id).await
+        read_one(aws, &request.id, &request.prior_inputs).await
     }
 
     async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let name = NAMING.create_name(c.name.as_deref(), c.name_prefix.as_deref())?;
         aws.logs
             .create_log_group()
-            .log_group_name(&c.name)
+            .log_group_name(&name)
             .set_kms_key_id(c.kms_key_id.clone())
             .set_tags((!c.tags.is_empty()).then(|| c.tags.clone().into_iter().collect()))
             .send()
             .await
-            .map_err(|e| api("CreateLogGroup", &c.name, e.into_service_error()))?;
+            .map_err(|e| api("CreateLogGroup", &name, e.into_service_error()))?;
         if c.retention_in_days.is_some() {
-            set_retention(aws, &c.name, c.retention_in_days).await?;
+            set_retention(aws, &name, c.retention_in_days).await?;
         }
-        read_back(TYPE, &c.name, || read_one(aws, &c.name)).await
+        let config = serde_json::to_value(c).unwrap_or_default();
+        read_back(TYPE, &name, || read_one(aws, &name, &config)).await
+    }
+
+    /// By its unique name; a generated one by its prefix and the ownership tags (the groups
+    /// DescribeLogGroups lists by the prefix, then the tags of those generated from it).
+    async fn find(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let prefix = match NAMING.named(c.name.as_deref(), c.name_prefix.as_deref())? {
+            Named::Given(name) => {
+                let prior = serde_json::to_value(c).unwrap_or_default();
+                return Ok(read_one(aws, name, &prior).await?.into_iter().collect());
+            }
+            Named::Generated(prefix) => prefix,
+        };
+        tags_can_tell(TYPE, ctx)?;
+        let groups = aws
+            .logs
+            .describe_log_groups()
+            .log_group_name_prefix(prefix)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| api("DescribeLogGroups", prefix, e.into_service_error()))?;
+        let names = groups
+            .iter()
+            .filter_map(|g| g.log_group_name())
+            .filter(|n| generated_from(n, prefix, ""));
+        let tagged = futures::future::try_join_all(names.map(|name| async move {
+            #[allow(deprecated)]
+            let tags = aws
+                .logs
+                .list_tags_log_group()
+                .log_group_name(name)
+                .send()
+                .await
+                .map_err(|e| api("ListTagsLogGroup", name, e.into_service_error()))?;
+            let claim = claim(
+                tags.tags()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+                ctx,
+            );
+            Ok::<_, ProviderError>((name.to_string(), claim))
+        }))
+        .await?;
+        let ids = claimed(tagged.iter().map(|(n, c)| (Some(n.as_str()), *c)));
+        read_found(ids, c, |r| async move { Self::read(aws, &r).await }).await
     }
 
     async fn update(
         aws: &Aws,
-        _prior: &Observed,
+        prior: &Observed,
         old: &Config,
         new: &Config,
         _ctx: &OpContext,
     ) -> Answer<Observed> {
-        let name = &new.name;
+        let name = &prior.id;
         if old.retention_in_days != new.retention_in_days {
             set_retention(aws, name, new.retention_in_days).await?;
         }
@@ -185,7 +261,8 @@ impl Resource for AwsCloudwatchLogGroup {
                 .await
                 .map_err(|e| api("TagLogGroup", name, e.into_service_error()))?;
         }
-        read_back(TYPE, name, || read_one(aws, name)).await
+        let config = serde_json::to_value(new).unwrap_or_default();
+        read_back(TYPE, name, || read_one(aws, name, &config)).await
     }
 
     async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {

@@ -13,20 +13,41 @@ use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, Sche
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::common::{api, code, read_back, retry, visible_tags, DELETE_PATIENCE};
+use crate::common::{
+    api, claim, claimed, code, generated_from, read_back, read_found, retry, tags_can_tell,
+    visible_tags, Named, Naming, DEFAULT_NAME_PREFIX, DELETE_PATIENCE,
+};
 use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_s3_bucket";
 
+/// How a bucket's name is generated when the configuration leaves it out.
+const NAMING: Naming = Naming {
+    rtype: TYPE,
+    name: "bucket",
+    prefix: "bucket_prefix",
+    default_prefix: DEFAULT_NAME_PREFIX,
+    max_len: 63,
+};
+
 /// An S3 bucket and its settings.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// The globally unique bucket name.
+    /// The globally unique bucket name; generated when left out (see `bucket_prefix`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     #[schemars(length(min = 3, max = 63), regex(pattern = r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$"), extend("x-pattern-says" = "lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit"))]
-    pub bucket: String,
+    pub bucket: Option<String>,
+    /// A unique bucket name is generated beginning with this prefix (followed by a UTC
+    /// timestamp and a counter, as Terraform's `bucket_prefix`); conflicts with `bucket`.
+    /// With neither, the name is generated from the prefix `cairn-` (Terraform's is
+    /// `terraform-`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
+    #[schemars(length(min = 1, max = 37), regex(pattern = r"^[a-z0-9][a-z0-9.-]*$"), extend("x-pattern-says" = "lowercase letters, digits, dots and hyphens, starting with a letter or digit"))]
+    pub bucket_prefix: Option<String>,
     /// Delete every object (and version) when the bucket is deleted; else a non-empty
     /// bucket cannot be deleted.
     #[serde(default)]
@@ -89,8 +110,13 @@ fn missing(c: Option<&str>, also: &[&str]) -> bool {
 async fn read_bucket(
     aws: &Aws,
     name: &str,
-    force_destroy: bool,
+    prior: &serde_json::Value,
 ) -> Result<Option<Observed>, ProviderError> {
+    // Not in AWS: what was last applied stands.
+    let force_destroy = prior
+        .get("force_destroy")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false);
     let s3 = &aws.s3;
     if let Err(e) = s3.head_bucket().bucket(name).send().await {
         let e = e.into_service_error();
@@ -182,7 +208,8 @@ async fn read_bucket(
         }
     };
     let config = Config {
-        bucket: name.to_string(),
+        bucket: Some(name.to_string()),
+        bucket_prefix: NAMING.read_prefix(name, prior),
         force_destroy,
         versioning,
         server_side_encryption,
@@ -199,14 +226,15 @@ async fn read_bucket(
     Ok(Some(AwsS3Bucket::observed(name, &config, &outputs)))
 }
 
-/// Applies every setting of `new` that differs from `old` (`None`: a new bucket).
+/// Applies every setting of `new` that differs from `old` (`None`: a new bucket) to the
+/// bucket `name`.
 async fn apply_settings(
     aws: &Aws,
+    name: &str,
     old: Option<&Config>,
     new: &Config,
 ) -> Result<(), ProviderError> {
     let s3 = &aws.s3;
-    let name = new.bucket.as_str();
     let changed = |f: fn(&Config) -> String| old.is_none_or(|o| f(o) != f(new));
     if changed(|c| c.versioning.to_string()) && (old.is_some() || new.versioning) {
         let status = if new.versioning {
@@ -425,16 +453,12 @@ impl Resource for AwsS3Bucket {
 
     /// S3 has no batch read: one bucket's calls run in sequence, buckets in parallel.
     async fn read_one(aws: &Aws, r: &ReadRequest) -> Answer<Option<Observed>> {
-        let force_destroy = r
-            .prior_inputs
-            .get("force_destroy")
-            .and_then(serde_json::Value::as_bool)
-            .unwrap_or(false);
-        read_bucket(aws, &r.id, force_destroy).await
+        read_bucket(aws, &r.id, &r.prior_inputs).await
     }
 
     async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
-        let mut req = aws.s3.create_bucket().bucket(&c.bucket);
+        let name = NAMING.create_name(c.bucket.as_deref(), c.bucket_prefix.as_deref())?;
+        let mut req = aws.s3.create_bucket().bucket(&name);
         if aws.region != "us-east-1" {
             req = req.create_bucket_configuration(
                 CreateBucketConfiguration::builder()
@@ -444,45 +468,78 @@ impl Resource for AwsS3Bucket {
         }
         req.send()
             .await
-            .map_err(|e| api("CreateBucket", &c.bucket, e.into_service_error()))?;
-        apply_settings(aws, None, c).await?;
-        read_back(TYPE, &c.bucket, || {
-            read_bucket(aws, &c.bucket, c.force_destroy)
-        })
-        .await
+            .map_err(|e| api("CreateBucket", &name, e.into_service_error()))?;
+        apply_settings(aws, &name, None, c).await?;
+        let config = serde_json::to_value(c).unwrap_or_default();
+        read_back(TYPE, &name, || read_bucket(aws, &name, &config)).await
     }
 
     /// By its globally unique name (the create tags the bucket only after making it). A
     /// bucket of that name in another region cannot be what this create made (AWS answers
     /// with a redirect); one this account may not look at is an error, since it may be its
-    /// own.
-    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
-        if let Err(e) = aws.s3.head_bucket().bucket(&c.bucket).send().await {
-            let status = e.raw_response().map(|r| r.status().as_u16());
-            let e = e.into_service_error();
-            if e.is_not_found() || missing(code(&e), &[]) || status == Some(301) {
-                return Ok(Vec::new());
+    /// own. A generated name by its prefix and the ownership tags: a bucket the create made
+    /// but had not tagged yet is not found.
+    async fn find(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let config = serde_json::to_value(c).unwrap_or_default();
+        let prefix = match NAMING.named(c.bucket.as_deref(), c.bucket_prefix.as_deref())? {
+            Named::Given(name) => {
+                if let Err(e) = aws.s3.head_bucket().bucket(name).send().await {
+                    let status = e.raw_response().map(|r| r.status().as_u16());
+                    let e = e.into_service_error();
+                    if e.is_not_found() || missing(code(&e), &[]) || status == Some(301) {
+                        return Ok(Vec::new());
+                    }
+                    return Err(api("HeadBucket", name, e));
+                }
+                return Ok(read_bucket(aws, name, &config).await?.into_iter().collect());
             }
-            return Err(api("HeadBucket", &c.bucket, e));
-        }
-        Ok(read_bucket(aws, &c.bucket, c.force_destroy)
-            .await?
-            .into_iter()
-            .collect())
+            Named::Generated(prefix) => prefix,
+        };
+        tags_can_tell(TYPE, ctx)?;
+        let listed = aws
+            .s3
+            .list_buckets()
+            .send()
+            .await
+            .map_err(|e| api("ListBuckets", prefix, e.into_service_error()))?;
+        let names = listed
+            .buckets()
+            .iter()
+            .filter_map(|b| b.name())
+            .filter(|n| generated_from(n, prefix, ""));
+        let tagged = futures::future::try_join_all(names.map(|name| async move {
+            let claim = match aws.s3.get_bucket_tagging().bucket(name).send().await {
+                Ok(r) => claim(r.tag_set().iter().map(|t| (t.key(), t.value())), ctx),
+                Err(e) => {
+                    // A bucket in another region (a redirect) is not what this create made.
+                    let status = e.raw_response().map(|r| r.status().as_u16());
+                    let e = e.into_service_error();
+                    let untagged = missing(code(&e), &["NoSuchTagSet", "NoSuchTagSetError"]);
+                    if untagged || status == Some(301) || code(&e) == Some("PermanentRedirect") {
+                        None
+                    } else {
+                        return Err(api("GetBucketTagging", name, e));
+                    }
+                }
+            };
+            Ok::<_, ProviderError>((name.to_string(), claim))
+        }))
+        .await?;
+        let ids = claimed(tagged.iter().map(|(n, c)| (Some(n.as_str()), *c)));
+        read_found(ids, c, |r| async move { Self::read(aws, &r).await }).await
     }
 
     async fn update(
         aws: &Aws,
-        _prior: &Observed,
+        prior: &Observed,
         old: &Config,
         new: &Config,
         _ctx: &OpContext,
     ) -> Answer<Observed> {
-        apply_settings(aws, Some(old), new).await?;
-        read_back(TYPE, &new.bucket, || {
-            read_bucket(aws, &new.bucket, new.force_destroy)
-        })
-        .await
+        let name = &prior.id;
+        apply_settings(aws, name, Some(old), new).await?;
+        let config = serde_json::to_value(new).unwrap_or_default();
+        read_back(TYPE, name, || read_bucket(aws, name, &config)).await
     }
 
     async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {

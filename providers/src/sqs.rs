@@ -9,7 +9,10 @@ use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, Sche
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::common::{api, code, read_back, read_found, retry, tag_changes, visible_tags};
+use crate::common::{
+    api, claim, claimed, code, generated_from, read_back, read_found, retry, tag_changes,
+    tags_can_tell, visible_tags, Named, Naming, DEFAULT_NAME_PREFIX,
+};
 use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
@@ -25,15 +28,46 @@ fn four_days() -> i32 {
     345_600
 }
 
+/// How a queue's name is generated when the configuration leaves it out.
+const NAMING: Naming = Naming {
+    rtype: TYPE,
+    name: "name",
+    prefix: "name_prefix",
+    default_prefix: DEFAULT_NAME_PREFIX,
+    max_len: 80,
+};
+
+/// What follows the generated part of a FIFO queue's name.
+const FIFO_SUFFIX: &str = ".fifo";
+
+/// The suffix of a generated queue name.
+fn name_suffix(fifo: bool) -> &'static str {
+    if fifo {
+        FIFO_SUFFIX
+    } else {
+        ""
+    }
+}
+
 /// An SQS queue.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(extend("x-rules" = [{"when": {"fifo_queue": false}, "forbid": ["content_based_deduplication"]}]))]
 pub struct Config {
-    /// The queue's name; a FIFO queue's ends in `.fifo`.
+    /// The queue's name; a FIFO queue's ends in `.fifo`. Generated when left out (see
+    /// `name_prefix`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     #[schemars(length(min = 1, max = 80), regex(pattern = r"^[A-Za-z0-9_-]+(\.fifo)?$"), extend("x-pattern-says" = "letters, digits, hyphens and underscores, and `.fifo` at the end of a FIFO queue's"))]
-    pub name: String,
+    pub name: Option<String>,
+    /// A unique name is generated beginning with this prefix (followed by a UTC timestamp and
+    /// a counter, and `.fifo` for a FIFO queue, as Terraform's `name_prefix`); conflicts with
+    /// `name`. With neither, the name is generated from the prefix `cairn-` (Terraform's is
+    /// `terraform-`). A FIFO queue's may have at most 49 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
+    #[schemars(length(min = 1, max = 54), regex(pattern = r"^[A-Za-z0-9_-]+$"), extend("x-pattern-says" = "letters, digits, hyphens and underscores"))]
+    pub name_prefix: Option<String>,
     /// First in, first out, exactly once.
     #[serde(default)]
     #[schemars(extend("x-force-new" = true))]
@@ -235,7 +269,8 @@ async fn read_one(
         .filter(|k| !k.is_empty())
         .map(str::to_string);
     let config = Config {
-        name,
+        name_prefix: NAMING.read_prefix_with_suffix(&name, name_suffix(fifo), prior),
+        name: Some(name),
         fifo_queue: fifo,
         content_based_deduplication: flag(Attr::ContentBasedDeduplication).filter(|_| fifo),
         visibility_timeout_seconds: int(Attr::VisibilityTimeout).unwrap_or(30),
@@ -305,10 +340,14 @@ impl Resource for AwsSqsQueue {
     /// queue of the name when its attributes match: that queue is refused rather than taken
     /// over.
     async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
-        if let Some(url) = url_of(aws, &c.name).await? {
+        let name = NAMING.create_name_with_suffix(
+            c.name.as_deref(),
+            c.name_prefix.as_deref(),
+            name_suffix(c.fifo_queue),
+        )?;
+        if let Some(url) = url_of(aws, &name).await? {
             return Err(ProviderError::Api(format!(
-                "CreateQueue {}: a queue of this name already exists ({url}); bring it under management with `cairn import`",
-                c.name
+                "CreateQueue {name}: a queue of this name already exists ({url}); bring it under management with `cairn import`"
             )));
         }
         let mut attrs = attributes(c);
@@ -326,7 +365,7 @@ impl Resource for AwsSqsQueue {
             || async {
                 aws.sqs
                     .create_queue()
-                    .queue_name(&c.name)
+                    .queue_name(&name)
                     .set_attributes(Some(attrs.clone()))
                     .set_tags((!tags.is_empty()).then(|| tags.clone()))
                     .send()
@@ -335,7 +374,7 @@ impl Resource for AwsSqsQueue {
             },
         )
         .await
-        .map_err(|e| api("CreateQueue", &c.name, e))?
+        .map_err(|e| api("CreateQueue", &name, e))?
         .queue_url()
         .unwrap_or_default()
         .to_string();
@@ -343,17 +382,53 @@ impl Resource for AwsSqsQueue {
         read_back(TYPE, &url, || read_one(aws, &url, &config)).await
     }
 
-    /// By its unique name.
-    async fn find(aws: &Aws, config: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
-        let Some(url) = url_of(aws, &config.name).await? else {
-            return Ok(Vec::new());
+    /// By its unique name. A generated name by its prefix and the ownership tags (the
+    /// queues ListQueues lists by the prefix, then the tags of those generated from it).
+    async fn find(aws: &Aws, config: &Config, ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let ids = match NAMING.named(config.name.as_deref(), config.name_prefix.as_deref())? {
+            Named::Given(name) => url_of(aws, name).await?.into_iter().collect(),
+            Named::Generated(prefix) => {
+                tags_can_tell(TYPE, ctx)?;
+                let suffix = name_suffix(config.fifo_queue);
+                let urls = aws
+                    .sqs
+                    .list_queues()
+                    .queue_name_prefix(prefix)
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(|e| api("ListQueues", prefix, e.into_service_error()))?;
+                let generated = urls.iter().filter(|url| {
+                    url.rsplit('/')
+                        .next()
+                        .is_some_and(|n| generated_from(n, prefix, suffix))
+                });
+                let tagged = futures::future::try_join_all(generated.map(|url| async move {
+                    let claim = match aws.sqs.list_queue_tags().queue_url(url).send().await {
+                        Ok(t) => claim(
+                            t.tags()
+                                .into_iter()
+                                .flatten()
+                                .map(|(k, v)| (k.as_str(), v.as_str())),
+                            ctx,
+                        ),
+                        Err(e) => {
+                            let e = e.into_service_error();
+                            if !gone(code(&e)) {
+                                return Err(api("ListQueueTags", url, e));
+                            }
+                            None
+                        }
+                    };
+                    Ok::<_, ProviderError>((url.clone(), claim))
+                }))
+                .await?;
+                claimed(tagged.iter().map(|(u, c)| (Some(u.as_str()), *c)))
+            }
         };
-        read_found(
-            vec![url],
-            config,
-            |r| async move { Self::read(aws, &r).await },
-        )
-        .await
+        read_found(ids, config, |r| async move { Self::read(aws, &r).await }).await
     }
 
     /// By its URL, or by its name.
@@ -476,6 +551,7 @@ mod tests {
     #[test]
     fn creates_send_what_is_set() {
         let c: Config = serde_json::from_value(json!({"name": "jobs"})).expect("config");
+        assert_eq!(c.name.as_deref(), Some("jobs"));
         let a = attributes(&c);
         assert_eq!(a[&Attr::VisibilityTimeout], "30");
         assert_eq!(a[&Attr::MessageRetentionPeriod], "345600");

@@ -57,6 +57,7 @@ async fn world() -> World {
         region: Some("us-east-1".into()),
         endpoint: Some(moto.endpoint()),
         artifacts: Some(artifacts_dir()),
+        ..AwsSettings::default()
     };
     let provider = AwsProvider::new(settings).await;
     let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -120,6 +121,7 @@ fn ctx(address: &str) -> OpContext {
         stack: Some("conformance".into()),
         token: fresh_token(),
         progress: None,
+        provider: None,
     }
 }
 
@@ -232,7 +234,10 @@ fn another(value: &Json) -> Json {
 /// How each type's lookup tells resources apart, as a configuration and context for which a
 /// lookup must find nothing although what the test created exists: another address (and
 /// token) for types found by ownership tags or token, another value of the last attribute
-/// of the unique name or natural key the type declares for the others.
+/// of the unique name or natural key the type declares for the others. A name the
+/// configuration leaves to be generated is looked for by its prefix (`name_prefix`, ...):
+/// another prefix then; a generated id with no prefix (an event target's) by the rest of the
+/// key: another value of the attribute before it.
 fn elsewhere(rtype: &str, config: &Json, op: &OpContext) -> (Json, OpContext) {
     let mut config = config.clone();
     let mut op = op.clone();
@@ -240,7 +245,16 @@ fn elsewhere(rtype: &str, config: &Json, op: &OpContext) -> (Json, OpContext) {
         FoundBy::Tags | FoundBy::Token => op = ctx(&format!("{}_other", op.address)),
         FoundBy::Key(attributes) => {
             let last = attributes.last().expect("a key has attributes");
-            config[*last] = another(&config[*last]);
+            let prefix = format!("{last}_prefix");
+            let generated = config.get(*last).is_none_or(Json::is_null);
+            if !generated {
+                config[*last] = another(&config[*last]);
+            } else if config.get(&prefix).is_some_and(Json::is_string) {
+                config[&prefix] = another(&config[&prefix]);
+            } else {
+                let before = attributes[attributes.len().saturating_sub(2)];
+                config[before] = another(&config[before]);
+            }
         }
     }
     (config, op)
@@ -2872,4 +2886,470 @@ async fn api_gateway_types_conform() {
     // The API last: deleting it takes what is left in it too.
     delete(w, "aws_apigatewayv2_api", &api).await;
     w.assert_looked_up(API_GATEWAY);
+}
+
+/// The types whose name (or id) the configuration may leave to cairn to generate, as the
+/// Terraform AWS provider does (`name_prefix`, `bucket_prefix`, `identifier_prefix`, an event
+/// target's `target_id`). Each is also in one of `SCENARIOS` with a name it is given.
+const GENERATED_NAMES: &[&str] = &[
+    "aws_security_group",
+    "aws_lb",
+    "aws_lb_target_group",
+    "aws_iam_role",
+    "aws_iam_policy",
+    "aws_iam_instance_profile",
+    "aws_s3_bucket",
+    "aws_sqs_queue",
+    "aws_db_subnet_group",
+    "aws_db_instance",
+    "aws_cloudwatch_event_rule",
+    "aws_cloudwatch_event_target",
+    "aws_cloudwatch_log_group",
+    "aws_kms_alias",
+    "aws_secretsmanager_secret",
+    "aws_lambda_permission",
+];
+
+/// The planner finds nothing to change between `config` and what `observed` shows: a stack
+/// re-plans empty after it was applied.
+fn assert_no_changes(rtype: &str, config: &Json, observed: &Observed) {
+    let schema = shared_catalog().get(rtype).expect(rtype);
+    let desired = Value::from_json(normalized(rtype, config));
+    let current = Value::from_json(observed.inputs.clone());
+    let changes = cairn_engine::plan::diff_inputs(schema, &desired, &current, &[]);
+    assert!(changes.is_empty(), "{rtype}: {changes:?} for {config}");
+}
+
+/// `observed`, made from `config`, has a name (its `name_attr`) generated from `prefix`: the
+/// prefix and Terraform's 26-character unique part (then `.fifo` for a FIFO queue); and
+/// re-plans empty.
+fn assert_generated(
+    rtype: &str,
+    config: &Json,
+    observed: &Observed,
+    name_attr: &str,
+    prefix: &str,
+) -> String {
+    let name = observed.inputs[name_attr]
+        .as_str()
+        .unwrap_or_else(|| panic!("{rtype}: no {name_attr} in {}", observed.inputs))
+        .to_string();
+    assert!(name.starts_with(prefix), "{rtype}: {name} for {prefix}");
+    let stem = name.strip_suffix(".fifo").unwrap_or(&name);
+    assert_eq!(stem.len(), prefix.len() + 26, "{rtype}: {name}");
+    assert!(
+        stem[prefix.len()..].bytes().all(|b| b.is_ascii_hexdigit()),
+        "{rtype}: {name}"
+    );
+    assert_no_changes(rtype, config, observed);
+    name
+}
+
+/// `conform` with no out-of-band change (the scenario below checks names), its future on the
+/// heap: the scenario runs many.
+async fn conformed(w: &World, rtype: &str, config: Json, updated: Option<Json>) -> Observed {
+    let unchanged = |_: String| std::future::ready(());
+    Box::pin(conform(w, rtype, config, updated, unchanged, |o| {
+        o.is_some()
+    }))
+    .await
+}
+
+/// For every type whose name cairn may generate: a create with only the prefix (or, for an
+/// event target, without `target_id`) makes a resource whose name starts with the prefix,
+/// reads back as configured (the planner finds no change), is found again by the lookup
+/// after an interrupted create (by the prefix and the ownership tags, or for the types
+/// without tags by the prefix and what they point at) and by its import, is updated in place
+/// with its name left out, and deleted. With neither a name nor a prefix, names are
+/// generated from `cairn-`, and fit the shortest names (32 characters); a name and a prefix
+/// together are refused.
+#[tokio::test]
+async fn generated_names_conform() {
+    let owned = world().await;
+    let w = &owned;
+    let create = |rtype: &'static str, config: Json| async move {
+        w.provider
+            .create(rtype, &normalized(rtype, &config), &ctx(rtype))
+            .await
+            .unwrap_or_else(|e| panic!("{rtype}: {e}"))
+    };
+    let vpc = create("aws_vpc", json!({"cidr_block": "10.40.0.0/16"})).await;
+    let a = create(
+        "aws_subnet",
+        json!({"vpc_id": vpc.id, "cidr_block": "10.40.1.0/24", "availability_zone": "us-east-1a"}),
+    )
+    .await;
+    let b = create(
+        "aws_subnet",
+        json!({"vpc_id": vpc.id, "cidr_block": "10.40.2.0/24", "availability_zone": "us-east-1b"}),
+    )
+    .await;
+
+    let sg_config = json!({"name_prefix": "web-", "vpc_id": vpc.id,
+        "ingress": [{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]}],
+        "egress": [{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}]});
+    let mut sg_tagged = sg_config.clone();
+    sg_tagged["tags"] = json!({"Name": "web"});
+    let sg = conformed(
+        w,
+        "aws_security_group",
+        sg_config.clone(),
+        Some(sg_tagged.clone()),
+    )
+    .await;
+    assert_generated("aws_security_group", &sg_tagged, &sg, "name", "web-");
+
+    let lb_config =
+        json!({"name_prefix": "web-", "subnets": [a.id, b.id], "security_groups": [sg.id]});
+    let mut lb_tagged = lb_config.clone();
+    lb_tagged["tags"] = json!({"Name": "web"});
+    let lb = conformed(w, "aws_lb", lb_config, Some(lb_tagged.clone())).await;
+    let lb_name = assert_generated("aws_lb", &lb_tagged, &lb, "name", "web-");
+    assert_eq!(lb_name.len(), 30);
+
+    let tg_config = json!({"name_prefix": "app-", "port": 8080, "protocol": "HTTP", "vpc_id": vpc.id, "target_type": "ip"});
+    let mut tg_updated = tg_config.clone();
+    tg_updated["deregistration_delay"] = json!(30);
+    let tg = conformed(
+        w,
+        "aws_lb_target_group",
+        tg_config,
+        Some(tg_updated.clone()),
+    )
+    .await;
+    assert_generated("aws_lb_target_group", &tg_updated, &tg, "name", "app-");
+
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    let role_config = json!({"name_prefix": "exec-", "assume_role_policy": trust});
+    let role_updated = json!({"name_prefix": "exec-", "assume_role_policy": trust, "description": "runs things", "tags": {"Team": "core"}});
+    let role = conformed(w, "aws_iam_role", role_config, Some(role_updated.clone())).await;
+    let role_name = assert_generated("aws_iam_role", &role_updated, &role, "name", "exec-");
+    assert!(role.outputs["arn"]
+        .as_str()
+        .is_some_and(|arn| arn.ends_with(&format!(":role/{role_name}"))));
+
+    let doc = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]});
+    let policy_updated = json!({"name_prefix": "read-", "policy": doc, "tags": {"Team": "core"}});
+    let policy = conformed(
+        w,
+        "aws_iam_policy",
+        json!({"name_prefix": "read-", "policy": doc}),
+        Some(policy_updated.clone()),
+    )
+    .await;
+    assert_generated("aws_iam_policy", &policy_updated, &policy, "name", "read-");
+
+    // The profile holds the role by its generated name.
+    let profile_updated =
+        json!({"name_prefix": "workers-", "role": role_name, "tags": {"Team": "core"}});
+    let profile = conformed(
+        w,
+        "aws_iam_instance_profile",
+        json!({"name_prefix": "workers-", "role": role_name}),
+        Some(profile_updated.clone()),
+    )
+    .await;
+    assert_generated(
+        "aws_iam_instance_profile",
+        &profile_updated,
+        &profile,
+        "name",
+        "workers-",
+    );
+
+    let bucket_updated =
+        json!({"bucket_prefix": "conf-logs-", "force_destroy": true, "versioning": true});
+    let bucket = conformed(
+        w,
+        "aws_s3_bucket",
+        json!({"bucket_prefix": "conf-logs-", "force_destroy": true}),
+        Some(bucket_updated.clone()),
+    )
+    .await;
+    let bucket_name = assert_generated(
+        "aws_s3_bucket",
+        &bucket_updated,
+        &bucket,
+        "bucket",
+        "conf-logs-",
+    );
+    assert_eq!(bucket.outputs["arn"], format!("arn:aws:s3:::{bucket_name}"));
+
+    let queue_updated = json!({"name_prefix": "jobs-", "visibility_timeout_seconds": 60});
+    let queue = conformed(
+        w,
+        "aws_sqs_queue",
+        json!({"name_prefix": "jobs-"}),
+        Some(queue_updated.clone()),
+    )
+    .await;
+    assert_generated("aws_sqs_queue", &queue_updated, &queue, "name", "jobs-");
+    // A FIFO queue's generated name ends in `.fifo`, after the unique part.
+    let fifo_config = json!({"name_prefix": "orders-", "fifo_queue": true});
+    let fifo = create("aws_sqs_queue", fifo_config.clone()).await;
+    let fifo_name = assert_generated("aws_sqs_queue", &fifo_config, &fifo, "name", "orders-");
+    assert!(fifo_name.ends_with(".fifo"), "{fifo_name}");
+    assert_eq!(
+        read(w, "aws_sqs_queue", &fifo.id, &fifo.inputs)
+            .await
+            .as_ref(),
+        Some(&fifo)
+    );
+
+    let group_updated =
+        json!({"name_prefix": "db-", "subnet_ids": [a.id, b.id], "tags": {"Tier": "db"}});
+    let group = conformed(
+        w,
+        "aws_db_subnet_group",
+        json!({"name_prefix": "db-", "subnet_ids": [a.id, b.id]}),
+        Some(group_updated.clone()),
+    )
+    .await;
+    let group_name = assert_generated("aws_db_subnet_group", &group_updated, &group, "name", "db-");
+
+    let db_config = json!({"identifier_prefix": "conf-", "engine": "postgres", "instance_class": "db.t3.micro",
+        "allocated_storage": 20, "db_subnet_group_name": group_name, "username": "admin",
+        "password": "s3cret-pass", "skip_final_snapshot": true});
+    let mut db_tagged = db_config.clone();
+    db_tagged["tags"] = json!({"App": "conf"});
+    let db = conformed(w, "aws_db_instance", db_config, Some(db_tagged.clone())).await;
+    assert_generated("aws_db_instance", &db_tagged, &db, "identifier", "conf-");
+
+    let rule_updated = json!({"name_prefix": "nightly-", "schedule_expression": "rate(5 minutes)", "description": "every five minutes"});
+    let rule = conformed(
+        w,
+        "aws_cloudwatch_event_rule",
+        json!({"name_prefix": "nightly-", "schedule_expression": "rate(5 minutes)"}),
+        Some(rule_updated.clone()),
+    )
+    .await;
+    let rule_name = assert_generated(
+        "aws_cloudwatch_event_rule",
+        &rule_updated,
+        &rule,
+        "name",
+        "nightly-",
+    );
+
+    // A statement of a function's policy with only `statement_id_prefix`.
+    let function = create(
+        "aws_lambda_function",
+        json!({"function_name": "conf-generated", "role": role.outputs["arn"], "runtime": "python3.12",
+               "handler": "index.handler", "source": "fn",
+               "source_code_hash": stage(&zip_of(&[("index.py", "def handler(e, c):\n    return 1\n")]))}),
+    )
+    .await;
+    let permission_config = json!({"statement_id_prefix": "allow-", "action": "lambda:InvokeFunction",
+        "function_name": "conf-generated", "principal": "events.amazonaws.com",
+        "source_arn": rule.outputs["arn"]});
+    let permission = conformed(w, "aws_lambda_permission", permission_config.clone(), None).await;
+    let statement = assert_generated(
+        "aws_lambda_permission",
+        &permission_config,
+        &permission,
+        "statement_id",
+        "allow-",
+    );
+    assert_eq!(permission.id, format!("conf-generated/{statement}"));
+
+    // A target with no `target_id`: one is generated (`cairn-...`) and kept.
+    let queue_arn = queue.outputs["arn"]
+        .as_str()
+        .expect("queue arn")
+        .to_string();
+    let target_updated = json!({"rule": rule_name, "arn": queue_arn, "input": {"action": "check"}});
+    let target = conformed(
+        w,
+        "aws_cloudwatch_event_target",
+        json!({"rule": rule_name, "arn": queue_arn, "input": {"action": "sweep"}}),
+        Some(target_updated.clone()),
+    )
+    .await;
+    let target_id = assert_generated(
+        "aws_cloudwatch_event_target",
+        &target_updated,
+        &target,
+        "target_id",
+        "cairn-",
+    );
+    assert_eq!(target.id, format!("{rule_name}/{target_id}"));
+
+    let logs_updated = json!({"name_prefix": "/ecs/app-", "retention_in_days": 7});
+    let logs = conformed(
+        w,
+        "aws_cloudwatch_log_group",
+        json!({"name_prefix": "/ecs/app-"}),
+        Some(logs_updated.clone()),
+    )
+    .await;
+    assert_generated(
+        "aws_cloudwatch_log_group",
+        &logs_updated,
+        &logs,
+        "name",
+        "/ecs/app-",
+    );
+
+    let key = create("aws_kms_key", json!({"description": "conf"})).await;
+    let other_key = create("aws_kms_key", json!({"description": "other"})).await;
+    let alias_updated = json!({"name_prefix": "alias/conf-", "target_key_id": other_key.id});
+    let alias = conformed(
+        w,
+        "aws_kms_alias",
+        json!({"name_prefix": "alias/conf-", "target_key_id": key.id}),
+        Some(alias_updated.clone()),
+    )
+    .await;
+    assert_generated(
+        "aws_kms_alias",
+        &alias_updated,
+        &alias,
+        "name",
+        "alias/conf-",
+    );
+
+    let secret_updated = json!({"name_prefix": "conf/db-", "description": "credentials", "recovery_window_in_days": 0});
+    let secret = conformed(
+        w,
+        "aws_secretsmanager_secret",
+        json!({"name_prefix": "conf/db-", "recovery_window_in_days": 0}),
+        Some(secret_updated.clone()),
+    )
+    .await;
+    assert_generated(
+        "aws_secretsmanager_secret",
+        &secret_updated,
+        &secret,
+        "name",
+        "conf/db-",
+    );
+
+    // With neither a name nor a prefix: generated from `cairn-`, which with the unique part
+    // fills a target group's 32 characters; read back as configured, found again.
+    for (rtype, config, name_attr) in [
+        (
+            "aws_lb_target_group",
+            json!({"port": 80, "protocol": "HTTP", "vpc_id": vpc.id}),
+            "name",
+        ),
+        ("aws_iam_role", json!({"assume_role_policy": trust}), "name"),
+        ("aws_cloudwatch_log_group", json!({}), "name"),
+        ("aws_kms_alias", json!({"target_key_id": key.id}), "name"),
+    ] {
+        let op = ctx(&format!("{rtype}.unnamed"));
+        let config_n = normalized(rtype, &config);
+        let made = w
+            .provider
+            .create(rtype, &config_n, &op)
+            .await
+            .unwrap_or_else(|e| panic!("{rtype}: {e}"));
+        let prefix = if rtype == "aws_kms_alias" {
+            "alias/cairn-"
+        } else {
+            "cairn-"
+        };
+        let name = assert_generated(rtype, &config, &made, name_attr, prefix);
+        if rtype == "aws_lb_target_group" {
+            assert_eq!(name.len(), 32, "{name}");
+        }
+        assert_eq!(
+            made.inputs[format!("{name_attr}_prefix")],
+            prefix,
+            "{rtype}"
+        );
+        let again = read(w, rtype, &made.id, &made.inputs).await;
+        assert_eq!(again.as_ref(), Some(&made), "{rtype}: read");
+        let found = w.provider.find(rtype, &config_n, &op).await.expect("find");
+        assert_eq!(found, vec![made.clone()], "{rtype}: find");
+        w.provider
+            .delete(rtype, &made, &op)
+            .await
+            .unwrap_or_else(|e| panic!("delete {rtype}: {e}"));
+    }
+
+    // A name and a prefix together are refused (before any call); so is a prefix that leaves
+    // no room for the unique part (a FIFO queue's `.fifo` counts).
+    for (rtype, config) in [
+        (
+            "aws_iam_role",
+            json!({"name": "a", "name_prefix": "a-", "assume_role_policy": trust}),
+        ),
+        (
+            "aws_s3_bucket",
+            json!({"bucket": "a-bucket", "bucket_prefix": "a-"}),
+        ),
+        (
+            "aws_db_instance",
+            json!({"identifier": "a", "identifier_prefix": "a-", "engine": "postgres", "instance_class": "db.t3.micro"}),
+        ),
+        (
+            "aws_sqs_queue",
+            json!({"name_prefix": "q".repeat(50), "fifo_queue": true}),
+        ),
+    ] {
+        let config_n = normalized(rtype, &config);
+        let refused = w.provider.create(rtype, &config_n, &ctx(rtype)).await;
+        assert!(
+            matches!(&refused, Err(cairn_model::ProviderError::InvalidConfig(_))),
+            "{rtype}: {refused:?}"
+        );
+        if config.get("fifo_queue").is_none() {
+            let refused = w.provider.find(rtype, &config_n, &ctx(rtype)).await;
+            assert!(
+                matches!(&refused, Err(cairn_model::ProviderError::InvalidConfig(m)) if m.contains("cannot both be given")),
+                "{rtype}: {refused:?}"
+            );
+        }
+    }
+
+    delete(w, "aws_secretsmanager_secret", &secret).await;
+    delete(w, "aws_kms_alias", &alias).await;
+    delete(w, "aws_cloudwatch_log_group", &logs).await;
+    delete(w, "aws_cloudwatch_event_target", &target).await;
+    delete(w, "aws_lambda_permission", &permission).await;
+    w.provider
+        .delete("aws_lambda_function", &function, &ctx("function"))
+        .await
+        .expect("delete function");
+    delete(w, "aws_cloudwatch_event_rule", &rule).await;
+    delete(w, "aws_db_instance", &db).await;
+    delete(w, "aws_db_subnet_group", &group).await;
+    w.provider
+        .delete("aws_sqs_queue", &fifo, &ctx("fifo"))
+        .await
+        .expect("delete fifo");
+    delete(w, "aws_sqs_queue", &queue).await;
+    delete(w, "aws_s3_bucket", &bucket).await;
+    delete(w, "aws_iam_instance_profile", &profile).await;
+    delete(w, "aws_iam_policy", &policy).await;
+    delete(w, "aws_iam_role", &role).await;
+    delete(w, "aws_lb_target_group", &tg).await;
+    delete(w, "aws_lb", &lb).await;
+    delete(w, "aws_security_group", &sg).await;
+    w.assert_looked_up(GENERATED_NAMES);
+}
+
+/// Every type with a `name_prefix` (or `bucket_prefix`, `identifier_prefix`) is in
+/// `GENERATED_NAMES`, and each prefix forces a replacement, as its name does.
+#[test]
+fn every_generated_name_is_conformed() {
+    let cat = catalog();
+    let mut prefixed: Vec<&str> = cat
+        .types
+        .values()
+        .filter(|s| {
+            s.inputs.iter().any(|(name, a)| {
+                let named = name.strip_suffix("_prefix").and_then(|n| s.inputs.get(n));
+                named.is_some_and(|n| !n.required && n.force_new) && a.force_new && !a.required
+            })
+        })
+        .map(|s| s.type_name.as_str())
+        .collect();
+    prefixed.push("aws_cloudwatch_event_target");
+    prefixed.sort();
+    let mut want = GENERATED_NAMES.to_vec();
+    want.sort();
+    assert_eq!(prefixed, want);
+    assert!(!cat.types["aws_cloudwatch_event_target"].inputs["target_id"].required);
 }

@@ -43,6 +43,7 @@ async fn world() -> World {
         region: Some("us-east-1".into()),
         endpoint: Some(moto.endpoint()),
         artifacts: None,
+        ..AwsSettings::default()
     })
     .await;
     let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())

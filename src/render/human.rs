@@ -40,6 +40,14 @@ fn verb(action: Action) -> &'static str {
 /// What a change does, after its address: "will be updated in place", "will be moved from
 /// aws_subnet.a", "will be imported (vpc-…) and updated in place".
 fn headline(c: &Change) -> String {
+    let said = words(c);
+    match &c.provider {
+        Some(alias) => format!("{said} on aws.{alias}"),
+        None => said,
+    }
+}
+
+fn words(c: &Change) -> String {
     let mut parts = Vec::new();
     if let Some(id) = &c.import_id {
         parts.push(format!("imported ({id})"));
@@ -420,6 +428,14 @@ impl HumanRenderer<'_> {
                         let _ = writeln!(out, "  {} {name} = {before} -> {after}", p.yellow("~"));
                     }
                 }
+            }
+            out.push('\n');
+        }
+        if !plan.data.is_empty() {
+            let _ = writeln!(out, "Read while planning:");
+            for (address, feeds) in &plan.data {
+                let feeds: Vec<String> = feeds.iter().map(|a| a.to_string()).collect();
+                let _ = writeln!(out, "  {address} (used by {})", feeds.join(", "));
             }
             out.push('\n');
         }

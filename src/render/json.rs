@@ -10,7 +10,7 @@ use crate::render::{nested, risk};
 /// Version of the JSON plan format: the major on any incompatible change, the minor when
 /// something is added (1.1: `moved_from`, `import_id`, `no-op` changes that rename or
 /// import, `summary.move` and `summary.import`; 1.2: `risks`, `attributes[].diff`).
-pub const PLAN_FORMAT_VERSION: &str = "1.2";
+pub const PLAN_FORMAT_VERSION: &str = "1.3";
 
 fn value(v: &Option<Value>, sensitive: bool) -> Json {
     match v {
@@ -99,6 +99,9 @@ pub fn plan(plan: &Plan, stack: &str) -> Json {
             if let Some(id) = &c.import_id {
                 change["import_id"] = id.clone().into();
             }
+            if let Some(alias) = &c.provider {
+                change["provider"] = format!("aws.{alias}").into();
+            }
             change
         })
         .collect();
@@ -139,6 +142,16 @@ pub fn plan(plan: &Plan, stack: &str) -> Json {
         "outputs": outputs,
         "summary": summary(plan),
     });
+    if !plan.data.is_empty() {
+        out["data_sources"] = plan
+            .data
+            .iter()
+            .map(|(address, feeds)| {
+                let feeds: Vec<String> = feeds.iter().map(|a| a.to_string()).collect();
+                json!({"address": address.to_string(), "feeds": feeds})
+            })
+            .collect();
+    }
     // Only when there is some, so that plans without it keep their form.
     if !plan.protection.is_empty() {
         out["protection"] = plan

@@ -54,6 +54,7 @@ mod tests {
             inputs: None,
             dependencies: Vec::new(),
             prevent_destroy: false,
+            provider: None,
         }
     }
 

@@ -8,6 +8,22 @@ use cairn_model::{AttrType, Attribute, Catalog, ResourceSchema, Value};
 use serde_json::{json, Map, Value as Json};
 
 /// One type as text for a terminal.
+/// One data source for a terminal (`cairn schema data.TYPE`).
+pub fn data_text(schema: &ResourceSchema) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "data.{}", schema.type_name);
+    if !schema.description.is_empty() {
+        let _ = writeln!(out, "  {}", one_line(&schema.description));
+    }
+    let _ = writeln!(out, "\nArguments:");
+    fields_text(&mut out, &schema.inputs, 1);
+    let _ = writeln!(out, "\nAttributes:");
+    for (name, attr) in &schema.outputs {
+        let _ = writeln!(out, "  {name}  ({})", attr.ty.describe());
+    }
+    out
+}
+
 pub fn text(schema: &ResourceSchema) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", schema.type_name);
@@ -459,19 +475,16 @@ fn settings_tables() -> Vec<(&'static str, Json)> {
                 "type": "object",
                 "properties": {
                     "aws": {
-                        "description": "How cairn reaches AWS; what is left out comes from the standard AWS configuration chain.",
+                        "description": "How cairn reaches AWS; what is left out comes from the standard AWS configuration chain. Other configurations (regions, accounts) are [provider.aws.<alias>] tables, chosen by a resource's `provider = \"aws.<alias>\"`.",
                         "type": "object",
-                        "properties": {
-                            "region": string("The region, e.g. \"us-east-1\" (else AWS_REGION and the AWS configuration chain)."),
-                            "endpoint": string("Another endpoint for every AWS API, e.g. an emulator's (else AWS_ENDPOINT_URL)."),
-                            "default_tags": {
-                                "description": "Tags merged into every taggable resource's `tags`; the resource's own win.",
-                                "type": ["object", "string"],
-                                "additionalProperties": { "type": "string" },
-                                "pattern": REFERENCE,
-                            },
+                        "properties": provider_settings(),
+                        "propertyNames": { "$ref": "#/definitions/name" },
+                        "additionalProperties": {
+                            "description": "Another provider configuration: [provider.aws.<alias>], used by `provider = \"aws.<alias>\"`.",
+                            "type": "object",
+                            "properties": provider_settings(),
+                            "additionalProperties": false,
                         },
-                        "additionalProperties": false,
                     },
                 },
                 "additionalProperties": false,
@@ -506,6 +519,32 @@ fn settings_tables() -> Vec<(&'static str, Json)> {
             }),
         ),
     ]
+}
+
+/// The keys of `[provider.aws]` and of each alias.
+fn provider_settings() -> Json {
+    json!({
+        "region": string("The region, e.g. \"us-east-1\" (else AWS_REGION and the AWS configuration chain)."),
+        "endpoint": string("Another endpoint for every AWS API, e.g. an emulator's (else AWS_ENDPOINT_URL)."),
+        "profile": string("A profile of the AWS configuration files (else AWS_PROFILE or the default one)."),
+        "assume_role": {
+            "description": "A role to assume with the credentials found.",
+            "type": "object",
+            "properties": {
+                "role_arn": string("The role's ARN."),
+                "session_name": string("The session's name (default: cairn)."),
+                "external_id": string("The external id the role's trust policy asks for."),
+            },
+            "required": ["role_arn"],
+            "additionalProperties": false,
+        },
+        "default_tags": {
+            "description": "Tags merged into every taggable resource's `tags`; the resource's own win.",
+            "type": ["object", "string"],
+            "additionalProperties": { "type": "string" },
+            "pattern": REFERENCE,
+        },
+    })
 }
 
 /// What a stack declares besides resources: variables, locals, outputs, modules, moves
@@ -592,6 +631,12 @@ fn declaration_tables() -> Vec<(&'static str, Json)> {
                     "type": "object",
                     "properties": {
                         "source": string("The module's directory, relative to this file, e.g. \"../modules/vpc\"."),
+                        "providers": {
+                            "description": "The provider configuration the module's resources use: { aws = \"aws.<alias>\" }.",
+                            "type": "object",
+                            "properties": { "aws": { "type": "string", "pattern": r"^aws(\.[A-Za-z_][A-Za-z0-9_-]*)?$" } },
+                            "additionalProperties": false,
+                        },
                     },
                     "required": ["source"],
                     "x-taplo": { "initKeys": ["source"] },
@@ -689,6 +734,14 @@ fn resource_json(schema: &ResourceSchema) -> Json {
             "type": ["array", "object", "string"],
             "items": { "type": "string" },
             "pattern": REFERENCE,
+        }),
+    );
+    properties.insert(
+        "provider".into(),
+        json!({
+            "description": "The provider configuration to manage it with: \"aws.<alias>\" of a [provider.aws.<alias>] (default: [provider.aws]).",
+            "type": "string",
+            "pattern": r"^aws(\.[A-Za-z_][A-Za-z0-9_-]*)?$",
         }),
     );
     properties.insert(

@@ -69,6 +69,7 @@ fn resource(address: &str, id: &str, inputs: serde_json::Value, deps: &[&str]) -
         dependencies: deps.iter().map(|d| d.parse().expect("dep")).collect(),
         prevent_destroy: false,
         address,
+        provider: None,
     }
 }
 

@@ -34,15 +34,31 @@ pub struct VarInputs {
     pub environment: Vec<(String, String)>,
 }
 
-/// `[provider.aws]`.
+/// `[provider.aws]`, and each `[provider.aws.<alias>]` in `aliases`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProviderSettings {
     /// Else `AWS_REGION` and the rest of the AWS configuration chain.
     pub region: Option<String>,
     /// Else `AWS_ENDPOINT_URL` (emulators).
     pub endpoint: Option<String>,
+    /// A profile of the AWS configuration files, else `AWS_PROFILE` or the default one.
+    pub profile: Option<String>,
+    /// A role to assume with the credentials found.
+    pub assume_role: Option<AssumeRole>,
     /// Tags merged into every taggable resource's `tags` (the resource's own win).
     pub default_tags: BTreeMap<String, String>,
+    /// `[provider.aws.<alias>]`: other configurations (regions, accounts), chosen by a
+    /// resource's `provider = "aws.<alias>"`. An alias's settings are its own: it takes
+    /// nothing from `[provider.aws]`.
+    pub aliases: BTreeMap<String, ProviderSettings>,
+}
+
+/// `assume_role = { role_arn = "...", session_name = "...", external_id = "..." }`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssumeRole {
+    pub role_arn: String,
+    pub session_name: Option<String>,
+    pub external_id: Option<String>,
 }
 
 /// `[backend]`.

@@ -27,7 +27,7 @@ const RESERVED: [&str; 10] = [
     "data",
 ];
 /// Keys of a resource table that are not attributes.
-const META: [&str; 4] = ["depends_on", "lifecycle", "for_each", "count"];
+const META: [&str; 5] = ["depends_on", "lifecycle", "for_each", "count", "provider"];
 const COMMAND_LINE: &str = "<command line>";
 
 /// Reads, resolves and type-checks the stack in `dir` against the resource types of
@@ -85,6 +85,8 @@ impl<'c> Loader<'c> {
             last_type: None,
             stack_name: String::new(),
             default_tags: BTreeMap::new(),
+            provider_aliases: BTreeMap::new(),
+            module_provider: None,
             spans: BTreeMap::new(),
             identifying: BTreeMap::new(),
             spread: BTreeMap::new(),
@@ -192,6 +194,10 @@ struct Loader<'c> {
     stack_name: String,
     /// `[provider.aws] default_tags`, merged into every taggable resource, in modules too.
     default_tags: BTreeMap<String, String>,
+    /// `[provider.aws.<alias>]`: each alias with its default tags.
+    provider_aliases: BTreeMap<String, BTreeMap<String, String>>,
+    /// The provider alias a module call passes its resources (`providers = { aws = "aws.x" }`).
+    module_provider: Option<String>,
     /// Where each resource (each instance) is declared.
     spans: BTreeMap<Address, (usize, Range<usize>)>,
     /// Where each attribute that AWS echoes into ids and names (`identifying`) is written, to
@@ -382,6 +388,11 @@ impl Loader<'_> {
             .as_ref()
             .map(|(file, node)| self.backend(*file, node));
         self.default_tags = provider.default_tags.clone();
+        self.provider_aliases = provider
+            .aliases
+            .iter()
+            .map(|(k, v)| (k.clone(), v.default_tags.clone()))
+            .collect();
         if let Ok(canonical) = dir.canonicalize() {
             self.visiting.push(canonical);
         }
@@ -1059,50 +1070,163 @@ impl Loader<'_> {
     fn provider(&mut self, decls: &[NamedDecl], scope: &Scope<'_>) -> ProviderSettings {
         let mut out = ProviderSettings::default();
         for d in decls {
-            if d.name != "aws" {
-                let help = suggestion(&d.name, ["aws"]);
+            if d.name == "aws" {
+                out = self.provider_settings(&d.body, "[provider.aws]", true, scope);
+                continue;
+            }
+            let help = suggestion(&d.name, ["aws"]);
+            self.error(
+                d.file,
+                &d.span,
+                format!("unknown provider `{}`", d.name),
+                "cairn manages AWS",
+                help.or_else(|| Some("use [provider.aws]".into())),
+            );
+        }
+        out
+    }
+
+    /// The settings of `[provider.aws]` (with its aliases, when `root`) or of one alias.
+    fn provider_settings(
+        &mut self,
+        body: &Node,
+        what: &str,
+        root: bool,
+        scope: &Scope<'_>,
+    ) -> ProviderSettings {
+        const KEYS: [&str; 5] = [
+            "region",
+            "endpoint",
+            "profile",
+            "default_tags",
+            "assume_role",
+        ];
+        let mut out = ProviderSettings::default();
+        let string_ty = AttrType::String;
+        let tags_ty = AttrType::Map(Box::new(AttrType::String));
+        let role_ty = AttrType::Map(Box::new(AttrType::String));
+        for e in body.entries().unwrap_or_default() {
+            if !KEYS.contains(&e.key.as_str()) {
+                if root && matches!(e.value.kind, NodeKind::Table(_)) && valid_name(&e.key) {
+                    let alias_what = format!("[provider.aws.{}]", e.key);
+                    let alias = self.provider_settings(&e.value, &alias_what, false, scope);
+                    out.aliases.insert(e.key.clone(), alias);
+                    continue;
+                }
+                let help = suggestion(&e.key, KEYS).or_else(|| {
+                    Some(format!(
+                        "{what} takes {}{}",
+                        KEYS.join(", "),
+                        if root {
+                            ", and aliases as [provider.aws.<alias>] tables"
+                        } else {
+                            ""
+                        }
+                    ))
+                });
                 self.error(
-                    d.file,
-                    &d.span,
-                    format!("unknown provider `{}`", d.name),
-                    "cairn manages AWS",
-                    help.or_else(|| Some("use [provider.aws]".into())),
+                    body.file,
+                    &e.key_span,
+                    format!("unknown key `{}` in {what}", e.key),
+                    "unknown key",
+                    help,
                 );
                 continue;
             }
-            self.only_keys(
-                &d.body,
-                &["region", "endpoint", "default_tags"],
-                "[provider.aws]",
-            );
-            let string_ty = AttrType::String;
-            let tags_ty = AttrType::Map(Box::new(AttrType::String));
-            for e in d.body.entries().unwrap_or_default() {
-                let ty = if e.key == "default_tags" {
-                    &tags_ty
-                } else {
-                    &string_ty
-                };
-                let Some(v) = self
-                    .expr(&e.value, ty, scope)
-                    .and_then(|x| self.literal(&e.value, x))
-                else {
-                    continue;
-                };
-                match (e.key.as_str(), v) {
-                    ("region", Value::String(s)) => out.region = Some(s),
-                    ("endpoint", Value::String(s)) => out.endpoint = Some(s),
-                    ("default_tags", Value::Map(m)) => {
-                        out.default_tags = m
-                            .into_iter()
-                            .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string())))
-                            .collect();
-                    }
-                    _ => {}
+            let ty = match e.key.as_str() {
+                "default_tags" => &tags_ty,
+                "assume_role" => &role_ty,
+                _ => &string_ty,
+            };
+            let Some(v) = self
+                .expr(&e.value, ty, scope)
+                .and_then(|x| self.literal(&e.value, x))
+            else {
+                continue;
+            };
+            match (e.key.as_str(), v) {
+                ("region", Value::String(s)) => out.region = Some(s),
+                ("endpoint", Value::String(s)) => out.endpoint = Some(s),
+                ("profile", Value::String(s)) => out.profile = Some(s),
+                ("default_tags", Value::Map(m)) => {
+                    out.default_tags = m
+                        .into_iter()
+                        .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string())))
+                        .collect();
                 }
+                ("assume_role", Value::Map(m)) => {
+                    let text = |k: &str| m.get(k).and_then(|v| v.as_str()).map(str::to_string);
+                    let unknown: Vec<&String> = m
+                        .keys()
+                        .filter(|k| {
+                            !["role_arn", "session_name", "external_id"].contains(&k.as_str())
+                        })
+                        .collect();
+                    if let Some(k) = unknown.first() {
+                        self.error(
+                            e.value.file,
+                            &e.value.span,
+                            format!("unknown key `{k}` in `assume_role`"),
+                            "unknown key",
+                            Some("assume_role takes role_arn, session_name and external_id".into()),
+                        );
+                    }
+                    match text("role_arn") {
+                        Some(role_arn) => {
+                            out.assume_role = Some(crate::AssumeRole {
+                                role_arn,
+                                session_name: text("session_name"),
+                                external_id: text("external_id"),
+                            })
+                        }
+                        None => self.error(
+                            e.value.file,
+                            &e.value.span,
+                            "`assume_role` needs `role_arn`",
+                            "role_arn missing",
+                            None,
+                        ),
+                    }
+                }
+                _ => {}
             }
         }
         out
+    }
+
+    /// A resource's `provider = "aws.<alias>"`: the alias, checked against the declared ones.
+    fn provider_alias(&mut self, node: &Node) -> Option<Option<String>> {
+        let Some(text) = node.as_str() else {
+            self.type_error(node, &AttrType::String, node.kind_name());
+            return None;
+        };
+        if text == "aws" {
+            return Some(None);
+        }
+        let aliases: Vec<String> = self.provider_aliases.keys().cloned().collect();
+        let shown: Vec<String> = aliases.iter().map(|a| format!("aws.{a}")).collect();
+        match text.strip_prefix("aws.") {
+            Some(alias) if self.provider_aliases.contains_key(alias) => {
+                Some(Some(alias.to_string()))
+            }
+            _ => {
+                let help = suggestion(text, shown.iter().map(String::as_str)).or_else(|| {
+                    Some(if shown.is_empty() {
+                        "declare the configuration as [provider.aws.<alias>] (region, profile, assume_role, ...)".to_string()
+                    } else {
+                        format!("the providers are: aws, {}", shown.join(", "))
+                    })
+                });
+                self.error(
+                    node.file,
+                    &node.span,
+                    format!("no provider `{text}`"),
+                    "not declared",
+                    help,
+                );
+                None
+            }
+        }
     }
 
     /// `[backend]`. Its values must be literal (no variables, no references): commands that
@@ -1238,6 +1362,7 @@ impl Loader<'_> {
         let mut depends_on = Vec::new();
         let mut lifecycle = Lifecycle::default();
         let mut sensitive = std::collections::BTreeSet::new();
+        let mut provider = self.module_provider.clone();
         for e in decl.body.entries().unwrap_or_default() {
             match e.key.as_str() {
                 "depends_on" => depends_on = self.depends_on(&e.value, scope),
@@ -1253,6 +1378,10 @@ impl Loader<'_> {
                 }
                 "lifecycle" => lifecycle = self.lifecycle(&e.value, schema),
                 "for_each" | "count" => {}
+                "provider" => match self.provider_alias(&e.value) {
+                    Some(alias) => provider = alias,
+                    None => ok = false,
+                },
                 name => {
                     let Some(attr) = schema.inputs.get(name) else {
                         ok = false;
@@ -1349,6 +1478,15 @@ impl Loader<'_> {
                 );
             }
         }
+        // An aliased provider's own default tags.
+        let alias_tags;
+        let default_tags = match provider.as_ref().and_then(|a| self.provider_aliases.get(a)) {
+            Some(tags) => {
+                alias_tags = tags.clone();
+                &alias_tags
+            }
+            None => default_tags,
+        };
         // A data source's `tags` say what to look for: default tags are not merged there.
         if schema.taggable() && !default_tags.is_empty() && decl.address.data_type().is_none() {
             let defaults: BTreeMap<String, Expr> = default_tags
@@ -1377,6 +1515,7 @@ impl Loader<'_> {
             depends_on,
             lifecycle,
             sensitive,
+            provider,
         })
     }
 
@@ -1687,18 +1826,26 @@ impl Loader<'_> {
             .map(|r| r.keys().map(|a| local(a).to_string()).collect())
             .unwrap_or_default();
         let shown = local(a).to_string();
-        let help = suggestion(&shown, known.iter().map(String::as_str)).or_else(|| {
-            if self.catalog.get(&a.rtype).is_none() {
-                suggestion(&a.rtype, self.catalog.types.keys().map(String::as_str))
-            } else {
-                None
-            }
-        });
+        let help =
+            suggestion(&shown, known.iter().map(String::as_str)).or_else(|| match a.data_type() {
+                Some(dtype) if self.catalog.data.contains_key(dtype) => {
+                    Some(format!("declare it: [data.{dtype}.{}]", a.name))
+                }
+                Some(dtype) => suggestion(dtype, self.catalog.data.keys().map(String::as_str)),
+                None if self.catalog.get(&a.rtype).is_none() => {
+                    suggestion(&a.rtype, self.catalog.types.keys().map(String::as_str))
+                }
+                None => None,
+            });
+        let (what, label) = match a.data_type() {
+            Some(_) => ("data source", "no such data source"),
+            None => ("resource", "no such resource"),
+        };
         self.error(
             file,
             span,
-            format!("reference to undeclared resource `{shown}`"),
-            "no such resource",
+            format!("reference to undeclared {what} `{shown}`"),
+            label,
             help,
         );
     }

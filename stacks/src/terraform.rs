@@ -36,10 +36,18 @@ pub fn attribute(rtype: &str, name: &str) -> Option<&'static str> {
         ("aws_lambda_function", "s3_bucket" | "s3_key") => {
             "cairn uploads the code itself: `source = \"path/to/dir-or-file\"`"
         }
-        (_, "name_prefix" | "bucket_prefix") => {
-            "cairn does not generate names yet: give the full name (e.g. \"${stack.name}-web\")"
+        // The types that generate a name from a prefix take it (as Terraform's do); these
+        // hints answer for the others.
+        ("aws_s3_bucket", "name_prefix") => "a bucket's prefix is `bucket_prefix`, as in Terraform",
+        ("aws_db_instance", "name_prefix") => {
+            "an instance's prefix is `identifier_prefix`, as in Terraform"
         }
-        (_, "provider") => "cairn has one AWS provider per stack for now (`[provider.aws]`)",
+        ("aws_lambda_permission", "name_prefix") => {
+            "a statement's prefix is `statement_id_prefix`, as in Terraform"
+        }
+        (_, "name_prefix" | "bucket_prefix" | "identifier_prefix") => {
+            "this type generates no name from a prefix (nor does it in Terraform): give the full name (e.g. \"${stack.name}-web\")"
+        }
         _ => return None,
     })
 }
@@ -78,6 +86,14 @@ mod tests {
         assert!(resource_type("aws_iam_role_policy").is_some_and(|h| h.contains("inline_policy")));
         assert!(resource_type("aws_vpc").is_none());
         assert!(attribute("aws_lambda_function", "filename").is_some_and(|h| h.contains("source")));
+        // Only a type that takes no prefix hears about one.
+        assert!(attribute("aws_ecr_repository", "name_prefix")
+            .is_some_and(|h| h.contains("no name from a prefix") && h.contains("full name")));
+        assert!(
+            attribute("aws_s3_bucket", "name_prefix").is_some_and(|h| h.contains("bucket_prefix"))
+        );
+        assert!(attribute("aws_db_instance", "name_prefix")
+            .is_some_and(|h| h.contains("identifier_prefix")));
         assert!(reference_root("terraform").is_some_and(|h| h.contains("stack.name")));
         assert!(function("timestamp").is_some_and(|h| h.contains("variable")));
         assert_eq!(function("cidrsubnet"), None);

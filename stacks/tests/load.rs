@@ -74,6 +74,24 @@ struct Out {
     arn: String,
 }
 
+/// A data source's arguments.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct VpcLookup {
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+    #[serde(default)]
+    id: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[allow(dead_code)]
+struct VpcRead {
+    id: String,
+    cidr_block: String,
+}
+
 fn catalog() -> Catalog {
     let mut c = Catalog::default();
     c.insert(ResourceSchema::derive::<Vpc, Out>(
@@ -86,6 +104,10 @@ fn catalog() -> Catalog {
     ));
     c.insert(ResourceSchema::derive::<Group, Out>(
         "aws_security_group",
+        SchemaMeta::default(),
+    ));
+    c.insert_data(ResourceSchema::derive::<VpcLookup, VpcRead>(
+        "aws_vpc",
         SchemaMeta::default(),
     ));
     c.insert(ResourceSchema::derive::<Bucket, Out>(
@@ -974,6 +996,64 @@ fn variable_validation_reports_the_message_at_the_condition() {
         &[
             "main.toml:12:17: invalid value for variable `env`: dev or prod",
             "main.toml:13:3: a validation rule needs `condition` and `error_message`",
+        ],
+    );
+}
+
+#[test]
+fn data_sources_are_declared_like_resources_and_kept_apart() {
+    let main = format!(
+        "{HEAD}[provider.aws]\ndefault_tags = {{ Team = \"web\" }}\n\n[provider.aws.west]\nregion = \"us-west-2\"\ndefault_tags = {{ Side = \"west\" }}\n\n\
+[data.aws_vpc.shared]\ntags = {{ Name = \"shared\" }}\n\n\
+[aws_subnet.a]\nvpc_id = \"${{data.aws_vpc.shared.id}}\"\ncidr_block = \"${{cidrsubnet(data.aws_vpc.shared.cidr_block, 8, 1)}}\"\n\n\
+[aws_subnet.b]\nprovider = \"aws.west\"\nvpc_id = \"v\"\ncidr_block = \"c\"\n"
+    );
+    let stack = load_files(&[("main.toml", &main)], &[]).expect("loads");
+    assert_eq!(addresses(&stack), "aws_subnet.a\naws_subnet.b");
+    assert_eq!(stack.config.data.len(), 1);
+    let data = &stack.config.data[0];
+    assert_eq!(data.address.to_string(), "data.aws_vpc.shared");
+    // What a data source looks for is not changed by default tags.
+    assert_eq!(shown(&data.attributes["tags"]), "{\"Name\":\"shared\"}");
+    assert_eq!(
+        shown(&attr(&stack, "aws_subnet.a", "cidr_block")),
+        "cidrsubnet(${data.aws_vpc.shared.cidr_block}, 8, 1)"
+    );
+    assert_eq!(
+        shown(&attr(&stack, "aws_subnet.a", "tags")),
+        "{\"Team\":\"web\"}"
+    );
+    // An aliased provider's own default tags.
+    assert_eq!(
+        shown(&attr(&stack, "aws_subnet.b", "tags")),
+        "{\"Side\":\"west\"}"
+    );
+    let b = stack
+        .config
+        .resources
+        .iter()
+        .find(|r| r.address.name == "b")
+        .expect("b");
+    assert_eq!(b.provider.as_deref(), Some("west"));
+    assert_eq!(
+        stack.provider.aliases["west"].region.as_deref(),
+        Some("us-west-2")
+    );
+
+    let bad = format!(
+        "{HEAD}[data.aws_vcp.x]\n\n[data.aws_vpc.y]\nlifecycle = {{ prevent_destroy = true }}\n\n\
+[aws_vpc.main]\ncidr_block = \"${{data.aws_vpc.none.cidr_block}}\"\nprovider = \"aws.east\"\n\n\
+[data.aws_vpc.z]\nid = \"${{aws_vpc.main.id}}\"\n"
+    );
+    check_errors(
+        &[("main.toml", &bad)],
+        &[],
+        &[
+            "main.toml:4:7: unknown data source `aws_vcp` (did you mean `aws_vpc`?)",
+            "main.toml:7:1: a data source has no `lifecycle`",
+            "main.toml:10:15: reference to undeclared data source `data.aws_vpc.none` (did you mean `data.aws_vpc.y`?)",
+            "main.toml:11:12: no provider `aws.east`",
+            "main.toml:14:6: `data.aws_vpc.z` reads while planning, and `aws_vpc.main` is a resource of this stack",
         ],
     );
 }

@@ -70,6 +70,9 @@ pub struct ResourceRecord {
     pub dependencies: Vec<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub prevent_destroy: bool,
+    /// The alias of the provider configuration it was made with (absent: the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
 }
 
 /// An operation started and not seen to finish.
@@ -88,6 +91,9 @@ pub struct PendingRecord {
     pub dependencies: Vec<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub prevent_destroy: bool,
+    /// The alias of the provider configuration the operation runs with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
 }
 
 /// A stack output.
@@ -391,6 +397,7 @@ mod tests {
             outputs: json!({"id": id, "list": [1, 2, {"nested": "a\nb \"q\""}], "empty": {}}),
             dependencies: vec!["aws_vpc.main".into()],
             prevent_destroy: id.ends_with('9'),
+            provider: None,
         }
     }
 
@@ -415,6 +422,7 @@ mod tests {
                 inputs: Some(json!({"cidr_block": "10.0.0.0/16", "tags": {}})),
                 dependencies: vec![],
                 prevent_destroy: false,
+                provider: None,
             }];
         }
         if outputs {

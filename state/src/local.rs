@@ -414,6 +414,7 @@ mod tests {
             outputs: serde_json::json!({}),
             dependencies: Vec::new(),
             prevent_destroy: false,
+            provider: None,
         });
         backend.write(&mut s).expect("write");
         backend.write(&mut s).expect("write");

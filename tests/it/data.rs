@@ -55,8 +55,27 @@ async fn data_sources_feed_resources_and_replan_empty() {
         plan.stdout.contains("\"123456789012\"") && plan.stdout.contains("\"us-east-1a\""),
         "the account and the zones are read while planning: {plan:?}"
     );
+    assert!(
+        plan.stdout.contains("Read while planning:\n")
+            && plan.stdout.contains(
+                "  data.aws_caller_identity.me (used by aws_sqs_queue_policy.jobs, aws_vpc.main)\n"
+            ),
+        "{plan:?}"
+    );
+    let json = w.cairn(&["plan", "--format", "json"]).plan_json();
+    assert!(
+        json["data_sources"].as_array().is_some_and(|d| d
+            .iter()
+            .any(|d| d["address"] == "data.aws_availability_zones.zones")),
+        "{json:#}"
+    );
     expect_code(&w.cairn(&["apply", "--auto-approve"]), 0);
-    expect_code(&w.cairn(&["plan", "--detailed-exitcode"]), 0);
+    let again = w.cairn(&["plan", "--detailed-exitcode"]);
+    expect_code(&again, 0);
+    assert!(
+        !again.stdout.contains("Read while planning"),
+        "nothing is fed when nothing changes: {again:?}"
+    );
 
     let c = w.clients().await;
     let vpcs = c.ec2.describe_vpcs().send().await.expect("vpcs");

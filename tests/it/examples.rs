@@ -447,10 +447,30 @@ async fn spawn_applies_replans_empty_and_destroys_clean() {
             ("timestamp".into(), "RANGE".into())
         ]
     );
+    // One stack, two regions: each region's buckets made with that region's provider.
     for bucket in [
         "my-spawn-binaries-us-east-1",
         "my-spawn-schedules-us-east-1",
+        "my-spawn-binaries-us-west-2",
+        "my-spawn-schedules-us-west-2",
     ] {
+        let region = if bucket.ends_with("us-west-2") {
+            "us-west-2"
+        } else {
+            "us-east-1"
+        };
+        let location =
+            c.s3.get_bucket_location()
+                .bucket(bucket)
+                .send()
+                .await
+                .expect("location");
+        let location = location
+            .location_constraint()
+            .map(|l| l.as_str().to_string())
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(|| "us-east-1".into());
+        assert_eq!(location, region, "{bucket}");
         let block =
             c.s3.get_public_access_block()
                 .bucket(bucket)
@@ -485,6 +505,18 @@ async fn spawn_applies_replans_empty_and_destroys_clean() {
         env.get("SPAWN_ORCHESTRATOR_FUNCTION_NAME")
             .map(String::as_str),
         Some("my-spawn-sweep-orchestrator")
+    );
+    assert_eq!(
+        env.get("SPAWN_ACCOUNT_ID").map(String::as_str),
+        Some("123456789012"),
+        "the account of the credentials, read while planning"
+    );
+    let plan = w.cairn(&["plan", "--format", "json"]);
+    expect_code(&plan, 0);
+    let state = std::fs::read_to_string(w.path(".cairn/state.json")).expect("state");
+    assert!(
+        state.contains("\"provider\": \"us_west_2\""),
+        "the western buckets record their provider"
     );
     destroy_leaves_nothing(&w, &c, "spawn", "my-spawn-").await;
 }
@@ -568,4 +600,40 @@ async fn phoney_applies_replans_empty_and_destroys_clean() {
         ]
     );
     destroy_leaves_nothing(&w, &c, "phoney", "phoney-").await;
+}
+
+/// web on network: two stacks joined by a stack reference — the application stack reads the
+/// network stack's outputs from its state; each applies and re-plans empty, and they are
+/// destroyed in order, the application first.
+#[tokio::test(flavor = "multi_thread")]
+async fn web_on_network_joined_by_a_stack_reference() {
+    let w = World::examples(&["network", "web"]);
+    expect_code(&w.cairn_in("network", &["apply", "--auto-approve"]), 0);
+    let plan = w.cairn_in("web", &["plan"]);
+    expect_code(&plan, 0);
+    assert!(
+        plan.stdout.contains("data.cairn_stack.network (used by"),
+        "{plan:?}"
+    );
+    expect_code(&w.cairn_in("web", &["apply", "--auto-approve"]), 0);
+    for stack in ["network", "web"] {
+        let again = w.cairn_in(stack, &["plan", "--detailed-exitcode"]);
+        assert_eq!(again.code, 0, "{stack} re-plans empty: {again:?}");
+    }
+    let c = w.clients().await;
+    let lbs = c
+        .elb
+        .describe_load_balancers()
+        .names("web")
+        .send()
+        .await
+        .expect("load balancer");
+    let vpc = w.cairn_in("network", &["output", "vpc_id"]);
+    assert_eq!(
+        lbs.load_balancers().first().and_then(|l| l.vpc_id()),
+        Some(vpc.stdout.trim()),
+        "the load balancer is in the network stack's VPC"
+    );
+    expect_code(&w.cairn_in("web", &["destroy", "--auto-approve"]), 0);
+    expect_code(&w.cairn_in("network", &["destroy", "--auto-approve"]), 0);
 }

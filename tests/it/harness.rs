@@ -132,6 +132,21 @@ impl World {
         }
     }
 
+    /// Copies of several examples side by side (`<dir>/<name>`), sharing one moto server:
+    /// for stacks that refer to one another (`data.cairn_stack`'s `path = "../network"`).
+    pub fn examples(names: &[&str]) -> World {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for name in names {
+            let to = dir.path().join(name);
+            std::fs::create_dir_all(&to).expect("mkdir");
+            copy_example(&examples_dir().join(name), &to);
+        }
+        World {
+            moto: std::sync::OnceLock::new(),
+            dir,
+        }
+    }
+
     /// A stack made of the given files.
     pub fn files(files: &[(&str, &str)]) -> World {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -174,7 +189,11 @@ impl World {
     /// Runs `cairn -C <dir>/<sub> <args>`: for worlds of several stacks.
     pub fn cairn_in(&self, sub: &str, args: &[&str]) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
-        cmd.arg("-C").arg(self.dir.path().join(sub)).args(args);
+        let dir = match sub {
+            "" => self.dir.path().to_path_buf(),
+            sub => self.dir.path().join(sub),
+        };
+        cmd.arg("-C").arg(dir).args(args);
         for (k, v) in self.aws_env(args) {
             cmd.env(k, v);
         }

@@ -48,7 +48,7 @@ async fn network_lifecycle() {
         "{run:?}"
     );
     let plan = w.cairn(&["plan", "--format", "json"]).plan_json();
-    assert_eq!(plan["format_version"], "1.2");
+    assert_eq!(plan["format_version"], "1.3");
     assert_eq!(plan["summary"]["create"], 8);
     for c in plan["changes"].as_array().expect("changes") {
         assert_eq!(c["action"], "create");

@@ -17,6 +17,7 @@ mod lifecycle;
 mod locking;
 mod modules;
 mod moved;
+mod providers;
 mod refresh;
 mod review;
 mod reviewed;

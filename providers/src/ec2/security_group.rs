@@ -8,9 +8,13 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    call_patiently, created_tags, delete_patiently, filter, literal, tag_spec, tags_of, update_tags,
+    call_patiently, claim_of, created_tags, delete_patiently, filter, literal, owner_filters,
+    tag_spec, tags_of, update_tags,
 };
-use crate::common::{api, only, read_back, read_found, request};
+use crate::common::{
+    api, claimed, generated_from, only, read_back, read_found, request, Named, Naming,
+    DEFAULT_NAME_PREFIX,
+};
 use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
@@ -20,14 +24,32 @@ fn managed_by_cairn() -> String {
     "Managed by cairn".into()
 }
 
+/// How a group's name is generated when the configuration leaves it out.
+const NAMING: Naming = Naming {
+    rtype: TYPE,
+    name: "name",
+    prefix: "name_prefix",
+    default_prefix: DEFAULT_NAME_PREFIX,
+    max_len: 255,
+};
+
 /// A security group. `ingress` and `egress`, when set, are the complete rule sets (AWS's
 /// default allow-all egress is removed at creation); when left out, rules are managed
 /// elsewhere (`aws_security_group_rule`) and not compared.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// The group's name, unique in its VPC; generated when left out (see `name_prefix`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
-    pub name: String,
+    pub name: Option<String>,
+    /// A unique name is generated beginning with this prefix (followed by a UTC timestamp and
+    /// a counter, as Terraform's `name_prefix`); conflicts with `name`. With neither, the name
+    /// is generated from the prefix `cairn-` (Terraform's is `terraform-`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
+    #[schemars(length(min = 1, max = 229))]
+    pub name_prefix: Option<String>,
     #[serde(default = "managed_by_cairn")]
     #[schemars(extend("x-force-new" = true))]
     pub description: String,
@@ -195,8 +217,14 @@ impl Shown<'_> {
 
 fn observe(aws: &Aws, g: &SecurityGroup, shown: Shown) -> Option<Observed> {
     let id = g.group_id()?;
+    let name = g.group_name().unwrap_or_default();
+    let prior = match shown {
+        Shown::AsRecorded(prior) => prior,
+        Shown::NotEmpty => &serde_json::Value::Null,
+    };
     let config = Config {
-        name: g.group_name().unwrap_or_default().to_string(),
+        name: Some(name.to_string()),
+        name_prefix: NAMING.read_prefix(name, prior),
         description: g.description().unwrap_or_default().to_string(),
         vpc_id: g.vpc_id().unwrap_or_default().to_string(),
         ingress: shown
@@ -381,10 +409,11 @@ impl Resource for AwsSecurityGroup {
     }
 
     async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
-        let created = call_patiently("CreateSecurityGroup", &c.name, || {
+        let name = NAMING.create_name(c.name.as_deref(), c.name_prefix.as_deref())?;
+        let created = call_patiently("CreateSecurityGroup", &name, || {
             aws.ec2
                 .create_security_group()
-                .group_name(&c.name)
+                .group_name(&name)
                 .description(&c.description)
                 .vpc_id(&c.vpc_id)
                 .set_tag_specifications(
@@ -426,6 +455,8 @@ impl Resource for AwsSecurityGroup {
             rules_of(&id, &perms)
         };
         let now = Config {
+            name_prefix: NAMING.read_prefix(&name, &as_recorded(c)),
+            name: Some(name),
             ingress: c.ingress.as_ref().map(as_listed),
             egress: c.egress.as_ref().map(as_listed),
             tags: created_tags(created.tags(), &c.tags),
@@ -440,12 +471,23 @@ impl Resource for AwsSecurityGroup {
     }
 
     /// By its unique name in its VPC (so that a group is found whether or not its tags were
-    /// applied): one DescribeSecurityGroups filtered by both.
-    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
+    /// applied): one DescribeSecurityGroups filtered by both. A generated name by its prefix
+    /// and the ownership tags (the create tags the group as it makes it).
+    async fn find(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let named = NAMING.named(c.name.as_deref(), c.name_prefix.as_deref())?;
         let mut filters = vec![filter("vpc-id", [c.vpc_id.as_str()])];
-        if literal(&c.name) {
-            filters.push(filter("group-name", [c.name.as_str()]));
-        }
+        let what = match named {
+            Named::Given(name) => {
+                if literal(name) {
+                    filters.push(filter("group-name", [name]));
+                }
+                name
+            }
+            Named::Generated(prefix) => {
+                filters.extend(owner_filters(TYPE, ctx)?);
+                prefix
+            }
+        };
         let groups = aws
             .ec2
             .describe_security_groups()
@@ -455,13 +497,24 @@ impl Resource for AwsSecurityGroup {
             .send()
             .collect::<Result<Vec<_>, _>>()
             .await
-            .map_err(|e| api("DescribeSecurityGroups", &c.name, e.into_service_error()))?;
-        let ids = groups
+            .map_err(|e| api("DescribeSecurityGroups", what, e.into_service_error()))?;
+        let in_vpc = groups
             .iter()
-            .filter(|g| g.group_name() == Some(c.name.as_str()))
-            .filter(|g| g.vpc_id() == Some(c.vpc_id.as_str()))
-            .filter_map(|g| g.group_id().map(str::to_string))
-            .collect();
+            .filter(|g| g.vpc_id() == Some(c.vpc_id.as_str()));
+        let ids = match named {
+            Named::Given(name) => in_vpc
+                .filter(|g| g.group_name() == Some(name))
+                .filter_map(|g| g.group_id().map(str::to_string))
+                .collect(),
+            Named::Generated(prefix) => claimed(
+                in_vpc
+                    .filter(|g| {
+                        g.group_name()
+                            .is_some_and(|n| generated_from(n, prefix, ""))
+                    })
+                    .map(|g| (g.group_id(), claim_of(g.tags(), ctx))),
+            ),
+        };
         read_found(ids, c, |r| async move { read(aws, &r).await }).await
     }
 

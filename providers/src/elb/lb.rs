@@ -11,8 +11,10 @@ use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, Sche
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{describe_each, elb_tags, found_or_none, tags_of, update_tags};
-use crate::common::{api, code, only, read_found, request, wait_until};
+use super::{claimed_generated, describe_each, elb_tags, found_or_none, tags_of, update_tags};
+use crate::common::{
+    api, code, only, read_found, request, wait_until, Named, Naming, DEFAULT_NAME_PREFIX,
+};
 use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
@@ -26,13 +28,34 @@ fn sixty() -> i32 {
     60
 }
 
+/// How a load balancer's name is generated when the configuration leaves it out: 32
+/// characters at most, which `cairn-` and the unique part fill (Terraform's default prefix
+/// is `tf-lb-`).
+const NAMING: Naming = Naming {
+    rtype: TYPE,
+    name: "name",
+    prefix: "name_prefix",
+    default_prefix: DEFAULT_NAME_PREFIX,
+    max_len: 32,
+};
+
 /// A load balancer.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// The load balancer's name; generated when left out (see `name_prefix`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     #[schemars(length(min = 1, max = 32), regex(pattern = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$"), extend("x-pattern-says" = "letters, digits and hyphens, not starting or ending with a hyphen"))]
-    pub name: String,
+    pub name: Option<String>,
+    /// A unique name is generated beginning with this prefix (followed by a UTC timestamp and
+    /// a counter, as Terraform's `name_prefix`): at most 6 characters, since names have at
+    /// most 32; conflicts with `name`. With neither, the name is generated from the prefix
+    /// `cairn-` (Terraform's is `tf-lb-`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
+    #[schemars(length(min = 1, max = 6), regex(pattern = r"^[A-Za-z0-9][A-Za-z0-9-]*$"), extend("x-pattern-says" = "letters, digits and hyphens, not starting with a hyphen"))]
+    pub name_prefix: Option<String>,
     /// Internal (private addresses only) instead of internet-facing.
     #[serde(default)]
     #[schemars(extend("x-force-new" = true))]
@@ -113,6 +136,10 @@ async fn read(
     if ids.is_empty() {
         return Ok(out);
     }
+    let prior: BTreeMap<&str, &serde_json::Value> = requests
+        .iter()
+        .map(|r| (r.id.as_str(), &r.prior_inputs))
+        .collect();
     let found = describe(aws, &ids).await?;
     let arns: Vec<String> = found
         .iter()
@@ -124,8 +151,11 @@ async fn read(
         let Some(arn) = l.load_balancer_arn() else {
             continue;
         };
+        let name = l.load_balancer_name().unwrap_or_default();
+        let p = prior.get(arn).copied().unwrap_or(&serde_json::Value::Null);
         let config = Config {
-            name: l.load_balancer_name().unwrap_or_default().to_string(),
+            name: Some(name.to_string()),
+            name_prefix: NAMING.read_prefix(name, p),
             internal: l.scheme() == Some(&LoadBalancerSchemeEnum::Internal),
             load_balancer_type: l
                 .r#type()
@@ -164,11 +194,9 @@ async fn read(
     Ok(out)
 }
 
-async fn read_one(aws: &Aws, arn: &str) -> Result<Option<Observed>, ProviderError> {
-    Ok(only(
-        arn,
-        read(aws, &request(arn, serde_json::Value::Null)).await?,
-    ))
+async fn read_one(aws: &Aws, arn: &str, prior: &Config) -> Result<Option<Observed>, ProviderError> {
+    let prior = serde_json::to_value(prior).unwrap_or_default();
+    Ok(only(arn, read(aws, &request(arn, prior)).await?))
 }
 
 async fn set_attributes(aws: &Aws, arn: &str, c: &Config) -> Result<(), ProviderError> {
@@ -228,6 +256,7 @@ impl Resource for AwsLb {
     }
 
     async fn create(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Observed> {
+        let name = NAMING.create_name(c.name.as_deref(), c.name_prefix.as_deref())?;
         let scheme = if c.internal {
             LoadBalancerSchemeEnum::Internal
         } else {
@@ -236,7 +265,7 @@ impl Resource for AwsLb {
         let r = aws
             .elb
             .create_load_balancer()
-            .name(&c.name)
+            .name(&name)
             .scheme(scheme)
             .r#type(LoadBalancerTypeEnum::from(c.load_balancer_type.as_str()))
             .set_subnets(Some(c.subnets.clone()))
@@ -244,7 +273,7 @@ impl Resource for AwsLb {
             .set_tags(Some(elb_tags(&c.tags)).filter(|t| !t.is_empty()))
             .send()
             .await
-            .map_err(|e| api("CreateLoadBalancer", &c.name, e.into_service_error()))?;
+            .map_err(|e| api("CreateLoadBalancer", &name, e.into_service_error()))?;
         let arn = r
             .load_balancers()
             .first()
@@ -266,31 +295,53 @@ impl Resource for AwsLb {
             },
         )
         .await?;
-        read_one(aws, &arn)
+        read_one(aws, &arn, c)
             .await?
             .ok_or_else(|| ProviderError::Api(format!("load balancer {arn} vanished after create")))
     }
 
-    /// By its unique name: one DescribeLoadBalancers of the name.
-    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
-        let described = aws
-            .elb
-            .describe_load_balancers()
-            .names(&c.name)
-            .send()
-            .await;
-        let found = found_or_none(
-            described
-                .map(|r| r.load_balancers().to_vec())
-                .map_err(|e| e.into_service_error()),
-            "DescribeLoadBalancers",
-            &c.name,
-        )?;
-        let ids = found
-            .iter()
-            .filter(|l| l.load_balancer_name() == Some(c.name.as_str()))
-            .filter_map(|l| l.load_balancer_arn().map(str::to_string))
-            .collect();
+    /// By its unique name: one DescribeLoadBalancers of the name. A generated name by its
+    /// prefix and the ownership tags (every load balancer, then the tags of those whose names
+    /// were generated from the prefix).
+    async fn find(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let ids = match NAMING.named(c.name.as_deref(), c.name_prefix.as_deref())? {
+            Named::Given(name) => {
+                let described = aws.elb.describe_load_balancers().names(name).send().await;
+                let found = found_or_none(
+                    described
+                        .map(|r| r.load_balancers().to_vec())
+                        .map_err(|e| e.into_service_error()),
+                    "DescribeLoadBalancers",
+                    name,
+                )?;
+                found
+                    .iter()
+                    .filter(|l| l.load_balancer_name() == Some(name))
+                    .filter_map(|l| l.load_balancer_arn().map(str::to_string))
+                    .collect()
+            }
+            Named::Generated(prefix) => {
+                let all = aws
+                    .elb
+                    .describe_load_balancers()
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(|e| api("DescribeLoadBalancers", prefix, e.into_service_error()))?;
+                let named = all
+                    .iter()
+                    .filter_map(|l| {
+                        Some((
+                            l.load_balancer_arn()?.to_string(),
+                            l.load_balancer_name()?.to_string(),
+                        ))
+                    })
+                    .collect();
+                claimed_generated(aws, TYPE, named, prefix, ctx).await?
+            }
+        };
         read_found(ids, c, |r| async move { read(aws, &r).await }).await
     }
 
@@ -326,7 +377,7 @@ impl Resource for AwsLb {
             set_attributes(aws, arn, new).await?;
         }
         update_tags(aws, arn, &old.tags, &new.tags).await?;
-        read_one(aws, arn)
+        read_one(aws, arn, new)
             .await?
             .ok_or_else(|| ProviderError::Api(format!("load balancer {arn} no longer exists")))
     }

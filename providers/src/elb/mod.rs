@@ -9,16 +9,59 @@ pub mod target_group;
 use std::collections::BTreeMap;
 
 use aws_sdk_elasticloadbalancingv2::types::Tag;
-use cairn_model::ProviderError;
+use cairn_model::{OpContext, ProviderError};
 
-use crate::common::{api, tag_changes, visible_tags};
+use crate::common::{
+    api, claim, claimed, generated_from, tag_changes, tags_can_tell, visible_tags,
+};
 use crate::Aws;
 
-/// Tags of many resources, 20 ARNs per DescribeTags call.
+/// Tags of many resources as configured (cairn's and AWS's own hidden), 20 ARNs per
+/// DescribeTags call.
 pub async fn tags_of(
     aws: &Aws,
     arns: &[String],
 ) -> Result<BTreeMap<String, BTreeMap<String, String>>, ProviderError> {
+    Ok(all_tags_of(aws, arns)
+        .await?
+        .into_iter()
+        .map(|(arn, tags)| {
+            let visible = visible_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            (arn, visible)
+        })
+        .collect())
+}
+
+/// Of resources named `(ARN, name)`, the ARNs of those whose names were generated from
+/// `prefix` and whose ownership tags tie them to the create of `ctx`, most surely its first:
+/// what an interrupted create of a configuration with a generated name made.
+pub async fn claimed_generated(
+    aws: &Aws,
+    rtype: &str,
+    named: Vec<(String, String)>,
+    prefix: &str,
+    ctx: &OpContext,
+) -> Result<Vec<String>, ProviderError> {
+    tags_can_tell(rtype, ctx)?;
+    let arns: Vec<String> = named
+        .into_iter()
+        .filter(|(_, name)| generated_from(name, prefix, ""))
+        .map(|(arn, _)| arn)
+        .collect();
+    let tags = all_tags_of(aws, &arns).await?;
+    Ok(claimed(arns.iter().map(|arn| {
+        let claim = tags
+            .get(arn)
+            .and_then(|t| claim(t.iter().map(|(k, v)| (k.as_str(), v.as_str())), ctx));
+        (Some(arn.as_str()), claim)
+    })))
+}
+
+/// Every tag of many resources, cairn's own included, 20 ARNs per DescribeTags call.
+async fn all_tags_of(
+    aws: &Aws,
+    arns: &[String],
+) -> Result<BTreeMap<String, Vec<(String, String)>>, ProviderError> {
     let mut out = BTreeMap::new();
     for chunk in arns.chunks(20) {
         let r = aws
@@ -30,11 +73,16 @@ pub async fn tags_of(
             .map_err(|e| api("DescribeTags", &chunk.join(","), e.into_service_error()))?;
         for d in r.tag_descriptions() {
             if let Some(arn) = d.resource_arn() {
-                let tags = visible_tags(
-                    d.tags()
-                        .iter()
-                        .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))),
-                );
+                let tags = d
+                    .tags()
+                    .iter()
+                    .filter_map(|t| {
+                        Some((
+                            t.key()?.to_string(),
+                            t.value().unwrap_or_default().to_string(),
+                        ))
+                    })
+                    .collect();
                 out.insert(arn.to_string(), tags);
             }
         }

@@ -10,8 +10,10 @@ use cairn_model::{FoundBy, Observed, OpContext, ProviderError, ReadRequest, Sche
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{describe_each, elb_tags, found_or_none, tags_of, update_tags};
-use crate::common::{api, code, only, read_back, read_found, request, retry};
+use super::{claimed_generated, describe_each, elb_tags, found_or_none, tags_of, update_tags};
+use crate::common::{
+    api, code, only, read_back, read_found, request, retry, Named, Naming, DEFAULT_NAME_PREFIX,
+};
 use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
@@ -25,13 +27,34 @@ fn three_hundred() -> i32 {
     300
 }
 
+/// How a target group's name is generated when the configuration leaves it out: 32
+/// characters at most, which `cairn-` and the unique part fill (Terraform's default prefix
+/// is `tf-`).
+const NAMING: Naming = Naming {
+    rtype: TYPE,
+    name: "name",
+    prefix: "name_prefix",
+    default_prefix: DEFAULT_NAME_PREFIX,
+    max_len: 32,
+};
+
 /// A target group.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// The target group's name; generated when left out (see `name_prefix`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     #[schemars(length(min = 1, max = 32), regex(pattern = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$"), extend("x-pattern-says" = "letters, digits and hyphens, not starting or ending with a hyphen"))]
-    pub name: String,
+    pub name: Option<String>,
+    /// A unique name is generated beginning with this prefix (followed by a UTC timestamp and
+    /// a counter, as Terraform's `name_prefix`): at most 6 characters, since names have at
+    /// most 32; conflicts with `name`. With neither, the name is generated from the prefix
+    /// `cairn-` (Terraform's is `tf-`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
+    #[schemars(length(min = 1, max = 6), regex(pattern = r"^[A-Za-z0-9][A-Za-z0-9-]*$"), extend("x-pattern-says" = "letters, digits and hyphens, not starting with a hyphen"))]
+    pub name_prefix: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-force-new" = true))]
     #[schemars(range(min = 1, max = 65535))]
@@ -132,6 +155,10 @@ async fn read(
     if ids.is_empty() {
         return Ok(out);
     }
+    let prior: BTreeMap<&str, &serde_json::Value> = requests
+        .iter()
+        .map(|r| (r.id.as_str(), &r.prior_inputs))
+        .collect();
     let found = describe(aws, &ids).await?;
     let arns: Vec<String> = found
         .iter()
@@ -144,8 +171,11 @@ async fn read(
         let Some(arn) = t.target_group_arn() else {
             continue;
         };
+        let name = t.target_group_name().unwrap_or_default();
+        let p = prior.get(arn).copied().unwrap_or(&serde_json::Value::Null);
         let config = Config {
-            name: t.target_group_name().unwrap_or_default().to_string(),
+            name: Some(name.to_string()),
+            name_prefix: NAMING.read_prefix(name, p),
             port: t.port(),
             protocol: t.protocol().map(|p| p.as_str().to_string()),
             vpc_id: t.vpc_id().map(str::to_string),
@@ -180,11 +210,12 @@ async fn read(
     Ok(out)
 }
 
-async fn read_one(aws: &Aws, arn: &str) -> Result<Option<Observed>, ProviderError> {
-    Ok(only(
-        arn,
-        read(aws, &request(arn, serde_json::Value::Null)).await?,
-    ))
+async fn read_one(
+    aws: &Aws,
+    arn: &str,
+    prior: &serde_json::Value,
+) -> Result<Option<Observed>, ProviderError> {
+    Ok(only(arn, read(aws, &request(arn, prior.clone())).await?))
 }
 
 async fn set_delay(aws: &Aws, arn: &str, seconds: i32) -> Result<(), ProviderError> {
@@ -236,6 +267,7 @@ impl Resource for AwsLbTargetGroup {
     }
 
     async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let name = NAMING.create_name(c.name.as_deref(), c.name_prefix.as_deref())?;
         let hc = c.health_check.clone().unwrap_or(HealthCheck {
             enabled: None,
             path: None,
@@ -250,7 +282,7 @@ impl Resource for AwsLbTargetGroup {
         let r = aws
             .elb
             .create_target_group()
-            .name(&c.name)
+            .name(&name)
             .set_port(c.port)
             .set_protocol(c.protocol.as_deref().map(ProtocolEnum::from))
             .set_vpc_id(c.vpc_id.clone())
@@ -271,7 +303,7 @@ impl Resource for AwsLbTargetGroup {
             .set_tags(Some(elb_tags(&c.tags)).filter(|t| !t.is_empty()))
             .send()
             .await
-            .map_err(|e| api("CreateTargetGroup", &c.name, e.into_service_error()))?;
+            .map_err(|e| api("CreateTargetGroup", &name, e.into_service_error()))?;
         let arn = r
             .target_groups()
             .first()
@@ -281,24 +313,52 @@ impl Resource for AwsLbTargetGroup {
         if c.deregistration_delay != 300 {
             set_delay(aws, &arn, c.deregistration_delay).await?;
         }
-        read_back(TYPE, &arn, || read_one(aws, &arn)).await
+        let config = serde_json::to_value(c).unwrap_or_default();
+        read_back(TYPE, &arn, || read_one(aws, &arn, &config)).await
     }
 
-    /// By its unique name: one DescribeTargetGroups of the name.
-    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
-        let described = aws.elb.describe_target_groups().names(&c.name).send().await;
-        let found = found_or_none(
-            described
-                .map(|r| r.target_groups().to_vec())
-                .map_err(|e| e.into_service_error()),
-            "DescribeTargetGroups",
-            &c.name,
-        )?;
-        let ids = found
-            .iter()
-            .filter(|t| t.target_group_name() == Some(c.name.as_str()))
-            .filter_map(|t| t.target_group_arn().map(str::to_string))
-            .collect();
+    /// By its unique name: one DescribeTargetGroups of the name. A generated name by its
+    /// prefix and the ownership tags (every target group, then the tags of those whose names
+    /// were generated from the prefix).
+    async fn find(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let ids = match NAMING.named(c.name.as_deref(), c.name_prefix.as_deref())? {
+            Named::Given(name) => {
+                let described = aws.elb.describe_target_groups().names(name).send().await;
+                let found = found_or_none(
+                    described
+                        .map(|r| r.target_groups().to_vec())
+                        .map_err(|e| e.into_service_error()),
+                    "DescribeTargetGroups",
+                    name,
+                )?;
+                found
+                    .iter()
+                    .filter(|t| t.target_group_name() == Some(name))
+                    .filter_map(|t| t.target_group_arn().map(str::to_string))
+                    .collect()
+            }
+            Named::Generated(prefix) => {
+                let all = aws
+                    .elb
+                    .describe_target_groups()
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(|e| api("DescribeTargetGroups", prefix, e.into_service_error()))?;
+                let named = all
+                    .iter()
+                    .filter_map(|t| {
+                        Some((
+                            t.target_group_arn()?.to_string(),
+                            t.target_group_name()?.to_string(),
+                        ))
+                    })
+                    .collect();
+                claimed_generated(aws, TYPE, named, prefix, ctx).await?
+            }
+        };
         read_found(ids, c, |r| async move { read(aws, &r).await }).await
     }
 
@@ -335,7 +395,8 @@ impl Resource for AwsLbTargetGroup {
             set_delay(aws, arn, new.deregistration_delay).await?;
         }
         update_tags(aws, arn, &old.tags, &new.tags).await?;
-        read_back(TYPE, arn, || read_one(aws, arn)).await
+        let config = serde_json::to_value(new).unwrap_or_default();
+        read_back(TYPE, arn, || read_one(aws, arn, &config)).await
     }
 
     /// Waits while a listener or service still uses the group.

@@ -9,7 +9,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{default_bus, document, document_text, event_tags, on_bus, split_bus};
-use crate::common::{api, code, is_not_found, read_back, read_found, tag_changes, visible_tags};
+use crate::common::{
+    api, claim, claimed, code, generated_from, is_not_found, read_back, read_found, tag_changes,
+    tags_can_tell, visible_tags, Named, Naming, DEFAULT_NAME_PREFIX,
+};
 use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
@@ -19,12 +22,30 @@ fn enabled() -> String {
     "ENABLED".into()
 }
 
+/// How a rule's name is generated when the configuration leaves it out.
+const NAMING: Naming = Naming {
+    rtype: TYPE,
+    name: "name",
+    prefix: "name_prefix",
+    default_prefix: DEFAULT_NAME_PREFIX,
+    max_len: 64,
+};
+
 /// An EventBridge rule.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// The rule's name, unique on its bus; generated when left out (see `name_prefix`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
-    pub name: String,
+    pub name: Option<String>,
+    /// A unique name is generated beginning with this prefix (followed by a UTC timestamp and
+    /// a counter, as Terraform's `name_prefix`); conflicts with `name`. With neither, the name
+    /// is generated from the prefix `cairn-` (Terraform's is `terraform-`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
+    #[schemars(length(min = 1, max = 38), regex(pattern = r"^[\.\-_A-Za-z0-9]+$"), extend("x-pattern-says" = "letters, digits and . - _"))]
+    pub name_prefix: Option<String>,
     /// The bus the rule listens on.
     #[serde(default = "default_bus")]
     #[schemars(extend("x-force-new" = true))]
@@ -56,7 +77,11 @@ pub struct Outputs {
 pub const IMPORT_ID: &str =
     "the rule name, or `<event_bus_name>/<rule_name>` on a bus other than the default one";
 
-async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError> {
+async fn read_one(
+    aws: &Aws,
+    id: &str,
+    prior: &serde_json::Value,
+) -> Result<Option<Observed>, ProviderError> {
     let (bus, name) = split_bus(id);
     let rule = match aws
         .events
@@ -83,8 +108,10 @@ async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError
         .send()
         .await
         .map_err(|e| api("ListTagsForResource", id, e.into_service_error()))?;
+    let rule_name = rule.name().unwrap_or(name);
     let config = Config {
-        name: rule.name().unwrap_or(name).to_string(),
+        name: Some(rule_name.to_string()),
+        name_prefix: NAMING.read_prefix(rule_name, prior),
         event_bus_name: rule.event_bus_name().unwrap_or(bus).to_string(),
         schedule_expression: rule
             .schedule_expression()
@@ -110,13 +137,13 @@ async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError
     )))
 }
 
-/// PutRule sets every attribute of the rule (creating it when new), and its tags only when
-/// it creates it.
-async fn put(aws: &Aws, c: &Config, tags: bool) -> Result<(), ProviderError> {
-    let id = on_bus(&c.event_bus_name, &c.name);
+/// PutRule sets every attribute of the rule `name` (creating it when new), and its tags only
+/// when it creates it.
+async fn put(aws: &Aws, name: &str, c: &Config, tags: bool) -> Result<(), ProviderError> {
+    let id = on_bus(&c.event_bus_name, name);
     aws.events
         .put_rule()
-        .name(&c.name)
+        .name(name)
         .event_bus_name(&c.event_bus_name)
         .set_schedule_expression(c.schedule_expression.clone())
         .set_event_pattern(c.event_pattern.as_ref().map(document_text))
@@ -154,7 +181,7 @@ impl Resource for AwsCloudwatchEventRule {
     /// EventBridge has no batch read of rules by name: one DescribeRule (and its tags) per
     /// rule, in parallel.
     async fn read_one(aws: &Aws, request: &ReadRequest) -> Answer<Option<Observed>> {
-        read_one(aws, &request.id).await
+        read_one(aws, &request.id, &request.prior_inputs).await
     }
 
     /// By its name (and bus).
@@ -169,19 +196,63 @@ impl Resource for AwsCloudwatchEventRule {
                 IMPORT_ID,
             ));
         }
-        read_one(aws, import_id).await
+        read_one(aws, import_id, &serde_json::Value::Null).await
     }
 
     async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
-        put(aws, c, true).await?;
-        let id = on_bus(&c.event_bus_name, &c.name);
-        read_back(TYPE, &id, || read_one(aws, &id)).await
+        let name = NAMING.create_name(c.name.as_deref(), c.name_prefix.as_deref())?;
+        put(aws, &name, c, true).await?;
+        let id = on_bus(&c.event_bus_name, &name);
+        let config = serde_json::to_value(c).unwrap_or_default();
+        read_back(TYPE, &id, || read_one(aws, &id, &config)).await
     }
 
-    /// By its unique name on its bus.
-    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
-        let id = on_bus(&c.event_bus_name, &c.name);
-        read_found(vec![id], c, |r| async move { Self::read(aws, &r).await }).await
+    /// By its unique name on its bus. A generated name by its prefix and the ownership tags
+    /// (the rules ListRules lists by the prefix, then the tags of those generated from it).
+    async fn find(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let ids = match NAMING.named(c.name.as_deref(), c.name_prefix.as_deref())? {
+            Named::Given(name) => vec![on_bus(&c.event_bus_name, name)],
+            Named::Generated(prefix) => {
+                tags_can_tell(TYPE, ctx)?;
+                let mut rules = Vec::new();
+                let mut token: Option<String> = None;
+                loop {
+                    let page = aws
+                        .events
+                        .list_rules()
+                        .name_prefix(prefix)
+                        .event_bus_name(&c.event_bus_name)
+                        .set_next_token(token.take())
+                        .send()
+                        .await
+                        .map_err(|e| api("ListRules", prefix, e.into_service_error()))?;
+                    rules.extend(page.rules().iter().cloned());
+                    match page.next_token() {
+                        Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                        _ => break,
+                    }
+                }
+                let generated = rules
+                    .iter()
+                    .filter(|r| r.name().is_some_and(|n| generated_from(n, prefix, "")));
+                let tagged = futures::future::try_join_all(generated.map(|r| async move {
+                    let arn = r.arn().unwrap_or_default();
+                    let tags = aws
+                        .events
+                        .list_tags_for_resource()
+                        .resource_arn(arn)
+                        .send()
+                        .await
+                        .map_err(|e| api("ListTagsForResource", arn, e.into_service_error()))?;
+                    let claim = claim(tags.tags().iter().map(|t| (t.key(), t.value())), ctx);
+                    let id = on_bus(&c.event_bus_name, r.name().unwrap_or_default());
+                    Ok::<_, ProviderError>((id, claim))
+                }))
+                .await?;
+                claimed(tagged.iter().map(|(id, c)| (Some(id.as_str()), *c)))
+            }
+        };
+        read_found(ids, c, |r| async move { Self::read(aws, &r).await }).await
     }
 
     async fn update(
@@ -201,7 +272,7 @@ impl Resource for AwsCloudwatchEventRule {
             )
         };
         if settings(old) != settings(new) {
-            put(aws, new, false).await?;
+            put(aws, split_bus(id).1, new, false).await?;
         }
         let arn = prior
             .outputs
@@ -227,7 +298,8 @@ impl Resource for AwsCloudwatchEventRule {
                 .await
                 .map_err(|e| api("TagResource", id, e.into_service_error()))?;
         }
-        read_back(TYPE, id, || read_one(aws, id)).await
+        let config = serde_json::to_value(new).unwrap_or_default();
+        read_back(TYPE, id, || read_one(aws, id, &config)).await
     }
 
     /// A rule with targets cannot be deleted: its targets (which refer to it) go first.

@@ -9,11 +9,24 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{default_bus, document, document_text, on_bus, split_bus};
-use crate::common::{api, code, is_not_found, malformed, read_back};
+use crate::common::{
+    api, code, generated_from, is_not_found, malformed, read_back, Named, Naming,
+    DEFAULT_NAME_PREFIX,
+};
 use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_cloudwatch_event_target";
+
+/// How a target's id is generated when the configuration leaves it out, as Terraform's
+/// `id.UniqueId()`: `cairn-` (Terraform's is `terraform-`), a UTC timestamp and a counter.
+const NAMING: Naming = Naming {
+    rtype: TYPE,
+    name: "target_id",
+    prefix: "",
+    default_prefix: DEFAULT_NAME_PREFIX,
+    max_len: 64,
+};
 
 /// A target of an EventBridge rule.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -26,9 +39,12 @@ pub struct Config {
     #[serde(default = "default_bus")]
     #[schemars(extend("x-force-new" = true))]
     pub event_bus_name: String,
-    /// The target's id, unique among the rule's targets.
+    /// The target's id, unique among the rule's targets. When left out, a unique one is
+    /// generated (`cairn-`, a UTC timestamp and a counter, as Terraform's `terraform-...`)
+    /// and kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
-    pub target_id: String,
+    pub target_id: Option<String>,
     /// What receives the events: a Lambda function's, topic's, queue's, ... ARN.
     pub arn: String,
     /// A fixed JSON document to send instead of the event (a table or a JSON string).
@@ -63,11 +79,12 @@ struct Key {
 }
 
 impl Key {
-    fn of(c: &Config) -> Key {
+    /// The target `target` of the rule `c` names.
+    fn of(c: &Config, target: &str) -> Key {
         Key {
             bus: c.event_bus_name.clone(),
             rule: c.rule.clone(),
-            target: c.target_id.clone(),
+            target: target.to_string(),
         }
     }
 
@@ -162,7 +179,7 @@ fn view(key: &Key, t: &Target) -> Observed {
     let config = Config {
         rule: key.rule.clone(),
         event_bus_name: key.bus.clone(),
-        target_id: t.id().to_string(),
+        target_id: Some(t.id().to_string()),
         arn: t.arn().to_string(),
         input: t.input().filter(|i| !i.is_empty()).map(document),
         input_path: t.input_path().filter(|p| !p.is_empty()).map(str::to_string),
@@ -172,17 +189,23 @@ fn view(key: &Key, t: &Target) -> Observed {
     AwsCloudwatchEventTarget::observed(&id, &config, &Outputs { id: id.clone() })
 }
 
+/// `c` in the normalised form a read shows it in.
+fn observed_config(c: &Config) -> serde_json::Value {
+    let outputs = Outputs { id: String::new() };
+    AwsCloudwatchEventTarget::observed("", c, &outputs).inputs
+}
+
 async fn read_key(aws: &Aws, key: &Key) -> Result<Option<Observed>, ProviderError> {
     let id = key.id();
     let request = crate::common::request(&id, serde_json::Value::Null);
     Ok(crate::common::only(&id, read(aws, &request).await?))
 }
 
-/// PutTargets creates the target or replaces every attribute of it.
-async fn put(aws: &Aws, c: &Config) -> Result<(), ProviderError> {
-    let id = Key::of(c).id();
+/// PutTargets creates the target `target` of the rule or replaces every attribute of it.
+async fn put(aws: &Aws, c: &Config, target: &str) -> Result<(), ProviderError> {
+    let id = Key::of(c, target).id();
     let target = Target::builder()
-        .id(&c.target_id)
+        .id(target)
         .arn(&c.arn)
         .set_input(c.input.as_ref().map(document_text))
         .set_input_path(c.input_path.clone())
@@ -246,14 +269,40 @@ impl Resource for AwsCloudwatchEventTarget {
     }
 
     async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
-        put(aws, c).await?;
-        let key = Key::of(c);
+        let target = NAMING.create_name(c.target_id.as_deref(), None)?;
+        put(aws, c, &target).await?;
+        let key = Key::of(c, &target);
         read_back(TYPE, &key.id(), || read_key(aws, &key)).await
     }
 
-    /// By its natural key: the bus, the rule and the target id.
+    /// By its natural key: the bus, the rule and the target id. A target has no tags: one
+    /// whose id was generated is found by what it does (the rule's targets with generated ids
+    /// that send to the same ARN the same way, newest first).
     async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
-        Ok(read_key(aws, &Key::of(c)).await?.into_iter().collect())
+        let prefix = match NAMING.named(c.target_id.as_deref(), None)? {
+            Named::Given(target) => {
+                return Ok(read_key(aws, &Key::of(c, target))
+                    .await?
+                    .into_iter()
+                    .collect())
+            }
+            Named::Generated(prefix) => prefix,
+        };
+        let want = observed_config(c);
+        let mut found: Vec<Observed> = targets(aws, &c.event_bus_name, &c.rule)
+            .await?
+            .iter()
+            .filter(|t| generated_from(t.id(), prefix, ""))
+            .map(|t| view(&Key::of(c, t.id()), t))
+            .filter(|o| {
+                let same = |k: &str| o.inputs.get(k) == want.get(k);
+                ["arn", "input", "input_path", "role_arn"]
+                    .into_iter()
+                    .all(same)
+            })
+            .collect();
+        found.sort_by(|a, b| b.id.cmp(&a.id));
+        Ok(found)
     }
 
     async fn update(
@@ -263,8 +312,13 @@ impl Resource for AwsCloudwatchEventTarget {
         new: &Config,
         _ctx: &OpContext,
     ) -> Answer<Observed> {
-        put(aws, new).await?;
-        let key = Key::of(new);
+        let Some(key) = Key::parse(&prior.id) else {
+            return Err(ProviderError::Api(format!(
+                "{TYPE}: `{}` is not a target's id",
+                prior.id
+            )));
+        };
+        put(aws, new, &key.target).await?;
         read_back(TYPE, &prior.id, || read_key(aws, &key)).await
     }
 

@@ -10,7 +10,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{decode_document, document_text, iam_tags, no_such_entity};
-use crate::common::{api, code, read_back, read_found, retry, tag_changes, visible_tags};
+use crate::common::{
+    api, claim, claimed, code, generated_from, read_back, read_found, retry, tag_changes,
+    tags_can_tell, visible_tags, Named, Naming, DEFAULT_NAME_PREFIX,
+};
 use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
@@ -20,12 +23,30 @@ fn root_path() -> String {
     "/".into()
 }
 
+/// How a policy's name is generated when the configuration leaves it out.
+const NAMING: Naming = Naming {
+    rtype: TYPE,
+    name: "name",
+    prefix: "name_prefix",
+    default_prefix: DEFAULT_NAME_PREFIX,
+    max_len: 128,
+};
+
 /// A customer managed IAM policy.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// The policy's name; generated when left out (see `name_prefix`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
-    pub name: String,
+    pub name: Option<String>,
+    /// A unique name is generated beginning with this prefix (followed by a UTC timestamp and
+    /// a counter, as Terraform's `name_prefix`); conflicts with `name`. With neither, the name
+    /// is generated from the prefix `cairn-` (Terraform's is `terraform-`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
+    #[schemars(length(min = 1, max = 102), regex(pattern = r"^[\w+=,.@-]+$"), extend("x-pattern-says" = "letters, digits and + = , . @ _ -"))]
+    pub name_prefix: Option<String>,
     #[serde(default = "root_path")]
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub path: String,
@@ -47,7 +68,11 @@ pub struct Outputs {
     pub policy_id: String,
 }
 
-async fn read_one(aws: &Aws, arn: &str) -> Result<Option<Observed>, ProviderError> {
+async fn read_one(
+    aws: &Aws,
+    arn: &str,
+    prior: &serde_json::Value,
+) -> Result<Option<Observed>, ProviderError> {
     let got = match aws.iam.get_policy().policy_arn(arn).send().await {
         Ok(r) => r,
         Err(e) => {
@@ -74,8 +99,10 @@ async fn read_one(aws: &Aws, arn: &str) -> Result<Option<Observed>, ProviderErro
         .policy_version()
         .and_then(|v| v.document())
         .unwrap_or("{}");
+    let name = p.policy_name().unwrap_or_default();
     let config = Config {
-        name: p.policy_name().unwrap_or_default().to_string(),
+        name: Some(name.to_string()),
+        name_prefix: NAMING.read_prefix(name, prior),
         path: p.path().unwrap_or("/").to_string(),
         description: p
             .description()
@@ -114,7 +141,7 @@ impl Resource for AwsIamPolicy {
 
     /// One GetPolicy and GetPolicyVersion per policy, in parallel (IAM has no batch read).
     async fn read_one(aws: &Aws, request: &ReadRequest) -> Answer<Option<Observed>> {
-        read_one(aws, &request.id).await
+        read_one(aws, &request.id, &request.prior_inputs).await
     }
 
     /// By its ARN.
@@ -123,28 +150,38 @@ impl Resource for AwsIamPolicy {
     }
 
     async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let name = NAMING.create_name(c.name.as_deref(), c.name_prefix.as_deref())?;
         let r = aws
             .iam
             .create_policy()
-            .policy_name(&c.name)
+            .policy_name(&name)
             .path(&c.path)
             .set_description(c.description.clone())
             .policy_document(document_text(&c.policy))
             .set_tags(Some(iam_tags(&c.tags)?).filter(|t| !t.is_empty()))
             .send()
             .await
-            .map_err(|e| api("CreatePolicy", &c.name, e.into_service_error()))?;
+            .map_err(|e| api("CreatePolicy", &name, e.into_service_error()))?;
         let arn = r
             .policy()
             .and_then(|p| p.arn())
             .ok_or_else(|| ProviderError::Api("CreatePolicy returned no ARN".into()))?
             .to_string();
-        read_back(TYPE, &arn, || read_one(aws, &arn)).await
+        let config = serde_json::to_value(c).unwrap_or_default();
+        read_back(TYPE, &arn, || read_one(aws, &arn, &config)).await
     }
 
     /// By its name and path, unique in the account: the customer managed policies under the
-    /// path (ListPolicies, paged), since the ARN needs the account id.
-    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
+    /// path (ListPolicies, paged), since the ARN needs the account id. A generated name by its
+    /// prefix and the ownership tags (ListPolicyTags of the names generated from it).
+    async fn find(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let named = NAMING.named(c.name.as_deref(), c.name_prefix.as_deref())?;
+        if matches!(named, Named::Generated(_)) {
+            tags_can_tell(TYPE, ctx)?;
+        }
+        let what = match named {
+            Named::Given(n) | Named::Generated(n) => n,
+        };
         let policies = aws
             .iam
             .list_policies()
@@ -155,14 +192,35 @@ impl Resource for AwsIamPolicy {
             .send()
             .collect::<Result<Vec<_>, _>>()
             .await
-            .map_err(|e| api("ListPolicies", &c.name, e.into_service_error()))?;
-        let ids = policies
-            .iter()
-            .filter(|p| {
-                p.policy_name() == Some(c.name.as_str()) && p.path() == Some(c.path.as_str())
-            })
-            .filter_map(|p| p.arn().map(str::to_string))
-            .collect();
+            .map_err(|e| api("ListPolicies", what, e.into_service_error()))?;
+        let candidates = policies.iter().filter(|p| {
+            p.path() == Some(c.path.as_str())
+                && p.policy_name().is_some_and(|n| match named {
+                    Named::Given(name) => n == name,
+                    Named::Generated(prefix) => generated_from(n, prefix, ""),
+                })
+        });
+        let ids = match named {
+            Named::Given(_) => candidates
+                .filter_map(|p| p.arn().map(str::to_string))
+                .collect(),
+            Named::Generated(_) => {
+                let arns = candidates.filter_map(|p| p.arn());
+                let tagged = futures::future::try_join_all(arns.map(|arn| async move {
+                    let tags = aws
+                        .iam
+                        .list_policy_tags()
+                        .policy_arn(arn)
+                        .send()
+                        .await
+                        .map_err(|e| api("ListPolicyTags", arn, e.into_service_error()))?;
+                    let claim = claim(tags.tags().iter().map(|t| (t.key(), t.value())), ctx);
+                    Ok::<_, ProviderError>((arn.to_string(), claim))
+                }))
+                .await?;
+                claimed(tagged.iter().map(|(a, c)| (Some(a.as_str()), *c)))
+            }
+        };
         read_found(ids, c, |r| async move { Self::read(aws, &r).await }).await
     }
 
@@ -227,7 +285,8 @@ impl Resource for AwsIamPolicy {
                 .await
                 .map_err(|e| api("TagPolicy", arn, e.into_service_error()))?;
         }
-        read_back(TYPE, arn, || read_one(aws, arn)).await
+        let config = serde_json::to_value(new).unwrap_or_default();
+        read_back(TYPE, arn, || read_one(aws, arn, &config)).await
     }
 
     /// Deletes the non-default versions first (IAM requires it); waits out attachments that are

@@ -9,7 +9,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{decode_document, document_text, iam_tags, no_such_entity};
-use crate::common::{api, code, parse, read_back, retry, tag_changes, visible_tags};
+use crate::common::{
+    api, claim, claimed, code, generated_from, parse, read_back, read_found, retry, tag_changes,
+    tags_can_tell, visible_tags, Named, Naming, DEFAULT_NAME_PREFIX,
+};
 use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
@@ -23,12 +26,30 @@ fn one_hour() -> i32 {
     3600
 }
 
+/// How a role's name is generated when the configuration leaves it out.
+const NAMING: Naming = Naming {
+    rtype: TYPE,
+    name: "name",
+    prefix: "name_prefix",
+    default_prefix: DEFAULT_NAME_PREFIX,
+    max_len: 64,
+};
+
 /// An IAM role.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// The role's name; generated when left out (see `name_prefix`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
-    pub name: String,
+    pub name: Option<String>,
+    /// A unique name is generated beginning with this prefix (followed by a UTC timestamp and
+    /// a counter, as Terraform's `name_prefix`); conflicts with `name`. With neither, the name
+    /// is generated from the prefix `cairn-` (Terraform's is `terraform-`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
+    #[schemars(length(min = 1, max = 38), regex(pattern = r"^[\w+=,.@-]+$"), extend("x-pattern-says" = "letters, digits and + = , . @ _ -"))]
+    pub name_prefix: Option<String>,
     #[serde(default = "root_path")]
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     pub path: String,
@@ -179,8 +200,13 @@ async fn read_role(
             )
         }
     };
+    let prior = match shown {
+        Shown::AsRecorded(prior) => prior,
+        Shown::NotEmpty => &serde_json::Value::Null,
+    };
     let config = Config {
-        name: role.role_name().to_string(),
+        name: Some(role.role_name().to_string()),
+        name_prefix: NAMING.read_prefix(role.role_name(), prior),
         path: role.path().to_string(),
         assume_role_policy: decode_document(
             role.assume_role_policy_document().unwrap_or("{}"),
@@ -293,9 +319,10 @@ impl Resource for AwsIamRole {
     }
 
     async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let name = NAMING.create_name(c.name.as_deref(), c.name_prefix.as_deref())?;
         aws.iam
             .create_role()
-            .role_name(&c.name)
+            .role_name(&name)
             .path(&c.path)
             .assume_role_policy_document(document_text(&c.assume_role_policy))
             .set_description(c.description.clone())
@@ -303,15 +330,56 @@ impl Resource for AwsIamRole {
             .set_tags(Some(iam_tags(&c.tags)?).filter(|t| !t.is_empty()))
             .send()
             .await
-            .map_err(|e| api("CreateRole", &c.name, e.into_service_error()))?;
+            .map_err(|e| api("CreateRole", &name, e.into_service_error()))?;
         let empty = Config {
             managed_policy_arns: None,
             inline_policy: None,
             ..c.clone()
         };
-        sync_policies(aws, &c.name, &empty, c).await?;
+        sync_policies(aws, &name, &empty, c).await?;
         let config = recorded(c);
-        read_back(TYPE, &c.name, || read_one(aws, &c.name, &config)).await
+        read_back(TYPE, &name, || read_one(aws, &name, &config)).await
+    }
+
+    /// By its unique name; a generated one by its prefix and the ownership tags (ListRoles
+    /// under its path, then GetRole of the names generated from the prefix).
+    async fn find(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let prefix = match NAMING.named(c.name.as_deref(), c.name_prefix.as_deref())? {
+            Named::Given(name) => {
+                let found = read_one(aws, name, &recorded(c)).await?;
+                return Ok(found.into_iter().collect());
+            }
+            Named::Generated(prefix) => prefix,
+        };
+        tags_can_tell(TYPE, ctx)?;
+        let roles = aws
+            .iam
+            .list_roles()
+            .path_prefix(&c.path)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| api("ListRoles", prefix, e.into_service_error()))?;
+        let names = roles
+            .iter()
+            .map(|r| r.role_name())
+            .filter(|n| generated_from(n, prefix, ""));
+        let tagged = futures::future::try_join_all(names.map(|name| async move {
+            let tags = aws
+                .iam
+                .list_role_tags()
+                .role_name(name)
+                .send()
+                .await
+                .map_err(|e| api("ListRoleTags", name, e.into_service_error()))?;
+            let claim = claim(tags.tags().iter().map(|t| (t.key(), t.value())), ctx);
+            Ok::<_, ProviderError>((name.to_string(), claim))
+        }))
+        .await?;
+        let ids = claimed(tagged.iter().map(|(n, c)| (Some(n.as_str()), *c)));
+        read_found(ids, c, |r| async move { Self::read(aws, &r).await }).await
     }
 
     async fn update(

@@ -8,19 +8,38 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::key_id_of;
-use crate::common::{api, read_back};
+use crate::common::{api, generated_from, read_back, read_found, Named, Naming};
 use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_kms_alias";
 
+/// How an alias's name is generated when the configuration leaves it out: from
+/// `alias/cairn-` (Terraform's is `alias/`, which every alias name starts with).
+const NAMING: Naming = Naming {
+    rtype: TYPE,
+    name: "name",
+    prefix: "name_prefix",
+    default_prefix: "alias/cairn-",
+    max_len: 256,
+};
+
 /// An alias of a KMS key.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// `alias/` followed by the name (`alias/aws/...` is AWS's).
+    /// `alias/` followed by the name (`alias/aws/...` is AWS's); generated when left out (see
+    /// `name_prefix`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
-    pub name: String,
+    pub name: Option<String>,
+    /// A unique name is generated beginning with this prefix, which starts with `alias/`
+    /// (followed by a UTC timestamp and a counter, as Terraform's `name_prefix`); conflicts
+    /// with `name`. With neither, the name is generated from the prefix `alias/cairn-`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
+    #[schemars(length(min = 7, max = 230), regex(pattern = r"^alias/[A-Za-z0-9/_-]+$"), extend("x-pattern-says" = "`alias/` followed by letters, digits and / _ -"))]
+    pub name_prefix: Option<String>,
     /// The key's id or ARN.
     pub target_key_id: String,
 }
@@ -64,7 +83,8 @@ fn view(a: &AliasListEntry, prior: &serde_json::Value) -> Option<Observed> {
         None => String::new(),
     };
     let config = Config {
-        name: name.to_string(),
+        name: Some(name.to_string()),
+        name_prefix: NAMING.read_prefix(name, prior),
         target_key_id: target.to_string(),
     };
     let outputs = Outputs {
@@ -132,21 +152,49 @@ impl Resource for AwsKmsAlias {
     }
 
     async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
-        if !c.name.starts_with("alias/") {
+        let name = NAMING.create_name(c.name.as_deref(), c.name_prefix.as_deref())?;
+        if !name.starts_with("alias/") {
+            let what = if c.name.is_some() {
+                "name"
+            } else {
+                "name_prefix"
+            };
             return Err(ProviderError::InvalidConfig(format!(
-                "{TYPE}: name `{}` does not start with `alias/`",
-                c.name
+                "{TYPE}: {what} `{name}` does not start with `alias/`"
             )));
         }
         aws.kms
             .create_alias()
-            .alias_name(&c.name)
+            .alias_name(&name)
             .target_key_id(&c.target_key_id)
             .send()
             .await
-            .map_err(|e| api("CreateAlias", &c.name, e.into_service_error()))?;
+            .map_err(|e| api("CreateAlias", &name, e.into_service_error()))?;
         let config = serde_json::to_value(c).unwrap_or(serde_json::Value::Null);
-        read_back(TYPE, &c.name, || read_one(aws, &c.name, &config)).await
+        read_back(TYPE, &name, || read_one(aws, &name, &config)).await
+    }
+
+    /// By its unique name. An alias has no tags: a generated name by its prefix and its key
+    /// (the aliases of the key whose names were generated from the prefix, newest first).
+    async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let ids = match NAMING.named(c.name.as_deref(), c.name_prefix.as_deref())? {
+            Named::Given(name) => vec![name.to_string()],
+            Named::Generated(prefix) => {
+                // A key named by an alias of its own cannot be told from the alias list.
+                let key = Some(key_id_of(&c.target_key_id)).filter(|k| !k.starts_with("alias/"));
+                let mut names: Vec<String> = aliases(aws)
+                    .await?
+                    .iter()
+                    .filter(|a| key.is_none() || a.target_key_id() == key)
+                    .filter_map(|a| a.alias_name())
+                    .filter(|n| generated_from(n, prefix, ""))
+                    .map(str::to_string)
+                    .collect();
+                names.sort_by(|a, b| b.cmp(a));
+                names
+            }
+        };
+        read_found(ids, c, |r| async move { read(aws, &r).await }).await
     }
 
     fn check_import_id(import_id: &str) -> Answer<()> {

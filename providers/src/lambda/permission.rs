@@ -9,20 +9,42 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use super::{busy, BUSY_PATIENCE};
-use crate::common::{api, code, is_not_found, malformed, read_back, retry};
+use crate::common::{
+    api, code, generated_from, is_not_found, malformed, read_back, retry, Named, Naming,
+    DEFAULT_NAME_PREFIX,
+};
 use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_lambda_permission";
+
+/// How a statement's id is generated when the configuration leaves it out.
+const NAMING: Naming = Naming {
+    rtype: TYPE,
+    name: "statement_id",
+    prefix: "statement_id_prefix",
+    default_prefix: DEFAULT_NAME_PREFIX,
+    max_len: 100,
+};
 
 /// A statement of a function's resource policy. Every attribute forces replacement: Lambda
 /// has no way to change a statement.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// The statement's id, unique in the function's policy.
+    /// The statement's id, unique in the function's policy; generated when left out (see
+    /// `statement_id_prefix`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
-    pub statement_id: String,
+    pub statement_id: Option<String>,
+    /// A unique statement id is generated beginning with this prefix (followed by a UTC
+    /// timestamp and a counter, as Terraform's `statement_id_prefix`); conflicts with
+    /// `statement_id`. With neither, the id is generated from the prefix `cairn-`
+    /// (Terraform's is `terraform-`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
+    #[schemars(length(min = 1, max = 74), regex(pattern = r"^[A-Za-z0-9_-]+$"), extend("x-pattern-says" = "letters, digits, hyphens and underscores"))]
+    pub statement_id_prefix: Option<String>,
     /// What is allowed, e.g. `lambda:InvokeFunction`.
     #[schemars(extend("x-force-new" = true))]
     pub action: String,
@@ -64,11 +86,12 @@ struct Key {
 }
 
 impl Key {
-    fn of(c: &Config) -> Key {
+    /// The statement `statement` of the policy `c` names.
+    fn of(c: &Config, statement: &str) -> Key {
         Key {
             function: c.function_name.clone(),
             qualifier: c.qualifier.clone(),
-            statement: c.statement_id.clone(),
+            statement: statement.to_string(),
         }
     }
 
@@ -120,14 +143,14 @@ async fn read(
     requests: &[ReadRequest],
 ) -> Result<BTreeMap<String, Option<Observed>>, ProviderError> {
     let mut out: BTreeMap<String, Option<Observed>> = BTreeMap::new();
-    // By policy (function and qualifier): the requested ids and their keys.
-    let mut policies: BTreeMap<Policy, Vec<(String, Key)>> = BTreeMap::new();
+    // By policy (function and qualifier): the requested ids, their keys and prior inputs.
+    let mut policies: BTreeMap<Policy, Vec<(String, Key, &Json)>> = BTreeMap::new();
     for r in requests {
         match Key::parse(&r.id) {
             Some(k) => policies
                 .entry((k.function.clone(), k.qualifier.clone()))
                 .or_default()
-                .push((r.id.clone(), k)),
+                .push((r.id.clone(), k, &r.prior_inputs)),
             None => {
                 out.insert(r.id.clone(), None);
             }
@@ -139,11 +162,11 @@ async fn read(
             let statements = policy(aws, &function, qualifier.as_deref()).await?;
             Ok::<_, ProviderError>(
                 keys.into_iter()
-                    .map(|(id, key)| {
+                    .map(|(id, key, prior)| {
                         let found = statements
                             .iter()
                             .find(|s| s.get("Sid").and_then(Json::as_str) == Some(&key.statement))
-                            .map(|s| view(&key, s));
+                            .map(|s| view(&key, s, prior));
                         (id, found)
                     })
                     .collect::<Vec<_>>(),
@@ -235,9 +258,10 @@ fn condition(s: &Json, key: &str) -> Option<String> {
     })
 }
 
-fn view(key: &Key, s: &Json) -> Observed {
+fn view(key: &Key, s: &Json, prior: &Json) -> Observed {
     let config = Config {
-        statement_id: key.statement.clone(),
+        statement_id: Some(key.statement.clone()),
+        statement_id_prefix: NAMING.read_prefix(&key.statement, prior),
         action: first_string(s.get("Action")).unwrap_or_default(),
         function_name: key.function.clone(),
         principal: principal_of(s.get("Principal")),
@@ -249,9 +273,9 @@ fn view(key: &Key, s: &Json) -> Observed {
     AwsLambdaPermission::observed(&id, &config, &Outputs { id: id.clone() })
 }
 
-async fn read_key(aws: &Aws, key: &Key) -> Result<Option<Observed>, ProviderError> {
+async fn read_key(aws: &Aws, key: &Key, prior: &Json) -> Result<Option<Observed>, ProviderError> {
     let id = key.id();
-    let request = crate::common::request(&id, Json::Null);
+    let request = crate::common::request(&id, prior.clone());
     Ok(crate::common::only(&id, read(aws, &request).await?))
 }
 
@@ -290,11 +314,13 @@ impl Resource for AwsLambdaPermission {
                 IMPORT_ID,
             ));
         };
-        read_key(aws, &key).await
+        read_key(aws, &key, &Json::Null).await
     }
 
     async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
-        let key = Key::of(c);
+        let statement =
+            NAMING.create_name(c.statement_id.as_deref(), c.statement_id_prefix.as_deref())?;
+        let key = Key::of(c, &statement);
         let id = key.id();
         retry(
             BUSY_PATIENCE,
@@ -303,7 +329,7 @@ impl Resource for AwsLambdaPermission {
                 aws.lambda
                     .add_permission()
                     .function_name(&c.function_name)
-                    .statement_id(&c.statement_id)
+                    .statement_id(&statement)
                     .action(&c.action)
                     .principal(&c.principal)
                     .set_source_arn(c.source_arn.clone())
@@ -316,12 +342,40 @@ impl Resource for AwsLambdaPermission {
         )
         .await
         .map_err(|e| api("AddPermission", &id, e))?;
-        read_back(TYPE, &id, || read_key(aws, &key)).await
+        let config = serde_json::to_value(c).unwrap_or_default();
+        read_back(TYPE, &id, || read_key(aws, &key, &config)).await
     }
 
-    /// By its natural key: the function, qualifier and statement id.
+    /// By its natural key: the function, qualifier and statement id. A statement has no
+    /// tags: one whose id was generated by its prefix and what it allows (the statements of
+    /// the policy with ids generated from the prefix that allow the same, newest first).
     async fn find(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
-        Ok(read_key(aws, &Key::of(c)).await?.into_iter().collect())
+        let config = serde_json::to_value(c).unwrap_or_default();
+        let prefix =
+            match NAMING.named(c.statement_id.as_deref(), c.statement_id_prefix.as_deref())? {
+                Named::Given(statement) => {
+                    let found = read_key(aws, &Key::of(c, statement), &config).await?;
+                    return Ok(found.into_iter().collect());
+                }
+                Named::Generated(prefix) => prefix,
+            };
+        let want = AwsLambdaPermission::observed("", c, &Outputs { id: String::new() }).inputs;
+        let statements = policy(aws, &c.function_name, c.qualifier.as_deref()).await?;
+        let mut found: Vec<Observed> = statements
+            .iter()
+            .filter_map(|s| {
+                let sid = s.get("Sid").and_then(Json::as_str)?;
+                generated_from(sid, prefix, "").then(|| view(&Key::of(c, sid), s, &config))
+            })
+            .filter(|o| {
+                let same = |k: &str| o.inputs.get(k) == want.get(k);
+                ["action", "principal", "source_arn", "source_account"]
+                    .into_iter()
+                    .all(same)
+            })
+            .collect();
+        found.sort_by(|a, b| b.id.cmp(&a.id));
+        Ok(found)
     }
 
     /// Nothing changes in place (every attribute forces replacement): what is there stands.
@@ -335,7 +389,7 @@ impl Resource for AwsLambdaPermission {
         let key = Key::parse(&prior.id).ok_or_else(|| {
             ProviderError::Api(format!("{TYPE}: `{}` is not a permission's id", prior.id))
         })?;
-        read_back(TYPE, &prior.id, || read_key(aws, &key)).await
+        read_back(TYPE, &prior.id, || read_key(aws, &key, &prior.inputs)).await
     }
 
     async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {
@@ -400,7 +454,7 @@ mod tests {
             "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:events:us-east-1:1:rule/r"},
                           "StringEquals": {"AWS:SourceAccount": "111122223333"}}});
         let key = Key::parse("f/s").expect("key");
-        let o = view(&key, &s);
+        let o = view(&key, &s, &Json::Null);
         assert_eq!(o.inputs["principal"], "111122223333");
         assert_eq!(o.inputs["source_arn"], "arn:aws:events:us-east-1:1:rule/r");
         assert_eq!(o.inputs["source_account"], "111122223333");

@@ -9,18 +9,40 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{rds_tags, tags_of, update_tags};
-use crate::common::{api, code, only, request, wait_until};
+use crate::common::{
+    api, claim, claimed, code, generated_from, only, read_found, request, tags_can_tell,
+    wait_until, Named, Naming, DEFAULT_NAME_PREFIX,
+};
 use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
 pub const TYPE: &str = "aws_db_instance";
 
+/// How an instance's identifier is generated when the configuration leaves it out.
+const NAMING: Naming = Naming {
+    rtype: TYPE,
+    name: "identifier",
+    prefix: "identifier_prefix",
+    default_prefix: DEFAULT_NAME_PREFIX,
+    max_len: 63,
+};
+
 /// An RDS DB instance.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// The instance's identifier; generated when left out (see `identifier_prefix`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
-    pub identifier: String,
+    pub identifier: Option<String>,
+    /// A unique identifier is generated beginning with this prefix (followed by a UTC
+    /// timestamp and a counter, as Terraform's `identifier_prefix`); conflicts with
+    /// `identifier`. With neither, the identifier is generated from the prefix `cairn-`
+    /// (Terraform's is `terraform-`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
+    #[schemars(length(min = 1, max = 37), regex(pattern = r"^[a-z](?:-?[a-z0-9])*-?$"), extend("x-pattern-says" = "lowercase letters, digits and single hyphens, starting with a letter"))]
+    pub identifier_prefix: Option<String>,
     /// `postgres`, `mysql`, `oracle-se2`, ...
     #[schemars(extend("x-force-new" = true))]
     pub engine: String,
@@ -124,8 +146,10 @@ async fn describe(aws: &Aws, ids: &[String]) -> Result<Vec<DbInstance>, Provider
 
 fn view(i: &DbInstance, prior: &serde_json::Value) -> Config {
     let prior_bool = |k: &str| prior.get(k).and_then(|v| v.as_bool()).unwrap_or(false);
+    let identifier = i.db_instance_identifier().unwrap_or_default();
     Config {
-        identifier: i.db_instance_identifier().unwrap_or_default().to_string(),
+        identifier: Some(identifier.to_string()),
+        identifier_prefix: NAMING.read_prefix(identifier, prior),
         engine: i.engine().unwrap_or_default().to_string(),
         engine_version: i.engine_version().map(str::to_string),
         instance_class: i.db_instance_class().unwrap_or_default().to_string(),
@@ -266,9 +290,9 @@ impl Resource for AwsDbInstance {
         absent: None,
     };
 
-    // Found by its unique identifier (an instance being deleted does not count: the read
-    // leaves it out) and imported by it, as the defaults do. What AWS does not keep
-    // (`skip_final_snapshot`, `password`) reads as not set in an import.
+    // Imported by its unique identifier, as the default does (an instance being deleted does
+    // not count: the read leaves it out). What AWS does not keep (`skip_final_snapshot`,
+    // `password`) reads as not set in an import.
 
     async fn read(
         aws: &Aws,
@@ -278,9 +302,10 @@ impl Resource for AwsDbInstance {
     }
 
     async fn create(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Observed> {
+        let id = NAMING.create_name(c.identifier.as_deref(), c.identifier_prefix.as_deref())?;
         aws.rds
             .create_db_instance()
-            .db_instance_identifier(&c.identifier)
+            .db_instance_identifier(&id)
             .engine(&c.engine)
             .set_engine_version(c.engine_version.clone())
             .db_instance_class(&c.instance_class)
@@ -303,16 +328,49 @@ impl Resource for AwsDbInstance {
             .set_tags(Some(rds_tags(&c.tags)).filter(|t| !t.is_empty()))
             .send()
             .await
-            .map_err(|e| api("CreateDBInstance", &c.identifier, e.into_service_error()))?;
-        wait_available(aws, &c.identifier, ctx).await?;
-        read_one(aws, &c.identifier, &recorded(c))
+            .map_err(|e| api("CreateDBInstance", &id, e.into_service_error()))?;
+        wait_available(aws, &id, ctx).await?;
+        read_one(aws, &id, &recorded(c))
             .await?
-            .ok_or_else(|| {
-                ProviderError::Api(format!(
-                    "DB instance {} vanished after create",
-                    c.identifier
-                ))
-            })
+            .ok_or_else(|| ProviderError::Api(format!("DB instance {id} vanished after create")))
+    }
+
+    /// By its unique identifier. A generated one by its prefix and the ownership tags (every
+    /// instance, with its tags: those whose identifiers were generated from the prefix).
+    async fn find(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let prefix = match NAMING.named(c.identifier.as_deref(), c.identifier_prefix.as_deref())? {
+            Named::Given(id) => {
+                let found = read_one(aws, id, &recorded(c)).await?;
+                return Ok(found.into_iter().collect());
+            }
+            Named::Generated(prefix) => prefix,
+        };
+        tags_can_tell(TYPE, ctx)?;
+        let all = aws
+            .rds
+            .describe_db_instances()
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| api("DescribeDBInstances", prefix, e.into_service_error()))?;
+        let ids = claimed(
+            all.iter()
+                .filter(|i| alive(i))
+                .filter(|i| {
+                    i.db_instance_identifier()
+                        .is_some_and(|id| generated_from(id, prefix, ""))
+                })
+                .map(|i| {
+                    let tags = i
+                        .tag_list()
+                        .iter()
+                        .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default())));
+                    (i.db_instance_identifier(), claim(tags, ctx))
+                }),
+        );
+        read_found(ids, c, |r| async move { read(aws, &r).await }).await
     }
 
     async fn update(

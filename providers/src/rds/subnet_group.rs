@@ -8,7 +8,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{rds_tags, update_tags};
-use crate::common::{api, code, only, read_back, request, retry, visible_tags};
+use crate::common::{
+    api, claim, claimed, code, generated_from, only, read_back, read_found, request, retry,
+    tags_can_tell, visible_tags, Named, Naming, DEFAULT_NAME_PREFIX,
+};
 use crate::resource::{Answer, ImportChecks, Resource};
 use crate::Aws;
 
@@ -18,12 +21,31 @@ fn managed_by_cairn() -> String {
     "Managed by cairn".into()
 }
 
+/// How a group's name is generated when the configuration leaves it out.
+const NAMING: Naming = Naming {
+    rtype: TYPE,
+    name: "name",
+    prefix: "name_prefix",
+    default_prefix: DEFAULT_NAME_PREFIX,
+    max_len: 255,
+};
+
 /// A DB subnet group.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// The group's name (RDS keeps it in lower case); generated when left out (see
+    /// `name_prefix`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
-    pub name: String,
+    pub name: Option<String>,
+    /// A unique name is generated beginning with this prefix (followed by a UTC timestamp and
+    /// a counter, as Terraform's `name_prefix`); conflicts with `name`. With neither, the name
+    /// is generated from the prefix `cairn-` (Terraform's is `terraform-`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
+    #[schemars(length(min = 1, max = 229), regex(pattern = r"^[0-9a-z_. -]+$"), extend("x-pattern-says" = "lowercase letters, digits, spaces and . _ -"))]
+    pub name_prefix: Option<String>,
     #[serde(default = "managed_by_cairn")]
     pub description: String,
     /// Subnets in at least two availability zones.
@@ -50,6 +72,10 @@ async fn read(
     if requests.is_empty() {
         return Ok(out);
     }
+    let prior: BTreeMap<&str, &serde_json::Value> = requests
+        .iter()
+        .map(|r| (r.id.as_str(), &r.prior_inputs))
+        .collect();
     let all = aws
         .rds
         .describe_db_subnet_groups()
@@ -87,8 +113,10 @@ async fn read(
         let Some(name) = g.db_subnet_group_name() else {
             continue;
         };
+        let p = prior.get(name).copied().unwrap_or(&serde_json::Value::Null);
         let config = Config {
-            name: name.to_string(),
+            name: Some(name.to_string()),
+            name_prefix: NAMING.read_prefix(name, p),
             description: g
                 .db_subnet_group_description()
                 .unwrap_or_default()
@@ -112,11 +140,13 @@ async fn read(
     Ok(out)
 }
 
-async fn read_one(aws: &Aws, name: &str) -> Result<Option<Observed>, ProviderError> {
-    Ok(only(
-        name,
-        read(aws, &request(name, serde_json::Value::Null)).await?,
-    ))
+async fn read_one(
+    aws: &Aws,
+    name: &str,
+    prior: &Config,
+) -> Result<Option<Observed>, ProviderError> {
+    let prior = serde_json::to_value(prior).unwrap_or_default();
+    Ok(only(name, read(aws, &request(name, prior)).await?))
 }
 /// How `cairn import` names one: the DB subnet group name.
 pub const IMPORT_ID: &str = "the DB subnet group name";
@@ -147,16 +177,69 @@ impl Resource for AwsDbSubnetGroup {
     }
 
     async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
-        aws.rds
+        let name = NAMING.create_name(c.name.as_deref(), c.name_prefix.as_deref())?;
+        let made = aws
+            .rds
             .create_db_subnet_group()
-            .db_subnet_group_name(&c.name)
+            .db_subnet_group_name(&name)
             .db_subnet_group_description(&c.description)
             .set_subnet_ids(Some(c.subnet_ids.clone()))
             .set_tags(Some(rds_tags(&c.tags)).filter(|t| !t.is_empty()))
             .send()
             .await
-            .map_err(|e| api("CreateDBSubnetGroup", &c.name, e.into_service_error()))?;
-        read_back(TYPE, &c.name, || read_one(aws, &c.name)).await
+            .map_err(|e| api("CreateDBSubnetGroup", &name, e.into_service_error()))?;
+        // RDS keeps the name in lower case.
+        let name = made
+            .db_subnet_group()
+            .and_then(|g| g.db_subnet_group_name())
+            .map_or(name.clone(), str::to_string);
+        read_back(TYPE, &name, || read_one(aws, &name, c)).await
+    }
+
+    /// By its unique name. A generated name by its prefix and the ownership tags (every
+    /// group, then the tags of those whose names were generated from the prefix).
+    async fn find(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let prefix = match NAMING.named(c.name.as_deref(), c.name_prefix.as_deref())? {
+            Named::Given(name) => {
+                let found = read_one(aws, name, c).await?;
+                return Ok(found.into_iter().collect());
+            }
+            Named::Generated(prefix) => prefix,
+        };
+        tags_can_tell(TYPE, ctx)?;
+        let all = aws
+            .rds
+            .describe_db_subnet_groups()
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| api("DescribeDBSubnetGroups", prefix, e.into_service_error()))?;
+        let generated = all.iter().filter(|g| {
+            g.db_subnet_group_name()
+                .is_some_and(|n| generated_from(n, prefix, ""))
+        });
+        let tagged = futures::future::try_join_all(generated.map(|g| async move {
+            let arn = g.db_subnet_group_arn().unwrap_or_default();
+            let tags = aws
+                .rds
+                .list_tags_for_resource()
+                .resource_name(arn)
+                .send()
+                .await
+                .map_err(|e| api("ListTagsForResource", arn, e.into_service_error()))?;
+            let claim = claim(
+                tags.tag_list()
+                    .iter()
+                    .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))),
+                ctx,
+            );
+            Ok::<_, ProviderError>((g.db_subnet_group_name().unwrap_or_default(), claim))
+        }))
+        .await?;
+        let ids = claimed(tagged.iter().map(|(n, c)| (Some(*n), *c)));
+        read_found(ids, c, |r| async move { read(aws, &r).await }).await
     }
 
     async fn update(
@@ -166,15 +249,16 @@ impl Resource for AwsDbSubnetGroup {
         new: &Config,
         _ctx: &OpContext,
     ) -> Answer<Observed> {
+        let name = &prior.id;
         if old.description != new.description || old.subnet_ids != new.subnet_ids {
             aws.rds
                 .modify_db_subnet_group()
-                .db_subnet_group_name(&new.name)
+                .db_subnet_group_name(name)
                 .db_subnet_group_description(&new.description)
                 .set_subnet_ids(Some(new.subnet_ids.clone()))
                 .send()
                 .await
-                .map_err(|e| api("ModifyDBSubnetGroup", &new.name, e.into_service_error()))?;
+                .map_err(|e| api("ModifyDBSubnetGroup", name, e.into_service_error()))?;
         }
         let arn = prior
             .outputs
@@ -182,7 +266,7 @@ impl Resource for AwsDbSubnetGroup {
             .and_then(|a| a.as_str())
             .unwrap_or_default();
         update_tags(aws, arn, &old.tags, &new.tags).await?;
-        read_back(TYPE, &new.name, || read_one(aws, &new.name)).await
+        read_back(TYPE, name, || read_one(aws, name, new)).await
     }
 
     /// Waits while an instance being deleted still uses the group.

@@ -8,7 +8,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{describe, marked_deleted, not_found, sm_tags};
-use crate::common::{api, code, read_back, read_found, tag_changes, visible_tags};
+use crate::common::{
+    api, claim, claimed, code, generated_from, read_back, read_found, tag_changes, tags_can_tell,
+    visible_tags, Named, Naming, DEFAULT_NAME_PREFIX,
+};
 use crate::resource::{Answer, ImportChecks, Resource};
 use crate::{Aws, ADDRESS_TAG, OWNER_TAG, TOKEN_TAG};
 
@@ -18,13 +21,30 @@ fn thirty() -> i32 {
     30
 }
 
+/// How a secret's name is generated when the configuration leaves it out.
+const NAMING: Naming = Naming {
+    rtype: TYPE,
+    name: "name",
+    prefix: "name_prefix",
+    default_prefix: DEFAULT_NAME_PREFIX,
+    max_len: 512,
+};
+
 /// A Secrets Manager secret.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// e.g. `phoney/prod/credentials`.
+    /// e.g. `phoney/prod/credentials`; generated when left out (see `name_prefix`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
-    pub name: String,
+    pub name: Option<String>,
+    /// A unique name is generated beginning with this prefix (followed by a UTC timestamp and
+    /// a counter, as Terraform's `name_prefix`); conflicts with `name`. With neither, the name
+    /// is generated from the prefix `cairn-` (Terraform's is `terraform-`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
+    #[schemars(length(min = 1, max = 486))]
+    pub name_prefix: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The KMS key (id, ARN or alias) that encrypts the secret's values; else `aws/secretsmanager`.
@@ -59,8 +79,10 @@ async fn read_one(
         return Ok(None);
     };
     let arn = d.arn().unwrap_or(id).to_string();
+    let name = d.name().unwrap_or_default();
     let config = Config {
-        name: d.name().unwrap_or_default().to_string(),
+        name: Some(name.to_string()),
+        name_prefix: NAMING.read_prefix(name, prior),
         description: d
             .description()
             .filter(|s| !s.is_empty())
@@ -114,10 +136,11 @@ impl Resource for AwsSecretsmanagerSecret {
     }
 
     async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+        let name = NAMING.create_name(c.name.as_deref(), c.name_prefix.as_deref())?;
         let made = aws
             .secretsmanager
             .create_secret()
-            .name(&c.name)
+            .name(&name)
             .set_description(c.description.clone())
             .set_kms_key_id(c.kms_key_id.clone())
             .set_tags(Some(sm_tags(&c.tags)).filter(|t| !t.is_empty()))
@@ -127,11 +150,10 @@ impl Resource for AwsSecretsmanagerSecret {
                 let e = e.into_service_error();
                 if marked_deleted(&e) {
                     ProviderError::Api(format!(
-                        "CreateSecret {}: a secret of this name is scheduled for deletion; restore it (aws secretsmanager restore-secret) and import it, or delete it for good (--force-delete-without-recovery); recovery_window_in_days = 0 deletes without this wait",
-                        c.name
+                        "CreateSecret {name}: a secret of this name is scheduled for deletion; restore it (aws secretsmanager restore-secret) and import it, or delete it for good (--force-delete-without-recovery); recovery_window_in_days = 0 deletes without this wait"
                     ))
                 } else {
-                    api("CreateSecret", &c.name, e)
+                    api("CreateSecret", &name, e)
                 }
             })?;
         let arn = made.arn().unwrap_or_default().to_string();
@@ -139,18 +161,51 @@ impl Resource for AwsSecretsmanagerSecret {
         read_back(TYPE, &arn, || read_one(aws, &arn, &config)).await
     }
 
-    /// By its unique name (among secrets not scheduled for deletion).
-    async fn find(aws: &Aws, config: &Config, _ctx: &OpContext) -> Answer<Vec<Observed>> {
-        let Some(d) = describe(aws, &config.name).await? else {
-            return Ok(Vec::new());
+    /// By its unique name (among secrets not scheduled for deletion). A generated name by
+    /// its prefix and the ownership tags (the secrets ListSecrets lists by the prefix, with
+    /// their tags).
+    async fn find(aws: &Aws, config: &Config, ctx: &OpContext) -> Answer<Vec<Observed>> {
+        let ids = match NAMING.named(config.name.as_deref(), config.name_prefix.as_deref())? {
+            Named::Given(name) => {
+                let Some(d) = describe(aws, name).await? else {
+                    return Ok(Vec::new());
+                };
+                d.arn().map(str::to_string).into_iter().collect()
+            }
+            Named::Generated(prefix) => {
+                use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
+                tags_can_tell(TYPE, ctx)?;
+                let listed = aws
+                    .secretsmanager
+                    .list_secrets()
+                    .filters(
+                        Filter::builder()
+                            .key(FilterNameStringType::Name)
+                            .values(prefix)
+                            .build(),
+                    )
+                    .into_paginator()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>()
+                    .await
+                    .map_err(|e| api("ListSecrets", prefix, e.into_service_error()))?;
+                claimed(
+                    listed
+                        .iter()
+                        .flat_map(|page| page.secret_list())
+                        .filter(|s| s.deleted_date().is_none())
+                        .filter(|s| s.name().is_some_and(|n| generated_from(n, prefix, "")))
+                        .map(|s| {
+                            let tags = s
+                                .tags()
+                                .iter()
+                                .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default())));
+                            (s.arn(), claim(tags, ctx))
+                        }),
+                )
+            }
         };
-        let Some(arn) = d.arn() else {
-            return Ok(Vec::new());
-        };
-        read_found(vec![arn.to_string()], config, |r| async move {
-            Self::read(aws, &r).await
-        })
-        .await
+        read_found(ids, config, |r| async move { Self::read(aws, &r).await }).await
     }
 
     /// By its ARN or name. `recovery_window_in_days` (not in AWS) reads as its default.

@@ -991,9 +991,12 @@ impl Loader<'_> {
 
         let names: Vec<String> = child.variables.iter().map(|v| v.name.clone()).collect();
         let saved = std::mem::replace(&mut self.declared_vars, names);
+        let provider = self.module_providers(decl);
+        let outer_provider = std::mem::replace(&mut self.module_provider, provider);
         self.visiting.push(canonical);
         let expanded = self.instance(&child, &path, &vars);
         self.visiting.pop();
+        self.module_provider = outer_provider;
         self.declared_vars = saved;
         let view = ModuleView {
             outputs: expanded
@@ -1012,6 +1015,39 @@ impl Loader<'_> {
         Some((view, expanded.resources))
     }
 
+    /// `providers = { aws = "aws.<alias>" }` of a module call: the alias its resources use
+    /// (else the caller's).
+    fn module_providers(&mut self, call: &NamedDecl) -> Option<String> {
+        let Some(e) = call.body.get("providers") else {
+            return self.module_provider.clone();
+        };
+        let Some(entries) = e.value.entries() else {
+            self.type_error(
+                &e.value,
+                &AttrType::Map(Box::new(AttrType::String)),
+                e.value.kind_name(),
+            );
+            return self.module_provider.clone();
+        };
+        let mut chosen = self.module_provider.clone();
+        for entry in entries {
+            if entry.key != "aws" {
+                self.error(
+                    call.file,
+                    &entry.key_span,
+                    format!("no provider `{}` to pass", entry.key),
+                    "cairn manages AWS",
+                    Some("providers = { aws = \"aws.<alias>\" }".into()),
+                );
+                continue;
+            }
+            if let Some(alias) = self.provider_alias(&entry.value) {
+                chosen = alias;
+            }
+        }
+        chosen
+    }
+
     /// The values of a module's variables: the call's keys, evaluated where the call is,
     /// else the variables' defaults; and whether all of them had one.
     fn module_inputs(
@@ -1023,7 +1059,7 @@ impl Loader<'_> {
         let mut ok = true;
         let names: Vec<&str> = variables.iter().map(|v| v.name.as_str()).collect();
         for e in call.body.entries().unwrap_or_default() {
-            if e.key != "source" && !names.contains(&e.key.as_str()) {
+            if e.key != "source" && e.key != "providers" && !names.contains(&e.key.as_str()) {
                 ok = false;
                 let help = suggestion(&e.key, names.iter().copied())
                     .or_else(|| Some(format!("the module's variables: {}", names.join(", "))));
