@@ -166,11 +166,15 @@ fn names(list: Option<&Json>) -> Vec<String> {
 
 /// Attributes AWS requires (or refuses) when others have given values, declared on a configuration
 /// struct as `#[schemars(extend("x-rules" = [{"when": {"integration_type": "AWS_PROXY"},
-/// "require": ["payload_format_version"]}]))]` (or `"forbid": [...]`).
+/// "require": ["payload_format_version"]}]))]` (or `"forbid": [...]`), or brought in by
+/// attributes being written at all: `{"given": ["name"], "forbid": ["name_prefix"]}`
+/// (Terraform's `ConflictsWith`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rule {
     /// The configured values that bring the rule in.
     pub when: BTreeMap<String, Value>,
+    /// Attributes whose being written (whatever their value) brings the rule in.
+    pub given: Vec<String>,
     /// The attributes then required.
     pub require: Vec<String>,
     /// The attributes then not allowed.
@@ -195,6 +199,7 @@ impl Rule {
                             .collect()
                     })
                     .unwrap_or_default(),
+                given: names(r.get("given")),
                 require: names(r.get("require")),
                 forbid: names(r.get("forbid")),
             })
@@ -209,11 +214,12 @@ impl Rule {
             .all(|(k, want)| value(k).is_some_and(|v| &v == want))
     }
 
-    /// `when` in words: `integration_type = "AWS_PROXY"`.
+    /// What brings the rule in, in words: `integration_type = "AWS_PROXY"`, `name is given`.
     pub fn condition(&self) -> String {
         self.when
             .iter()
             .map(|(k, v)| format!("{k} = {}", v.canonical_json()))
+            .chain(self.given.iter().map(|k| format!("{k} is given")))
             .collect::<Vec<_>>()
             .join(" and ")
     }

@@ -27,6 +27,7 @@ const NAMING: Naming = Naming {
 /// A CloudWatch Logs log group.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("x-rules" = [{"given": ["name"], "forbid": ["name_prefix"]}]))]
 pub struct Config {
     /// The group's name; generated when left out (see `name_prefix`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -34,6 +34,7 @@ const NAMING: Naming = Naming {
 /// An S3 bucket and its settings.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("x-rules" = [{"given": ["bucket"], "forbid": ["bucket_prefix"]}]))]
 pub struct Config {
     /// The globally unique bucket name; generated when left out (see `bucket_prefix`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

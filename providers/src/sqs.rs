@@ -52,7 +52,7 @@ fn name_suffix(fifo: bool) -> &'static str {
 /// An SQS queue.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(extend("x-rules" = [{"when": {"fifo_queue": false}, "forbid": ["content_based_deduplication"]}]))]
+#[schemars(extend("x-rules" = [{"given": ["name"], "forbid": ["name_prefix"]}, {"when": {"fifo_queue": false}, "forbid": ["content_based_deduplication"]}]))]
 pub struct Config {
     /// The queue's name; a FIFO queue's ends in `.fifo`. Generated when left out (see
     /// `name_prefix`).

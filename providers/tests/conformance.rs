@@ -650,7 +650,13 @@ fn declared_constraints_refuse_what_breaks_them() {
     for (rtype, schema) in &shared_catalog().types {
         walk(rtype, "", &schema.inputs, &mut checked);
         for rule in &schema.rules {
-            for name in rule.when.keys().chain(&rule.require) {
+            for name in rule
+                .when
+                .keys()
+                .chain(&rule.given)
+                .chain(&rule.require)
+                .chain(&rule.forbid)
+            {
                 assert!(
                     schema.inputs.contains_key(name),
                     "{rtype}: a rule names `{name}`, which is not an attribute"

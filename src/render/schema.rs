@@ -785,8 +785,9 @@ fn resource_json(schema: &ResourceSchema) -> Json {
             if !forbidden.is_empty() {
                 then["not"] = json!({ "anyOf": forbidden });
             }
+            let required: Vec<&String> = rule.when.keys().chain(&rule.given).collect();
             json!({
-                "if": { "properties": when, "required": rule.when.keys().collect::<Vec<_>>() },
+                "if": { "properties": when, "required": required },
                 "then": then,
             })
         })

@@ -1424,7 +1424,8 @@ impl Loader<'_> {
                 Some(_) => None,
                 None => schema.inputs.get(k).and_then(|a| a.default.clone()),
             };
-            if !rule.applies(known) {
+            let given = rule.given.iter().all(|g| decl.body.get(g).is_some());
+            if !given || !rule.applies(known) {
                 continue;
             }
             for name in rule.require.iter().filter(|n| decl.body.get(n).is_none()) {

@@ -74,6 +74,18 @@ struct Out {
     arn: String,
 }
 
+/// A type with a generated name: `name` or `name_prefix`, not both.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("x-rules" = [{"given": ["name"], "forbid": ["name_prefix"]}]))]
+#[allow(dead_code)]
+struct Queue {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    name_prefix: Option<String>,
+}
+
 /// A data source's arguments.
 #[derive(Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -104,6 +116,10 @@ fn catalog() -> Catalog {
     ));
     c.insert(ResourceSchema::derive::<Group, Out>(
         "aws_security_group",
+        SchemaMeta::default(),
+    ));
+    c.insert(ResourceSchema::derive::<Queue, Out>(
+        "aws_sqs_queue",
         SchemaMeta::default(),
     ));
     c.insert_data(ResourceSchema::derive::<VpcLookup, VpcRead>(
@@ -1055,5 +1071,17 @@ fn data_sources_are_declared_like_resources_and_kept_apart() {
             "main.toml:11:12: no provider `aws.east`",
             "main.toml:14:6: `data.aws_vpc.z` reads while planning, and `aws_vpc.main` is a resource of this stack",
         ],
+    );
+}
+
+#[test]
+fn an_attribute_given_can_refuse_another() {
+    let main = format!(
+        "{HEAD}[aws_sqs_queue.a]\nname_prefix = \"jobs-\"\n\n[aws_sqs_queue.b]\nname = \"jobs\"\nname_prefix = \"jobs-\"\n"
+    );
+    check_errors(
+        &[("main.toml", &main)],
+        &[],
+        &["main.toml:9:1: `aws_sqs_queue.b` cannot have `name_prefix` when name is given"],
     );
 }

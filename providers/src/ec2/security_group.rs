@@ -38,6 +38,7 @@ const NAMING: Naming = Naming {
 /// elsewhere (`aws_security_group_rule`) and not compared.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("x-rules" = [{"given": ["name"], "forbid": ["name_prefix"]}]))]
 pub struct Config {
     /// The group's name, unique in its VPC; generated when left out (see `name_prefix`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

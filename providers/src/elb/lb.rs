@@ -42,6 +42,7 @@ const NAMING: Naming = Naming {
 /// A load balancer.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("x-rules" = [{"given": ["name"], "forbid": ["name_prefix"]}]))]
 pub struct Config {
     /// The load balancer's name; generated when left out (see `name_prefix`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -35,6 +35,7 @@ const NAMING: Naming = Naming {
 /// A customer managed IAM policy.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("x-rules" = [{"given": ["name"], "forbid": ["name_prefix"]}]))]
 pub struct Config {
     /// The policy's name; generated when left out (see `name_prefix`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

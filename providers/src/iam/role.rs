@@ -38,6 +38,7 @@ const NAMING: Naming = Naming {
 /// An IAM role.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("x-rules" = [{"given": ["name"], "forbid": ["name_prefix"]}]))]
 pub struct Config {
     /// The role's name; generated when left out (see `name_prefix`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

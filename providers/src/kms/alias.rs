@@ -27,6 +27,7 @@ const NAMING: Naming = Naming {
 /// An alias of a KMS key.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("x-rules" = [{"given": ["name"], "forbid": ["name_prefix"]}]))]
 pub struct Config {
     /// `alias/` followed by the name (`alias/aws/...` is AWS's); generated when left out (see
     /// `name_prefix`).

@@ -31,6 +31,7 @@ const NAMING: Naming = Naming {
 /// has no way to change a statement.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("x-rules" = [{"given": ["statement_id"], "forbid": ["statement_id_prefix"]}]))]
 pub struct Config {
     /// The statement's id, unique in the function's policy; generated when left out (see
     /// `statement_id_prefix`).

@@ -30,6 +30,7 @@ const NAMING: Naming = Naming {
 /// An RDS DB instance.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("x-rules" = [{"given": ["identifier"], "forbid": ["identifier_prefix"]}]))]
 pub struct Config {
     /// The instance's identifier; generated when left out (see `identifier_prefix`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

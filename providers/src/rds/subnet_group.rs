@@ -33,6 +33,7 @@ const NAMING: Naming = Naming {
 /// A DB subnet group.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("x-rules" = [{"given": ["name"], "forbid": ["name_prefix"]}]))]
 pub struct Config {
     /// The group's name (RDS keeps it in lower case); generated when left out (see
     /// `name_prefix`).

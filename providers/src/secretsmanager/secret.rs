@@ -33,6 +33,7 @@ const NAMING: Naming = Naming {
 /// A Secrets Manager secret.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("x-rules" = [{"given": ["name"], "forbid": ["name_prefix"]}]))]
 pub struct Config {
     /// e.g. `phoney/prod/credentials`; generated when left out (see `name_prefix`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
