@@ -12,9 +12,7 @@
 use std::collections::BTreeMap;
 
 use cairn_model::functions;
-use cairn_model::{
-    Address, Config, Expr, OutputConfig, Part, PathSeg, Reference, ResourceConfig, Value,
-};
+use cairn_model::{Address, Config, Expr, OutputConfig, Part, Reference, ResourceConfig, Value};
 use futures::future::join_all;
 
 use crate::graph::Graph;
@@ -263,19 +261,14 @@ pub fn substitute_expr(e: &Expr, values: &DataValues) -> Expr {
 fn at_path(read: &Expr, r: &Reference) -> Expr {
     match read {
         Expr::Value(v) => Expr::Value(v.get_path(&r.path).unwrap_or(Value::Null)),
-        computed => r.path.iter().fold(computed.clone(), |e, seg| {
-            let key = match seg {
-                PathSeg::Key(k) => Value::string(k.clone()),
-                PathSeg::Index(i) => Value::from(*i as i64),
-            };
-            Expr::Index(Box::new(e), Box::new(Expr::Value(key)))
-        }),
+        computed => computed.clone().indexed(&r.path),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cairn_model::PathSeg;
 
     fn reference(address: &str, path: &[&str]) -> Expr {
         Expr::Ref(Reference {

@@ -90,6 +90,18 @@ impl Expr {
         }
     }
 
+    /// This expression indexed by each segment of `path` in turn (`e["tags"]["Name"]`): a
+    /// value below a computed one, known when it is.
+    pub fn indexed(self, path: &[PathSeg]) -> Expr {
+        path.iter().fold(self, |e, seg| {
+            let key = match seg {
+                PathSeg::Key(k) => Value::string(k.clone()),
+                PathSeg::Index(i) => Value::from(*i as i64),
+            };
+            Expr::Index(Box::new(e), Box::new(Expr::Value(key)))
+        })
+    }
+
     /// Evaluates the expression, looking each reference up with `lookup`.
     ///
     /// `lookup` returns `Unknown` for values that only apply can tell; an unknown part of an

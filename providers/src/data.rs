@@ -80,6 +80,21 @@ pub fn described(parts: &[(&str, Option<String>)]) -> String {
     }
 }
 
+/// The partition of a region (for ARNs) and its DNS suffix.
+pub(crate) fn partition_of(region: &str) -> (&'static str, &'static str) {
+    if region.starts_with("cn-") {
+        ("aws-cn", "amazonaws.com.cn")
+    } else if region.starts_with("us-gov-") {
+        ("aws-us-gov", "amazonaws.com")
+    } else if region.starts_with("us-iso-") {
+        ("aws-iso", "c2s.ic.gov")
+    } else if region.starts_with("us-isob-") {
+        ("aws-iso-b", "sc2s.sgov.gov")
+    } else {
+        ("aws", "amazonaws.com")
+    }
+}
+
 /// The registry: every data source's struct, once.
 macro_rules! for_each_data {
     ($callback:ident ! $args:tt) => {
@@ -133,4 +148,16 @@ pub async fn read_data(
     args: &serde_json::Value,
 ) -> Answer<serde_json::Value> {
     for_each_data!(read_data_of!(dtype, aws, args))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_follow_the_region() {
+        assert_eq!(partition_of("us-east-1"), ("aws", "amazonaws.com"));
+        assert_eq!(partition_of("cn-north-1"), ("aws-cn", "amazonaws.com.cn"));
+        assert_eq!(partition_of("us-gov-west-1").0, "aws-us-gov");
+    }
 }

@@ -2,14 +2,13 @@
 //! `aws_route53_zone`, `aws_acm_certificate`) against a real moto server: what they find,
 //! and the Lookup errors for nothing found and for several where one is named.
 
-use std::sync::Once;
+mod support;
+
+use support::{world, World};
 
 use cairn_model::{Provider, ProviderError};
-use cairn_providers::{catalog, AwsProvider, AwsSettings};
-use cairn_testkit::Moto;
+use cairn_providers::catalog;
 use serde_json::{json, Value as Json};
-
-static CREDENTIALS: Once = Once::new();
 
 const TYPES: [&str; 4] = [
     "aws_ssm_parameter",
@@ -17,40 +16,6 @@ const TYPES: [&str; 4] = [
     "aws_route53_zone",
     "aws_acm_certificate",
 ];
-
-struct World {
-    _moto: Moto,
-    provider: AwsProvider,
-    shared: aws_config::SdkConfig,
-}
-
-/// A fresh moto server, the provider pointed at it, and the SDK configuration to make
-/// what the data sources are to find.
-async fn world() -> World {
-    CREDENTIALS.call_once(|| {
-        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-    });
-    let moto = Moto::start();
-    let provider = AwsProvider::new(AwsSettings {
-        region: Some("us-east-1".into()),
-        endpoint: Some(moto.endpoint()),
-        artifacts: None,
-        ..AwsSettings::default()
-    })
-    .await;
-    let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(moto.endpoint())
-        .load()
-        .await;
-    World {
-        _moto: moto,
-        provider,
-        shared,
-    }
-}
 
 impl World {
     async fn read(&self, dtype: &str, args: Json) -> Result<Json, ProviderError> {

@@ -3,15 +3,13 @@
 //! finds what plain SDK calls made, says what it looked for when it finds nothing, and — where
 //! its arguments filter — when it finds several.
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::sync::Once;
+use support::{world, World};
 
 use cairn_model::{AttrType, Provider, ProviderError};
-use cairn_providers::{AwsProvider, AwsSettings};
-use cairn_testkit::Moto;
 use serde_json::{json, Value as Json};
-
-static CREDENTIALS: Once = Once::new();
 
 /// The account moto answers for.
 const ACCOUNT: &str = "123456789012";
@@ -25,38 +23,6 @@ const TYPES: &[&str] = &[
     "aws_ecr_repository",
     "aws_kms_alias",
 ];
-
-struct World {
-    _moto: Moto,
-    provider: AwsProvider,
-    shared: aws_config::SdkConfig,
-}
-
-async fn world() -> World {
-    CREDENTIALS.call_once(|| {
-        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-    });
-    let moto = Moto::start();
-    let provider = AwsProvider::new(AwsSettings {
-        region: Some("us-east-1".into()),
-        endpoint: Some(moto.endpoint()),
-        artifacts: None,
-        ..AwsSettings::default()
-    })
-    .await;
-    let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(moto.endpoint())
-        .load()
-        .await;
-    World {
-        _moto: moto,
-        provider,
-        shared,
-    }
-}
 
 impl World {
     /// Reads `dtype` with `args`, asserts that every key of `expected` has its value in what

@@ -459,18 +459,11 @@ async fn spawn_applies_replans_empty_and_destroys_clean() {
         } else {
             "us-east-1"
         };
-        let location =
-            c.s3.get_bucket_location()
-                .bucket(bucket)
-                .send()
-                .await
-                .expect("location");
-        let location = location
-            .location_constraint()
-            .map(|l| l.as_str().to_string())
-            .filter(|l| !l.is_empty())
-            .unwrap_or_else(|| "us-east-1".into());
-        assert_eq!(location, region, "{bucket}");
+        assert_eq!(
+            crate::harness::bucket_region(&c.s3, bucket).await,
+            region,
+            "{bucket}"
+        );
         let block =
             c.s3.get_public_access_block()
                 .bucket(bucket)

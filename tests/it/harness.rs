@@ -315,6 +315,21 @@ fn copy_example(from: &Path, to: &Path) {
 }
 
 /// Asserts the exit code, showing the whole run when it differs.
+/// The region a bucket is in, as S3 says (`us-east-1` for its empty location constraint).
+pub async fn bucket_region(s3: &aws_sdk_s3::Client, bucket: &str) -> String {
+    let answer = s3
+        .get_bucket_location()
+        .bucket(bucket)
+        .send()
+        .await
+        .expect("location");
+    answer
+        .location_constraint()
+        .map(|l| l.as_str().to_string())
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| "us-east-1".into())
+}
+
 #[track_caller]
 pub fn expect_code(run: &Run, code: i32) {
     assert_eq!(run.code, code, "{run:?}");

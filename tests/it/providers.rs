@@ -33,18 +33,7 @@ name = "far-${data.aws_region.here.name}"
 "#;
 
 async fn location(w: &World, bucket: &str) -> String {
-    let c = w.clients().await;
-    let answer =
-        c.s3.get_bucket_location()
-            .bucket(bucket)
-            .send()
-            .await
-            .expect("location");
-    answer
-        .location_constraint()
-        .map(|l| l.as_str().to_string())
-        .filter(|l| !l.is_empty())
-        .unwrap_or_else(|| "us-east-1".into())
+    crate::harness::bucket_region(&w.clients().await.s3, bucket).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -78,7 +78,7 @@ impl DataSource for AwsRegion {
 
     async fn read(aws: &Aws, args: &RegionArgs) -> Answer<RegionAttrs> {
         let name = args.name.clone().unwrap_or_else(|| aws.region.clone());
-        let (_, suffix) = partition_of(&name);
+        let (_, suffix) = super::partition_of(&name);
         Ok(RegionAttrs {
             endpoint: format!("ec2.{name}.{suffix}"),
             description: description(&name).to_string(),
@@ -114,7 +114,7 @@ impl DataSource for AwsPartition {
     type Attrs = PartitionAttrs;
 
     async fn read(aws: &Aws, _: &PartitionArgs) -> Answer<PartitionAttrs> {
-        let (partition, suffix) = partition_of(&aws.region);
+        let (partition, suffix) = super::partition_of(&aws.region);
         let reverse: Vec<&str> = suffix.split('.').rev().collect();
         Ok(PartitionAttrs {
             partition: partition.to_string(),
@@ -122,21 +122,6 @@ impl DataSource for AwsPartition {
             dns_suffix: suffix.to_string(),
             reverse_dns_prefix: reverse.join("."),
         })
-    }
-}
-
-/// The partition of a region and its DNS suffix.
-fn partition_of(region: &str) -> (&'static str, &'static str) {
-    if region.starts_with("cn-") {
-        ("aws-cn", "amazonaws.com.cn")
-    } else if region.starts_with("us-gov-") {
-        ("aws-us-gov", "amazonaws.com")
-    } else if region.starts_with("us-iso-") {
-        ("aws-iso", "c2s.ic.gov")
-    } else if region.starts_with("us-isob-") {
-        ("aws-iso-b", "sc2s.sgov.gov")
-    } else {
-        ("aws", "amazonaws.com")
     }
 }
 
@@ -161,17 +146,5 @@ fn description(region: &str) -> &'static str {
         "ap-south-1" => "Asia Pacific (Mumbai)",
         "sa-east-1" => "South America (Sao Paulo)",
         _ => "",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn partitions_follow_the_region() {
-        assert_eq!(partition_of("us-east-1"), ("aws", "amazonaws.com"));
-        assert_eq!(partition_of("cn-north-1"), ("aws-cn", "amazonaws.com.cn"));
-        assert_eq!(partition_of("us-gov-west-1").0, "aws-us-gov");
     }
 }

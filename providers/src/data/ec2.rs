@@ -176,14 +176,35 @@ fn names_nothing(code: Option<&str>) -> bool {
     code.is_some_and(|c| c.ends_with(".NotFound") || c.ends_with(".Malformed"))
 }
 
-/// The partition of `region`, for ARNs.
-fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
+/// What a paged Describe call (`op`) listed for a lookup of `wanted`: an id or filter value
+/// that names nothing (see [`names_nothing`]) lists nothing rather than failing.
+fn listed<T, E>(
+    answer: Result<
+        Vec<T>,
+        aws_sdk_ec2::error::SdkError<E, aws_sdk_ec2::config::http::HttpResponse>,
+    >,
+    op: &str,
+    wanted: &str,
+) -> Answer<Vec<T>>
+where
+    E: aws_sdk_ec2::error::ProvideErrorMetadata
+        + aws_types::request_id::RequestId
+        + aws_smithy_runtime_api::client::result::CreateUnhandledError
+        + std::error::Error
+        + Send
+        + Sync
+        + 'static,
+{
+    match answer {
+        Ok(found) => Ok(found),
+        Err(e) => {
+            let e = e.into_service_error();
+            if names_nothing(common::code(&e)) {
+                Ok(Vec::new())
+            } else {
+                Err(common::api(op, wanted, e))
+            }
+        }
     }
 }
 
@@ -265,25 +286,18 @@ impl DataSource for AwsVpc {
             .tags(&args.tags)
             .custom(&args.filter);
         let wanted = lookup.wanted();
-        let found = match aws
-            .ec2
-            .describe_vpcs()
-            .set_filters(lookup.filters())
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-        {
-            Ok(found) => found,
-            Err(e) => {
-                let e = e.into_service_error();
-                if !names_nothing(common::code(&e)) {
-                    return Err(common::api("DescribeVpcs", &wanted, e));
-                }
-                Vec::new()
-            }
-        };
+        let found = listed(
+            aws.ec2
+                .describe_vpcs()
+                .set_filters(lookup.filters())
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await,
+            "DescribeVpcs",
+            &wanted,
+        )?;
         let found: Vec<_> = found
             .into_iter()
             .filter(|v| lookup.tags_match(v.tags()))
@@ -301,7 +315,7 @@ impl DataSource for AwsVpc {
         Ok(VpcAttrs {
             arn: format!(
                 "arn:{}:ec2:{}:{owner}:vpc/{id}",
-                partition(&aws.region),
+                super::partition_of(&aws.region).0,
                 aws.region
             ),
             cidr_block: vpc.cidr_block().unwrap_or_default().to_string(),
@@ -388,25 +402,18 @@ impl DataSource for AwsSubnets {
 
     async fn read(aws: &Aws, args: &SubnetsArgs) -> Answer<SubnetsAttrs> {
         let lookup = Query::default().tags(&args.tags).custom(&args.filter);
-        let found = match aws
-            .ec2
-            .describe_subnets()
-            .set_filters(lookup.filters())
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-        {
-            Ok(found) => found,
-            Err(e) => {
-                let e = e.into_service_error();
-                if !names_nothing(common::code(&e)) {
-                    return Err(common::api("DescribeSubnets", &lookup.wanted(), e));
-                }
-                Vec::new()
-            }
-        };
+        let found = listed(
+            aws.ec2
+                .describe_subnets()
+                .set_filters(lookup.filters())
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await,
+            "DescribeSubnets",
+            &lookup.wanted(),
+        )?;
         let mut ids: Vec<String> = found
             .iter()
             .filter(|s| lookup.tags_match(s.tags()))
@@ -474,25 +481,18 @@ impl DataSource for AwsSecurityGroup {
             .tags(&args.tags)
             .custom(&args.filter);
         let wanted = lookup.wanted();
-        let found = match aws
-            .ec2
-            .describe_security_groups()
-            .set_filters(lookup.filters())
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-        {
-            Ok(found) => found,
-            Err(e) => {
-                let e = e.into_service_error();
-                if !names_nothing(common::code(&e)) {
-                    return Err(common::api("DescribeSecurityGroups", &wanted, e));
-                }
-                Vec::new()
-            }
-        };
+        let found = listed(
+            aws.ec2
+                .describe_security_groups()
+                .set_filters(lookup.filters())
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await,
+            "DescribeSecurityGroups",
+            &wanted,
+        )?;
         let found: Vec<_> = found
             .into_iter()
             .filter(|g| lookup.tags_match(g.tags()))
@@ -504,7 +504,7 @@ impl DataSource for AwsSecurityGroup {
         Ok(SecurityGroupAttrs {
             arn: format!(
                 "arn:{}:ec2:{}:{}:security-group/{id}",
-                partition(&aws.region),
+                super::partition_of(&aws.region).0,
                 aws.region,
                 group.owner_id().unwrap_or_default()
             ),

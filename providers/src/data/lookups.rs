@@ -43,21 +43,6 @@ fn rfc3339(t: &DateTime) -> Option<String> {
     DateTime::from_secs(t.secs()).fmt(Format::DateTime).ok()
 }
 
-/// The ARN partition of a region.
-fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else if region.starts_with("us-isob-") {
-        "aws-iso-b"
-    } else if region.starts_with("us-iso-") {
-        "aws-iso"
-    } else {
-        "aws"
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // aws_ssm_parameter
 
@@ -504,7 +489,7 @@ impl DataSource for AwsRoute53Zone {
         Ok(ZoneAttrs {
             arn: format!(
                 "arn:{}:route53:::hostedzone/{zone_id}",
-                partition(&aws.region)
+                super::partition_of(&aws.region).0
             ),
             id: zone_id.clone(),
             zone_id,

@@ -1641,13 +1641,7 @@ pub(super) fn descend(expr: &Expr, path: &[PathSeg]) -> Option<Expr> {
         })),
         Expr::Template(_) => None,
         // A computed value: indexed when it is known.
-        computed => Some(path.iter().fold(computed.clone(), |e, seg| {
-            let key = match seg {
-                PathSeg::Key(k) => Value::string(k.clone()),
-                PathSeg::Index(i) => Value::from(*i as i64),
-            };
-            Expr::Index(Box::new(e), Box::new(Expr::Value(key)))
-        })),
+        computed => Some(computed.clone().indexed(path)),
     }
 }
 
