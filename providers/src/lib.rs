@@ -199,6 +199,10 @@ pub struct Aws {
     pub route53: aws_sdk_route53::Client,
     pub acm: aws_sdk_acm::Client,
     pub sts: aws_sdk_sts::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub appautoscaling: aws_sdk_applicationautoscaling::Client,
+    pub wafv2: aws_sdk_wafv2::Client,
+    pub cloudtrail: aws_sdk_cloudtrail::Client,
     /// The account's id, asked of STS once, when an ARN that names it is first needed.
     account: tokio::sync::OnceCell<String>,
     /// Region, for ARNs and bucket locations.
@@ -293,6 +297,10 @@ impl AwsProvider {
                 route53: client!(aws_sdk_route53, &shared),
                 acm: client!(aws_sdk_acm, &shared),
                 sts: client!(aws_sdk_sts, &shared),
+                sns: client!(aws_sdk_sns, &shared),
+                appautoscaling: client!(aws_sdk_applicationautoscaling, &shared),
+                wafv2: client!(aws_sdk_wafv2, &shared),
+                cloudtrail: client!(aws_sdk_cloudtrail, &shared),
                 account: tokio::sync::OnceCell::new(),
                 region,
             },

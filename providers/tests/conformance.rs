@@ -14,6 +14,15 @@ use cairn_providers::{catalog, shared_catalog, AwsProvider, AwsSettings};
 use cairn_testkit::Moto;
 use serde_json::{json, Value as Json};
 
+#[path = "conformance/audit.rs"]
+mod audit;
+#[path = "conformance/dns.rs"]
+mod dns;
+#[path = "conformance/messaging.rs"]
+mod messaging;
+#[path = "conformance/routing.rs"]
+mod routing;
+
 static CREDENTIALS: Once = Once::new();
 
 /// A resource `conform` created: its type, and the configuration and context it was
@@ -22,6 +31,9 @@ type Created = (String, Json, OpContext);
 
 struct World {
     _moto: Moto,
+    /// The SDK configuration pointed at moto, for clients of services not listed here.
+    #[allow(dead_code)]
+    shared: aws_config::SdkConfig,
     provider: AwsProvider,
     ec2: aws_sdk_ec2::Client,
     s3: aws_sdk_s3::Client,
@@ -84,6 +96,7 @@ async fn world() -> World {
         ssm: aws_sdk_ssm::Client::new(&shared),
         secretsmanager: aws_sdk_secretsmanager::Client::new(&shared),
         s3,
+        shared,
         provider,
         _moto: moto,
         created: Mutex::default(),
@@ -200,6 +213,10 @@ const SCENARIOS: &[&[&str]] = &[
     KEYS_SECRETS,
     SERVERLESS,
     API_GATEWAY,
+    routing::TYPES,
+    dns::TYPES,
+    messaging::TYPES,
+    audit::TYPES,
 ];
 
 /// Whether the lookup of `rtype` goes by ownership tags (or the token create passed) rather
