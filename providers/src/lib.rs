@@ -5,12 +5,14 @@
 pub mod apigatewayv2;
 mod calls;
 pub mod cloudformation;
+pub mod cloudtrail;
 pub mod cloudwatch;
 mod common;
 pub mod data;
 pub mod dynamodb;
 pub mod ec2;
 pub mod ecr;
+pub mod ecr_lifecycle_policy;
 pub mod ecs;
 pub mod efs;
 pub mod elb;
@@ -19,12 +21,15 @@ pub mod iam;
 pub mod kms;
 pub mod lambda;
 pub mod logs;
+pub mod logs_stream;
 pub mod rds;
 pub mod resource;
 pub mod s3;
+pub mod s3_object;
 pub mod secretsmanager;
 pub mod sqs;
 pub mod ssm;
+pub mod wafv2;
 
 use std::collections::BTreeMap;
 
@@ -90,6 +95,12 @@ macro_rules! for_each_type {
         apigatewayv2::stage::AwsApigatewayv2Stage,
         apigatewayv2::integration::AwsApigatewayv2Integration,
         apigatewayv2::route::AwsApigatewayv2Route,
+        s3_object::AwsS3Object,
+        ecr_lifecycle_policy::AwsEcrLifecyclePolicy,
+        logs_stream::AwsCloudwatchLogStream,
+        wafv2::web_acl::AwsWafv2WebAcl,
+        wafv2::association::AwsWafv2WebAclAssociation,
+        cloudtrail::AwsCloudtrail,
             }
     };
 }

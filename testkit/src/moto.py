@@ -66,6 +66,23 @@ urls.url_paths.setdefault(
     "{0}/v2/apis/(?P<api_id>[^/]+)/stages/(?P<stage_name>[^/]+)/accesslogsettings$",
     ApiGatewayV2Response.dispatch)
 
+# --- audit (S3 objects, ECR lifecycle policies, log streams, WAFv2, CloudTrail) ---
+# GetTrail/DescribeTrails say whether a trail has event selectors of its own
+# (HasCustomEventSelectors), as AWS does; moto always answers false.
+from moto.cloudtrail.models import Trail
+
+trail_description = Trail.description
+
+
+def trail_description_with_selectors(self, include_region=False):
+    desc = trail_description(self, include_region=include_region)
+    desc["HasCustomEventSelectors"] = bool(self.event_selectors or self.advanced_event_selectors)
+    return desc
+
+
+Trail.description = trail_description_with_selectors
+# --- end audit ---
+
 args = sys.argv[1:]
 if "--serial" in args:
     args.remove("--serial")
