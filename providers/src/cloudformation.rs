@@ -575,6 +575,47 @@ impl StackReader {
                     .map_or(physical, |(_, rest)| rest);
                 Ok(name.replacen('|', "/", 1))
             }
+            // A stream's name; its group from the template.
+            "AWS::Logs::LogStream" => match template
+                .and_then(|t| t.property("LogGroupName"))
+                .and_then(|v| stack.physical_id_named(v))
+            {
+                Some(group) => Ok(format!("{group}:{physical}")),
+                None => Err(format!(
+                    "the template does not tell the log group of stream `{physical}` (its `LogGroupName`)"
+                )),
+            },
+            // `<name>|<id>|<scope>`.
+            "AWS::WAFv2::WebACL" => match physical.split('|').collect::<Vec<_>>().as_slice() {
+                [name, id, scope] => Ok(format!("{id}/{name}/{scope}")),
+                _ => Err(format!(
+                    "its physical id `{physical}` is not `<name>|<id>|<scope>`"
+                )),
+            },
+            // The two ARNs joined by `|`, else the template's.
+            "AWS::WAFv2::WebACLAssociation" => {
+                let is_acl = |arn: &str| arn.contains(":wafv2:") && arn.contains("/webacl/");
+                if let Some((a, b)) = physical.split_once('|') {
+                    return match (is_acl(a), is_acl(b)) {
+                        (true, false) => Ok(format!("{a},{b}")),
+                        (false, true) => Ok(format!("{b},{a}")),
+                        _ => Err(format!(
+                            "its physical id `{physical}` does not name one web ACL and one resource"
+                        )),
+                    };
+                }
+                let resolve = |p: &str| {
+                    template
+                        .and_then(|t| t.property(p))
+                        .and_then(|v| stack.resolve(v))
+                };
+                match (resolve("WebACLArn"), resolve("ResourceArn")) {
+                    (Some(acl), Some(resource)) if is_acl(&acl) => Ok(format!("{acl},{resource}")),
+                    _ => Err(format!(
+                        "its physical id `{physical}` is not `<resource ARN>|<web ACL ARN>` and the template does not tell both ARNs"
+                    )),
+                }
+            }
             _ => Ok(physical.to_string()),
         }
     }
@@ -744,6 +785,65 @@ Resources:
                 Ok(expected.into())
             );
         }
+    }
+
+    /// Import ids of log streams, web ACLs and their associations (audit group).
+    #[tokio::test]
+    async fn import_ids_of_streams_and_web_acls() {
+        let template = parse_template(
+            "Resources:\n  Logs:\n    Type: AWS::Logs::LogGroup\n  Stream:\n    Type: AWS::Logs::LogStream\n    Properties:\n      LogGroupName: !Ref Logs\n",
+        )
+        .expect("parses");
+        let stack = Stack {
+            name: "s".into(),
+            id: "arn".into(),
+            status: "CREATE_COMPLETE".into(),
+            description: None,
+            parameters: Vec::new(),
+            outputs: Vec::new(),
+            template,
+            resources: vec![StackResource {
+                logical_id: "Logs".into(),
+                cfn_type: "AWS::Logs::LogGroup".into(),
+                physical_id: Some("/app/logs".into()),
+                status: "CREATE_COMPLETE".into(),
+            }],
+        };
+        let reader = StackReader::new(&AwsSettings {
+            region: Some("us-east-1".into()),
+            endpoint: Some("http://127.0.0.1:9".into()),
+            ..AwsSettings::default()
+        })
+        .await;
+        let id = |logical: &str, cfn_type: &str, physical: &str| {
+            let r = StackResource {
+                logical_id: logical.into(),
+                cfn_type: cfn_type.into(),
+                physical_id: Some(physical.into()),
+                status: "CREATE_COMPLETE".into(),
+            };
+            let (reader, stack, physical) = (&reader, &stack, physical.to_string());
+            async move { reader.import_id(stack, &r, &physical).await }
+        };
+        assert_eq!(
+            id("Stream", "AWS::Logs::LogStream", "app-1").await,
+            Ok("/app/logs:app-1".into())
+        );
+        assert_eq!(
+            id("Acl", "AWS::WAFv2::WebACL", "api|0b0c-1|REGIONAL").await,
+            Ok("0b0c-1/api/REGIONAL".into())
+        );
+        let acl = "arn:aws:wafv2:us-east-1:1:regional/webacl/api/0b0c-1";
+        let lb = "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/web/1";
+        for physical in [format!("{lb}|{acl}"), format!("{acl}|{lb}")] {
+            assert_eq!(
+                id("Assoc", "AWS::WAFv2::WebACLAssociation", &physical).await,
+                Ok(format!("{acl},{lb}"))
+            );
+        }
+        assert!(id("Assoc", "AWS::WAFv2::WebACLAssociation", "x")
+            .await
+            .is_err());
     }
 
     #[test]

@@ -729,6 +729,112 @@ const TYPES: &[(&str, &[Prop])] = &[
             All("VPCSecurityGroups"),
         ],
     ),
+    // --- audit: log streams, WAFv2 web ACLs and associations, CloudTrail trails ---
+    (
+        "AWS::Logs::LogStream",
+        &[All("LogGroupName"), All("LogStreamName")],
+    ),
+    (
+        "AWS::WAFv2::WebACL",
+        &[
+            Fields(
+                "DefaultAction",
+                &[Fields("Allow", &[]), Fields("Block", &[])],
+            ),
+            All("Description"),
+            All("Name"),
+            Fields(
+                "Rules",
+                &[
+                    Fields("Action", WAF_ACTION),
+                    All("Name"),
+                    Fields(
+                        "OverrideAction",
+                        &[Fields("Count", &[]), Fields("None", &[])],
+                    ),
+                    All("Priority"),
+                    Fields(
+                        "Statement",
+                        &[
+                            Fields("GeoMatchStatement", &[All("CountryCodes")]),
+                            Fields("IPSetReferenceStatement", &[All("Arn")]),
+                            Fields(
+                                "ManagedRuleGroupStatement",
+                                &[
+                                    All("Name"),
+                                    Fields(
+                                        "RuleActionOverrides",
+                                        &[All("Name"), Fields("ActionToUse", WAF_ACTION)],
+                                    ),
+                                    All("VendorName"),
+                                    All("Version"),
+                                ],
+                            ),
+                            Fields(
+                                "RateBasedStatement",
+                                &[
+                                    All("AggregateKeyType"),
+                                    All("EvaluationWindowSec"),
+                                    All("Limit"),
+                                    Fields(
+                                        "ScopeDownStatement",
+                                        &[
+                                            Fields("GeoMatchStatement", &[All("CountryCodes")]),
+                                            Fields("IPSetReferenceStatement", &[All("Arn")]),
+                                        ],
+                                    ),
+                                ],
+                            ),
+                        ],
+                    ),
+                    All("VisibilityConfig"),
+                ],
+            ),
+            All("Scope"),
+            All("Tags"),
+            All("VisibilityConfig"),
+        ],
+    ),
+    (
+        "AWS::WAFv2::WebACLAssociation",
+        &[All("ResourceArn"), All("WebACLArn")],
+    ),
+    (
+        "AWS::CloudTrail::Trail",
+        &[
+            All("CloudWatchLogsLogGroupArn"),
+            All("CloudWatchLogsRoleArn"),
+            All("EnableLogFileValidation"),
+            Fields(
+                "EventSelectors",
+                &[
+                    Fields("DataResources", &[All("Type"), All("Values")]),
+                    All("ExcludeManagementEventSources"),
+                    All("IncludeManagementEvents"),
+                    All("ReadWriteType"),
+                ],
+            ),
+            All("IncludeGlobalServiceEvents"),
+            All("IsLogging"),
+            All("IsMultiRegionTrail"),
+            All("IsOrganizationTrail"),
+            All("KMSKeyId"),
+            All("S3BucketName"),
+            All("S3KeyPrefix"),
+            All("SnsTopicName"),
+            All("Tags"),
+            All("TrailName"),
+        ],
+    ),
+];
+
+/// A WAF rule's action as cairn keeps it: which one, without custom requests or responses.
+const WAF_ACTION: &[Prop] = &[
+    Fields("Allow", &[]),
+    Fields("Block", &[]),
+    Fields("Captcha", &[]),
+    Fields("Challenge", &[]),
+    Fields("Count", &[]),
 ];
 
 /// What cairn carries over of the CloudFormation type `cfn_type`, if it adopts or folds it.
