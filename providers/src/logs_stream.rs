@@ -17,9 +17,9 @@ pub const TYPE: &str = "aws_cloudwatch_log_stream";
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// The stream's name, unique in its log group.
+    /// The stream's name, unique in its log group (no `:` or `*`).
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
-    #[schemars(length(min = 1, max = 512), regex(pattern = r"^[^:*]+$"), extend("x-pattern-says" = "any characters but : and *"))]
+    #[schemars(length(min = 1, max = 512))]
     pub name: String,
     /// The name of the log group the stream is in (`aws_cloudwatch_log_group.<name>.name`).
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
