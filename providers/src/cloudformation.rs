@@ -568,6 +568,57 @@ impl StackReader {
                     )),
                 }
             }
+            // The policy of the topic its `Topics` names (the first, when it names several).
+            "AWS::SNS::TopicPolicy" => {
+                let topic = template
+                    .and_then(|t| t.property("Topics"))
+                    .and_then(|v| match v {
+                        Json::Array(topics) => topics.first(),
+                        other => Some(other),
+                    })
+                    .and_then(|v| stack.physical_id_named(v));
+                topic.ok_or_else(|| {
+                    format!("the template does not tell the topic of policy `{physical}` (its `Topics`)")
+                })
+            }
+            // `<resource id>|<scalable dimension>|<service namespace>`.
+            "AWS::ApplicationAutoScaling::ScalableTarget" => {
+                match physical.split('|').collect::<Vec<_>>()[..] {
+                    [resource, dimension, namespace] => {
+                        Ok(format!("{namespace}/{resource}/{dimension}"))
+                    }
+                    _ => Ok(physical.to_string()),
+                }
+            }
+            // The policy's ARN, which names its namespace, resource and name; its dimension
+            // from the template (`ScalableDimension`, or its `ScalingTargetId`'s).
+            "AWS::ApplicationAutoScaling::ScalingPolicy" => {
+                let Some((resource, name)) = physical
+                    .split_once(":resource/")
+                    .and_then(|(_, rest)| rest.rsplit_once(":policyName/"))
+                else {
+                    return Err(format!(
+                        "its physical id `{physical}` is not a scaling policy ARN"
+                    ));
+                };
+                let resolve = |p: &str| {
+                    template
+                        .and_then(|t| t.property(p))
+                        .and_then(|v| stack.physical_id_named(v))
+                };
+                let dimension = resolve("ScalableDimension").or_else(|| {
+                    resolve("ScalingTargetId").and_then(|t| t.split('|').nth(1).map(str::to_string))
+                });
+                match dimension {
+                    Some(d) => match resource.split_once('/') {
+                        Some((namespace, id)) => Ok(format!("{namespace}/{id}/{d}/{name}")),
+                        None => Err(format!("its ARN `{physical}` names no resource")),
+                    },
+                    None => Err(format!(
+                        "the template does not tell the scalable dimension of policy `{physical}`"
+                    )),
+                }
+            }
             // A rule's name, `<bus>|<name>` on another bus, or its ARN.
             "AWS::Events::Rule" => {
                 let name = physical
@@ -851,7 +902,7 @@ Resources:
             mapping("AWS::DynamoDB::Table"),
             Mapping::Type("aws_dynamodb_table")
         );
-        assert_eq!(mapping("AWS::SNS::Topic"), Mapping::Unsupported);
+        assert_eq!(mapping("AWS::Glue::Database"), Mapping::Unsupported);
         assert_eq!(mapping("AWS::CloudFormation::Stack"), Mapping::Unsupported);
     }
 

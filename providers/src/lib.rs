@@ -3,6 +3,7 @@
 //! delete calls. The only crate that talks to AWS.
 
 pub mod apigatewayv2;
+pub mod appautoscaling;
 mod calls;
 pub mod cloudformation;
 pub mod cloudwatch;
@@ -22,7 +23,9 @@ pub mod logs;
 pub mod rds;
 pub mod resource;
 pub mod s3;
+pub mod s3_notification;
 pub mod secretsmanager;
+pub mod sns;
 pub mod sqs;
 pub mod ssm;
 
@@ -90,6 +93,12 @@ macro_rules! for_each_type {
         apigatewayv2::stage::AwsApigatewayv2Stage,
         apigatewayv2::integration::AwsApigatewayv2Integration,
         apigatewayv2::route::AwsApigatewayv2Route,
+        sns::topic::AwsSnsTopic,
+        sns::subscription::AwsSnsTopicSubscription,
+        sns::topic_policy::AwsSnsTopicPolicy,
+        s3_notification::AwsS3BucketNotification,
+        appautoscaling::target::AwsAppautoscalingTarget,
+        appautoscaling::policy::AwsAppautoscalingPolicy,
             }
     };
 }
