@@ -797,6 +797,101 @@ Resources:
         }
     }
 
+    #[tokio::test]
+    async fn import_ids_of_topic_policies_and_scaling_name_their_topic_and_target() {
+        let template = parse_template(
+            "Resources:\n  Alerts:\n    Type: AWS::SNS::Topic\n  Allow:\n    Type: AWS::SNS::TopicPolicy\n    Properties:\n      Topics: [!Ref Alerts]\n      PolicyDocument: {}\n  Target:\n    Type: AWS::ApplicationAutoScaling::ScalableTarget\n  Steps:\n    Type: AWS::ApplicationAutoScaling::ScalingPolicy\n    Properties:\n      ScalingTargetId: !Ref Target\n  Cpu:\n    Type: AWS::ApplicationAutoScaling::ScalingPolicy\n    Properties:\n      ScalableDimension: ecs:service:DesiredCount\n",
+        )
+        .expect("parses");
+        let resource = |logical: &str, cfn_type: &str, physical: &str| StackResource {
+            logical_id: logical.into(),
+            cfn_type: cfn_type.into(),
+            physical_id: Some(physical.into()),
+            status: "CREATE_COMPLETE".into(),
+        };
+        let topic = "arn:aws:sns:us-east-1:1:alerts";
+        let target = "service/prod/web|ecs:service:DesiredCount|ecs";
+        let stack = Stack {
+            name: "s".into(),
+            id: "arn".into(),
+            status: "CREATE_COMPLETE".into(),
+            description: None,
+            parameters: Vec::new(),
+            outputs: Vec::new(),
+            template,
+            resources: vec![
+                resource("Alerts", "AWS::SNS::Topic", topic),
+                resource(
+                    "Target",
+                    "AWS::ApplicationAutoScaling::ScalableTarget",
+                    target,
+                ),
+            ],
+        };
+        let reader = StackReader::new(&AwsSettings {
+            region: Some("us-east-1".into()),
+            endpoint: Some("http://127.0.0.1:9".into()),
+            artifacts: None,
+            ..AwsSettings::default()
+        })
+        .await;
+        async fn import_id(
+            reader: &StackReader,
+            stack: &Stack,
+            logical: &str,
+            cfn_type: &str,
+            physical: &str,
+        ) -> Result<String, String> {
+            let r = StackResource {
+                logical_id: logical.into(),
+                cfn_type: cfn_type.into(),
+                physical_id: Some(physical.into()),
+                status: "CREATE_COMPLETE".into(),
+            };
+            reader.import_id(stack, &r, physical).await
+        }
+        let id = |logical: &'static str, cfn_type: &'static str, physical: String| {
+            let (reader, stack) = (&reader, &stack);
+            async move { import_id(reader, stack, logical, cfn_type, &physical).await }
+        };
+        assert_eq!(
+            id("Allow", "AWS::SNS::TopicPolicy", "s-Allow-1".into()).await,
+            Ok(topic.into())
+        );
+        assert_eq!(
+            id(
+                "Target",
+                "AWS::ApplicationAutoScaling::ScalableTarget",
+                target.into()
+            )
+            .await,
+            Ok("ecs/service/prod/web/ecs:service:DesiredCount".into())
+        );
+        let policy = |name: &str| {
+            format!("arn:aws:autoscaling:us-east-1:1:scalingPolicy:0f1e:resource/ecs/service/prod/web:policyName/{name}")
+        };
+        for (logical, name) in [("Steps", "out"), ("Cpu", "cpu")] {
+            assert_eq!(
+                id(
+                    logical,
+                    "AWS::ApplicationAutoScaling::ScalingPolicy",
+                    policy(name)
+                )
+                .await,
+                Ok(format!(
+                    "ecs/service/prod/web/ecs:service:DesiredCount/{name}"
+                ))
+            );
+        }
+        assert!(id(
+            "Steps",
+            "AWS::ApplicationAutoScaling::ScalingPolicy",
+            "out".into()
+        )
+        .await
+        .is_err());
+    }
+
     #[test]
     fn a_rule_s_targets_are_parts_of_their_own() {
         let t = parse_template(

@@ -22,7 +22,8 @@ pub const TYPE: &str = "aws_s3_bucket_notification";
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Queue {
-    /// The configuration's id; AWS generates one when left out.
+    /// The configuration's id; AWS generates one when left out (and a read leaves it out
+    /// then too).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The queue's ARN; its policy must let `s3.amazonaws.com` send to it.
@@ -42,7 +43,8 @@ pub struct Queue {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Topic {
-    /// The configuration's id; AWS generates one when left out.
+    /// The configuration's id; AWS generates one when left out (and a read leaves it out
+    /// then too).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The topic's ARN; its policy must let `s3.amazonaws.com` publish to it.
@@ -62,7 +64,8 @@ pub struct Topic {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LambdaFunction {
-    /// The configuration's id; AWS generates one when left out.
+    /// The configuration's id; AWS generates one when left out (and a read leaves it out
+    /// then too).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The function's ARN; a permission (`aws_lambda_permission`) must let
@@ -231,9 +234,29 @@ async fn put(aws: &Aws, bucket: &str, n: NotificationConfiguration) -> Answer<()
         })
 }
 
+/// Leaves out the ids AWS generated for destinations configured without one (`prior`, the
+/// recorded configuration, has the same destination at that place and no id), so that such a
+/// configuration reads back as written.
+fn unset_generated_ids<'a>(
+    prior: &serde_json::Value,
+    list: &str,
+    arn_key: &str,
+    items: impl Iterator<Item = (&'a mut Option<String>, &'a str)>,
+) {
+    let Some(recorded) = prior.get(list).and_then(|l| l.as_array()) else {
+        return;
+    };
+    for ((id, arn), was) in items.zip(recorded) {
+        let unset = was.get("id").is_none_or(|v| v.is_null());
+        if unset && was.get(arn_key).and_then(|v| v.as_str()) == Some(arn) {
+            *id = None;
+        }
+    }
+}
+
 /// The bucket's notification configuration; `None` when the bucket is gone or sends no
 /// events anywhere.
-async fn read_one(aws: &Aws, bucket: &str) -> Answer<Option<Observed>> {
+async fn read_one(aws: &Aws, bucket: &str, prior: &serde_json::Value) -> Answer<Option<Observed>> {
     let got = match aws
         .s3
         .get_bucket_notification_configuration()
@@ -254,7 +277,7 @@ async fn read_one(aws: &Aws, bucket: &str) -> Answer<Option<Observed>> {
             return Err(e);
         }
     };
-    let config = Config {
+    let mut config = Config {
         bucket: bucket.to_string(),
         eventbridge: got.event_bridge_configuration().is_some(),
         queue: got
@@ -300,6 +323,33 @@ async fn read_one(aws: &Aws, bucket: &str) -> Answer<Option<Observed>> {
             })
             .collect(),
     };
+    unset_generated_ids(
+        prior,
+        "queue",
+        "queue_arn",
+        config
+            .queue
+            .iter_mut()
+            .map(|q| (&mut q.id, q.queue_arn.as_str())),
+    );
+    unset_generated_ids(
+        prior,
+        "topic",
+        "topic_arn",
+        config
+            .topic
+            .iter_mut()
+            .map(|t| (&mut t.id, t.topic_arn.as_str())),
+    );
+    unset_generated_ids(
+        prior,
+        "lambda_function",
+        "lambda_function_arn",
+        config
+            .lambda_function
+            .iter_mut()
+            .map(|l| (&mut l.id, l.lambda_function_arn.as_str())),
+    );
     if !config.eventbridge
         && config.queue.is_empty()
         && config.topic.is_empty()
@@ -334,14 +384,15 @@ impl Resource for AwsS3BucketNotification {
 
     /// One GetBucketNotificationConfiguration per bucket.
     async fn read_one(aws: &Aws, request: &ReadRequest) -> Answer<Option<Observed>> {
-        read_one(aws, &request.id).await
+        read_one(aws, &request.id, &request.prior_inputs).await
     }
 
     /// One PutBucketNotificationConfiguration (S3 checks that each destination lets the
     /// bucket send to it).
     async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
         put(aws, &c.bucket, notification(c)?).await?;
-        read_back(TYPE, &c.bucket, || read_one(aws, &c.bucket)).await
+        let prior = serde_json::to_value(c).unwrap_or_default();
+        read_back(TYPE, &c.bucket, || read_one(aws, &c.bucket, &prior)).await
     }
 
     /// The whole configuration again.
@@ -353,7 +404,8 @@ impl Resource for AwsS3BucketNotification {
         _ctx: &OpContext,
     ) -> Answer<Observed> {
         put(aws, &new.bucket, notification(new)?).await?;
-        read_back(TYPE, &new.bucket, || read_one(aws, &new.bucket)).await
+        let prior = serde_json::to_value(new).unwrap_or_default();
+        read_back(TYPE, &new.bucket, || read_one(aws, &new.bucket, &prior)).await
     }
 
     /// Puts an empty configuration: the bucket sends no events any more (the bucket stays).

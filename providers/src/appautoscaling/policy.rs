@@ -167,7 +167,7 @@ pub struct TargetTracking {
 /// A scaling policy of Application Auto Scaling.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(extend("x-rules" = [{"when": {"policy_type": "TargetTrackingScaling"}, "require": ["target_tracking_scaling_policy_configuration"], "forbid": ["step_scaling_policy_configuration"]}]))]
+#[schemars(extend("x-rules" = [{"when": {"policy_type": "TargetTrackingScaling"}, "require": ["target_tracking_scaling_policy_configuration"], "forbid": ["step_scaling_policy_configuration"]}, {"when": {"policy_type": "StepScaling"}, "forbid": ["target_tracking_scaling_policy_configuration"]}]))]
 pub struct Config {
     /// The policy's name, unique for its scalable target.
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]

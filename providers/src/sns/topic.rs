@@ -50,7 +50,7 @@ pub enum TracingConfig {
 /// An SNS topic.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(extend("x-rules" = [{"given": ["name"], "forbid": ["name_prefix"]}]))]
+#[schemars(extend("x-rules" = [{"given": ["name"], "forbid": ["name_prefix"]}, {"when": {"fifo_topic": false, "content_based_deduplication": true}, "forbid": ["content_based_deduplication"]}]))]
 pub struct Config {
     /// The topic's name; a FIFO topic's ends in `.fifo`. Generated when left out (see
     /// `name_prefix`).
@@ -70,7 +70,8 @@ pub struct Config {
     #[serde(default)]
     #[schemars(extend("x-force-new" = true))]
     pub fifo_topic: bool,
-    /// FIFO topics: deduplicate messages by a SHA-256 of their body.
+    /// FIFO topics: deduplicate messages by a SHA-256 of their body (a standard topic
+    /// refuses it).
     #[serde(default)]
     pub content_based_deduplication: bool,
     /// The name shown as the sender of SMS and email messages.

@@ -224,7 +224,7 @@ async fn topics_subscriptions_and_bucket_notifications_conform() {
         Some(json!({"bucket": "conf-notes", "eventbridge": true,
                "queue": [{"id": "to-queue", "queue_arn": queue_arn,
                           "events": ["s3:ObjectCreated:*", "s3:ObjectRemoved:Delete"], "filter_prefix": "in/", "filter_suffix": ".csv"}],
-               "topic": [{"id": "to-topic", "topic_arn": topic_arn, "events": ["s3:ObjectRemoved:*"]}]})),
+               "topic": [{"topic_arn": topic_arn, "events": ["s3:ObjectRemoved:*"]}]})),
         |bucket| {
             let queue_arn = queue_arn.clone();
             async move {
