@@ -341,11 +341,13 @@ fn max_attempts() -> u32 {
         .unwrap_or(8)
 }
 
-/// Calls `resource::$op` for the registry's type named `$rtype`.
+/// Calls `resource::$op` for the registry's type named `$rtype`. Each type's future is on the
+/// heap: inline, every arm's would take room in the one stack frame that polls the match,
+/// which grows with each type until a test thread's stack overflows (in debug builds).
 macro_rules! dispatch_to {
     (($rtype:expr, $op:ident $args:tt) $($($m:ident)::+),+ $(,)?) => {
         match $rtype {
-            $( t if t == <$($m)::+ as Resource>::TYPE => resource::$op::<$($m)::+> $args .await, )+
+            $( t if t == <$($m)::+ as Resource>::TYPE => Box::pin(resource::$op::<$($m)::+> $args).await, )+
             other => Err(ProviderError::UnknownType(other.to_string())),
         }
     };
