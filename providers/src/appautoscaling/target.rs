@@ -331,15 +331,16 @@ impl Resource for AwsAppautoscalingTarget {
         new: &Config,
         _ctx: &OpContext,
     ) -> Answer<Observed> {
-        let mut old_untagged = old.clone();
-        old_untagged.tags = new.tags.clone();
-        let mut resumed = new.clone();
-        if old.suspended_state.is_some() && new.suspended_state.is_none() {
-            resumed.suspended_state = Some(SuspendedState::default());
-        }
-        if serde_json::to_value(&old_untagged).ok() != serde_json::to_value(new).ok()
-            || resumed.suspended_state != new.suspended_state
-        {
+        let untagged = |c: &Config| Config {
+            tags: BTreeMap::new(),
+            ..c.clone()
+        };
+        if serde_json::to_value(untagged(old)).ok() != serde_json::to_value(untagged(new)).ok() {
+            // A suspended state no longer configured is resumed (AWS keeps one left out).
+            let mut resumed = new.clone();
+            if resumed.suspended_state.is_none() && old.suspended_state.is_some() {
+                resumed.suspended_state = Some(SuspendedState::default());
+            }
             register(aws, &resumed, false).await?;
         }
         let arn = prior.outputs["arn"]

@@ -291,7 +291,7 @@ impl Resource for AwsSnsTopicSubscription {
     /// One Subscribe with every attribute set, its ARN answered at once (pending
     /// subscriptions included). SNS answers an existing subscription of the endpoint to the
     /// topic with that one: it is refused rather than taken over.
-    async fn create(aws: &Aws, c: &Config, _ctx: &OpContext) -> Answer<Observed> {
+    async fn create(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Observed> {
         if let Some(arn) = subscription_of(aws, c).await? {
             return Err(ProviderError::Api(format!(
                 "Subscribe {}: {} is already subscribed ({arn}); bring it under management with `cairn import`",
@@ -319,7 +319,7 @@ impl Resource for AwsSnsTopicSubscription {
         if c.endpoint_auto_confirms && matches!(c.protocol, Protocol::Http | Protocol::Https) {
             let limit =
                 std::time::Duration::from_secs(60 * c.confirmation_timeout_in_minutes as u64);
-            crate::common::wait_until(_ctx, TYPE, &arn, "confirmed", limit, || async {
+            crate::common::wait_until(ctx, TYPE, &arn, "confirmed", limit, || async {
                 Ok(read_one(aws, &arn, &config)
                     .await?
                     .is_some_and(|o| o.outputs["pending_confirmation"] == false))

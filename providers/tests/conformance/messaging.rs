@@ -379,6 +379,25 @@ async fn ecs_service_scaling_conforms() {
                "scheduled_scaling_suspended": false})
     );
 
+    // Without the suspended state any more: scaling resumes.
+    let resumed = target_config(6, json!({"tags": {"App": "web", "Env": "t"}}));
+    let target = w
+        .provider
+        .update(
+            "aws_appautoscaling_target",
+            &target,
+            &normalized("aws_appautoscaling_target", &resumed),
+            &ctx("aws_appautoscaling_target.test"),
+        )
+        .await
+        .expect("resume");
+    assert_round_trip("aws_appautoscaling_target", &resumed, &target);
+    assert!(
+        target.inputs.get("suspended_state").is_none(),
+        "{}",
+        target.inputs
+    );
+
     // Scaling out by steps, when an alarm on the service's CPU fires.
     let step_policy = |cooldown: i64, steps: Json| {
         json!({"name": "scale-out", "service_namespace": "ecs", "resource_id": resource_id,
