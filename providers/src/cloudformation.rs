@@ -568,6 +568,57 @@ impl StackReader {
                     )),
                 }
             }
+            // The policy of the topic its `Topics` names (the first, when it names several).
+            "AWS::SNS::TopicPolicy" => {
+                let topic = template
+                    .and_then(|t| t.property("Topics"))
+                    .and_then(|v| match v {
+                        Json::Array(topics) => topics.first(),
+                        other => Some(other),
+                    })
+                    .and_then(|v| stack.physical_id_named(v));
+                topic.ok_or_else(|| {
+                    format!("the template does not tell the topic of policy `{physical}` (its `Topics`)")
+                })
+            }
+            // `<resource id>|<scalable dimension>|<service namespace>`.
+            "AWS::ApplicationAutoScaling::ScalableTarget" => {
+                match physical.split('|').collect::<Vec<_>>()[..] {
+                    [resource, dimension, namespace] => {
+                        Ok(format!("{namespace}/{resource}/{dimension}"))
+                    }
+                    _ => Ok(physical.to_string()),
+                }
+            }
+            // The policy's ARN, which names its namespace, resource and name; its dimension
+            // from the template (`ScalableDimension`, or its `ScalingTargetId`'s).
+            "AWS::ApplicationAutoScaling::ScalingPolicy" => {
+                let Some((resource, name)) = physical
+                    .split_once(":resource/")
+                    .and_then(|(_, rest)| rest.rsplit_once(":policyName/"))
+                else {
+                    return Err(format!(
+                        "its physical id `{physical}` is not a scaling policy ARN"
+                    ));
+                };
+                let resolve = |p: &str| {
+                    template
+                        .and_then(|t| t.property(p))
+                        .and_then(|v| stack.physical_id_named(v))
+                };
+                let dimension = resolve("ScalableDimension").or_else(|| {
+                    resolve("ScalingTargetId").and_then(|t| t.split('|').nth(1).map(str::to_string))
+                });
+                match dimension {
+                    Some(d) => match resource.split_once('/') {
+                        Some((namespace, id)) => Ok(format!("{namespace}/{id}/{d}/{name}")),
+                        None => Err(format!("its ARN `{physical}` names no resource")),
+                    },
+                    None => Err(format!(
+                        "the template does not tell the scalable dimension of policy `{physical}`"
+                    )),
+                }
+            }
             // A rule's name, `<bus>|<name>` on another bus, or its ARN.
             "AWS::Events::Rule" => {
                 let name = physical
@@ -951,7 +1002,7 @@ Resources:
             mapping("AWS::DynamoDB::Table"),
             Mapping::Type("aws_dynamodb_table")
         );
-        assert_eq!(mapping("AWS::SNS::Topic"), Mapping::Unsupported);
+        assert_eq!(mapping("AWS::Glue::Database"), Mapping::Unsupported);
         assert_eq!(mapping("AWS::CloudFormation::Stack"), Mapping::Unsupported);
     }
 
@@ -986,5 +1037,100 @@ Resources:
         );
         assert_eq!(stack.resolve(&json!({"Fn::ImportValue": "x"})), None);
         assert_eq!(stack.resolve(&json!({"Ref": "Nothing"})), None);
+    }
+
+    #[tokio::test]
+    async fn import_ids_of_topic_policies_and_scaling_name_their_topic_and_target() {
+        let template = parse_template(
+            "Resources:\n  Alerts:\n    Type: AWS::SNS::Topic\n  Allow:\n    Type: AWS::SNS::TopicPolicy\n    Properties:\n      Topics: [!Ref Alerts]\n      PolicyDocument: {}\n  Target:\n    Type: AWS::ApplicationAutoScaling::ScalableTarget\n  Steps:\n    Type: AWS::ApplicationAutoScaling::ScalingPolicy\n    Properties:\n      ScalingTargetId: !Ref Target\n  Cpu:\n    Type: AWS::ApplicationAutoScaling::ScalingPolicy\n    Properties:\n      ScalableDimension: ecs:service:DesiredCount\n",
+        )
+        .expect("parses");
+        let resource = |logical: &str, cfn_type: &str, physical: &str| StackResource {
+            logical_id: logical.into(),
+            cfn_type: cfn_type.into(),
+            physical_id: Some(physical.into()),
+            status: "CREATE_COMPLETE".into(),
+        };
+        let topic = "arn:aws:sns:us-east-1:1:alerts";
+        let target = "service/prod/web|ecs:service:DesiredCount|ecs";
+        let stack = Stack {
+            name: "s".into(),
+            id: "arn".into(),
+            status: "CREATE_COMPLETE".into(),
+            description: None,
+            parameters: Vec::new(),
+            outputs: Vec::new(),
+            template,
+            resources: vec![
+                resource("Alerts", "AWS::SNS::Topic", topic),
+                resource(
+                    "Target",
+                    "AWS::ApplicationAutoScaling::ScalableTarget",
+                    target,
+                ),
+            ],
+        };
+        let reader = StackReader::new(&AwsSettings {
+            region: Some("us-east-1".into()),
+            endpoint: Some("http://127.0.0.1:9".into()),
+            artifacts: None,
+            ..AwsSettings::default()
+        })
+        .await;
+        async fn import_id(
+            reader: &StackReader,
+            stack: &Stack,
+            logical: &str,
+            cfn_type: &str,
+            physical: &str,
+        ) -> Result<String, String> {
+            let r = StackResource {
+                logical_id: logical.into(),
+                cfn_type: cfn_type.into(),
+                physical_id: Some(physical.into()),
+                status: "CREATE_COMPLETE".into(),
+            };
+            reader.import_id(stack, &r, physical).await
+        }
+        let id = |logical: &'static str, cfn_type: &'static str, physical: String| {
+            let (reader, stack) = (&reader, &stack);
+            async move { import_id(reader, stack, logical, cfn_type, &physical).await }
+        };
+        assert_eq!(
+            id("Allow", "AWS::SNS::TopicPolicy", "s-Allow-1".into()).await,
+            Ok(topic.into())
+        );
+        assert_eq!(
+            id(
+                "Target",
+                "AWS::ApplicationAutoScaling::ScalableTarget",
+                target.into()
+            )
+            .await,
+            Ok("ecs/service/prod/web/ecs:service:DesiredCount".into())
+        );
+        let policy = |name: &str| {
+            format!("arn:aws:autoscaling:us-east-1:1:scalingPolicy:0f1e:resource/ecs/service/prod/web:policyName/{name}")
+        };
+        for (logical, name) in [("Steps", "out"), ("Cpu", "cpu")] {
+            assert_eq!(
+                id(
+                    logical,
+                    "AWS::ApplicationAutoScaling::ScalingPolicy",
+                    policy(name)
+                )
+                .await,
+                Ok(format!(
+                    "ecs/service/prod/web/ecs:service:DesiredCount/{name}"
+                ))
+            );
+        }
+        assert!(id(
+            "Steps",
+            "AWS::ApplicationAutoScaling::ScalingPolicy",
+            "out".into()
+        )
+        .await
+        .is_err());
     }
 }

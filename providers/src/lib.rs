@@ -3,6 +3,7 @@
 //! delete calls. The only crate that talks to AWS.
 
 pub mod apigatewayv2;
+pub mod appautoscaling;
 mod calls;
 pub mod cloudformation;
 pub mod cloudtrail;
@@ -26,7 +27,9 @@ pub mod rds;
 pub mod resource;
 pub mod s3;
 pub mod s3_object;
+pub mod s3_notification;
 pub mod secretsmanager;
+pub mod sns;
 pub mod sqs;
 pub mod ssm;
 pub mod wafv2;
@@ -101,6 +104,12 @@ macro_rules! for_each_type {
         wafv2::web_acl::AwsWafv2WebAcl,
         wafv2::association::AwsWafv2WebAclAssociation,
         cloudtrail::AwsCloudtrail,
+        sns::topic::AwsSnsTopic,
+        sns::subscription::AwsSnsTopicSubscription,
+        sns::topic_policy::AwsSnsTopicPolicy,
+        s3_notification::AwsS3BucketNotification,
+        appautoscaling::target::AwsAppautoscalingTarget,
+        appautoscaling::policy::AwsAppautoscalingPolicy,
             }
     };
 }
@@ -343,11 +352,13 @@ fn max_attempts() -> u32 {
         .unwrap_or(8)
 }
 
-/// Calls `resource::$op` for the registry's type named `$rtype`.
+/// Calls `resource::$op` for the registry's type named `$rtype`. Each type's future is on the
+/// heap: inline, every arm's would take room in the one stack frame that polls the match,
+/// which grows with each type until a test thread's stack overflows (in debug builds).
 macro_rules! dispatch_to {
     (($rtype:expr, $op:ident $args:tt) $($($m:ident)::+),+ $(,)?) => {
         match $rtype {
-            $( t if t == <$($m)::+ as Resource>::TYPE => resource::$op::<$($m)::+> $args .await, )+
+            $( t if t == <$($m)::+ as Resource>::TYPE => Box::pin(resource::$op::<$($m)::+> $args).await, )+
             other => Err(ProviderError::UnknownType(other.to_string())),
         }
     };

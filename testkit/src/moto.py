@@ -82,6 +82,177 @@ def trail_description_with_selectors(self, include_region=False):
 
 Trail.description = trail_description_with_selectors
 # --- end audit ---
+# --- messaging group: Application Auto Scaling, SNS, S3 bucket notifications ---
+# Application Auto Scaling: a scalable target's tags (RegisterScalableTarget's Tags,
+# TagResource, UntagResource, ListTagsForResource by the target's ARN), which moto lacks;
+# ObjectNotFoundException (as AWS answers) for a target or policy that is not there, where
+# moto answers ValidationException; and PutScalingPolicy of an existing policy keeps its
+# ARN, as AWS's does (moto makes a new one).
+from moto.applicationautoscaling import models as aas_models
+from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+from moto.core.exceptions import JsonRESTError
+
+
+class AasObjectNotFound(JsonRESTError):
+    def __init__(self, message):
+        super().__init__("ObjectNotFoundException", message)
+
+
+aas_register = aas_models.ApplicationAutoscalingBackend.register_scalable_target
+
+
+def aas_register_with_tags(self, namespace, r_id, dimension, min_capacity, max_capacity,
+                           role_arn, suspended_state, tags=None):
+    target = aas_register(self, namespace, r_id, dimension, min_capacity, max_capacity,
+                          role_arn, suspended_state)
+    if not hasattr(target, "tags"):
+        target.tags = {}
+    if tags:
+        target.tags.update(tags)
+    return target
+
+
+def aas_deregister(self, namespace, r_id, dimension):
+    if not self._scalable_target_exists(r_id, dimension):
+        raise AasObjectNotFound(
+            f"No scalable target registered for service namespace: {namespace}, resource ID: {r_id}, scalable dimension: {dimension}")
+    del self.targets[dimension][r_id]
+
+
+aas_delete_policy = aas_models.ApplicationAutoscalingBackend.delete_scaling_policy
+
+
+def aas_delete_policy_not_found(self, policy_name, service_namespace, resource_id, scalable_dimension):
+    key = aas_models.FakeApplicationAutoscalingPolicy.formulate_key(
+        service_namespace, resource_id, scalable_dimension, policy_name)
+    if key not in self.policies:
+        raise AasObjectNotFound(
+            f"No scaling policy found for service namespace: {service_namespace}, resource ID: {resource_id}, scalable dimension: {scalable_dimension}, policy name: {policy_name}")
+    return aas_delete_policy(self, policy_name, service_namespace, resource_id, scalable_dimension)
+
+
+aas_put_policy = aas_models.ApplicationAutoscalingBackend.put_scaling_policy
+
+
+def aas_put_policy_keeping_arn(self, policy_name, service_namespace, resource_id,
+                               scalable_dimension, policy_body, policy_type):
+    key = aas_models.FakeApplicationAutoscalingPolicy.formulate_key(
+        service_namespace, resource_id, scalable_dimension, policy_name)
+    old = self.policies.get(key)
+    policy = aas_put_policy(self, policy_name, service_namespace, resource_id,
+                            scalable_dimension, policy_body, policy_type)
+    if old is not None:
+        policy._guid = old._guid
+        policy.policy_arn = old.policy_arn
+        policy.creation_time = old.creation_time
+    return policy
+
+
+def aas_target_by_arn(backend, arn):
+    for by_id in backend.targets.values():
+        for target in by_id.values():
+            if target.arn == arn:
+                if not hasattr(target, "tags"):
+                    target.tags = {}
+                return target
+    raise AasObjectNotFound(f"No scalable target found for ARN: {arn}")
+
+
+def aas_register_response(self):
+    self._validate_params()
+    target = self.applicationautoscaling_backend.register_scalable_target(
+        self._get_param("ServiceNamespace"),
+        self._get_param("ResourceId"),
+        self._get_param("ScalableDimension"),
+        min_capacity=self._get_int_param("MinCapacity"),
+        max_capacity=self._get_int_param("MaxCapacity"),
+        role_arn=self._get_param("RoleARN"),
+        suspended_state=self._get_param("SuspendedState"),
+        tags=self._get_param("Tags"),
+    )
+    return json.dumps({"ScalableTargetARN": target.arn})
+
+
+def aas_list_tags(self):
+    target = aas_target_by_arn(self.applicationautoscaling_backend, self._get_param("ResourceARN"))
+    return json.dumps({"Tags": target.tags})
+
+
+def aas_tag(self):
+    target = aas_target_by_arn(self.applicationautoscaling_backend, self._get_param("ResourceARN"))
+    target.tags.update(self._get_param("Tags") or {})
+    return json.dumps({})
+
+
+def aas_untag(self):
+    target = aas_target_by_arn(self.applicationautoscaling_backend, self._get_param("ResourceARN"))
+    for key in self._get_param("TagKeys") or []:
+        target.tags.pop(key, None)
+    return json.dumps({})
+
+
+aas_models.ApplicationAutoscalingBackend.register_scalable_target = aas_register_with_tags
+aas_models.ApplicationAutoscalingBackend.deregister_scalable_target = aas_deregister
+aas_models.ApplicationAutoscalingBackend.delete_scaling_policy = aas_delete_policy_not_found
+aas_models.ApplicationAutoscalingBackend.put_scaling_policy = aas_put_policy_keeping_arn
+ApplicationAutoScalingResponse.register_scalable_target = aas_register_response
+ApplicationAutoScalingResponse.list_tags_for_resource = aas_list_tags
+ApplicationAutoScalingResponse.tag_resource = aas_tag
+ApplicationAutoScalingResponse.untag_resource = aas_untag
+
+# SNS: GetTopicAttributes answers SignatureVersion and TracingConfig once they are set, as
+# AWS does (moto keeps them and never answers them).
+from moto.sns.responses import SNSResponse
+
+sns_get_topic_attributes = SNSResponse.get_topic_attributes
+
+
+def sns_topic_attributes_with_signature_and_tracing(self):
+    result = sns_get_topic_attributes(self)
+    topic = self.backend.get_topic(self._get_param("TopicArn"))
+    attributes = result.result["Attributes"] if hasattr(result, "result") else None
+    if attributes is not None:
+        for name, attr in [("SignatureVersion", "signature_version"),
+                           ("TracingConfig", "tracing_config")]:
+            value = getattr(topic, attr, None)
+            if value:
+                attributes[name] = str(value)
+    return result
+
+
+SNSResponse.get_topic_attributes = sns_topic_attributes_with_signature_and_tracing
+
+# S3: GetBucketNotificationConfiguration answers the EventBridgeConfiguration a bucket was
+# given, as AWS does (moto keeps it and never answers it), and a bucket with none answers an
+# empty NotificationConfiguration, as AWS does (moto answers a document of another root).
+from moto.s3.responses import S3Response
+from moto.core.responses import ActionResult
+
+s3_get_bucket_notification = S3Response.get_bucket_notification
+
+
+def s3_bucket_notification_with_eventbridge(self):
+    config = self.backend.get_bucket_notification_configuration(self.bucket_name)
+    if not config:
+        return 200, {}, ('<?xml version="1.0" encoding="UTF-8"?>'
+                         '<NotificationConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>')
+    if config.event_bridge is None:
+        return s3_get_bucket_notification(self)
+    real_serialized = self.serialized
+
+    def with_eventbridge(result):
+        if isinstance(result, ActionResult) and hasattr(result, "result"):
+            result.result["EventBridgeConfiguration"] = {}
+        return real_serialized(result)
+
+    self.serialized = with_eventbridge
+    try:
+        return s3_get_bucket_notification(self)
+    finally:
+        self.serialized = real_serialized
+
+
+S3Response.get_bucket_notification = s3_bucket_notification_with_eventbridge
 
 args = sys.argv[1:]
 if "--serial" in args:

@@ -835,6 +835,94 @@ const WAF_ACTION: &[Prop] = &[
     Fields("Captcha", &[]),
     Fields("Challenge", &[]),
     Fields("Count", &[]),
+    // Messaging: SNS topics, subscriptions and topic policies; Application Auto Scaling
+    // targets and policies.
+    (
+        "AWS::SNS::Topic",
+        &[
+            All("ContentBasedDeduplication"),
+            All("DeliveryPolicy"),
+            All("DisplayName"),
+            All("FifoTopic"),
+            All("KmsMasterKeyId"),
+            All("SignatureVersion"),
+            All("Tags"),
+            All("TopicName"),
+            All("TracingConfig"),
+        ],
+    ),
+    (
+        "AWS::SNS::Subscription",
+        &[
+            All("DeliveryPolicy"),
+            All("Endpoint"),
+            All("FilterPolicy"),
+            All("FilterPolicyScope"),
+            All("Protocol"),
+            All("RawMessageDelivery"),
+            All("RedrivePolicy"),
+            All("SubscriptionRoleArn"),
+            All("TopicArn"),
+        ],
+    ),
+    // One topic's policy: a template's policy of several topics is adopted for the first.
+    (
+        "AWS::SNS::TopicPolicy",
+        &[All("PolicyDocument"), All("Topics")],
+    ),
+    (
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        &[
+            All("MaxCapacity"),
+            All("MinCapacity"),
+            All("ResourceId"),
+            All("RoleARN"),
+            All("ScalableDimension"),
+            All("ServiceNamespace"),
+            All("SuspendedState"),
+        ],
+    ),
+    (
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        &[
+            All("PolicyName"),
+            All("PolicyType"),
+            All("ResourceId"),
+            All("ScalableDimension"),
+            All("ScalingTargetId"),
+            All("ServiceNamespace"),
+            Fields(
+                "StepScalingPolicyConfiguration",
+                &[
+                    All("AdjustmentType"),
+                    All("Cooldown"),
+                    All("MetricAggregationType"),
+                    All("MinAdjustmentMagnitude"),
+                    All("StepAdjustments"),
+                ],
+            ),
+            Fields(
+                "TargetTrackingScalingPolicyConfiguration",
+                &[
+                    Fields(
+                        "CustomizedMetricSpecification",
+                        &[
+                            All("Dimensions"),
+                            All("MetricName"),
+                            All("Namespace"),
+                            All("Statistic"),
+                            All("Unit"),
+                        ],
+                    ),
+                    All("DisableScaleIn"),
+                    All("PredefinedMetricSpecification"),
+                    All("ScaleInCooldown"),
+                    All("ScaleOutCooldown"),
+                    All("TargetValue"),
+                ],
+            ),
+        ],
+    ),
 ];
 
 /// What cairn carries over of the CloudFormation type `cfn_type`, if it adopts or folds it.
@@ -1020,8 +1108,8 @@ Resources:
     Type: AWS::ECR::Repository
     Properties: { EmptyOnDelete: true }
   Topic:
-    Type: AWS::SNS::Topic
-    Properties: { TopicName: t }
+    Type: AWS::Glue::Database
+    Properties: { DatabaseInput: { Name: t } }
 "#,
         )
         .expect("parses");
