@@ -1850,9 +1850,13 @@ async fn table_and_queue_conform() {
     let provisioned = |rcu: i64| {
         json!({"name": "replication-jobs", "hash_key": "job_id", "range_key": "created",
                "billing_mode": "PROVISIONED", "read_capacity": rcu, "write_capacity": 5,
-               "attribute": [{"name": "job_id", "type": "S"}, {"name": "created", "type": "N"}, {"name": "status", "type": "S"}],
+               "attribute": [{"name": "job_id", "type": "S"}, {"name": "created", "type": "N"}, {"name": "status", "type": "S"},
+                             {"name": "priority", "type": "N"}],
                "global_secondary_index": [{"name": "ByStatus", "hash_key": "status", "projection_type": "KEYS_ONLY",
-                                           "read_capacity": rcu, "write_capacity": 5}]})
+                                           "read_capacity": rcu, "write_capacity": 5}],
+               "local_secondary_index": [
+                   {"name": "ByPriority", "range_key": "priority", "projection_type": "INCLUDE", "non_key_attributes": ["owner"]},
+                   {"name": "ByCreatedKeys", "range_key": "status", "projection_type": "KEYS_ONLY"}]})
     };
     let jobs = w
         .provider
@@ -1866,7 +1870,8 @@ async fn table_and_queue_conform() {
     assert_round_trip("aws_dynamodb_table", &provisioned(5), &jobs);
     let mut bare = provisioned(10);
     bare["global_secondary_index"] = json!([]);
-    bare["attribute"] = json!([{"name": "job_id", "type": "S"}, {"name": "created", "type": "N"}]);
+    bare["attribute"] = json!([{"name": "job_id", "type": "S"}, {"name": "created", "type": "N"},
+                               {"name": "status", "type": "S"}, {"name": "priority", "type": "N"}]);
     let jobs = w
         .provider
         .update(
@@ -1879,6 +1884,22 @@ async fn table_and_queue_conform() {
         .expect("capacity");
     assert_round_trip("aws_dynamodb_table", &bare, &jobs);
     assert_eq!(jobs.inputs["read_capacity"], 10);
+    // Local secondary indexes are read back from DescribeTable and only made with the table.
+    assert_eq!(
+        jobs.inputs["local_secondary_index"]
+            .as_array()
+            .map(Vec::len),
+        Some(2),
+        "{}",
+        jobs.inputs
+    );
+    assert!(
+        shared_catalog()
+            .get("aws_dynamodb_table")
+            .expect("table")
+            .inputs["local_secondary_index"]
+            .force_new
+    );
 
     let dlq = w
         .provider
@@ -2016,8 +2037,10 @@ async fn keys_parameters_and_secrets_conform() {
         w,
         "aws_kms_key",
         json!({"description": "seren credentials", "enable_key_rotation": true,
+               "rotation_period_in_days": 180,
                "deletion_window_in_days": 7, "tags": {"App": "seren"}}),
         Some(json!({"description": "seren job credentials", "enable_key_rotation": false,
+               "bypass_policy_lockout_safety_check": true,
                "deletion_window_in_days": 7, "policy": policy, "tags": {"App": "seren", "Env": "t"}})),
         |id| async move {
             w.kms.disable_key().key_id(&id).send().await.expect("disable key");
@@ -2032,12 +2055,28 @@ async fn keys_parameters_and_secrets_conform() {
         .provider
         .create(
             "aws_kms_key",
-            &normalized("aws_kms_key", &json!({"description": "plain"})),
+            &normalized(
+                "aws_kms_key",
+                &json!({"description": "plain", "multi_region": true, "enable_key_rotation": true}),
+            ),
             &ctx("plain"),
         )
         .await
         .expect("plain key");
     assert!(plain.inputs.get("policy").is_none(), "{}", plain.inputs);
+    // A multi-Region key reads back so; AWS's default rotation period reads as unset.
+    assert_round_trip(
+        "aws_kms_key",
+        &json!({"description": "plain", "multi_region": true, "enable_key_rotation": true}),
+        &plain,
+    );
+    assert!(plain.id.starts_with("mrk-"), "{}", plain.id);
+    assert!(
+        plain.inputs.get("rotation_period_in_days").is_none(),
+        "{}",
+        plain.inputs
+    );
+    assert_eq!(key.inputs.get("rotation_period_in_days"), None);
     assert_eq!(
         key.inputs["policy"],
         normalized("aws_kms_key", &json!({"policy": policy}))["policy"]

@@ -237,6 +237,13 @@ const TYPES: &[(&str, &[Prop])] = &[
             All("KeyUsage"),
             Unread("PendingWindowInDays", "deletion_window_in_days"),
             All("Tags"),
+            // attrs group: multi-Region keys, rotation periods, the lockout check.
+            Unread(
+                "BypassPolicyLockoutSafetyCheck",
+                "bypass_policy_lockout_safety_check",
+            ),
+            All("MultiRegion"),
+            All("RotationPeriodInDays"),
         ],
     ),
     ("AWS::KMS::Alias", &[All("AliasName"), All("TargetKeyId")]),
@@ -644,6 +651,11 @@ const TYPES: &[(&str, &[Prop])] = &[
                 ],
             ),
             All("KeySchema"),
+            // attrs group: local secondary indexes.
+            Fields(
+                "LocalSecondaryIndexes",
+                &[All("IndexName"), All("KeySchema"), All("Projection")],
+            ),
             Fields(
                 "PointInTimeRecoverySpecification",
                 &[All("PointInTimeRecoveryEnabled")],
@@ -896,6 +908,7 @@ Resources:
       KeySchema: [{ AttributeName: id, KeyType: HASH }]
       AttributeDefinitions: [{ AttributeName: id, AttributeType: S }]
       LocalSecondaryIndexes: [{ IndexName: by-total }]
+      KinesisStreamSpecification: { StreamArn: arn:aws:kinesis:us-east-1:1:stream/s }
       GlobalSecondaryIndexes:
         - IndexName: a
           ContributorInsightsSpecification: { Enabled: true }
@@ -924,13 +937,13 @@ Resources:
             names(&of("Orders")),
             [
                 "GlobalSecondaryIndexes.ContributorInsightsSpecification",
-                "LocalSecondaryIndexes",
+                "KinesisStreamSpecification",
                 "StreamSpecification.Extra",
             ]
         );
         assert_eq!(
             of("Orders")[1].to_string(),
-            "LocalSecondaryIndexes (cairn cannot represent it yet)"
+            "KinesisStreamSpecification (cairn cannot represent it yet)"
         );
         assert_eq!(
             names(&of("Lb")),
