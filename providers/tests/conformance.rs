@@ -2634,7 +2634,10 @@ async fn serverless_types_conform() {
                "input": {"action": "sweep"}}),
         Some(
             json!({"rule": "conf-nightly", "target_id": "fn", "arn": function_arn,
-               "input": "{\"action\": \"check\"}"}),
+               "input_transformer": {"input_paths": {"at": "$.time"},
+                                     "input_template": "{\"action\": \"check\", \"at\": <at>}"},
+               "retry_policy": {"maximum_retry_attempts": 3, "maximum_event_age_in_seconds": 600},
+               "dead_letter_config": {"arn": "arn:aws:sqs:us-east-1:123456789012:conf-nightly-dlq"}}),
         ),
         |_| async {
             events
@@ -2649,6 +2652,58 @@ async fn serverless_types_conform() {
     )
     .await;
     assert_eq!(target.id, "conf-nightly/fn");
+    // An ECS task as a target: read back and imported whole.
+    let task = json!({"rule": "conf-nightly", "target_id": "task",
+        "arn": "arn:aws:ecs:us-east-1:123456789012:cluster/conf",
+        "role_arn": "arn:aws:iam::123456789012:role/conf-events",
+        "ecs_target": {
+            "task_definition_arn": "arn:aws:ecs:us-east-1:123456789012:task-definition/conf-sweep:1",
+            "launch_type": "FARGATE", "platform_version": "LATEST", "group": "sweeps",
+            "enable_ecs_managed_tags": true, "propagate_tags": "TASK_DEFINITION",
+            "network_configuration": {"subnets": ["subnet-2", "subnet-1"], "security_groups": ["sg-1"]},
+            "ordered_placement_strategy": [{"type": "spread", "field": "attribute:ecs.availability-zone"}],
+            "tags": {"Job": "sweep"}},
+        "run_command_targets": [{"key": "tag:Role", "values": ["worker"]}]});
+    let ecs_target = w
+        .provider
+        .create(
+            "aws_cloudwatch_event_target",
+            &normalized("aws_cloudwatch_event_target", &task),
+            &ctx("aws_cloudwatch_event_target.task"),
+        )
+        .await
+        .expect("ecs target");
+    assert_round_trip("aws_cloudwatch_event_target", &task, &ecs_target);
+    assert_eq!(ecs_target.inputs["ecs_target"]["task_count"], 1);
+    assert_eq!(
+        ecs_target.inputs["ecs_target"]["network_configuration"]["assign_public_ip"],
+        false
+    );
+    assert_eq!(
+        w.provider
+            .import("aws_cloudwatch_event_target", "conf-nightly/task")
+            .await
+            .expect("import"),
+        Some(ecs_target.clone())
+    );
+    let mut counted = task.clone();
+    counted["ecs_target"]["task_count"] = json!(2);
+    counted["ecs_target"]["network_configuration"]["assign_public_ip"] = json!(true);
+    let ecs_target = w
+        .provider
+        .update(
+            "aws_cloudwatch_event_target",
+            &ecs_target,
+            &normalized("aws_cloudwatch_event_target", &counted),
+            &ctx("aws_cloudwatch_event_target.task"),
+        )
+        .await
+        .expect("ecs target update");
+    assert_round_trip("aws_cloudwatch_event_target", &counted, &ecs_target);
+    w.provider
+        .delete("aws_cloudwatch_event_target", &ecs_target, &ctx("task"))
+        .await
+        .expect("delete ecs target");
 
     let permission = conform(
         w,

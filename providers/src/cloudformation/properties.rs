@@ -840,6 +840,29 @@ pub(super) const EVENT_TARGET: &[Prop] = &[
     All("Input"),
     All("InputPath"),
     All("RoleArn"),
+    // attrs group: ECS tasks, input transformers, retries, dead letters, Run Command.
+    All("DeadLetterConfig"),
+    Fields(
+        "EcsParameters",
+        &[
+            All("CapacityProviderStrategy"),
+            All("EnableECSManagedTags"),
+            All("EnableExecuteCommand"),
+            All("Group"),
+            All("LaunchType"),
+            All("NetworkConfiguration"),
+            All("PlacementConstraints"),
+            All("PlacementStrategies"),
+            All("PlatformVersion"),
+            All("PropagateTags"),
+            All("TagList"),
+            All("TaskCount"),
+            All("TaskDefinitionArn"),
+        ],
+    ),
+    All("InputTransformer"),
+    All("RetryPolicy"),
+    All("RunCommandParameters"),
 ];
 
 #[cfg(test)]
@@ -962,12 +985,13 @@ Resources:
             "Id": "report",
             "Arn": {"Fn::GetAtt": ["Cluster", "Arn"]},
             "RoleArn": "arn:aws:iam::1:role/r",
-            "EcsParameters": {"TaskCount": 1},
+            "EcsParameters": {"TaskCount": 1, "ReferenceId": "r"},
             "RetryPolicy": {"MaximumRetryAttempts": 2},
+            "HttpParameters": {"PathParameterValues": ["a"]},
         });
         assert_eq!(
             names(&target_leftovers(&target)),
-            ["EcsParameters", "RetryPolicy"]
+            ["EcsParameters.ReferenceId", "HttpParameters"]
         );
         assert!(target_leftovers(&json!({"Id": "a", "Arn": "arn:x"})).is_empty());
     }
