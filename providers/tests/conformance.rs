@@ -1639,10 +1639,48 @@ async fn task_definition_and_service_conform() {
     let role = create("aws_iam_role", json!({"name": "exec", "assume_role_policy": {"Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}})).await;
 
+    // Every key of a container definition goes to AWS and reads back as written.
     let containers = json!([{"name": "web", "image": "nginx:1.27", "essential": true,
-        "portMappings": [{"containerPort": 80, "protocol": "tcp"}],
+        "portMappings": [{"containerPort": 80, "protocol": "tcp", "name": "http", "appProtocol": "http"}],
         "environment": [{"name": "MODE", "value": "prod"}],
-        "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/web", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "web"}}}]);
+        "secrets": [{"name": "TOKEN", "valueFrom": "arn:aws:ssm:us-east-1:123456789012:parameter/web/token"}],
+        "dependsOn": [{"containerName": "log-router", "condition": "START"}],
+        "healthCheck": {"command": ["CMD-SHELL", "curl -f http://localhost/ || exit 1"], "interval": 30, "retries": 3},
+        "linuxParameters": {"initProcessEnabled": true, "capabilities": {"drop": ["NET_RAW"]}},
+        "ulimits": [{"name": "nofile", "softLimit": 65536, "hardLimit": 65536}],
+        "dockerLabels": {"team": "web"}, "readonlyRootFilesystem": true, "stopTimeout": 20, "startTimeout": 30,
+        "restartPolicy": {"enabled": true, "ignoredExitCodes": [0], "restartAttemptPeriod": 60},
+        "versionConsistency": "disabled", "workingDirectory": "/usr/share/nginx", "user": "101",
+        "systemControls": [{"namespace": "net.core.somaxconn", "value": "1024"}],
+        "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/web", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "web"}}},
+        {"name": "log-router", "image": "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable", "essential": false,
+         "memoryReservation": 50, "cpu": 32,
+         "firelensConfiguration": {"type": "fluentbit", "options": {"enable-ecs-log-metadata": "true"}},
+         "environmentFiles": [{"value": "arn:aws:s3:::conf-config/router.env", "type": "s3"}],
+         "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/router"},
+                              "secretOptions": [{"name": "key", "valueFrom": "arn:aws:ssm:us-east-1:123456789012:parameter/router/key"}]}}]);
+    // validate refuses a key AWS does not take, or a value of the wrong type, by its path.
+    let declared = &shared_catalog()
+        .get("aws_ecs_task_definition")
+        .expect("task definition")
+        .inputs["container_definitions"]
+        .constraints;
+    assert_eq!(
+        declared.check(&Value::from_json(containers.clone())),
+        Ok(())
+    );
+    let mut wrong = containers.clone();
+    wrong[1]["firelensConfiguration"]["options"]["enable-ecs-log-metadata"] = json!(true);
+    assert_eq!(
+        declared.check(&Value::from_json(wrong)),
+        Err("[1].firelensConfiguration.options.enable-ecs-log-metadata: expected a string, found the bool true".into())
+    );
+    let mut unknown = containers.clone();
+    unknown[0]["healthCheck"]["startPeriods"] = json!(10);
+    assert_eq!(
+        declared.check(&Value::from_json(unknown)),
+        Err("[0].healthCheck: unknown key `startPeriods` (did you mean `startPeriod`?)".into())
+    );
     let td_config = json!({"family": "web", "cpu": "256", "memory": "512", "network_mode": "awsvpc",
         "requires_compatibilities": ["FARGATE"], "execution_role_arn": role.outputs["arn"],
         "container_definitions": containers.to_string(),

@@ -805,16 +805,34 @@ const ACTION: &[Prop] = &[
     All("Type"),
 ];
 
-/// A container definition: the keys cairn's `container_definitions` maps (`ecs::containers`).
+/// A container definition: the keys cairn's `container_definitions` maps (`ecs::containers`):
+/// every key of ECS's container definitions (attrs group).
 const CONTAINER: &[Prop] = &[
     All("Command"),
     All("Cpu"),
+    All("CredentialSpecs"),
+    All("DependsOn"),
+    All("DisableNetworking"),
+    All("DnsSearchDomains"),
+    All("DnsServers"),
+    All("DockerLabels"),
+    All("DockerSecurityOptions"),
     All("EntryPoint"),
     All("Environment"),
+    All("EnvironmentFiles"),
     All("Essential"),
+    All("ExtraHosts"),
+    All("FirelensConfiguration"),
     All("HealthCheck"),
+    All("Hostname"),
     All("Image"),
-    Fields("LogConfiguration", &[All("LogDriver"), All("Options")]),
+    All("Interactive"),
+    All("Links"),
+    All("LinuxParameters"),
+    Fields(
+        "LogConfiguration",
+        &[All("LogDriver"), All("Options"), All("SecretOptions")],
+    ),
     All("Memory"),
     All("MemoryReservation"),
     All("MountPoints"),
@@ -822,14 +840,28 @@ const CONTAINER: &[Prop] = &[
     Fields(
         "PortMappings",
         &[
+            All("AppProtocol"),
             All("ContainerPort"),
+            All("ContainerPortRange"),
             All("HostPort"),
             All("Name"),
             All("Protocol"),
         ],
     ),
+    All("Privileged"),
+    All("PseudoTerminal"),
+    All("ReadonlyRootFilesystem"),
+    All("RepositoryCredentials"),
+    All("ResourceRequirements"),
+    All("RestartPolicy"),
     All("Secrets"),
+    All("StartTimeout"),
+    All("StopTimeout"),
+    All("SystemControls"),
+    All("Ulimits"),
     All("User"),
+    All("VersionConsistency"),
+    All("VolumesFrom"),
     All("WorkingDirectory"),
 ];
 
