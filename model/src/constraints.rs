@@ -3,7 +3,7 @@
 //! the objects in a document — and how AWS spells what it accepts (`Spelling`), so that a
 //! value written another way AWS takes compares equal to what AWS answers. Declared on a type's configuration struct with schemars
 //! (`range`, `length`, `regex`, `extend("enum" = [...])`, `extend("x-cidr" = [16, 28])`,
-//! `extend("x-keys" = [...])`), read from its JSON Schema, checked by `validate` before any
+//! `extend("x-keys" = [...])`, and the JSON Schema of a document's objects, `x-shape`), read from its JSON Schema, checked by `validate` before any
 //! AWS call, and shown in `cairn schema`, the docs and the stack JSON Schema.
 
 use serde_json::Value as Json;
@@ -32,6 +32,12 @@ pub struct Constraints {
     /// The keys the objects of a document may have (`x-keys`): of the document itself when
     /// it is an object, of each of its items when it is a list.
     pub keys: Vec<String>,
+    /// The JSON Schema the objects of a document must fit (`x-shape`): of the document itself
+    /// when it is an object, of each of its items when it is a list. Its subschemas are
+    /// inlined (no `$ref`); `type`, `properties`, `additionalProperties`, `required`,
+    /// `items`, `enum` (of strings) and `anyOf`/`oneOf` are checked. An integer may be a
+    /// string of one (as CloudFormation writes them).
+    pub shape: Option<Json>,
     /// The resources these ids name must have at least this many distinct values of this
     /// attribute (`x-spread`: a load balancer's subnets in two availability zones): checked
     /// across resources where the values are known before apply.
@@ -80,6 +86,7 @@ impl Constraints {
                 .and_then(Json::as_array)
                 .and_then(|a| Some((a.first()?.as_u64()? as u8, a.get(1)?.as_u64()? as u8))),
             keys: strings("x-keys"),
+            shape: schema.get("x-shape").filter(|s| s.is_object()).cloned(),
             spread: schema.get("x-spread").and_then(|s| {
                 Some((
                     s.get("attribute")?.as_str()?.to_string(),
@@ -260,6 +267,27 @@ impl Constraints {
         if self.keys.is_empty() {
             return Ok(());
         }
+        let result = self.check_known_keys(doc);
+        match &self.shape {
+            Some(shape) if result.is_ok() => {
+                let objects: Vec<(String, &Value)> = match doc {
+                    Value::List(items) => items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (format!("[{i}]"), v))
+                        .collect(),
+                    other => vec![(String::new(), other)],
+                };
+                for (at, object) in objects {
+                    check_shape(object, shape, &at)?;
+                }
+                Ok(())
+            }
+            _ => result,
+        }
+    }
+
+    fn check_known_keys(&self, doc: &Value) -> Result<(), String> {
         let objects: Vec<(Option<usize>, &Value)> = match doc {
             Value::List(items) => items
                 .iter()
@@ -281,6 +309,165 @@ impl Constraints {
             }
         }
         Ok(())
+    }
+}
+
+/// `at: ` before a message about the value at `at` (nothing at the top).
+fn located(at: &str, msg: String) -> String {
+    if at.is_empty() {
+        msg
+    } else {
+        format!("{at}: {msg}")
+    }
+}
+
+/// Whether a JSON Schema type fits a value.
+fn fits(v: &Value, ty: &str) -> bool {
+    match (ty, v) {
+        ("string", Value::String(_))
+        | ("boolean", Value::Bool(_))
+        | ("array", Value::List(_))
+        | ("object", Value::Map(_))
+        | ("null", Value::Null)
+        | ("number", Value::Number(_)) => true,
+        ("integer", Value::Number(n)) => {
+            n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0)
+        }
+        ("integer", Value::String(s)) => s.trim().parse::<i64>().is_ok(),
+        ("number", Value::String(s)) => s.trim().parse::<f64>().is_ok(),
+        _ => false,
+    }
+}
+
+/// A value's kind, in words, for messages.
+fn kind(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("the bool {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => format!("the string `{s}`"),
+        Value::List(_) => "a list".into(),
+        Value::Map(_) => "a table".into(),
+        Value::Unknown => "a value known at apply".into(),
+    }
+}
+
+/// What a JSON Schema type is called in messages.
+fn type_words(ty: &str) -> &str {
+    match ty {
+        "string" => "a string",
+        "boolean" => "a bool",
+        "array" => "a list",
+        "object" => "a table",
+        "integer" => "an integer",
+        "number" => "a number",
+        other => other,
+    }
+}
+
+/// Checks `v` against the (inlined) JSON Schema `shape`; `at` is its path in the document,
+/// e.g. `[0].portMappings[1]`. Values known only at apply are not checked.
+fn check_shape(v: &Value, shape: &Json, at: &str) -> Result<(), String> {
+    if matches!(v, Value::Unknown) {
+        return Ok(());
+    }
+    let only_null = |b: &Json| b.get("type").and_then(Json::as_str) == Some("null");
+    if let Some(branches) = shape
+        .get("anyOf")
+        .or_else(|| shape.get("oneOf"))
+        .and_then(Json::as_array)
+    {
+        if matches!(v, Value::Null) && branches.iter().any(only_null) {
+            return Ok(());
+        }
+        let mut first = None;
+        for b in branches.iter().filter(|b| !only_null(b)) {
+            match check_shape(v, b, at) {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    first.get_or_insert(e);
+                }
+            }
+        }
+        return first.map_or(Ok(()), Err);
+    }
+    let types: Vec<&str> = match shape.get("type") {
+        Some(Json::String(t)) => vec![t.as_str()],
+        Some(Json::Array(ts)) => ts.iter().filter_map(Json::as_str).collect(),
+        _ => Vec::new(),
+    };
+    if !types.is_empty() && !types.iter().any(|t| fits(v, t)) {
+        let wanted: Vec<&str> = types
+            .iter()
+            .filter(|t| **t != "null")
+            .map(|t| type_words(t))
+            .collect();
+        return Err(located(
+            at,
+            format!("expected {}, found {}", wanted.join(" or "), kind(v)),
+        ));
+    }
+    match v {
+        Value::Map(m) => {
+            let props = shape.get("properties").and_then(Json::as_object);
+            for (k, item) in m {
+                let path = format!("{at}.{k}");
+                let path = path.trim_start_matches('.');
+                match (
+                    props.and_then(|p| p.get(k)),
+                    shape.get("additionalProperties"),
+                ) {
+                    (Some(s), _) => check_shape(item, s, path)?,
+                    (None, Some(Json::Bool(false))) => {
+                        let names: Vec<String> = props
+                            .map(|p| p.keys().cloned().collect())
+                            .unwrap_or_default();
+                        let help = closest(k, &names)
+                            .map(|k| format!(" (did you mean `{k}`?)"))
+                            .unwrap_or_default();
+                        return Err(located(at, format!("unknown key `{k}`{help}")));
+                    }
+                    (None, Some(s @ Json::Object(_))) => check_shape(item, s, path)?,
+                    _ => {}
+                }
+            }
+            for required in shape
+                .get("required")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Json::as_str)
+            {
+                if !m.contains_key(required) {
+                    return Err(located(at, format!("`{required}` is missing")));
+                }
+            }
+            Ok(())
+        }
+        Value::List(items) => match shape.get("items") {
+            Some(s) if s.is_object() => {
+                for (i, item) in items.iter().enumerate() {
+                    check_shape(item, s, &format!("{at}[{i}]"))?;
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        },
+        Value::String(s) => match shape.get("enum").and_then(Json::as_array) {
+            Some(allowed) if allowed.iter().all(Json::is_string) && !allowed.is_empty() => {
+                if allowed.iter().any(|a| a.as_str() == Some(s)) {
+                    Ok(())
+                } else {
+                    let shown: Vec<&str> = allowed.iter().filter_map(Json::as_str).collect();
+                    Err(located(
+                        at,
+                        format!("`{s}` is not one of {}", shown.join(", ")),
+                    ))
+                }
+            }
+            _ => Ok(()),
+        },
+        _ => Ok(()),
     }
 }
 
@@ -562,5 +749,52 @@ mod tests {
             Some("[0]: unknown key `portMapings` (did you mean `portMappings`?)")
         );
         assert!(check(containers, json!(r#"[{"nam": "a"}]"#)).is_some());
+    }
+
+    #[test]
+    fn documents_are_checked_against_their_shape_down_to_the_key() {
+        let shape = json!({"type": "object", "additionalProperties": false,
+            "properties": {
+                "name": {"type": ["string", "null"]},
+                "essential": {"type": ["boolean", "null"]},
+                "portMappings": {"type": ["array", "null"], "items": {"type": "object",
+                    "additionalProperties": false, "required": ["containerPort"],
+                    "properties": {"containerPort": {"type": "integer"},
+                                   "protocol": {"type": ["string", "null"], "enum": ["tcp", "udp"]}}}},
+                "logConfiguration": {"anyOf": [{"type": "object", "additionalProperties": false,
+                    "properties": {"options": {"type": "object", "additionalProperties": {"type": "string"}}}},
+                    {"type": "null"}]}}});
+        let containers = json!({"x-document": true, "x-keys": ["name", "essential", "portMappings", "logConfiguration"],
+                                "x-shape": shape});
+        let ok = json!([{"name": "a", "essential": true,
+            "portMappings": [{"containerPort": 80, "protocol": "tcp"}, {"containerPort": "8080"}],
+            "logConfiguration": {"options": {"awslogs-group": "g"}}}]);
+        assert_eq!(check(containers.clone(), ok), None);
+        for (bad, says) in [
+            (
+                json!([{"essential": "yes"}]),
+                "[0].essential: expected a bool, found the string `yes`",
+            ),
+            (
+                json!([{"name": "a"}, {"portMappings": [{"containerPort": 80, "protocl": "tcp"}]}]),
+                "[1].portMappings[0]: unknown key `protocl` (did you mean `protocol`?)",
+            ),
+            (
+                json!([{"portMappings": [{"protocol": "tcp"}]}]),
+                "[0].portMappings[0]: `containerPort` is missing",
+            ),
+            (
+                json!([{"portMappings": [{"containerPort": 80, "protocol": "sctp"}]}]),
+                "[0].portMappings[0].protocol: `sctp` is not one of tcp, udp",
+            ),
+            (
+                json!([{"logConfiguration": {"options": {"a": 1}}}]),
+                "[0].logConfiguration.options.a: expected a string, found the number 1",
+            ),
+        ] {
+            assert_eq!(check(containers.clone(), bad).as_deref(), Some(says));
+        }
+        // As a JSON string too.
+        assert!(check(containers, json!(r#"[{"essential": 1}]"#)).is_some());
     }
 }

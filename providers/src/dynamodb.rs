@@ -1,4 +1,4 @@
-//! `aws_dynamodb_table`: a DynamoDB table, with its global secondary indexes, time to live,
+//! `aws_dynamodb_table`: a DynamoDB table, with its global and local secondary indexes, time to live,
 //! point-in-time recovery, encryption and stream.
 
 use std::collections::BTreeMap;
@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::error::BuildError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode as SdkBillingMode, CreateGlobalSecondaryIndexAction,
     DeleteGlobalSecondaryIndexAction, GlobalSecondaryIndex, GlobalSecondaryIndexUpdate,
-    IndexStatus, KeySchemaElement, KeyType, PointInTimeRecoverySpecification,
+    IndexStatus, KeySchemaElement, KeyType, LocalSecondaryIndex, PointInTimeRecoverySpecification,
     PointInTimeRecoveryStatus, Projection, ProjectionType as SdkProjectionType,
     ProvisionedThroughput, ScalarAttributeType, SseSpecification, SseStatus, SseType,
     StreamSpecification, StreamViewType as SdkStreamViewType, TableDescription, TableStatus, Tag,
@@ -97,6 +97,23 @@ pub struct Index {
     pub write_capacity: Option<i64>,
 }
 
+/// A local secondary index: the table's partition key with another sort key. Made with the
+/// table only: any change replaces the table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocalIndex {
+    pub name: String,
+    /// The index's sort key: an attribute's name.
+    pub range_key: String,
+    /// `ALL`, `KEYS_ONLY` or `INCLUDE`.
+    #[serde(default)]
+    pub projection_type: ProjectionType,
+    /// With `INCLUDE`: the other attributes the index copies.
+    #[serde(default)]
+    #[schemars(extend("x-set" = true))]
+    pub non_key_attributes: Vec<String>,
+}
+
 /// Items expire at the time (epoch seconds) in `attribute_name`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -154,6 +171,11 @@ pub struct Config {
     #[serde(default)]
     #[schemars(extend("x-set" = true))]
     pub global_secondary_index: Vec<Index>,
+    /// Indexes with the table's partition key and another sort key (the table needs a
+    /// `range_key`); made with the table only.
+    #[serde(default)]
+    #[schemars(extend("x-set" = true, "x-force-new" = true))]
+    pub local_secondary_index: Vec<LocalIndex>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<Ttl>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -276,7 +298,11 @@ fn throughput(
 }
 
 fn projection(i: &Index) -> Projection {
-    let kind = match i.projection_type {
+    projection_of(i.projection_type, &i.non_key_attributes)
+}
+
+fn projection_of(kind: ProjectionType, non_key_attributes: &[String]) -> Projection {
+    let kind = match kind {
         ProjectionType::All => SdkProjectionType::All,
         ProjectionType::KeysOnly => SdkProjectionType::KeysOnly,
         ProjectionType::Include => SdkProjectionType::Include,
@@ -284,9 +310,34 @@ fn projection(i: &Index) -> Projection {
     Projection::builder()
         .projection_type(kind)
         .set_non_key_attributes(
-            (!i.non_key_attributes.is_empty()).then(|| i.non_key_attributes.clone()),
+            (!non_key_attributes.is_empty()).then(|| non_key_attributes.to_vec()),
         )
         .build()
+}
+
+fn local_index(c: &Config, i: &LocalIndex) -> Result<LocalSecondaryIndex, ProviderError> {
+    let what = format!("local_secondary_index {}", i.name);
+    built(
+        &what,
+        LocalSecondaryIndex::builder()
+            .index_name(&i.name)
+            .set_key_schema(Some(key_schema(&c.hash_key, Some(&i.range_key))?))
+            .projection(projection_of(i.projection_type, &i.non_key_attributes))
+            .build(),
+    )
+}
+
+/// What a described projection says, in the configuration's terms.
+fn projection_view(p: Option<&Projection>) -> (ProjectionType, Vec<String>) {
+    (
+        match p.and_then(|p| p.projection_type()) {
+            Some(SdkProjectionType::KeysOnly) => ProjectionType::KeysOnly,
+            Some(SdkProjectionType::Include) => ProjectionType::Include,
+            _ => ProjectionType::All,
+        },
+        p.map(|p| p.non_key_attributes().to_vec())
+            .unwrap_or_default(),
+    )
 }
 
 fn index(mode: BillingMode, i: &Index) -> Result<GlobalSecondaryIndex, ProviderError> {
@@ -481,19 +532,13 @@ fn view(t: &TableDescription) -> (BillingMode, Vec<Attribute>, Vec<Index>) {
         .filter(|i| !matches!(i.index_status(), Some(IndexStatus::Deleting)))
         .map(|i| {
             let (hash_key, range_key) = keys_of(i.key_schema());
-            let p = i.projection();
+            let (projection_type, non_key_attributes) = projection_view(i.projection());
             Index {
                 name: i.index_name().unwrap_or_default().to_string(),
                 hash_key,
                 range_key,
-                projection_type: match p.and_then(|p| p.projection_type()) {
-                    Some(SdkProjectionType::KeysOnly) => ProjectionType::KeysOnly,
-                    Some(SdkProjectionType::Include) => ProjectionType::Include,
-                    _ => ProjectionType::All,
-                },
-                non_key_attributes: p
-                    .map(|p| p.non_key_attributes().to_vec())
-                    .unwrap_or_default(),
+                projection_type,
+                non_key_attributes,
                 read_capacity: provisioned(
                     i.provisioned_throughput()
                         .and_then(|t| t.read_capacity_units()),
@@ -526,6 +571,19 @@ async fn read_one(
         tags_of(aws, &arn)
     )?;
     let (billing_mode, attribute, global_secondary_index) = view(&t);
+    let local_secondary_index = t
+        .local_secondary_indexes()
+        .iter()
+        .map(|i| {
+            let (projection_type, non_key_attributes) = projection_view(i.projection());
+            LocalIndex {
+                name: i.index_name().unwrap_or_default().to_string(),
+                range_key: keys_of(i.key_schema()).1.unwrap_or_default(),
+                projection_type,
+                non_key_attributes,
+            }
+        })
+        .collect();
     let (hash_key, range_key) = keys_of(t.key_schema());
     let provisioned = |v: Option<i64>| v.filter(|_| billing_mode == BillingMode::Provisioned);
     let sse = t.sse_description().filter(|d| {
@@ -550,6 +608,7 @@ async fn read_one(
         range_key,
         attribute,
         global_secondary_index,
+        local_secondary_index,
         ttl,
         server_side_encryption: Some(Encryption {
             enabled: sse.is_some(),
@@ -727,6 +786,11 @@ impl Resource for AwsDynamodbTable {
             .iter()
             .map(|i| index(c.billing_mode, i))
             .collect::<Result<Vec<_>, _>>()?;
+        let local = c
+            .local_secondary_index
+            .iter()
+            .map(|i| local_index(c, i))
+            .collect::<Result<Vec<_>, _>>()?;
         aws.dynamodb
             .create_table()
             .table_name(name)
@@ -740,6 +804,7 @@ impl Resource for AwsDynamodbTable {
             .set_attribute_definitions(Some(attribute_definitions(c)?))
             .set_key_schema(Some(key_schema(&c.hash_key, c.range_key.as_deref())?))
             .set_global_secondary_indexes((!indexes.is_empty()).then_some(indexes))
+            .set_local_secondary_indexes((!local.is_empty()).then_some(local))
             .set_sse_specification(
                 c.server_side_encryption
                     .as_ref()

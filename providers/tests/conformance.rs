@@ -1639,10 +1639,48 @@ async fn task_definition_and_service_conform() {
     let role = create("aws_iam_role", json!({"name": "exec", "assume_role_policy": {"Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}})).await;
 
+    // Every key of a container definition goes to AWS and reads back as written.
     let containers = json!([{"name": "web", "image": "nginx:1.27", "essential": true,
-        "portMappings": [{"containerPort": 80, "protocol": "tcp"}],
+        "portMappings": [{"containerPort": 80, "protocol": "tcp", "name": "http", "appProtocol": "http"}],
         "environment": [{"name": "MODE", "value": "prod"}],
-        "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/web", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "web"}}}]);
+        "secrets": [{"name": "TOKEN", "valueFrom": "arn:aws:ssm:us-east-1:123456789012:parameter/web/token"}],
+        "dependsOn": [{"containerName": "log-router", "condition": "START"}],
+        "healthCheck": {"command": ["CMD-SHELL", "curl -f http://localhost/ || exit 1"], "interval": 30, "retries": 3},
+        "linuxParameters": {"initProcessEnabled": true, "capabilities": {"drop": ["NET_RAW"]}},
+        "ulimits": [{"name": "nofile", "softLimit": 65536, "hardLimit": 65536}],
+        "dockerLabels": {"team": "web"}, "readonlyRootFilesystem": true, "stopTimeout": 20, "startTimeout": 30,
+        "restartPolicy": {"enabled": true, "ignoredExitCodes": [0], "restartAttemptPeriod": 60},
+        "versionConsistency": "disabled", "workingDirectory": "/usr/share/nginx", "user": "101",
+        "systemControls": [{"namespace": "net.core.somaxconn", "value": "1024"}],
+        "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/web", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "web"}}},
+        {"name": "log-router", "image": "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable", "essential": false,
+         "memoryReservation": 50, "cpu": 32,
+         "firelensConfiguration": {"type": "fluentbit", "options": {"enable-ecs-log-metadata": "true"}},
+         "environmentFiles": [{"value": "arn:aws:s3:::conf-config/router.env", "type": "s3"}],
+         "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/router"},
+                              "secretOptions": [{"name": "key", "valueFrom": "arn:aws:ssm:us-east-1:123456789012:parameter/router/key"}]}}]);
+    // validate refuses a key AWS does not take, or a value of the wrong type, by its path.
+    let declared = &shared_catalog()
+        .get("aws_ecs_task_definition")
+        .expect("task definition")
+        .inputs["container_definitions"]
+        .constraints;
+    assert_eq!(
+        declared.check(&Value::from_json(containers.clone())),
+        Ok(())
+    );
+    let mut wrong = containers.clone();
+    wrong[1]["firelensConfiguration"]["options"]["enable-ecs-log-metadata"] = json!(true);
+    assert_eq!(
+        declared.check(&Value::from_json(wrong)),
+        Err("[1].firelensConfiguration.options.enable-ecs-log-metadata: expected a string, found the bool true".into())
+    );
+    let mut unknown = containers.clone();
+    unknown[0]["healthCheck"]["startPeriods"] = json!(10);
+    assert_eq!(
+        declared.check(&Value::from_json(unknown)),
+        Err("[0].healthCheck: unknown key `startPeriods` (did you mean `startPeriod`?)".into())
+    );
     let td_config = json!({"family": "web", "cpu": "256", "memory": "512", "network_mode": "awsvpc",
         "requires_compatibilities": ["FARGATE"], "execution_role_arn": role.outputs["arn"],
         "container_definitions": containers.to_string(),
@@ -1850,9 +1888,13 @@ async fn table_and_queue_conform() {
     let provisioned = |rcu: i64| {
         json!({"name": "replication-jobs", "hash_key": "job_id", "range_key": "created",
                "billing_mode": "PROVISIONED", "read_capacity": rcu, "write_capacity": 5,
-               "attribute": [{"name": "job_id", "type": "S"}, {"name": "created", "type": "N"}, {"name": "status", "type": "S"}],
+               "attribute": [{"name": "job_id", "type": "S"}, {"name": "created", "type": "N"}, {"name": "status", "type": "S"},
+                             {"name": "priority", "type": "N"}],
                "global_secondary_index": [{"name": "ByStatus", "hash_key": "status", "projection_type": "KEYS_ONLY",
-                                           "read_capacity": rcu, "write_capacity": 5}]})
+                                           "read_capacity": rcu, "write_capacity": 5}],
+               "local_secondary_index": [
+                   {"name": "ByPriority", "range_key": "priority", "projection_type": "INCLUDE", "non_key_attributes": ["owner"]},
+                   {"name": "ByCreatedKeys", "range_key": "status", "projection_type": "KEYS_ONLY"}]})
     };
     let jobs = w
         .provider
@@ -1866,7 +1908,8 @@ async fn table_and_queue_conform() {
     assert_round_trip("aws_dynamodb_table", &provisioned(5), &jobs);
     let mut bare = provisioned(10);
     bare["global_secondary_index"] = json!([]);
-    bare["attribute"] = json!([{"name": "job_id", "type": "S"}, {"name": "created", "type": "N"}]);
+    bare["attribute"] = json!([{"name": "job_id", "type": "S"}, {"name": "created", "type": "N"},
+                               {"name": "status", "type": "S"}, {"name": "priority", "type": "N"}]);
     let jobs = w
         .provider
         .update(
@@ -1879,6 +1922,22 @@ async fn table_and_queue_conform() {
         .expect("capacity");
     assert_round_trip("aws_dynamodb_table", &bare, &jobs);
     assert_eq!(jobs.inputs["read_capacity"], 10);
+    // Local secondary indexes are read back from DescribeTable and only made with the table.
+    assert_eq!(
+        jobs.inputs["local_secondary_index"]
+            .as_array()
+            .map(Vec::len),
+        Some(2),
+        "{}",
+        jobs.inputs
+    );
+    assert!(
+        shared_catalog()
+            .get("aws_dynamodb_table")
+            .expect("table")
+            .inputs["local_secondary_index"]
+            .force_new
+    );
 
     let dlq = w
         .provider
@@ -2016,8 +2075,10 @@ async fn keys_parameters_and_secrets_conform() {
         w,
         "aws_kms_key",
         json!({"description": "seren credentials", "enable_key_rotation": true,
+               "rotation_period_in_days": 180,
                "deletion_window_in_days": 7, "tags": {"App": "seren"}}),
         Some(json!({"description": "seren job credentials", "enable_key_rotation": false,
+               "bypass_policy_lockout_safety_check": true,
                "deletion_window_in_days": 7, "policy": policy, "tags": {"App": "seren", "Env": "t"}})),
         |id| async move {
             w.kms.disable_key().key_id(&id).send().await.expect("disable key");
@@ -2032,12 +2093,28 @@ async fn keys_parameters_and_secrets_conform() {
         .provider
         .create(
             "aws_kms_key",
-            &normalized("aws_kms_key", &json!({"description": "plain"})),
+            &normalized(
+                "aws_kms_key",
+                &json!({"description": "plain", "multi_region": true, "enable_key_rotation": true}),
+            ),
             &ctx("plain"),
         )
         .await
         .expect("plain key");
     assert!(plain.inputs.get("policy").is_none(), "{}", plain.inputs);
+    // A multi-Region key reads back so; AWS's default rotation period reads as unset.
+    assert_round_trip(
+        "aws_kms_key",
+        &json!({"description": "plain", "multi_region": true, "enable_key_rotation": true}),
+        &plain,
+    );
+    assert!(plain.id.starts_with("mrk-"), "{}", plain.id);
+    assert!(
+        plain.inputs.get("rotation_period_in_days").is_none(),
+        "{}",
+        plain.inputs
+    );
+    assert_eq!(key.inputs.get("rotation_period_in_days"), None);
     assert_eq!(
         key.inputs["policy"],
         normalized("aws_kms_key", &json!({"policy": policy}))["policy"]
@@ -2595,7 +2672,10 @@ async fn serverless_types_conform() {
                "input": {"action": "sweep"}}),
         Some(
             json!({"rule": "conf-nightly", "target_id": "fn", "arn": function_arn,
-               "input": "{\"action\": \"check\"}"}),
+               "input_transformer": {"input_paths": {"at": "$.time"},
+                                     "input_template": "{\"action\": \"check\", \"at\": <at>}"},
+               "retry_policy": {"maximum_retry_attempts": 3, "maximum_event_age_in_seconds": 600},
+               "dead_letter_config": {"arn": "arn:aws:sqs:us-east-1:123456789012:conf-nightly-dlq"}}),
         ),
         |_| async {
             events
@@ -2610,6 +2690,58 @@ async fn serverless_types_conform() {
     )
     .await;
     assert_eq!(target.id, "conf-nightly/fn");
+    // An ECS task as a target: read back and imported whole.
+    let task = json!({"rule": "conf-nightly", "target_id": "task",
+        "arn": "arn:aws:ecs:us-east-1:123456789012:cluster/conf",
+        "role_arn": "arn:aws:iam::123456789012:role/conf-events",
+        "ecs_target": {
+            "task_definition_arn": "arn:aws:ecs:us-east-1:123456789012:task-definition/conf-sweep:1",
+            "launch_type": "FARGATE", "platform_version": "LATEST", "group": "sweeps",
+            "enable_ecs_managed_tags": true, "propagate_tags": "TASK_DEFINITION",
+            "network_configuration": {"subnets": ["subnet-2", "subnet-1"], "security_groups": ["sg-1"]},
+            "ordered_placement_strategy": [{"type": "spread", "field": "attribute:ecs.availability-zone"}],
+            "tags": {"Job": "sweep"}},
+        "run_command_targets": [{"key": "tag:Role", "values": ["worker"]}]});
+    let ecs_target = w
+        .provider
+        .create(
+            "aws_cloudwatch_event_target",
+            &normalized("aws_cloudwatch_event_target", &task),
+            &ctx("aws_cloudwatch_event_target.task"),
+        )
+        .await
+        .expect("ecs target");
+    assert_round_trip("aws_cloudwatch_event_target", &task, &ecs_target);
+    assert_eq!(ecs_target.inputs["ecs_target"]["task_count"], 1);
+    assert_eq!(
+        ecs_target.inputs["ecs_target"]["network_configuration"]["assign_public_ip"],
+        false
+    );
+    assert_eq!(
+        w.provider
+            .import("aws_cloudwatch_event_target", "conf-nightly/task")
+            .await
+            .expect("import"),
+        Some(ecs_target.clone())
+    );
+    let mut counted = task.clone();
+    counted["ecs_target"]["task_count"] = json!(2);
+    counted["ecs_target"]["network_configuration"]["assign_public_ip"] = json!(true);
+    let ecs_target = w
+        .provider
+        .update(
+            "aws_cloudwatch_event_target",
+            &ecs_target,
+            &normalized("aws_cloudwatch_event_target", &counted),
+            &ctx("aws_cloudwatch_event_target.task"),
+        )
+        .await
+        .expect("ecs target update");
+    assert_round_trip("aws_cloudwatch_event_target", &counted, &ecs_target);
+    w.provider
+        .delete("aws_cloudwatch_event_target", &ecs_target, &ctx("task"))
+        .await
+        .expect("delete ecs target");
 
     let permission = conform(
         w,

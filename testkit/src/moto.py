@@ -253,6 +253,57 @@ def s3_bucket_notification_with_eventbridge(self):
 
 
 S3Response.get_bucket_notification = s3_bucket_notification_with_eventbridge
+# attrs group: a KMS key's rotation period (EnableKeyRotation's RotationPeriodInDays, echoed by
+# GetKeyRotationStatus; 365 days when not given) and a CloudFormation key's MultiRegion.
+from moto.kms.responses import KmsResponse
+
+
+def enable_key_rotation_with_period(self):
+    key_id = self._get_param("KeyId")
+    self._validate_cmk_id(key_id)
+    self.kms_backend.enable_key_rotation(key_id)
+    key = self.kms_backend.keys[self.kms_backend.get_key_id(key_id)]
+    key.rotation_period_in_days = self._get_param("RotationPeriodInDays") or 365
+    return json.dumps(None)
+
+
+def get_key_rotation_status_with_period(self):
+    key_id = self._get_param("KeyId")
+    self._validate_cmk_id(key_id)
+    key = self.kms_backend.keys[self.kms_backend.get_key_id(key_id)]
+    answer = {"KeyId": key.id, "KeyRotationEnabled": key.key_rotation_status}
+    if key.key_rotation_status:
+        answer["RotationPeriodInDays"] = getattr(key, "rotation_period_in_days", 365)
+    return json.dumps(answer)
+
+
+KmsResponse.enable_key_rotation = enable_key_rotation_with_period
+KmsResponse.get_key_rotation_status = get_key_rotation_status_with_period
+
+key_without_multi_region = Key.create_from_cloudformation_json.__func__
+
+
+def key_with_multi_region(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    properties = cloudformation_json.get("Properties", {})
+    if not properties.get("MultiRegion"):
+        return key_without_multi_region(cls, resource_name, cloudformation_json, account_id,
+                                        region_name, **kwargs)
+    from moto.kms.models import kms_backends
+    policy = properties.get("KeyPolicy")
+    key = kms_backends[account_id][region_name].create_key(
+        policy=json.dumps(policy) if isinstance(policy, dict) else policy,
+        key_usage=properties.get("KeyUsage", "ENCRYPT_DECRYPT"),
+        key_spec=properties.get("KeySpec", "SYMMETRIC_DEFAULT"),
+        description=properties.get("Description"),
+        tags=properties.get("Tags", []),
+        multi_region=True,
+    )
+    key.key_rotation_status = properties.get("EnableKeyRotation", False)
+    key.enabled = properties.get("Enabled", True)
+    return key
+
+
+Key.create_from_cloudformation_json = classmethod(key_with_multi_region)
 
 args = sys.argv[1:]
 if "--serial" in args:

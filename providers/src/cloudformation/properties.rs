@@ -237,6 +237,13 @@ const TYPES: &[(&str, &[Prop])] = &[
             All("KeyUsage"),
             Unread("PendingWindowInDays", "deletion_window_in_days"),
             All("Tags"),
+            // attrs group: multi-Region keys, rotation periods, the lockout check.
+            Unread(
+                "BypassPolicyLockoutSafetyCheck",
+                "bypass_policy_lockout_safety_check",
+            ),
+            All("MultiRegion"),
+            All("RotationPeriodInDays"),
         ],
     ),
     ("AWS::KMS::Alias", &[All("AliasName"), All("TargetKeyId")]),
@@ -644,6 +651,11 @@ const TYPES: &[(&str, &[Prop])] = &[
                 ],
             ),
             All("KeySchema"),
+            // attrs group: local secondary indexes.
+            Fields(
+                "LocalSecondaryIndexes",
+                &[All("IndexName"), All("KeySchema"), All("Projection")],
+            ),
             Fields(
                 "PointInTimeRecoverySpecification",
                 &[All("PointInTimeRecoveryEnabled")],
@@ -987,16 +999,34 @@ const ACTION: &[Prop] = &[
     All("Type"),
 ];
 
-/// A container definition: the keys cairn's `container_definitions` maps (`ecs::containers`).
+/// A container definition: the keys cairn's `container_definitions` maps (`ecs::containers`):
+/// every key of ECS's container definitions (attrs group).
 const CONTAINER: &[Prop] = &[
     All("Command"),
     All("Cpu"),
+    All("CredentialSpecs"),
+    All("DependsOn"),
+    All("DisableNetworking"),
+    All("DnsSearchDomains"),
+    All("DnsServers"),
+    All("DockerLabels"),
+    All("DockerSecurityOptions"),
     All("EntryPoint"),
     All("Environment"),
+    All("EnvironmentFiles"),
     All("Essential"),
+    All("ExtraHosts"),
+    All("FirelensConfiguration"),
     All("HealthCheck"),
+    All("Hostname"),
     All("Image"),
-    Fields("LogConfiguration", &[All("LogDriver"), All("Options")]),
+    All("Interactive"),
+    All("Links"),
+    All("LinuxParameters"),
+    Fields(
+        "LogConfiguration",
+        &[All("LogDriver"), All("Options"), All("SecretOptions")],
+    ),
     All("Memory"),
     All("MemoryReservation"),
     All("MountPoints"),
@@ -1004,14 +1034,28 @@ const CONTAINER: &[Prop] = &[
     Fields(
         "PortMappings",
         &[
+            All("AppProtocol"),
             All("ContainerPort"),
+            All("ContainerPortRange"),
             All("HostPort"),
             All("Name"),
             All("Protocol"),
         ],
     ),
+    All("Privileged"),
+    All("PseudoTerminal"),
+    All("ReadonlyRootFilesystem"),
+    All("RepositoryCredentials"),
+    All("ResourceRequirements"),
+    All("RestartPolicy"),
     All("Secrets"),
+    All("StartTimeout"),
+    All("StopTimeout"),
+    All("SystemControls"),
+    All("Ulimits"),
     All("User"),
+    All("VersionConsistency"),
+    All("VolumesFrom"),
     All("WorkingDirectory"),
 ];
 
@@ -1022,6 +1066,29 @@ pub(super) const EVENT_TARGET: &[Prop] = &[
     All("Input"),
     All("InputPath"),
     All("RoleArn"),
+    // attrs group: ECS tasks, input transformers, retries, dead letters, Run Command.
+    All("DeadLetterConfig"),
+    Fields(
+        "EcsParameters",
+        &[
+            All("CapacityProviderStrategy"),
+            All("EnableECSManagedTags"),
+            All("EnableExecuteCommand"),
+            All("Group"),
+            All("LaunchType"),
+            All("NetworkConfiguration"),
+            All("PlacementConstraints"),
+            All("PlacementStrategies"),
+            All("PlatformVersion"),
+            All("PropagateTags"),
+            All("TagList"),
+            All("TaskCount"),
+            All("TaskDefinitionArn"),
+        ],
+    ),
+    All("InputTransformer"),
+    All("RetryPolicy"),
+    All("RunCommandParameters"),
 ];
 
 #[cfg(test)]
@@ -1090,6 +1157,7 @@ Resources:
       KeySchema: [{ AttributeName: id, KeyType: HASH }]
       AttributeDefinitions: [{ AttributeName: id, AttributeType: S }]
       LocalSecondaryIndexes: [{ IndexName: by-total }]
+      KinesisStreamSpecification: { StreamArn: arn:aws:kinesis:us-east-1:1:stream/s }
       GlobalSecondaryIndexes:
         - IndexName: a
           ContributorInsightsSpecification: { Enabled: true }
@@ -1118,13 +1186,13 @@ Resources:
             names(&of("Orders")),
             [
                 "GlobalSecondaryIndexes.ContributorInsightsSpecification",
-                "LocalSecondaryIndexes",
+                "KinesisStreamSpecification",
                 "StreamSpecification.Extra",
             ]
         );
         assert_eq!(
             of("Orders")[1].to_string(),
-            "LocalSecondaryIndexes (cairn cannot represent it yet)"
+            "KinesisStreamSpecification (cairn cannot represent it yet)"
         );
         assert_eq!(
             names(&of("Lb")),
@@ -1143,12 +1211,13 @@ Resources:
             "Id": "report",
             "Arn": {"Fn::GetAtt": ["Cluster", "Arn"]},
             "RoleArn": "arn:aws:iam::1:role/r",
-            "EcsParameters": {"TaskCount": 1},
+            "EcsParameters": {"TaskCount": 1, "ReferenceId": "r"},
             "RetryPolicy": {"MaximumRetryAttempts": 2},
+            "HttpParameters": {"PathParameterValues": ["a"]},
         });
         assert_eq!(
             names(&target_leftovers(&target)),
-            ["EcsParameters", "RetryPolicy"]
+            ["EcsParameters.ReferenceId", "HttpParameters"]
         );
         assert!(target_leftovers(&json!({"Id": "a", "Arn": "arn:x"})).is_empty());
     }

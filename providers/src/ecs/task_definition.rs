@@ -48,9 +48,9 @@ pub struct Config {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-force-new" = true))]
     pub task_role_arn: Option<String>,
-    /// The containers: a TOML array of tables or a JSON string, in ECS's JSON shape.
-    #[schemars(extend("x-force-new" = true, "x-document" = true))]
-    #[schemars(extend("x-keys" = ["name", "image", "cpu", "memory", "memoryReservation", "essential", "command", "entryPoint", "workingDirectory", "user", "portMappings", "environment", "secrets", "mountPoints", "logConfiguration", "healthCheck"]))]
+    /// The containers: a TOML array of tables or a JSON string, in ECS's JSON shape (every
+    /// key of RegisterTaskDefinition's container definitions).
+    #[schemars(schema_with = "super::containers::schema")]
     pub container_definitions: serde_json::Value,
     #[serde(default)]
     #[schemars(extend("x-force-new" = true))]
@@ -172,7 +172,7 @@ fn observe(
     let containers = serde_json::to_value(
         td.container_definitions()
             .iter()
-            .map(container_json)
+            .map(super::containers::to_json)
             .collect::<Vec<_>>(),
     )
     .unwrap_or_default();
@@ -293,94 +293,6 @@ fn family_of(arn: &str) -> Option<&str> {
 
 /// How many revisions `find` describes at once.
 const DESCRIBE_CONCURRENCY: usize = 8;
-
-/// A container definition in ECS's JSON shape (camelCase keys, as written in the stack).
-fn container_json(c: &aws_sdk_ecs::types::ContainerDefinition) -> serde_json::Value {
-    use serde_json::{json, Map, Value};
-    let mut m = Map::new();
-    let mut put = |k: &str, v: Value| {
-        if !v.is_null() {
-            m.insert(k.to_string(), v);
-        }
-    };
-    put("name", json!(c.name()));
-    put("image", json!(c.image()));
-    put("cpu", json!(c.cpu()));
-    put("memory", json!(c.memory()));
-    put("memoryReservation", json!(c.memory_reservation()));
-    put("essential", json!(c.essential()));
-    put("command", json!(c.command()));
-    put("entryPoint", json!(c.entry_point()));
-    put("workingDirectory", json!(c.working_directory()));
-    put("user", json!(c.user()));
-    put(
-        "portMappings",
-        Value::Array(
-            c.port_mappings()
-                .iter()
-                .map(|p| {
-                    let mut pm = Map::new();
-                    if let Some(x) = p.container_port() {
-                        pm.insert("containerPort".into(), json!(x));
-                    }
-                    if let Some(x) = p.host_port() {
-                        pm.insert("hostPort".into(), json!(x));
-                    }
-                    if let Some(x) = p.protocol() {
-                        pm.insert("protocol".into(), json!(x.as_str()));
-                    }
-                    if let Some(x) = p.name() {
-                        pm.insert("name".into(), json!(x));
-                    }
-                    Value::Object(pm)
-                })
-                .collect(),
-        ),
-    );
-    put(
-        "environment",
-        Value::Array(
-            c.environment()
-                .iter()
-                .map(|e| json!({"name": e.name(), "value": e.value()}))
-                .collect(),
-        ),
-    );
-    put(
-        "secrets",
-        Value::Array(
-            c.secrets()
-                .iter()
-                .map(|s| json!({"name": s.name(), "valueFrom": s.value_from()}))
-                .collect(),
-        ),
-    );
-    put(
-        "mountPoints",
-        Value::Array(
-            c.mount_points()
-                .iter()
-                .map(|p| {
-                    json!({"sourceVolume": p.source_volume(), "containerPath": p.container_path(), "readOnly": p.read_only()})
-                })
-                .collect(),
-        ),
-    );
-    if let Some(l) = c.log_configuration() {
-        put(
-            "logConfiguration",
-            json!({"logDriver": l.log_driver().as_str(), "options": l.options()}),
-        );
-    }
-    if let Some(h) = c.health_check() {
-        put(
-            "healthCheck",
-            json!({"command": h.command(), "interval": h.interval(), "timeout": h.timeout(),
-                   "retries": h.retries(), "startPeriod": h.start_period()}),
-        );
-    }
-    Value::Object(m)
-}
 
 fn volumes(c: &Config) -> Vec<AwsVolume> {
     c.volume

@@ -70,6 +70,7 @@ fn thirty() -> i32 {
 /// A KMS key.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("x-rules" = [{"when": {"enable_key_rotation": false}, "forbid": ["rotation_period_in_days"]}]))]
 pub struct Config {
     #[serde(default)]
     pub description: String,
@@ -81,9 +82,23 @@ pub struct Config {
     #[serde(default)]
     #[schemars(extend("x-force-new" = true))]
     pub customer_master_key_spec: KeySpec,
-    /// Rotate the key material every year (symmetric keys).
+    /// Rotate the key material (symmetric keys), every `rotation_period_in_days`.
     #[serde(default)]
     pub enable_key_rotation: bool,
+    /// Days (90 to 2560) between automatic rotations, with `enable_key_rotation`; AWS's
+    /// default is 365.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 90, max = 2560))]
+    pub rotation_period_in_days: Option<i32>,
+    /// A multi-Region primary key, which replicas in other Regions can share.
+    #[serde(default)]
+    #[schemars(extend("x-force-new" = true))]
+    pub multi_region: bool,
+    /// Skip KMS's check that the policy does not lock the caller out of the key (on create
+    /// and policy changes).
+    #[serde(default)]
+    #[schemars(extend("x-not-in-aws" = true))]
+    pub bypass_policy_lockout_safety_check: bool,
     #[serde(default = "yes")]
     pub is_enabled: bool,
     /// Days (7 to 30) between a delete and the key's end: a delete schedules it, and the
@@ -108,6 +123,9 @@ pub struct Outputs {
     pub key_id: String,
     pub arn: String,
 }
+
+/// The days between rotations AWS uses when none are given.
+const DEFAULT_ROTATION_DAYS: i32 = 365;
 
 /// How `cairn import` names one: its key id (or ARN).
 pub const IMPORT_ID: &str = "the key id (`1234abcd-12ab-34cd-56ef-1234567890ab`) or key ARN";
@@ -189,12 +207,12 @@ async fn read_one(
             .send()
             .await
         {
-            Ok(r) => Ok(r.key_rotation_enabled()),
+            Ok(r) => Ok((r.key_rotation_enabled(), r.rotation_period_in_days())),
             // Asymmetric and HMAC keys do not rotate.
             Err(e) => {
                 let e = e.into_service_error();
                 if code(&e) == Some("UnsupportedOperationException") {
-                    Ok(false)
+                    Ok((false, None))
                 } else {
                     Err(api("GetKeyRotationStatus", &key_id, e))
                 }
@@ -217,6 +235,14 @@ async fn read_one(
     };
     let (rotation, policy, tags) = futures::try_join!(rotation, policy, tags_of(aws, &key_id))?;
     let managed = prior.get("policy").is_some_and(|p| !p.is_null());
+    let (rotation, period) = rotation;
+    // AWS's default period (365 days) reads as unset, unless it was configured.
+    let period_set = prior
+        .get("rotation_period_in_days")
+        .is_some_and(|p| !p.is_null());
+    let rotation_period_in_days = period
+        .filter(|_| rotation)
+        .filter(|p| period_set || *p != DEFAULT_ROTATION_DAYS);
     let config = Config {
         description: m.description().unwrap_or_default().to_string(),
         key_usage: m
@@ -228,6 +254,13 @@ async fn read_one(
             .and_then(|s| from_wire(s.as_str()))
             .unwrap_or_default(),
         enable_key_rotation: rotation,
+        rotation_period_in_days,
+        multi_region: m.multi_region().unwrap_or(false),
+        // Not in AWS: what was last applied stands.
+        bypass_policy_lockout_safety_check: prior
+            .get("bypass_policy_lockout_safety_check")
+            .and_then(|b| b.as_bool())
+            .unwrap_or(false),
         is_enabled: m.enabled(),
         // Not in AWS: what was last applied stands.
         deletion_window_in_days: prior
@@ -279,6 +312,8 @@ impl Resource for AwsKmsKey {
             .key_usage(KeyUsageType::from(wire(&c.key_usage).as_str()))
             .key_spec(SdkKeySpec::from(wire(&c.customer_master_key_spec).as_str()))
             .set_policy(c.policy.as_ref().map(document_text))
+            .multi_region(c.multi_region)
+            .bypass_policy_lockout_safety_check(c.bypass_policy_lockout_safety_check)
             .set_tags(Some(kms_tags(&c.tags)?).filter(|t| !t.is_empty()))
             .send()
             .await
@@ -291,6 +326,7 @@ impl Resource for AwsKmsKey {
             aws.kms
                 .enable_key_rotation()
                 .key_id(&id)
+                .set_rotation_period_in_days(c.rotation_period_in_days)
                 .send()
                 .await
                 .map_err(|e| api("EnableKeyRotation", &id, e.into_service_error()))?;
@@ -391,11 +427,15 @@ impl Resource for AwsKmsKey {
                 .await
                 .map_err(|e| api("EnableKey", id, e.into_service_error()))?;
         }
-        if old.enable_key_rotation != new.enable_key_rotation {
+        let period_changed = new.enable_key_rotation
+            && new.rotation_period_in_days.is_some()
+            && old.rotation_period_in_days != new.rotation_period_in_days;
+        if old.enable_key_rotation != new.enable_key_rotation || period_changed {
             if new.enable_key_rotation {
                 aws.kms
                     .enable_key_rotation()
                     .key_id(id)
+                    .set_rotation_period_in_days(new.rotation_period_in_days)
                     .send()
                     .await
                     .map_err(|e| api("EnableKeyRotation", id, e.into_service_error()))?;
@@ -415,6 +455,7 @@ impl Resource for AwsKmsKey {
                     .key_id(id)
                     .policy_name("default")
                     .policy(document_text(p))
+                    .bypass_policy_lockout_safety_check(new.bypass_policy_lockout_safety_check)
                     .send()
                     .await
                     .map_err(|e| api("PutKeyPolicy", id, e.into_service_error()))?;
