@@ -2,6 +2,7 @@
 //! and outputs structs, from which the schema derives) and its create, read, update and
 //! delete calls. The only crate that talks to AWS.
 
+pub mod acm;
 pub mod apigatewayv2;
 mod calls;
 pub mod cloudformation;
@@ -21,6 +22,7 @@ pub mod lambda;
 pub mod logs;
 pub mod rds;
 pub mod resource;
+pub mod route53;
 pub mod s3;
 pub mod secretsmanager;
 pub mod sqs;
@@ -90,6 +92,12 @@ macro_rules! for_each_type {
         apigatewayv2::stage::AwsApigatewayv2Stage,
         apigatewayv2::integration::AwsApigatewayv2Integration,
         apigatewayv2::route::AwsApigatewayv2Route,
+        route53::zone::AwsRoute53Zone,
+        route53::record::AwsRoute53Record,
+        acm::certificate::AwsAcmCertificate,
+        acm::validation::AwsAcmCertificateValidation,
+        apigatewayv2::domain_name::AwsApigatewayv2DomainName,
+        apigatewayv2::api_mapping::AwsApigatewayv2ApiMapping,
             }
     };
 }
