@@ -24,7 +24,7 @@ pub struct Config {
     pub stage: String,
     /// The path under the domain the stage is served at (`v1`); its root when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[^/](?:.*[^/])?$"), extend("x-pattern-says" = "a path neither starting nor ending with `/`"))]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9$_.+!*'()-]+(?:/[A-Za-z0-9$_.+!*'()-]+)*$"), extend("x-pattern-says" = "path segments of letters, digits and `$-_.+!*'()`, separated by single `/`"))]
     pub api_mapping_key: Option<String>,
 }
 
