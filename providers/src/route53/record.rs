@@ -396,7 +396,7 @@ fn one_change(action: ChangeAction, set: ResourceRecordSet) -> Answer<Change> {
 }
 
 fn check(c: &Config) -> Answer<()> {
-    if c.alias.is_some() == !c.records.is_empty() {
+    if c.alias.is_some() != c.records.is_empty() {
         return Err(ProviderError::InvalidConfig(format!(
             "{TYPE} {}: exactly one of `records` and `alias` is needed",
             c.name
