@@ -80,6 +80,65 @@ async fn dns_and_tls_types_conform() {
     );
     assert!(zone.outputs["primary_name_server"].is_string());
 
+    // A private zone, associated with one VPC, then two.
+    let vpc = |cidr: &'static str, address: &'static str| async move {
+        w.provider
+            .create(
+                "aws_vpc",
+                &normalized("aws_vpc", &json!({"cidr_block": cidr})),
+                &ctx(address),
+            )
+            .await
+            .expect("vpc")
+            .id
+    };
+    let (vpc_a, vpc_b) = (
+        vpc("10.40.0.0/16", "aws_vpc.a").await,
+        vpc("10.41.0.0/16", "aws_vpc.b").await,
+    );
+    let private = made(
+        w,
+        "aws_route53_zone",
+        json!({"name": "internal.example", "vpc": [{"vpc_id": vpc_a}]}),
+        "aws_route53_zone.private",
+        false,
+    )
+    .await;
+    let both = json!({"name": "internal.example",
+                      "vpc": [{"vpc_id": vpc_b}, {"vpc_id": vpc_a, "vpc_region": "us-east-1"}]});
+    let private = w
+        .provider
+        .update(
+            "aws_route53_zone",
+            &private,
+            &normalized("aws_route53_zone", &both),
+            &ctx("aws_route53_zone.private"),
+        )
+        .await
+        .expect("associate a second VPC");
+    assert_round_trip("aws_route53_zone", &both, &private);
+    // An import shows each VPC's region.
+    let imported = w
+        .provider
+        .import("aws_route53_zone", &private.id)
+        .await
+        .expect("import private zone")
+        .expect("the zone exists");
+    let regions = normalized(
+        "aws_route53_zone",
+        &json!({"name": "internal.example", "vpc": [{"vpc_id": vpc_a, "vpc_region": "us-east-1"},
+                                                     {"vpc_id": vpc_b, "vpc_region": "us-east-1"}]}),
+    );
+    assert_eq!(imported.inputs["vpc"], regions["vpc"]);
+    w.provider
+        .delete(
+            "aws_route53_zone",
+            &private,
+            &ctx("aws_route53_zone.private"),
+        )
+        .await
+        .expect("delete private zone");
+
     // A record of values.
     let record = conform(
         w,
