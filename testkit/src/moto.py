@@ -70,7 +70,8 @@ urls.url_paths.setdefault(
 # ACM issues a DNS-validated certificate once its validation records exist in a Route 53 zone
 # (as AWS does once it resolves them), besides moto's own issuing after
 # MOTO_ACM_VALIDATION_WAIT seconds (the harness sets an hour); UpdateCertificateOptions; options
-# given to RequestCertificate keep the defaults of those not given (ListCertificates needs them).
+# given to RequestCertificate keep the defaults of those not given (ListCertificates needs them);
+# a certificate re-imported keeps its tags.
 # Route 53 deletes the one record set a DELETE names (moto dropped every set identifier of a
 # name and type). API Gateway v2 custom domains answer their computed target domain name,
 # hosted zone id and status, keep tags given later (TagResource, whose path for a domain's ARN
@@ -136,6 +137,20 @@ def _request_certificate_with_default_options(self, *args, **kwargs):
 
 
 AWSCertificateManagerBackend.request_certificate = _request_certificate_with_default_options
+
+_import_certificate = AWSCertificateManagerBackend.import_certificate
+
+
+def _reimport_keeps_tags(self, certificate, private_key, chain, arn, tags):
+    # Re-importing into a certificate (its ARN given) keeps its tags, as in AWS.
+    old = self._certificates.get(arn) if arn else None
+    made = _import_certificate(self, certificate, private_key, chain, arn, tags)
+    if old is not None:
+        self._certificates[made].tags = old.tags
+    return made
+
+
+AWSCertificateManagerBackend.import_certificate = _reimport_keeps_tags
 
 
 def _delete_rrset(self, rrset):

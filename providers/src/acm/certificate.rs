@@ -37,11 +37,18 @@ fn rsa_2048() -> String {
 /// A certificate ACM issues.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(extend("x-rules" = [{"given": ["certificate_authority_arn"], "forbid": ["validation_method"]}]))]
+#[schemars(extend("x-rules" = [
+    {"given": ["certificate_authority_arn"], "forbid": ["validation_method"]},
+    {"given": ["private_key"], "require": ["certificate_body"], "forbid": ["domain_name", "subject_alternative_names", "validation_method", "certificate_authority_arn"]},
+    {"given": ["certificate_body"], "require": ["private_key"]},
+    {"given": ["certificate_chain"], "require": ["private_key"]}
+]))]
 pub struct Config {
-    /// The domain the certificate is for, e.g. `example.com` or `*.example.com`.
+    /// The domain the certificate is for, e.g. `example.com` or `*.example.com`. Not with
+    /// `private_key` (an imported certificate's domain is read from it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 253), regex(pattern = r"^[^\s]*[^.\s]$"), extend("x-pattern-says" = "a domain name, not ending with a period", "x-force-new" = true, "x-identifying" = true))]
-    pub domain_name: String,
+    pub domain_name: Option<String>,
     /// Other domains the certificate is for (the domain name itself need not be listed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(extend("x-set" = true, "x-force-new" = true, "x-identifying" = true))]
@@ -59,6 +66,19 @@ pub struct Config {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = r"^arn:\S+$"), extend("x-pattern-says" = "an ARN", "x-force-new" = true))]
     pub certificate_authority_arn: Option<String>,
+    /// An imported certificate's private key (PEM). Kept by cairn: ACM never returns it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-sensitive" = true, "x-not-in-aws" = true))]
+    pub private_key: Option<String>,
+    /// An imported certificate (PEM). Read as configured, as Terraform does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-not-in-aws" = true))]
+    pub certificate_body: Option<String>,
+    /// An imported certificate's chain of intermediate certificates (PEM). Read as
+    /// configured: ACM answers it with its own root after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-not-in-aws" = true))]
+    pub certificate_chain: Option<String>,
     /// `options = { certificate_transparency_logging_preference = "DISABLED" }`.
     #[serde(default)]
     pub options: Options,
@@ -218,9 +238,19 @@ fn view(c: &CertificateDetail, tags: &[(String, String)], prior: &serde_json::Va
         .collect();
     emails.sort();
     emails.dedup();
+    let kept = |k: &str| {
+        prior
+            .get(k)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string)
+    };
+    let imported = kind == "IMPORTED";
     let config = Config {
-        domain_name: domain,
-        subject_alternative_names: sans,
+        domain_name: Some(domain),
+        subject_alternative_names: if imported { Vec::new() } else { sans },
+        private_key: kept("private_key"),
+        certificate_body: kept("certificate_body"),
+        certificate_chain: kept("certificate_chain"),
         validation_method,
         key_algorithm: c
             .key_algorithm()
@@ -314,10 +344,12 @@ impl Resource for AwsAcmCertificate {
     /// request within the hour answers the same certificate); then waits until ACM has
     /// assigned the DNS validation records.
     async fn create(aws: &Aws, c: &Config, ctx: &OpContext) -> Answer<Observed> {
+        let Some(domain_name) = &c.domain_name else {
+            return import_certificate(aws, c, None).await;
+        };
         if c.validation_method.is_none() && c.certificate_authority_arn.is_none() {
             return Err(ProviderError::InvalidConfig(format!(
-                "{TYPE} {}: `validation_method` or `certificate_authority_arn` is needed",
-                c.domain_name
+                "{TYPE} {domain_name}: `validation_method` or `certificate_authority_arn` is needed"
             )));
         }
         let token: String = ctx
@@ -329,7 +361,7 @@ impl Resource for AwsAcmCertificate {
         let made = aws
             .acm
             .request_certificate()
-            .domain_name(&c.domain_name)
+            .domain_name(domain_name)
             .set_subject_alternative_names(
                 (!c.subject_alternative_names.is_empty())
                     .then(|| c.subject_alternative_names.clone()),
@@ -354,7 +386,7 @@ impl Resource for AwsAcmCertificate {
             .set_tags(Some(aws_tags(&c.tags)).filter(|t| !t.is_empty()))
             .send()
             .await
-            .map_err(|e| api("RequestCertificate", &c.domain_name, e.into_service_error()))?;
+            .map_err(|e| api("RequestCertificate", domain_name, e.into_service_error()))?;
         let arn = made.certificate_arn().unwrap_or_default().to_string();
         crate::common::wait_until(
             ctx,
@@ -395,7 +427,12 @@ impl Resource for AwsAcmCertificate {
             let Some(arn) = s.certificate_arn() else {
                 continue;
             };
-            if s.domain_name() != Some(config.domain_name.as_str()) {
+            // A certificate to import is not one ACM issues, and the other way round.
+            let imported = s.r#type() == Some(&aws_sdk_acm::types::CertificateType::Imported);
+            if imported != config.private_key.is_some()
+                || (config.domain_name.is_some()
+                    && s.domain_name() != config.domain_name.as_deref())
+            {
                 continue;
             }
             let tags = tags_of(aws, arn).await?;
@@ -417,6 +454,16 @@ impl Resource for AwsAcmCertificate {
         _ctx: &OpContext,
     ) -> Answer<Observed> {
         let arn = &prior.id;
+        let pem = |c: &Config| {
+            (
+                c.private_key.clone(),
+                c.certificate_body.clone(),
+                c.certificate_chain.clone(),
+            )
+        };
+        if new.private_key.is_some() && pem(old) != pem(new) {
+            import_certificate(aws, new, Some(arn)).await?;
+        }
         if old.options != new.options {
             aws.acm
                 .update_certificate_options()
@@ -480,6 +527,37 @@ impl Resource for AwsAcmCertificate {
             .map(|_| ())
             .map_err(|e| api("DeleteCertificate", &prior.id, e.into_service_error()))
     }
+}
+
+/// ImportCertificate of `c`'s PEM certificate, key and chain: a new certificate, or (`arn`)
+/// the same certificate re-imported. Tags are given only to a new one.
+async fn import_certificate(aws: &Aws, c: &Config, arn: Option<&str>) -> Answer<Observed> {
+    let (Some(key), Some(body)) = (&c.private_key, &c.certificate_body) else {
+        return Err(ProviderError::InvalidConfig(format!(
+            "{TYPE}: `domain_name` (a certificate ACM issues) or `private_key` and `certificate_body` (one to import) are needed"
+        )));
+    };
+    let blob = |s: &str| aws_smithy_types::Blob::new(s.as_bytes());
+    let made = aws
+        .acm
+        .import_certificate()
+        .set_certificate_arn(arn.map(str::to_string))
+        .certificate(blob(body))
+        .private_key(blob(key))
+        .set_certificate_chain(c.certificate_chain.as_deref().map(blob))
+        .set_tags(Some(aws_tags(&c.tags)).filter(|t| !t.is_empty() && arn.is_none()))
+        .send()
+        .await
+        .map_err(|e| {
+            api(
+                "ImportCertificate",
+                arn.unwrap_or(TYPE),
+                e.into_service_error(),
+            )
+        })?;
+    let arn = made.certificate_arn().unwrap_or_default().to_string();
+    let prior = serde_json::to_value(c).unwrap_or_default();
+    read_back(TYPE, &arn, || read_one(aws, &arn, &prior)).await
 }
 
 /// The names of the DNS records that validate the certificate, as Route 53 reads them.

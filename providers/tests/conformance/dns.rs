@@ -33,6 +33,59 @@ async fn made(w: &World, rtype: &str, config: Json, address: &str, imports: bool
     created
 }
 
+/// A self-signed certificate for `domain` (PEM key, certificate, and another certificate of
+/// the same key), made with openssl.
+fn self_signed(domain: &str) -> (String, String, String) {
+    let dir = std::env::temp_dir().join(format!("cairn-dns-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let (key, cert, renewed) = (
+        dir.join("key.pem"),
+        dir.join("cert.pem"),
+        dir.join("renewed.pem"),
+    );
+    let subject = format!("/CN={domain}");
+    let run = |args: &[&str]| {
+        let status = std::process::Command::new("openssl")
+            .args(args)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("openssl");
+        assert!(status.success(), "openssl {args:?}");
+    };
+    let path = |p: &std::path::Path| p.to_str().expect("utf-8 path").to_string();
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        &path(&key),
+        "-out",
+        &path(&cert),
+        "-days",
+        "30",
+        "-subj",
+        &subject,
+    ]);
+    run(&[
+        "req",
+        "-x509",
+        "-key",
+        &path(&key),
+        "-out",
+        &path(&renewed),
+        "-days",
+        "60",
+        "-subj",
+        &subject,
+    ]);
+    let read = |p: &std::path::Path| std::fs::read_to_string(p).expect("pem");
+    let out = (read(&key), read(&cert), read(&renewed));
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
 /// A zone and its records; a certificate validated by DNS records in the zone, and its
 /// validation; a custom domain served with it, an API mapped to it and an alias to it.
 #[tokio::test]
@@ -255,6 +308,38 @@ async fn dns_and_tls_types_conform() {
         .expect("validation options")
         .clone();
     assert_eq!(options.len(), 2, "{}", certificate.outputs);
+    // An imported certificate, then another certificate of the same key re-imported.
+    let (key, body, renewed) = self_signed("imported.conformance.example.com");
+    let imported = conform(
+        w,
+        "aws_acm_certificate",
+        json!({"private_key": key, "certificate_body": body, "tags": {"App": "dns"}}),
+        Some(json!({"private_key": key, "certificate_body": renewed, "tags": {"App": "dns", "Env": "t"}})),
+        |arn| async move {
+            acm.add_tags_to_certificate()
+                .certificate_arn(arn)
+                .tags(
+                    aws_sdk_acm::types::Tag::builder()
+                        .key("Env")
+                        .value("hand")
+                        .build()
+                        .expect("tag"),
+                )
+                .send()
+                .await
+                .expect("tag certificate");
+        },
+        tag_is("Env", "hand"),
+    )
+    .await;
+    assert_eq!(imported.outputs["type"], "IMPORTED");
+    assert_eq!(imported.outputs["status"], "ISSUED");
+    assert_eq!(
+        imported.inputs["domain_name"],
+        "imported.conformance.example.com"
+    );
+    delete(w, "aws_acm_certificate", &imported).await;
+
     // Validation is waited for only once the records exist: none yet.
     let validation_config =
         |fqdns: Vec<String>| json!({"certificate_arn": arn, "validation_record_fqdns": fqdns});
