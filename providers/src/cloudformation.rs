@@ -619,6 +619,40 @@ impl StackReader {
                     )),
                 }
             }
+            // A record set's physical id is its name: cairn's id adds its zone and type (and
+            // set identifier), which the template tells.
+            "AWS::Route53::RecordSet" => {
+                let resolve = |p: &str| {
+                    template
+                        .and_then(|t| t.property(p))
+                        .and_then(|v| stack.physical_id_named(v))
+                };
+                match (resolve("HostedZoneId"), resolve("Type")) {
+                    (Some(zone), Some(rtype)) => {
+                        let name = crate::route53::normalize_domain(physical);
+                        let zone = crate::route53::clean_zone_id(&zone);
+                        Ok(match resolve("SetIdentifier") {
+                            Some(set) => format!("{zone}_{name}_{rtype}_{set}"),
+                            None => format!("{zone}_{name}_{rtype}"),
+                        })
+                    }
+                    _ => Err(format!(
+                        "the template does not tell the hosted zone id and type of record `{physical}` (its `HostedZoneId` and `Type`)"
+                    )),
+                }
+            }
+            // A mapping's physical id is its id alone: cairn's import id adds its domain.
+            "AWS::ApiGatewayV2::ApiMapping" => {
+                match template
+                    .and_then(|t| t.property("DomainName"))
+                    .and_then(|v| stack.physical_id_named(v))
+                {
+                    Some(domain) => Ok(format!("{physical}/{domain}")),
+                    None => Err(format!(
+                        "the template does not tell the domain name of API mapping `{physical}` (its `DomainName`)"
+                    )),
+                }
+            }
             // A rule's name, `<bus>|<name>` on another bus, or its ARN.
             "AWS::Events::Rule" => {
                 let name = physical
@@ -895,6 +929,60 @@ Resources:
         assert!(id("Assoc", "AWS::WAFv2::WebACLAssociation", "x")
             .await
             .is_err());
+    }
+
+    #[tokio::test]
+    async fn import_ids_of_record_sets_and_api_mappings_name_their_zone_or_domain() {
+        let template = parse_template(
+            "Resources:\n  Zone:\n    Type: AWS::Route53::HostedZone\n  Www:\n    Type: AWS::Route53::RecordSet\n    Properties:\n      HostedZoneId: !Ref Zone\n      Type: A\n  Blue:\n    Type: AWS::Route53::RecordSet\n    Properties:\n      HostedZoneId: Z2ABC\n      Type: CNAME\n      SetIdentifier: blue\n  ByName:\n    Type: AWS::Route53::RecordSet\n    Properties:\n      HostedZoneName: example.com.\n      Type: A\n  Domain:\n    Type: AWS::ApiGatewayV2::DomainName\n  Mapping:\n    Type: AWS::ApiGatewayV2::ApiMapping\n    Properties:\n      DomainName: !Ref Domain\n",
+        )
+        .expect("parses");
+        let resource = |logical: &str, cfn_type: &str, physical: &str| StackResource {
+            logical_id: logical.into(),
+            cfn_type: cfn_type.into(),
+            physical_id: Some(physical.into()),
+            status: "CREATE_COMPLETE".into(),
+        };
+        let stack = Stack {
+            name: "s".into(),
+            id: "arn".into(),
+            status: "CREATE_COMPLETE".into(),
+            description: None,
+            parameters: Vec::new(),
+            outputs: Vec::new(),
+            template,
+            resources: vec![
+                resource("Zone", "AWS::Route53::HostedZone", "Z1XYZ"),
+                resource("Domain", "AWS::ApiGatewayV2::DomainName", "api.example.com"),
+            ],
+        };
+        let reader = StackReader::new(&AwsSettings {
+            region: Some("us-east-1".into()),
+            endpoint: Some("http://127.0.0.1:9".into()),
+            artifacts: None,
+            ..AwsSettings::default()
+        })
+        .await;
+        let id = |logical: &'static str, cfn_type: &'static str, physical: &'static str| {
+            let r = resource(logical, cfn_type, physical);
+            let (reader, stack) = (&reader, &stack);
+            async move { reader.import_id(stack, &r, physical).await }
+        };
+        assert_eq!(
+            id("Www", "AWS::Route53::RecordSet", "WWW.example.com.").await,
+            Ok("Z1XYZ_www.example.com_A".into())
+        );
+        assert_eq!(
+            id("Blue", "AWS::Route53::RecordSet", "blue.example.com").await,
+            Ok("Z2ABC_blue.example.com_CNAME_blue".into())
+        );
+        assert!(id("ByName", "AWS::Route53::RecordSet", "x.example.com")
+            .await
+            .is_err_and(|e| e.contains("HostedZoneId")));
+        assert_eq!(
+            id("Mapping", "AWS::ApiGatewayV2::ApiMapping", "m1a2b3").await,
+            Ok("m1a2b3/api.example.com".into())
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! and outputs structs, from which the schema derives) and its create, read, update and
 //! delete calls. The only crate that talks to AWS.
 
+pub mod acm;
 pub mod apigatewayv2;
 pub mod appautoscaling;
 mod calls;
@@ -25,6 +26,7 @@ pub mod logs;
 pub mod logs_stream;
 pub mod rds;
 pub mod resource;
+pub mod route53;
 pub mod s3;
 pub mod s3_object;
 pub mod s3_notification;
@@ -110,6 +112,12 @@ macro_rules! for_each_type {
         s3_notification::AwsS3BucketNotification,
         appautoscaling::target::AwsAppautoscalingTarget,
         appautoscaling::policy::AwsAppautoscalingPolicy,
+        route53::zone::AwsRoute53Zone,
+        route53::record::AwsRoute53Record,
+        acm::certificate::AwsAcmCertificate,
+        acm::validation::AwsAcmCertificateValidation,
+        apigatewayv2::domain_name::AwsApigatewayv2DomainName,
+        apigatewayv2::api_mapping::AwsApigatewayv2ApiMapping,
             }
     };
 }

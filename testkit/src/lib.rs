@@ -115,6 +115,9 @@ impl Moto {
             let child = command
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+                // Requested certificates are issued once their DNS validation records
+                // exist (moto.py), not merely after moto's default minute.
+                .env("MOTO_ACM_VALIDATION_WAIT", "3600")
                 .stdout(Stdio::null())
                 .stderr(Stdio::from(log_file))
                 .spawn()

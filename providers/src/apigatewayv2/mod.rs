@@ -1,7 +1,10 @@
 //! API Gateway v2 resource types (HTTP and WebSocket APIs, their stages, integrations and
-//! routes) and what they share: the API a child resource belongs to, ARNs, tags.
+//! routes, custom domain names and their API mappings) and what they share: the API a child
+//! resource belongs to, ARNs, tags.
 
 pub mod api;
+pub mod api_mapping;
+pub mod domain_name;
 pub mod integration;
 pub mod route;
 pub mod stage;

@@ -933,6 +933,78 @@ const WAF_ACTION: &[Prop] = &[
                     All("TargetValue"),
                 ],
             ),
+    // dns: Route 53 zones and records, ACM certificates, API Gateway v2 custom domains.
+    (
+        "AWS::Route53::HostedZone",
+        &[
+            Fields("HostedZoneConfig", &[All("Comment")]),
+            All("HostedZoneTags"),
+            All("Name"),
+            Fields("VPCs", &[All("VPCId"), All("VPCRegion")]),
+        ],
+    ),
+    (
+        "AWS::Route53::RecordSet",
+        &[
+            Fields(
+                "AliasTarget",
+                &[
+                    All("DNSName"),
+                    All("EvaluateTargetHealth"),
+                    All("HostedZoneId"),
+                ],
+            ),
+            All("Failover"),
+            All("HealthCheckId"),
+            All("HostedZoneId"),
+            All("MultiValueAnswer"),
+            All("Name"),
+            All("ResourceRecords"),
+            All("SetIdentifier"),
+            All("TTL"),
+            All("Type"),
+            All("Weight"),
+        ],
+    ),
+    (
+        "AWS::CertificateManager::Certificate",
+        &[
+            All("CertificateAuthorityArn"),
+            All("CertificateTransparencyLoggingPreference"),
+            All("DomainName"),
+            All("KeyAlgorithm"),
+            All("SubjectAlternativeNames"),
+            All("Tags"),
+            All("ValidationMethod"),
+        ],
+    ),
+    (
+        "AWS::ApiGatewayV2::DomainName",
+        &[
+            All("DomainName"),
+            Fields(
+                "DomainNameConfigurations",
+                &[
+                    All("CertificateArn"),
+                    All("EndpointType"),
+                    All("OwnershipVerificationCertificateArn"),
+                    All("SecurityPolicy"),
+                ],
+            ),
+            Fields(
+                "MutualTlsAuthentication",
+                &[All("TruststoreUri"), All("TruststoreVersion")],
+            ),
+            All("Tags"),
+        ],
+    ),
+    (
+        "AWS::ApiGatewayV2::ApiMapping",
+        &[
+            All("ApiId"),
+            All("ApiMappingKey"),
+            All("DomainName"),
+            All("Stage"),
         ],
     ),
 ];

@@ -287,13 +287,13 @@ pub struct ZoneAttrs {
 pub struct AwsRoute53Zone;
 
 /// A zone id without its `/hostedzone/` prefix.
-fn clean_zone_id(id: &str) -> String {
+pub(crate) fn clean_zone_id(id: &str) -> String {
     id.trim_start_matches("/hostedzone/").to_string()
 }
 
 /// A domain name as Terraform compares and shows them: lower case, octal escapes (`\052`)
 /// decoded, without the trailing dot.
-fn normalize_domain(name: &str) -> String {
+pub(crate) fn normalize_domain(name: &str) -> String {
     let chars: Vec<char> = name.chars().collect();
     let mut out = String::with_capacity(name.len());
     let mut i = 0;
@@ -324,7 +324,7 @@ fn normalize_domain(name: &str) -> String {
     out.trim_end_matches('.').to_string()
 }
 
-async fn zone_tags(aws: &Aws, id: &str) -> Answer<BTreeMap<String, String>> {
+pub(crate) async fn zone_tags(aws: &Aws, id: &str) -> Answer<BTreeMap<String, String>> {
     let got = aws
         .route53
         .list_tags_for_resource()
@@ -350,7 +350,7 @@ async fn zone_tags(aws: &Aws, id: &str) -> Answer<BTreeMap<String, String>> {
 }
 
 /// GetHostedZone of `id`: `None` when there is no such zone.
-async fn get_zone(
+pub(crate) async fn get_zone(
     aws: &Aws,
     id: &str,
 ) -> Answer<Option<aws_sdk_route53::operation::get_hosted_zone::GetHostedZoneOutput>> {
@@ -368,7 +368,7 @@ async fn get_zone(
 }
 
 /// The name servers of a private zone: the values of its apex NS record.
-async fn private_name_servers(aws: &Aws, id: &str, name: &str) -> Answer<Vec<String>> {
+pub(crate) async fn private_name_servers(aws: &Aws, id: &str, name: &str) -> Answer<Vec<String>> {
     let got = aws
         .route53
         .list_resource_record_sets()
