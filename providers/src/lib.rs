@@ -90,6 +90,8 @@ macro_rules! for_each_type {
         apigatewayv2::stage::AwsApigatewayv2Stage,
         apigatewayv2::integration::AwsApigatewayv2Integration,
         apigatewayv2::route::AwsApigatewayv2Route,
+        ec2::route::AwsRoute,
+        ec2::main_route_table_association::AwsMainRouteTableAssociation,
             }
     };
 }

@@ -39,7 +39,9 @@ macro_rules! find_by_owner_tags {
 
 pub mod eip;
 pub mod internet_gateway;
+pub mod main_route_table_association;
 pub mod nat_gateway;
+pub mod route;
 pub mod route_table;
 pub mod route_table_association;
 pub mod security_group;
