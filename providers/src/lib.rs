@@ -92,6 +92,8 @@ macro_rules! for_each_type {
         apigatewayv2::route::AwsApigatewayv2Route,
         ec2::route::AwsRoute,
         ec2::main_route_table_association::AwsMainRouteTableAssociation,
+        iam::server_certificate::AwsIamServerCertificate,
+        elb::listener_certificate::AwsLbListenerCertificate,
             }
     };
 }

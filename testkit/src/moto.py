@@ -66,6 +66,72 @@ urls.url_paths.setdefault(
     "{0}/v2/apis/(?P<api_id>[^/]+)/stages/(?P<stage_name>[^/]+)/accesslogsettings$",
     ApiGatewayV2Response.dispatch)
 
+# --- routing group: IAM server certificates keep the tags they are uploaded with, and answer
+# ListServerCertificateTags, TagServerCertificate and UntagServerCertificate (moto drops the
+# tags and has none of the three); a second upload of a name is refused (EntityAlreadyExists),
+# as AWS does.
+from moto.iam.exceptions import EntityAlreadyExists
+from moto.iam.models import IAMBackend
+from moto.iam.responses import IamResponse
+from moto.core.responses import ActionResult, EmptyResult
+
+_upload_server_certificate = IAMBackend.upload_server_certificate
+
+
+def upload_server_certificate_once(self, cert_name, *args, **kwargs):
+    if any(c.cert_name == cert_name for c in self.certificates.values()):
+        raise EntityAlreadyExists(f"The Server Certificate with name {cert_name} already exists.")
+    cert = _upload_server_certificate(self, cert_name, *args, **kwargs)
+    cert.tags = []
+    return cert
+
+
+def server_certificate_tags(self, name, tags):
+    cert = self.get_server_certificate(name)
+    keys = [t["Key"] for t in tags]
+    cert.tags = [t for t in getattr(cert, "tags", []) if t["Key"] not in keys] + list(tags)
+
+
+def server_certificate_untag(self, name, keys):
+    cert = self.get_server_certificate(name)
+    cert.tags = [t for t in getattr(cert, "tags", []) if t["Key"] not in keys]
+
+
+_upload_server_certificate_response = IamResponse.upload_server_certificate
+
+
+def upload_server_certificate_response(self):
+    result = _upload_server_certificate_response(self)
+    tags = self._get_param("Tags", [])
+    if tags:
+        self.backend.tag_server_certificate(self._get_param("ServerCertificateName"), tags)
+    return result
+
+
+def tag_server_certificate_response(self):
+    self.backend.tag_server_certificate(self._get_param("ServerCertificateName"), self._get_param("Tags", []))
+    return EmptyResult()
+
+
+def untag_server_certificate_response(self):
+    self.backend.untag_server_certificate(self._get_param("ServerCertificateName"), self._get_param("TagKeys", []))
+    return EmptyResult()
+
+
+def list_server_certificate_tags_response(self):
+    cert = self.backend.get_server_certificate(self._get_param("ServerCertificateName"))
+    return ActionResult({"Tags": getattr(cert, "tags", []), "IsTruncated": False})
+
+
+IAMBackend.upload_server_certificate = upload_server_certificate_once
+IAMBackend.tag_server_certificate = server_certificate_tags
+IAMBackend.untag_server_certificate = server_certificate_untag
+IamResponse.upload_server_certificate = upload_server_certificate_response
+IamResponse.tag_server_certificate = tag_server_certificate_response
+IamResponse.untag_server_certificate = untag_server_certificate_response
+IamResponse.list_server_certificate_tags = list_server_certificate_tags_response
+# --- end of the routing group's patches
+
 args = sys.argv[1:]
 if "--serial" in args:
     args.remove("--serial")

@@ -729,6 +729,25 @@ const TYPES: &[(&str, &[Prop])] = &[
             All("VPCSecurityGroups"),
         ],
     ),
+    // The routing group: server certificates and listeners' extra certificates.
+    (
+        "AWS::IAM::ServerCertificate",
+        &[
+            All("CertificateBody"),
+            All("CertificateChain"),
+            All("Path"),
+            Unread("PrivateKey", "private_key"),
+            All("ServerCertificateName"),
+            All("Tags"),
+        ],
+    ),
+    (
+        "AWS::ElasticLoadBalancingV2::ListenerCertificate",
+        &[
+            Fields("Certificates", &[All("CertificateArn")]),
+            All("ListenerArn"),
+        ],
+    ),
 ];
 
 /// What cairn carries over of the CloudFormation type `cfn_type`, if it adopts or folds it.
