@@ -94,6 +94,7 @@ macro_rules! for_each_type {
         ec2::main_route_table_association::AwsMainRouteTableAssociation,
         iam::server_certificate::AwsIamServerCertificate,
         elb::listener_certificate::AwsLbListenerCertificate,
+        ec2::vpc_endpoint::AwsVpcEndpoint,
             }
     };
 }

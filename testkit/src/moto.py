@@ -130,6 +130,67 @@ IamResponse.upload_server_certificate = upload_server_certificate_response
 IamResponse.tag_server_certificate = tag_server_certificate_response
 IamResponse.untag_server_certificate = untag_server_certificate_response
 IamResponse.list_server_certificate_tags = list_server_certificate_tags_response
+
+# ModifyVpcEndpoint's PrivateDnsEnabled, which moto ignores.
+from moto.ec2.responses.vpcs import VPCs
+
+_modify_vpc_endpoint_response = VPCs.modify_vpc_endpoint
+
+
+def modify_vpc_endpoint_response(self):
+    result = _modify_vpc_endpoint_response(self)
+    dns = self._get_param("PrivateDnsEnabled")
+    if dns is not None:
+        endpoint = self.ec2_backend.describe_vpc_endpoints(vpc_end_point_ids=[self._get_param("VpcEndpointId")])[0]
+        endpoint.private_dns_enabled = str(dns).lower() == "true"
+    return result
+
+
+VPCs.modify_vpc_endpoint = modify_vpc_endpoint_response
+
+# DescribeVpcEndpoints' filters vpc-endpoint-id, vpc-id and service-name, which moto lacks.
+from moto.ec2.models.vpcs import VPCEndPoint
+
+_endpoint_filter_value = VPCEndPoint.get_filter_value
+
+
+def endpoint_filter_value(self, filter_name, method_name=None):
+    if filter_name == "vpc-endpoint-id":
+        return self.id
+    if filter_name == "vpc-id":
+        return self.vpc_id
+    if filter_name == "service-name":
+        return self.service_name
+    return _endpoint_filter_value(self, filter_name, method_name)
+
+
+VPCEndPoint.get_filter_value = endpoint_filter_value
+
+# ModifyVpcEndpoint's AddRouteTableIds and RemoveRouteTableIds route (or stop routing) the
+# tables to a gateway endpoint, as AWS does (moto only lists them, and its delete then fails on
+# the route it never made).
+from moto.ec2.models import EC2Backend
+
+_modify_vpc_endpoint = EC2Backend.modify_vpc_endpoint
+
+
+def modify_vpc_endpoint_routing(self, vpc_id, policy_doc, add_subnets, remove_subnets,
+                                remove_route_tables, add_route_tables, *args, **kwargs):
+    endpoint = self.describe_vpc_endpoints(vpc_end_point_ids=[vpc_id])[0]
+    before = list(endpoint.route_table_ids or [])
+    _modify_vpc_endpoint(self, vpc_id, policy_doc, add_subnets, remove_subnets,
+                         remove_route_tables, add_route_tables, *args, **kwargs)
+    pl = endpoint.destination_prefix_list_id
+    if pl:
+        for table in add_route_tables or []:
+            if table not in before:
+                self.create_route(table, None, gateway_id=endpoint.id, destination_prefix_list_id=pl)
+        for table in remove_route_tables or []:
+            if table in before:
+                self.delete_route(table, None, None, pl)
+
+
+EC2Backend.modify_vpc_endpoint = modify_vpc_endpoint_routing
 # --- end of the routing group's patches
 
 args = sys.argv[1:]

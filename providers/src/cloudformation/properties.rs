@@ -748,6 +748,20 @@ const TYPES: &[(&str, &[Prop])] = &[
             All("ListenerArn"),
         ],
     ),
+    (
+        "AWS::EC2::VPCEndpoint",
+        &[
+            All("PolicyDocument"),
+            All("PrivateDnsEnabled"),
+            All("RouteTableIds"),
+            All("SecurityGroupIds"),
+            All("ServiceName"),
+            All("SubnetIds"),
+            All("Tags"),
+            All("VpcEndpointType"),
+            All("VpcId"),
+        ],
+    ),
 ];
 
 /// What cairn carries over of the CloudFormation type `cfn_type`, if it adopts or folds it.

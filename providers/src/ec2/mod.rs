@@ -48,6 +48,7 @@ pub mod security_group;
 pub mod security_group_rule;
 pub mod subnet;
 pub mod vpc;
+pub mod vpc_endpoint;
 
 use std::collections::BTreeMap;
 

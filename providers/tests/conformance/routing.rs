@@ -9,6 +9,7 @@ pub const TYPES: &[&str] = &[
     "aws_main_route_table_association",
     "aws_iam_server_certificate",
     "aws_lb_listener_certificate",
+    "aws_vpc_endpoint",
 ];
 
 /// This file's types whose name the configuration may leave to cairn to generate (see
@@ -412,4 +413,94 @@ async fn server_certificate_names_are_generated() {
     );
     delete(w, rtype, &cert).await;
     w.assert_looked_up(GENERATED_NAMES);
+}
+
+/// A gateway endpoint (S3) routed from route tables, its tables and policy changed in place;
+/// an interface endpoint whose private DNS and groups change in place.
+#[tokio::test]
+async fn vpc_endpoints_conform() {
+    let owned = world().await;
+    let w = &owned;
+    let create = |rtype: &'static str, config: Json| async move {
+        w.provider
+            .create(rtype, &normalized(rtype, &config), &ctx(rtype))
+            .await
+            .unwrap_or_else(|e| panic!("{rtype}: {e}"))
+    };
+    let vpc = create("aws_vpc", json!({"cidr_block": "10.62.0.0/16"})).await;
+    let rt1 = create("aws_route_table", json!({"vpc_id": vpc.id})).await;
+    let rt2 = create("aws_route_table", json!({"vpc_id": vpc.id})).await;
+    let s3 = "com.amazonaws.us-east-1.s3";
+    let policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",
+        "Action": "s3:GetObject", "Resource": "arn:aws:s3:::conf/*"}]});
+    let gateway = conform(
+        w,
+        "aws_vpc_endpoint",
+        json!({"vpc_id": vpc.id, "service_name": s3, "route_table_ids": [rt1.id]}),
+        Some(
+            json!({"vpc_id": vpc.id, "service_name": s3, "route_table_ids": [rt1.id, rt2.id],
+                    "policy": policy, "tags": {"Name": "s3"}}),
+        ),
+        |id| async move { tag(w, &id, "Name", "by-hand").await },
+        tag_is("Name", "by-hand"),
+    )
+    .await;
+    assert_eq!(gateway.inputs["vpc_endpoint_type"], "Gateway");
+    assert_eq!(gateway.inputs["private_dns_enabled"], false);
+    assert_eq!(gateway.outputs["state"], "available");
+    // The endpoint's routes are not the tables' (which leave `route` out).
+    let rt1_now = read(w, "aws_route_table", &rt1.id, &rt1.inputs).await;
+    assert_eq!(rt1_now.as_ref(), Some(&rt1));
+
+    let subnet = create(
+        "aws_subnet",
+        json!({"vpc_id": vpc.id, "cidr_block": "10.62.1.0/24", "availability_zone": "us-east-1a"}),
+    )
+    .await;
+    let sg = create(
+        "aws_security_group",
+        json!({"name": "vpce", "vpc_id": vpc.id}),
+    )
+    .await;
+    let sqs = "com.amazonaws.us-east-1.sqs";
+    let interface_config = json!({"vpc_id": vpc.id, "service_name": sqs, "vpc_endpoint_type": "Interface",
+        "subnet_ids": [subnet.id], "private_dns_enabled": true});
+    let interface = create("aws_vpc_endpoint", interface_config.clone()).await;
+    assert_eq!(interface.inputs["private_dns_enabled"], true);
+    assert_eq!(
+        interface.outputs["network_interface_ids"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "{}",
+        interface.outputs
+    );
+    let updated = json!({"vpc_id": vpc.id, "service_name": sqs, "vpc_endpoint_type": "Interface",
+        "subnet_ids": [subnet.id], "security_group_ids": [sg.id], "private_dns_enabled": false});
+    let interface = w
+        .provider
+        .update(
+            "aws_vpc_endpoint",
+            &interface,
+            &normalized("aws_vpc_endpoint", &updated),
+            &ctx("aws_vpc_endpoint"),
+        )
+        .await
+        .expect("update interface endpoint");
+    assert_eq!(interface.inputs["private_dns_enabled"], false);
+    assert_eq!(interface.inputs["security_group_ids"], json!([sg.id]));
+    let imported = w
+        .provider
+        .import("aws_vpc_endpoint", &interface.id)
+        .await
+        .expect("import")
+        .expect("the endpoint exists");
+    assert_eq!(imported, interface);
+    w.provider
+        .delete("aws_vpc_endpoint", &interface, &ctx("aws_vpc_endpoint"))
+        .await
+        .expect("delete interface endpoint");
+
+    delete(w, "aws_vpc_endpoint", &gateway).await;
+    w.assert_looked_up(&["aws_vpc_endpoint"]);
 }
