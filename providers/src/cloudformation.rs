@@ -653,6 +653,27 @@ impl StackReader {
                     )),
                 }
             }
+            // `<listener ARN>_<certificate ARN>`, from the template (one certificate each).
+            "AWS::ElasticLoadBalancingV2::ListenerCertificate" => {
+                let listener = template
+                    .and_then(|t| t.property("ListenerArn"))
+                    .and_then(|v| stack.physical_id_named(v));
+                let certificates = template
+                    .and_then(|t| t.property("Certificates"))
+                    .and_then(|v| v.as_array());
+                let certificate = match certificates.map(Vec::as_slice) {
+                    Some([one]) => one
+                        .get("CertificateArn")
+                        .and_then(|v| stack.physical_id_named(v)),
+                    _ => None,
+                };
+                match (listener, certificate) {
+                    (Some(l), Some(c)) => Ok(format!("{l}_{c}")),
+                    _ => Err(format!(
+                        "the template does not tell the listener and the one certificate of `{physical}` (its `ListenerArn` and `Certificates`)"
+                    )),
+                }
+            }
             // A rule's name, `<bus>|<name>` on another bus, or its ARN.
             "AWS::Events::Rule" => {
                 let name = physical

@@ -118,6 +118,11 @@ macro_rules! for_each_type {
         acm::validation::AwsAcmCertificateValidation,
         apigatewayv2::domain_name::AwsApigatewayv2DomainName,
         apigatewayv2::api_mapping::AwsApigatewayv2ApiMapping,
+        ec2::route::AwsRoute,
+        ec2::main_route_table_association::AwsMainRouteTableAssociation,
+        iam::server_certificate::AwsIamServerCertificate,
+        elb::listener_certificate::AwsLbListenerCertificate,
+        ec2::vpc_endpoint::AwsVpcEndpoint,
             }
     };
 }

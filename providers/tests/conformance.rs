@@ -3505,6 +3505,7 @@ fn every_generated_name_is_conformed() {
     prefixed.sort();
     let mut want = GENERATED_NAMES.to_vec();
     want.extend(messaging::GENERATED_NAMES);
+    want.extend(routing::GENERATED_NAMES);
     want.sort();
     assert_eq!(prefixed, want);
     assert!(!cat.types["aws_cloudwatch_event_target"].inputs["target_id"].required);

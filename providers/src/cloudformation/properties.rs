@@ -995,6 +995,15 @@ const WAF_ACTION: &[Prop] = &[
                 "MutualTlsAuthentication",
                 &[All("TruststoreUri"), All("TruststoreVersion")],
             ),
+    // The routing group: server certificates and listeners' extra certificates.
+    (
+        "AWS::IAM::ServerCertificate",
+        &[
+            All("CertificateBody"),
+            All("CertificateChain"),
+            All("Path"),
+            Unread("PrivateKey", "private_key"),
+            All("ServerCertificateName"),
             All("Tags"),
         ],
     ),
@@ -1005,6 +1014,24 @@ const WAF_ACTION: &[Prop] = &[
             All("ApiMappingKey"),
             All("DomainName"),
             All("Stage"),
+        "AWS::ElasticLoadBalancingV2::ListenerCertificate",
+        &[
+            Fields("Certificates", &[All("CertificateArn")]),
+            All("ListenerArn"),
+        ],
+    ),
+    (
+        "AWS::EC2::VPCEndpoint",
+        &[
+            All("PolicyDocument"),
+            All("PrivateDnsEnabled"),
+            All("RouteTableIds"),
+            All("SecurityGroupIds"),
+            All("ServiceName"),
+            All("SubnetIds"),
+            All("Tags"),
+            All("VpcEndpointType"),
+            All("VpcId"),
         ],
     ),
 ];

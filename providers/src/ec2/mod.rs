@@ -39,13 +39,16 @@ macro_rules! find_by_owner_tags {
 
 pub mod eip;
 pub mod internet_gateway;
+pub mod main_route_table_association;
 pub mod nat_gateway;
+pub mod route;
 pub mod route_table;
 pub mod route_table_association;
 pub mod security_group;
 pub mod security_group_rule;
 pub mod subnet;
 pub mod vpc;
+pub mod vpc_endpoint;
 
 use std::collections::BTreeMap;
 

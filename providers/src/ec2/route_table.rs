@@ -1,4 +1,5 @@
-//! `aws_route_table`: routes of a VPC, with its routes as a set on the table.
+//! `aws_route_table`: routes of a VPC, with its routes as a set on the table (or, when the
+//! configuration leaves `route` out, routes managed elsewhere: `aws_route`).
 
 use std::collections::BTreeMap;
 
@@ -16,16 +17,19 @@ use crate::Aws;
 
 pub const TYPE: &str = "aws_route_table";
 
-/// A route table. The VPC's implicit `local` route is always there and never listed.
+/// A route table. The VPC's implicit `local` route is always there and never listed. `route`,
+/// when set, is the complete set of the table's routes to IPv4 blocks; when left out, the
+/// table's routes are managed elsewhere (`aws_route`) and not compared.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[schemars(extend("x-force-new" = true))]
     pub vpc_id: String,
-    /// Routes, in any order.
-    #[serde(default)]
+    /// Routes, in any order. Left out: the routes are not managed here (`aws_route`); an empty
+    /// list removes every route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-set" = true))]
-    pub route: Vec<Route>,
+    pub route: Option<Vec<Route>>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
 }
@@ -78,14 +82,21 @@ async fn read(
                 e.into_service_error(),
             )
         })?;
+    let prior: BTreeMap<&str, &serde_json::Value> = requests
+        .iter()
+        .map(|r| (r.id.as_str(), &r.prior_inputs))
+        .collect();
     for t in &tables {
         let Some(id) = t.route_table_id() else {
             continue;
         };
-        let route = t
+        let route: Vec<Route> = t
             .routes()
             .iter()
             .filter(|r| r.gateway_id() != Some("local"))
+            .filter(|r| {
+                r.origin() != Some(&aws_sdk_ec2::types::RouteOrigin::EnableVgwRoutePropagation)
+            })
             .filter_map(|r| {
                 Some(Route {
                     cidr_block: r.destination_cidr_block()?.to_string(),
@@ -94,6 +105,14 @@ async fn read(
                 })
             })
             .collect();
+        // The routes show when the recorded inputs manage them; with none recorded (an
+        // import), when there are any: an import cannot tell a table without routes from one
+        // whose routes are managed elsewhere.
+        let shown = match prior.get(id) {
+            Some(p) if !p.is_null() => p.get("route").is_some_and(|r| !r.is_null()),
+            _ => !route.is_empty(),
+        };
+        let route = shown.then_some(route);
         let config = Config {
             vpc_id: t.vpc_id().unwrap_or_default().to_string(),
             route,
@@ -111,11 +130,13 @@ async fn read(
     Ok(out)
 }
 
-async fn read_one(aws: &Aws, id: &str) -> Result<Option<Observed>, ProviderError> {
-    Ok(only(
-        id,
-        read(aws, &request(id, serde_json::Value::Null)).await?,
-    ))
+/// One table, its routes shown as `prior` (recorded inputs, or null) says.
+async fn read_one(
+    aws: &Aws,
+    id: &str,
+    prior: &serde_json::Value,
+) -> Result<Option<Observed>, ProviderError> {
+    Ok(only(id, read(aws, &request(id, prior.clone())).await?))
 }
 
 async fn put_route(aws: &Aws, id: &str, r: &Route, replace: bool) -> Result<(), ProviderError> {
@@ -235,7 +256,9 @@ impl Resource for AwsRouteTable {
             .filter(|t| t.route_table_id().is_some())
             .ok_or_else(|| ProviderError::Api("CreateRouteTable returned no id".into()))?;
         let id = table.route_table_id().unwrap_or_default().to_string();
-        sync_routes(aws, &id, &[], &c.route).await?;
+        if let Some(route) = &c.route {
+            sync_routes(aws, &id, &[], route).await?;
+        }
         // The answer and the routes just made are the table as it is: no read back.
         let now = Config {
             vpc_id: table.vpc_id().unwrap_or(&c.vpc_id).to_string(),
@@ -260,7 +283,7 @@ impl Resource for AwsRouteTable {
     ) -> Answer<Observed> {
         let id = &prior.id;
         // Start from what the table has now, not from what was recorded.
-        let now = match read_one(aws, id).await? {
+        let now = match read_one(aws, id, &serde_json::Value::Null).await? {
             Some(o) => parse::<Config>(TYPE, &o.inputs)?,
             None => {
                 return Err(ProviderError::Api(format!(
@@ -268,9 +291,14 @@ impl Resource for AwsRouteTable {
                 )))
             }
         };
-        sync_routes(aws, id, &now.route, &new.route).await?;
+        // Left out, the routes are managed elsewhere: none is touched.
+        if let Some(route) = &new.route {
+            let have = now.route.clone().unwrap_or_default();
+            sync_routes(aws, id, &have, route).await?;
+        }
         update_tags(&aws.ec2, id, &now.tags, &new.tags).await?;
-        read_back(TYPE, id, || read_one(aws, id)).await
+        let prior = serde_json::to_value(new).unwrap_or_default();
+        read_back(TYPE, id, || read_one(aws, id, &prior)).await
     }
 
     async fn delete(aws: &Aws, prior: &Observed, _ctx: &OpContext) -> Answer<()> {

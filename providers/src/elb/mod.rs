@@ -3,6 +3,7 @@
 
 pub mod lb;
 pub mod listener;
+pub mod listener_certificate;
 pub mod listener_rule;
 pub mod target_group;
 

@@ -5,6 +5,7 @@ pub mod attachment;
 pub mod instance_profile;
 pub mod policy;
 pub mod role;
+pub mod server_certificate;
 
 use std::collections::BTreeMap;
 
