@@ -838,15 +838,6 @@ const TYPES: &[(&str, &[Prop])] = &[
             All("TrailName"),
         ],
     ),
-];
-
-/// A WAF rule's action as cairn keeps it: which one, without custom requests or responses.
-const WAF_ACTION: &[Prop] = &[
-    Fields("Allow", &[]),
-    Fields("Block", &[]),
-    Fields("Captcha", &[]),
-    Fields("Challenge", &[]),
-    Fields("Count", &[]),
     // Messaging: SNS topics, subscriptions and topic policies; Application Auto Scaling
     // targets and policies.
     (
@@ -933,6 +924,8 @@ const WAF_ACTION: &[Prop] = &[
                     All("TargetValue"),
                 ],
             ),
+        ],
+    ),
     // dns: Route 53 zones and records, ACM certificates, API Gateway v2 custom domains.
     (
         "AWS::Route53::HostedZone",
@@ -995,6 +988,18 @@ const WAF_ACTION: &[Prop] = &[
                 "MutualTlsAuthentication",
                 &[All("TruststoreUri"), All("TruststoreVersion")],
             ),
+            All("Tags"),
+        ],
+    ),
+    (
+        "AWS::ApiGatewayV2::ApiMapping",
+        &[
+            All("ApiId"),
+            All("ApiMappingKey"),
+            All("DomainName"),
+            All("Stage"),
+        ],
+    ),
     // The routing group: server certificates and listeners' extra certificates.
     (
         "AWS::IAM::ServerCertificate",
@@ -1008,12 +1013,6 @@ const WAF_ACTION: &[Prop] = &[
         ],
     ),
     (
-        "AWS::ApiGatewayV2::ApiMapping",
-        &[
-            All("ApiId"),
-            All("ApiMappingKey"),
-            All("DomainName"),
-            All("Stage"),
         "AWS::ElasticLoadBalancingV2::ListenerCertificate",
         &[
             Fields("Certificates", &[All("CertificateArn")]),
@@ -1034,6 +1033,15 @@ const WAF_ACTION: &[Prop] = &[
             All("VpcId"),
         ],
     ),
+];
+
+/// A WAF rule's action as cairn keeps it: which one, without custom requests or responses.
+const WAF_ACTION: &[Prop] = &[
+    Fields("Allow", &[]),
+    Fields("Block", &[]),
+    Fields("Captcha", &[]),
+    Fields("Challenge", &[]),
+    Fields("Count", &[]),
 ];
 
 /// What cairn carries over of the CloudFormation type `cfn_type`, if it adopts or folds it.
