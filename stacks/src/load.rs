@@ -1408,6 +1408,11 @@ impl Loader<'_> {
                             if !self.readable(&decl.address, &e.value, &r.expr) {
                                 ok = false;
                             }
+                            // An attribute that is `null` when the stack loads is not set,
+                            // as in Terraform (`x = var.y == "" ? null : var.y`).
+                            if matches!(r.expr, Expr::Value(Value::Null)) {
+                                continue;
+                            }
                             attributes.insert(name.to_string(), r.expr);
                             if r.sensitive && !attr.sensitive {
                                 sensitive.insert(name.to_string());

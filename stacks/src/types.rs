@@ -34,7 +34,8 @@ pub fn check_value(ty: &AttrType, v: &Value) -> Result<(), String> {
     use AttrType::*;
     let bad = || Err(format!("expected {}, found {}", article(ty), kind(v)));
     match (ty, v) {
-        (_, Value::Unknown) | (Any, _) => Ok(()),
+        // `null` is no value: the attribute is left unset (as in Terraform).
+        (_, Value::Unknown | Value::Null) | (Any, _) => Ok(()),
         (String, Value::String(_)) => Ok(()),
         (Enum(vals), Value::String(s)) => {
             if vals.iter().any(|x| x == s) {

@@ -870,6 +870,34 @@ tags = {{ Name = \"${{format(\\\"%s-%02d\\\", var.env, 3)}}\", Vpc = \"id-${{upp
     );
 }
 
+/// An attribute that is `null` when the stack loads is not set at all, as in Terraform: the
+/// idiom `x = var.y == "" ? null : var.y` leaves `x` to its default.
+#[test]
+fn null_attributes_are_left_unset() {
+    let main = format!(
+        "{HEAD}[variable.name]\ntype = \"string\"\ndefault = \"\"\n\n\
+[aws_subnet.a]\nvpc_id = \"vpc-1\"\ncidr_block = \"10.0.1.0/24\"\ntags = '${{var.name == \"\" ? null : {{ Name = var.name }}}}'\nmap_public_ip_on_launch = '${{null}}'\n"
+    );
+    let stack = load_files(&[("main.toml", &main)], &[]).expect("loads");
+    let subnet = &stack.config.resources[0];
+    assert_eq!(subnet.address.to_string(), "aws_subnet.a");
+    assert!(
+        !subnet.attributes.contains_key("tags"),
+        "{:?}",
+        subnet.attributes
+    );
+    assert!(
+        !subnet.attributes.contains_key("map_public_ip_on_launch"),
+        "{:?}",
+        subnet.attributes
+    );
+    let named = load_files(&[("main.toml", &main)], &["name=app"]).expect("loads");
+    assert_eq!(
+        shown(&attr(&named, "aws_subnet.a", "tags")),
+        "{\"Name\":\"app\"}"
+    );
+}
+
 #[test]
 fn expression_errors_name_the_function_and_where() {
     let main = format!(
