@@ -1,13 +1,17 @@
-//! The code packages of Lambda functions: each `aws_lambda_function` with a `source` is zipped
-//! when the stack is loaded, before anything is planned, so that the plan knows the code's
-//! hash and shows a change of code as a change of `source_code_hash`.
+//! The local files resources upload: the code packages of Lambda functions and the files of S3
+//! objects. Each `aws_lambda_function` with a `source` is zipped when the stack is loaded,
+//! before anything is planned, so that the plan knows the code's hash and shows a change of
+//! code as a change of `source_code_hash`; each `aws_s3_object` with a `source` file is copied
+//! as it is, its SHA-256 (hex) set as `source_hash`, so that only a file whose bytes changed
+//! is uploaded again.
 //!
 //! The zip is deterministic (entries sorted by path, every timestamp 1980-01-01 00:00, modes
 //! 0644, or 0755 for executable files, deflate at a fixed level): the same files give the same
 //! bytes, hence the same hash as Lambda's `CodeSha256` of what was uploaded last. A `.zip`
-//! file as `source` is taken as it is. The zips are left in `<stack>/.cairn/artifacts`, named
-//! by hash, where the provider takes them from when it creates or updates a function; every
-//! run builds them afresh and removes, after an hour, those no configuration names any more.
+//! file as `source` is taken as it is. The zips and files are left in
+//! `<stack>/.cairn/artifacts`, named by hash, where the provider takes them from when it
+//! creates or updates a function or object; every run makes them afresh and removes, after an
+//! hour, those no configuration names any more.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -15,8 +19,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{anyhow, Context};
-use cairn_model::{Address, Expr, Value};
+use cairn_model::{Address, Expr, ResourceConfig, Value};
 use cairn_providers::lambda::function::{artifact_path, code_sha256, ARTIFACTS, TYPE};
+use cairn_providers::s3_object;
 use cairn_stacks::{Diagnostic, Diagnostics, Label, Stack};
 
 use crate::workspace::Failure;
@@ -25,37 +30,106 @@ use crate::workspace::Failure;
 /// still be about to upload it).
 const KEEP_UNUSED: Duration = Duration::from_secs(3600);
 
-/// Zips the `source` of every Lambda function of `stack`, sets its `source_code_hash` to the
-/// zip's hash, and leaves the zip in the stack's artifact directory. A source that cannot be
-/// read, a `source` that is not a plain string, and a configured `source_code_hash` that is
-/// not the zip's are errors at the function's declaration.
+/// A problem with one resource's `source`: its address, what is wrong, and a hint.
+type Problem = (Address, String, Option<String>);
+
+/// Zips the `source` of every Lambda function of `stack` and sets its `source_code_hash` to
+/// the zip's hash; copies the `source` file of every S3 object and sets its `source_hash`;
+/// leaves both in the stack's artifact directory. A source that cannot be read, a `source`
+/// that is not a plain string, and a configured hash that is not the source's are errors at
+/// the resource's declaration.
 pub fn prepare(stack: &mut Stack) -> Result<(), Failure> {
     let dir = stack.dir.join(ARTIFACTS);
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut kept: BTreeSet<PathBuf> = BTreeSet::new();
+    functions(stack, &dir, &mut kept, &mut problems);
+    objects(stack, &dir, &mut kept, &mut problems);
+    if !problems.is_empty() {
+        return Err(report(stack, problems));
+    }
+    prune(&dir, &kept);
+    Ok(())
+}
+
+/// Where `source` lies: relative to the stack's directory.
+fn source_help(stack: &Stack, what: &str) -> Option<String> {
+    Some(format!(
+        "`source` is {what}, relative to the stack's directory ({})",
+        std::fs::canonicalize(&stack.dir)
+            .unwrap_or_else(|_| stack.dir.clone())
+            .display()
+    ))
+}
+
+/// The plain string `source` of `resource`, if it has one; a problem if it is not a string
+/// known when the stack is loaded.
+fn source_of(resource: &ResourceConfig, problems: &mut Vec<Problem>) -> Option<String> {
+    match resource.attributes.get("source")? {
+        Expr::Value(Value::String(source)) => Some(source.clone()),
+        _ => {
+            problems.push((
+                resource.address.clone(),
+                "`source` must be known when the stack is loaded: a path, not a reference to another resource".into(),
+                None,
+            ));
+            None
+        }
+    }
+}
+
+/// Sets `attribute` of `resource` to `hash`, unless it is configured as something else (a
+/// problem: cairn computes it).
+fn set_hash(
+    resource: &mut ResourceConfig,
+    attribute: &str,
+    hash: &str,
+    what: String,
+    problems: &mut Vec<Problem>,
+) -> bool {
+    match resource.attributes.get(attribute) {
+        None => {}
+        Some(Expr::Value(Value::String(h))) if h == hash => {}
+        Some(_) => {
+            problems.push((
+                resource.address.clone(),
+                format!("{attribute} is not the hash of {what} ({hash})"),
+                Some(format!(
+                    "leave {attribute} out: cairn computes it from source"
+                )),
+            ));
+            return false;
+        }
+    }
+    resource.attributes.insert(
+        attribute.into(),
+        Expr::Value(Value::String(hash.to_string())),
+    );
+    true
+}
+
+/// The Lambda functions' code: zipped, hashed into `source_code_hash`.
+fn functions(
+    stack: &mut Stack,
+    dir: &Path,
+    kept: &mut BTreeSet<PathBuf>,
+    problems: &mut Vec<Problem>,
+) {
     let skip = std::fs::canonicalize(stack.dir.join(".cairn")).ok();
+    let help = source_help(stack, "a directory or a file");
     let mut built: BTreeMap<PathBuf, String> = BTreeMap::new();
-    let mut problems: Vec<(Address, String, Option<String>)> = Vec::new();
-    let mut hashes: BTreeSet<String> = BTreeSet::new();
     for resource in stack
         .config
         .resources
         .iter_mut()
         .filter(|r| r.address.rtype == TYPE)
     {
-        let Some(source) = resource.attributes.get("source") else {
+        let Some(source) = source_of(resource, problems) else {
             continue;
         };
-        let Expr::Value(Value::String(source)) = source else {
-            problems.push((
-                resource.address.clone(),
-                "`source` must be known when the stack is loaded: a path, not a reference to another resource".into(),
-                None,
-            ));
-            continue;
-        };
-        let path = stack.dir.join(source);
+        let path = stack.dir.join(&source);
         let hash = match built.get(&path) {
             Some(h) => h.clone(),
-            None => match build(&path, skip.as_deref(), &dir) {
+            None => match build(&path, skip.as_deref(), dir) {
                 Ok(h) => {
                     built.insert(path.clone(), h.clone());
                     h
@@ -64,46 +138,84 @@ pub fn prepare(stack: &mut Stack) -> Result<(), Failure> {
                     problems.push((
                         resource.address.clone(),
                         format!("source `{source}`: {e:#}"),
-                        Some(format!(
-                            "`source` is a directory or a file, relative to the stack's directory ({})",
-                            std::fs::canonicalize(&stack.dir)
-                                .unwrap_or_else(|_| stack.dir.clone())
-                                .display()
-                        )),
+                        help.clone(),
                     ));
                     continue;
                 }
             },
         };
-        match resource.attributes.get("source_code_hash") {
-            None => {}
-            Some(Expr::Value(Value::String(h))) if *h == hash => {}
-            Some(_) => {
+        let what = format!("the zip of source `{source}`");
+        if set_hash(resource, "source_code_hash", &hash, what, problems) {
+            kept.extend(artifact_path(dir, &hash));
+        }
+    }
+}
+
+/// The S3 objects' files: copied as they are, hashed into `source_hash`.
+fn objects(
+    stack: &mut Stack,
+    dir: &Path,
+    kept: &mut BTreeSet<PathBuf>,
+    problems: &mut Vec<Problem>,
+) {
+    let help = source_help(stack, "a file");
+    for resource in stack
+        .config
+        .resources
+        .iter_mut()
+        .filter(|r| r.address.rtype == s3_object::TYPE)
+    {
+        let Some(source) = source_of(resource, problems) else {
+            continue;
+        };
+        let path = stack.dir.join(&source);
+        let hash = match copy(&path, dir) {
+            Ok(hash) => hash,
+            Err(e) => {
                 problems.push((
                     resource.address.clone(),
-                    format!(
-                        "source_code_hash is not the hash of the zip of source `{source}` ({hash})"
-                    ),
-                    Some("leave source_code_hash out: cairn computes it from source".into()),
+                    format!("source `{source}`: {e:#}"),
+                    help.clone(),
                 ));
                 continue;
             }
+        };
+        let what = format!("source `{source}`");
+        if set_hash(resource, "source_hash", &hash, what, problems) {
+            kept.extend(s3_object::artifact_path(dir, &hash));
         }
-        resource.attributes.insert(
-            "source_code_hash".into(),
-            Expr::Value(Value::String(hash.clone())),
-        );
-        hashes.insert(hash);
     }
-    if !problems.is_empty() {
-        return Err(report(stack, problems));
+}
+
+/// Copies the file `path` into `dir` under its hash unless it is there already, and returns
+/// the hash (`s3_object::source_sha256`).
+fn copy(path: &Path, dir: &Path) -> anyhow::Result<String> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if !meta.is_file() {
+        return Err(anyhow!("{} is not a file", path.display()));
     }
-    prune(&dir, &hashes);
-    Ok(())
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let hash = s3_object::source_sha256(&bytes);
+    let target = s3_object::artifact_path(dir, &hash).ok_or_else(|| anyhow!("bad hash {hash}"))?;
+    store(dir, &target, &bytes)?;
+    Ok(hash)
+}
+
+/// Writes `bytes` to `target` in `dir` unless it exists: aside first and renamed, so that a
+/// file is never seen half written.
+fn store(dir: &Path, target: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if target.exists() {
+        return Ok(());
+    }
+    crate::private::create_dir(dir)?;
+    let partial = dir.join(format!(".{}.partial", std::process::id()));
+    crate::private::write_file(&partial, bytes)?;
+    std::fs::rename(&partial, target).with_context(|| format!("cannot write {}", target.display()))
 }
 
 /// The errors, located at the declarations of the functions they are about.
-fn report(stack: &Stack, problems: Vec<(Address, String, Option<String>)>) -> Failure {
+fn report(stack: &Stack, problems: Vec<Problem>) -> Failure {
     let mut items = Vec::new();
     let mut unlocated = Vec::new();
     for (address, message, help) in problems {
@@ -112,7 +224,7 @@ fn report(stack: &Stack, problems: Vec<(Address, String, Option<String>)>) -> Fa
                 message: format!("{address}: {message}"),
                 primary: Label {
                     location: location.clone(),
-                    message: "this function".into(),
+                    message: "this resource".into(),
                 },
                 secondary: Vec::new(),
                 help,
@@ -158,14 +270,7 @@ fn build(path: &Path, skip: Option<&Path>, dir: &Path) -> anyhow::Result<String>
     };
     let hash = code_sha256(&bytes);
     let target = artifact_path(dir, &hash).ok_or_else(|| anyhow!("bad hash {hash}"))?;
-    if !target.exists() {
-        crate::private::create_dir(dir)?;
-        // Written aside and renamed, so that a zip is never seen half written.
-        let partial = dir.join(format!(".{}.partial", std::process::id()));
-        crate::private::write_file(&partial, &bytes)?;
-        std::fs::rename(&partial, &target)
-            .with_context(|| format!("cannot write {}", target.display()))?;
-    }
+    store(dir, &target, &bytes)?;
     Ok(hash)
 }
 
@@ -243,10 +348,9 @@ fn zip(mut files: Vec<(String, PathBuf)>) -> anyhow::Result<Vec<u8>> {
         .into_inner())
 }
 
-/// Removes the zips of `dir` that no hash of `keep` names and that are older than an hour
-/// (best effort: what cannot be removed stays).
-fn prune(dir: &Path, keep: &BTreeSet<String>) {
-    let kept: BTreeSet<PathBuf> = keep.iter().filter_map(|h| artifact_path(dir, h)).collect();
+/// Removes the artifacts of `dir` (zips, and files named by a hex SHA-256) that are not
+/// `kept` and are older than an hour (best effort: what cannot be removed stays).
+fn prune(dir: &Path, kept: &BTreeSet<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -258,8 +362,12 @@ fn prune(dir: &Path, keep: &BTreeSet<String>) {
             .ok()
             .and_then(|t| t.elapsed().ok())
             .is_some_and(|age| age > KEEP_UNUSED);
-        let zip = path.extension().is_some_and(|e| e == "zip");
-        if zip && old && !kept.contains(&path) {
+        let artifact = path.extension().is_some_and(|e| e == "zip")
+            || path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| s3_object::artifact_path(dir, n).is_some());
+        if artifact && old && !kept.contains(&path) {
             let _ = std::fs::remove_file(&path);
         }
     }

@@ -275,8 +275,11 @@ fn main() -> ExitCode {
         return ExitCode::from(1);
     }
     let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    // Some AWS answers nest deeply (a WAF web ACL's rule statements): their decoders need
+    // more stack than tokio's 2 MiB default in debug builds. The memory is only reserved.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(16 * 1024 * 1024)
         .build()
     {
         Ok(rt) => rt,

@@ -8,6 +8,7 @@ mod environment;
 mod examples;
 mod faults;
 mod fmt;
+mod glue;
 mod harness;
 mod import;
 mod invariants;
