@@ -129,7 +129,10 @@ Resources:
       LogGroupName: !Sub '/app/${Env}'
       RetentionInDays: 14
   Alerts:
-    Type: AWS::SNS::Topic
+    Type: AWS::Kinesis::Stream
+    Properties:
+      Name: alerts
+      ShardCount: 1
 Outputs:
   VpcId:
     Value: !Ref AppVpc
@@ -438,7 +441,7 @@ async fn an_adopted_stack_plans_no_changes_and_is_bound_to_what_cloudformation_m
     assert!(
         adopted
             .stdout
-            .contains("- Alerts (AWS::SNS::Topic): cairn has no type for it"),
+            .contains("- Alerts (AWS::Kinesis::Stream): cairn has no type for it"),
         "the unsupported resource is listed: {adopted:?}"
     );
     for folded in [
@@ -456,7 +459,7 @@ async fn an_adopted_stack_plans_no_changes_and_is_bound_to_what_cloudformation_m
     for expected in [
         "# Adopted from the CloudFormation stack `adopt-demo` in us-east-1",
         "#   Env = qa",
-        "#   Alerts (AWS::SNS::Topic, arn:aws:sns:",
+        "#   Alerts (AWS::Kinesis::Stream, alerts",
         "[stack]\nname = \"adopt-demo\"",
         "region = \"us-east-1\"",
         "[aws_subnet.public_subnet_a]",
@@ -588,7 +591,7 @@ async fn json_templates_adopt_and_missing_stacks_and_used_directories_are_refuse
     let w = World::files(&[]);
     let json = r#"{
   "Resources": {
-    "Topic": { "Type": "AWS::SNS::Topic" },
+    "Topic": { "Type": "AWS::Kinesis::Stream", "Properties": { "ShardCount": 1 } },
     "Logs": {
       "Type": "AWS::Logs::LogGroup",
       "Properties": { "LogGroupName": { "Fn::Sub": "${AWS::StackName}-logs" } }
@@ -620,7 +623,7 @@ async fn json_templates_adopt_and_missing_stacks_and_used_directories_are_refuse
     );
     expect_code(&adopted, 0);
     assert!(
-        adopted.stdout.contains("- Topic (AWS::SNS::Topic)"),
+        adopted.stdout.contains("- Topic (AWS::Kinesis::Stream)"),
         "{adopted:?}"
     );
     let text = std::fs::read_to_string(fresh.join("main.toml")).expect("main.toml");
@@ -754,11 +757,16 @@ async fn what_cairn_cannot_represent_and_ids_kept_to_avoid_cycles_are_said() {
     adopted.check_snapshot("adopt_leftovers_report", &w);
     for expected in [
         "! aws_dynamodb_table.orders (Orders): ContributorInsightsSpecification (cairn cannot represent it yet)",
-        "! aws_dynamodb_table.orders (Orders): LocalSecondaryIndexes (cairn cannot represent it yet)",
-        "! aws_cloudwatch_event_target.nightly_report (Nightly): EcsParameters (cairn cannot represent it yet)",
         "! aws_security_group.web (Web): WebFromDb's SourceSecurityGroupOwnerId (cairn cannot represent it yet)",
     ] {
         assert!(adopted.stdout.contains(expected), "report lacks {expected:?}: {adopted:?}");
+    }
+    // A local secondary index and a scheduled task's ECS parameters are carried over.
+    for carried in ["LocalSecondaryIndexes", "EcsParameters"] {
+        assert!(
+            !adopted.stdout.contains(carried),
+            "{carried} is left out: {adopted:?}"
+        );
     }
     // Written in `cairn fmt`'s layout.
     expect_code(&w.cairn(&["fmt", "--check"]), 0);
@@ -766,14 +774,18 @@ async fn what_cairn_cannot_represent_and_ids_kept_to_avoid_cycles_are_said() {
     file.check_snapshot("adopt_leftovers_file", &w);
     let text = &file.stdout;
     for expected in [
-        "# not adopted: LocalSecondaryIndexes (cairn cannot represent it yet)\n[aws_dynamodb_table.orders]",
-        "# not adopted: EcsParameters (cairn cannot represent it yet)\n[aws_cloudwatch_event_target.nightly_report]",
+        "name = \"by-total\"",
+        "projection_type = \"KEYS_ONLY\"",
+        "task_definition_arn = \"arn:aws:ecs:us-east-1:123456789012:task-definition/report:1\"",
         "arn = \"${aws_ecs_cluster.jobs.id}\"",
         "security_groups = [\"${aws_security_group.db.id}\"]",
         &format!("security_groups = [\"{web}\"]"),
         &format!("# {web} is aws_security_group.web's id; a reference would form a cycle"),
     ] {
-        assert!(text.contains(expected), "main.toml lacks {expected:?}:\n{text}");
+        assert!(
+            text.contains(expected),
+            "main.toml lacks {expected:?}:\n{text}"
+        );
     }
     // What is not carried over is not compared either: the plan is empty.
     expect_code(&w.cairn(&["plan", "--detailed-exitcode"]), 0);

@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use cairn_testkit::{Faults, Proxy};
 
-use crate::examples::upload_certificate;
 use crate::harness::{expect_code, serverless_inventory, Clients, World};
 
 /// Kill points in a normal test run; `CAIRN_KILL_POINTS` asks for more.
@@ -192,13 +191,10 @@ fn state_list(w: &World) -> Vec<String> {
 }
 
 /// A fresh account: moto reset, no state (Lambda artifacts are made again by the next
-/// load), and for spydor the certificate its listeners need.
-async fn fresh(w: &World, c: &Clients, example: &str) {
+/// load).
+fn fresh(w: &World) {
     w.moto().reset();
     let _ = std::fs::remove_dir_all(w.path(".cairn"));
-    if example == "spydor" {
-        upload_certificate(c, "spydor").await;
-    }
 }
 
 /// Everything of the network, compute and serverless types that exists.
@@ -265,12 +261,12 @@ fn journal(w: &World) -> Vec<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn spydor_killed_mid_apply_recovers_with_exactly_one_of_each() {
-    killed_mid_apply_recovers("spydor", 35).await;
+    killed_mid_apply_recovers("spydor", 42).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn seren_killed_mid_apply_recovers_with_exactly_one_of_each() {
-    killed_mid_apply_recovers("seren", 32).await;
+    killed_mid_apply_recovers("seren", 39).await;
 }
 
 /// Kills `cairn apply` of `examples/<example>` (which has `resources` resources) at several
@@ -290,7 +286,7 @@ async fn killed_mid_apply_recovers(example: &str, resources: usize) {
 
     // The reference: one whole apply through the slow proxy, for its duration, the
     // addresses it records and what it leaves in AWS.
-    fresh(&w, &c, example).await;
+    fresh(&w);
     let started = Instant::now();
     let status = spawn_apply(&w, &proxy).wait().expect("wait");
     let full = started.elapsed();
@@ -301,7 +297,7 @@ async fn killed_mid_apply_recovers(example: &str, resources: usize) {
 
     let mut mid_flight = 0;
     for k in 0..points {
-        fresh(&w, &c, example).await;
+        fresh(&w);
         // Spread over the apply, with a per-point offset so kills land at varied moments.
         let at = full.mul_f64((k as f64 + 0.5) / points as f64);
         let mut child = spawn_apply(&w, &proxy);

@@ -4,26 +4,10 @@
 
 use crate::harness::{expect_code, serverless_leaves_nothing, Clients, World};
 
-/// The HTTPS listeners' certificate exists before the stack, as in the seed documents
-/// (uploaded to IAM).
-pub async fn upload_certificate(c: &Clients, name: &str) {
-    c.iam
-        .upload_server_certificate()
-        .server_certificate_name(name)
-        .certificate_body("-----BEGIN CERTIFICATE-----\ntest\n-----END CERTIFICATE-----")
-        .private_key("-----BEGIN PRIVATE KEY-----\ntest\n-----END PRIVATE KEY-----")
-        .send()
-        .await
-        .expect("upload certificate");
-}
-
 /// Applies the example as shipped and checks that a plan right after is empty.
-async fn lifecycle(name: &str, certificate: Option<&str>) -> (World, Clients) {
+async fn lifecycle(name: &str) -> (World, Clients) {
     let w = World::example(name);
     let c = w.clients().await;
-    if let Some(certificate) = certificate {
-        upload_certificate(&c, certificate).await;
-    }
     let apply = w.cairn(&["apply", "--auto-approve"]);
     expect_code(&apply, 0);
     let plan = w.cairn(&["plan", "--detailed-exitcode"]);
@@ -125,7 +109,7 @@ async fn destroy_leaves_nothing(w: &World, c: &Clients, project_tag: &str, role_
 
 #[tokio::test(flavor = "multi_thread")]
 async fn foundry_applies_replans_empty_and_destroys_clean() {
-    let (w, c) = lifecycle("foundry", Some("foundry-wildcard")).await;
+    let (w, c) = lifecycle("foundry").await;
     let state = w.cairn(&["state", "list"]);
     for address in [
         "module.network.aws_nat_gateway.main[\"shared\"]",
@@ -137,6 +121,9 @@ async fn foundry_applies_replans_empty_and_destroys_clean() {
         "aws_lambda_function.instance_management",
         "aws_cloudwatch_event_target.session_prep",
         "aws_lambda_permission.auto_shutdown",
+        "aws_route53_zone.platform",
+        "aws_acm_certificate_validation.wildcard",
+        "aws_route53_record.platform",
     ] {
         assert!(
             state.stdout.lines().any(|l| l == address),
@@ -144,12 +131,71 @@ async fn foundry_applies_replans_empty_and_destroys_clean() {
         );
     }
     foundry_schedules_reach_the_function(&c).await;
+    // The HTTPS listener serves the wildcard certificate ACM issued after the DNS validation,
+    // and the platform's domain points at the load balancer.
+    let certificate = issued_certificate(&c, "*.foundry.example.com").await;
+    let lbs = c.elb.describe_load_balancers().send().await.expect("lbs");
+    let lb = &lbs.load_balancers()[0];
+    let listeners = c
+        .elb
+        .describe_listeners()
+        .load_balancer_arn(lb.load_balancer_arn().unwrap_or_default())
+        .send()
+        .await
+        .expect("listeners");
+    let https = listeners
+        .listeners()
+        .iter()
+        .find(|l| l.port() == Some(443))
+        .expect("https listener");
+    assert_eq!(
+        https.certificates()[0].certificate_arn(),
+        Some(certificate.as_str())
+    );
+    let alias = alias_of(&c, "foundry.example.com").await;
+    assert_eq!(
+        alias.dns_name().trim_end_matches('.').to_lowercase(),
+        lb.dns_name().unwrap_or_default().to_lowercase()
+    );
     destroy_leaves_nothing(&w, &c, "foundry-vtt", "foundry-").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn spydor_applies_replaces_its_task_definition_under_the_service_and_destroys_clean() {
-    let (w, c) = lifecycle("spydor", Some("spydor")).await;
+    let (w, c) = lifecycle("spydor").await;
+    // HTTPS on the certificate the stack uploaded to IAM; the alarms notify the topic.
+    let uploaded = c
+        .iam
+        .list_server_certificates()
+        .send()
+        .await
+        .expect("server certificates");
+    let certificate = &uploaded.server_certificate_metadata_list()[0];
+    assert!(certificate
+        .server_certificate_name()
+        .starts_with("spydor-infra-"));
+    let lbs = c.elb.describe_load_balancers().send().await.expect("lbs");
+    let listeners = c
+        .elb
+        .describe_listeners()
+        .load_balancer_arn(
+            lbs.load_balancers()[0]
+                .load_balancer_arn()
+                .unwrap_or_default(),
+        )
+        .send()
+        .await
+        .expect("listeners");
+    let https = listeners
+        .listeners()
+        .iter()
+        .find(|l| l.port() == Some(443))
+        .expect("https listener");
+    assert_eq!(
+        https.certificates()[0].certificate_arn(),
+        Some(certificate.arn())
+    );
+    alarms_notify(&c, "spydor-infra-", "spydor-infra-alarms", 5).await;
     // A service scaled by hand is reported exactly: that attribute, both values.
     c.ecs
         .update_service()
@@ -232,6 +278,123 @@ async fn spydor_applies_replaces_its_task_definition_under_the_service_and_destr
     destroy_leaves_nothing(&w, &c, "spydor", "spydor-").await;
 }
 
+/// The ARN of the certificate ACM issued for `domain`.
+async fn issued_certificate(c: &Clients, domain: &str) -> String {
+    let listed = c
+        .acm
+        .list_certificates()
+        .send()
+        .await
+        .expect("certificates");
+    let summary = listed
+        .certificate_summary_list()
+        .iter()
+        .find(|s| s.domain_name() == Some(domain))
+        .unwrap_or_else(|| panic!("no certificate for {domain}: {listed:?}"));
+    let arn = summary.certificate_arn().unwrap_or_default().to_string();
+    let described = c
+        .acm
+        .describe_certificate()
+        .certificate_arn(&arn)
+        .send()
+        .await
+        .expect("certificate");
+    assert_eq!(
+        described.certificate().and_then(|d| d.status()),
+        Some(&aws_sdk_acm::types::CertificateStatus::Issued)
+    );
+    arn
+}
+
+/// The alias target of the A record `name`, in the hosted zone of that name.
+async fn alias_of(c: &Clients, name: &str) -> aws_sdk_route53::types::AliasTarget {
+    let zones = c.route53.list_hosted_zones().send().await.expect("zones");
+    let zone = zones
+        .hosted_zones()
+        .iter()
+        .find(|z| z.name().trim_end_matches('.') == name)
+        .unwrap_or_else(|| panic!("no zone {name}: {zones:?}"));
+    let sets = c
+        .route53
+        .list_resource_record_sets()
+        .hosted_zone_id(zone.id())
+        .send()
+        .await
+        .expect("records");
+    let record = sets
+        .resource_record_sets()
+        .iter()
+        .find(|r| {
+            r.name().trim_end_matches('.') == name
+                && r.r#type() == &aws_sdk_route53::types::RrType::A
+        })
+        .unwrap_or_else(|| panic!("no A record {name}: {sets:?}"));
+    record.alias_target().expect("an alias").clone()
+}
+
+/// The API answers at `domain`: its certificate issued, the custom domain name on it with the
+/// API's stage mapped at its root, and the domain's A record an alias of the domain name's
+/// regional endpoint.
+async fn custom_domain_serves(c: &Clients, domain: &str, api_id: &str) {
+    let certificate = issued_certificate(c, domain).await;
+    let got = c
+        .apigateway
+        .get_domain_name()
+        .domain_name(domain)
+        .send()
+        .await
+        .expect("domain name");
+    let configuration = &got.domain_name_configurations()[0];
+    assert_eq!(configuration.certificate_arn(), Some(certificate.as_str()));
+    let mappings = c
+        .apigateway
+        .get_api_mappings()
+        .domain_name(domain)
+        .send()
+        .await
+        .expect("mappings");
+    assert_eq!(mappings.items().len(), 1, "{mappings:?}");
+    assert_eq!(mappings.items()[0].api_id(), Some(api_id));
+    let alias = alias_of(c, domain).await;
+    assert_eq!(
+        alias.dns_name().trim_end_matches('.'),
+        configuration
+            .api_gateway_domain_name()
+            .unwrap_or_default()
+            .trim_end_matches('.')
+    );
+    assert_eq!(Some(alias.hosted_zone_id()), configuration.hosted_zone_id());
+}
+
+/// Every alarm whose name starts with `prefix` (`count` of them) notifies the topic `topic`
+/// when it fires and when it clears.
+async fn alarms_notify(c: &Clients, prefix: &str, topic: &str, count: usize) {
+    let topics = c.sns.list_topics().send().await.expect("topics");
+    let arn = topics
+        .topics()
+        .iter()
+        .filter_map(|t| t.topic_arn())
+        .find(|a| a.ends_with(&format!(":{topic}")))
+        .unwrap_or_else(|| panic!("no topic {topic}: {topics:?}"))
+        .to_string();
+    let alarms = c
+        .cloudwatch
+        .describe_alarms()
+        .alarm_name_prefix(prefix)
+        .send()
+        .await
+        .expect("alarms");
+    assert_eq!(alarms.metric_alarms().len(), count, "{alarms:?}");
+    for alarm in alarms.metric_alarms() {
+        assert_eq!(
+            alarm.alarm_actions(),
+            std::slice::from_ref(&arn),
+            "{alarm:?}"
+        );
+        assert_eq!(alarm.ok_actions(), std::slice::from_ref(&arn), "{alarm:?}");
+    }
+}
+
 /// The EventBridge schedules of Foundry's management layer invoke its function with their
 /// action, and the function may be invoked by them.
 async fn foundry_schedules_reach_the_function(c: &Clients) {
@@ -281,7 +444,7 @@ async fn foundry_schedules_reach_the_function(c: &Clients) {
 /// key is a SecureString no file of the stack holds.
 #[tokio::test(flavor = "multi_thread")]
 async fn seren_applies_replans_empty_and_destroys_clean() {
-    let (w, c) = lifecycle("seren", None).await;
+    let (w, c) = lifecycle("seren").await;
     let outputs = w.cairn(&["output", "--json"]);
     expect_code(&outputs, 0);
     let endpoint = outputs.json()["api_endpoint"]["value"]
@@ -413,6 +576,7 @@ async fn seren_applies_replans_empty_and_destroys_clean() {
     );
     let state = std::fs::read_to_string(w.path(".cairn/state.json")).expect("state");
     assert!(!state.contains(key.value().unwrap_or("sk_test_replace_me")));
+    custom_domain_serves(&c, "api.seren.cloud", api_id).await;
     destroy_leaves_nothing(&w, &c, "seren-replication", "seren-").await;
 }
 
@@ -420,7 +584,7 @@ async fn seren_applies_replans_empty_and_destroys_clean() {
 /// functions on the custom runtime with the seed's environment.
 #[tokio::test(flavor = "multi_thread")]
 async fn spawn_applies_replans_empty_and_destroys_clean() {
-    let (w, c) = lifecycle("spawn", None).await;
+    let (w, c) = lifecycle("spawn").await;
     let table = c
         .dynamodb
         .describe_table()
@@ -511,6 +675,56 @@ async fn spawn_applies_replans_empty_and_destroys_clean() {
         state.contains("\"provider\": \"us_west_2\""),
         "the western buckets record their provider"
     );
+    // The High baseline: a trail of every region into its own bucket, and the VPC endpoints
+    // for DynamoDB and S3 on the default VPC's main route table.
+    let high = ["--var", "high_baseline=true"];
+    expect_code(
+        &w.cairn(&[&["apply", "--auto-approve"][..], &high[..]].concat()),
+        0,
+    );
+    let again = w.cairn(&[&["plan", "--detailed-exitcode"][..], &high[..]].concat());
+    assert_eq!(again.code, 0, "{again:?}");
+    let trails = c.cloudtrail.describe_trails().send().await.expect("trails");
+    let trail = &trails.trail_list()[0];
+    assert_eq!(trail.name(), Some("spawn-infrastructure-trail"));
+    assert_eq!(trail.is_multi_region_trail(), Some(true));
+    assert_eq!(trail.log_file_validation_enabled(), Some(true));
+    assert!(trail
+        .s3_bucket_name()
+        .is_some_and(|b| b.starts_with("my-spawn-cloudtrail-")));
+    let vpcs = c
+        .ec2
+        .describe_vpcs()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("is-default")
+                .values("true")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("default vpc");
+    let default_vpc = vpcs.vpcs()[0].vpc_id().unwrap_or_default();
+    let endpoints = c
+        .ec2
+        .describe_vpc_endpoints()
+        .send()
+        .await
+        .expect("endpoints");
+    let mut services: Vec<&str> = endpoints
+        .vpc_endpoints()
+        .iter()
+        .filter(|e| e.vpc_id() == Some(default_vpc))
+        .filter_map(|e| e.service_name())
+        .collect();
+    services.sort();
+    assert_eq!(
+        services,
+        [
+            "com.amazonaws.us-east-1.dynamodb",
+            "com.amazonaws.us-east-1.s3"
+        ]
+    );
     destroy_leaves_nothing(&w, &c, "spawn", "my-spawn-").await;
 }
 
@@ -518,7 +732,7 @@ async fn spawn_applies_replans_empty_and_destroys_clean() {
 /// throttled API, its configuration under /phoney/dev/.
 #[tokio::test(flavor = "multi_thread")]
 async fn phoney_applies_replans_empty_and_destroys_clean() {
-    let (w, c) = lifecycle("phoney", None).await;
+    let (w, c) = lifecycle("phoney").await;
     let function = c
         .lambda
         .get_function()
@@ -592,6 +806,9 @@ async fn phoney_applies_replans_empty_and_destroys_clean() {
             "/phoney/dev/SECRET_KEY",
         ]
     );
+    let api_id = apis.items()[0].api_id().unwrap_or_default();
+    custom_domain_serves(&c, "api.phoney.example.com", api_id).await;
+    alarms_notify(&c, "phoney-dev-", "phoney-dev-alarms", 4).await;
     destroy_leaves_nothing(&w, &c, "phoney", "phoney-").await;
 }
 

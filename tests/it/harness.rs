@@ -26,6 +26,12 @@ pub struct Clients {
     pub events: aws_sdk_eventbridge::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub ecr: aws_sdk_ecr::Client,
+    pub route53: aws_sdk_route53::Client,
+    pub acm: aws_sdk_acm::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub cloudtrail: aws_sdk_cloudtrail::Client,
+    pub wafv2: aws_sdk_wafv2::Client,
+    pub appautoscaling: aws_sdk_applicationautoscaling::Client,
 }
 
 /// A stack directory with its own moto server, started when first needed: a test that runs
@@ -282,6 +288,12 @@ impl World {
             events: aws_sdk_eventbridge::Client::new(&c),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&c),
             ecr: aws_sdk_ecr::Client::new(&c),
+            route53: aws_sdk_route53::Client::new(&c),
+            acm: aws_sdk_acm::Client::new(&c),
+            sns: aws_sdk_sns::Client::new(&c),
+            cloudtrail: aws_sdk_cloudtrail::Client::new(&c),
+            wafv2: aws_sdk_wafv2::Client::new(&c),
+            appautoscaling: aws_sdk_applicationautoscaling::Client::new(&c),
         }
     }
 
@@ -510,6 +522,112 @@ pub async fn serverless_inventory(c: &Clients) -> std::collections::BTreeMap<&'s
         }
     }
     n.insert("aws_kms_key", keys);
+    let zones = c.route53.list_hosted_zones().send().await.expect("zones");
+    n.insert("aws_route53_zone", zones.hosted_zones().len());
+    // A zone's own NS and SOA records come and go with it.
+    let mut records = 0;
+    for zone in zones.hosted_zones() {
+        let sets = c
+            .route53
+            .list_resource_record_sets()
+            .hosted_zone_id(zone.id())
+            .send()
+            .await
+            .expect("record sets");
+        records += sets
+            .resource_record_sets()
+            .iter()
+            .filter(|r| {
+                !matches!(
+                    r.r#type(),
+                    aws_sdk_route53::types::RrType::Ns | aws_sdk_route53::types::RrType::Soa
+                )
+            })
+            .count();
+    }
+    n.insert("aws_route53_record", records);
+    let certificates = c
+        .acm
+        .list_certificates()
+        .send()
+        .await
+        .expect("certificates");
+    n.insert(
+        "aws_acm_certificate",
+        certificates.certificate_summary_list().len(),
+    );
+    let domains = c
+        .apigateway
+        .get_domain_names()
+        .send()
+        .await
+        .expect("domains");
+    n.insert("aws_apigatewayv2_domain_name", domains.items().len());
+    let topics = c.sns.list_topics().send().await.expect("topics");
+    n.insert("aws_sns_topic", topics.topics().len());
+    let subscriptions = c
+        .sns
+        .list_subscriptions()
+        .send()
+        .await
+        .expect("subscriptions");
+    n.insert(
+        "aws_sns_topic_subscription",
+        subscriptions.subscriptions().len(),
+    );
+    let server_certificates = c
+        .iam
+        .list_server_certificates()
+        .send()
+        .await
+        .expect("server certificates");
+    n.insert(
+        "aws_iam_server_certificate",
+        server_certificates.server_certificate_metadata_list().len(),
+    );
+    let trails = c.cloudtrail.describe_trails().send().await.expect("trails");
+    n.insert("aws_cloudtrail", trails.trail_list().len());
+    let endpoints = c
+        .ec2
+        .describe_vpc_endpoints()
+        .send()
+        .await
+        .expect("endpoints");
+    n.insert(
+        "aws_vpc_endpoint",
+        endpoints
+            .vpc_endpoints()
+            .iter()
+            // EC2 answers `deleted` for a deleted endpoint (lower case, unlike the SDK's enum).
+            .filter(|e| {
+                !e.state().is_some_and(|s| {
+                    matches!(
+                        s.as_str().to_ascii_lowercase().as_str(),
+                        "deleted" | "deleting"
+                    )
+                })
+            })
+            .count(),
+    );
+    let targets = c
+        .appautoscaling
+        .describe_scalable_targets()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+        .send()
+        .await
+        .expect("scalable targets");
+    n.insert(
+        "aws_appautoscaling_target",
+        targets.scalable_targets().len(),
+    );
+    let acls = c
+        .wafv2
+        .list_web_acls()
+        .scope(aws_sdk_wafv2::types::Scope::Regional)
+        .send()
+        .await
+        .expect("web ACLs");
+    n.insert("aws_wafv2_web_acl", acls.web_acls().len());
     n
 }
 
