@@ -61,8 +61,7 @@ class Moto:
         sys.exit("moto_server did not start")
 
     def reset(self):
-        """An empty account, with what the stacks expect to exist beforehand (spydor's HTTPS
-        certificate), and moto's services warmed up: moto builds a service's backend on its
+        """An empty account, with moto's services warmed up: moto builds a service's backend on its
         first call after a reset (EC2's takes about a second), which would otherwise be
         charged to whichever tool calls first."""
         urllib.request.urlopen(urllib.request.Request(self.url + "/moto-api/reset", method="POST"))
@@ -79,11 +78,9 @@ class Moto:
         client("logs").describe_log_groups()
         client("sts").get_caller_identity()
         client("resourcegroupstaggingapi").get_resources()
-        iam = client("iam")
-        iam.upload_server_certificate(
-            ServerCertificateName="spydor",
-            CertificateBody="-----BEGIN CERTIFICATE-----\ntest\n-----END CERTIFICATE-----",
-            PrivateKey="-----BEGIN PRIVATE KEY-----\ntest\n-----END PRIVATE KEY-----")
+        client("iam").list_server_certificates()
+        client("sns").list_topics()
+        client("cloudwatch").describe_alarms()
 
     def stop(self):
         self.proc.kill()
@@ -344,6 +341,10 @@ def main():
             shutil.copytree(os.path.join(ROOT, "examples", name), cdir,
                             ignore=shutil.ignore_patterns(".cairn"))
             shutil.copytree(os.path.join(HERE, "terraform", name), tdir)
+            # Files the example reads (spydor's certificate), for its twin too.
+            certificate = os.path.join(cdir, "certificate")
+            if os.path.isdir(certificate):
+                shutil.copytree(certificate, os.path.join(tdir, "certificate"))
             stacks[name] = (f"examples/{name}", cdir, tdir)
         for size in [int(s) for s in a.sizes.split(",") if s]:
             cdir, tdir = os.path.join(work, f"gen{size}"), os.path.join(work, f"gen{size}-tf")

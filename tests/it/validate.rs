@@ -136,11 +136,35 @@ content_based_deduplication = true
 [aws_ecs_task_definition.app]
 family = "app"
 container_definitions = [{ name = "app", image = "nginx", portMapings = [{ containerPort = 80 }] }]
+
+[aws_wafv2_web_acl_association.api]
+resource_arn = "arn:aws:apigateway:us-east-1::/apis/a1b2c3/stages/$default"
+web_acl_arn = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/api/0f1e"
+
+[aws_cloudwatch_event_target.report]
+rule = "nightly"
+arn = "arn:aws:ecs:us-east-1:123456789012:cluster/jobs"
+input = "{}"
+input_transformer = { input_template = "{}" }
+
+[aws_route.default]
+route_table_id = "rtb-0123456789abcdef0"
+destination_cidr_block = "0.0.0.0/0"
+gateway_id = "igw-0123456789abcdef0"
+nat_gateway_id = "nat-0123456789abcdef0"
 "#,
     )]);
     let run = w.cairn(&["validate"]);
     expect_code(&run, 1);
     run.check_snapshot("validate_values_aws_would_refuse", &w);
+    // WAF cannot protect an HTTP API; a target takes one kind of input; a route one target.
+    for refused in [
+        "WAF cannot protect an HTTP API",
+        "input_transformer",
+        "nat_gateway_id",
+    ] {
+        assert!(run.stderr.contains(refused), "{refused}: {run:?}");
+    }
 }
 
 /// Variables as Terraform users write them: type expressions, values from `CAIRN_VAR_*`

@@ -1,6 +1,6 @@
-# The Terraform twin of examples/spydor, for bench/run: the same 35 AWS resources (Terraform
-# splits each bucket's settings into four more resources: 43 in all). Needs the IAM server
-# certificate of var.certificate_arn to exist before apply.
+# The Terraform twin of examples/spydor, for bench/run: the same 42 AWS resources (Terraform
+# splits each bucket's settings into four more resources: 50 in all), the HTTPS certificate
+# uploaded from certificate/ (bench/compare.py copies examples/spydor/certificate/ there).
 
 terraform {
   required_providers {
@@ -216,10 +216,19 @@ resource "aws_lb_listener" "https" {
   port              = 443
   protocol          = "HTTPS"
   ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-  certificate_arn   = var.certificate_arn
+  certificate_arn   = coalesce(var.certificate_arn, aws_iam_server_certificate.https.arn)
   default_action {
     type             = "forward"
     target_group_arn = aws_lb_target_group.app.arn
+  }
+}
+
+resource "aws_iam_server_certificate" "https" {
+  name_prefix      = "${var.name}-"
+  certificate_body = file("${path.module}/certificate/cert.pem")
+  private_key      = file("${path.module}/certificate/private-key.pem")
+  lifecycle {
+    create_before_destroy = true
   }
 }
 
@@ -482,3 +491,35 @@ output "service_arn" { value = aws_ecs_service.app.id }
 output "database_address" { value = aws_db_instance.oracle.address }
 output "database_secret_arn" { value = aws_db_instance.oracle.master_user_secret[0].secret_arn }
 output "buckets" { value = [aws_s3_bucket.logs.bucket, aws_s3_bucket.mdl.bucket] }
+
+# ---- Monitoring (monitoring.toml) ----
+
+resource "aws_sns_topic" "alarms" {
+  name = "${var.name}-alarms"
+}
+
+locals {
+  alarms = {
+    cpu-high             = { namespace = "AWS/ECS", metric = "CPUUtilization", statistic = "Average", period = 300, periods = 2, threshold = 80, op = "GreaterThanThreshold", missing = "missing", dimensions = { ClusterName = aws_ecs_cluster.main.name, ServiceName = aws_ecs_service.app.name } }
+    memory-high          = { namespace = "AWS/ECS", metric = "MemoryUtilization", statistic = "Average", period = 300, periods = 2, threshold = 80, op = "GreaterThanThreshold", missing = "missing", dimensions = { ClusterName = aws_ecs_cluster.main.name, ServiceName = aws_ecs_service.app.name } }
+    unhealthy-targets    = { namespace = "AWS/ApplicationELB", metric = "UnHealthyHostCount", statistic = "Maximum", period = 60, periods = 5, threshold = 0, op = "GreaterThanThreshold", missing = "notBreaching", dimensions = { LoadBalancer = aws_lb.main.arn_suffix, TargetGroup = aws_lb_target_group.app.arn_suffix } }
+    target-5xx           = { namespace = "AWS/ApplicationELB", metric = "HTTPCode_Target_5XX_Count", statistic = "Sum", period = 300, periods = 1, threshold = 10, op = "GreaterThanThreshold", missing = "notBreaching", dimensions = { LoadBalancer = aws_lb.main.arn_suffix } }
+    database-connections = { namespace = "AWS/RDS", metric = "DatabaseConnections", statistic = "Maximum", period = 300, periods = 3, threshold = 1, op = "LessThanThreshold", missing = "breaching", dimensions = { DBInstanceIdentifier = aws_db_instance.oracle.identifier } }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "alarm" {
+  for_each            = local.alarms
+  alarm_name          = "${var.name}-${each.key}"
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  statistic           = each.value.statistic
+  period              = each.value.period
+  evaluation_periods  = each.value.periods
+  threshold           = each.value.threshold
+  comparison_operator = each.value.op
+  treat_missing_data  = each.value.missing
+  dimensions          = each.value.dimensions
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}

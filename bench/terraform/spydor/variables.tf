@@ -10,11 +10,10 @@ variable "name" {
   default = "spydor-infra"
 }
 
-# The HTTPS listener's certificate, uploaded to IAM beforehand (see examples/spydor/README.md).
-# The default names `spydor` in the emulator's account.
+# The HTTPS listener's certificate, if made outside the stack; empty: the one it uploads.
 variable "certificate_arn" {
   type    = string
-  default = "arn:aws:iam::123456789012:server-certificate/spydor"
+  default = ""
 }
 
 variable "image" {

@@ -41,7 +41,7 @@ impl Scope {
     }
 }
 
-/// An empty block (`allow = {}`).
+/// A block that takes no settings: its presence is the choice (`block = {}`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Empty {}
