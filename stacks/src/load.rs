@@ -2039,6 +2039,17 @@ impl Loader<'_> {
             }
             return Some(expr);
         }
+        // A literal number or bool written as a string converts, as in Terraform
+        // (`idle_timeout = "60"`, `enabled = "false"`).
+        if let (AttrType::Number | AttrType::Bool, [Piece::Literal(text)]) = (ty, pieces.as_slice())
+        {
+            let literal = Expr::Value(Value::String(text.clone()));
+            let (expr, actual) = compute::converted(literal, AttrType::String, ty);
+            if actual == *ty {
+                self.last_type = Some(actual);
+                return Some(expr);
+            }
+        }
         if !matches!(
             ty,
             AttrType::String | AttrType::Enum(_) | AttrType::Document | AttrType::Any

@@ -898,6 +898,25 @@ fn null_attributes_are_left_unset() {
     );
 }
 
+/// A number or bool written as a literal string converts where a number or bool goes, as in
+/// Terraform; one that is not a number stays an error.
+#[test]
+fn literal_numbers_and_bools_in_strings_convert() {
+    let main = format!(
+        "{HEAD}[aws_subnet.a]\nvpc_id = \"vpc-1\"\ncidr_block = \"10.0.1.0/24\"\nmap_public_ip_on_launch = \"true\"\n"
+    );
+    let stack = load_files(&[("main.toml", &main)], &[]).expect("loads");
+    assert_eq!(
+        shown(&attr(&stack, "aws_subnet.a", "map_public_ip_on_launch")),
+        "true"
+    );
+    let wrong = format!(
+        "{HEAD}[aws_subnet.a]\nvpc_id = \"vpc-1\"\ncidr_block = \"10.0.1.0/24\"\nmap_public_ip_on_launch = \"yes\"\n"
+    );
+    let err = load_files(&[("main.toml", &wrong)], &[]).expect_err("not a bool");
+    assert!(err.contains("main.toml:7:27: expected a bool"), "{err}");
+}
+
 #[test]
 fn expression_errors_name_the_function_and_where() {
     let main = format!(
