@@ -93,7 +93,7 @@ pub async fn from_cloudformation(dir: &Path, stack_name: &str) -> Outcome {
 }
 
 /// Refuses a directory that already holds stack files or a state: adoption never overwrites.
-fn refuse_existing(dir: &Path) -> Result<(), Failure> {
+pub(crate) fn refuse_existing(dir: &Path) -> Result<(), Failure> {
     let mut found: Vec<String> = Vec::new();
     if let Ok(entries) = std::fs::read_dir(dir) {
         for entry in entries.flatten() {
@@ -120,7 +120,7 @@ fn refuse_existing(dir: &Path) -> Result<(), Failure> {
 }
 
 /// Writes `text` to `path`, which must not exist yet.
-fn write_new(path: &Path, text: &str) -> Result<(), Failure> {
+pub(crate) fn write_new(path: &Path, text: &str) -> Result<(), Failure> {
     use std::io::Write;
     let mut f = std::fs::OpenOptions::new()
         .write(true)
@@ -151,7 +151,7 @@ fn stack_name_for(cfn: &str) -> String {
 
 /// A resource or output name for a logical id: `PublicSubnetA` → `public_subnet_a`,
 /// `VPCGatewayAttachment` → `vpc_gateway_attachment`.
-fn snake_case(id: &str) -> String {
+pub(crate) fn snake_case(id: &str) -> String {
     let chars: Vec<char> = id.chars().collect();
     let mut out = String::new();
     for (i, &c) in chars.iter().enumerate() {
@@ -735,7 +735,7 @@ fn unique_address(rtype: &str, logical_id: &str, taken: &mut BTreeSet<Address>) 
 }
 
 /// Whether `to` can be reached from `from` along `edges`.
-fn reaches(edges: &[BTreeSet<usize>], from: usize, to: usize) -> bool {
+pub(crate) fn reaches(edges: &[BTreeSet<usize>], from: usize, to: usize) -> bool {
     let mut seen = vec![false; edges.len()];
     let mut stack = vec![from];
     while let Some(n) = stack.pop() {
@@ -752,7 +752,7 @@ fn reaches(edges: &[BTreeSet<usize>], from: usize, to: usize) -> bool {
 
 /// Indices in dependency order (`edges[i]` are what `i` depends on), ties in index order.
 /// `edges` has no cycles (references and `depends_on` are added only where they close none).
-fn topological(edges: &[BTreeSet<usize>]) -> Vec<usize> {
+pub(crate) fn topological(edges: &[BTreeSet<usize>]) -> Vec<usize> {
     let mut placed = vec![false; edges.len()];
     let mut order = Vec::with_capacity(edges.len());
     while order.len() < edges.len() {
@@ -769,8 +769,10 @@ fn topological(edges: &[BTreeSet<usize>]) -> Vec<usize> {
 
 /// A value to write: literal strings are escaped (`${` → `$${`), references are not.
 #[derive(Clone, Debug, PartialEq)]
-enum Tv {
+pub(crate) enum Tv {
     Str(String),
+    /// Text written as it is (a converted expression or template, already a TOML value).
+    Raw(String),
     Ref(String),
     Scalar(Json),
     Arr(Vec<Tv>),
@@ -780,7 +782,7 @@ enum Tv {
 /// The attributes to write for a resource read as `inputs`: nulls, values equal to the
 /// type's default (the stack fills those in) and sensitive values (listed apart) left out,
 /// strings that name another adopted resource replaced by `refer`. Tags are kept literal.
-fn body_of(
+pub(crate) fn body_of(
     inputs: &Json,
     schema: Option<&ResourceSchema>,
     refer: &mut dyn FnMut(&str) -> Option<String>,
@@ -848,7 +850,7 @@ fn strip_type(ty: &AttrType, v: &Json) -> Json {
     }
 }
 
-fn tree(v: &Json, refer: &mut dyn FnMut(&str) -> Option<String>, literal: bool) -> Tv {
+pub(crate) fn tree(v: &Json, refer: &mut dyn FnMut(&str) -> Option<String>, literal: bool) -> Tv {
     match v {
         Json::String(s) => match (!literal).then(|| refer(s)).flatten() {
             Some(reference) => Tv::Ref(reference),
@@ -872,7 +874,7 @@ fn tree(v: &Json, refer: &mut dyn FnMut(&str) -> Option<String>, literal: bool) 
 }
 
 /// A TOML basic string; `${` doubled in literal text so that it is not read as a reference.
-fn quote(s: &str, literal_text: bool) -> String {
+pub(crate) fn quote(s: &str, literal_text: bool) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     let mut chars = s.chars().peekable();
@@ -895,7 +897,7 @@ fn quote(s: &str, literal_text: bool) -> String {
 }
 
 /// A TOML key: bare when it can be.
-fn key(k: &str) -> String {
+pub(crate) fn key(k: &str) -> String {
     if !k.is_empty()
         && k.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
@@ -906,7 +908,7 @@ fn key(k: &str) -> String {
     }
 }
 
-fn scalar(v: &Json) -> String {
+pub(crate) fn scalar(v: &Json) -> String {
     match v {
         Json::Bool(b) => b.to_string(),
         Json::Number(n) if n.is_i64() || n.is_u64() => n.to_string(),
@@ -921,10 +923,11 @@ fn scalar(v: &Json) -> String {
 }
 
 /// On one line.
-fn flat(t: &Tv) -> String {
+pub(crate) fn flat(t: &Tv) -> String {
     match t {
         Tv::Str(s) => quote(s, true),
         Tv::Ref(r) => quote(r, false),
+        Tv::Raw(r) => r.clone(),
         Tv::Scalar(v) => scalar(v),
         Tv::Arr(items) => format!(
             "[{}]",
@@ -945,7 +948,7 @@ fn flat(t: &Tv) -> String {
 /// `t` starting at column `col` of a line indented by `indent`: arrays that do not fit take
 /// one line per item (inline tables stay on one line, as TOML wants, apart from the arrays
 /// inside them).
-fn render(t: &Tv, indent: usize, col: usize) -> String {
+pub(crate) fn render(t: &Tv, indent: usize, col: usize) -> String {
     let one_line = flat(t);
     if col + one_line.len() <= WIDTH {
         return one_line;
@@ -993,7 +996,7 @@ fn render(t: &Tv, indent: usize, col: usize) -> String {
 }
 
 /// Text for a comment line (no line breaks).
-fn comment_text(s: &str) -> String {
+pub(crate) fn comment_text(s: &str) -> String {
     s.replace('\r', "").replace('\n', "\\n")
 }
 
@@ -1002,7 +1005,7 @@ const REASON_CHARS: usize = 240;
 
 /// A failure's explanation in one line: whitespace runs (line breaks included) made one
 /// space, and cut after [`REASON_CHARS`] characters.
-fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     let words: Vec<&str> = s.split_whitespace().collect();
     let line = words.join(" ");
     match line.char_indices().nth(REASON_CHARS) {

@@ -17,6 +17,7 @@ mod secrets;
 mod stackref;
 mod statefile;
 mod style;
+mod terraform;
 mod workspace;
 
 use std::path::PathBuf;
@@ -186,16 +187,22 @@ enum Command {
     },
     /// Bring an existing resource under management: `cairn import ADDR ID` reads it and
     /// records it in state; `cairn import --from-cloudformation STACK` adopts a whole
-    /// CloudFormation stack (writes stack files and state).
+    /// CloudFormation stack (writes stack files and state); `cairn import --from-terraform
+    /// PATH` takes over a Terraform working directory (stack files converted from its `.tf`
+    /// files, and state).
     Import {
         /// The address in the stack, e.g. `aws_vpc.main`.
-        #[arg(required_unless_present = "from_cloudformation", requires = "id")]
+        #[arg(required_unless_present_any = ["from_cloudformation", "from_terraform"], requires = "id")]
         address: Option<String>,
         /// The resource's import id (`cairn schema TYPE` shows its format).
         id: Option<String>,
         /// Adopt the CloudFormation stack STACK_NAME into this directory.
         #[arg(long, value_name = "STACK_NAME", conflicts_with_all = ["address", "id"])]
         from_cloudformation: Option<String>,
+        /// Take over what Terraform manages: PATH is a Terraform working directory (its
+        /// `terraform.tfstate` and `.tf` files) or a state file (`terraform state pull`).
+        #[arg(long, value_name = "PATH", conflicts_with_all = ["address", "id", "from_cloudformation"])]
+        from_terraform: Option<PathBuf>,
         #[command(flatten)]
         vars: VarArgs,
     },
@@ -334,6 +341,10 @@ async fn run(command: Command, dir: PathBuf) -> Exit {
             from_cloudformation: Some(stack_name),
             ..
         } => adopt::from_cloudformation(&dir, &stack_name).await,
+        Command::Import {
+            from_terraform: Some(source),
+            ..
+        } => terraform::from_terraform(&dir, &source).await,
         Command::Import {
             address, id, vars, ..
         } => {
