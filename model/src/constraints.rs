@@ -518,6 +518,9 @@ pub struct Spelling {
     pub aliases: Vec<(String, String)>,
     /// A CIDR block, stored as its network address (any attribute with `x-cidr`).
     pub cidr: bool,
+    /// Whitespace around the value does not count (`x-trim`: PEM documents, which
+    /// `file()` reads with a final line break that AWS and Terraform drop).
+    pub trim: bool,
 }
 
 impl Spelling {
@@ -542,6 +545,10 @@ impl Spelling {
                 })
                 .unwrap_or_default(),
             cidr: schema.get("x-cidr").is_some(),
+            trim: schema
+                .get("x-trim")
+                .and_then(Json::as_bool)
+                .unwrap_or(false),
         }
     }
 
@@ -558,6 +565,7 @@ impl Spelling {
     }
 
     fn word(&self, s: &str) -> String {
+        let s = if self.trim { s.trim() } else { s };
         let mut out = if self.lowercase {
             s.to_lowercase()
         } else if self.uppercase {

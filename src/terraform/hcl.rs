@@ -560,8 +560,13 @@ fn convert_unit(
                 )),
             }
         };
-        if let (Some(c), Some(why)) = (child, &why_not) {
-            import.units[c].written_as_it_exists = Some(why.clone());
+        if let Some(why) = &why_not {
+            let instance = format!("{tf_module}[");
+            for c in import.units.iter_mut() {
+                if c.tf_module == tf_module || c.tf_module.starts_with(&instance) {
+                    c.written_as_it_exists = Some(why.clone());
+                }
+            }
         }
         calls.push((name.to_string(), b, child, why_not));
     }
@@ -1046,6 +1051,9 @@ fn fall_back_item(import: &mut Import, u: usize, t: usize, i: usize, why: &str) 
             ));
             true
         }
+        Kind::Output(name) if u == 0 && import.outputs.contains_key(&name) => {
+            fall_back_output(import, &name, why)
+        }
         Kind::Output(_) | Kind::Data(_) => disable_table(import, u, t, why),
         Kind::Locals | Kind::Variable(_) | Kind::Plain => {
             let item = &mut import.units[u].doc.tables[t].items[i];
@@ -1152,7 +1160,7 @@ pub fn fall_back_change(
 }
 
 /// An output whose value cairn computes differently is written as Terraform recorded it.
-pub fn fall_back_output(import: &mut Import, name: &str) -> bool {
+pub fn fall_back_output(import: &mut Import, name: &str, why: &str) -> bool {
     let Some(t) = import.units[0]
         .doc
         .tables
@@ -1171,10 +1179,11 @@ pub fn fall_back_output(import: &mut Import, name: &str) -> bool {
     if item.comments.iter().any(|c| c.starts_with("was: ")) {
         return false;
     }
-    item.comments.push(format!(
-        "was: {} (cairn computes another value than Terraform recorded)",
-        item.origin.clone().unwrap_or_default()
-    ));
+    let origin = item.origin.clone().unwrap_or_default();
+    item.comments.push(format!("was: {origin} ({why})"));
     item.value = value;
+    import.notes.push(format!(
+        "output {name}: `{origin}` → the value Terraform recorded ({why})"
+    ));
     true
 }

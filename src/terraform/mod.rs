@@ -607,7 +607,18 @@ fn existing_values(import: &mut Import, catalog: &Catalog) {
                     attr,
                 ))
             });
-            bodies.push(body.into_iter().collect());
+            let mut body: BTreeMap<String, Tv> = body.into_iter().collect();
+            // A name and the prefix it was generated from: the name is what exists.
+            let prefixed: Vec<String> = body
+                .keys()
+                .filter_map(|k| k.strip_suffix("_prefix"))
+                .filter(|k| body.contains_key(*k))
+                .map(|k| format!("{k}_prefix"))
+                .collect();
+            for k in prefixed {
+                body.remove(&k);
+            }
+            bodies.push(body);
         }
         let mut keys: Vec<String> = Vec::new();
         for b in &bodies {
@@ -996,7 +1007,11 @@ async fn verify(dir: &Path, import: &mut Import) -> Result<(Stack, StateFile), F
         }
         for (name, o) in &plan.outputs {
             if o.before.as_ref() != Some(&o.after) {
-                fixed |= hcl::fall_back_output(import, name);
+                fixed |= hcl::fall_back_output(
+                    import,
+                    name,
+                    "cairn computes another value than Terraform recorded",
+                );
             }
         }
         if plan.is_empty() {
@@ -1143,9 +1158,12 @@ fn print_summary(dir: &Path, source: &Path, import: &Import) {
             );
         }
     }
+    if import.units.len() > 1 {
+        println!();
+    }
     for u in import.units.iter().skip(1) {
         println!(
-            "\nTerraform's {} became the cairn module `{}` ({}){}",
+            "Terraform's {} became the cairn module `{}` ({}){}",
             u.tf_module,
             u.module.join("."),
             u.dir.display(),

@@ -26,4 +26,5 @@ mod s3_backend;
 mod schema;
 mod sensitive;
 mod serverless;
+mod terraform;
 mod validate;

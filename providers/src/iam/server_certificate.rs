@@ -53,18 +53,23 @@ pub struct Config {
     #[schemars(extend("x-force-new" = true, "x-identifying" = true))]
     #[schemars(regex(pattern = r"^/(.*/)?$"), extend("x-pattern-says" = "a path that begins and ends with `/`"))]
     pub path: String,
-    /// The certificate, PEM-encoded.
-    #[schemars(extend("x-force-new" = true))]
+    /// The certificate, PEM-encoded (whitespace around it does not count).
+    #[schemars(extend("x-force-new" = true, "x-trim" = true))]
     pub certificate_body: String,
     /// The chain of intermediate certificates, PEM-encoded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("x-force-new" = true))]
+    #[schemars(extend("x-force-new" = true, "x-trim" = true))]
     pub certificate_chain: Option<String>,
     /// The certificate's private key, PEM-encoded. AWS never returns it: what was last
     /// applied stands (an import cannot know it).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(required)]
-    #[schemars(extend("x-force-new" = true, "x-sensitive" = true, "x-not-in-aws" = true))]
+    #[schemars(extend(
+        "x-force-new" = true,
+        "x-sensitive" = true,
+        "x-not-in-aws" = true,
+        "x-trim" = true
+    ))]
     pub private_key: Option<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
