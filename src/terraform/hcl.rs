@@ -149,7 +149,7 @@ impl Cx {
                     format!("{{ {} }}", parts.join(", "))
                 }
             }
-            Expression::TemplateExpr(t) => format!("\"{}\"", self.template(t)?),
+            Expression::TemplateExpr(t) => format!("\"{}\"", self.template(t, true)?),
             Expression::Variable(v) => v.as_str().to_string(),
             Expression::Traversal(t) => {
                 let root = match &t.expr {
@@ -231,19 +231,37 @@ impl Cx {
         })
     }
 
-    /// The inside of a template string: literal text escaped, interpolations converted.
-    fn template(&self, t: &TemplateExpr) -> Result<String, Unsupported> {
+    /// The inside of a template string, interpolations converted: literal text escaped for
+    /// a quoted string of the expression language (`quoted`), else as the text of a stack
+    /// file's string, where only `${` is escaped.
+    fn template(&self, t: &TemplateExpr, quoted: bool) -> Result<String, Unsupported> {
+        let literal = |s: &str| -> String {
+            if quoted {
+                let q = doc::hcl_string(s);
+                q[1..q.len() - 1].to_string()
+            } else {
+                s.replace("${", "$${")
+            }
+        };
+        // `<<-`: the indentation the lines share is not part of the text.
+        let dedented;
+        let t = match t {
+            TemplateExpr::Heredoc(h) if matches!(h.strip, hcl::expr::HeredocStripMode::Indent) => {
+                let mut h = h.clone();
+                h.template = dedent(&h.template);
+                h.strip = hcl::expr::HeredocStripMode::None;
+                dedented = TemplateExpr::Heredoc(h);
+                &dedented
+            }
+            t => t,
+        };
         let template = Template::from_expr(t).map_err(|e| format!("a template ({e})"))?;
         let mut out = String::new();
         for element in template.elements() {
             match element {
-                Element::Literal(s) => {
-                    let quoted = doc::hcl_string(s);
-                    out.push_str(&quoted[1..quoted.len() - 1]);
-                }
+                Element::Literal(s) => out.push_str(&literal(s)),
                 Element::Interpolation(i) if is_path(&i.expr) => {
-                    let quoted = doc::hcl_string(&self.path_module);
-                    out.push_str(&quoted[1..quoted.len() - 1]);
+                    out.push_str(&literal(&self.path_module))
                 }
                 Element::Interpolation(i) => {
                     out.push_str("${");
@@ -253,11 +271,6 @@ impl Cx {
                 Element::Directive(_) => {
                     return Err("a template directive (`%{ if }`/`%{ for }`)".into())
                 }
-            }
-        }
-        if let TemplateExpr::Heredoc(h) = t {
-            if matches!(h.strip, hcl::expr::HeredocStripMode::Indent) {
-                return Ok(dedent(&out));
             }
         }
         Ok(out)
@@ -297,8 +310,18 @@ impl Cx {
                 Tv::Obj(out)
             }
             Expression::TemplateExpr(t) => {
-                let text = self.template(t)?;
-                Tv::Raw(adopt::quote(&text, false))
+                let text = self.template(t, false)?;
+                let multiline = text.contains('\n')
+                    && !text.contains("'''")
+                    && !text
+                        .chars()
+                        .any(|c| c.is_control() && c != '\n' && c != '\t');
+                if multiline {
+                    // A heredoc stays a block of text.
+                    Tv::Raw(format!("'''\n{text}'''"))
+                } else {
+                    Tv::Raw(adopt::quote(&text, false))
+                }
             }
             _ => Tv::Raw(doc::expression(&self.expr(e)?)),
         })
@@ -713,7 +736,24 @@ fn convert_unit(
         t.items = meta_items(&cx, &b.body);
         t.items
             .extend(body_items(&cx, &b.body, Some(&schema.inputs), META));
-        // Sensitive values: the variable the configuration names, else a variable of ours.
+        // A file named by a relative path: Terraform reads it from its working directory,
+        // cairn from the stack's.
+        let literal = |key: &str| matches!(attr(&b.body, key), Some(Expression::String(_)));
+        for i in t
+            .items
+            .iter_mut()
+            .filter(|i| FILE_ATTRS.contains(&(rtype, i.key.as_str())) && literal(&i.key))
+        {
+            let Ok(path) = toml::from_str::<toml::Value>(&format!("v = {}", i.value)) else {
+                continue;
+            };
+            if let Some(p) = path.get("v").and_then(toml::Value::as_str) {
+                if !p.contains("${") && Path::new(p).is_relative() {
+                    let rebased = format!("{}/{}", cx.path_module, p.trim_start_matches("./"));
+                    i.value = adopt::quote(&rebased, true);
+                }
+            }
+        }
         // What Terraform's split resources set, as it exists.
         for f in &import.decls {
             let Fate::Folded { into, becomes } = &f.fate else {
@@ -729,6 +769,7 @@ fn convert_unit(
                 t.items.push(i);
             }
         }
+        // Sensitive values: the variable the configuration names, else a variable of ours.
         let secrets = import.decls[d].secrets.clone();
         for (k, (attr_name, var)) in secrets.into_iter().enumerate() {
             let Some(i) = t.items.iter_mut().find(|i| i.key == attr_name) else {
@@ -883,6 +924,13 @@ fn meta_items(cx: &Cx, body: &Body) -> Vec<Item> {
     items
 }
 
+/// Attributes that name a file (relative to the directory of the stack in cairn, of the
+/// working directory in Terraform).
+pub const FILE_ATTRS: &[(&str, &str)] = &[
+    ("aws_s3_object", "source"),
+    ("aws_lambda_function", "source"),
+];
+
 /// Keys of a resource or data block that are meta-arguments, not settings.
 const META: &[&str] = &[
     "count",
@@ -923,7 +971,7 @@ pub fn order_tables(doc: &mut doc::Doc) {
 
 /// `to` relative to `from`, both existing or about to (the stack directory may not exist
 /// yet): the stack language's `path.module`.
-fn relative_path(from: &Path, to: &Path) -> Result<String, Failure> {
+pub fn relative_path(from: &Path, to: &Path) -> Result<String, Failure> {
     let abs = |p: &Path| -> anyhow::Result<PathBuf> {
         let p = if p.is_absolute() {
             p.to_path_buf()
@@ -952,6 +1000,28 @@ fn relative_path(from: &Path, to: &Path) -> Result<String, Failure> {
     Ok(rel.trim_end_matches('/').to_string())
 }
 
+/// Every item marked unsupported falls back before the stack is first loaded.
+pub fn fall_back_unsupported(import: &mut Import) {
+    for u in 0..import.units.len() {
+        for t in 0..import.units[u].doc.tables.len() {
+            for i in 0..import.units[u].doc.tables[t].items.len() {
+                let item = &import.units[u].doc.tables[t].items[i];
+                if item.disabled {
+                    continue;
+                }
+                let why = item
+                    .comments
+                    .iter()
+                    .find_map(|c| c.strip_prefix("unsupported: "))
+                    .map(|w| format!("no cairn equivalent: {w}"));
+                if let Some(why) = why {
+                    fall_back_item(import, u, t, i, &why);
+                }
+            }
+        }
+    }
+}
+
 /// Decides what replaces the item a loader error points at: the value that exists, with
 /// the expression in a comment. False when the error is not in an item that can fall back.
 pub fn fall_back_at(
@@ -973,10 +1043,34 @@ pub fn fall_back_at(
         return false;
     };
     let why = adopt::one_line(message);
-    match i {
-        Some(i) => fall_back_item(import, u, t, i, &format!("cairn: {why}")),
-        None => disable_table(import, u, t, &why),
+    match (i, import.units[u].doc.tables[t].kind.clone()) {
+        (Some(i), _) => fall_back_item(import, u, t, i, &format!("cairn: {why}")),
+        (None, Kind::Resource(d)) => add_needed(import, u, t, d, &why),
+        (None, _) => disable_table(import, u, t, &why),
     }
+}
+
+/// A resource that lacks what cairn needs (`needs \`payload_format_version\``): the
+/// attributes the error names, as they exist. False if none can be added.
+fn add_needed(import: &mut Import, u: usize, t: usize, d: usize, why: &str) -> bool {
+    let mut added = false;
+    for name in why.split('`').skip(1).step_by(2) {
+        let table = &import.units[u].doc.tables[t];
+        if table.items.iter().any(|i| i.key == name && !i.disabled) {
+            continue;
+        }
+        let header = table.header.clone();
+        if let Some(v) = import.decls[d].existing(name) {
+            let mut item = Item::new(name, v.to_string());
+            item.comments.push(format!("as it exists (cairn: {why})"));
+            import.units[u].doc.tables[t].items.push(item);
+            import.notes.push(format!(
+                "{header}.{name}: added as it exists (cairn: {why})"
+            ));
+            added = true;
+        }
+    }
+    added
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -1038,6 +1132,7 @@ fn fall_back_item(import: &mut Import, u: usize, t: usize, i: usize, why: &str) 
             }
             let item = &mut import.units[u].doc.tables[t].items[i];
             item.comments.retain(|c| !c.starts_with("unsupported: "));
+            item.disabled = false;
             item.comments
                 .push(format!("was: {} ({why})", adopt::one_line(&origin)));
             match replacement {
@@ -1058,6 +1153,7 @@ fn fall_back_item(import: &mut Import, u: usize, t: usize, i: usize, why: &str) 
         Kind::Locals | Kind::Variable(_) | Kind::Plain => {
             let item = &mut import.units[u].doc.tables[t].items[i];
             item.disabled = true;
+            item.comments.retain(|c| !c.starts_with("unsupported: "));
             item.comments.push(format!("left out: {why}"));
             import
                 .notes

@@ -18,8 +18,8 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Context};
 use cairn_engine::{
-    plan_scoped, Action, Changed, Observed, OutputState, PlanMode, Provider, ResourceState, Scope,
-    State,
+    plan_scoped, Action, Change, Changed, Observed, OutputState, PlanMode, Provider, ResourceState,
+    Scope, State,
 };
 use cairn_model::{Address, Catalog, InstanceKey, PathSeg, Value};
 use cairn_providers::{AwsProvider, AwsSettings};
@@ -147,7 +147,17 @@ pub async fn from_terraform(dir: &Path, source: &Path) -> Outcome {
         .unwrap_or_else(|| "us-east-1".into());
     let mut import = declarations(&tf, catalog, region);
     read_all(&mut import, &tf, &config_files).await;
-    existing_values(&mut import, catalog);
+    // Terraform reads relative file names from its working directory (or, for a state
+    // file, beside it): from the stack's directory, that is `working`.
+    let working_dir = match &tf_dir {
+        Some(d) => d.clone(),
+        None => state_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default(),
+    };
+    let working = hcl::relative_path(dir, &working_dir)?;
+    existing_values(&mut import, catalog, (dir, &working));
     // The stack as it exists, then (with `.tf` files) as written.
     for u in 0..import.units.len() {
         import.units[u].doc = as_it_exists(&import, u, &tf);
@@ -493,7 +503,7 @@ fn local_reference(decl: &Decl, key: Option<&InstanceKey>, attr: &str) -> String
 /// variables, settings AWS does not keep come from Terraform's state, ids and ARNs of other
 /// imported resources of the same unit become references, and the instances are merged into
 /// one value per attribute.
-fn existing_values(import: &mut Import, catalog: &Catalog) {
+fn existing_values(import: &mut Import, catalog: &Catalog, (dir, working): (&Path, &str)) {
     // Every imported instance's id and ARN, to where it is.
     let mut index: HashMap<String, Vec<(usize, usize, &'static str)>> = HashMap::new();
     for (d, decl) in import.decls.iter().enumerate() {
@@ -536,7 +546,23 @@ fn existing_values(import: &mut Import, catalog: &Catalog) {
                     o.inputs[name.as_str()] = v.clone();
                 } else if attr.not_in_aws {
                     // cairn's own setting, which a read cannot know: Terraform's is the one.
-                    o.inputs[name.as_str()] = v.clone();
+                    let rtype = schema.type_name.as_str();
+                    o.inputs[name.as_str()] = match v.as_str() {
+                        Some(p)
+                            if hcl::FILE_ATTRS.contains(&(rtype, name.as_str()))
+                                && Path::new(p).is_relative() =>
+                        {
+                            Json::String(format!("{working}/{}", p.trim_start_matches("./")))
+                        }
+                        _ => v.clone(),
+                    };
+                }
+            }
+        }
+        if import.decls[d].rtype == "aws_s3_object" {
+            for inst in &mut import.decls[d].instances {
+                if let Some(o) = inst.observed.as_mut() {
+                    object_bytes(o, &inst.tf.attributes, dir);
                 }
             }
         }
@@ -646,6 +672,41 @@ fn existing_values(import: &mut Import, catalog: &Catalog) {
         decl.refers_to = refers_to;
     }
     import.secrets = secrets;
+}
+
+/// The bytes of an S3 object, which an import cannot know: Terraform's `content`, or the
+/// hash of its `source` file, where S3's ETag says the object holds them.
+fn object_bytes(o: &mut Observed, tf: &Json, dir: &Path) {
+    use cairn_providers::s3_object::{md5_hex, source_sha256};
+    let etag = o
+        .inputs
+        .get("etag")
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_string();
+    if let Some(source) = o.inputs.get("source").and_then(Json::as_str) {
+        // Lexically: the stack's directory may not exist yet.
+        let mut path = PathBuf::new();
+        for c in dir.join(source).components() {
+            match c {
+                std::path::Component::ParentDir if path.file_name().is_some() => {
+                    path.pop();
+                }
+                std::path::Component::CurDir => {}
+                c => path.push(c),
+            }
+        }
+        if let Ok(bytes) = std::fs::read(&path) {
+            if md5_hex(&bytes) == etag {
+                o.inputs["source_hash"] = Json::String(source_sha256(&bytes));
+            }
+        }
+    }
+    if let Some(content) = tf.get("content").and_then(Json::as_str) {
+        if md5_hex(content.as_bytes()) == etag {
+            o.inputs["content"] = Json::String(content.to_string());
+        }
+    }
 }
 
 /// One value for all instances: the value when they agree, else one per instance, chosen by
@@ -940,6 +1001,7 @@ fn header(import: &mut Import, state_path: &Path, tf: &tfstate::TfState, from_co
 /// and the state to write.
 async fn verify(dir: &Path, import: &mut Import) -> Result<(Stack, StateFile), Failure> {
     let mut last_problem = String::new();
+    hcl::fall_back_unsupported(import);
     for round in 0..ROUNDS {
         for u in &mut import.units {
             hcl::order_tables(&mut u.doc);
@@ -989,21 +1051,36 @@ async fn verify(dir: &Path, import: &mut Import) -> Result<(Stack, StateFile), F
             &Scope::default(),
         )
         .map_err(|e| anyhow!("{e}"))?;
-        let mut fixed = false;
-        for change in &plan.changes {
-            if change.action == Action::NoOp {
-                continue;
+        // Attributes computed as unknown may only wait for another fall-back (a
+        // replacement upstream): those with a known value that differs go first.
+        let mut known: Vec<(&Change, BTreeSet<String>)> = Vec::new();
+        let mut unknown: Vec<(&Change, BTreeSet<String>)> = Vec::new();
+        for change in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
+            let (mut k, mut u) = (BTreeSet::new(), BTreeSet::new());
+            for a in change.attributes.iter().filter(|a| a.before != a.after) {
+                let Some(PathSeg::Key(name)) = a.path.0.first() else {
+                    continue;
+                };
+                if a.after.as_ref().is_none_or(Value::is_known) {
+                    k.insert(name.clone());
+                } else {
+                    u.insert(name.clone());
+                }
             }
-            let attrs: BTreeSet<String> = change
-                .attributes
-                .iter()
-                .filter(|a| a.before != a.after)
-                .filter_map(|a| match a.path.0.first() {
-                    Some(PathSeg::Key(k)) => Some(k.clone()),
-                    _ => None,
-                })
-                .collect();
+            if matches!(change.action, Action::Create | Action::Delete) || !k.is_empty() {
+                known.push((change, k));
+            } else {
+                unknown.push((change, u));
+            }
+        }
+        let mut fixed = false;
+        for (change, attrs) in known {
             fixed |= hcl::fall_back_change(import, &change.address, change.action, &attrs);
+        }
+        if !fixed {
+            for (change, attrs) in unknown {
+                fixed |= hcl::fall_back_change(import, &change.address, change.action, &attrs);
+            }
         }
         for (name, o) in &plan.outputs {
             if o.before.as_ref() != Some(&o.after) {

@@ -608,6 +608,22 @@ def modify_vpc_endpoint_routing(self, vpc_id, policy_doc, add_subnets, remove_su
 EC2Backend.modify_vpc_endpoint = modify_vpc_endpoint_routing
 # --- end of the routing group's patches
 
+# --- SQS: SetQueueAttributes without `Policy` keeps the queue's policy, as AWS does (moto
+# clears it, so a change of a queue's other attributes would drop an aws_sqs_queue_policy).
+from moto.sqs.models import Queue
+
+_queue_set_attributes = Queue._set_attributes
+
+
+def queue_set_attributes_keeping_policy(self, attributes, now=None):
+    kept = getattr(self, "policy", None)
+    _queue_set_attributes(self, attributes, now)
+    if "Policy" not in attributes:
+        self.policy = kept
+
+
+Queue._set_attributes = queue_set_attributes_keeping_policy
+# --- end SQS ---
 args = sys.argv[1:]
 if "--serial" in args:
     args.remove("--serial")

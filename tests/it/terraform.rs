@@ -494,3 +494,172 @@ async fn a_state_file_alone_is_written_as_it_exists() {
     );
     assert!(!w.path("other/main.toml").exists());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_public_ecs_fargate_and_alb_configuration_is_taken_over() {
+    let w = World::files(&[]);
+    let tf = Terraform::apply(&w, &repo("tests/terraform/ecs-fargate-alb"), &[]);
+    let ids = tf.ids();
+    let report = take_over(&w, &tf, "tf", &[]);
+    assert!(report.contains("Imported 28 resources"), "{report}");
+    let stack = std::fs::read_to_string(w.path("cairn/main.toml")).expect("stack");
+    for written in [
+        // count, legacy splats and element() as written.
+        "[aws_subnet.private]\ncount = '${var.az_count}'",
+        "cidr_block = '${cidrsubnet(aws_vpc.main.cidr_block, 8, count.index)}'",
+        "subnets = '${aws_subnet.public[*].id}'",
+        // A container definition AWS ignores part of falls back, the expression named.
+        "# was: local.cb_app (cairn: `container_definitions`: [0]: unknown key `networkMode`)",
+    ] {
+        assert!(stack.contains(written), "{written:?} not in:\n{stack}");
+    }
+    edit(
+        &w,
+        "main.toml",
+        "[variable.app_count]\ndescription = \"Number of docker containers to run\"\ndefault = 3",
+        "[variable.app_count]\ndescription = \"Number of docker containers to run\"\ndefault = 2",
+    );
+    change(&w, &[]);
+    let services = w
+        .clients()
+        .await
+        .ecs
+        .describe_services()
+        .cluster("cb-cluster")
+        .services(&ids["aws_ecs_service.main"])
+        .send()
+        .await
+        .expect("services");
+    assert_eq!(services.services()[0].desired_count(), 2);
+    destroy(&w, &tf, &[], &[], &[]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_public_rds_configuration_is_taken_over_its_password_a_variable() {
+    let w = World::files(&[]);
+    let password = [("db_password", "Sup3r-Secret-Passw0rd")];
+    let tf = Terraform::apply(&w, &repo("tests/terraform/rds"), &password);
+    let report = take_over(&w, &tf, "tf", &password);
+    assert!(
+        report.contains("  --var db_password=...   (aws_db_instance.education.password)"),
+        "{report}"
+    );
+    for file in ["cairn/main.toml", "cairn/.cairn/state.json"] {
+        let text = std::fs::read_to_string(w.path(file)).expect(file);
+        assert!(
+            !text.contains("Sup3r-Secret-Passw0rd"),
+            "{file} holds the password"
+        );
+    }
+    let stack = std::fs::read_to_string(w.path("cairn/main.toml")).expect("stack");
+    for written in [
+        "[variable.db_password]\ndescription = \"RDS root user password\"\nsensitive = true",
+        "password = '${var.db_password}'",
+        // for_each over a `for` expression: the keys that exist, each value chosen by key.
+        "for_each = [\"us-east-1a\", \"us-east-1b\", \"us-east-1c\"]",
+        "# was: [for s in aws_subnet.public : s.id] (no cairn equivalent: a `for` expression)",
+    ] {
+        assert!(stack.contains(written), "{written:?} not in:\n{stack}");
+    }
+    // Without the password the plan says which variable is missing.
+    let missing = cairn(&w, &["plan"], &[]);
+    expect_code(&missing, 1);
+    assert!(
+        missing
+            .stderr
+            .contains("variable `db_password` has no value"),
+        "{}",
+        missing.stderr
+    );
+    edit(
+        &w,
+        "main.toml",
+        "allocated_storage = 5",
+        "allocated_storage = 10",
+    );
+    change(&w, &password);
+    let db = w
+        .clients()
+        .await
+        .rds
+        .describe_db_instances()
+        .db_instance_identifier("education")
+        .send()
+        .await
+        .expect("db");
+    assert_eq!(db.db_instances()[0].allocated_storage(), Some(10));
+    destroy(&w, &tf, &password, &password, &[]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_public_serverless_api_configuration_is_taken_over() {
+    let w = World::files(&[]);
+    let tf = Terraform::apply(&w, &repo("tests/terraform/serverless-api"), &[]);
+    let ids = tf.ids();
+    let report = take_over(&w, &tf, "tf", &[]);
+    assert!(report.contains("Imported 14 resources"), "{report}");
+    assert!(report.contains("  ~ aws_s3_bucket_public_access_block.private_bucket: `public_access_block` in aws_s3_bucket.lambda_bucket"), "{report}");
+    let stack = std::fs::read_to_string(w.path("cairn/main.toml")).expect("stack");
+    // The object's file is Terraform's, found from the stack's directory.
+    assert!(stack.contains("source = \"../tf/lambda.zip\""), "{stack}");
+    edit(&w, "main.toml", "[variable.lambda_log_retention]\ndescription = \"lambda log retention in days\"\ntype = \"number\"\ndefault = 7", "[variable.lambda_log_retention]\ndescription = \"lambda log retention in days\"\ntype = \"number\"\ndefault = 14");
+    change(&w, &[]);
+    let groups = w
+        .clients()
+        .await
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix(&ids["aws_cloudwatch_log_group.lambda_logs"])
+        .send()
+        .await
+        .expect("log groups");
+    assert_eq!(groups.log_groups()[0].retention_in_days(), Some(14));
+    destroy(&w, &tf, &[], &[], &[]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_public_s3_sqs_lambda_configuration_is_taken_over() {
+    let w = World::files(&[]);
+    let tf = Terraform::apply(&w, &repo("tests/terraform/s3-sqs-lambda"), &[]);
+    let ids = tf.ids();
+    let report = take_over(&w, &tf, "tf", &[]);
+    assert!(
+        report.contains("  ~ aws_iam_role_policy.MyHandlerFunction-Policy-source: `inline_policy` in aws_iam_role.MyHandlerFunction-Role"),
+        "{report}"
+    );
+    let stack = std::fs::read_to_string(w.path("cairn/main.toml")).expect("stack");
+    // A heredoc stays a block of text, its interpolations live.
+    assert!(
+        stack.contains("policy = '''\n{\n  \"Version\": \"2012-10-17\","),
+        "{stack}"
+    );
+    assert!(
+        stack.contains("\"aws:SourceArn\": \"arn:aws:s3:::${aws_s3_bucket.MySourceS3Bucket.id}\""),
+        "{stack}"
+    );
+    edit(
+        &w,
+        "main.toml",
+        "[aws_sqs_queue.MyHandlerQueue]\n",
+        "[aws_sqs_queue.MyHandlerQueue]\nmessage_retention_seconds = 86400\n",
+    );
+    change(&w, &[]);
+    let attributes = w
+        .clients()
+        .await
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&ids["aws_sqs_queue.MyHandlerQueue"])
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::MessageRetentionPeriod)
+        .send()
+        .await
+        .expect("queue");
+    assert_eq!(
+        attributes
+            .attributes()
+            .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::MessageRetentionPeriod))
+            .map(String::as_str),
+        Some("86400")
+    );
+    destroy(&w, &tf, &[], &[], &[]);
+}
