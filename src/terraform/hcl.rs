@@ -1283,3 +1283,68 @@ pub fn fall_back_output(import: &mut Import, name: &str, why: &str) -> bool {
     ));
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Converts the HCL expression `hcl` as an attribute's value: the TOML written, or the
+    /// comment that marks it unsupported.
+    fn check(hcl: &str, expected: &str) {
+        let body = hcl::parse(&format!("x = {hcl}\n")).expect("HCL");
+        let e = attr(&body, "x").expect("attribute");
+        let cx = Cx {
+            path_module: "../tf".into(),
+            converted_modules: vec!["net".into()],
+        };
+        let i = item(&cx, "x", e);
+        let got = match i.comments.first() {
+            Some(c) => c.clone(),
+            None => i.value,
+        };
+        assert_eq!(got, expected, "{hcl}");
+    }
+
+    #[test]
+    fn expressions_convert_to_the_stack_language() {
+        check(r#""10.0.0.0/16""#, r#""10.0.0.0/16""#);
+        check("var.cidr", "'${var.cidr}'");
+        check(r#""${var.name}-app""#, r#""${var.name}-app""#);
+        check("aws_subnet.public.*.id", "'${aws_subnet.public[*].id}'");
+        check(
+            "element(aws_subnet.x.*.id, count.index)",
+            "'${element(aws_subnet.x[*].id, count.index)}'",
+        );
+        check(
+            r#"{ Name = var.name, Env = "dev" }"#,
+            r#"{ Name = '${var.name}', Env = "dev" }"#,
+        );
+        check(r#""${path.module}/lambda.zip""#, r#""../tf/lambda.zip""#);
+        check(
+            "jsonencode({ a = var.x, b = [1, 2] })",
+            "'${jsonencode({ a = var.x, b = [1, 2] })}'",
+        );
+        check(r#""$${literal}""#, r#""$${literal}""#);
+        check("var.on ? 1 : 0", "'${var.on ? 1 : 0}'");
+        check("!var.off", "'${!var.off}'");
+        check(
+            r#"format("%s-%s", var.a, "it's")"#,
+            r#""${format(\"%s-%s\", var.a, \"it's\")}""#,
+        );
+        check("module.net.vpc_id", "'${module.net.vpc_id}'");
+        check(
+            "<<-EOT\n  a ${var.b}\n  c\n  EOT\n",
+            "'''\na ${var.b}\nc\n'''",
+        );
+        check("[for s in var.x : s.id]", "unsupported: a `for` expression");
+        check(
+            "module.other.id",
+            "unsupported: module.other's outputs: the module is written as it exists",
+        );
+        check(
+            r#""%{ if var.a }x%{ endif }""#,
+            "unsupported: a template directive (`%{ if }`/`%{ for }`)",
+        );
+        check("concat(var.a...)", "unsupported: `...` argument expansion");
+    }
+}
