@@ -131,6 +131,8 @@ pub struct Import {
     pub notes: Vec<String>,
     /// The region of the default provider configuration.
     pub region: String,
+    /// The region of each provider alias the resources use.
+    pub aliases: BTreeMap<String, String>,
 }
 
 /// `cairn import --from-terraform SOURCE` into `dir`.
@@ -160,7 +162,7 @@ pub async fn from_terraform(dir: &Path, source: &Path) -> Outcome {
     existing_values(&mut import, catalog, (dir, &working));
     // The stack as it exists, then (with `.tf` files) as written.
     for u in 0..import.units.len() {
-        import.units[u].doc = as_it_exists(&import, u, &tf);
+        import.units[u].doc = as_it_exists(&import, u);
     }
     if let Some(tf_dir) = &tf_dir {
         if !config_files.is_empty() {
@@ -375,6 +377,7 @@ fn declarations(tf: &tfstate::TfState, catalog: &Catalog, region: String) -> Imp
         outputs: BTreeMap::new(),
         notes: Vec::new(),
         region,
+        aliases: BTreeMap::new(),
     }
 }
 
@@ -394,7 +397,8 @@ async fn read_all(import: &mut Import, tf: &tfstate::TfState, config_files: &[hc
                         .find(|r| !r.is_empty())
                 })
                 .unwrap_or_else(|| import.region.clone());
-            regions.insert(Some(alias.clone()), region);
+            regions.insert(Some(alias.clone()), region.clone());
+            import.aliases.insert(alias.clone(), region);
         }
     }
     let mut providers: HashMap<Option<String>, Arc<AwsProvider>> = HashMap::new();
@@ -777,18 +781,14 @@ pub fn existing_table(import: &Import, d: usize) -> Table {
 
 /// Each unit's stack file as what exists: resources in dependency order, module calls, and
 /// (at the root) Terraform's outputs with their values.
-fn as_it_exists(import: &Import, u: usize, tf: &tfstate::TfState) -> Doc {
+fn as_it_exists(import: &Import, u: usize) -> Doc {
     let mut doc = Doc::default();
     if u == 0 {
         doc.tables.push(stack_table());
         doc.tables.push(provider_table(&import.region, None));
-        let mut aliases: BTreeSet<&String> = BTreeSet::new();
-        for d in &import.decls {
-            if let Some(a) = &d.alias {
-                aliases.insert(a);
-            }
+        for (alias, region) in &import.aliases {
+            doc.tables.push(provider_table(region, Some(alias)));
         }
-        let _ = tf;
         for s in &import.secrets {
             doc.tables.push(secret_variable(s));
         }

@@ -280,14 +280,15 @@ async fn certificates_conform() {
         .as_str()
         .is_some_and(|a| a.ends_with(":server-certificate/web")));
     // The key stands as applied (AWS never returns it); a body written with white space
-    // around it reads back as written.
+    // around it (as `file()` reads it) is normalised without it, as Terraform does, so it
+    // reads back equal to the normalised configuration.
     assert_eq!(cert.inputs["private_key"], KEY);
     let spaced = create(
         "aws_iam_server_certificate",
         json!({"name": "spaced", "path": "/tls/", "certificate_body": format!("{CERT}\n"), "private_key": KEY}),
     )
     .await;
-    assert_eq!(spaced.inputs["certificate_body"], format!("{CERT}\n"));
+    assert_eq!(spaced.inputs["certificate_body"], CERT.trim());
     assert_eq!(spaced.inputs["path"], "/tls/");
     assert!(shared_catalog().types["aws_iam_server_certificate"].inputs["private_key"].required);
 
