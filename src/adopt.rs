@@ -1193,34 +1193,43 @@ async fn save_state(
         .into());
     }
     let secrets = workspace::secrets(&backend).await?;
+    let resources = adoption
+        .adopted
+        .iter()
+        .map(|a| (a.address.clone(), a.observed.clone()));
+    let outputs = adoption.outputs.iter().map(|(name, _, value)| {
+        let value = OutputState {
+            value: Value::string(value.clone()),
+            sensitive: false,
+        };
+        (name.clone(), value)
+    });
+    let mut file = recorded_state(stack, resources, outputs, catalog, &secrets);
+    backend.write(&mut file).await?;
+    Ok(())
+}
+
+/// A new state recording `resources`, each with the dependencies and protection the loaded
+/// `stack` gives it, and `outputs`, its sensitive inputs and outputs redacted (shared by
+/// adoption from CloudFormation and from Terraform).
+pub(crate) fn recorded_state(
+    stack: &cairn_stacks::Stack,
+    resources: impl IntoIterator<Item = (Address, Observed)>,
+    outputs: impl IntoIterator<Item = (String, OutputState)>,
+    catalog: &Catalog,
+    secrets: &crate::secrets::Secrets,
+) -> StateFile {
     let mut state = State::default();
-    for a in &adoption.adopted {
-        let configured = stack
-            .config
-            .resources
-            .iter()
-            .find(|r| r.address == a.address);
+    for (address, observed) in resources {
+        let configured = stack.config.resources.iter().find(|r| r.address == address);
         let dependencies = configured.map(|r| r.dependencies()).unwrap_or_default();
         let prevent_destroy = configured.is_some_and(|r| r.lifecycle.prevent_destroy);
         state.resources.insert(
-            a.address.clone(),
-            ResourceState::recorded(
-                a.address.clone(),
-                a.observed.clone(),
-                dependencies,
-                prevent_destroy,
-            ),
+            address.clone(),
+            ResourceState::recorded(address, observed, dependencies, prevent_destroy),
         );
     }
-    for (name, _, value) in &adoption.outputs {
-        state.outputs.insert(
-            name.clone(),
-            OutputState {
-                value: Value::string(value.clone()),
-                sensitive: false,
-            },
-        );
-    }
+    state.outputs.extend(outputs);
     let mut file = StateFile::new(env!("CARGO_PKG_VERSION"));
     let config = &stack.config;
     let redaction = statefile::Redaction {
@@ -1228,8 +1237,7 @@ async fn save_state(
         output: &|value| secrets.digest(value),
     };
     statefile::Recorder::default().update(&mut file, &state, Changed::Anything, &redaction);
-    backend.write(&mut file).await?;
-    Ok(())
+    file
 }
 
 /// What was adopted, folded and left out, and what to do next.

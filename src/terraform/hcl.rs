@@ -624,7 +624,7 @@ fn convert_unit(
     }
     // Variables.
     let values = tfvars(tf_dir);
-    let mut secret_names: Vec<(String, String)> = Vec::new();
+    let mut secret_names: Vec<String> = Vec::new();
     for b in blocks(&files, "variable") {
         let Some(name) = label(b, 0) else { continue };
         let mut t = Table::new(
@@ -676,7 +676,7 @@ fn convert_unit(
             t.items.push(i);
         }
         if matches!(attr(&b.body, "sensitive"), Some(Expression::Bool(true))) {
-            secret_names.push((name.to_string(), String::new()));
+            secret_names.push(name.to_string());
         }
         doc.tables.push(t);
     }
@@ -780,7 +780,7 @@ fn convert_unit(
                 .as_deref()
                 .and_then(|o| o.strip_prefix("var."))
                 .filter(|v| v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-                .filter(|v| secret_names.iter().any(|(n, _)| n == v))
+                .filter(|v| secret_names.iter().any(|n| n == v))
                 .map(str::to_string);
             // Anything else is kept as written when cairn computes the same (its digest is
             // compared), else it falls back to a sensitive variable of ours.
@@ -969,6 +969,28 @@ pub fn order_tables(doc: &mut doc::Doc) {
     doc.tables.sort_by_key(rank);
 }
 
+/// `p` with `.` and `..` resolved without touching the file system (a directory named may
+/// not exist yet): `..` takes back a name before it, stays at the start of a relative path,
+/// and goes nowhere above the root.
+pub fn lexical(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                None | Some(Component::ParentDir) => out.push(".."),
+                Some(_) => {}
+            },
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// `to` relative to `from`, both existing or about to (the stack directory may not exist
 /// yet): the stack language's `path.module`.
 pub fn relative_path(from: &Path, to: &Path) -> Result<String, Failure> {
@@ -978,18 +1000,7 @@ pub fn relative_path(from: &Path, to: &Path) -> Result<String, Failure> {
         } else {
             std::env::current_dir()?.join(p)
         };
-        // Normalise `.` and `..` without touching the file system.
-        let mut out = PathBuf::new();
-        for c in p.components() {
-            match c {
-                std::path::Component::ParentDir => {
-                    out.pop();
-                }
-                std::path::Component::CurDir => {}
-                c => out.push(c),
-            }
-        }
-        Ok(out)
+        Ok(lexical(&p))
     };
     let from = abs(from).context("cannot find the current directory")?;
     let to = abs(to).context("cannot find the current directory")?;
@@ -1303,6 +1314,18 @@ mod tests {
             None => i.value,
         };
         assert_eq!(got, expected, "{hcl}");
+    }
+
+    #[test]
+    fn paths_resolve_lexically() {
+        for (path, expected) in [
+            ("c/../tf/lambda.zip", "tf/lambda.zip"),
+            ("c/./x/../../../tf/a", "../tf/a"),
+            ("../../a", "../../a"),
+            ("/../a/b/..", "/a"),
+        ] {
+            assert_eq!(lexical(Path::new(path)), Path::new(expected), "{path}");
+        }
     }
 
     #[test]

@@ -17,10 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{anyhow, Context};
-use cairn_engine::{
-    plan_scoped, Action, Change, Changed, Observed, OutputState, PlanMode, Provider, ResourceState,
-    Scope, State,
-};
+use cairn_engine::{plan_scoped, Action, Change, Observed, OutputState, PlanMode, Provider, Scope};
 use cairn_model::{Address, Catalog, InstanceKey, PathSeg, Value};
 use cairn_providers::{AwsProvider, AwsSettings};
 use cairn_stacks::Stack;
@@ -145,7 +142,7 @@ pub async fn from_terraform(dir: &Path, source: &Path) -> Outcome {
     let region = hcl::default_region(&config_files)
         .or_else(|| std::env::var("AWS_REGION").ok())
         .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
-        .or_else(|| region_of_arns(&tf))
+        .or_else(|| region_of_arns(tf.resources.iter().flat_map(|r| &r.instances)))
         .unwrap_or_else(|| "us-east-1".into());
     let mut import = declarations(&tf, catalog, region);
     read_all(&mut import, &tf, &config_files).await;
@@ -212,11 +209,12 @@ pub async fn from_terraform(dir: &Path, source: &Path) -> Outcome {
 /// The stack file written in each unit's directory.
 pub const FILE: &str = "main.toml";
 
-/// A region named by the ARNs Terraform recorded, for a state without `.tf` files.
-fn region_of_arns(tf: &tfstate::TfState) -> Option<String> {
-    tf.resources
-        .iter()
-        .flat_map(|r| &r.instances)
+/// The region the first ARN Terraform recorded for `instances` names.
+fn region_of_arns<'a>(
+    instances: impl IntoIterator<Item = &'a tfstate::TfInstance>,
+) -> Option<String> {
+    instances
+        .into_iter()
         .filter_map(|i| i.attr("arn"))
         .filter_map(|arn| arn.split(':').nth(3))
         .find(|r| !r.is_empty())
@@ -306,12 +304,7 @@ fn declarations(tf: &tfstate::TfState, catalog: &Catalog, region: String) -> Imp
             .filter(|i| i.deposed.is_none())
             .map(|i| Inst {
                 key: i.key(),
-                tf: tfstate::TfInstance {
-                    index_key: i.index_key.clone(),
-                    attributes: i.attributes.clone(),
-                    sensitive_attributes: i.sensitive_attributes.clone(),
-                    deposed: None,
-                },
+                tf: i.clone(),
                 import_id: tfstate::import_id(&r.rtype, &i.attributes),
                 observed: None,
             })
@@ -389,13 +382,7 @@ async fn read_all(import: &mut Import, tf: &tfstate::TfState, config_files: &[hc
     for d in &import.decls {
         if let Some(alias) = &d.alias {
             let region = hcl::alias_region(config_files, alias)
-                .or_else(|| {
-                    d.instances
-                        .iter()
-                        .filter_map(|i| i.tf.attr("arn"))
-                        .filter_map(|a| a.split(':').nth(3).map(str::to_string))
-                        .find(|r| !r.is_empty())
-                })
+                .or_else(|| region_of_arns(d.instances.iter().map(|i| &i.tf)))
                 .unwrap_or_else(|| import.region.clone());
             regions.insert(Some(alias.clone()), region.clone());
             import.aliases.insert(alias.clone(), region);
@@ -471,19 +458,7 @@ async fn read_all(import: &mut Import, tf: &tfstate::TfState, config_files: &[hc
             decl.fate = Fate::LeftOut("Terraform recorded no instance of it".into());
         }
     }
-    import.outputs = tf
-        .outputs
-        .iter()
-        .map(|(k, o)| {
-            (
-                k.clone(),
-                tfstate::TfOutput {
-                    value: o.value.clone(),
-                    sensitive: o.sensitive,
-                },
-            )
-        })
-        .collect();
+    import.outputs = tf.outputs.clone();
 }
 
 /// The cairn address of instance `key` of declaration `d`.
@@ -664,9 +639,7 @@ fn existing_values(import: &mut Import, catalog: &Catalog, (dir, working): (&Pat
             let values: Vec<Option<&Tv>> = bodies.iter().map(|b| b.get(&k)).collect();
             existing.push((k.clone(), merged(&decl.repeat, &values)));
         }
-        let repeated = !matches!(decl.repeat, Repeat::Single);
         for (attr, var) in &secret_vars {
-            let _ = repeated;
             existing.push((attr.clone(), doc::expression(&format!("var.{var}"))));
         }
         let decl = &mut import.decls[d];
@@ -690,17 +663,7 @@ fn object_bytes(o: &mut Observed, tf: &Json, dir: &Path) {
         .to_string();
     if let Some(source) = o.inputs.get("source").and_then(Json::as_str) {
         // Lexically: the stack's directory may not exist yet.
-        let mut path = PathBuf::new();
-        for c in dir.join(source).components() {
-            match c {
-                std::path::Component::ParentDir if path.file_name().is_some() => {
-                    path.pop();
-                }
-                std::path::Component::CurDir => {}
-                c => path.push(c),
-            }
-        }
-        if let Ok(bytes) = std::fs::read(&path) {
+        if let Ok(bytes) = std::fs::read(hcl::lexical(&dir.join(source))) {
             if md5_hex(&bytes) == etag {
                 o.inputs["source_hash"] = Json::String(source_sha256(&bytes));
             }
@@ -1167,44 +1130,26 @@ fn state_file(
     catalog: &Catalog,
     secrets: &crate::secrets::Secrets,
 ) -> StateFile {
-    let mut state = State::default();
-    for (d, decl) in import.decls.iter().enumerate() {
-        if decl.fate != Fate::Imported {
-            continue;
-        }
-        for inst in &decl.instances {
-            let Some(observed) = &inst.observed else {
-                continue;
-            };
-            let address = address(import, d, inst.key.as_ref());
-            let configured = stack.config.resources.iter().find(|r| r.address == address);
-            let dependencies = configured.map(|r| r.dependencies()).unwrap_or_default();
-            let prevent_destroy = configured.is_some_and(|r| r.lifecycle.prevent_destroy);
-            state.resources.insert(
-                address.clone(),
-                ResourceState::recorded(address, observed.clone(), dependencies, prevent_destroy),
-            );
-        }
-    }
-    for (name, o) in &stack.config.outputs {
-        if let Some(tf) = import.outputs.get(name) {
-            state.outputs.insert(
-                name.clone(),
-                OutputState {
-                    value: Value::from_json(tf.value.clone()),
-                    sensitive: o.sensitive,
-                },
-            );
-        }
-    }
-    let mut file = StateFile::new(env!("CARGO_PKG_VERSION"));
-    let config = &stack.config;
-    let redaction = statefile::Redaction {
-        inputs: &|address, inputs| secrets.redact_inputs(address, inputs, catalog, config),
-        output: &|value| secrets.digest(value),
-    };
-    statefile::Recorder::default().update(&mut file, &state, Changed::Anything, &redaction);
-    file
+    let resources = import
+        .decls
+        .iter()
+        .enumerate()
+        .filter(|(_, decl)| decl.fate == Fate::Imported)
+        .flat_map(|(d, decl)| {
+            decl.instances.iter().filter_map(move |inst| {
+                let observed = inst.observed.clone()?;
+                Some((address(import, d, inst.key.as_ref()), observed))
+            })
+        });
+    let outputs = stack.config.outputs.iter().filter_map(|(name, o)| {
+        let tf = import.outputs.get(name)?;
+        let value = OutputState {
+            value: Value::from_json(tf.value.clone()),
+            sensitive: o.sensitive,
+        };
+        Some((name.clone(), value))
+    });
+    adopt::recorded_state(stack, resources, outputs, catalog, secrets)
 }
 
 /// What was imported, converted, folded and left out, and what to do next.

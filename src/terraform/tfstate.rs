@@ -21,7 +21,7 @@ pub struct TfState {
     pub resources: Vec<TfResource>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct TfOutput {
     pub value: Json,
     #[serde(default)]
@@ -46,7 +46,7 @@ pub struct TfResource {
     pub instances: Vec<TfInstance>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct TfInstance {
     /// A number (`count`), a string (`for_each`), or absent.
     #[serde(default)]
